@@ -1,0 +1,36 @@
+"""整改台账 core: the domain and its storage, usable without any GUI.
+
+    from ledger import open_ledger
+    lg = open_ledger("台账.db")
+    actor = lg.users.actor("clerk")
+    lg.cases.register(actor, household_id=..., subcategory="house.c", ...)
+"""
+
+from ledger.dto import Actor, CaseFilter, CaseView
+from ledger.errors import (
+    ConflictError,
+    EvidenceError,
+    LedgerError,
+    NotFound,
+    PermissionDenied,
+    StorageError,
+    ValidationError,
+    WorkflowError,
+)
+from ledger.facade import Ledger, open_ledger
+
+__all__ = [
+    "Actor",
+    "CaseFilter",
+    "CaseView",
+    "ConflictError",
+    "EvidenceError",
+    "Ledger",
+    "LedgerError",
+    "NotFound",
+    "PermissionDenied",
+    "StorageError",
+    "ValidationError",
+    "WorkflowError",
+    "open_ledger",
+]

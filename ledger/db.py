@@ -1,0 +1,128 @@
+"""Engines for SQLite (default, one file) and PostgreSQL (server mode), configured as the
+engineering guide asks: pragmas on every SQLite connection, and real transactions around DDL and
+savepoints (SQLAlchemy's pysqlite recipe: the driver never BEGINs on its own; we do)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+
+from ledger.errors import StorageError
+
+SQLITE_PRAGMAS = (
+    ("journal_mode", "WAL"),
+    ("synchronous", "FULL"),
+    ("foreign_keys", "ON"),
+    ("busy_timeout", "10000"),
+    ("trusted_schema", "OFF"),
+    ("secure_delete", "ON"),
+)
+
+NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "sshfs", "9p", "afs", "davfs"}
+
+NETWORK_PATH_MESSAGE = (
+    "台账文件位于网络共享位置（{path}）。SQLite 数据库放在网络盘上会损坏数据，"
+    "请把台账保存在本机，或由管理员配置“服务器模式”（PostgreSQL）供多台电脑共用。"
+)
+
+
+def to_url(url_or_path: str | os.PathLike) -> URL:
+    """A SQLAlchemy URL from either a URL string or a plain file path."""
+    text = os.fspath(url_or_path)
+    if "://" in text and not _is_unc(text):
+        return make_url(text)
+    return URL.create("sqlite+pysqlite", database=str(Path(text).expanduser().absolute()))
+
+
+def _is_unc(text: str) -> bool:
+    return text.startswith("\\\\") or (text.startswith("//") and not text.startswith("///"))
+
+
+def _windows_drive_is_remote(path: str) -> bool:
+    import ctypes  # Windows only
+
+    drive = os.path.splitdrive(os.path.abspath(path))[0]
+    if not drive:
+        return False
+    drive_remote = 4
+    return ctypes.windll.kernel32.GetDriveTypeW(drive + "\\") == drive_remote  # type: ignore[attr-defined]
+
+
+def _linux_fs_type(path: Path) -> str | None:
+    """File-system type of the mount holding `path`, from /proc/mounts (longest prefix wins)."""
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    best, best_type = "", None
+    target = str(path.resolve())
+    for line in mounts:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount_point = parts[1].replace("\\040", " ")
+        inside = target == mount_point or target.startswith(mount_point.rstrip("/") + "/")
+        if inside and len(mount_point) > len(best):
+            best, best_type = mount_point, parts[2]
+    return best_type
+
+
+def refuse_network_path(path: str) -> None:
+    """Raise StorageError when a SQLite file would live on a network share."""
+    if _is_unc(path):
+        raise StorageError(NETWORK_PATH_MESSAGE.format(path=path))
+    if sys.platform == "win32":
+        if _windows_drive_is_remote(path):
+            raise StorageError(NETWORK_PATH_MESSAGE.format(path=path))
+        return
+    existing = Path(path)
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if _linux_fs_type(existing) in NETWORK_FILESYSTEMS:
+        raise StorageError(NETWORK_PATH_MESSAGE.format(path=path))
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    if database and database != ":memory:":
+        refuse_network_path(database)
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=False)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no branch - trivial
+        dbapi_connection.isolation_level = None  # the driver must not BEGIN by itself
+        cursor = dbapi_connection.cursor()
+        for name, value in SQLITE_PRAGMAS:
+            cursor.execute(f"PRAGMA {name}={value}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # Writers take the write lock up front so a read-then-write never fails half way with
+        # SQLITE_BUSY; readers use a plain deferred BEGIN.
+        immediate = conn.get_execution_options().get("zgtz_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def create_ledger_engine(url_or_path: str | os.PathLike) -> Engine:
+    url = to_url(url_or_path)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    if url.get_backend_name() == "postgresql":
+        return create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
+    raise StorageError(f"不支持的数据库类型：{url.get_backend_name()}（只支持 SQLite 文件或 PostgreSQL 服务器）")
+
+
+def describe(engine: Engine) -> str:
+    """Where the ledger lives, for messages and the status bar (never shows a password)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return f"本地文件 {url.database}"
+    return f"服务器 {url.host}:{url.port or 5432}/{url.database}"

@@ -1,0 +1,202 @@
+"""The `Ledger` facade: one object that owns the engine, the audit key, the evidence store and the
+sub-managers (catalog, users, households, cases, queries, audit, backup). Built by open_ledger()."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from ledger import audit, paths
+from ledger.db import create_ledger_engine, describe
+from ledger.errors import ConflictError, StorageError
+from ledger.evidence import EvidenceStore
+from ledger.migrate import SchemaStatus, ensure_schema
+from ledger.models import AuditHead, Meta
+from ledger.seed import seed_catalog
+
+Clock = Callable[[], dt.datetime]
+
+
+def _local_now() -> dt.datetime:
+    return dt.datetime.now().replace(tzinfo=None)
+
+
+class Ledger:
+    def __init__(self, engine: Engine, *, key_dir: Path, evidence_dir: Path, clock: Clock = _local_now):
+        from ledger.services.audit import AuditService
+        from ledger.services.backup import BackupService
+        from ledger.services.cases import CaseService
+        from ledger.services.catalog import CatalogService
+        from ledger.services.households import HouseholdService
+        from ledger.services.queries import QueryService
+        from ledger.services.users import UserService
+
+        self.engine = engine
+        self.clock = clock
+        self.key_dir = key_dir
+        self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._writer = engine.execution_options(zgtz_write=True)
+        self._write_sessions = sessionmaker(self._writer, expire_on_commit=False, autoflush=False)
+        self.uuid = self.meta("ledger_uuid")
+        self._key: bytes | None = None
+        self.evidence_store = EvidenceStore(evidence_dir)
+        self.catalog = CatalogService(self)
+        self.users = UserService(self)
+        self.households = HouseholdService(self)
+        self.cases = CaseService(self)
+        self.queries = QueryService(self)
+        self.audit = AuditService(self)
+        self.backup = BackupService(self)
+
+    # -- plumbing -------------------------------------------------------------------------------
+    @property
+    def key(self) -> bytes:
+        if self._key is None:
+            self._key = audit.load_key(self.key_dir, self.uuid)
+        return self._key
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def location(self) -> str:
+        return describe(self.engine)
+
+    def today(self) -> dt.date:
+        return self.clock().date()
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One use case = one transaction: commit once at the end, roll back on any error."""
+        session = self._write_sessions()
+        try:
+            with session.begin():
+                yield session
+        except StaleDataError:
+            raise ConflictError() from None
+        except OperationalError as err:
+            if _is_lock_conflict(err):
+                raise ConflictError("其他人正在修改同一数据，本次操作未保存，请稍后重试。") from err
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        session = self._sessions()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
+    def meta(self, key: str, default: str | None = None) -> str:
+        with self.reading() as s:
+            row = s.get(Meta, key)
+        if row is None:
+            if default is None:
+                raise StorageError(f"台账缺少设置项 {key}，数据库可能已损坏")
+            return default
+        return row.value
+
+    def record(self, session: Session, actor, action: str, entity: str, entity_id: int | None,
+               payload: dict, case_id: int | None = None) -> audit.AuditEvent:
+        """Write an audit event in the caller's transaction."""
+        who = audit.AuditActor(actor.id, actor.display_name) if actor is not None else audit.SYSTEM
+        return audit.append(session, self.key, self.clock(), who, action, entity, entity_id, payload, case_id)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _is_lock_conflict(err: OperationalError) -> bool:
+    """PostgreSQL deadlock / serialisation failures (SQLSTATE 40P01, 40001)."""
+    return getattr(err.orig, "sqlstate", None) in ("40P01", "40001")
+
+
+def _default_evidence_dir(engine: Engine, ledger_uuid: str) -> Path:
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        db = Path(engine.url.database)
+        return db.with_name(db.stem + "-佐证材料")
+    return paths.data_dir() / "evidence" / ledger_uuid
+
+
+def open_ledger(
+    url_or_path: str | os.PathLike | None = None,
+    *,
+    create: bool = True,
+    county_name: str = "示例县",
+    county_code: str = "990101",
+    key_dir: Path | None = None,
+    evidence_dir: Path | None = None,
+    backup_dir: Path | None = None,
+    clock: Clock = _local_now,
+    before_upgrade: Callable[[SchemaStatus], None] | None = None,
+) -> Ledger:
+    """Open (and if needed create or upgrade) a ledger.
+
+    An existing ledger whose schema is behind is backed up (SQLite online backup, verified) before
+    the upgrade; a ledger newer than this program is refused.
+    """
+    from ledger.services.backup import backup_before_upgrade
+
+    target = url_or_path if url_or_path is not None else paths.default_ledger_path()
+    if not create and "://" not in os.fspath(target) and not Path(target).exists():
+        raise StorageError(f"找不到台账文件：{target}")
+    engine = create_ledger_engine(target)
+    key_dir = key_dir or paths.key_dir()
+    try:
+        hook = before_upgrade or (lambda st: backup_before_upgrade(engine, st, backup_dir, key_dir))
+        status = ensure_schema(engine, before_upgrade=hook)
+        if status.empty:
+            _initialise(engine, key_dir, county_name, county_code, clock)
+        with Session(engine) as s:
+            ledger_uuid = s.get(Meta, "ledger_uuid")
+        if ledger_uuid is None:
+            raise StorageError("台账未完成初始化（缺少台账标识），请从备份恢复")
+    except BaseException:
+        engine.dispose()
+        raise
+    return Ledger(
+        engine,
+        key_dir=key_dir,
+        evidence_dir=evidence_dir or _default_evidence_dir(engine, ledger_uuid.value),
+        clock=clock,
+    )
+
+
+def _initialise(engine: Engine, key_dir: Path, county_name: str, county_code: str, clock: Clock) -> None:
+    """Seed a brand-new ledger: identity, county, catalog, workflow tables, genesis of the chain."""
+    ledger_uuid = str(uuid.uuid4())
+    key = audit.create_key(key_dir, ledger_uuid)
+    writer = engine.execution_options(zgtz_write=True)
+    with Session(writer) as s, s.begin():
+        now = clock()
+        s.add_all(
+            [
+                Meta(key="ledger_uuid", value=ledger_uuid),
+                Meta(key="county_name", value=county_name),
+                Meta(key="county_code", value=county_code),
+                Meta(key="created_at", value=now.isoformat(timespec="seconds")),
+                Meta(key="warn_days", value="3"),
+                Meta(key="case_seq", value="0"),
+            ]
+        )
+        s.add(AuditHead(id=1, seq=0, hash=audit.GENESIS))
+        s.flush()
+        seed_catalog(s, county_name, county_code)
+        s.flush()
+        audit.append(
+            s, key, now, audit.SYSTEM, "ledger.create", "ledger", None,
+            {"county_name": county_name, "county_code": county_code, "ledger_uuid": ledger_uuid},
+        )

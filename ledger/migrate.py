@@ -1,0 +1,98 @@
+"""Schema migrations at start-up: create, upgrade (after a verified backup), or refuse.
+
+The whole upgrade runs in ONE transaction on a connection we own; with the SQLite recipe in
+ledger/db.py that makes DDL transactional, so a migration failing half way leaves the schema as it
+was (tested in tests/integration/test_migrations.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect
+
+from ledger.errors import StorageError
+from ledger.paths import migrations_path
+
+
+def alembic_config(script_location: Path | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location or migrations_path()))
+    return cfg
+
+
+def head_revision(cfg: Config) -> str:
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None, "migrations folder has no revisions"
+    return head
+
+
+def current_revision(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    current: str | None
+    head: str
+    empty: bool  # no tables at all: a new ledger
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+
+def status(engine: Engine, cfg: Config) -> SchemaStatus:
+    with engine.connect() as conn:
+        current = current_revision(conn)
+        empty = not inspect(conn).get_table_names()
+    head = head_revision(cfg)
+    if current is not None and not _known(cfg, current):
+        raise StorageError(
+            f"此台账由更新版本的程序创建（数据库版本 {current}），当前程序只支持到版本 {head}。"
+            "为避免损坏数据，程序不会打开它，请安装新版程序后再打开。"
+        )
+    if current is None and not empty:
+        raise StorageError("此文件不是整改台账数据库（缺少版本信息），程序不会改动它。请选择正确的台账文件。")
+    return SchemaStatus(current, head, empty)
+
+
+def _known(cfg: Config, revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(cfg).get_revision(revision) is not None
+    except Exception:  # alembic raises several types for an unknown id
+        return False
+
+
+def upgrade(engine: Engine, cfg: Config, target: str = "head") -> None:
+    """Run every pending revision in one transaction (all or nothing)."""
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        try:
+            command.upgrade(cfg, target)
+        finally:
+            cfg.attributes.pop("connection", None)
+
+
+def ensure_schema(
+    engine: Engine,
+    *,
+    before_upgrade: Callable[[SchemaStatus], None] | None = None,
+    script_location: Path | None = None,
+) -> SchemaStatus:
+    """Bring the database to the head revision. `before_upgrade` runs (and must succeed) before an
+    existing ledger is upgraded: the caller takes its verified backup there."""
+    cfg = alembic_config(script_location)
+    st = status(engine, cfg)
+    if st.up_to_date:
+        return st
+    if not st.empty and before_upgrade is not None:
+        before_upgrade(st)
+    upgrade(engine, cfg)
+    return st

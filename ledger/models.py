@@ -1,0 +1,305 @@
+"""SQLAlchemy models. These stay inside ledger/: services hand frozen dataclasses to ui/ and reports/.
+
+Indexes are designed for the queries the ledger view and the dashboard run (see bench/core.py):
+filtered pages sort by deadline inside (township | department | state), and the dashboard reads
+the trigger-maintained `case_counts` table instead of scanning cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Meta(Base):
+    """Ledger-wide settings: uuid, county name and code, light warning days."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Region(Base):
+    __tablename__ = "regions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(10))  # county | township | village
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DeadlineClass(Base):
+    __tablename__ = "deadline_classes"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    default_days: Mapped[int] = mapped_column(Integer)
+
+
+class EvidenceKind(Base):
+    __tablename__ = "evidence_kinds"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+
+
+class Category(Base):
+    __tablename__ = "categories"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    sort: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Subcategory(Base):
+    __tablename__ = "subcategories"
+    code: Mapped[str] = mapped_column(String(48), primary_key=True)
+    category: Mapped[str] = mapped_column(ForeignKey("categories.code"))
+    name: Mapped[str] = mapped_column(String(64))
+    deadline_class: Mapped[str] = mapped_column(ForeignKey("deadline_classes.code"))
+    default_days: Mapped[int] = mapped_column(Integer)
+    lead_department_code: Mapped[str | None] = mapped_column(String(32))
+    required_evidence: Mapped[str] = mapped_column(String(255), default="")  # comma-separated kinds
+    standard: Mapped[str] = mapped_column(Text, default="")
+    sort: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Household(Base):
+    __tablename__ = "households"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    group_name: Mapped[str] = mapped_column(String(32), default="")
+    head_name: Mapped[str] = mapped_column(String(64), index=True)
+    head_id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    kind: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    id_number: Mapped[str] = mapped_column(String(18), default="")
+    relation: Mapped[str] = mapped_column(String(16), default="")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class WorkflowAction(Base):
+    __tablename__ = "workflow_actions"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    signoff: Mapped[str | None] = mapped_column(String(16))
+    needs_evidence: Mapped[bool] = mapped_column(Boolean, default=False)
+    not_actor_of: Mapped[str | None] = mapped_column(String(32))
+
+
+class WorkflowTransition(Base):
+    __tablename__ = "workflow_transitions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(ForeignKey("workflow_actions.code"))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(ForeignKey("categories.code"))
+
+
+class WorkflowRequirement(Base):
+    __tablename__ = "workflow_requirements"
+    action: Mapped[str] = mapped_column(ForeignKey("workflow_actions.code"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(48), primary_key=True)
+    label: Mapped[str] = mapped_column(String(32))
+
+
+class WorkflowFieldRule(Base):
+    """A field that may be edited while a case is in a state (absent: locked)."""
+
+    __tablename__ = "workflow_field_rules"
+    state: Mapped[str] = mapped_column(String(32), primary_key=True)
+    field: Mapped[str] = mapped_column(String(48), primary_key=True)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    category: Mapped[str] = mapped_column(ForeignKey("categories.code"))
+    subcategory: Mapped[str] = mapped_column(ForeignKey("subcategories.code"))
+    description: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))
+    found_date: Mapped[dt.date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(24))
+    lead_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    assisting_departments: Mapped[str] = mapped_column(String(255), default="")
+    responsible_person: Mapped[str] = mapped_column(String(64), default="")
+    measures: Mapped[str] = mapped_column(Text, default="")
+    deadline_class: Mapped[str] = mapped_column(ForeignKey("deadline_classes.code"))
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    assigned_date: Mapped[dt.date | None] = mapped_column(Date)
+    completion_date: Mapped[dt.date | None] = mapped_column(Date)
+    closed_date: Mapped[dt.date | None] = mapped_column(Date)
+    closed_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    void_reason: Mapped[str] = mapped_column(Text, default="")
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __table_args__ = (
+        Index("ix_cases_state_deadline", "state", "deadline"),
+        Index("ix_cases_township_state_deadline", "township_id", "state", "deadline"),
+        Index("ix_cases_village_state_deadline", "village_id", "state", "deadline"),
+        Index("ix_cases_dept_state_deadline", "lead_department_id", "state", "deadline"),
+        Index("ix_cases_subcategory_state_deadline", "subcategory", "state", "deadline"),
+        Index("ix_cases_found_date", "found_date"),
+        Index("ix_cases_closed_date", "closed_date"),
+    )
+
+
+class CaseCount(Base):
+    """Cases per (township, department, subcategory, state), kept by database triggers so the
+    dashboard never scans the cases table. department_id 0 means 未交办."""
+
+    __tablename__ = "case_counts"
+    township_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subcategory: Mapped[str] = mapped_column(String(48), primary_key=True)
+    state: Mapped[str] = mapped_column(String(24), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class CaseAction(Base):
+    """One row per workflow action taken on a case (who did what, when, and why)."""
+
+    __tablename__ = "case_actions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(24))
+    to_state: Mapped[str] = mapped_column(String(24))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class ProgressNote(Base):
+    __tablename__ = "progress_notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    note_date: Mapped[dt.date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Evidence(Base):
+    __tablename__ = "evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(ForeignKey("evidence_kinds.code"))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    mime: Mapped[str] = mapped_column(String(32))
+    original_name: Mapped[str] = mapped_column(String(255))  # for display only, never a path
+    added_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class SignOff(Base):
+    __tablename__ = "signoffs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    meaning: Mapped[str] = mapped_column(String(16))  # 核验 / 审批 / 退回 / 回退
+    signer_name: Mapped[str] = mapped_column(String(64))
+    signer_role: Mapped[str] = mapped_column(String(32))
+    signer_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    on_behalf: Mapped[bool] = mapped_column(Boolean, default=False)  # 代录
+    form_evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
+    opinion: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEvent(Base):
+    """Append-only (triggers refuse UPDATE and DELETE) and HMAC-chained; see ledger/audit.py."""
+
+    __tablename__ = "audit_events"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The single row holding the chain head; locking it serialises appends on PostgreSQL."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,199 @@
+"""Backups through SQLite's online backup API (never a file copy), verified and described by a
+manifest: file hash, row counts, audit chain head, schema revision. Restore checks the manifest,
+keeps the current file aside, and copies back through the same API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from ledger.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    file: str
+    sha256: str
+    size: int
+    created_at: str
+    ledger_uuid: str
+    schema_revision: str
+    audit_head_seq: int
+    audit_head_hash: str
+    counts: dict[str, int]
+
+    def path_for(self, backup: Path) -> Path:
+        return manifest_path(backup)
+
+
+def manifest_path(backup: Path) -> Path:
+    return backup.with_name(backup.name + ".manifest.json")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _inspect(path: Path) -> dict:
+    """Integrity check and facts of a ledger file; raises StorageError when it is not sound."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        result = con.execute("PRAGMA integrity_check").fetchall()
+        if result != [("ok",)]:
+            raise StorageError(f"备份文件完整性检查未通过：{result[0][0]}")
+        if con.execute("PRAGMA foreign_key_check").fetchone() is not None:
+            raise StorageError("备份文件存在外键不一致")
+        tables = [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+        revision = con.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        seq, head = con.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        uuid = con.execute("SELECT value FROM meta WHERE key = 'ledger_uuid'").fetchone()[0]
+    except sqlite3.DatabaseError as err:
+        raise StorageError(f"文件不是有效的台账数据库：{err}") from None
+    finally:
+        con.close()
+    counts.pop("alembic_version", None)
+    return {"counts": counts, "revision": revision, "seq": seq, "head": head, "uuid": uuid}
+
+
+def sqlite_backup(source: Path, dest: Path, progress: Callable[[int, int], None] | None = None) -> Manifest:
+    """Copy a live ledger with the online backup API, verify the copy, write its manifest."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    part.unlink(missing_ok=True)
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    dst = sqlite3.connect(part)
+    try:
+        def _progress(_status, remaining, total):
+            if progress:
+                progress(total - remaining, total)
+
+        src.backup(dst, pages=4096, progress=_progress)
+        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        dst.commit()
+    finally:
+        dst.close()
+        src.close()
+    try:
+        facts = _inspect(part)
+        _fsync(part)
+        sha = _sha256(part)
+        manifest = Manifest(
+            file=dest.name, sha256=sha, size=part.stat().st_size,
+            created_at=dt.datetime.now().isoformat(timespec="seconds"), ledger_uuid=facts["uuid"],
+            schema_revision=facts["revision"], audit_head_seq=facts["seq"], audit_head_hash=facts["head"],
+            counts=facts["counts"],
+        )
+        os.replace(part, dest)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    mpath = manifest_path(dest)
+    tmp = mpath.with_name(mpath.name + ".part")
+    tmp.write_text(json.dumps(asdict(manifest), ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, mpath)
+    return manifest
+
+
+def read_manifest(backup: Path) -> Manifest:
+    try:
+        return Manifest(**json.loads(manifest_path(backup).read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise StorageError(f"找不到备份说明文件 {manifest_path(backup).name}，无法确认备份完整，不予恢复") from None
+    except (ValueError, TypeError) as err:
+        raise StorageError(f"备份说明文件已损坏：{err}") from None
+
+
+def verify_backup(backup: Path) -> Manifest:
+    """The backup matches its manifest (hash, counts, chain head) and passes integrity_check."""
+    manifest = read_manifest(backup)
+    if not backup.exists():
+        raise StorageError(f"找不到备份文件 {backup}")
+    if _sha256(backup) != manifest.sha256:
+        raise StorageError("备份文件与说明文件记录的哈希不符，文件可能已损坏或被改动，不予恢复")
+    facts = _inspect(backup)
+    if facts["counts"] != manifest.counts or facts["head"] != manifest.audit_head_hash:
+        raise StorageError("备份文件内容与说明文件不一致，不予恢复")
+    return manifest
+
+
+def sqlite_restore(backup: Path, target: Path) -> tuple[Manifest, Path | None]:
+    """Restore a verified backup over `target`. The current file is first saved beside it
+    (returned), so a restore can itself be undone. Close every connection to target first."""
+    manifest = verify_backup(backup)
+    kept: Path | None = None
+    if target.exists():
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        kept = target.with_name(f"{target.stem}.恢复前-{stamp}{target.suffix}")
+        sqlite_backup(target, kept)
+    src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst, pages=4096)
+        dst.execute("PRAGMA journal_mode=WAL")
+        dst.commit()
+    finally:
+        dst.close()
+        src.close()
+    _inspect(target)
+    return manifest, kept
+
+
+def default_backup_dir(db_path: Path) -> Path:
+    return db_path.parent / "备份"
+
+
+def backup_before_upgrade(engine: Engine, status, backup_dir: Path | None, _key_dir: Path) -> None:
+    """Taken (and verified) before any schema upgrade of an existing ledger."""
+    if engine.url.get_backend_name() != "sqlite":
+        log.warning("server-mode upgrade from %s: back the server up with pg_dump first", status.current)
+        return
+    db = Path(engine.url.database)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    dest = (backup_dir or default_backup_dir(db)) / f"{db.stem}-升级前-{status.current}-{stamp}.db"
+    engine.dispose()  # no connection of ours holds the file during the copy
+    sqlite_backup(db, dest)
+    verify_backup(dest)
+
+
+class BackupService:
+    def __init__(self, ledger):
+        self._ledger = ledger
+
+    def _db_path(self) -> Path:
+        if self._ledger.dialect != "sqlite":
+            raise StorageError("服务器模式的台账请由管理员用 pg_dump 备份（见 docs/deploy-lan.md）")
+        return Path(self._ledger.engine.url.database)
+
+    def backup(self, actor, dest: Path, progress: Callable[[int, int], None] | None = None) -> Manifest:
+        manifest = sqlite_backup(self._db_path(), Path(dest), progress)
+        with self._ledger.unit_of_work() as s:
+            self._ledger.record(s, actor, "ledger.backup", "ledger", None,
+                                {"file": manifest.file, "sha256": manifest.sha256,
+                                 "audit_head_seq": manifest.audit_head_seq})
+        return manifest

@@ -1,0 +1,534 @@
+"""Cases: registration, edits, the workflow actions, progress notes, evidence and sign-offs.
+
+Every method is one unit of work: the change, its audit event(s) and any sign-off are written in
+one transaction. The rules themselves live in ledger/workflow.py (pure) and the workflow tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger import ids
+from ledger.audit import canonical_json
+from ledger.dto import (
+    Actor,
+    CaseResult,
+    CaseView,
+    Change,
+    EvidenceView,
+    HistoryEntry,
+    ProgressView,
+    SignOffView,
+)
+from ledger.errors import ConflictError, NotFound, PermissionDenied, ValidationError, WorkflowError
+from ledger.models import Case, CaseAction, Evidence, Household, Meta, ProgressNote, SignOff, User
+from ledger.seed import load_catalog
+from ledger.services.households import household_view
+from ledger.workflow import (
+    OPEN_STATES,
+    ROLE_NAMES,
+    STATE_NAMES,
+    CaseFacts,
+    LightPolicy,
+    check_action,
+    editable_problems,
+    light,
+)
+
+FIELD_LABELS = {
+    "household_id": "农户",
+    "subcategory": "问题子类",
+    "description": "问题描述",
+    "source": "发现方式",
+    "found_date": "发现时间",
+    "state": "整改进度",
+    "lead_department_id": "牵头单位",
+    "assisting_departments": "配合单位",
+    "responsible_person": "责任人",
+    "measures": "整改措施",
+    "deadline": "整改时限",
+    "assigned_date": "交办时间",
+    "completion_date": "完成时间",
+    "closed_date": "销号时间",
+    "closed_on_time": "按期销号",
+    "void_reason": "作废原因",
+    "duplicate_of_id": "重复问题",
+    "remarks": "备注",
+}
+
+# Inputs of an action that are written onto the case (the rest are opinions and reasons).
+ACTION_WRITES = {
+    "assign": ("lead_department_id", "deadline", "assisting_departments"),
+    "accept": ("responsible_person",),
+    "submit": ("measures", "completion_date"),
+    "void": ("duplicate_of_id",),
+}
+
+# What a sign-off vouches for: the case content and the hashes of its evidence.
+CONTENT_FIELDS = (
+    "number", "household_id", "subcategory", "description", "source", "found_date", "lead_department_id",
+    "assisting_departments", "responsible_person", "measures", "deadline", "completion_date",
+)
+
+# Roles whose actions are limited to their own department or township.
+SCOPED_ROLES = {"dept_officer": "department", "verifier": "township"}
+
+
+def content_hash(case: Case, evidence_hashes: list[str]) -> str:
+    body = {f: getattr(case, f) for f in CONTENT_FIELDS}
+    body["evidence"] = sorted(evidence_hashes)
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+
+
+def _as_date(value: object, label: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(f"{label}不是有效日期：{value}") from None
+
+
+DATE_FIELDS = ("found_date", "deadline", "completion_date")
+
+
+def _in_scope(role: str, actor: Actor, case: Case) -> bool:
+    scope = SCOPED_ROLES.get(role)
+    if scope == "department":
+        return actor.department_id is not None and case.lead_department_id == actor.department_id
+    if scope == "township":
+        return actor.township_id is not None and case.township_id == actor.township_id
+    return True
+
+
+class CaseService:
+    def __init__(self, ledger):
+        self._ledger = ledger
+        catalog = load_catalog()
+        self.sources = tuple(catalog["sources"])
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _load(self, s: Session, case_id: int) -> Case:
+        case = s.get(Case, case_id)
+        if case is None:
+            raise NotFound(f"没有编号为 {case_id} 的问题")
+        return case
+
+    def _evidence_hashes(self, s: Session, case_id: int) -> list[str]:
+        return list(s.scalars(select(Evidence.sha256).where(Evidence.case_id == case_id)))
+
+    def _check_version(self, case: Case, expected_version: int) -> None:
+        if case.version != expected_version:
+            raise ConflictError()
+
+    def _normalise(self, values: dict) -> dict:
+        out = dict(values)
+        for name in DATE_FIELDS:
+            if name in out:
+                out[name] = _as_date(out[name], FIELD_LABELS[name])
+        for name in ("description", "measures", "responsible_person", "remarks", "assisting_departments",
+                     "reason", "opinion"):
+            if isinstance(out.get(name), str):
+                out[name] = out[name].strip()
+        return out
+
+    def _field_problems(self, values: dict, case: Case | None) -> list[str]:
+        problems = []
+        today = self._ledger.today()
+        found = values.get("found_date") or (case.found_date if case else None)
+        if "source" in values and values["source"] not in self.sources:
+            problems.append(f"发现方式应为：{'、'.join(self.sources)}")
+        if values.get("found_date") and values["found_date"] > today:
+            problems.append("发现时间不能晚于今天")
+        if values.get("deadline") and found and values["deadline"] < found:
+            problems.append("整改时限不能早于发现时间")
+        if values.get("completion_date"):
+            if values["completion_date"] > today:
+                problems.append("完成时间不能晚于今天")
+            if found and values["completion_date"] < found:
+                problems.append("完成时间不能早于发现时间")
+        if values.get("lead_department_id") is not None and (
+            values["lead_department_id"] not in self._ledger.catalog.departments
+        ):
+            problems.append("牵头单位不存在或已停用")
+        if "subcategory" in values and values["subcategory"] not in self._ledger.catalog.subcategories:
+            problems.append(f"没有这个问题子类：{values['subcategory']}")
+        return problems
+
+    def _facts(self, s: Session, case: Case | None, category: str) -> CaseFacts:
+        if case is None:
+            return CaseFacts(state=None, category=category)
+        sub = self._ledger.catalog.subcategory(case.subcategory)
+        kinds = frozenset(s.scalars(select(Evidence.kind).where(Evidence.case_id == case.id)))
+        last: dict[str, int] = {}
+        for action, actor_id in s.execute(
+            select(CaseAction.action, CaseAction.actor_id).where(CaseAction.case_id == case.id).order_by(CaseAction.id)
+        ):
+            last[action] = actor_id
+        return CaseFacts(case.state, case.category, frozenset(sub.required_evidence), kinds, last)
+
+    def _role_for(self, actor: Actor, action: str, case: Case) -> str:
+        """The actor's role that permits this action on this case (scope included)."""
+        rules = self._ledger.catalog.rules
+        candidates = [
+            t.role for t in rules.transitions
+            if t.action == action and t.from_state == case.state and t.role in actor.roles
+            and t.category in (None, case.category)
+        ]
+        for role in candidates:
+            if _in_scope(role, actor, case):
+                return role
+        if candidates:
+            raise PermissionDenied("该问题不属于您所在的单位或乡镇，您不能办理")
+        raise PermissionDenied("您的角色无权办理此操作")
+
+    def _next_number(self, s: Session, year: int) -> str:
+        counter = s.execute(select(Meta).where(Meta.key == "case_seq").with_for_update()).scalar_one()
+        counter.value = str(int(counter.value) + 1)
+        county = s.get(Meta, "county_code")
+        return f"{county.value}-{year}-{int(counter.value):06d}"
+
+    # -- reads -----------------------------------------------------------------------------------
+    def get(self, case_id: int) -> CaseView:
+        with self._ledger.reading() as s:
+            return self._view(s, self._load(s, case_id), full=True)
+
+    def _view(self, s: Session, case: Case, full: bool = False) -> CaseView:
+        cat = self._ledger.catalog
+        sub = cat.subcategory(case.subcategory)
+        household = s.get(Household, case.household_id)
+        dept = cat.departments.get(case.lead_department_id) if case.lead_department_id else None
+        evidence: list[EvidenceView] = []
+        signoffs: list[SignOffView] = []
+        progress: list[ProgressView] = []
+        hashes = self._evidence_hashes(s, case.id)
+        current = content_hash(case, hashes)
+        if full:
+            names = dict(s.execute(select(User.id, User.display_name)).all())
+            for e in s.scalars(select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id)):
+                evidence.append(EvidenceView(
+                    e.id, e.case_id, e.kind, cat.evidence_kind_names.get(e.kind, e.kind), e.sha256, e.size, e.mime,
+                    e.original_name, names.get(e.added_by, ""), e.added_at,
+                ))
+            for so in s.scalars(select(SignOff).where(SignOff.case_id == case.id).order_by(SignOff.id)):
+                signoffs.append(SignOffView(
+                    so.id, so.meaning, so.signer_name, so.signer_role, so.on_behalf,
+                    names.get(so.recorded_by_id, ""), so.opinion, so.signed_at, so.content_hash,
+                    so.content_hash != current,
+                ))
+            for p in s.scalars(
+                select(ProgressNote).where(ProgressNote.case_id == case.id).order_by(ProgressNote.note_date, ProgressNote.id)
+            ):
+                progress.append(ProgressView(p.id, p.note_date, p.text, names.get(p.author_id, "")))
+        warn_days = int(self._ledger.meta("warn_days", "3")) if full else 3
+        return CaseView(
+            id=case.id, number=case.number, version=case.version, state=case.state,
+            state_name=STATE_NAMES[case.state], household=household_view(household),
+            township_name=cat.region(case.township_id).name, village_name=cat.region(case.village_id).name,
+            category=case.category, category_name=sub.category_name, subcategory=case.subcategory,
+            subcategory_name=sub.name, description=case.description, source=case.source,
+            found_date=case.found_date, lead_department_id=case.lead_department_id,
+            lead_department_name=dept.name if dept else "", assisting_departments=case.assisting_departments,
+            responsible_person=case.responsible_person, measures=case.measures,
+            deadline_class=case.deadline_class, deadline=case.deadline, assigned_date=case.assigned_date,
+            completion_date=case.completion_date, closed_date=case.closed_date,
+            closed_on_time=case.closed_on_time, void_reason=case.void_reason,
+            duplicate_of_id=case.duplicate_of_id, remarks=case.remarks,
+            light=light(case.state, case.deadline, self._ledger.today(), LightPolicy(warn_days)),
+            content_hash=current, evidence=tuple(evidence), signoffs=tuple(signoffs), progress=tuple(progress),
+        )
+
+    def available_actions(self, actor: Actor, case: CaseView) -> list[str]:
+        """Workflow actions the actor may take on the case now (role and scope)."""
+        rules = self._ledger.catalog.rules
+        out = []
+        for action in rules.actions_for(case.state, actor.roles, case.category):
+            roles = [t.role for t in rules.transitions if t.action == action and t.from_state == case.state
+                     and t.role in actor.roles]
+            if any(
+                role not in SCOPED_ROLES
+                or (role == "dept_officer" and case.lead_department_id == actor.department_id)
+                or (role == "verifier" and case.household.township_id == actor.township_id)
+                for role in roles
+            ):
+                out.append(action)
+        return out
+
+    def history(self, case_id: int) -> list[HistoryEntry]:
+        return self._ledger.audit.case_history(case_id)
+
+    # -- writes ----------------------------------------------------------------------------------
+    def register(
+        self,
+        actor: Actor,
+        *,
+        household_id: int,
+        subcategory: str,
+        description: str,
+        source: str,
+        found_date: dt.date | str,
+        remarks: str = "",
+    ) -> CaseResult:
+        values = self._normalise({
+            "household_id": household_id, "subcategory": subcategory, "description": description,
+            "source": source, "found_date": found_date, "remarks": remarks,
+        })
+        sub = self._ledger.catalog.subcategories.get(subcategory)
+        with self._ledger.unit_of_work() as s:
+            target, problems = check_action(
+                self._ledger.catalog.rules, self._facts(s, None, sub.category if sub else None),
+                "register", actor.roles, actor.id, values,
+            )
+            if target is None:
+                raise WorkflowError(problems[0])
+            problems += self._field_problems(values, None)
+            household = s.get(Household, household_id) if household_id else None
+            if household_id and household is None:
+                problems.append("农户不存在")
+            if problems:
+                raise ValidationError(problems)
+            now = self._ledger.clock()
+            case = Case(
+                number=self._next_number(s, now.year), household_id=household.id,
+                township_id=household.township_id, village_id=household.village_id, category=sub.category,
+                subcategory=sub.code, description=values["description"], source=values["source"],
+                found_date=values["found_date"], state="registered", deadline_class=sub.deadline_class,
+                remarks=values["remarks"], created_by=actor.id, created_at=now, updated_at=now,
+                assisting_departments="", responsible_person="", measures="", void_reason="",
+            )
+            s.add(case)
+            s.flush()
+            s.add(CaseAction(case_id=case.id, action="register", from_state=None, to_state="registered",
+                             actor_id=actor.id, at=now, reason=""))
+            event = self._ledger.record(
+                s, actor, "case.register", "case", case.id,
+                {"number": case.number, "fields": {k: v for k, v in values.items() if v not in ("", None)}},
+                case_id=case.id,
+            )
+            view = self._view(s, case)
+        return CaseResult(view, Change((view.id,), counts=True, audit_seq=event.seq))
+
+    def update(self, actor: Actor, case_id: int, expected_version: int, changes: dict) -> CaseResult:
+        """Edit fields the case's state allows; each changed field is journalled old → new."""
+        values = self._normalise(changes)
+        rules = self._ledger.catalog.rules
+        with self._ledger.unit_of_work() as s:
+            case = self._load(s, case_id)
+            self._check_version(case, expected_version)
+            problems = editable_problems(rules, case.state, actor.roles, values)
+            if problems:
+                raise WorkflowError(problems[0])
+            if "dept_officer" in actor.roles and not actor.roles & {"clerk", "coordinator"} and not _in_scope(
+                "dept_officer", actor, case
+            ):
+                raise PermissionDenied("该问题不属于您所在的单位，您不能修改")
+            problems = self._field_problems(values, case)
+            if problems:
+                raise ValidationError(problems)
+            diff = self._apply(case, values)
+            if not diff:
+                return CaseResult(self._view(s, case), Change())
+            if "subcategory" in diff:
+                sub = self._ledger.catalog.subcategory(case.subcategory)
+                case.category, case.deadline_class = sub.category, sub.deadline_class
+            case.updated_at = self._ledger.clock()
+            s.flush()
+            event = self._ledger.record(s, actor, "case.update", "case", case.id, {"changes": diff}, case_id=case.id)
+            view = self._view(s, case)
+        return CaseResult(view, Change((case_id,), counts="subcategory" in diff or "lead_department_id" in diff,
+                                       audit_seq=event.seq))
+
+    @staticmethod
+    def _apply(case: Case, values: dict) -> dict:
+        diff = {}
+        for name, new in values.items():
+            old = getattr(case, name)
+            if new is None and isinstance(old, str):
+                new = ""
+            if old != new:
+                diff[name] = [old, new]
+                setattr(case, name, new)
+        return diff
+
+    def act(
+        self,
+        actor: Actor,
+        case_id: int,
+        action: str,
+        *,
+        expected_version: int,
+        inputs: dict | None = None,
+        password: str | None = None,
+        on_behalf_of: str | None = None,
+        form_evidence_id: int | None = None,
+    ) -> CaseResult:
+        """Take a workflow action (交办, 接收, 提交核验, 核验通过, 审批销号, 退回, 销号回退, 作废).
+
+        The transition is a conditional update (id AND version), so two people acting on the same
+        case at once give exactly one success and one ConflictError.
+        """
+        rules = self._ledger.catalog.rules
+        definition = rules.actions.get(action)
+        if definition is None or action == "register":
+            raise WorkflowError(f"未知的操作：{action}")
+        inputs = self._normalise(inputs or {})
+        with self._ledger.unit_of_work() as s:
+            case = self._load(s, case_id)
+            self._check_version(case, expected_version)
+            if action == "assign" and not inputs.get("deadline"):
+                sub = self._ledger.catalog.subcategory(case.subcategory)
+                inputs["deadline"] = self._ledger.today() + dt.timedelta(days=sub.default_days)
+            merged = {f: getattr(case, f) for f in ACTION_WRITES.get(action, ())}
+            merged.update({k: v for k, v in inputs.items() if v not in (None, "")})
+            facts = self._facts(s, case, case.category)
+            target, problems = check_action(
+                rules, facts, action, actor.roles, actor.id, merged, self._ledger.catalog.evidence_kind_names
+            )
+            if target is None:
+                raise WorkflowError(problems[0])
+            role = self._role_for(actor, action, case)
+            problems += self._field_problems({k: merged.get(k) for k in ACTION_WRITES.get(action, ())
+                                              if merged.get(k) is not None}, case)
+            if action == "void" and merged.get("duplicate_of_id") is not None:
+                dup = s.get(Case, merged["duplicate_of_id"])
+                if dup is None or dup.id == case.id:
+                    problems.append("请选择另一条已登记的问题作为重复问题")
+            if problems:
+                raise ValidationError(problems)
+            reason = inputs.get("reason") or inputs.get("opinion") or ""
+            signoff_values = None
+            if definition.signoff:
+                self._ledger.users.confirm_password(actor, password)
+                signoff_values = self._signoff_values(s, actor, case, role, on_behalf_of, form_evidence_id)
+            now = self._ledger.clock()
+            today = now.date()
+            diff = self._apply(case, {k: merged.get(k) for k in ACTION_WRITES.get(action, ())})
+            effects: dict = {"state": target}
+            if action == "assign":
+                effects["assigned_date"] = today
+            elif action == "approve":
+                effects["closed_date"] = today
+                effects["closed_on_time"] = case.deadline is None or today <= case.deadline
+            elif action == "reopen":
+                effects["closed_date"] = None
+                effects["closed_on_time"] = None
+            elif action == "void":
+                effects["void_reason"] = reason
+            diff.update(self._apply(case, effects))
+            case.updated_at = now
+            s.flush()
+            s.add(CaseAction(case_id=case.id, action=action, from_state=facts.state, to_state=target,
+                             actor_id=actor.id, at=now, reason=reason))
+            payload: dict = {"action": action, "from": facts.state, "to": target, "changes": diff}
+            if reason:
+                payload["reason" if action in ("return", "reopen", "void") else "opinion"] = reason
+            if signoff_values is not None:
+                signoff = SignOff(**signoff_values, case_id=case.id, action=action, meaning=definition.signoff,
+                                  opinion=reason, signed_at=now,
+                                  content_hash=content_hash(case, self._evidence_hashes(s, case.id)))
+                s.add(signoff)
+                s.flush()
+                payload["signoff"] = {"id": signoff.id, "signer": signoff.signer_name, "on_behalf": signoff.on_behalf,
+                                      "content_hash": signoff.content_hash}
+            event = self._ledger.record(s, actor, f"case.{action}", "case", case.id, payload, case_id=case.id)
+            view = self._view(s, case)
+        return CaseResult(view, Change((case_id,), counts=True, audit_seq=event.seq))
+
+    def _signoff_values(self, s: Session, actor: Actor, case: Case, role: str, on_behalf_of: str | None,
+                        form_evidence_id: int | None) -> dict:
+        values = {"signer_role": ROLE_NAMES[role], "recorded_by_id": actor.id, "form_evidence_id": None}
+        if on_behalf_of:
+            form = s.get(Evidence, form_evidence_id) if form_evidence_id else None
+            if form is None or form.case_id != case.id or form.kind != "signed_form":
+                raise ValidationError("代录签批须附上该问题已签字的纸质表扫描件（佐证材料类型：签字表）")
+            values.update(signer_name=on_behalf_of.strip(), signer_user_id=None, on_behalf=True,
+                          form_evidence_id=form.id)
+        else:
+            values.update(signer_name=actor.display_name, signer_user_id=actor.id, on_behalf=False)
+        return values
+
+    def add_progress(self, actor: Actor, case_id: int, note_date: dt.date | str, text: str) -> CaseResult:
+        note_date = _as_date(note_date, "进度日期")
+        text = text.strip()
+        with self._ledger.unit_of_work() as s:
+            case = self._load(s, case_id)
+            if case.state not in OPEN_STATES:
+                raise WorkflowError(f"“{STATE_NAMES[case.state]}”的问题不能再填写进度")
+            self._require_writer(actor, case)
+            problems = []
+            if not text:
+                problems.append("进度内容不能为空")
+            if note_date is None or note_date > self._ledger.today():
+                problems.append("进度日期不能为空，也不能晚于今天")
+            if problems:
+                raise ValidationError(problems)
+            note = ProgressNote(case_id=case.id, note_date=note_date, text=text, author_id=actor.id,
+                                created_at=self._ledger.clock())
+            s.add(note)
+            s.flush()
+            event = self._ledger.record(s, actor, "case.progress", "progress", note.id,
+                                        {"date": note_date, "text": text}, case_id=case.id)
+            view = self._view(s, case)
+        return CaseResult(view, Change((case_id,), audit_seq=event.seq))
+
+    def _require_writer(self, actor: Actor, case: Case) -> None:
+        if actor.roles & {"clerk", "coordinator"}:
+            return
+        if "dept_officer" in actor.roles and _in_scope("dept_officer", actor, case):
+            return
+        if "verifier" in actor.roles and _in_scope("verifier", actor, case):
+            return
+        raise PermissionDenied("您无权修改该问题的材料或进度")
+
+    def add_evidence(self, actor: Actor, case_id: int, source: Path | bytes, kind: str,
+                     display_name: str | None = None) -> EvidenceView:
+        """Store the file (content-addressed, atomic) and attach it to the case, audited."""
+        if kind not in self._ledger.catalog.evidence_kind_names:
+            raise ValidationError(f"未知的材料类型：{kind}")
+        with self._ledger.reading() as s:  # refuse early, before copying a large file
+            case = self._load(s, case_id)
+            if case.state not in OPEN_STATES:
+                raise WorkflowError(f"“{STATE_NAMES[case.state]}”的问题不能再添加材料，如需补充请先销号回退")
+            self._require_writer(actor, case)
+        store = self._ledger.evidence_store
+        if isinstance(source, bytes):
+            name = display_name or "材料"
+            blob = store.put_bytes(source, name)
+        else:
+            name = display_name or Path(source).name
+            blob = store.put_file(Path(source), name)
+        name = name.replace("\\", "/").rsplit("/", 1)[-1][:255]
+        with self._ledger.unit_of_work() as s:
+            case = self._load(s, case_id)
+            if case.state not in OPEN_STATES:
+                raise WorkflowError(f"“{STATE_NAMES[case.state]}”的问题不能再添加材料")
+            row = Evidence(case_id=case.id, kind=kind, sha256=blob.sha256, size=blob.size, mime=blob.mime,
+                           original_name=name, added_by=actor.id, added_at=self._ledger.clock())
+            s.add(row)
+            s.flush()
+            self._ledger.record(s, actor, "evidence.add", "evidence", row.id,
+                                {"kind": kind, "sha256": blob.sha256, "size": blob.size, "name": name},
+                                case_id=case.id)
+            return EvidenceView(row.id, case.id, kind, self._ledger.catalog.evidence_kind_names[kind], blob.sha256,
+                                blob.size, blob.mime, name, actor.display_name, row.added_at)
+
+    def evidence_bytes(self, evidence_id: int) -> bytes:
+        """The stored file, re-hashed on use."""
+        with self._ledger.reading() as s:
+            row = s.get(Evidence, evidence_id)
+            if row is None:
+                raise NotFound("没有这份佐证材料")
+            sha = row.sha256
+        return self._ledger.evidence_store.read_verified(sha)
+
+    def masked_id(self, case: CaseView) -> str:
+        return ids.mask(case.household.head_id_number)

@@ -1,0 +1,158 @@
+"""Catalog and organisation: regions, departments, categories, workflow rules (cached, immutable)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy import select
+
+from ledger.dto import DepartmentView, RegionView, SubcategoryView
+from ledger.errors import NotFound, ValidationError
+from ledger.models import (
+    Category,
+    DeadlineClass,
+    Department,
+    EvidenceKind,
+    Meta,
+    Region,
+    Subcategory,
+    WorkflowAction,
+    WorkflowFieldRule,
+    WorkflowRequirement,
+    WorkflowTransition,
+)
+from ledger.workflow import ActionDef, Requirement, Transition, WorkflowRules
+
+
+class CatalogService:
+    def __init__(self, ledger):
+        self._ledger = ledger
+
+    def invalidate(self) -> None:
+        for name in ("rules", "subcategories", "departments", "regions", "evidence_kind_names", "category_names"):
+            self.__dict__.pop(name, None)
+
+    @cached_property
+    def rules(self) -> WorkflowRules:
+        with self._ledger.reading() as s:
+            actions = {
+                a.code: ActionDef(a.code, a.name, a.signoff, a.needs_evidence, a.not_actor_of)
+                for a in s.scalars(select(WorkflowAction))
+            }
+            transitions = tuple(
+                Transition(t.action, t.from_state, t.to_state, t.role, t.category)
+                for t in s.scalars(select(WorkflowTransition).order_by(WorkflowTransition.id))
+            )
+            requirements = tuple(
+                Requirement(r.action, r.field, r.label) for r in s.scalars(select(WorkflowRequirement))
+            )
+            editable: dict[str, set[str]] = {}
+            for rule in s.scalars(select(WorkflowFieldRule)):
+                editable.setdefault(rule.state, set()).add(rule.field)
+            edit_roles = s.get(Meta, "workflow_edit_roles")
+        return WorkflowRules(
+            actions=actions,
+            transitions=transitions,
+            requirements=requirements,
+            editable={k: frozenset(v) for k, v in editable.items()},
+            edit_roles=frozenset(edit_roles.value.split(",") if edit_roles else ()),
+        )
+
+    @cached_property
+    def category_names(self) -> dict[str, str]:
+        with self._ledger.reading() as s:
+            return {c.code: c.name for c in s.scalars(select(Category).order_by(Category.sort))}
+
+    @cached_property
+    def subcategories(self) -> dict[str, SubcategoryView]:
+        with self._ledger.reading() as s:
+            classes = {d.code: d.name for d in s.scalars(select(DeadlineClass))}
+            cats = {c.code: (c.name, c.sort) for c in s.scalars(select(Category))}
+            subs = sorted(s.scalars(select(Subcategory)), key=lambda x: (cats[x.category][1], x.sort))
+            return {
+                x.code: SubcategoryView(
+                    x.code, x.category, cats[x.category][0], x.name, x.deadline_class,
+                    classes[x.deadline_class], x.default_days, x.lead_department_code,
+                    tuple(k for k in x.required_evidence.split(",") if k), x.standard,
+                )
+                for x in subs
+            }
+
+    @cached_property
+    def evidence_kind_names(self) -> dict[str, str]:
+        with self._ledger.reading() as s:
+            return {k.code: k.name for k in s.scalars(select(EvidenceKind))}
+
+    @cached_property
+    def departments(self) -> dict[int, DepartmentView]:
+        with self._ledger.reading() as s:
+            return {
+                d.id: DepartmentView(d.id, d.code, d.name)
+                for d in s.scalars(select(Department).where(Department.active).order_by(Department.id))
+            }
+
+    @cached_property
+    def regions(self) -> dict[int, RegionView]:
+        with self._ledger.reading() as s:
+            return {
+                r.id: RegionView(r.id, r.code, r.name, r.level, r.parent_id)
+                for r in s.scalars(select(Region).order_by(Region.code))
+            }
+
+    # -- lookups ---------------------------------------------------------------------------------
+    def subcategory(self, code: str) -> SubcategoryView:
+        try:
+            return self.subcategories[code]
+        except KeyError:
+            raise ValidationError(f"没有这个问题子类：{code}") from None
+
+    def department_by_code(self, code: str) -> DepartmentView:
+        for d in self.departments.values():
+            if d.code == code:
+                return d
+        raise NotFound(f"没有这个责任单位：{code}")
+
+    def department_by_name(self, name: str) -> DepartmentView:
+        for d in self.departments.values():
+            if d.name == name:
+                return d
+        raise NotFound(f"没有这个责任单位：{name}")
+
+    def townships(self) -> list[RegionView]:
+        return [r for r in self.regions.values() if r.level == "township"]
+
+    def villages(self, township_id: int | None = None) -> list[RegionView]:
+        return [
+            r for r in self.regions.values()
+            if r.level == "village" and (township_id is None or r.parent_id == township_id)
+        ]
+
+    def region(self, region_id: int) -> RegionView:
+        try:
+            return self.regions[region_id]
+        except KeyError:
+            raise NotFound(f"没有编号为 {region_id} 的行政区划") from None
+
+    def add_regions(self, actor, rows: list[tuple[str, str, str | None]]) -> int:
+        """Add townships and villages: (12-digit code, name, parent code or None for a township)."""
+        with self._ledger.unit_of_work() as s:
+            county = s.scalars(select(Region).where(Region.level == "county")).one()
+            by_code = {r.code: r for r in s.scalars(select(Region))}
+            added = 0
+            for code, name, parent_code in rows:
+                if len(code) != 12 or not code.isdigit():
+                    raise ValidationError(f"行政区划代码应为12位数字：{code}")
+                if code in by_code:
+                    continue
+                parent = by_code.get(parent_code) if parent_code else county
+                if parent is None:
+                    raise ValidationError(f"找不到上级区划 {parent_code}（{name}）")
+                level = "township" if parent.level == "county" else "village"
+                region = Region(code=code, name=name, level=level, parent_id=parent.id)
+                s.add(region)
+                s.flush()
+                by_code[code] = region
+                added += 1
+            self._ledger.record(s, actor, "regions.add", "region", None, {"added": added})
+        self.invalidate()
+        return added

@@ -1,0 +1,102 @@
+"""Households (户) and their members."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ledger import ids
+from ledger.dto import Actor, HouseholdView
+from ledger.errors import NotFound, PermissionDenied, ValidationError
+from ledger.models import Household, Member, Region
+from ledger.seed import load_catalog
+
+WRITE_ROLES = frozenset({"clerk", "coordinator"})
+
+
+def household_view(h: Household) -> HouseholdView:
+    return HouseholdView(
+        h.id, h.township_id, h.village_id, h.group_name, h.head_name, h.head_id_number, h.phone, h.kind, h.size
+    )
+
+
+class HouseholdService:
+    def __init__(self, ledger):
+        self._ledger = ledger
+        self.kinds = tuple(load_catalog()["household_kinds"])
+
+    def create(
+        self,
+        actor: Actor,
+        *,
+        village_id: int,
+        head_name: str,
+        head_id_number: str,
+        kind: str,
+        size: int = 1,
+        phone: str = "",
+        group_name: str = "",
+        members: list[tuple[str, str, str]] = (),  # (name, id number or "", relation)
+    ) -> HouseholdView:
+        if not actor.roles & WRITE_ROLES:
+            raise PermissionDenied("只有录入员或县级统筹可以登记农户")
+        problems: list[str] = []
+        try:
+            id_number = ids.validate_id(head_id_number, today=self._ledger.today())
+        except ValidationError as err:
+            problems += err.problems
+            id_number = ""
+        if not head_name.strip():
+            problems.append("户主姓名不能为空")
+        if kind not in self.kinds:
+            problems.append(f"户类型应为：{'、'.join(self.kinds)}")
+        if size < 1:
+            problems.append("家庭人口至少为1")
+        phone = ids.normalize(phone)
+        if phone and (not phone.isdigit() or len(phone) not in (7, 8, 11, 12)):
+            problems.append("联系电话格式不正确")
+        member_rows = []
+        for name, member_id, relation in members:
+            try:
+                member_rows.append((name, ids.validate_id(member_id) if member_id else "", relation))
+            except ValidationError as err:
+                problems += [f"家庭成员{name}：{p}" for p in err.problems]
+        if problems:
+            raise ValidationError(problems)
+        with self._ledger.unit_of_work() as s:
+            village = s.get(Region, village_id)
+            if village is None or village.level != "village":
+                raise ValidationError("请选择所在村")
+            existing = s.scalar(select(Household).where(Household.head_id_number == id_number))
+            if existing is not None:
+                raise ValidationError(f"身份证号 {ids.mask(id_number)} 的农户已登记（户主 {existing.head_name}）")
+            h = Household(
+                township_id=village.parent_id, village_id=village.id, group_name=group_name.strip(),
+                head_name=head_name.strip(), head_id_number=id_number, phone=phone, kind=kind, size=size,
+                created_at=self._ledger.clock(),
+            )
+            s.add(h)
+            s.flush()
+            s.add_all(Member(household_id=h.id, name=n, id_number=i, relation=r) for n, i, r in member_rows)
+            self._ledger.record(
+                s, actor, "household.create", "household", h.id,
+                {"head_name": h.head_name, "head_id": ids.mask(id_number), "village_id": village.id, "kind": kind},
+            )
+            return household_view(h)
+
+    def get(self, household_id: int) -> HouseholdView:
+        with self._ledger.reading() as s:
+            h = s.get(Household, household_id)
+            if h is None:
+                raise NotFound(f"没有编号为 {household_id} 的农户")
+            return household_view(h)
+
+    def find_by_id_number(self, raw: str) -> HouseholdView | None:
+        number = ids.validate_id(raw, today=self._ledger.today())
+        with self._ledger.reading() as s:
+            h = s.scalar(select(Household).where(Household.head_id_number == number))
+            return household_view(h) if h else None
+
+    def members(self, household_id: int) -> list[tuple[str, str, str]]:
+        with self._ledger.reading() as s:
+            rows = s.scalars(select(Member).where(Member.household_id == household_id).order_by(Member.id))
+            return [(m.name, m.id_number, m.relation) for m in rows]
