@@ -20,6 +20,7 @@ SQLITE_PRAGMAS = (
     ("busy_timeout", "10000"),
     ("trusted_schema", "OFF"),
     ("secure_delete", "ON"),
+    ("cache_size", "-32768"),  # 32 MB page cache: index-heavy pages and counts stay in memory
 )
 
 NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "sshfs", "9p", "afs", "davfs"}

@@ -24,6 +24,12 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 CHUNK = 1024 * 1024
 
 
+def evidence_dir_beside(db_file: Path) -> Path:
+    """A SQLite ledger keeps its evidence in 佐证材料/ beside the file. Content addressing lets
+    several ledgers, and several backups, in one folder share it safely."""
+    return db_file.parent / "佐证材料"
+
+
 def sniff(head: bytes) -> str | None:
     for magic, mime in MAGIC_TYPES:
         if head.startswith(magic):
@@ -123,3 +129,20 @@ class EvidenceStore:
         if hashlib.sha256(data).hexdigest() != sha256:
             raise EvidenceError(f"佐证材料文件已被改动，与登记时的哈希不符（{sha256[:12]}…）")
         return data
+
+
+def copy_blobs(hashes: list[str], source: EvidenceStore, target: EvidenceStore) -> tuple[int, list[str]]:
+    """Copy the files named by `hashes` that `target` lacks, verifying each on the way.
+    Returns (files copied, problems)."""
+    copied, problems = 0, []
+    for sha in hashes:
+        if target.problem(sha) is None:
+            continue
+        try:
+            data = source.read_verified(sha)
+        except EvidenceError as err:
+            problems.append(str(err))
+            continue
+        target.put_bytes(data)
+        copied += 1
+    return copied, problems

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ledger import audit, paths
 from ledger.db import create_ledger_engine, describe
 from ledger.errors import ConflictError, StorageError
-from ledger.evidence import EvidenceStore
+from ledger.evidence import EvidenceStore, evidence_dir_beside
 from ledger.migrate import SchemaStatus, ensure_schema
 from ledger.models import AuditHead, Meta
 from ledger.seed import seed_catalog
@@ -126,8 +126,7 @@ def _is_lock_conflict(err: OperationalError) -> bool:
 
 def _default_evidence_dir(engine: Engine, ledger_uuid: str) -> Path:
     if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        db = Path(engine.url.database)
-        return db.with_name(db.stem + "-佐证材料")
+        return evidence_dir_beside(Path(engine.url.database))
     return paths.data_dir() / "evidence" / ledger_uuid
 
 

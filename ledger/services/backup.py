@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from ledger.errors import StorageError
+from ledger.evidence import EvidenceStore, copy_blobs, evidence_dir_beside
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +33,7 @@ class Manifest:
     audit_head_seq: int
     audit_head_hash: str
     counts: dict[str, int]
-
-    def path_for(self, backup: Path) -> Path:
-        return manifest_path(backup)
+    evidence_files: int = 0
 
 
 def manifest_path(backup: Path) -> Path:
@@ -72,16 +71,28 @@ def _inspect(path: Path) -> dict:
         revision = con.execute("SELECT version_num FROM alembic_version").fetchone()[0]
         seq, head = con.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
         uuid = con.execute("SELECT value FROM meta WHERE key = 'ledger_uuid'").fetchone()[0]
+        hashes = [r[0] for r in con.execute("SELECT DISTINCT sha256 FROM evidence")]
     except sqlite3.DatabaseError as err:
         raise StorageError(f"文件不是有效的台账数据库：{err}") from None
     finally:
         con.close()
     counts.pop("alembic_version", None)
-    return {"counts": counts, "revision": revision, "seq": seq, "head": head, "uuid": uuid}
+    return {"counts": counts, "revision": revision, "seq": seq, "head": head, "uuid": uuid, "hashes": hashes}
 
 
-def sqlite_backup(source: Path, dest: Path, progress: Callable[[int, int], None] | None = None) -> Manifest:
-    """Copy a live ledger with the online backup API, verify the copy, write its manifest."""
+def _copy_evidence(hashes: list[str], source_db: Path, target_db: Path) -> int:
+    copied, problems = copy_blobs(hashes, EvidenceStore(evidence_dir_beside(source_db)),
+                                  EvidenceStore(evidence_dir_beside(target_db)))
+    if problems:
+        raise StorageError("佐证材料未能完整复制：" + "；".join(problems[:3]))
+    return copied
+
+
+def sqlite_backup(source: Path, dest: Path, progress: Callable[[int, int], None] | None = None,
+                  with_evidence: bool = True) -> Manifest:
+    """Copy a live ledger with the online backup API, verify the copy, write its manifest. The
+    evidence files go to 佐证材料/ beside the backup (shared, so later backups there add only
+    what is new)."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
@@ -107,8 +118,10 @@ def sqlite_backup(source: Path, dest: Path, progress: Callable[[int, int], None]
             file=dest.name, sha256=sha, size=part.stat().st_size,
             created_at=dt.datetime.now().isoformat(timespec="seconds"), ledger_uuid=facts["uuid"],
             schema_revision=facts["revision"], audit_head_seq=facts["seq"], audit_head_hash=facts["head"],
-            counts=facts["counts"],
+            counts=facts["counts"], evidence_files=len(facts["hashes"]),
         )
+        if with_evidence and evidence_dir_beside(Path(source)) != evidence_dir_beside(dest):
+            _copy_evidence(facts["hashes"], Path(source), dest)
         os.replace(part, dest)
     except BaseException:
         part.unlink(missing_ok=True)
@@ -150,7 +163,7 @@ def sqlite_restore(backup: Path, target: Path) -> tuple[Manifest, Path | None]:
     if target.exists():
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         kept = target.with_name(f"{target.stem}.恢复前-{stamp}{target.suffix}")
-        sqlite_backup(target, kept)
+        sqlite_backup(target, kept, with_evidence=False)  # evidence stays where it is
     src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
     dst = sqlite3.connect(target)
     try:
@@ -160,7 +173,9 @@ def sqlite_restore(backup: Path, target: Path) -> tuple[Manifest, Path | None]:
     finally:
         dst.close()
         src.close()
-    _inspect(target)
+    facts = _inspect(target)
+    if evidence_dir_beside(backup) != evidence_dir_beside(target):
+        _copy_evidence(facts["hashes"], backup, target)
     return manifest, kept
 
 
@@ -177,7 +192,7 @@ def backup_before_upgrade(engine: Engine, status, backup_dir: Path | None, _key_
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     dest = (backup_dir or default_backup_dir(db)) / f"{db.stem}-升级前-{status.current}-{stamp}.db"
     engine.dispose()  # no connection of ours holds the file during the copy
-    sqlite_backup(db, dest)
+    sqlite_backup(db, dest, with_evidence=False)  # upgrades never touch evidence files
     verify_backup(dest)
 
 

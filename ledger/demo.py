@@ -1,0 +1,320 @@
+"""A demo ledger for the fictitious 示例县 (code 990101): ~15 townships, ~200 villages, documented
+demo accounts, and N synthetic cases spread over categories, departments, states, dates and lights,
+with progress notes, evidence images and sign-offs. Deterministic for a given seed.
+
+Everything here is invented: names are drawn from common characters, ID numbers use the fictitious
+county code 990101 with valid check characters, phone numbers use the reserved-looking 1380000xxxx
+range. Rows are written with bulk inserts in chunks (one transaction and one audit event per chunk),
+so a million cases take minutes, not hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+import struct
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select
+
+from ledger.dto import Actor
+from ledger.facade import Ledger
+from ledger.ids import with_check_digit
+from ledger.models import (
+    Case,
+    CaseAction,
+    Evidence,
+    Household,
+    Member,
+    Meta,
+    ProgressNote,
+    SignOff,
+    User,
+    UserRole,
+)
+from ledger.services.cases import content_hash
+from ledger.services.users import hash_password
+
+DEMO_PASSWORD = "Demo#2026"
+
+TOWNSHIPS = [
+    "城关镇", "东山镇", "西河镇", "南坪乡", "北岭乡", "柳林镇", "杏花乡", "石门镇",
+    "青龙乡", "白马镇", "清泉乡", "红旗乡", "龙湾镇", "桃园乡", "松树乡",
+]
+VILLAGE_FIRST = "东西南北上下前后大小新老高李王张刘杨赵周吴孙马朱胡郭何林"
+VILLAGE_SECOND = "庄沟坪湾峪河家寨洼岭坡营堡桥店"
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+GIVEN = "建国军华明伟芳秀英兰桂花玉珍春梅海涛强磊洋勇艳娟红霞丽平刚杰志福贵宝山林生德成荣富有喜"
+RELATIONS = ["配偶", "子", "女", "孙子", "孙女", "父亲", "母亲"]
+
+DESCRIPTIONS = {
+    "food": ["冬季衣被不足", "口粮储备不足，存在断粮风险"],
+    "edu": ["适龄子女未按时入学", "应享受的教育资助未发放", "残疾子女送教上门次数不足", "寄宿生生活补助未落实"],
+    "med": ["家庭成员未参加城乡居民医保", "慢病患者未签约家庭医生", "大病专项救治政策未落实", "住院未享受先诊疗后付费"],
+    "house": ["房屋墙体开裂，经鉴定为C级危房", "房屋主体结构严重受损，鉴定为D级危房", "屋面漏雨，梁柱受损", "因暴雨导致房屋部分坍塌"],
+    "water": ["自来水入户后时常停水", "水质浑浊，检测不达标", "取水往返超过20分钟", "管网老化漏水严重"],
+    "other": ["家庭无稳定收入来源", "符合条件未纳入低保"],
+}
+MEASURES = {
+    "food": "民政部门发放临时救助金和冬季衣被",
+    "edu": "教育部门落实资助政策，劝返入学并跟踪",
+    "med": "医保、卫健部门代缴参保费并完成家庭医生签约",
+    "house": "实施危房改造，加固墙体、更换屋面",
+    "water": "水利部门维修管网，增设蓄水设施",
+    "other": "人社部门推荐公益性岗位，民政部门纳入兜底保障",
+}
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    cases: int
+    households: int
+    townships: int
+    villages: int
+    seconds: float
+
+
+def _png(rgb: tuple[int, int, int], size: int = 48) -> bytes:
+    """A small solid-colour PNG, written by hand so the core needs no imaging library."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    row = b"\x00" + bytes(rgb) * size
+    raw = zlib.compress(row * size)
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+def _name(rng: random.Random) -> str:
+    given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.8 else "")
+    return rng.choice(SURNAMES) + given
+
+
+def create_regions_and_users(lg: Ledger, rng: random.Random) -> dict:
+    """Townships, villages and the documented demo accounts."""
+    admin = lg.users.create(None, "admin", "系统管理员", DEMO_PASSWORD, ["admin"])
+    rows: list[tuple[str, str, str | None]] = []
+    village_names: set[str] = set()
+    for t, town in enumerate(TOWNSHIPS, start=1):
+        town_code = f"990101{t:03d}000"
+        rows.append((town_code, town, None))
+        for v in range(1, 12 + (t % 4) + 1):
+            while True:
+                name = rng.choice(VILLAGE_FIRST) + rng.choice(VILLAGE_FIRST) + rng.choice(VILLAGE_SECOND) + "村"
+                if name not in village_names:
+                    village_names.add(name)
+                    break
+            rows.append((f"990101{t:03d}{v:03d}", name, town_code))
+    lg.catalog.add_regions(admin, rows)
+    pw = hash_password(DEMO_PASSWORD)  # one hash for all demo accounts: hashing each would add seconds
+    now = lg.clock()
+    accounts = [("luru", "录入员", ["clerk"], None, None), ("tongchou", "县级统筹员", ["coordinator"], None, None),
+                ("shenpi", "县审批人", ["approver"], None, None), ("shenji", "审计员", ["auditor"], None, None),
+                ("chakan", "查看员", ["viewer"], None, None),
+                ("yiren", "一人办公室", ["clerk", "coordinator", "approver"], None, None)]
+    for dept in lg.catalog.departments.values():
+        accounts.append((f"dw_{dept.code}", f"{dept.name}经办人", ["dept_officer"], dept.id, None))
+    for i, town in enumerate(lg.catalog.townships(), start=1):
+        accounts.append((f"hy{i:02d}", f"{town.name}核验员", ["verifier"], None, town.id))
+    with lg.unit_of_work() as s:
+        for username, display, roles, dept_id, town_id in accounts:
+            user = User(username=username, display_name=display, password_hash=pw, department_id=dept_id,
+                        township_id=town_id, active=True, failed_logins=0, created_at=now)
+            s.add(user)
+            s.flush()
+            s.add_all(UserRole(user_id=user.id, role=r) for r in roles)
+        lg.record(s, admin, "demo.users", "user", None, {"accounts": [a[0] for a in accounts]})
+    with lg.reading() as s:
+        users = {u.username: u.id for u in s.scalars(select(User))}
+    return {"admin": admin, "users": users}
+
+
+STATE_MIX = (("closed", 62), ("in_progress", 14), ("pending_verification", 5), ("pending_approval", 3),
+             ("assigned", 6), ("registered", 5), ("void", 5))
+
+
+def _state_and_age(rng: random.Random, default_days: int) -> tuple[str, int]:
+    """A state from the county-wide mix, and an age (days since found) that fits it: most open
+    cases are inside their deadline, about one in seven is overdue."""
+    state = rng.choices([s for s, _ in STATE_MIX], [w for _, w in STATE_MIX])[0]
+    if state == "registered":
+        return state, rng.randint(0, 6)
+    if state in ("closed", "void"):
+        return state, int(rng.triangular(default_days // 3, 730, default_days))
+    if rng.random() < 0.85:
+        return state, rng.randint(0, max(1, default_days - 2))
+    return state, rng.randint(default_days + 6, default_days + 150)
+
+
+STEPS = ["registered", "assigned", "in_progress", "pending_verification", "pending_approval", "closed"]
+
+
+def generate(
+    lg: Ledger,
+    cases: int = 2000,
+    seed: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    chunk: int = 20000,
+) -> DemoSummary:
+    import time
+
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    setup = create_regions_and_users(lg, rng)
+    users = setup["users"]
+    admin: Actor = setup["admin"]
+    cat = lg.catalog
+    today = lg.today()
+    villages = cat.villages()
+    subs = list(cat.subcategories.values())
+    sub_weights = [{"house": 30, "water": 22, "med": 20, "edu": 14, "other": 8, "food": 6}[s.category] for s in subs]
+    dept_by_code = {d.code: d.id for d in cat.departments.values()}
+    officer_of = {d.id: users[f"dw_{d.code}"] for d in cat.departments.values()}
+    verifier_of = {t.id: users[f"hy{i:02d}"] for i, t in enumerate(cat.townships(), start=1)}
+    clerk, coordinator, approver = users["luru"], users["tongchou"], users["shenpi"]
+    with lg.reading() as s:
+        display = dict(s.execute(select(User.id, User.display_name)).all())
+
+    # A small pool of evidence images, stored once (content-addressed), referenced by many cases.
+    pool: dict[str, list[tuple[str, int]]] = {}
+    for k, kind in enumerate(cat.evidence_kind_names):
+        pool[kind] = []
+        for variant in range(3):
+            blob = lg.evidence_store.put_bytes(_png((40 * k % 256, 90 + 50 * variant, 160)), f"{kind}.png")
+            pool[kind].append((blob.sha256, blob.size))
+
+    with lg.reading() as s:
+        next_household = (s.scalar(select(func.max(Household.id))) or 0) + 1
+        next_case = (s.scalar(select(func.max(Case.id))) or 0) + 1
+    used_ids: set[str] = set()
+    county = lg.meta("county_code")
+    done = 0
+    household_queue: list[tuple[int, int, int]] = []  # (household id, township, village) reused for 2nd cases
+    while done < cases:
+        if cancelled and cancelled():
+            break
+        n = min(chunk, cases - done)
+        rows_h, rows_m, rows_c, rows_a, rows_p, rows_e, rows_s = [], [], [], [], [], [], []
+        now = lg.clock()
+        for _ in range(n):
+            if household_queue and rng.random() < 0.35:
+                hid, township_id, village_id = household_queue.pop(rng.randrange(len(household_queue)))
+            else:
+                village = rng.choice(villages)
+                hid, township_id, village_id = next_household, village.parent_id, village.id
+                next_household += 1
+                while True:
+                    born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 60))
+                    number = with_check_digit(f"{county}{born:%Y%m%d}{rng.randrange(1000):03d}")
+                    if number not in used_ids:
+                        used_ids.add(number)
+                        break
+                size = rng.randint(1, 6)
+                rows_h.append({
+                    "id": hid, "township_id": township_id, "village_id": village_id,
+                    "group_name": f"{rng.randint(1, 8)}组", "head_name": _name(rng), "head_id_number": number,
+                    "phone": f"1380000{rng.randrange(10000):04d}", "kind": rng.choices(
+                        lg.households.kinds, [40, 8, 8, 3, 15, 6, 20])[0],
+                    "size": size, "created_at": now,
+                })
+                for _m in range(min(size - 1, 2)):
+                    rows_m.append({"household_id": hid, "name": _name(rng), "id_number": "",
+                                   "relation": rng.choice(RELATIONS)})
+                if len(household_queue) < 5000:
+                    household_queue.append((hid, township_id, village_id))
+            sub = rng.choices(subs, sub_weights)[0]
+            state, age = _state_and_age(rng, sub.default_days)
+            found = today - dt.timedelta(days=age)
+            voided = state == "void"
+            reached = STEPS.index(rng.choice(STEPS[:3]) if voided else state)
+            cid = next_case
+            next_case += 1
+            lead = dept_by_code.get(sub.lead_department_code) if rng.random() < 0.9 else rng.choice(
+                list(officer_of))
+            assigned = min(found + dt.timedelta(days=rng.randint(0, 5)), today)
+            deadline = assigned + dt.timedelta(days=sub.default_days)
+            span = max(1, min((today - assigned).days, int(sub.default_days * 1.3)))
+            completion = min(assigned + dt.timedelta(days=rng.randint(1, span)), today) if reached >= 3 else None
+            closed = min(completion + dt.timedelta(days=rng.randint(1, 12)), today) if reached >= 5 else None
+            at = lambda d: dt.datetime.combine(d, dt.time(9, rng.randint(0, 59)))  # noqa: E731
+            case = {
+                "id": cid, "number": f"{county}-{found.year}-{cid:06d}", "household_id": hid,
+                "township_id": township_id, "village_id": village_id, "category": sub.category,
+                "subcategory": sub.code, "description": rng.choice(DESCRIPTIONS[sub.category]),
+                "source": rng.choices(lg.cases.sources, [50, 15, 20, 10, 5])[0], "found_date": found,
+                "state": state, "lead_department_id": lead if reached >= 1 else None, "assisting_departments": "",
+                "responsible_person": _name(rng) if reached >= 2 else "",
+                "measures": MEASURES[sub.category] if reached >= 3 else "", "deadline_class": sub.deadline_class,
+                "deadline": deadline if reached >= 1 else None, "assigned_date": assigned if reached >= 1 else None,
+                "completion_date": completion, "closed_date": closed,
+                "closed_on_time": (closed <= deadline) if closed else None,
+                "void_reason": "经核实为重复登记" if voided else "", "duplicate_of_id": None, "remarks": "",
+                "created_by": clerk, "created_at": at(found), "updated_at": at(closed or completion or assigned),
+                "version": reached + 1 + int(voided),
+            }
+            rows_c.append(case)
+            officer, verifier = officer_of.get(lead, coordinator), verifier_of[township_id]
+            steps = [("register", None, "registered", clerk, found), ("assign", "registered", "assigned", coordinator, assigned),
+                     ("accept", "assigned", "in_progress", officer, assigned),
+                     ("submit", "in_progress", "pending_verification", officer, completion),
+                     ("verify", "pending_verification", "pending_approval", verifier, completion),
+                     ("approve", "pending_approval", "closed", approver, closed)]
+            for action, frm, to, actor_id, day in steps[: reached + 1]:
+                rows_a.append({"case_id": cid, "action": action, "from_state": frm, "to_state": to,
+                               "actor_id": actor_id, "at": at(day or today), "reason": ""})
+            if voided:
+                rows_a.append({"case_id": cid, "action": "void", "from_state": STEPS[reached], "to_state": "void",
+                               "actor_id": coordinator, "at": at(today), "reason": "经核实为重复登记"})
+            if reached >= 2:
+                for k in range(rng.randint(1, 2)):
+                    day = min(assigned + dt.timedelta(days=7 * (k + 1)), today)
+                    rows_p.append({"case_id": cid, "note_date": day, "author_id": officer, "created_at": at(day),
+                                   "text": rng.choice(["已入户核实情况", "已制定整改方案", "施工进行中", "材料已采购到位"])})
+            hashes = []
+            if reached >= 3:
+                for kind in sub.required_evidence:
+                    sha, size = rng.choice(pool[kind])
+                    hashes.append(sha)
+                    rows_e.append({"case_id": cid, "kind": kind, "sha256": sha, "size": size, "mime": "image/png",
+                                   "original_name": f"{lg.catalog.evidence_kind_names[kind]}.png",
+                                   "added_by": officer, "added_at": at(completion)})
+            if reached >= 4:
+                chash = _content_hash(case, hashes)
+                for action, meaning, signer, day, opinion in (
+                    ("verify", "核验", verifier, completion, "经现场核验，整改到位"),
+                    ("approve", "审批", approver, closed, "同意销号"),
+                )[: reached - 3]:
+                    rows_s.append({"case_id": cid, "action": action, "meaning": meaning,
+                                   "signer_name": display[signer], "signer_role": "乡镇核验员" if action == "verify" else "县级审批",
+                                   "signer_user_id": signer, "recorded_by_id": signer, "on_behalf": False,
+                                   "form_evidence_id": None, "opinion": opinion, "signed_at": at(day), "content_hash": chash})
+        with lg.unit_of_work() as s:
+            for model, rows in ((Household, rows_h), (Member, rows_m), (Case, rows_c), (CaseAction, rows_a),
+                                (ProgressNote, rows_p), (Evidence, rows_e), (SignOff, rows_s)):
+                if rows:
+                    s.execute(insert(model.__table__), rows)
+            seq = s.get(Meta, "case_seq")
+            seq.value = str(next_case - 1)
+            payload = {"seed": seed, "first_case": rows_c[0]["id"], "last_case": rows_c[-1]["id"], "cases": n,
+                       "households": len(rows_h),
+                       "sha256": hashlib.sha256(repr([(c["id"], c["number"], c["state"]) for c in rows_c]).encode()).hexdigest()}
+            lg.record(s, admin, "demo.generate", "case", None, payload)
+        done += n
+        if progress:
+            progress(done, cases)
+    return DemoSummary(done, next_household - 1, len(cat.townships()), len(villages), time.perf_counter() - started)
+
+
+class _Row:
+    """Attribute access over a row dict, so content_hash() can hash demo rows like ORM cases."""
+
+    def __init__(self, row: dict):
+        self.__dict__.update(row)
+
+
+def _content_hash(row: dict, evidence_hashes: list[str]) -> str:
+    return content_hash(_Row(row), evidence_hashes)

@@ -1,0 +1,80 @@
+"""Shared fixtures: a real SQLite ledger per test, and a real PostgreSQL server per session."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.world import FakeClock, World, build_world
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path_factory, monkeypatch):
+    """Keep every test's per-user data (keys, default ledger) out of the real home folder."""
+    data = tmp_path_factory.mktemp("userdata")
+    monkeypatch.setenv("ZGTZ_DATA_DIR", str(data))
+    monkeypatch.setenv("ZGTZ_KEY_DIR", str(data / "keys"))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def world(tmp_path: Path, clock: FakeClock) -> World:
+    w = build_world(tmp_path / "台账.db", tmp_path, clock)
+    yield w
+    w.ledger.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A throwaway PostgreSQL cluster on loopback (installed by .ci/setup). Under CI a missing
+    server fails the run instead of skipping, so the server-mode tests cannot silently vanish."""
+    from tests.pgserver import find_pg_bin, pg_url_from_env, start_pg_server
+
+    if pg_url_from_env():
+        yield None
+        return
+    if find_pg_bin() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed: run .ci/setup")
+        pytest.skip("PostgreSQL server binaries not installed")
+    server = start_pg_server(tmp_path_factory.mktemp("pg"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A fresh, empty database on the test server."""
+    from tests.pgserver import pg_url_from_env
+
+    name = "t" + uuid.uuid4().hex[:12]
+    if pg_server is None:
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        base = make_url(pg_url_from_env())
+        with psycopg.connect(
+            host=base.host, port=base.port, user=base.username, password=base.password,
+            dbname=base.database or "postgres", autocommit=True,
+        ) as con:
+            con.execute(f'CREATE DATABASE "{name}"')
+        return base.set(database=name).render_as_string(hide_password=False)
+    return pg_server.create_database(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_world(request, tmp_path: Path, clock: FakeClock) -> World:
+    """The same World on SQLite and on PostgreSQL."""
+    target = tmp_path / "台账.db" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    w = build_world(target, tmp_path, clock)
+    yield w
+    w.ledger.close()
