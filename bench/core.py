@@ -1,0 +1,112 @@
+"""Ledger core figures: demo generation speed, file size, dashboard counts and a filtered page.
+
+    python bench/core.py [--cases 100000 1000000] [--keep DIR]
+
+Each query figure is printed beside a baseline measured in the same run on the same file: the
+same result computed the naive way (GROUP BY over the cases table; the page read with the indexes
+bypassed via SQLite's NOT INDEXED), and the ratio between them. Goals (issue 2, at 1M cases on
+this project's 2-core machine): counts ≤ 200 ms, page ≤ 20 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ledger import CaseFilter, open_ledger  # noqa: E402
+from ledger.demo import generate  # noqa: E402
+
+
+def best_of(fn, repeat: int = 5) -> float:
+    """Median of `repeat` warm runs, in milliseconds."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def run(n: int, workdir: Path) -> list[tuple[str, str, str, str]]:
+    db = workdir / f"bench-{n}.db"
+    lg = open_ledger(db, key_dir=workdir / "keys")
+    started = time.perf_counter()
+    summary = generate(lg, n, seed=7)
+    gen_s = time.perf_counter() - started
+    size_mb = os.path.getsize(db) / 1e6
+    today = lg.today()
+    township = lg.catalog.townships()[4].id
+    flt = CaseFilter(township_id=township, states=("in_progress",))
+
+    dash_ms = best_of(lambda: lg.queries.dashboard())
+    page_ms = best_of(lambda: lg.queries.page(flt, sort="deadline", limit=100))
+    last_page_ms = best_of(lambda: lg.queries.page(CaseFilter(states=("closed",)), sort="deadline",
+                                                    offset=lg.queries.count(CaseFilter(states=("closed",))) - 100))
+
+    raw = sqlite3.connect(db)
+
+    def naive_counts():
+        raw.execute("SELECT state, lead_department_id, count(*) FROM cases NOT INDEXED GROUP BY 1, 2").fetchall()
+        raw.execute("SELECT township_id, state, count(*) FROM cases NOT INDEXED GROUP BY 1, 2").fetchall()
+        open_states = "('assigned','in_progress','pending_verification','pending_approval')"
+        raw.execute(f"SELECT count(*) FROM cases NOT INDEXED WHERE state IN {open_states} AND deadline < ?",
+                    (today,)).fetchall()
+
+    def naive_page():
+        raw.execute(
+            "SELECT c.id FROM cases AS c NOT INDEXED JOIN households h ON h.id = c.household_id "
+            "WHERE c.township_id = ? AND c.state = 'in_progress' ORDER BY c.deadline, c.id LIMIT 100",
+            (township,),
+        ).fetchall()
+
+    naive_counts_ms = best_of(naive_counts, 3)
+    naive_page_ms = best_of(naive_page, 3)
+    raw.close()
+    lg.close()
+    label = f"{n:,}"
+    return [
+        (label, "示例台账生成", f"{gen_s:.1f} s（{summary.cases / gen_s:,.0f} 问题/秒，含农户、进度、材料、签批）", "—"),
+        (label, "文件大小", f"{size_mb:,.0f} MB", "—"),
+        (label, "工作台统计（状态×单位、乡镇、逾期、本周）", f"{dash_ms:.1f} ms",
+         f"朴素 GROUP BY {naive_counts_ms:.0f} ms，快 {naive_counts_ms / dash_ms:.0f}×；目标 ≤ 200 ms"),
+        (label, "筛选排序首页 100 行（乡镇+状态，按时限）", f"{page_ms:.2f} ms",
+         f"不走索引 {naive_page_ms:.0f} ms，快 {naive_page_ms / page_ms:.0f}×；目标 ≤ 20 ms"),
+        (label, "已销号末页 100 行（OFFSET 分页）", f"{last_page_ms:.1f} ms", "窗口模型改用主键列表"),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--keep", type=Path, help="keep the generated ledgers in this folder")
+    args = parser.parse_args()
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="zgtz-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("ZGTZ_DATA_DIR", str(workdir / "data"))
+    rows = []
+    try:
+        for n in args.cases:
+            rows += run(n, workdir)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(f"# 台账核心基准（{dt.date.today()}，{os.cpu_count()} 核，SQLite {sqlite3.sqlite_version}）")
+    print("| 问题数 | 项目 | 结果 | 对照 |")
+    print("|---:|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
