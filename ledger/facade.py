@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -81,6 +81,10 @@ class Ledger:
         session = self._write_sessions()
         try:
             with session.begin():
+                if self.dialect == "postgresql":
+                    # Writers queue on the audit head first, so they never deadlock on case_counts
+                    # rows or the case counter (SQLite writers are serialised by BEGIN IMMEDIATE).
+                    session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
                 yield session
         except StaleDataError:
             raise ConflictError() from None

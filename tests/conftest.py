@@ -34,7 +34,7 @@ def world(tmp_path: Path, clock: FakeClock) -> World:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
+def pg_server():
     """A throwaway PostgreSQL cluster on loopback (installed by .ci/setup). Under CI a missing
     server fails the run instead of skipping, so the server-mode tests cannot silently vanish."""
     from tests.pgserver import find_pg_bin, pg_url_from_env, start_pg_server
@@ -46,7 +46,7 @@ def pg_server(tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is not installed: run .ci/setup")
         pytest.skip("PostgreSQL server binaries not installed")
-    server = start_pg_server(tmp_path_factory.mktemp("pg"))
+    server = start_pg_server()
     yield server
     server.stop()
 

@@ -10,12 +10,20 @@ from sqlalchemy import select
 from ledger import audit
 from ledger.dto import HistoryEntry
 from ledger.models import AuditEvent, AuditHead
+from ledger.workflow import STATE_NAMES
 
 ACTION_NAMES = {
     "case.register": "登记", "case.update": "修改", "case.assign": "交办", "case.accept": "接收",
     "case.submit": "提交核验", "case.verify": "核验通过", "case.approve": "审批销号", "case.return": "退回",
     "case.reopen": "销号回退", "case.void": "作废", "case.progress": "填写进度", "evidence.add": "添加佐证材料",
 }
+
+
+def _readable(field: str, old: object, new: object) -> tuple[object, object]:
+    """State codes shown by their Chinese names in the change history."""
+    if field == "state":
+        return STATE_NAMES.get(old, old), STATE_NAMES.get(new, new)
+    return old, new
 
 
 class AuditService:
@@ -47,7 +55,7 @@ class AuditService:
                 detail = payload.get("reason") or payload.get("opinion") or payload.get("text") or payload.get("name") or ""
                 out.append(HistoryEntry(
                     e.seq, e.at, e.actor_name, ACTION_NAMES.get(e.action, e.action),
-                    tuple((FIELD_LABELS.get(k, k), old, new) for k, (old, new) in changes.items()),
+                    tuple((FIELD_LABELS.get(k, k), *_readable(k, old, new)) for k, (old, new) in changes.items()),
                     str(detail),
                 ))
             return out

@@ -41,6 +41,8 @@ class QueryService:
             )
             for township_id, dept_id, state, n in rows:
                 n = int(n)
+                if not n:
+                    continue
                 by_state[state] = by_state.get(state, 0) + n
                 by_state_dept[(state, dept_id)] = by_state_dept.get((state, dept_id), 0) + n
                 by_township[(township_id, state)] = by_township.get((township_id, state), 0) + n
