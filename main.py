@@ -44,10 +44,14 @@ def cmd_demo(args) -> int:
     finally:
         lg.close()
     print(f"已生成示例台账：{target}")
-    print(f"  {summary.townships} 个乡镇，{summary.villages} 个村，{summary.households} 户，{summary.cases} 个问题，"
-          f"用时 {summary.seconds:.1f} 秒")
-    print(f"  示例账号（密码均为 {DEMO_PASSWORD}）：admin 系统管理员、luru 录入员、tongchou 县级统筹、"
-          "dw_zjj 住建局经办人、hy01 城关镇核验员、shenpi 县级审批、shenji 审计员、chakan 查看、yiren 一人多岗")
+    print(
+        f"  {summary.townships} 个乡镇，{summary.villages} 个村，{summary.households} 户，{summary.cases} 个问题，"
+        f"用时 {summary.seconds:.1f} 秒"
+    )
+    print(
+        f"  示例账号（密码均为 {DEMO_PASSWORD}）：admin 系统管理员、luru 录入员、tongchou 县级统筹、"
+        "dw_zjj 住建局经办人、hy01 城关镇核验员、shenpi 县级审批、shenji 审计员、chakan 查看、yiren 一人多岗"
+    )
     return 0
 
 
@@ -75,8 +79,10 @@ def cmd_backup(args) -> int:
         manifest = lg.backup.backup(actor, Path(args.output), progress=_progress_printer("备份页"))
     finally:
         lg.close()
-    print(f"备份完成：{args.output}（{manifest.size / 1e6:.1f} MB，SHA-256 {manifest.sha256[:16]}…，"
-          f"审计链头第 {manifest.audit_head_seq} 号）")
+    print(
+        f"备份完成：{args.output}（{manifest.size / 1e6:.1f} MB，SHA-256 {manifest.sha256[:16]}…，"
+        f"审计链头第 {manifest.audit_head_seq} 号）"
+    )
     return 0
 
 
@@ -87,7 +93,10 @@ def cmd_restore(args) -> int:
     if "://" in args.db:
         raise StorageError("服务器模式的台账请由管理员用 pg_restore 恢复（见 docs/deploy-lan.md）")
     manifest, kept = sqlite_restore(Path(args.file), Path(args.db))
-    print(f"已从 {args.file} 恢复台账 {args.db}（备份时间 {manifest.created_at}，审计链头第 {manifest.audit_head_seq} 号）")
+    print(
+        f"已从 {args.file} 恢复台账 {args.db}"
+        f"（备份时间 {manifest.created_at}，审计链头第 {manifest.audit_head_seq} 号）"
+    )
     if kept:
         print(f"恢复前的台账已另存为 {kept}")
     return 0

@@ -1,9 +1,9 @@
 """整改台账 core: the domain and its storage, usable without any GUI.
 
-    from ledger import open_ledger
-    lg = open_ledger("台账.db")
-    actor = lg.users.actor("clerk")
-    lg.cases.register(actor, household_id=..., subcategory="house.c", ...)
+from ledger import open_ledger
+lg = open_ledger("台账.db")
+actor = lg.users.actor("clerk")
+lg.cases.register(actor, household_id=..., subcategory="house.c", ...)
 """
 
 from ledger.dto import Actor, CaseFilter, CaseView

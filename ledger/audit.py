@@ -162,7 +162,11 @@ def verify_chain(
     if head is None or head.seq != prev_seq or head.hash != prev_hash:
         missing_from = prev_seq + 1
         return ChainReport(
-            False, count, prev_seq, prev_hash, missing_from,
+            False,
+            count,
+            prev_seq,
+            prev_hash,
+            missing_from,
             f"审计日志在第 {prev_seq} 号事件之后被截断（链头记录为第 {head.seq if head else '?'} 号）",
         )
     return ChainReport(True, count, prev_seq, prev_hash)

@@ -41,12 +41,28 @@ from ledger.services.users import hash_password
 DEMO_PASSWORD = "Demo#2026"
 
 TOWNSHIPS = [
-    "城关镇", "东山镇", "西河镇", "南坪乡", "北岭乡", "柳林镇", "杏花乡", "石门镇",
-    "青龙乡", "白马镇", "清泉乡", "红旗乡", "龙湾镇", "桃园乡", "松树乡",
+    "城关镇",
+    "东山镇",
+    "西河镇",
+    "南坪乡",
+    "北岭乡",
+    "柳林镇",
+    "杏花乡",
+    "石门镇",
+    "青龙乡",
+    "白马镇",
+    "清泉乡",
+    "红旗乡",
+    "龙湾镇",
+    "桃园乡",
+    "松树乡",
 ]
 VILLAGE_FIRST = "东西南北上下前后大小新老高李王张刘杨赵周吴孙马朱胡郭何林"
 VILLAGE_SECOND = "庄沟坪湾峪河家寨洼岭坡营堡桥店"
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶"
+    "阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+)
 GIVEN = "建国军华明伟芳秀英兰桂花玉珍春梅海涛强磊洋勇艳娟红霞丽平刚杰志福贵宝山林生德成荣富有喜"
 RELATIONS = ["配偶", "子", "女", "孙子", "孙女", "父亲", "母亲"]
 
@@ -54,7 +70,12 @@ DESCRIPTIONS = {
     "food": ["冬季衣被不足", "口粮储备不足，存在断粮风险"],
     "edu": ["适龄子女未按时入学", "应享受的教育资助未发放", "残疾子女送教上门次数不足", "寄宿生生活补助未落实"],
     "med": ["家庭成员未参加城乡居民医保", "慢病患者未签约家庭医生", "大病专项救治政策未落实", "住院未享受先诊疗后付费"],
-    "house": ["房屋墙体开裂，经鉴定为C级危房", "房屋主体结构严重受损，鉴定为D级危房", "屋面漏雨，梁柱受损", "因暴雨导致房屋部分坍塌"],
+    "house": [
+        "房屋墙体开裂，经鉴定为C级危房",
+        "房屋主体结构严重受损，鉴定为D级危房",
+        "屋面漏雨，梁柱受损",
+        "因暴雨导致房屋部分坍塌",
+    ],
     "water": ["自来水入户后时常停水", "水质浑浊，检测不达标", "取水往返超过20分钟", "管网老化漏水严重"],
     "other": ["家庭无稳定收入来源", "符合条件未纳入低保"],
 }
@@ -79,6 +100,7 @@ class DemoSummary:
 
 def _png(rgb: tuple[int, int, int], size: int = 48) -> bytes:
     """A small solid-colour PNG, written by hand so the core needs no imaging library."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
@@ -111,18 +133,30 @@ def create_regions_and_users(lg: Ledger, rng: random.Random) -> dict:
     lg.catalog.add_regions(admin, rows)
     pw = hash_password(DEMO_PASSWORD)  # one hash for all demo accounts: hashing each would add seconds
     now = lg.clock()
-    accounts = [("luru", "录入员", ["clerk"], None, None), ("tongchou", "县级统筹员", ["coordinator"], None, None),
-                ("shenpi", "县审批人", ["approver"], None, None), ("shenji", "审计员", ["auditor"], None, None),
-                ("chakan", "查看员", ["viewer"], None, None),
-                ("yiren", "一人办公室", ["clerk", "coordinator", "approver"], None, None)]
+    accounts = [
+        ("luru", "录入员", ["clerk"], None, None),
+        ("tongchou", "县级统筹员", ["coordinator"], None, None),
+        ("shenpi", "县审批人", ["approver"], None, None),
+        ("shenji", "审计员", ["auditor"], None, None),
+        ("chakan", "查看员", ["viewer"], None, None),
+        ("yiren", "一人办公室", ["clerk", "coordinator", "approver"], None, None),
+    ]
     for dept in lg.catalog.departments.values():
         accounts.append((f"dw_{dept.code}", f"{dept.name}经办人", ["dept_officer"], dept.id, None))
     for i, town in enumerate(lg.catalog.townships(), start=1):
         accounts.append((f"hy{i:02d}", f"{town.name}核验员", ["verifier"], None, town.id))
     with lg.unit_of_work() as s:
         for username, display, roles, dept_id, town_id in accounts:
-            user = User(username=username, display_name=display, password_hash=pw, department_id=dept_id,
-                        township_id=town_id, active=True, failed_logins=0, created_at=now)
+            user = User(
+                username=username,
+                display_name=display,
+                password_hash=pw,
+                department_id=dept_id,
+                township_id=town_id,
+                active=True,
+                failed_logins=0,
+                created_at=now,
+            )
             s.add(user)
             s.flush()
             s.add_all(UserRole(user_id=user.id, role=r) for r in roles)
@@ -132,8 +166,15 @@ def create_regions_and_users(lg: Ledger, rng: random.Random) -> dict:
     return {"admin": admin, "users": users}
 
 
-STATE_MIX = (("closed", 62), ("in_progress", 14), ("pending_verification", 5), ("pending_approval", 3),
-             ("assigned", 6), ("registered", 5), ("void", 5))
+STATE_MIX = (
+    ("closed", 62),
+    ("in_progress", 14),
+    ("pending_verification", 5),
+    ("pending_approval", 3),
+    ("assigned", 6),
+    ("registered", 5),
+    ("void", 5),
+)
 
 
 def _state_and_age(rng: random.Random, default_days: int) -> tuple[str, int]:
@@ -214,16 +255,24 @@ def generate(
                         used_ids.add(number)
                         break
                 size = rng.randint(1, 6)
-                rows_h.append({
-                    "id": hid, "township_id": township_id, "village_id": village_id,
-                    "group_name": f"{rng.randint(1, 8)}组", "head_name": _name(rng), "head_id_number": number,
-                    "phone": f"1380000{rng.randrange(10000):04d}", "kind": rng.choices(
-                        lg.households.kinds, [40, 8, 8, 3, 15, 6, 20])[0],
-                    "size": size, "created_at": now,
-                })
+                rows_h.append(
+                    {
+                        "id": hid,
+                        "township_id": township_id,
+                        "village_id": village_id,
+                        "group_name": f"{rng.randint(1, 8)}组",
+                        "head_name": _name(rng),
+                        "head_id_number": number,
+                        "phone": f"1380000{rng.randrange(10000):04d}",
+                        "kind": rng.choices(lg.households.kinds, [40, 8, 8, 3, 15, 6, 20])[0],
+                        "size": size,
+                        "created_at": now,
+                    }
+                )
                 for _m in range(min(size - 1, 2)):
-                    rows_m.append({"household_id": hid, "name": _name(rng), "id_number": "",
-                                   "relation": rng.choice(RELATIONS)})
+                    rows_m.append(
+                        {"household_id": hid, "name": _name(rng), "id_number": "", "relation": rng.choice(RELATIONS)}
+                    )
                 if len(household_queue) < 5000:
                     household_queue.append((hid, township_id, village_id))
             sub = rng.choices(subs, sub_weights)[0]
@@ -233,8 +282,7 @@ def generate(
             reached = STEPS.index(rng.choice(STEPS[:3]) if voided else state)
             cid = next_case
             next_case += 1
-            lead = dept_by_code.get(sub.lead_department_code) if rng.random() < 0.9 else rng.choice(
-                list(officer_of))
+            lead = dept_by_code.get(sub.lead_department_code) if rng.random() < 0.9 else rng.choice(list(officer_of))
             assigned = min(found + dt.timedelta(days=rng.randint(0, 5)), today)
             deadline = assigned + dt.timedelta(days=sub.default_days)
             span = max(1, min((today - assigned).days, int(sub.default_days * 1.3)))
@@ -242,66 +290,144 @@ def generate(
             closed = min(completion + dt.timedelta(days=rng.randint(1, 12)), today) if reached >= 5 else None
             at = lambda d: dt.datetime.combine(d, dt.time(9, rng.randint(0, 59)))  # noqa: E731
             case = {
-                "id": cid, "number": f"{county}-{found.year}-{cid:06d}", "household_id": hid,
-                "township_id": township_id, "village_id": village_id, "category": sub.category,
-                "subcategory": sub.code, "description": rng.choice(DESCRIPTIONS[sub.category]),
-                "source": rng.choices(lg.cases.sources, [50, 15, 20, 10, 5])[0], "found_date": found,
-                "state": state, "lead_department_id": lead if reached >= 1 else None, "assisting_departments": "",
+                "id": cid,
+                "number": f"{county}-{found.year}-{cid:06d}",
+                "household_id": hid,
+                "township_id": township_id,
+                "village_id": village_id,
+                "category": sub.category,
+                "subcategory": sub.code,
+                "description": rng.choice(DESCRIPTIONS[sub.category]),
+                "source": rng.choices(lg.cases.sources, [50, 15, 20, 10, 5])[0],
+                "found_date": found,
+                "state": state,
+                "lead_department_id": lead if reached >= 1 else None,
+                "assisting_departments": "",
                 "responsible_person": _name(rng) if reached >= 2 else "",
-                "measures": MEASURES[sub.category] if reached >= 3 else "", "deadline_class": sub.deadline_class,
-                "deadline": deadline if reached >= 1 else None, "assigned_date": assigned if reached >= 1 else None,
-                "completion_date": completion, "closed_date": closed,
+                "measures": MEASURES[sub.category] if reached >= 3 else "",
+                "deadline_class": sub.deadline_class,
+                "deadline": deadline if reached >= 1 else None,
+                "assigned_date": assigned if reached >= 1 else None,
+                "completion_date": completion,
+                "closed_date": closed,
                 "closed_on_time": (closed <= deadline) if closed else None,
-                "void_reason": "经核实为重复登记" if voided else "", "duplicate_of_id": None, "remarks": "",
-                "created_by": clerk, "created_at": at(found), "updated_at": at(closed or completion or assigned),
+                "void_reason": "经核实为重复登记" if voided else "",
+                "duplicate_of_id": None,
+                "remarks": "",
+                "created_by": clerk,
+                "created_at": at(found),
+                "updated_at": at(closed or completion or assigned),
                 "version": reached + 1 + int(voided),
             }
             rows_c.append(case)
             officer, verifier = officer_of.get(lead, coordinator), verifier_of[township_id]
-            steps = [("register", None, "registered", clerk, found), ("assign", "registered", "assigned", coordinator, assigned),
-                     ("accept", "assigned", "in_progress", officer, assigned),
-                     ("submit", "in_progress", "pending_verification", officer, completion),
-                     ("verify", "pending_verification", "pending_approval", verifier, completion),
-                     ("approve", "pending_approval", "closed", approver, closed)]
+            steps = [
+                ("register", None, "registered", clerk, found),
+                ("assign", "registered", "assigned", coordinator, assigned),
+                ("accept", "assigned", "in_progress", officer, assigned),
+                ("submit", "in_progress", "pending_verification", officer, completion),
+                ("verify", "pending_verification", "pending_approval", verifier, completion),
+                ("approve", "pending_approval", "closed", approver, closed),
+            ]
             for action, frm, to, actor_id, day in steps[: reached + 1]:
-                rows_a.append({"case_id": cid, "action": action, "from_state": frm, "to_state": to,
-                               "actor_id": actor_id, "at": at(day or today), "reason": ""})
+                rows_a.append(
+                    {
+                        "case_id": cid,
+                        "action": action,
+                        "from_state": frm,
+                        "to_state": to,
+                        "actor_id": actor_id,
+                        "at": at(day or today),
+                        "reason": "",
+                    }
+                )
             if voided:
-                rows_a.append({"case_id": cid, "action": "void", "from_state": STEPS[reached], "to_state": "void",
-                               "actor_id": coordinator, "at": at(today), "reason": "经核实为重复登记"})
+                rows_a.append(
+                    {
+                        "case_id": cid,
+                        "action": "void",
+                        "from_state": STEPS[reached],
+                        "to_state": "void",
+                        "actor_id": coordinator,
+                        "at": at(today),
+                        "reason": "经核实为重复登记",
+                    }
+                )
             if reached >= 2:
                 for k in range(rng.randint(1, 2)):
                     day = min(assigned + dt.timedelta(days=7 * (k + 1)), today)
-                    rows_p.append({"case_id": cid, "note_date": day, "author_id": officer, "created_at": at(day),
-                                   "text": rng.choice(["已入户核实情况", "已制定整改方案", "施工进行中", "材料已采购到位"])})
+                    rows_p.append(
+                        {
+                            "case_id": cid,
+                            "note_date": day,
+                            "author_id": officer,
+                            "created_at": at(day),
+                            "text": rng.choice(["已入户核实情况", "已制定整改方案", "施工进行中", "材料已采购到位"]),
+                        }
+                    )
             hashes = []
             if reached >= 3:
                 for kind in sub.required_evidence:
                     sha, size = rng.choice(pool[kind])
                     hashes.append(sha)
-                    rows_e.append({"case_id": cid, "kind": kind, "sha256": sha, "size": size, "mime": "image/png",
-                                   "original_name": f"{lg.catalog.evidence_kind_names[kind]}.png",
-                                   "added_by": officer, "added_at": at(completion)})
+                    rows_e.append(
+                        {
+                            "case_id": cid,
+                            "kind": kind,
+                            "sha256": sha,
+                            "size": size,
+                            "mime": "image/png",
+                            "original_name": f"{lg.catalog.evidence_kind_names[kind]}.png",
+                            "added_by": officer,
+                            "added_at": at(completion),
+                        }
+                    )
             if reached >= 4:
                 chash = _content_hash(case, hashes)
                 for action, meaning, signer, day, opinion in (
                     ("verify", "核验", verifier, completion, "经现场核验，整改到位"),
                     ("approve", "审批", approver, closed, "同意销号"),
                 )[: reached - 3]:
-                    rows_s.append({"case_id": cid, "action": action, "meaning": meaning,
-                                   "signer_name": display[signer], "signer_role": "乡镇核验员" if action == "verify" else "县级审批",
-                                   "signer_user_id": signer, "recorded_by_id": signer, "on_behalf": False,
-                                   "form_evidence_id": None, "opinion": opinion, "signed_at": at(day), "content_hash": chash})
+                    rows_s.append(
+                        {
+                            "case_id": cid,
+                            "action": action,
+                            "meaning": meaning,
+                            "signer_name": display[signer],
+                            "signer_role": "乡镇核验员" if action == "verify" else "县级审批",
+                            "signer_user_id": signer,
+                            "recorded_by_id": signer,
+                            "on_behalf": False,
+                            "form_evidence_id": None,
+                            "opinion": opinion,
+                            "signed_at": at(day),
+                            "content_hash": chash,
+                        }
+                    )
         with lg.unit_of_work() as s:
-            for model, rows in ((Household, rows_h), (Member, rows_m), (Case, rows_c), (CaseAction, rows_a),
-                                (ProgressNote, rows_p), (Evidence, rows_e), (SignOff, rows_s)):
+            for model, rows in (
+                (Household, rows_h),
+                (Member, rows_m),
+                (Case, rows_c),
+                (CaseAction, rows_a),
+                (ProgressNote, rows_p),
+                (Evidence, rows_e),
+                (SignOff, rows_s),
+            ):
                 if rows:
                     s.execute(insert(model.__table__), rows)
             seq = s.get(Meta, "case_seq")
             seq.value = str(next_case - 1)
-            payload = {"seed": seed, "first_case": rows_c[0]["id"], "last_case": rows_c[-1]["id"], "cases": n,
-                       "households": len(rows_h),
-                       "sha256": hashlib.sha256(repr([(c["id"], c["number"], c["state"]) for c in rows_c]).encode()).hexdigest()}
+            payload = {
+                "seed": seed,
+                "first_case": rows_c[0]["id"],
+                "last_case": rows_c[-1]["id"],
+                "cases": n,
+                "households": len(rows_h),
+                "sha256": hashlib.sha256(
+                    repr([(c["id"], c["number"], c["state"]) for c in rows_c]).encode()
+                ).hexdigest(),
+            }
             lg.record(s, admin, "demo.generate", "case", None, payload)
         done += n
         if progress:

@@ -113,8 +113,16 @@ class Ledger:
             return default
         return row.value
 
-    def record(self, session: Session, actor, action: str, entity: str, entity_id: int | None,
-               payload: dict, case_id: int | None = None) -> audit.AuditEvent:
+    def record(
+        self,
+        session: Session,
+        actor,
+        action: str,
+        entity: str,
+        entity_id: int | None,
+        payload: dict,
+        case_id: int | None = None,
+    ) -> audit.AuditEvent:
         """Write an audit event in the caller's transaction."""
         who = audit.AuditActor(actor.id, actor.display_name) if actor is not None else audit.SYSTEM
         return audit.append(session, self.key, self.clock(), who, action, entity, entity_id, payload, case_id)
@@ -200,6 +208,12 @@ def _initialise(engine: Engine, key_dir: Path, county_name: str, county_code: st
         seed_catalog(s, county_name, county_code)
         s.flush()
         audit.append(
-            s, key, now, audit.SYSTEM, "ledger.create", "ledger", None,
+            s,
+            key,
+            now,
+            audit.SYSTEM,
+            "ledger.create",
+            "ledger",
+            None,
             {"county_name": county_name, "county_code": county_code, "ledger_uuid": ledger_uuid},
         )

@@ -7,11 +7,11 @@ import json
 from sqlalchemy.orm import Session
 
 from ledger.models import (
-    Meta,
     Category,
     DeadlineClass,
     Department,
     EvidenceKind,
+    Meta,
     Region,
     Subcategory,
     WorkflowAction,
@@ -40,22 +40,23 @@ def seed_catalog(s: Session, county_name: str, county_code: str) -> None:
         for j, sub in enumerate(cat["subcategories"]):
             s.add(
                 Subcategory(
-                    code=sub["code"], category=cat["code"], name=sub["name"],
-                    deadline_class=sub["deadline_class"], default_days=sub["default_days"],
-                    lead_department_code=sub.get("lead"), required_evidence=",".join(sub["evidence"]),
-                    standard=sub.get("standard", ""), sort=j,
+                    code=sub["code"],
+                    category=cat["code"],
+                    name=sub["name"],
+                    deadline_class=sub["deadline_class"],
+                    default_days=sub["default_days"],
+                    lead_department_code=sub.get("lead"),
+                    required_evidence=",".join(sub["evidence"]),
+                    standard=sub.get("standard", ""),
+                    sort=j,
                 )
             )
     workflow = load_seed()
     s.add_all(WorkflowAction(**a) for a in workflow["actions"])
     s.flush()
-    s.add_all(
-        WorkflowTransition(action=a, from_state=f, to_state=t, role=r) for a, f, t, r in workflow["transitions"]
-    )
+    s.add_all(WorkflowTransition(action=a, from_state=f, to_state=t, role=r) for a, f, t, r in workflow["transitions"])
     s.add_all(WorkflowRequirement(action=a, field=f, label=label) for a, f, label in workflow["requirements"])
     s.add_all(
-        WorkflowFieldRule(state=state, field=f)
-        for state, fields in workflow["editable_fields"].items()
-        for f in fields
+        WorkflowFieldRule(state=state, field=f) for state, fields in workflow["editable_fields"].items() for f in fields
     )
     s.add(Meta(key="workflow_edit_roles", value=",".join(workflow["edit_roles"])))

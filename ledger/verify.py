@@ -36,8 +36,11 @@ def verify_ledger(lg: Ledger, progress: Callable[[str], None] | None = None) -> 
             report.add("外键一致性", not bad, detail)
         say("审计日志校验…")
         chain = lg.audit.verify()
-    report.add("审计日志", chain.ok, f"共 {chain.count} 条，链头第 {chain.head_seq} 号 {chain.head_hash[:16]}…"
-               if chain.ok else chain.problem)
+    report.add(
+        "审计日志",
+        chain.ok,
+        f"共 {chain.count} 条，链头第 {chain.head_seq} 号 {chain.head_hash[:16]}…" if chain.ok else chain.problem,
+    )
     say("佐证材料校验…")
     with lg.reading() as s:
         hashes = list(s.scalars(select(Evidence.sha256).distinct()))
@@ -47,5 +50,7 @@ def verify_ledger(lg: Ledger, progress: Callable[[str], None] | None = None) -> 
             if problem:
                 cases = list(s.scalars(select(Evidence.case_id).where(Evidence.sha256 == sha).limit(3)))
                 problems.append(f"{problem}，涉及问题编号 {', '.join(map(str, cases))}")
-    report.add("佐证材料", not problems, f"{len(hashes)} 个文件均与哈希一致" if not problems else "；".join(problems[:5]))
+    report.add(
+        "佐证材料", not problems, f"{len(hashes)} 个文件均与哈希一致" if not problems else "；".join(problems[:5])
+    )
     return report

@@ -72,12 +72,7 @@ class WorkflowRules:
         roles = set(roles)
         seen: list[str] = []
         for t in self.transitions:
-            if (
-                t.from_state == state
-                and t.role in roles
-                and t.category in (None, category)
-                and t.action not in seen
-            ):
+            if t.from_state == state and t.role in roles and t.category in (None, category) and t.action not in seen:
                 seen.append(t.action)
         return seen
 
@@ -121,7 +116,9 @@ def check_action(
     if target is None:
         allowed = sorted({ROLE_NAMES.get(t.role, t.role) for t in rules._matching(action, facts.state, facts.category)})
         return None, [f"您的角色无权{definition.name}，需由{'、'.join(allowed)}操作"]
-    problems = [f"{definition.name}须填写{r.label}" for r in rules.required_fields(action) if _blank(inputs.get(r.field))]
+    problems = [
+        f"{definition.name}须填写{r.label}" for r in rules.required_fields(action) if _blank(inputs.get(r.field))
+    ]
     if definition.not_actor_of and facts.last_actor_of.get(definition.not_actor_of) == actor_id:
         other = rules.actions[definition.not_actor_of].name
         problems.append(f"{definition.name}不能由{other}人本人办理，请由其他人员操作")

@@ -63,8 +63,12 @@ def pg_url(pg_server) -> str:
 
         base = make_url(pg_url_from_env())
         with psycopg.connect(
-            host=base.host, port=base.port, user=base.username, password=base.password,
-            dbname=base.database or "postgres", autocommit=True,
+            host=base.host,
+            port=base.port,
+            user=base.username,
+            password=base.password,
+            dbname=base.database or "postgres",
+            autocommit=True,
         ) as con:
             con.execute(f'CREATE DATABASE "{name}"')
         return base.set(database=name).render_as_string(hide_password=False)

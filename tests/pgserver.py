@@ -20,8 +20,10 @@ def pg_url_from_env() -> str | None:
 
 
 def find_pg_bin() -> Path | None:
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
-                        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
     if candidates:
         return candidates[-1].parent
     initdb = shutil.which("initdb")
@@ -45,8 +47,9 @@ class PgServer:
     def create_database(self, name: str) -> str:
         import psycopg
 
-        with psycopg.connect(host="127.0.0.1", port=self.port, user="zgtz", password=self.password,
-                             dbname="postgres", autocommit=True) as con:
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user="zgtz", password=self.password, dbname="postgres", autocommit=True
+        ) as con:
             con.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://zgtz:{self.password}@127.0.0.1:{self.port}/{name}"
 
@@ -75,9 +78,22 @@ def start_pg_server() -> PgServer:
     port = _free_port()
     server = PgServer(root, bin_dir, port, password, as_user)
     data = root / "data"
-    server._run(str(bin_dir / "initdb"), "-D", str(data), "-U", "zgtz", "--pwfile", str(root / "pw"),
-                "-E", "UTF8", "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256")
+    server._run(
+        str(bin_dir / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "zgtz",
+        "--pwfile",
+        str(root / "pw"),
+        "-E",
+        "UTF8",
+        "--locale=C.UTF-8",
+        "--auth-local=trust",
+        "--auth-host=scram-sha-256",
+    )
     options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={root} -c fsync=off"
-    server._run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "-t", "60",
-                "start")
+    server._run(
+        str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "-t", "60", "start"
+    )
     return server

@@ -63,21 +63,37 @@ class World:
     @property
     def all_actors(self) -> dict[str, Actor]:
         return {
-            "admin": self.admin, "clerk": self.clerk, "coordinator": self.coordinator,
-            "dept_officer": self.officer, "verifier": self.verifier, "approver": self.approver,
-            "auditor": self.auditor, "viewer": self.viewer,
+            "admin": self.admin,
+            "clerk": self.clerk,
+            "coordinator": self.coordinator,
+            "dept_officer": self.officer,
+            "verifier": self.verifier,
+            "approver": self.approver,
+            "auditor": self.auditor,
+            "viewer": self.viewer,
         }
 
     def household(self, **kw):
-        args = {"village_id": self.village_id, "head_name": "王建国", "head_id_number": fresh_id_number(),
-                "kind": "脱贫户", "size": 3, "phone": "13800001234"}
+        args = {
+            "village_id": self.village_id,
+            "head_name": "王建国",
+            "head_id_number": fresh_id_number(),
+            "kind": "脱贫户",
+            "size": 3,
+            "phone": "13800001234",
+        }
         args.update(kw)
         return self.ledger.households.create(self.clerk, **args)
 
     def register(self, subcategory: str = "house.c", **kw):
         household = kw.pop("household", None) or self.household()
-        args = {"household_id": household.id, "subcategory": subcategory, "description": "房屋墙体开裂",
-                "source": "干部走访排查", "found_date": self.clock.now.date()}
+        args = {
+            "household_id": household.id,
+            "subcategory": subcategory,
+            "description": "房屋墙体开裂",
+            "source": "干部走访排查",
+            "found_date": self.clock.now.date(),
+        }
         args.update(kw)
         return self.ledger.cases.register(self.clerk, **args).case
 
@@ -90,38 +106,69 @@ class World:
             if steps.index(case.state) >= steps.index(to):
                 raise AssertionError(f"cannot walk from {case.state} to {to}")
             if case.state == "registered":
-                case = cases.act(self.coordinator, case.id, "assign", expected_version=case.version,
-                                 inputs={"lead_department_id": self.zjj_id}).case
+                case = cases.act(
+                    self.coordinator,
+                    case.id,
+                    "assign",
+                    expected_version=case.version,
+                    inputs={"lead_department_id": self.zjj_id},
+                ).case
             elif case.state == "assigned":
-                case = cases.act(self.officer, case.id, "accept", expected_version=case.version,
-                                 inputs={"responsible_person": "李卫东"}).case
+                case = cases.act(
+                    self.officer,
+                    case.id,
+                    "accept",
+                    expected_version=case.version,
+                    inputs={"responsible_person": "李卫东"},
+                ).case
             elif case.state == "in_progress":
                 sub = self.ledger.catalog.subcategory(case.subcategory)
                 for kind in sub.required_evidence:
                     cases.add_evidence(self.officer, case.id, PNG + kind.encode(), kind, f"{kind}.png")
-                case = cases.act(self.officer, case.id, "submit", expected_version=cases.get(case.id).version,
-                                 inputs={"measures": "加固墙体", "completion_date": today}).case
+                case = cases.act(
+                    self.officer,
+                    case.id,
+                    "submit",
+                    expected_version=cases.get(case.id).version,
+                    inputs={"measures": "加固墙体", "completion_date": today},
+                ).case
             elif case.state == "pending_verification":
-                case = cases.act(self.verifier, case.id, "verify", expected_version=case.version,
-                                 inputs={"opinion": "经现场核验，整改到位"}, password=PASSWORD).case
+                case = cases.act(
+                    self.verifier,
+                    case.id,
+                    "verify",
+                    expected_version=case.version,
+                    inputs={"opinion": "经现场核验，整改到位"},
+                    password=PASSWORD,
+                ).case
             elif case.state == "pending_approval":
-                case = cases.act(self.approver, case.id, "approve", expected_version=case.version,
-                                 inputs={"opinion": "同意销号"}, password=PASSWORD).case
+                case = cases.act(
+                    self.approver,
+                    case.id,
+                    "approve",
+                    expected_version=case.version,
+                    inputs={"opinion": "同意销号"},
+                    password=PASSWORD,
+                ).case
         return case
 
 
 def build_world(url_or_path: str | Path, tmp: Path, clock: FakeClock | None = None) -> World:
     clock = clock or FakeClock()
-    lg = open_ledger(url_or_path, key_dir=tmp / "keys", evidence_dir=tmp / "evidence", clock=clock,
-                     backup_dir=tmp / "backups")
+    lg = open_ledger(
+        url_or_path, key_dir=tmp / "keys", evidence_dir=tmp / "evidence", clock=clock, backup_dir=tmp / "backups"
+    )
     admin = lg.users.create(None, "admin", "系统管理员", PASSWORD, ["admin"])
-    lg.catalog.add_regions(admin, [
-        ("990101001000", "城关镇", None),
-        ("990101001001", "东关村", "990101001000"),
-        ("990101001002", "西关村", "990101001000"),
-        ("990101002000", "河西乡", None),
-        ("990101002001", "河西村", "990101002000"),
-    ])
+    lg.catalog.add_regions(
+        admin,
+        [
+            ("990101001000", "城关镇", None),
+            ("990101001001", "东关村", "990101001000"),
+            ("990101001002", "西关村", "990101001000"),
+            ("990101002000", "河西乡", None),
+            ("990101002001", "河西村", "990101002000"),
+        ],
+    )
     towns = {r.name: r.id for r in lg.catalog.townships()}
     village = next(v for v in lg.catalog.villages(towns["城关镇"]) if v.name == "东关村")
     zjj = lg.catalog.department_by_code("zjj").id
@@ -131,7 +178,9 @@ def build_world(url_or_path: str | Path, tmp: Path, clock: FakeClock | None = No
         return lg.users.create(admin, name, display, PASSWORD, roles, **kw)
 
     return World(
-        ledger=lg, clock=clock, admin=admin,
+        ledger=lg,
+        clock=clock,
+        admin=admin,
         clerk=user("luru", "录入员小刘", ["clerk"]),
         coordinator=user("tongchou", "统筹员老周", ["coordinator"]),
         officer=user("zjj1", "住建局经办人", ["dept_officer"], department_id=zjj),
@@ -141,6 +190,9 @@ def build_world(url_or_path: str | Path, tmp: Path, clock: FakeClock | None = No
         approver=user("sp1", "县审批人", ["approver"]),
         auditor=user("sj1", "审计员", ["auditor"]),
         viewer=user("ck1", "查看员", ["viewer"]),
-        township_id=towns["城关镇"], other_township_id=towns["河西乡"], village_id=village.id,
-        zjj_id=zjj, slj_id=slj,
+        township_id=towns["城关镇"],
+        other_township_id=towns["河西乡"],
+        village_id=village.id,
+        zjj_id=zjj,
+        slj_id=slj,
     )

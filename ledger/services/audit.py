@@ -13,9 +13,18 @@ from ledger.models import AuditEvent, AuditHead
 from ledger.workflow import STATE_NAMES
 
 ACTION_NAMES = {
-    "case.register": "登记", "case.update": "修改", "case.assign": "交办", "case.accept": "接收",
-    "case.submit": "提交核验", "case.verify": "核验通过", "case.approve": "审批销号", "case.return": "退回",
-    "case.reopen": "销号回退", "case.void": "作废", "case.progress": "填写进度", "evidence.add": "添加佐证材料",
+    "case.register": "登记",
+    "case.update": "修改",
+    "case.assign": "交办",
+    "case.accept": "接收",
+    "case.submit": "提交核验",
+    "case.verify": "核验通过",
+    "case.approve": "审批销号",
+    "case.return": "退回",
+    "case.reopen": "销号回退",
+    "case.void": "作废",
+    "case.progress": "填写进度",
+    "evidence.add": "添加佐证材料",
 }
 
 
@@ -36,8 +45,9 @@ class AuditService:
             head = s.get(AuditHead, 1)
             return (head.seq, head.hash) if head else (0, audit.GENESIS)
 
-    def verify(self, progress: Callable[[int], None] | None = None,
-               cancelled: Callable[[], bool] | None = None) -> audit.ChainReport:
+    def verify(
+        self, progress: Callable[[int], None] | None = None, cancelled: Callable[[], bool] | None = None
+    ) -> audit.ChainReport:
         with self._ledger.reading() as s:
             return audit.verify_chain(s, self._ledger.key, progress, cancelled)
 
@@ -52,18 +62,26 @@ class AuditService:
                 changes = payload.get("changes") or {}
                 if e.action == "case.register":
                     changes = {k: [None, v] for k, v in payload.get("fields", {}).items()}
-                detail = payload.get("reason") or payload.get("opinion") or payload.get("text") or payload.get("name") or ""
-                out.append(HistoryEntry(
-                    e.seq, e.at, e.actor_name, ACTION_NAMES.get(e.action, e.action),
-                    tuple((FIELD_LABELS.get(k, k), *_readable(k, old, new)) for k, (old, new) in changes.items()),
-                    str(detail),
-                ))
+                detail = (
+                    payload.get("reason") or payload.get("opinion") or payload.get("text") or payload.get("name") or ""
+                )
+                out.append(
+                    HistoryEntry(
+                        e.seq,
+                        e.at,
+                        e.actor_name,
+                        ACTION_NAMES.get(e.action, e.action),
+                        tuple((FIELD_LABELS.get(k, k), *_readable(k, old, new)) for k, (old, new) in changes.items()),
+                        str(detail),
+                    )
+                )
             return out
 
     def recent(self, limit: int = 100) -> list[tuple[int, str, str, str]]:
         with self._ledger.reading() as s:
             rows = s.execute(
                 select(AuditEvent.seq, AuditEvent.at, AuditEvent.actor_name, AuditEvent.action)
-                .order_by(AuditEvent.seq.desc()).limit(limit)
+                .order_by(AuditEvent.seq.desc())
+                .limit(limit)
             )
             return [tuple(r) for r in rows]

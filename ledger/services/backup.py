@@ -65,8 +65,12 @@ def _inspect(path: Path) -> dict:
             raise StorageError(f"备份文件完整性检查未通过：{result[0][0]}")
         if con.execute("PRAGMA foreign_key_check").fetchone() is not None:
             raise StorageError("备份文件存在外键不一致")
-        tables = [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
         counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
         revision = con.execute("SELECT version_num FROM alembic_version").fetchone()[0]
         seq, head = con.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
@@ -81,15 +85,17 @@ def _inspect(path: Path) -> dict:
 
 
 def _copy_evidence(hashes: list[str], source_db: Path, target_db: Path) -> int:
-    copied, problems = copy_blobs(hashes, EvidenceStore(evidence_dir_beside(source_db)),
-                                  EvidenceStore(evidence_dir_beside(target_db)))
+    copied, problems = copy_blobs(
+        hashes, EvidenceStore(evidence_dir_beside(source_db)), EvidenceStore(evidence_dir_beside(target_db))
+    )
     if problems:
         raise StorageError("佐证材料未能完整复制：" + "；".join(problems[:3]))
     return copied
 
 
-def sqlite_backup(source: Path, dest: Path, progress: Callable[[int, int], None] | None = None,
-                  with_evidence: bool = True) -> Manifest:
+def sqlite_backup(
+    source: Path, dest: Path, progress: Callable[[int, int], None] | None = None, with_evidence: bool = True
+) -> Manifest:
     """Copy a live ledger with the online backup API, verify the copy, write its manifest. The
     evidence files go to 佐证材料/ beside the backup (shared, so later backups there add only
     what is new)."""
@@ -100,6 +106,7 @@ def sqlite_backup(source: Path, dest: Path, progress: Callable[[int, int], None]
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     dst = sqlite3.connect(part)
     try:
+
         def _progress(_status, remaining, total):
             if progress:
                 progress(total - remaining, total)
@@ -115,10 +122,16 @@ def sqlite_backup(source: Path, dest: Path, progress: Callable[[int, int], None]
         _fsync(part)
         sha = _sha256(part)
         manifest = Manifest(
-            file=dest.name, sha256=sha, size=part.stat().st_size,
-            created_at=dt.datetime.now().isoformat(timespec="seconds"), ledger_uuid=facts["uuid"],
-            schema_revision=facts["revision"], audit_head_seq=facts["seq"], audit_head_hash=facts["head"],
-            counts=facts["counts"], evidence_files=len(facts["hashes"]),
+            file=dest.name,
+            sha256=sha,
+            size=part.stat().st_size,
+            created_at=dt.datetime.now().isoformat(timespec="seconds"),
+            ledger_uuid=facts["uuid"],
+            schema_revision=facts["revision"],
+            audit_head_seq=facts["seq"],
+            audit_head_hash=facts["head"],
+            counts=facts["counts"],
+            evidence_files=len(facts["hashes"]),
         )
         if with_evidence and evidence_dir_beside(Path(source)) != evidence_dir_beside(dest):
             _copy_evidence(facts["hashes"], Path(source), dest)
@@ -208,7 +221,12 @@ class BackupService:
     def backup(self, actor, dest: Path, progress: Callable[[int, int], None] | None = None) -> Manifest:
         manifest = sqlite_backup(self._db_path(), Path(dest), progress)
         with self._ledger.unit_of_work() as s:
-            self._ledger.record(s, actor, "ledger.backup", "ledger", None,
-                                {"file": manifest.file, "sha256": manifest.sha256,
-                                 "audit_head_seq": manifest.audit_head_seq})
+            self._ledger.record(
+                s,
+                actor,
+                "ledger.backup",
+                "ledger",
+                None,
+                {"file": manifest.file, "sha256": manifest.sha256, "audit_head_seq": manifest.audit_head_seq},
+            )
         return manifest

@@ -71,8 +71,18 @@ ACTION_WRITES = {
 
 # What a sign-off vouches for: the case content and the hashes of its evidence.
 CONTENT_FIELDS = (
-    "number", "household_id", "subcategory", "description", "source", "found_date", "lead_department_id",
-    "assisting_departments", "responsible_person", "measures", "deadline", "completion_date",
+    "number",
+    "household_id",
+    "subcategory",
+    "description",
+    "source",
+    "found_date",
+    "lead_department_id",
+    "assisting_departments",
+    "responsible_person",
+    "measures",
+    "deadline",
+    "completion_date",
 )
 
 # Roles whose actions are limited to their own department or township.
@@ -135,8 +145,15 @@ class CaseService:
         for name in DATE_FIELDS:
             if name in out:
                 out[name] = _as_date(out[name], FIELD_LABELS[name])
-        for name in ("description", "measures", "responsible_person", "remarks", "assisting_departments",
-                     "reason", "opinion"):
+        for name in (
+            "description",
+            "measures",
+            "responsible_person",
+            "remarks",
+            "assisting_departments",
+            "reason",
+            "opinion",
+        ):
             if isinstance(out.get(name), str):
                 out[name] = out[name].strip()
         return out
@@ -180,8 +197,11 @@ class CaseService:
         """The actor's role that permits this action on this case (scope included)."""
         rules = self._ledger.catalog.rules
         candidates = [
-            t.role for t in rules.transitions
-            if t.action == action and t.from_state == case.state and t.role in actor.roles
+            t.role
+            for t in rules.transitions
+            if t.action == action
+            and t.from_state == case.state
+            and t.role in actor.roles
             and t.category in (None, case.category)
         ]
         for role in candidates:
@@ -215,36 +235,77 @@ class CaseService:
         if full:
             names = dict(s.execute(select(User.id, User.display_name)).all())
             for e in s.scalars(select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id)):
-                evidence.append(EvidenceView(
-                    e.id, e.case_id, e.kind, cat.evidence_kind_names.get(e.kind, e.kind), e.sha256, e.size, e.mime,
-                    e.original_name, names.get(e.added_by, ""), e.added_at,
-                ))
+                evidence.append(
+                    EvidenceView(
+                        e.id,
+                        e.case_id,
+                        e.kind,
+                        cat.evidence_kind_names.get(e.kind, e.kind),
+                        e.sha256,
+                        e.size,
+                        e.mime,
+                        e.original_name,
+                        names.get(e.added_by, ""),
+                        e.added_at,
+                    )
+                )
             for so in s.scalars(select(SignOff).where(SignOff.case_id == case.id).order_by(SignOff.id)):
-                signoffs.append(SignOffView(
-                    so.id, so.meaning, so.signer_name, so.signer_role, so.on_behalf,
-                    names.get(so.recorded_by_id, ""), so.opinion, so.signed_at, so.content_hash,
-                    so.content_hash != current,
-                ))
+                signoffs.append(
+                    SignOffView(
+                        so.id,
+                        so.meaning,
+                        so.signer_name,
+                        so.signer_role,
+                        so.on_behalf,
+                        names.get(so.recorded_by_id, ""),
+                        so.opinion,
+                        so.signed_at,
+                        so.content_hash,
+                        so.content_hash != current,
+                    )
+                )
             for p in s.scalars(
-                select(ProgressNote).where(ProgressNote.case_id == case.id).order_by(ProgressNote.note_date, ProgressNote.id)
+                select(ProgressNote)
+                .where(ProgressNote.case_id == case.id)
+                .order_by(ProgressNote.note_date, ProgressNote.id)
             ):
                 progress.append(ProgressView(p.id, p.note_date, p.text, names.get(p.author_id, "")))
         warn_days = int(self._ledger.meta("warn_days", "3")) if full else 3
         return CaseView(
-            id=case.id, number=case.number, version=case.version, state=case.state,
-            state_name=STATE_NAMES[case.state], household=household_view(household),
-            township_name=cat.region(case.township_id).name, village_name=cat.region(case.village_id).name,
-            category=case.category, category_name=sub.category_name, subcategory=case.subcategory,
-            subcategory_name=sub.name, description=case.description, source=case.source,
-            found_date=case.found_date, lead_department_id=case.lead_department_id,
-            lead_department_name=dept.name if dept else "", assisting_departments=case.assisting_departments,
-            responsible_person=case.responsible_person, measures=case.measures,
-            deadline_class=case.deadline_class, deadline=case.deadline, assigned_date=case.assigned_date,
-            completion_date=case.completion_date, closed_date=case.closed_date,
-            closed_on_time=case.closed_on_time, void_reason=case.void_reason,
-            duplicate_of_id=case.duplicate_of_id, remarks=case.remarks,
+            id=case.id,
+            number=case.number,
+            version=case.version,
+            state=case.state,
+            state_name=STATE_NAMES[case.state],
+            household=household_view(household),
+            township_name=cat.region(case.township_id).name,
+            village_name=cat.region(case.village_id).name,
+            category=case.category,
+            category_name=sub.category_name,
+            subcategory=case.subcategory,
+            subcategory_name=sub.name,
+            description=case.description,
+            source=case.source,
+            found_date=case.found_date,
+            lead_department_id=case.lead_department_id,
+            lead_department_name=dept.name if dept else "",
+            assisting_departments=case.assisting_departments,
+            responsible_person=case.responsible_person,
+            measures=case.measures,
+            deadline_class=case.deadline_class,
+            deadline=case.deadline,
+            assigned_date=case.assigned_date,
+            completion_date=case.completion_date,
+            closed_date=case.closed_date,
+            closed_on_time=case.closed_on_time,
+            void_reason=case.void_reason,
+            duplicate_of_id=case.duplicate_of_id,
+            remarks=case.remarks,
             light=light(case.state, case.deadline, self._ledger.today(), LightPolicy(warn_days)),
-            content_hash=current, evidence=tuple(evidence), signoffs=tuple(signoffs), progress=tuple(progress),
+            content_hash=current,
+            evidence=tuple(evidence),
+            signoffs=tuple(signoffs),
+            progress=tuple(progress),
         )
 
     def available_actions(self, actor: Actor, case: CaseView) -> list[str]:
@@ -252,8 +313,11 @@ class CaseService:
         rules = self._ledger.catalog.rules
         out = []
         for action in rules.actions_for(case.state, actor.roles, case.category):
-            roles = [t.role for t in rules.transitions if t.action == action and t.from_state == case.state
-                     and t.role in actor.roles]
+            roles = [
+                t.role
+                for t in rules.transitions
+                if t.action == action and t.from_state == case.state and t.role in actor.roles
+            ]
             if any(
                 role not in SCOPED_ROLES
                 or (role == "dept_officer" and case.lead_department_id == actor.department_id)
@@ -278,15 +342,25 @@ class CaseService:
         found_date: dt.date | str,
         remarks: str = "",
     ) -> CaseResult:
-        values = self._normalise({
-            "household_id": household_id, "subcategory": subcategory, "description": description,
-            "source": source, "found_date": found_date, "remarks": remarks,
-        })
+        values = self._normalise(
+            {
+                "household_id": household_id,
+                "subcategory": subcategory,
+                "description": description,
+                "source": source,
+                "found_date": found_date,
+                "remarks": remarks,
+            }
+        )
         sub = self._ledger.catalog.subcategories.get(subcategory)
         with self._ledger.unit_of_work() as s:
             target, problems = check_action(
-                self._ledger.catalog.rules, self._facts(s, None, sub.category if sub else None),
-                "register", actor.roles, actor.id, values,
+                self._ledger.catalog.rules,
+                self._facts(s, None, sub.category if sub else None),
+                "register",
+                actor.roles,
+                actor.id,
+                values,
             )
             if target is None:
                 raise WorkflowError(problems[0])
@@ -298,19 +372,45 @@ class CaseService:
                 raise ValidationError(problems)
             now = self._ledger.clock()
             case = Case(
-                number=self._next_number(s, now.year), household_id=household.id,
-                township_id=household.township_id, village_id=household.village_id, category=sub.category,
-                subcategory=sub.code, description=values["description"], source=values["source"],
-                found_date=values["found_date"], state="registered", deadline_class=sub.deadline_class,
-                remarks=values["remarks"], created_by=actor.id, created_at=now, updated_at=now,
-                assisting_departments="", responsible_person="", measures="", void_reason="",
+                number=self._next_number(s, now.year),
+                household_id=household.id,
+                township_id=household.township_id,
+                village_id=household.village_id,
+                category=sub.category,
+                subcategory=sub.code,
+                description=values["description"],
+                source=values["source"],
+                found_date=values["found_date"],
+                state="registered",
+                deadline_class=sub.deadline_class,
+                remarks=values["remarks"],
+                created_by=actor.id,
+                created_at=now,
+                updated_at=now,
+                assisting_departments="",
+                responsible_person="",
+                measures="",
+                void_reason="",
             )
             s.add(case)
             s.flush()
-            s.add(CaseAction(case_id=case.id, action="register", from_state=None, to_state="registered",
-                             actor_id=actor.id, at=now, reason=""))
+            s.add(
+                CaseAction(
+                    case_id=case.id,
+                    action="register",
+                    from_state=None,
+                    to_state="registered",
+                    actor_id=actor.id,
+                    at=now,
+                    reason="",
+                )
+            )
             event = self._ledger.record(
-                s, actor, "case.register", "case", case.id,
+                s,
+                actor,
+                "case.register",
+                "case",
+                case.id,
                 {"number": case.number, "fields": {k: v for k, v in values.items() if v not in ("", None)}},
                 case_id=case.id,
             )
@@ -327,8 +427,10 @@ class CaseService:
             problems = editable_problems(rules, case.state, actor.roles, values)
             if problems:
                 raise WorkflowError(problems[0])
-            if "dept_officer" in actor.roles and not actor.roles & {"clerk", "coordinator"} and not _in_scope(
-                "dept_officer", actor, case
+            if (
+                "dept_officer" in actor.roles
+                and not actor.roles & {"clerk", "coordinator"}
+                and not _in_scope("dept_officer", actor, case)
             ):
                 raise PermissionDenied("该问题不属于您所在的单位，您不能修改")
             problems = self._field_problems(values, case)
@@ -344,8 +446,9 @@ class CaseService:
             s.flush()
             event = self._ledger.record(s, actor, "case.update", "case", case.id, {"changes": diff}, case_id=case.id)
             view = self._view(s, case)
-        return CaseResult(view, Change((case_id,), counts="subcategory" in diff or "lead_department_id" in diff,
-                                       audit_seq=event.seq))
+        return CaseResult(
+            view, Change((case_id,), counts="subcategory" in diff or "lead_department_id" in diff, audit_seq=event.seq)
+        )
 
     @staticmethod
     def _apply(case: Case, values: dict) -> dict:
@@ -396,8 +499,9 @@ class CaseService:
             if target is None:
                 raise WorkflowError(problems[0])
             role = self._role_for(actor, action, case)
-            problems += self._field_problems({k: merged.get(k) for k in ACTION_WRITES.get(action, ())
-                                              if merged.get(k) is not None}, case)
+            problems += self._field_problems(
+                {k: merged.get(k) for k in ACTION_WRITES.get(action, ()) if merged.get(k) is not None}, case
+            )
             if action == "void" and merged.get("duplicate_of_id") is not None:
                 dup = s.get(Case, merged["duplicate_of_id"])
                 if dup is None or dup.id == case.id:
@@ -426,32 +530,53 @@ class CaseService:
             diff.update(self._apply(case, effects))
             case.updated_at = now
             s.flush()
-            s.add(CaseAction(case_id=case.id, action=action, from_state=facts.state, to_state=target,
-                             actor_id=actor.id, at=now, reason=reason))
+            s.add(
+                CaseAction(
+                    case_id=case.id,
+                    action=action,
+                    from_state=facts.state,
+                    to_state=target,
+                    actor_id=actor.id,
+                    at=now,
+                    reason=reason,
+                )
+            )
             payload: dict = {"action": action, "from": facts.state, "to": target, "changes": diff}
             if reason:
                 payload["reason" if action in ("return", "reopen", "void") else "opinion"] = reason
             if signoff_values is not None:
-                signoff = SignOff(**signoff_values, case_id=case.id, action=action, meaning=definition.signoff,
-                                  opinion=reason, signed_at=now,
-                                  content_hash=content_hash(case, self._evidence_hashes(s, case.id)))
+                signoff = SignOff(
+                    **signoff_values,
+                    case_id=case.id,
+                    action=action,
+                    meaning=definition.signoff,
+                    opinion=reason,
+                    signed_at=now,
+                    content_hash=content_hash(case, self._evidence_hashes(s, case.id)),
+                )
                 s.add(signoff)
                 s.flush()
-                payload["signoff"] = {"id": signoff.id, "signer": signoff.signer_name, "on_behalf": signoff.on_behalf,
-                                      "content_hash": signoff.content_hash}
+                payload["signoff"] = {
+                    "id": signoff.id,
+                    "signer": signoff.signer_name,
+                    "on_behalf": signoff.on_behalf,
+                    "content_hash": signoff.content_hash,
+                }
             event = self._ledger.record(s, actor, f"case.{action}", "case", case.id, payload, case_id=case.id)
             view = self._view(s, case)
         return CaseResult(view, Change((case_id,), counts=True, audit_seq=event.seq))
 
-    def _signoff_values(self, s: Session, actor: Actor, case: Case, role: str, on_behalf_of: str | None,
-                        form_evidence_id: int | None) -> dict:
+    def _signoff_values(
+        self, s: Session, actor: Actor, case: Case, role: str, on_behalf_of: str | None, form_evidence_id: int | None
+    ) -> dict:
         values = {"signer_role": ROLE_NAMES[role], "recorded_by_id": actor.id, "form_evidence_id": None}
         if on_behalf_of:
             form = s.get(Evidence, form_evidence_id) if form_evidence_id else None
             if form is None or form.case_id != case.id or form.kind != "signed_form":
                 raise ValidationError("代录签批须附上该问题已签字的纸质表扫描件（佐证材料类型：签字表）")
-            values.update(signer_name=on_behalf_of.strip(), signer_user_id=None, on_behalf=True,
-                          form_evidence_id=form.id)
+            values.update(
+                signer_name=on_behalf_of.strip(), signer_user_id=None, on_behalf=True, form_evidence_id=form.id
+            )
         else:
             values.update(signer_name=actor.display_name, signer_user_id=actor.id, on_behalf=False)
         return values
@@ -471,12 +596,14 @@ class CaseService:
                 problems.append("进度日期不能为空，也不能晚于今天")
             if problems:
                 raise ValidationError(problems)
-            note = ProgressNote(case_id=case.id, note_date=note_date, text=text, author_id=actor.id,
-                                created_at=self._ledger.clock())
+            note = ProgressNote(
+                case_id=case.id, note_date=note_date, text=text, author_id=actor.id, created_at=self._ledger.clock()
+            )
             s.add(note)
             s.flush()
-            event = self._ledger.record(s, actor, "case.progress", "progress", note.id,
-                                        {"date": note_date, "text": text}, case_id=case.id)
+            event = self._ledger.record(
+                s, actor, "case.progress", "progress", note.id, {"date": note_date, "text": text}, case_id=case.id
+            )
             view = self._view(s, case)
         return CaseResult(view, Change((case_id,), audit_seq=event.seq))
 
@@ -489,8 +616,9 @@ class CaseService:
             return
         raise PermissionDenied("您无权修改该问题的材料或进度")
 
-    def add_evidence(self, actor: Actor, case_id: int, source: Path | bytes, kind: str,
-                     display_name: str | None = None) -> EvidenceView:
+    def add_evidence(
+        self, actor: Actor, case_id: int, source: Path | bytes, kind: str, display_name: str | None = None
+    ) -> EvidenceView:
         """Store the file (content-addressed, atomic) and attach it to the case, audited."""
         if kind not in self._ledger.catalog.evidence_kind_names:
             raise ValidationError(f"未知的材料类型：{kind}")
@@ -511,15 +639,39 @@ class CaseService:
             case = self._load(s, case_id)
             if case.state not in OPEN_STATES:
                 raise WorkflowError(f"“{STATE_NAMES[case.state]}”的问题不能再添加材料")
-            row = Evidence(case_id=case.id, kind=kind, sha256=blob.sha256, size=blob.size, mime=blob.mime,
-                           original_name=name, added_by=actor.id, added_at=self._ledger.clock())
+            row = Evidence(
+                case_id=case.id,
+                kind=kind,
+                sha256=blob.sha256,
+                size=blob.size,
+                mime=blob.mime,
+                original_name=name,
+                added_by=actor.id,
+                added_at=self._ledger.clock(),
+            )
             s.add(row)
             s.flush()
-            self._ledger.record(s, actor, "evidence.add", "evidence", row.id,
-                                {"kind": kind, "sha256": blob.sha256, "size": blob.size, "name": name},
-                                case_id=case.id)
-            return EvidenceView(row.id, case.id, kind, self._ledger.catalog.evidence_kind_names[kind], blob.sha256,
-                                blob.size, blob.mime, name, actor.display_name, row.added_at)
+            self._ledger.record(
+                s,
+                actor,
+                "evidence.add",
+                "evidence",
+                row.id,
+                {"kind": kind, "sha256": blob.sha256, "size": blob.size, "name": name},
+                case_id=case.id,
+            )
+            return EvidenceView(
+                row.id,
+                case.id,
+                kind,
+                self._ledger.catalog.evidence_kind_names[kind],
+                blob.sha256,
+                blob.size,
+                blob.mime,
+                name,
+                actor.display_name,
+                row.added_at,
+            )
 
     def evidence_bytes(self, evidence_id: int) -> bytes:
         """The stored file, re-hashed on use."""

@@ -71,9 +71,16 @@ class CatalogService:
             subs = sorted(s.scalars(select(Subcategory)), key=lambda x: (cats[x.category][1], x.sort))
             return {
                 x.code: SubcategoryView(
-                    x.code, x.category, cats[x.category][0], x.name, x.deadline_class,
-                    classes[x.deadline_class], x.default_days, x.lead_department_code,
-                    tuple(k for k in x.required_evidence.split(",") if k), x.standard,
+                    x.code,
+                    x.category,
+                    cats[x.category][0],
+                    x.name,
+                    x.deadline_class,
+                    classes[x.deadline_class],
+                    x.default_days,
+                    x.lead_department_code,
+                    tuple(k for k in x.required_evidence.split(",") if k),
+                    x.standard,
                 )
                 for x in subs
             }
@@ -123,7 +130,8 @@ class CatalogService:
 
     def villages(self, township_id: int | None = None) -> list[RegionView]:
         return [
-            r for r in self.regions.values()
+            r
+            for r in self.regions.values()
             if r.level == "village" and (township_id is None or r.parent_id == township_id)
         ]
 

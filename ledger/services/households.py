@@ -70,15 +70,25 @@ class HouseholdService:
             if existing is not None:
                 raise ValidationError(f"身份证号 {ids.mask(id_number)} 的农户已登记（户主 {existing.head_name}）")
             h = Household(
-                township_id=village.parent_id, village_id=village.id, group_name=group_name.strip(),
-                head_name=head_name.strip(), head_id_number=id_number, phone=phone, kind=kind, size=size,
+                township_id=village.parent_id,
+                village_id=village.id,
+                group_name=group_name.strip(),
+                head_name=head_name.strip(),
+                head_id_number=id_number,
+                phone=phone,
+                kind=kind,
+                size=size,
                 created_at=self._ledger.clock(),
             )
             s.add(h)
             s.flush()
             s.add_all(Member(household_id=h.id, name=n, id_number=i, relation=r) for n, i, r in member_rows)
             self._ledger.record(
-                s, actor, "household.create", "household", h.id,
+                s,
+                actor,
+                "household.create",
+                "household",
+                h.id,
                 {"head_name": h.head_name, "head_id": ids.mask(id_number), "village_id": village.id, "kind": kind},
             )
             return household_view(h)

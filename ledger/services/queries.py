@@ -15,6 +15,8 @@ from ledger.workflow import OPEN_STATES, light
 
 DEADLINE_STATES = ("assigned", "in_progress", "pending_verification", "pending_approval")
 
+ALL_CASES = CaseFilter()
+
 SORTS = {
     "deadline": (Case.deadline, Case.id),
     "found_date": (Case.found_date, Case.id),
@@ -36,8 +38,9 @@ class QueryService:
             by_state_dept: dict[tuple[str, int], int] = {}
             by_township: dict[tuple[int, str], int] = {}
             rows = s.execute(
-                select(CaseCount.township_id, CaseCount.department_id, CaseCount.state, func.sum(CaseCount.n))
-                .group_by(CaseCount.township_id, CaseCount.department_id, CaseCount.state)
+                select(CaseCount.township_id, CaseCount.department_id, CaseCount.state, func.sum(CaseCount.n)).group_by(
+                    CaseCount.township_id, CaseCount.department_id, CaseCount.state
+                )
             )
             for township_id, dept_id, state, n in rows:
                 n = int(n)
@@ -48,16 +51,27 @@ class QueryService:
                 by_township[(township_id, state)] = by_township.get((township_id, state), 0) + n
             open_deadline = Case.state.in_(DEADLINE_STATES)
             overdue = s.scalar(select(func.count()).where(open_deadline, Case.deadline < today)) or 0
-            due_soon = s.scalar(select(func.count()).where(
-                open_deadline, Case.deadline >= today, Case.deadline <= today + dt.timedelta(days=warn_days)
-            )) or 0
+            due_soon = (
+                s.scalar(
+                    select(func.count()).where(
+                        open_deadline, Case.deadline >= today, Case.deadline <= today + dt.timedelta(days=warn_days)
+                    )
+                )
+                or 0
+            )
             new_week = s.scalar(select(func.count()).where(Case.found_date >= week_start)) or 0
             closed_week = s.scalar(select(func.count()).where(Case.closed_date >= week_start)) or 0
         total = sum(n for state, n in by_state.items() if state != "void")
         closed = by_state.get("closed", 0)
         return DashboardCounts(
-            total=total, by_state=by_state, by_state_department=by_state_dept, by_township_state=by_township,
-            overdue=overdue, due_soon=due_soon, new_this_week=new_week, closed_this_week=closed_week,
+            total=total,
+            by_state=by_state,
+            by_state_department=by_state_dept,
+            by_township_state=by_township,
+            overdue=overdue,
+            due_soon=due_soon,
+            new_this_week=new_week,
+            closed_this_week=closed_week,
             closure_rate=closed / total if total else 0.0,
         )
 
@@ -92,30 +106,59 @@ class QueryService:
                 conditions.append(Case.deadline > warn)
         return query.where(*conditions)
 
-    def count(self, f: CaseFilter = CaseFilter()) -> int:
+    def count(self, f: CaseFilter = ALL_CASES) -> int:
         with self._ledger.reading() as s:
             return s.scalar(self._filtered(select(func.count()).select_from(Case), f, self._ledger.today())) or 0
 
-    def page(self, f: CaseFilter = CaseFilter(), *, sort: str = "deadline", descending: bool = False,
-             offset: int = 0, limit: int = 100) -> list[CaseRow]:
+    def page(
+        self,
+        f: CaseFilter = ALL_CASES,
+        *,
+        sort: str = "deadline",
+        descending: bool = False,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[CaseRow]:
         today = self._ledger.today()
         order = [c.desc() if descending else c.asc() for c in SORTS[sort]]
-        query = self._filtered(
-            select(Case.id, Case.number, Case.state, Case.township_id, Case.village_id, Case.subcategory,
-                   Case.lead_department_id, Case.deadline, Case.found_date, Household.head_name,
-                   Household.head_id_number).join(Household, Household.id == Case.household_id),
-            f, today,
-        ).order_by(*order).offset(offset).limit(limit)
+        query = (
+            self._filtered(
+                select(
+                    Case.id,
+                    Case.number,
+                    Case.state,
+                    Case.township_id,
+                    Case.village_id,
+                    Case.subcategory,
+                    Case.lead_department_id,
+                    Case.deadline,
+                    Case.found_date,
+                    Household.head_name,
+                    Household.head_id_number,
+                ).join(Household, Household.id == Case.household_id),
+                f,
+                today,
+            )
+            .order_by(*order)
+            .offset(offset)
+            .limit(limit)
+        )
         cat = self._ledger.catalog
         with self._ledger.reading() as s:
             rows = s.execute(query).all()
         return [
             CaseRow(
-                id=r.id, number=r.number, state=r.state, township_name=cat.region(r.township_id).name,
-                village_name=cat.region(r.village_id).name, head_name=r.head_name,
-                head_id_masked=ids.mask(r.head_id_number), subcategory_name=cat.subcategory(r.subcategory).name,
+                id=r.id,
+                number=r.number,
+                state=r.state,
+                township_name=cat.region(r.township_id).name,
+                village_name=cat.region(r.village_id).name,
+                head_name=r.head_name,
+                head_id_masked=ids.mask(r.head_id_number),
+                subcategory_name=cat.subcategory(r.subcategory).name,
                 department_name=cat.departments[r.lead_department_id].name if r.lead_department_id else "",
-                deadline=r.deadline, light=light(r.state, r.deadline, today) if r.state in OPEN_STATES else None,
+                deadline=r.deadline,
+                light=light(r.state, r.deadline, today) if r.state in OPEN_STATES else None,
                 found_date=r.found_date,
             )
             for r in rows

@@ -26,8 +26,7 @@ def password_problems(username: str, password: str) -> list[str]:
     if len(password) < 8:
         problems.append("密码至少8位")
     classes = sum(
-        any(test(c) for c in password)
-        for test in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
+        any(test(c) for c in password) for test in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
     )
     if classes < 3:
         problems.append("密码须包含大写字母、小写字母、数字、符号中的至少三类")
@@ -87,16 +86,24 @@ class UserService:
             if s.scalar(select(User.id).where(User.username == username)) is not None:
                 raise ValidationError(f"用户名“{username}”已存在")
             user = User(
-                username=username, display_name=display_name,
+                username=username,
+                display_name=display_name,
                 password_hash=_hasher.hash(password) if password is not None else None,
-                department_id=department_id, township_id=township_id, active=True,
-                failed_logins=0, created_at=self._ledger.clock(),
+                department_id=department_id,
+                township_id=township_id,
+                active=True,
+                failed_logins=0,
+                created_at=self._ledger.clock(),
             )
             s.add(user)
             s.flush()
             s.add_all(UserRole(user_id=user.id, role=r) for r in roles)
             self._ledger.record(
-                s, actor, "user.create", "user", user.id,
+                s,
+                actor,
+                "user.create",
+                "user",
+                user.id,
                 {"username": username, "display_name": display_name, "roles": sorted(roles)},
             )
             s.flush()
