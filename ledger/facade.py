@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from ledger import audit, paths
-from ledger.db import create_ledger_engine, describe
+from ledger.db import create_ledger_engine, describe, refuse_network_path, to_url
 from ledger.errors import ConflictError, StorageError
 from ledger.evidence import EvidenceStore, evidence_dir_beside
 from ledger.migrate import SchemaStatus, ensure_schema
@@ -162,13 +162,16 @@ def open_ledger(
     from ledger.services.backup import backup_before_upgrade
 
     target = url_or_path if url_or_path is not None else paths.default_ledger_path()
-    if not create and "://" not in os.fspath(target) and not Path(target).exists():
-        raise StorageError(f"找不到台账文件：{target}")
+    url = to_url(target)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        refuse_network_path(url.database)
+        if not create and not Path(url.database).exists():
+            raise StorageError(f"找不到台账文件：{target}")
     engine = create_ledger_engine(target)
     key_dir = key_dir or paths.key_dir()
     try:
         hook = before_upgrade or (lambda st: backup_before_upgrade(engine, st, backup_dir, key_dir))
-        status = ensure_schema(engine, before_upgrade=hook)
+        status = ensure_schema(engine, before_upgrade=hook, allow_create=create)
         if status.empty:
             _initialise(engine, key_dir, county_name, county_code, clock)
         with Session(engine) as s:

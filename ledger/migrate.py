@@ -85,11 +85,14 @@ def ensure_schema(
     *,
     before_upgrade: Callable[[SchemaStatus], None] | None = None,
     script_location: Path | None = None,
+    allow_create: bool = True,
 ) -> SchemaStatus:
     """Bring the database to the head revision. `before_upgrade` runs (and must succeed) before an
     existing ledger is upgraded: the caller takes its verified backup there."""
     cfg = alembic_config(script_location)
     st = status(engine, cfg)
+    if st.empty and not allow_create:
+        raise StorageError("该数据库中还没有台账。请先新建台账，或检查数据库地址是否正确。")
     if st.up_to_date:
         return st
     if not st.empty and before_upgrade is not None:
