@@ -34,7 +34,9 @@ NETWORK_PATH_MESSAGE = (
 def to_url(url_or_path: str | os.PathLike) -> URL:
     """A SQLAlchemy URL from either a URL string or a plain file path."""
     text = os.fspath(url_or_path)
-    if "://" in text and not _is_unc(text):
+    if _is_unc(text):
+        return URL.create("sqlite+pysqlite", database=text)  # kept as typed, to be refused by name
+    if "://" in text:
         return make_url(text)
     return URL.create("sqlite+pysqlite", database=str(Path(text).expanduser().absolute()))
 
