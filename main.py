@@ -99,6 +99,24 @@ def cmd_restore(args) -> int:
     )
     if kept:
         print(f"恢复前的台账已另存为 {kept}")
+    from ledger import open_ledger
+
+    try:  # the restore itself goes into the restored ledger's audit log
+        lg = open_ledger(args.db, create=False)
+        try:
+            with lg.unit_of_work() as s:
+                lg.record(
+                    s,
+                    None,
+                    "ledger.restore",
+                    "ledger",
+                    None,
+                    {"backup": Path(args.file).name, "sha256": manifest.sha256, "kept": kept.name if kept else None},
+                )
+        finally:
+            lg.close()
+    except StorageError as err:
+        print(f"注意：恢复已完成，但未能写入审计日志：{err}", file=sys.stderr)
     return 0
 
 
