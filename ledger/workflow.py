@@ -16,6 +16,29 @@ from dataclasses import dataclass, field
 from ledger.paths import resource_path
 
 STATE_NAMES: dict[str, str] = {}
+
+# Case fields as the UI and the messages name them.
+FIELD_LABELS = {
+    "household_id": "农户",
+    "subcategory": "问题子类",
+    "description": "问题描述",
+    "source": "发现方式",
+    "found_date": "发现时间",
+    "state": "整改进度",
+    "lead_department_id": "牵头单位",
+    "assisting_departments": "配合单位",
+    "responsible_person": "责任人",
+    "measures": "整改措施",
+    "deadline": "整改时限",
+    "assigned_date": "交办时间",
+    "completion_date": "完成时间",
+    "closed_date": "销号时间",
+    "closed_on_time": "按期销号",
+    "void_reason": "作废原因",
+    "duplicate_of_id": "重复问题",
+    "remarks": "备注",
+}
+
 ROLE_NAMES: dict[str, str] = {}
 OPEN_STATES: frozenset[str] = frozenset()
 
@@ -138,7 +161,8 @@ def editable_problems(rules: WorkflowRules, state: str, roles: Iterable[str], fi
     allowed = rules.editable.get(state, frozenset())
     locked = sorted(f for f in fields if f not in allowed)
     if locked:
-        return [f"“{STATE_NAMES.get(state, state)}”状态下不能修改：{'、'.join(locked)}"]
+        names = "、".join(FIELD_LABELS.get(f, f) for f in locked)
+        return [f"“{STATE_NAMES.get(state, state)}”状态下不能修改：{names}"]
     return []
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ledger import audit
 from ledger.dto import HistoryEntry
 from ledger.models import AuditEvent, AuditHead
-from ledger.workflow import STATE_NAMES
+from ledger.workflow import FIELD_LABELS, STATE_NAMES
 
 ACTION_NAMES = {
     "case.register": "登记",
@@ -52,8 +52,6 @@ class AuditService:
             return audit.verify_chain(s, self._ledger.key, progress, cancelled)
 
     def case_history(self, case_id: int) -> list[HistoryEntry]:
-        from ledger.services.cases import FIELD_LABELS
-
         with self._ledger.reading() as s:
             events = s.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq))
             out = []

@@ -30,6 +30,7 @@ from ledger.models import Case, CaseAction, Evidence, Household, Meta, ProgressN
 from ledger.seed import load_catalog
 from ledger.services.households import household_view
 from ledger.workflow import (
+    FIELD_LABELS,
     OPEN_STATES,
     ROLE_NAMES,
     STATE_NAMES,
@@ -39,27 +40,6 @@ from ledger.workflow import (
     editable_problems,
     light,
 )
-
-FIELD_LABELS = {
-    "household_id": "农户",
-    "subcategory": "问题子类",
-    "description": "问题描述",
-    "source": "发现方式",
-    "found_date": "发现时间",
-    "state": "整改进度",
-    "lead_department_id": "牵头单位",
-    "assisting_departments": "配合单位",
-    "responsible_person": "责任人",
-    "measures": "整改措施",
-    "deadline": "整改时限",
-    "assigned_date": "交办时间",
-    "completion_date": "完成时间",
-    "closed_date": "销号时间",
-    "closed_on_time": "按期销号",
-    "void_reason": "作废原因",
-    "duplicate_of_id": "重复问题",
-    "remarks": "备注",
-}
 
 # Inputs of an action that are written onto the case (the rest are opinions and reasons).
 ACTION_WRITES = {
