@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -131,6 +132,23 @@ class Ledger:
         self.engine.dispose()
 
 
+def _refuse_foreign_sqlite_file(path: Path) -> None:
+    """Look at an existing file read-only before our engine touches it (switching to WAL would
+    already rewrite its header): it must be empty or carry a ledger's version table."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        raise StorageError(f"{path.name} 不是有效的数据库文件，可能已损坏或不是台账文件。") from None
+    if tables and "alembic_version" not in tables:
+        raise StorageError("此文件不是整改台账数据库（缺少版本信息），程序不会改动它。请选择正确的台账文件。")
+
+
 def _is_lock_conflict(err: OperationalError) -> bool:
     """PostgreSQL deadlock / serialisation failures (SQLSTATE 40P01, 40001)."""
     return getattr(err.orig, "sqlstate", None) in ("40P01", "40001")
@@ -167,6 +185,7 @@ def open_ledger(
         refuse_network_path(url.database)
         if not create and not Path(url.database).exists():
             raise StorageError(f"找不到台账文件：{target}")
+        _refuse_foreign_sqlite_file(Path(url.database))
     engine = create_ledger_engine(target)
     key_dir = key_dir or paths.key_dir()
     try:
