@@ -26,7 +26,7 @@ from ledger import open_ledger
 from ledger.demo import generate
 lg = open_ledger(sys.argv[1], key_dir=pathlib.Path(sys.argv[2]))
 print("ready", flush=True)
-generate(lg, cases=200000, seed=1, chunk=200000)   # one transaction for all rows
+generate(lg, cases=60000, seed=1, chunk=60000)  # one transaction for all rows
 """
 
 
