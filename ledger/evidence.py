@@ -30,6 +30,10 @@ def evidence_dir_beside(db_file: Path) -> Path:
     return db_file.parent / "佐证材料"
 
 
+def _size_text(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB" if size >= 1024 * 1024 else f"{size / 1024:g} KB"
+
+
 def sniff(head: bytes) -> str | None:
     for magic, mime in MAGIC_TYPES:
         if head.startswith(magic):
@@ -84,8 +88,7 @@ class EvidenceStore:
                 while chunk := stream.read(CHUNK):
                     size += len(chunk)
                     if size > self.max_bytes:
-                        limit = self.max_bytes // (1024 * 1024)
-                        raise EvidenceError(f"“{name}”超过 {limit} MB 的大小上限，请压缩后再添加")
+                        raise EvidenceError(f"“{name}”超过 {_size_text(self.max_bytes)} 的大小上限，请压缩后再添加")
                     digest.update(chunk)
                     out.write(chunk)
                 out.flush()
