@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from ledger.dto import Actor
 from ledger.facade import Ledger
@@ -133,7 +133,7 @@ def create_regions_and_users(lg: Ledger, rng: random.Random) -> dict:
     lg.catalog.add_regions(admin, rows)
     pw = hash_password(DEMO_PASSWORD)  # one hash for all demo accounts: hashing each would add seconds
     now = lg.clock()
-    accounts = [
+    accounts: list[tuple[str, str, list[str], int | None, int | None]] = [
         ("luru", "录入员", ["clerk"], None, None),
         ("tongchou", "县级统筹员", ["coordinator"], None, None),
         ("shenpi", "县审批人", ["approver"], None, None),
@@ -143,8 +143,8 @@ def create_regions_and_users(lg: Ledger, rng: random.Random) -> dict:
     ]
     for dept in lg.catalog.departments.values():
         accounts.append((f"dw_{dept.code}", f"{dept.name}经办人", ["dept_officer"], dept.id, None))
-    for i, town in enumerate(lg.catalog.townships(), start=1):
-        accounts.append((f"hy{i:02d}", f"{town.name}核验员", ["verifier"], None, town.id))
+    for i, township in enumerate(lg.catalog.townships(), start=1):
+        accounts.append((f"hy{i:02d}", f"{township.name}核验员", ["verifier"], None, township.id))
     with lg.unit_of_work() as s:
         for username, display, roles, dept_id, town_id in accounts:
             user = User(
@@ -246,7 +246,7 @@ def generate(
                 hid, township_id, village_id = household_queue.pop(rng.randrange(len(household_queue)))
             else:
                 village = rng.choice(villages)
-                hid, township_id, village_id = next_household, village.parent_id, village.id
+                hid, township_id, village_id = next_household, int(village.parent_id or 0), village.id
                 next_household += 1
                 while True:
                     born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 60))
@@ -282,12 +282,16 @@ def generate(
             reached = STEPS.index(rng.choice(STEPS[:3]) if voided else state)
             cid = next_case
             next_case += 1
-            lead = dept_by_code.get(sub.lead_department_code) if rng.random() < 0.9 else rng.choice(list(officer_of))
+            lead = dept_by_code.get(sub.lead_department_code or "")
+            if rng.random() >= 0.9 or lead is None:
+                lead = rng.choice(list(officer_of))
             assigned = min(found + dt.timedelta(days=rng.randint(0, 5)), today)
             deadline = assigned + dt.timedelta(days=sub.default_days)
             span = max(1, min((today - assigned).days, int(sub.default_days * 1.3)))
             completion = min(assigned + dt.timedelta(days=rng.randint(1, span)), today) if reached >= 3 else None
-            closed = min(completion + dt.timedelta(days=rng.randint(1, 12)), today) if reached >= 5 else None
+            closed = (
+                min(completion + dt.timedelta(days=rng.randint(1, 12)), today) if completion and reached >= 5 else None
+            )
             at = lambda d: dt.datetime.combine(d, dt.time(9, rng.randint(0, 59)))  # noqa: E731
             case = {
                 "id": cid,
@@ -383,7 +387,7 @@ def generate(
                         }
                     )
             if reached >= 4:
-                chash = _content_hash(case, hashes)
+                chash = content_hash(case, hashes)
                 for action, meaning, signer, day, opinion in (
                     ("verify", "核验", verifier, completion, "经现场核验，整改到位"),
                     ("approve", "审批", approver, closed, "同意销号"),
@@ -415,9 +419,8 @@ def generate(
                 (SignOff, rows_s),
             ):
                 if rows:
-                    s.execute(insert(model.__table__), rows)
-            seq = s.get(Meta, "case_seq")
-            seq.value = str(next_case - 1)
+                    s.execute(insert(model), rows)
+            s.execute(update(Meta).where(Meta.key == "case_seq").values(value=str(next_case - 1)))
             payload = {
                 "seed": seed,
                 "first_case": rows_c[0]["id"],
@@ -433,14 +436,3 @@ def generate(
         if progress:
             progress(done, cases)
     return DemoSummary(done, next_household - 1, len(cat.townships()), len(villages), time.perf_counter() - started)
-
-
-class _Row:
-    """Attribute access over a row dict, so content_hash() can hash demo rows like ORM cases."""
-
-    def __init__(self, row: dict):
-        self.__dict__.update(row)
-
-
-def _content_hash(row: dict, evidence_hashes: list[str]) -> str:
-    return content_hash(_Row(row), evidence_hashes)

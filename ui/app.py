@@ -31,7 +31,8 @@ def ledger_status(db: str | None) -> str:
     try:
         chain = lg.audit.verify()
         chain_text = "完整" if chain.ok else f"异常：{chain.problem}"
-        return f"当前台账：<b>{lg.location}</b>，共 {lg.queries.dashboard().total} 个问题，审计日志{chain_text}。"
+        total = lg.queries.dashboard().total
+        return f"当前台账：<b>{lg.location}</b>，共 {total} 个问题（不含已作废），审计日志{chain_text}。"
     finally:
         lg.close()
 

@@ -31,7 +31,7 @@ ACTION_NAMES = {
 def _readable(field: str, old: object, new: object) -> tuple[object, object]:
     """State codes shown by their Chinese names in the change history."""
     if field == "state":
-        return STATE_NAMES.get(old, old), STATE_NAMES.get(new, new)
+        return STATE_NAMES.get(str(old), old), STATE_NAMES.get(str(new), new)
     return old, new
 
 

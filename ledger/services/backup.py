@@ -201,7 +201,7 @@ def backup_before_upgrade(engine: Engine, status, backup_dir: Path | None, _key_
     if engine.url.get_backend_name() != "sqlite":
         log.warning("server-mode upgrade from %s: back the server up with pg_dump first", status.current)
         return
-    db = Path(engine.url.database)
+    db = Path(str(engine.url.database))
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     dest = (backup_dir or default_backup_dir(db)) / f"{db.stem}-升级前-{status.current}-{stamp}.db"
     engine.dispose()  # no connection of ours holds the file during the copy

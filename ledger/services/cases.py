@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy import select
@@ -69,8 +70,10 @@ CONTENT_FIELDS = (
 SCOPED_ROLES = {"dept_officer": "department", "verifier": "township"}
 
 
-def content_hash(case: Case, evidence_hashes: list[str]) -> str:
-    body = {f: getattr(case, f) for f in CONTENT_FIELDS}
+def content_hash(case: Case | Mapping[str, object], evidence_hashes: list[str]) -> str:
+    """SHA-256 over the content fields of a case (an ORM row or a plain mapping) and its evidence."""
+    get = case.get if isinstance(case, Mapping) else lambda f: getattr(case, f)
+    body: dict[str, object] = {f: get(f) for f in CONTENT_FIELDS}
     body["evidence"] = sorted(evidence_hashes)
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
@@ -161,7 +164,7 @@ class CaseService:
             problems.append(f"没有这个问题子类：{values['subcategory']}")
         return problems
 
-    def _facts(self, s: Session, case: Case | None, category: str) -> CaseFacts:
+    def _facts(self, s: Session, case: Case | None, category: str | None) -> CaseFacts:
         if case is None:
             return CaseFacts(state=None, category=category)
         sub = self._ledger.catalog.subcategory(case.subcategory)
@@ -194,8 +197,8 @@ class CaseService:
     def _next_number(self, s: Session, year: int) -> str:
         counter = s.execute(select(Meta).where(Meta.key == "case_seq").with_for_update()).scalar_one()
         counter.value = str(int(counter.value) + 1)
-        county = s.get(Meta, "county_code")
-        return f"{county.value}-{year}-{int(counter.value):06d}"
+        county = s.execute(select(Meta.value).where(Meta.key == "county_code")).scalar_one()
+        return f"{county}-{year}-{int(counter.value):06d}"
 
     # -- reads -----------------------------------------------------------------------------------
     def get(self, case_id: int) -> CaseView:
@@ -205,7 +208,7 @@ class CaseService:
     def _view(self, s: Session, case: Case, full: bool = False) -> CaseView:
         cat = self._ledger.catalog
         sub = cat.subcategory(case.subcategory)
-        household = s.get(Household, case.household_id)
+        household = s.get_one(Household, case.household_id)
         dept = cat.departments.get(case.lead_department_id) if case.lead_department_id else None
         evidence: list[EvidenceView] = []
         signoffs: list[SignOffView] = []
@@ -348,8 +351,8 @@ class CaseService:
             household = s.get(Household, household_id) if household_id else None
             if household_id and household is None:
                 problems.append("农户不存在")
-            if problems:
-                raise ValidationError(problems)
+            if problems or household is None or sub is None:
+                raise ValidationError(problems or ["请选择农户和问题子类"])
             now = self._ledger.clock()
             case = Case(
                 number=self._next_number(s, now.year),
@@ -562,7 +565,7 @@ class CaseService:
         return values
 
     def add_progress(self, actor: Actor, case_id: int, note_date: dt.date | str, text: str) -> CaseResult:
-        note_date = _as_date(note_date, "进度日期")
+        day = _as_date(note_date, "进度日期")
         text = text.strip()
         with self._ledger.unit_of_work() as s:
             case = self._load(s, case_id)
@@ -572,17 +575,17 @@ class CaseService:
             problems = []
             if not text:
                 problems.append("进度内容不能为空")
-            if note_date is None or note_date > self._ledger.today():
+            if day is None or day > self._ledger.today():
                 problems.append("进度日期不能为空，也不能晚于今天")
             if problems:
                 raise ValidationError(problems)
             note = ProgressNote(
-                case_id=case.id, note_date=note_date, text=text, author_id=actor.id, created_at=self._ledger.clock()
+                case_id=case.id, note_date=day, text=text, author_id=actor.id, created_at=self._ledger.clock()
             )
             s.add(note)
             s.flush()
             event = self._ledger.record(
-                s, actor, "case.progress", "progress", note.id, {"date": note_date, "text": text}, case_id=case.id
+                s, actor, "case.progress", "progress", note.id, {"date": day, "text": text}, case_id=case.id
             )
             view = self._view(s, case)
         return CaseResult(view, Change((case_id,), audit_seq=event.seq))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 
 from ledger import ids
@@ -35,7 +37,7 @@ class HouseholdService:
         size: int = 1,
         phone: str = "",
         group_name: str = "",
-        members: list[tuple[str, str, str]] = (),  # (name, id number or "", relation)
+        members: Sequence[tuple[str, str, str]] = (),  # (name, id number or "", relation)
     ) -> HouseholdView:
         if not actor.roles & WRITE_ROLES:
             raise PermissionDenied("只有录入员或县级统筹可以登记农户")

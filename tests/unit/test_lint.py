@@ -19,3 +19,13 @@ def test_ruff_check_is_clean():
         [RUFF, "check", "--output-format", "concise", "."], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+MYPY = shutil.which("mypy", path=str(Path(sys.executable).parent)) or shutil.which("mypy")
+
+
+@pytest.mark.skipif(MYPY is None, reason="mypy is installed by .ci/setup")
+def test_mypy_is_clean():
+    """Types of the application packages (configuration in pyproject.toml)."""
+    result = subprocess.run([MYPY], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
