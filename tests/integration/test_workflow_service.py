@@ -320,3 +320,11 @@ def test_a_racing_second_session_gets_a_conflict(world):
     with pytest.raises(ConflictError):
         world.ledger.cases.act(world.coordinator, b.id, "void", expected_version=b.version, inputs={"reason": "x"})
     assert events(world, "case.void") == 0
+
+
+def test_a_role_without_the_right_is_told_so_before_any_password_question(world):
+    case = world.walk(world.register(), "pending_approval")
+    with pytest.raises(WorkflowError, match="无权审批销号"):
+        world.ledger.cases.act(
+            world.viewer, case.id, "approve", expected_version=case.version, inputs={"opinion": "同意"}, password=None
+        )
