@@ -23,7 +23,9 @@ class VerifyReport:
         self.checks.append((name, ok, detail))
 
 
-def verify_ledger(lg: Ledger, progress: Callable[[str], None] | None = None) -> VerifyReport:
+def verify_ledger(
+    lg: Ledger, progress: Callable[[str], None] | None = None, cancelled: Callable[[], bool] | None = None
+) -> VerifyReport:
     report = VerifyReport()
     say = progress or (lambda _msg: None)
     with lg.reading() as s:
@@ -35,7 +37,7 @@ def verify_ledger(lg: Ledger, progress: Callable[[str], None] | None = None) -> 
             detail = "正常" if not bad else f"{len(bad)} 处外键不一致，首处在表 {bad[0][0]} 第 {bad[0][1]} 行"
             report.add("外键一致性", not bad, detail)
         say("审计日志校验…")
-        chain = lg.audit.verify()
+        chain = lg.audit.verify(cancelled=cancelled)
     report.add(
         "审计日志",
         chain.ok,

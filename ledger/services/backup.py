@@ -94,29 +94,39 @@ def _copy_evidence(hashes: list[str], source_db: Path, target_db: Path) -> int:
 
 
 def sqlite_backup(
-    source: Path, dest: Path, progress: Callable[[int, int], None] | None = None, with_evidence: bool = True
+    source: Path,
+    dest: Path,
+    progress: Callable[[int, int], None] | None = None,
+    with_evidence: bool = True,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Manifest:
     """Copy a live ledger with the online backup API, verify the copy, write its manifest. The
     evidence files go to 佐证材料/ beside the backup (shared, so later backups there add only
-    what is new)."""
+    what is new). A cancelled or failed backup leaves nothing behind."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
     part.unlink(missing_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    dst = sqlite3.connect(part)
+
+    def _progress(_status, remaining, total):
+        if progress:
+            progress(total - remaining, total)
+        if cancelled and cancelled():
+            raise StorageError("备份已取消，未生成备份文件")
+
     try:
-
-        def _progress(_status, remaining, total):
-            if progress:
-                progress(total - remaining, total)
-
-        src.backup(dst, pages=4096, progress=_progress)
-        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-        dst.commit()
-    finally:
-        dst.close()
-        src.close()
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        dst = sqlite3.connect(part)
+        try:
+            src.backup(dst, pages=1024, progress=_progress)
+            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+            dst.commit()
+        finally:
+            dst.close()
+            src.close()
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
     try:
         facts = _inspect(part)
         _fsync(part)
@@ -218,8 +228,14 @@ class BackupService:
             raise StorageError("服务器模式的台账请由管理员用 pg_dump 备份（见 docs/deploy-lan.md）")
         return Path(self._ledger.engine.url.database)
 
-    def backup(self, actor, dest: Path, progress: Callable[[int, int], None] | None = None) -> Manifest:
-        manifest = sqlite_backup(self._db_path(), Path(dest), progress)
+    def backup(
+        self,
+        actor,
+        dest: Path,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Manifest:
+        manifest = sqlite_backup(self._db_path(), Path(dest), progress, cancelled=cancelled)
         with self._ledger.unit_of_work() as s:
             self._ledger.record(
                 s,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger import open_ledger
+from ledger import StorageError, open_ledger
 from ledger.demo import generate
 from ledger.ids import validate_id
 from ledger.workflow import light
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 BULK_WRITER = """
 import pathlib, sys
-from ledger import open_ledger
+from ledger import StorageError, open_ledger
 from ledger.demo import generate
 lg = open_ledger(sys.argv[1], key_dir=pathlib.Path(sys.argv[2]))
 print("ready", flush=True)
@@ -186,3 +186,21 @@ def dt_or_none(value):
     import datetime as dt
 
     return dt.date.fromisoformat(value) if value else None
+
+
+def test_a_cancelled_backup_leaves_nothing_behind(tmp_path, clock):
+    lg = open_ledger(tmp_path / "台账.db", key_dir=tmp_path / "keys", clock=clock)
+    generate(lg, cases=400, seed=2)
+    seen = []
+    dest = tmp_path / "备份" / "取消.db"
+    try:
+        with pytest.raises(StorageError, match="备份已取消"):
+            lg.backup.backup(
+                None, dest, progress=lambda done, total: seen.append(done), cancelled=lambda: len(seen) >= 1
+            )
+        assert seen and not dest.exists()
+        assert list(dest.parent.iterdir()) == []
+        manifest = lg.backup.backup(None, dest, progress=lambda done, total: seen.append((done, total)))
+        assert seen[-1][0] == seen[-1][1] and manifest.counts["cases"] == 400
+    finally:
+        lg.close()
