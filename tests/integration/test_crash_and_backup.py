@@ -204,3 +204,60 @@ def test_a_cancelled_backup_leaves_nothing_behind(tmp_path, clock):
         assert seen[-1][0] == seen[-1][1] and manifest.counts["cases"] == 400
     finally:
         lg.close()
+
+
+SIGNER = """
+import pathlib, sys
+from ledger import open_ledger
+from ledger.demo import DEMO_PASSWORD
+lg = open_ledger(sys.argv[1], key_dir=pathlib.Path(sys.argv[2]))
+actor = lg.users.actor("shenpi")
+from ledger import CaseFilter
+ids = [r.id for r in lg.queries.page(CaseFilter(states=("pending_approval",)), sort="id", limit=1000)]
+print("ready", len(ids), flush=True)
+for case_id in ids:
+    case = lg.cases.get(case_id)
+    lg.cases.act(actor, case_id, "approve", expected_version=case.version, inputs={"opinion": "同意销号"},
+                 password=DEMO_PASSWORD)
+    print("signed", case_id, flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_sigkill_during_sign_offs_leaves_each_one_whole_or_absent(tmp_path):
+    db = tmp_path / "签批.db"
+    lg = open_ledger(db, key_dir=tmp_path / "keys")
+    generate(lg, cases=1500, seed=4)
+    lg.close()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SIGNER, str(db), str(tmp_path / "keys")], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout.readline().startswith("ready")
+    for _ in range(5):  # let a few sign-offs land, then kill in the middle of the next ones
+        assert proc.stdout.readline().startswith("signed")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        rows = con.execute(
+            "SELECT c.id, c.state, c.closed_date IS NOT NULL,"
+            " (SELECT count(*) FROM signoffs s WHERE s.case_id = c.id AND s.meaning = '审批'),"
+            " (SELECT count(*) FROM case_actions a WHERE a.case_id = c.id AND a.action = 'approve'),"
+            " (SELECT count(*) FROM audit_events e WHERE e.case_id = c.id AND e.action = 'case.approve')"
+            " FROM cases c WHERE c.state IN ('pending_approval', 'closed')"
+        ).fetchall()
+        signed_now = [r for r in rows if r[5] == 1]
+        assert len(signed_now) >= 5
+        for case_id, state, has_closed_date, signoffs, actions, events in rows:
+            if events:  # approved by the killed process: every part of it is there
+                assert (state, has_closed_date, signoffs, actions, events) == ("closed", 1, 1, 1, 1), case_id
+            elif state == "pending_approval":  # untouched: no part of an approval
+                assert (has_closed_date, signoffs, actions) == (0, 0, 0), case_id
+        counts = dict(con.execute("SELECT state, sum(n) FROM case_counts GROUP BY state HAVING sum(n) > 0"))
+        truth = dict(con.execute("SELECT state, count(*) FROM cases GROUP BY state"))
+        assert counts == truth
+    lg = open_ledger(db, key_dir=tmp_path / "keys")
+    try:
+        assert lg.audit.verify().ok
+    finally:
+        lg.close()
