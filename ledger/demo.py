@@ -14,9 +14,10 @@ import datetime as dt
 import hashlib
 import random
 import struct
+import time
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from sqlalchemy import Table, func, insert, select, update
@@ -25,6 +26,7 @@ from ledger.dto import Actor
 from ledger.facade import Ledger
 from ledger.ids import with_check_digit
 from ledger.models import (
+    Base,
     Case,
     CaseAction,
     Evidence,
@@ -192,6 +194,242 @@ def _state_and_age(rng: random.Random, default_days: int) -> tuple[str, int]:
 
 
 STEPS = ["registered", "assigned", "in_progress", "pending_verification", "pending_approval", "closed"]
+PROGRESS_TEXTS = ["已入户核实情况", "已制定整改方案", "施工进行中", "材料已采购到位"]
+CATEGORY_WEIGHTS = {"house": 30, "water": 22, "med": 20, "edu": 14, "other": 8, "food": 6}
+VOID_REASON = "经核实为重复登记"
+
+
+@dataclass
+class _Rows:
+    """One chunk of generated rows, table by table, in foreign-key order."""
+
+    households: list[dict] = field(default_factory=list)
+    members: list[dict] = field(default_factory=list)
+    cases: list[dict] = field(default_factory=list)
+    actions: list[dict] = field(default_factory=list)
+    progress: list[dict] = field(default_factory=list)
+    evidence: list[dict] = field(default_factory=list)
+    signoffs: list[dict] = field(default_factory=list)
+
+    def by_table(self) -> list[tuple[Table, list[dict]]]:
+        order: list[tuple[type[Base], list[dict]]] = [
+            (Household, self.households),
+            (Member, self.members),
+            (Case, self.cases),
+            (CaseAction, self.actions),
+            (ProgressNote, self.progress),
+            (Evidence, self.evidence),
+            (SignOff, self.signoffs),
+        ]
+        return [(cast(Table, model.__table__), rows) for model, rows in order]
+
+
+class _Generator:
+    """Makes the rows of one synthetic case at a time (and of its household when it is new)."""
+
+    def __init__(self, lg: Ledger, rng: random.Random, users: dict[str, int]):
+        cat = lg.catalog
+        self.rng = rng
+        self.today = lg.today()
+        self.county = lg.meta("county_code")
+        self.household_kinds = lg.households.kinds
+        self.sources = lg.cases.sources
+        self.evidence_names = cat.evidence_kind_names
+        self.villages = cat.villages()
+        self.subs = list(cat.subcategories.values())
+        self.sub_weights = [CATEGORY_WEIGHTS[x.category] for x in self.subs]
+        self.dept_by_code = {d.code: d.id for d in cat.departments.values()}
+        self.officer_of = {d.id: users[f"dw_{d.code}"] for d in cat.departments.values()}
+        self.department_ids = list(self.officer_of)
+        self.verifier_of = {t.id: users[f"hy{i:02d}"] for i, t in enumerate(cat.townships(), start=1)}
+        self.clerk, self.coordinator, self.approver = users["luru"], users["tongchou"], users["shenpi"]
+        with lg.reading() as s:
+            self.display = dict(s.execute(select(User.id, User.display_name)).all())
+            self.next_household = (s.scalar(select(func.max(Household.id))) or 0) + 1
+            self.next_case = (s.scalar(select(func.max(Case.id))) or 0) + 1
+        # A small pool of evidence images, stored once (content-addressed), referenced by many cases.
+        self.pool: dict[str, list[tuple[str, int]]] = {}
+        for k, kind in enumerate(self.evidence_names):
+            blobs = [
+                lg.evidence_store.put_bytes(_png((40 * k % 256, 90 + 50 * v, 160)), f"{kind}.png") for v in range(3)
+            ]
+            self.pool[kind] = [(b.sha256, b.size) for b in blobs]
+        self.used_ids: set[str] = set()
+        self.reusable: list[tuple[int, int, int]] = []  # households that may get a second case
+
+    def at(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(9, self.rng.randint(0, 59)))
+
+    def household(self, rows: _Rows, now: dt.datetime) -> tuple[int, int, int]:
+        """(household id, township id, village id): an earlier household or a new one."""
+        rng = self.rng
+        if self.reusable and rng.random() < 0.35:
+            return self.reusable.pop(rng.randrange(len(self.reusable)))
+        village = rng.choice(self.villages)
+        hid, township_id = self.next_household, int(village.parent_id or 0)
+        self.next_household += 1
+        while True:
+            born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 60))
+            number = with_check_digit(f"{self.county}{born:%Y%m%d}{rng.randrange(1000):03d}")
+            if number not in self.used_ids:
+                self.used_ids.add(number)
+                break
+        size = rng.randint(1, 6)
+        rows.households.append(
+            {
+                "id": hid,
+                "township_id": township_id,
+                "village_id": village.id,
+                "group_name": f"{rng.randint(1, 8)}组",
+                "head_name": _name(rng),
+                "head_id_number": number,
+                "phone": f"1380000{rng.randrange(10000):04d}",
+                "kind": rng.choices(self.household_kinds, [40, 8, 8, 3, 15, 6, 20])[0],
+                "size": size,
+                "created_at": now,
+            }
+        )
+        for _ in range(min(size - 1, 2)):
+            rows.members.append(
+                {"household_id": hid, "name": _name(rng), "id_number": "", "relation": rng.choice(RELATIONS)}
+            )
+        if len(self.reusable) < 5000:
+            self.reusable.append((hid, township_id, village.id))
+        return hid, township_id, village.id
+
+    def case(self, rows: _Rows, now: dt.datetime) -> None:
+        """One case, with the actions, progress notes, evidence and sign-offs its state implies."""
+        rng, today = self.rng, self.today
+        hid, township_id, village_id = self.household(rows, now)
+        sub = rng.choices(self.subs, self.sub_weights)[0]
+        state, age = _state_and_age(rng, sub.default_days)
+        found = today - dt.timedelta(days=age)
+        voided = state == "void"
+        reached = STEPS.index(rng.choice(STEPS[:3]) if voided else state)
+        cid = self.next_case
+        self.next_case += 1
+        lead = self.dept_by_code.get(sub.lead_department_code or "")
+        if rng.random() >= 0.9 or lead is None:
+            lead = rng.choice(self.department_ids)
+        assigned = min(found + dt.timedelta(days=rng.randint(0, 5)), today)
+        deadline = assigned + dt.timedelta(days=sub.default_days)
+        span = max(1, min((today - assigned).days, int(sub.default_days * 1.3)))
+        completion = min(assigned + dt.timedelta(days=rng.randint(1, span)), today) if reached >= 3 else None
+        closed = min(completion + dt.timedelta(days=rng.randint(1, 12)), today) if completion and reached >= 5 else None
+        case = {
+            "id": cid,
+            "number": f"{self.county}-{found.year}-{cid:06d}",
+            "household_id": hid,
+            "township_id": township_id,
+            "village_id": village_id,
+            "category": sub.category,
+            "subcategory": sub.code,
+            "description": rng.choice(DESCRIPTIONS[sub.category]),
+            "source": rng.choices(self.sources, [50, 15, 20, 10, 5])[0],
+            "found_date": found,
+            "state": state,
+            "lead_department_id": lead if reached >= 1 else None,
+            "assisting_departments": "",
+            "responsible_person": _name(rng) if reached >= 2 else "",
+            "measures": MEASURES[sub.category] if reached >= 3 else "",
+            "deadline_class": sub.deadline_class,
+            "deadline": deadline if reached >= 1 else None,
+            "assigned_date": assigned if reached >= 1 else None,
+            "completion_date": completion,
+            "closed_date": closed,
+            "closed_on_time": (closed <= deadline) if closed else None,
+            "void_reason": VOID_REASON if voided else "",
+            "duplicate_of_id": None,
+            "remarks": "",
+            "created_by": self.clerk,
+            "created_at": self.at(found),
+            "updated_at": self.at(closed or completion or assigned),
+            "version": reached + 1 + int(voided),
+        }
+        rows.cases.append(case)
+        officer, verifier = self.officer_of.get(lead, self.coordinator), self.verifier_of[township_id]
+        steps = [
+            ("register", None, self.clerk, found),
+            ("assign", "registered", self.coordinator, assigned),
+            ("accept", "assigned", officer, assigned),
+            ("submit", "in_progress", officer, completion),
+            ("verify", "pending_verification", verifier, completion),
+            ("approve", "pending_approval", self.approver, closed),
+        ]
+        for i, (action, frm, actor_id, day) in enumerate(steps[: reached + 1]):
+            rows.actions.append(
+                {
+                    "case_id": cid,
+                    "action": action,
+                    "from_state": frm,
+                    "to_state": STEPS[i],
+                    "actor_id": actor_id,
+                    "at": self.at(day or today),
+                    "reason": "",
+                }
+            )
+        if voided:
+            rows.actions.append(
+                {
+                    "case_id": cid,
+                    "action": "void",
+                    "from_state": STEPS[reached],
+                    "to_state": "void",
+                    "actor_id": self.coordinator,
+                    "at": self.at(today),
+                    "reason": VOID_REASON,
+                }
+            )
+        if reached >= 2:
+            for k in range(rng.randint(1, 2)):
+                day = min(assigned + dt.timedelta(days=7 * (k + 1)), today)
+                rows.progress.append(
+                    {
+                        "case_id": cid,
+                        "note_date": day,
+                        "author_id": officer,
+                        "created_at": self.at(day),
+                        "text": rng.choice(PROGRESS_TEXTS),
+                    }
+                )
+        hashes = []
+        if completion and reached >= 3:
+            for kind in sub.required_evidence:
+                sha, size = rng.choice(self.pool[kind])
+                hashes.append(sha)
+                rows.evidence.append(
+                    {
+                        "case_id": cid,
+                        "kind": kind,
+                        "sha256": sha,
+                        "size": size,
+                        "mime": "image/png",
+                        "original_name": f"{self.evidence_names[kind]}.png",
+                        "added_by": officer,
+                        "added_at": self.at(completion),
+                    }
+                )
+        signed = content_hash(case, hashes) if reached >= 4 else ""
+        for action, meaning, role, signer, day, opinion in (
+            ("verify", "核验", "乡镇核验员", verifier, completion, "经现场核验，整改到位"),
+            ("approve", "审批", "县级审批", self.approver, closed, "同意销号"),
+        )[: max(0, reached - 3)]:
+            rows.signoffs.append(
+                {
+                    "case_id": cid,
+                    "action": action,
+                    "meaning": meaning,
+                    "signer_name": self.display[signer],
+                    "signer_role": role,
+                    "signer_user_id": signer,
+                    "recorded_by_id": signer,
+                    "on_behalf": False,
+                    "form_evidence_id": None,
+                    "opinion": opinion,
+                    "signed_at": self.at(day or today),
+                    "content_hash": signed,
+                }
+            )
 
 
 def generate(
@@ -202,239 +440,38 @@ def generate(
     cancelled: Callable[[], bool] | None = None,
     chunk: int = 20000,
 ) -> DemoSummary:
-    import time
-
+    """Fill a new ledger with the demo county and `cases` synthetic cases, `chunk` per transaction
+    (each with one audit event naming the seed, the case range and a hash of what was written)."""
     started = time.perf_counter()
     rng = random.Random(seed)
     setup = create_regions_and_users(lg, rng)
-    users = setup["users"]
     admin: Actor = setup["admin"]
-    cat = lg.catalog
-    today = lg.today()
-    villages = cat.villages()
-    subs = list(cat.subcategories.values())
-    sub_weights = [{"house": 30, "water": 22, "med": 20, "edu": 14, "other": 8, "food": 6}[s.category] for s in subs]
-    dept_by_code = {d.code: d.id for d in cat.departments.values()}
-    officer_of = {d.id: users[f"dw_{d.code}"] for d in cat.departments.values()}
-    verifier_of = {t.id: users[f"hy{i:02d}"] for i, t in enumerate(cat.townships(), start=1)}
-    clerk, coordinator, approver = users["luru"], users["tongchou"], users["shenpi"]
-    with lg.reading() as s:
-        display = dict(s.execute(select(User.id, User.display_name)).all())
-
-    # A small pool of evidence images, stored once (content-addressed), referenced by many cases.
-    pool: dict[str, list[tuple[str, int]]] = {}
-    for k, kind in enumerate(cat.evidence_kind_names):
-        pool[kind] = []
-        for variant in range(3):
-            blob = lg.evidence_store.put_bytes(_png((40 * k % 256, 90 + 50 * variant, 160)), f"{kind}.png")
-            pool[kind].append((blob.sha256, blob.size))
-
-    with lg.reading() as s:
-        next_household = (s.scalar(select(func.max(Household.id))) or 0) + 1
-        next_case = (s.scalar(select(func.max(Case.id))) or 0) + 1
-    used_ids: set[str] = set()
-    county = lg.meta("county_code")
+    maker = _Generator(lg, rng, setup["users"])
     done = 0
-    household_queue: list[tuple[int, int, int]] = []  # (household id, township, village) reused for 2nd cases
-    while done < cases:
-        if cancelled and cancelled():
-            break
+    while done < cases and not (cancelled and cancelled()):
         n = min(chunk, cases - done)
-        rows_h, rows_m, rows_c, rows_a, rows_p, rows_e, rows_s = [], [], [], [], [], [], []
+        rows = _Rows()
         now = lg.clock()
         for _ in range(n):
-            if household_queue and rng.random() < 0.35:
-                hid, township_id, village_id = household_queue.pop(rng.randrange(len(household_queue)))
-            else:
-                village = rng.choice(villages)
-                hid, township_id, village_id = next_household, int(village.parent_id or 0), village.id
-                next_household += 1
-                while True:
-                    born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 60))
-                    number = with_check_digit(f"{county}{born:%Y%m%d}{rng.randrange(1000):03d}")
-                    if number not in used_ids:
-                        used_ids.add(number)
-                        break
-                size = rng.randint(1, 6)
-                rows_h.append(
-                    {
-                        "id": hid,
-                        "township_id": township_id,
-                        "village_id": village_id,
-                        "group_name": f"{rng.randint(1, 8)}组",
-                        "head_name": _name(rng),
-                        "head_id_number": number,
-                        "phone": f"1380000{rng.randrange(10000):04d}",
-                        "kind": rng.choices(lg.households.kinds, [40, 8, 8, 3, 15, 6, 20])[0],
-                        "size": size,
-                        "created_at": now,
-                    }
-                )
-                for _m in range(min(size - 1, 2)):
-                    rows_m.append(
-                        {"household_id": hid, "name": _name(rng), "id_number": "", "relation": rng.choice(RELATIONS)}
-                    )
-                if len(household_queue) < 5000:
-                    household_queue.append((hid, township_id, village_id))
-            sub = rng.choices(subs, sub_weights)[0]
-            state, age = _state_and_age(rng, sub.default_days)
-            found = today - dt.timedelta(days=age)
-            voided = state == "void"
-            reached = STEPS.index(rng.choice(STEPS[:3]) if voided else state)
-            cid = next_case
-            next_case += 1
-            lead = dept_by_code.get(sub.lead_department_code or "")
-            if rng.random() >= 0.9 or lead is None:
-                lead = rng.choice(list(officer_of))
-            assigned = min(found + dt.timedelta(days=rng.randint(0, 5)), today)
-            deadline = assigned + dt.timedelta(days=sub.default_days)
-            span = max(1, min((today - assigned).days, int(sub.default_days * 1.3)))
-            completion = min(assigned + dt.timedelta(days=rng.randint(1, span)), today) if reached >= 3 else None
-            closed = (
-                min(completion + dt.timedelta(days=rng.randint(1, 12)), today) if completion and reached >= 5 else None
-            )
-            at = lambda d: dt.datetime.combine(d, dt.time(9, rng.randint(0, 59)))  # noqa: E731
-            case = {
-                "id": cid,
-                "number": f"{county}-{found.year}-{cid:06d}",
-                "household_id": hid,
-                "township_id": township_id,
-                "village_id": village_id,
-                "category": sub.category,
-                "subcategory": sub.code,
-                "description": rng.choice(DESCRIPTIONS[sub.category]),
-                "source": rng.choices(lg.cases.sources, [50, 15, 20, 10, 5])[0],
-                "found_date": found,
-                "state": state,
-                "lead_department_id": lead if reached >= 1 else None,
-                "assisting_departments": "",
-                "responsible_person": _name(rng) if reached >= 2 else "",
-                "measures": MEASURES[sub.category] if reached >= 3 else "",
-                "deadline_class": sub.deadline_class,
-                "deadline": deadline if reached >= 1 else None,
-                "assigned_date": assigned if reached >= 1 else None,
-                "completion_date": completion,
-                "closed_date": closed,
-                "closed_on_time": (closed <= deadline) if closed else None,
-                "void_reason": "经核实为重复登记" if voided else "",
-                "duplicate_of_id": None,
-                "remarks": "",
-                "created_by": clerk,
-                "created_at": at(found),
-                "updated_at": at(closed or completion or assigned),
-                "version": reached + 1 + int(voided),
-            }
-            rows_c.append(case)
-            officer, verifier = officer_of.get(lead, coordinator), verifier_of[township_id]
-            steps = [
-                ("register", None, "registered", clerk, found),
-                ("assign", "registered", "assigned", coordinator, assigned),
-                ("accept", "assigned", "in_progress", officer, assigned),
-                ("submit", "in_progress", "pending_verification", officer, completion),
-                ("verify", "pending_verification", "pending_approval", verifier, completion),
-                ("approve", "pending_approval", "closed", approver, closed),
-            ]
-            for action, frm, to, actor_id, day in steps[: reached + 1]:
-                rows_a.append(
-                    {
-                        "case_id": cid,
-                        "action": action,
-                        "from_state": frm,
-                        "to_state": to,
-                        "actor_id": actor_id,
-                        "at": at(day or today),
-                        "reason": "",
-                    }
-                )
-            if voided:
-                rows_a.append(
-                    {
-                        "case_id": cid,
-                        "action": "void",
-                        "from_state": STEPS[reached],
-                        "to_state": "void",
-                        "actor_id": coordinator,
-                        "at": at(today),
-                        "reason": "经核实为重复登记",
-                    }
-                )
-            if reached >= 2:
-                for k in range(rng.randint(1, 2)):
-                    day = min(assigned + dt.timedelta(days=7 * (k + 1)), today)
-                    rows_p.append(
-                        {
-                            "case_id": cid,
-                            "note_date": day,
-                            "author_id": officer,
-                            "created_at": at(day),
-                            "text": rng.choice(["已入户核实情况", "已制定整改方案", "施工进行中", "材料已采购到位"]),
-                        }
-                    )
-            hashes = []
-            if reached >= 3:
-                for kind in sub.required_evidence:
-                    sha, size = rng.choice(pool[kind])
-                    hashes.append(sha)
-                    rows_e.append(
-                        {
-                            "case_id": cid,
-                            "kind": kind,
-                            "sha256": sha,
-                            "size": size,
-                            "mime": "image/png",
-                            "original_name": f"{lg.catalog.evidence_kind_names[kind]}.png",
-                            "added_by": officer,
-                            "added_at": at(completion),
-                        }
-                    )
-            if reached >= 4:
-                chash = content_hash(case, hashes)
-                for action, meaning, signer, day, opinion in (
-                    ("verify", "核验", verifier, completion, "经现场核验，整改到位"),
-                    ("approve", "审批", approver, closed, "同意销号"),
-                )[: reached - 3]:
-                    rows_s.append(
-                        {
-                            "case_id": cid,
-                            "action": action,
-                            "meaning": meaning,
-                            "signer_name": display[signer],
-                            "signer_role": "乡镇核验员" if action == "verify" else "县级审批",
-                            "signer_user_id": signer,
-                            "recorded_by_id": signer,
-                            "on_behalf": False,
-                            "form_evidence_id": None,
-                            "opinion": opinion,
-                            "signed_at": at(day),
-                            "content_hash": chash,
-                        }
-                    )
+            maker.case(rows, now)
         with lg.unit_of_work() as s:
-            for model, rows in (
-                (Household, rows_h),
-                (Member, rows_m),
-                (Case, rows_c),
-                (CaseAction, rows_a),
-                (ProgressNote, rows_p),
-                (Evidence, rows_e),
-                (SignOff, rows_s),
-            ):
-                if rows:
-                    # Core executemany: the ORM's bulk path costs twice as much here.
-                    s.connection().execute(insert(cast(Table, model.__table__)), rows)
-            s.execute(update(Meta).where(Meta.key == "case_seq").values(value=str(next_case - 1)))
+            for table, table_rows in rows.by_table():
+                if table_rows:  # Core executemany: the ORM's bulk path costs twice as much here.
+                    s.connection().execute(insert(table), table_rows)
+            s.execute(update(Meta).where(Meta.key == "case_seq").values(value=str(maker.next_case - 1)))
+            written = repr([(c["id"], c["number"], c["state"]) for c in rows.cases]).encode()
             payload = {
                 "seed": seed,
-                "first_case": rows_c[0]["id"],
-                "last_case": rows_c[-1]["id"],
+                "first_case": rows.cases[0]["id"],
+                "last_case": rows.cases[-1]["id"],
                 "cases": n,
-                "households": len(rows_h),
-                "sha256": hashlib.sha256(
-                    repr([(c["id"], c["number"], c["state"]) for c in rows_c]).encode()
-                ).hexdigest(),
+                "households": len(rows.households),
+                "sha256": hashlib.sha256(written).hexdigest(),
             }
             lg.record(s, admin, "demo.generate", "case", None, payload)
         done += n
         if progress:
             progress(done, cases)
-    return DemoSummary(done, next_household - 1, len(cat.townships()), len(villages), time.perf_counter() - started)
+    return DemoSummary(
+        done, maker.next_household - 1, len(lg.catalog.townships()), len(maker.villages), time.perf_counter() - started
+    )
