@@ -90,9 +90,7 @@ class Ledger:
         except StaleDataError:
             raise ConflictError() from None
         except OperationalError as err:
-            if _is_lock_conflict(err):
-                raise ConflictError("其他人正在修改同一数据，本次操作未保存，请稍后重试。") from err
-            raise
+            raise _explained(err) from err
         finally:
             session.close()
 
@@ -149,9 +147,18 @@ def _refuse_foreign_sqlite_file(path: Path) -> None:
         raise StorageError("此文件不是整改台账数据库（缺少版本信息），程序不会改动它。请选择正确的台账文件。")
 
 
-def _is_lock_conflict(err: OperationalError) -> bool:
-    """PostgreSQL deadlock / serialisation failures (SQLSTATE 40P01, 40001)."""
-    return getattr(err.orig, "sqlstate", None) in ("40P01", "40001")
+def _explained(err: OperationalError) -> Exception:
+    """What the user can act on, in Chinese; anything else stays the original error (our bug)."""
+    text = str(err.orig).lower()
+    if getattr(err.orig, "sqlstate", None) in ("40P01", "40001"):  # PostgreSQL deadlock / serialisation
+        return ConflictError("其他人正在修改同一数据，本次操作未保存，请稍后重试。")
+    if "database is locked" in text:
+        return ConflictError("台账正被其他窗口或程序占用，本次操作未保存，请稍后重试。")
+    if "disk is full" in text or "no space left" in text:
+        return StorageError("磁盘空间已满，本次操作未保存。请清理磁盘后重试。")
+    if "readonly database" in text or "read-only" in text:
+        return StorageError("台账文件是只读的，本次操作未保存。请检查文件权限。")
+    return err
 
 
 def _default_evidence_dir(engine: Engine, ledger_uuid: str) -> Path:

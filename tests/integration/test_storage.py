@@ -197,3 +197,23 @@ def test_a_connection_killed_mid_transaction_loses_nothing_confirmed(pg_url, tmp
     assert again.case.description == "重连后的修改"
     assert w.ledger.audit.verify().ok
     w.ledger.close()
+
+
+def test_a_ledger_locked_by_another_program_is_explained_and_nothing_is_lost(world, monkeypatch):
+    """Another program holds the write lock past busy_timeout: a Chinese message, nothing written."""
+    import sqlite3
+
+    case = world.register()
+    # Wait 0.2 s instead of the real 10 s before giving up, to keep the test quick.
+    short = tuple((k, "200" if k == "busy_timeout" else v) for k, v in ledger.db.SQLITE_PRAGMAS)
+    monkeypatch.setattr(ledger.db, "SQLITE_PRAGMAS", short)
+    world.ledger.engine.dispose()
+    blocker = sqlite3.connect(world.ledger.engine.url.database, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(ConflictError, match="正被其他窗口或程序占用"):
+            world.ledger.cases.update(world.clerk, case.id, case.version, {"description": "改不了"})
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert world.ledger.cases.get(case.id).description == "房屋墙体开裂"
