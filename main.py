@@ -91,7 +91,7 @@ def cmd_restore(args) -> int:
     from ledger.services.backup import sqlite_restore
 
     if "://" in args.db:
-        raise StorageError("服务器模式的台账请由管理员用 pg_restore 恢复（见 docs/deploy-lan.md）")
+        raise StorageError("服务器模式的台账由数据库管理员在服务器上用 pg_restore 恢复，本命令只用于本机台账文件")
     manifest, kept = sqlite_restore(Path(args.file), Path(args.db))
     print(
         f"已从 {args.file} 恢复台账 {args.db}"

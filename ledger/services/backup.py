@@ -225,7 +225,7 @@ class BackupService:
 
     def _db_path(self) -> Path:
         if self._ledger.dialect != "sqlite":
-            raise StorageError("服务器模式的台账请由管理员用 pg_dump 备份（见 docs/deploy-lan.md）")
+            raise StorageError("服务器模式的台账由数据库管理员在服务器上用 pg_dump 备份，本命令只用于本机台账文件")
         return Path(self._ledger.engine.url.database)
 
     def backup(
