@@ -196,7 +196,7 @@ def open_ledger(
     engine = create_ledger_engine(target)
     key_dir = key_dir or paths.key_dir()
     try:
-        hook = before_upgrade or (lambda st: backup_before_upgrade(engine, st, backup_dir, key_dir))
+        hook = before_upgrade or (lambda st: backup_before_upgrade(engine, st, backup_dir))
         status = ensure_schema(engine, before_upgrade=hook, allow_create=create)
         if status.empty:
             _initialise(engine, key_dir, county_name, county_code, clock)

@@ -206,7 +206,7 @@ def default_backup_dir(db_path: Path) -> Path:
     return db_path.parent / "备份"
 
 
-def backup_before_upgrade(engine: Engine, status, backup_dir: Path | None, _key_dir: Path) -> None:
+def backup_before_upgrade(engine: Engine, status, backup_dir: Path | None) -> None:
     """Taken (and verified) before any schema upgrade of an existing ledger."""
     if engine.url.get_backend_name() != "sqlite":
         log.warning("server-mode upgrade from %s: back the server up with pg_dump first", status.current)

@@ -94,12 +94,14 @@ def _as_date(value: object, label: str) -> dt.date | None:
 DATE_FIELDS = ("found_date", "deadline", "completion_date")
 
 
-def _in_scope(role: str, actor: Actor, case: Case) -> bool:
+def _in_scope(role: str, actor: Actor, case: Case | CaseView) -> bool:
+    """Whether acting in `role` on this case is within the actor's department or township."""
     scope = SCOPED_ROLES.get(role)
     if scope == "department":
         return actor.department_id is not None and case.lead_department_id == actor.department_id
     if scope == "township":
-        return actor.township_id is not None and case.township_id == actor.township_id
+        township_id = case.household.township_id if isinstance(case, CaseView) else case.township_id
+        return actor.township_id is not None and township_id == actor.township_id
     return True
 
 
@@ -301,12 +303,7 @@ class CaseService:
                 for t in rules.transitions
                 if t.action == action and t.from_state == case.state and t.role in actor.roles
             ]
-            if any(
-                role not in SCOPED_ROLES
-                or (role == "dept_officer" and case.lead_department_id == actor.department_id)
-                or (role == "verifier" and case.household.township_id == actor.township_id)
-                for role in roles
-            ):
+            if any(_in_scope(role, actor, case) for role in roles):
                 out.append(action)
         return out
 

@@ -102,7 +102,7 @@ def test_an_upgrade_takes_a_verified_backup_first(world, tmp_path):
     seen_during_backup = {}
 
     def hook(status):
-        backup_before_upgrade(engine, status, backups, tmp_path / "keys")
+        backup_before_upgrade(engine, status, backups)
         seen_during_backup["files"] = sorted(p.name for p in backups.iterdir())
 
     status = ensure_schema(engine, script_location=migrations_with(tmp_path, HARMLESS), before_upgrade=hook)
