@@ -25,6 +25,7 @@ from sqlalchemy import Table, func, insert, select, update
 from ledger.dto import Actor
 from ledger.facade import Ledger
 from ledger.ids import with_check_digit
+from ledger.search import index_cases
 from ledger.models import (
     Base,
     Case,
@@ -458,6 +459,7 @@ def generate(
             for table, table_rows in rows.by_table():
                 if table_rows:  # Core executemany: the ORM's bulk path costs twice as much here.
                     s.connection().execute(insert(table), table_rows)
+            index_cases(s, rows.cases[0]["id"], rows.cases[-1]["id"])
             s.execute(update(Meta).where(Meta.key == "case_seq").values(value=str(maker.next_case - 1)))
             written = repr([(c["id"], c["number"], c["state"]) for c in rows.cases]).encode()
             payload = {

@@ -210,6 +210,7 @@ class Case(Base):
         Index("ix_cases_subcategory_state_deadline", "subcategory", "state", "deadline"),
         Index("ix_cases_found_date", "found_date"),
         Index("ix_cases_closed_date", "closed_date"),
+        Index("ix_cases_deadline", "deadline"),  # the ledger view's default sort with no filter (0002)
     )
 
 

@@ -13,12 +13,21 @@ config = context.config
 target_metadata = Base.metadata
 
 
+# Search tables live outside the ORM metadata (SQLite FTS5 and its shadow tables, revision 0002).
+SEARCH_TABLE_PREFIX = "case_search"
+
+
+def _include_object(obj, name, type_, reflected, compare_to) -> bool:
+    return not (type_ == "table" and name and name.startswith(SEARCH_TABLE_PREFIX))
+
+
 def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

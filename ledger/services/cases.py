@@ -28,6 +28,7 @@ from ledger.dto import (
 )
 from ledger.errors import ConflictError, NotFound, PermissionDenied, ValidationError, WorkflowError
 from ledger.models import Case, CaseAction, Evidence, Household, Meta, ProgressNote, SignOff, User
+from ledger.search import index_cases
 from ledger.seed import load_catalog
 from ledger.services.households import household_view
 from ledger.workflow import (
@@ -374,6 +375,7 @@ class CaseService:
             )
             s.add(case)
             s.flush()
+            index_cases(s, case.id, case.id)
             s.add(
                 CaseAction(
                     case_id=case.id,
@@ -424,6 +426,8 @@ class CaseService:
                 case.category, case.deadline_class = sub.category, sub.deadline_class
             case.updated_at = self._ledger.clock()
             s.flush()
+            if "description" in diff:
+                index_cases(s, case.id, case.id)
             event = self._ledger.record(s, actor, "case.update", "case", case.id, {"changes": diff}, case_id=case.id)
             view = self._view(s, case)
         return CaseResult(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ledger.migrate import alembic_config, head_revision
 from ledger import StorageError, open_ledger
 from ledger.demo import generate
 from ledger.ids import validate_id
@@ -90,7 +91,7 @@ def test_backup_and_restore_round_trip(demo_db, tmp_path):
     assert made.returncode == 0, made.stderr
     manifest = json.loads(backup.with_name(backup.name + ".manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"]["cases"] == 300
-    assert len(manifest["sha256"]) == 64 and manifest["schema_revision"] == "0001"
+    assert len(manifest["sha256"]) == 64 and manifest["schema_revision"] == head_revision(alembic_config())
     assert manifest["audit_head_seq"] >= 1 and len(manifest["audit_head_hash"]) == 64
     assert (backup.parent / "佐证材料").is_dir()
 

@@ -14,7 +14,7 @@ from sqlalchemy import inspect
 
 from ledger import StorageError, open_ledger
 from ledger.db import create_ledger_engine
-from ledger.migrate import alembic_config, current_revision, ensure_schema
+from ledger.migrate import alembic_config, current_revision, ensure_schema, head_revision
 from ledger.paths import migrations_path
 from ledger.services.backup import backup_before_upgrade, read_manifest, verify_backup
 
@@ -22,8 +22,8 @@ FAILING = '''"""adds a table and a column, then fails"""
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "extra"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -43,8 +43,8 @@ HARMLESS = '''"""adds a table"""
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "extra"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -58,10 +58,14 @@ def downgrade():
 '''
 
 
+HEAD = head_revision(alembic_config())
+
+
 def migrations_with(tmp_path: Path, extra: str) -> Path:
+    """The shipped migrations plus one more revision ("extra") on top of their head."""
     copy = tmp_path / "migrations"
     shutil.copytree(migrations_path(), copy, ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "versions" / "0002_extra.py").write_text(extra, encoding="utf-8")
+    (copy / "versions" / "zz_extra.py").write_text(extra.replace("{head}", HEAD), encoding="utf-8")
     return copy
 
 
@@ -86,7 +90,7 @@ def test_a_migration_failing_half_way_leaves_the_schema_unchanged(backend, tmp_p
     with engine.connect() as conn:
         tables = inspect(conn).get_table_names()
         columns = [c["name"] for c in inspect(conn).get_columns("households")]
-        assert current_revision(conn) == "0001"
+        assert current_revision(conn) == HEAD
     assert "half_done" not in tables
     assert "half_column" not in columns
     assert "households" in tables
@@ -106,17 +110,17 @@ def test_an_upgrade_takes_a_verified_backup_first(world, tmp_path):
         seen_during_backup["files"] = sorted(p.name for p in backups.iterdir())
 
     status = ensure_schema(engine, script_location=migrations_with(tmp_path, HARMLESS), before_upgrade=hook)
-    assert (status.current, status.head) == ("0001", "0002")
+    assert (status.current, status.head) == (HEAD, "extra")
     backup = next(backups.glob("*.db"))
     assert seen_during_backup["files"] == sorted([backup.name, backup.name + ".manifest.json"])
     manifest = verify_backup(backup)
-    assert manifest.schema_revision == "0001"
+    assert manifest.schema_revision == HEAD
     assert manifest.counts["cases"] == 1
     assert read_manifest(backup).audit_head_hash == manifest.audit_head_hash
     with sqlite3.connect(backup) as con:
         assert con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'later_feature'").fetchone() == (0,)
     with engine.connect() as conn:
-        assert current_revision(conn) == "0002"
+        assert current_revision(conn) == "extra"
         assert "later_feature" in inspect(conn).get_table_names()
     engine.dispose()
 
@@ -132,7 +136,7 @@ def test_no_upgrade_when_the_backup_fails(world, tmp_path):
     with pytest.raises(StorageError, match="备份盘已满"):
         ensure_schema(engine, script_location=migrations_with(tmp_path, HARMLESS), before_upgrade=failing_backup)
     with engine.connect() as conn:
-        assert current_revision(conn) == "0001"
+        assert current_revision(conn) == HEAD
     engine.dispose()
 
 
@@ -143,8 +147,8 @@ def test_open_ledger_backs_up_before_upgrading(world, tmp_path, monkeypatch):
     monkeypatch.setattr("ledger.migrate.migrations_path", lambda: migrations_with(tmp_path, HARMLESS))
     lg = open_ledger(db, key_dir=tmp_path / "keys", backup_dir=tmp_path / "自动备份")
     try:
-        backup = next((tmp_path / "自动备份").glob("*升级前-0001-*.db"))
-        assert verify_backup(backup).schema_revision == "0001"
+        backup = next((tmp_path / "自动备份").glob(f"*升级前-{HEAD}-*.db"))
+        assert verify_backup(backup).schema_revision == HEAD
         assert lg.audit.verify().ok
     finally:
         lg.close()
