@@ -25,7 +25,6 @@ from sqlalchemy import Table, func, insert, select, update
 from ledger.dto import Actor
 from ledger.facade import Ledger
 from ledger.ids import with_check_digit
-from ledger.search import index_cases
 from ledger.models import (
     Base,
     Case,
@@ -39,6 +38,7 @@ from ledger.models import (
     User,
     UserRole,
 )
+from ledger.search import index_cases
 from ledger.services.cases import content_hash
 from ledger.services.users import hash_password
 

@@ -172,7 +172,13 @@ class CaseFilter:
     light: str | None = None
     found_from: dt.date | None = None
     found_to: dt.date | None = None
+    deadline_from: dt.date | None = None
+    deadline_to: dt.date | None = None
+    closed_from: dt.date | None = None
     household_id: int | None = None
+    search: str = ""  # quick search: case number, head's name, words of the description, or a full ID number
+    tasks_of: Actor | None = None  # only cases awaiting a main-path action of this user (待我处理)
+    include_void: bool = True  # False: leave 已作废 out (the dashboard's 累计发现 and its tiles)
 
 
 @dataclass(frozen=True)
@@ -192,6 +198,19 @@ class CaseRow:
 
 
 @dataclass(frozen=True)
+class HouseholdRow:
+    id: int
+    township_name: str
+    village_name: str
+    head_name: str
+    head_id_masked: str
+    kind: str
+    size: int
+    open_cases: int
+    all_cases: int
+
+
+@dataclass(frozen=True)
 class DashboardCounts:
     total: int
     by_state: dict[str, int]
@@ -202,3 +221,4 @@ class DashboardCounts:
     new_this_week: int
     closed_this_week: int
     closure_rate: float = field(default=0.0)
+    by_category_state: dict[tuple[str, str], int] = field(default_factory=dict)

@@ -55,6 +55,14 @@ def validate_id(raw: str, *, today: dt.date | None = None) -> str:
     return number
 
 
+def as_id_number(raw: str) -> str | None:
+    """The canonical number when `raw` is a valid ID number, else None (for search boxes)."""
+    try:
+        return validate_id(raw)
+    except ValidationError:
+        return None
+
+
 def birth_date(number: str) -> dt.date:
     return ric.get_birth_date(number)
 

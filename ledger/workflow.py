@@ -103,6 +103,18 @@ class WorkflowRules:
         return [r for r in self.requirements if r.action == action]
 
 
+# The steps that move a case along its main path. 待我处理 lists the cases waiting for one of these
+# from the user's roles (退回/回退/作废 are possible too, but nobody is waiting for them).
+TASK_ACTIONS = ("assign", "accept", "submit", "verify", "approve")
+
+
+def task_states(rules: WorkflowRules, role: str) -> list[str]:
+    """States in which a case waits for this role's next main-path action."""
+    return sorted(
+        {t.from_state for t in rules.transitions if t.role == role and t.action in TASK_ACTIONS and t.from_state}
+    )
+
+
 @dataclass(frozen=True)
 class CaseFacts:
     """What the rules need to know about a case, as plain values."""

@@ -85,6 +85,9 @@ class CatalogService:
                 for x in subs
             }
 
+    def subcategory_codes(self, category: str) -> list[str]:
+        return [code for code, sub in self.subcategories.items() if sub.category == category]
+
     @cached_property
     def evidence_kind_names(self) -> dict[str, str]:
         with self._ledger.reading() as s:

@@ -4,14 +4,17 @@ case_counts table, pages filtered and sorted in SQL on the composite indexes of 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
-from sqlalchemy import func, select
-from sqlalchemy.sql import Select
+from sqlalchemy import Integer, and_, case, column, false, func, or_, select, text
+from sqlalchemy.sql import ColumnElement, Select
 
 from ledger import ids
-from ledger.dto import CaseFilter, CaseRow, DashboardCounts
-from ledger.models import Case, CaseCount, Household
-from ledger.workflow import OPEN_STATES, light
+from ledger.dto import Actor, CaseFilter, CaseRow, DashboardCounts, HouseholdRow
+from ledger.models import Case, CaseCount, Household, Member
+from ledger.search import MIN_TRIGRAM, fts_phrase
+from ledger.services.cases import SCOPED_ROLES
+from ledger.workflow import OPEN_STATES, light, task_states
 
 DEADLINE_STATES = ("assigned", "in_progress", "pending_verification", "pending_approval")
 
@@ -21,6 +24,7 @@ SORTS = {
     "deadline": (Case.deadline, Case.id),
     "found_date": (Case.found_date, Case.id),
     "number": (Case.number,),
+    "state": (Case.state, Case.deadline, Case.id),
     "id": (Case.id,),
 }
 
@@ -37,18 +41,20 @@ class QueryService:
             by_state: dict[str, int] = {}
             by_state_dept: dict[tuple[str, int], int] = {}
             by_township: dict[tuple[int, str], int] = {}
-            rows = s.execute(
-                select(CaseCount.township_id, CaseCount.department_id, CaseCount.state, func.sum(CaseCount.n)).group_by(
-                    CaseCount.township_id, CaseCount.department_id, CaseCount.state
-                )
+            by_category: dict[tuple[str, str], int] = {}
+            category_of = {code: sub.category for code, sub in self._ledger.catalog.subcategories.items()}
+            counts = select(
+                CaseCount.township_id, CaseCount.department_id, CaseCount.subcategory, CaseCount.state, CaseCount.n
             )
-            for township_id, dept_id, state, n in rows:
+            for township_id, dept_id, subcategory, state, n in s.execute(counts):
                 n = int(n)
                 if not n:
                     continue
                 by_state[state] = by_state.get(state, 0) + n
                 by_state_dept[(state, dept_id)] = by_state_dept.get((state, dept_id), 0) + n
                 by_township[(township_id, state)] = by_township.get((township_id, state), 0) + n
+                key = (category_of[subcategory], state)
+                by_category[key] = by_category.get(key, 0) + n
             open_deadline = Case.state.in_(DEADLINE_STATES)
             overdue = s.scalar(select(func.count()).where(open_deadline, Case.deadline < today)) or 0
             due_soon = (
@@ -73,10 +79,11 @@ class QueryService:
             new_this_week=new_week,
             closed_this_week=closed_week,
             closure_rate=closed / total if total else 0.0,
+            by_category_state=by_category,
         )
 
     def _filtered(self, query: Select, f: CaseFilter, today: dt.date) -> Select:
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if f.township_id is not None:
             conditions.append(Case.township_id == f.township_id)
         if f.village_id is not None:
@@ -89,12 +96,19 @@ class QueryService:
             conditions.append(Case.lead_department_id == f.department_id)
         if f.states:
             conditions.append(Case.state.in_(f.states))
+        elif not f.include_void:
+            conditions.append(Case.state != "void")
         if f.household_id is not None:
             conditions.append(Case.household_id == f.household_id)
-        if f.found_from:
-            conditions.append(Case.found_date >= f.found_from)
-        if f.found_to:
-            conditions.append(Case.found_date <= f.found_to)
+        for bound, low, high in (
+            (Case.found_date, f.found_from, f.found_to),
+            (Case.deadline, f.deadline_from, f.deadline_to),
+            (Case.closed_date, f.closed_from, None),
+        ):
+            if low:
+                conditions.append(bound >= low)
+            if high:
+                conditions.append(bound <= high)
         if f.light:
             warn = today + dt.timedelta(days=int(self._ledger.meta("warn_days", "3")))
             conditions.append(Case.state.in_(DEADLINE_STATES))
@@ -104,10 +118,80 @@ class QueryService:
                 conditions.append(Case.deadline.between(today, warn))
             else:
                 conditions.append(Case.deadline > warn)
+        if f.search.strip():
+            conditions.append(self._search_condition(f.search))
+        if f.tasks_of is not None:
+            conditions.append(self._tasks_condition(f.tasks_of))
         return query.where(*conditions)
+
+    def _search_condition(self, raw: str) -> ColumnElement[bool]:
+        """Quick search. A full ID number finds its household (head or member); 3+ characters use
+        the trigram index over case number, head's name and description; 1–2 characters are a name."""
+        term = unicodedata.normalize("NFKC", raw).strip()
+        id_number = ids.as_id_number(term)
+        if id_number is not None:
+            members = select(Member.household_id).where(Member.id_number == id_number)
+            heads = select(Household.id).where(Household.head_id_number == id_number)
+            return Case.household_id.in_(heads.union(members))
+        like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        names = select(Household.id).where(Household.head_name.like(like, escape="\\"))
+        if len(term) < MIN_TRIGRAM:
+            return Case.household_id.in_(names)
+        if self._ledger.dialect == "sqlite":
+            matches = text("SELECT rowid FROM case_search WHERE case_search MATCH :phrase").bindparams(
+                phrase=fts_phrase(term)
+            )
+            return Case.id.in_(matches.columns(column("rowid", Integer)))
+        return or_(
+            Case.number.ilike(like, escape="\\"),
+            Case.description.ilike(like, escape="\\"),
+            Case.household_id.in_(select(Household.id).where(Household.head_name.ilike(like, escape="\\"))),
+        )
+
+    def _tasks_condition(self, actor: Actor) -> ColumnElement[bool]:
+        rules = self._ledger.catalog.rules
+        branches = []
+        for role in sorted(actor.roles):
+            states = task_states(rules, role)
+            if not states:
+                continue
+            scope = SCOPED_ROLES.get(role)
+            condition: ColumnElement[bool] = Case.state.in_(states)
+            if scope == "department":
+                condition = and_(condition, Case.lead_department_id == (actor.department_id or -1))
+            elif scope == "township":
+                condition = and_(condition, Case.township_id == (actor.township_id or -1))
+            branches.append(condition)
+        return or_(*branches) if branches else false()
+
+    def _counted(self, f: CaseFilter) -> bool:
+        """Whether the case_counts table alone can answer count(f)."""
+        return f == CaseFilter(
+            township_id=f.township_id,
+            department_id=f.department_id,
+            category=f.category,
+            subcategory=f.subcategory,
+            states=f.states,
+            include_void=f.include_void,
+        )
 
     def count(self, f: CaseFilter = ALL_CASES) -> int:
         with self._ledger.reading() as s:
+            if self._counted(f):
+                query = select(func.sum(CaseCount.n))
+                if f.township_id is not None:
+                    query = query.where(CaseCount.township_id == f.township_id)
+                if f.department_id is not None:
+                    query = query.where(CaseCount.department_id == f.department_id)
+                if f.subcategory:
+                    query = query.where(CaseCount.subcategory == f.subcategory)
+                if f.category:
+                    query = query.where(CaseCount.subcategory.in_(self._ledger.catalog.subcategory_codes(f.category)))
+                if f.states:
+                    query = query.where(CaseCount.state.in_(f.states))
+                elif not f.include_void:
+                    query = query.where(CaseCount.state != "void")
+                return int(s.scalar(query) or 0)
             return s.scalar(self._filtered(select(func.count()).select_from(Case), f, self._ledger.today())) or 0
 
     def page(
@@ -119,10 +203,16 @@ class QueryService:
         offset: int = 0,
         limit: int = 100,
     ) -> list[CaseRow]:
+        """One page of the filtered, sorted ledger. The page's ids come from an index-only query
+        (a deep OFFSET then skips index entries, not joined rows); its columns from a second one."""
         today = self._ledger.today()
         order = [c.desc() if descending else c.asc() for c in SORTS[sort]]
-        query = (
-            self._filtered(
+        ids_query = self._filtered(select(Case.id), f, today).order_by(*order).offset(offset).limit(limit)
+        with self._ledger.reading() as s:
+            page_ids = list(s.scalars(ids_query))
+            if not page_ids:
+                return []
+            rows = s.execute(
                 select(
                     Case.id,
                     Case.number,
@@ -135,17 +225,12 @@ class QueryService:
                     Case.found_date,
                     Household.head_name,
                     Household.head_id_number,
-                ).join(Household, Household.id == Case.household_id),
-                f,
-                today,
-            )
-            .order_by(*order)
-            .offset(offset)
-            .limit(limit)
-        )
+                )
+                .join(Household, Household.id == Case.household_id)
+                .where(Case.id.in_(page_ids))
+            ).all()
+        by_id = {r.id: r for r in rows}
         cat = self._ledger.catalog
-        with self._ledger.reading() as s:
-            rows = s.execute(query).all()
         return [
             CaseRow(
                 id=r.id,
@@ -161,5 +246,61 @@ class QueryService:
                 light=light(r.state, r.deadline, today) if r.state in OPEN_STATES else None,
                 found_date=r.found_date,
             )
-            for r in rows
+            for r in (by_id[i] for i in page_ids)
+        ]
+
+    # -- households (农户档案) ---------------------------------------------------------------------
+    def _households_filtered(self, query: Select, search: str, township_id: int | None) -> Select:
+        if township_id is not None:
+            query = query.where(Household.township_id == township_id)
+        term = unicodedata.normalize("NFKC", search).strip()
+        if term:
+            id_number = ids.as_id_number(term)
+            if id_number is not None:
+                members = select(Member.household_id).where(Member.id_number == id_number)
+                query = query.where(or_(Household.head_id_number == id_number, Household.id.in_(members)))
+            else:
+                like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                query = query.where(Household.head_name.like(like, escape="\\"))
+        return query
+
+    def household_count(self, search: str = "", township_id: int | None = None) -> int:
+        with self._ledger.reading() as s:
+            query = self._households_filtered(select(func.count()).select_from(Household), search, township_id)
+            return s.scalar(query) or 0
+
+    def household_page(
+        self, search: str = "", township_id: int | None = None, *, offset: int = 0, limit: int = 100
+    ) -> list[HouseholdRow]:
+        """Households by id (the order they were recorded), with their open and total case counts."""
+        query = self._households_filtered(select(Household), search, township_id)
+        with self._ledger.reading() as s:
+            households = list(s.scalars(query.order_by(Household.id).offset(offset).limit(limit)))
+            counts: dict[int, tuple[int, int]] = {}
+            if households:
+                open_states = tuple(OPEN_STATES)
+                for hid, total, still_open in s.execute(
+                    select(
+                        Case.household_id,
+                        func.count(),
+                        func.sum(case((Case.state.in_(open_states), 1), else_=0)),
+                    )
+                    .where(Case.household_id.in_([h.id for h in households]))
+                    .group_by(Case.household_id)
+                ):
+                    counts[hid] = (int(still_open or 0), int(total))
+        cat = self._ledger.catalog
+        return [
+            HouseholdRow(
+                id=h.id,
+                township_name=cat.region(h.township_id).name,
+                village_name=cat.region(h.village_id).name,
+                head_name=h.head_name,
+                head_id_masked=ids.mask(h.head_id_number),
+                kind=h.kind,
+                size=h.size,
+                open_cases=counts.get(h.id, (0, 0))[0],
+                all_cases=counts.get(h.id, (0, 0))[1],
+            )
+            for h in households
         ]

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger.migrate import alembic_config, head_revision
 from ledger import StorageError, open_ledger
 from ledger.demo import generate
 from ledger.ids import validate_id
+from ledger.migrate import alembic_config, head_revision
 from ledger.workflow import light
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,141 @@
+"""The ledger view's read side: quick search, 待我处理, counts from the counters table against a real
+COUNT(*), deferred-join pages in sort order, the household list, and the dashboard by category."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from ledger import CaseFilter
+from ledger.models import Case
+from tests.world import fresh_id_number
+
+
+@pytest.fixture
+def searchable(any_world):
+    w = any_world
+    zhang = w.household(head_name="张小明", head_id_number=fresh_id_number("19800202"))
+    li = w.household(head_name="李四", village_id=w.ledger.catalog.villages(w.other_township_id)[0].id)
+    odd = w.household(head_name="百分%号")
+    w.extra.update(
+        zhang=zhang,
+        li=li,
+        odd=odd,
+        leak=w.register(household=zhang, description="屋顶漏雨严重，需要翻修"),
+        crack=w.register(household=li, description="墙体开裂"),
+        water=w.register("water.pipes", household=odd, description="自来水入户管道破损"),
+    )
+    return w
+
+
+def ids_of(lg, **kw) -> set[int]:
+    return {r.id for r in lg.queries.page(CaseFilter(**kw), sort="id", limit=1000)}
+
+
+def test_quick_search_by_name_words_number_and_full_id(searchable):
+    w, e = searchable, searchable.extra
+    lg = w.ledger
+    assert ids_of(lg, search="张") == {e["leak"].id}  # one character: the head's name
+    assert ids_of(lg, search="小明") == {e["leak"].id}
+    assert ids_of(lg, search="漏雨严重") == {e["leak"].id}  # words of the description
+    assert ids_of(lg, search="墙体开裂") == {e["crack"].id}
+    assert ids_of(lg, search=e["water"].number) == {e["water"].id}
+    assert ids_of(lg, search=e["water"].number[-6:]) == {e["water"].id}
+    assert ids_of(lg, search=e["zhang"].head_id_number) == {e["leak"].id}
+    full_width = e["zhang"].head_id_number.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+    assert ids_of(lg, search=full_width) == {e["leak"].id}
+    assert ids_of(lg, search="%") == {e["water"].id}  # LIKE wildcards are matched literally
+    assert ids_of(lg, search='"漏雨') == set()  # FTS syntax does not leak through
+    assert ids_of(lg, search="不存在的词语") == set()
+    assert lg.queries.count(CaseFilter(search="张")) == 1
+
+
+def test_search_follows_description_edits(searchable):
+    w, e = searchable, searchable.extra
+    lg = w.ledger
+    case = e["crack"]
+    lg.cases.update(w.clerk, case.id, case.version, {"description": "院墙倒塌"})
+    assert ids_of(lg, search="院墙倒塌") == {case.id}
+    assert ids_of(lg, search="墙体开裂") == set()
+
+
+def test_tasks_of_lists_what_waits_for_each_role_in_its_scope(any_world):
+    w = any_world
+    registered = w.register()
+    assigned = w.walk(w.register(), "assigned")
+    elsewhere = w.household(village_id=w.ledger.catalog.villages(w.other_township_id)[0].id)
+    pending_elsewhere = w.walk(w.register(household=elsewhere), "pending_verification")
+    pending_here = w.walk(w.register(), "pending_verification")
+    approval = w.walk(w.register(), "pending_approval")
+    lg = w.ledger
+    assert ids_of(lg, tasks_of=w.coordinator) == {registered.id}
+    assert ids_of(lg, tasks_of=w.officer) == {assigned.id}
+    assert ids_of(lg, tasks_of=w.other_officer) == set()  # not his department
+    assert ids_of(lg, tasks_of=w.verifier) == {pending_here.id}  # not the other township's
+    assert pending_elsewhere.id not in ids_of(lg, tasks_of=w.verifier)
+    assert ids_of(lg, tasks_of=w.approver) == {approval.id}
+    assert ids_of(lg, tasks_of=w.viewer) == set()
+
+
+def test_counter_table_counts_equal_a_real_count(any_world):
+    w = any_world
+    for i in range(6):
+        case = w.register("water.pipes" if i % 2 else "house.c")
+        w.walk(case, ["registered", "assigned", "in_progress"][i % 3])
+    w.ledger.cases.act(w.coordinator, w.register().id, "void", expected_version=1, inputs={"reason": "重复登记"})
+    lg = w.ledger
+    filters = [
+        CaseFilter(),
+        CaseFilter(include_void=False),
+        CaseFilter(states=("assigned", "in_progress")),
+        CaseFilter(category="water"),
+        CaseFilter(subcategory="house.c", township_id=w.township_id),
+        CaseFilter(department_id=w.zjj_id),
+    ]
+    for f in filters:
+        assert lg.queries._counted(f)
+        slow = dataclasses.replace(f, found_from=dt.date(1900, 1, 1))  # same rows, forces COUNT(*)
+        assert not lg.queries._counted(slow)
+        assert lg.queries.count(f) == lg.queries.count(slow), f
+    with lg.reading() as s:
+        assert lg.queries.count(CaseFilter()) == s.scalar(select(func.count()).select_from(Case))
+
+
+def test_pages_keep_sort_order_through_the_deferred_join(any_world):
+    w = any_world
+    made = [w.walk(w.register(), "assigned") for _ in range(5)]
+    lg = w.ledger
+    for case, days in zip(made, [9, 3, 7, 1, 5], strict=True):
+        lg.cases.update(
+            w.coordinator,
+            case.id,
+            lg.cases.get(case.id).version,
+            {"deadline": w.clock.now.date() + dt.timedelta(days=days)},
+        )
+    rows = lg.queries.page(CaseFilter(states=("assigned",)), sort="deadline")
+    assert [r.deadline for r in rows] == sorted(r.deadline for r in rows)
+    desc = lg.queries.page(CaseFilter(states=("assigned",)), sort="deadline", descending=True)
+    assert [r.id for r in desc] == [r.id for r in reversed(rows)]
+    second = lg.queries.page(CaseFilter(states=("assigned",)), sort="deadline", offset=2, limit=2)
+    assert [r.id for r in second] == [r.id for r in rows[2:4]]
+    assert all("*" in r.head_id_masked for r in rows)
+
+
+def test_household_list_counts_open_and_all_cases(searchable):
+    w, e = searchable, searchable.extra
+    lg = w.ledger
+    w.walk(w.register(household=e["zhang"]), "closed")
+    rows = {r.head_name: r for r in lg.queries.household_page()}
+    assert (rows["张小明"].open_cases, rows["张小明"].all_cases) == (1, 2)
+    assert lg.queries.household_count("张") == 1
+    assert [r.id for r in lg.queries.household_page(e["li"].head_id_number)] == [e["li"].id]
+    assert lg.queries.household_count(township_id=w.other_township_id) == 1
+    assert "*" in rows["李四"].head_id_masked
+
+
+def test_dashboard_counts_by_category(searchable):
+    counts = searchable.ledger.queries.dashboard()
+    assert counts.by_category_state == {("house", "registered"): 2, ("water", "registered"): 1}
