@@ -1,67 +1,102 @@
-"""The desktop shell. Until the full GUI lands (issue 3), a window that opens the ledger and says
-what is missing and what can already be done from the command line."""
+"""The desktop application: choose a ledger, sign in, open the main window."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-PENDING = """<h2>整改台账</h2>
-<p>{status}</p>
-<p>台账核心功能已就绪，图形界面正在开发中。尚未提供的界面：工作台、问题台账、农户档案、报表中心、导入导出、系统管理。</p>
-<p>现在可以在命令行中使用：</p>
-<ul>
-<li><code>python main.py demo --db 示例.db</code> 生成示例台账</li>
-<li><code>python main.py verify --db 台账.db</code> 校验台账</li>
-<li><code>python main.py backup --db 台账.db -o 备份.db</code> 备份；<code>restore</code> 恢复</li>
-<li><code>python main.py --db 示例.db</code> 用本窗口打开指定台账</li>
-</ul>"""
+from ledger import LedgerError, open_ledger
+from ledger.dto import Actor
+from ledger.facade import Ledger
+from ui.admin_page import UserDialog
+from ui.context import AppContext
+from ui.main_window import MainWindow
+from ui.start import DEMO_FILE, LoginDialog, NewLedgerDialog, StartDialog, remember_ledger
+from ui.tasks import run_with_progress
 
-
-def ledger_status(db: str | None) -> str:
-    """One line about the ledger this window was asked to open (never creates one)."""
-    from ledger import open_ledger
-    from ledger.paths import default_ledger_path
-
-    if db is None and not default_ledger_path().exists():
-        return "本机尚未创建台账。"
-    lg = open_ledger(db, create=False)
-    try:
-        chain = lg.audit.verify()
-        chain_text = "完整" if chain.ok else f"异常：{chain.problem}"
-        total = lg.queries.dashboard().total
-        return f"当前台账：<b>{lg.location}</b>，共 {total} 个问题（不含已作废），审计日志{chain_text}。"
-    finally:
-        lg.close()
+DEMO_CASES = 2000
 
 
-class PendingWindow(QMainWindow):
-    def __init__(self, status: str):
-        super().__init__()
-        self.setWindowTitle("整改台账")
-        label = QLabel(PENDING.format(status=status))
-        label.setTextFormat(Qt.TextFormat.RichText)
-        label.setWordWrap(True)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.addWidget(label)
-        layout.addStretch(1)
-        self.setCentralWidget(body)
-        self.resize(720, 420)
+def make_demo(path: Path) -> bool:
+    """Generate the demo ledger off the GUI thread (its own connection), with progress and cancel."""
+    from ledger.demo import generate
+
+    def work(progress, cancelled):
+        lg = open_ledger(path)
+        try:
+            return generate(lg, DEMO_CASES, progress=progress, cancelled=cancelled, chunk=200)
+        finally:
+            lg.close()
+
+    ok, _summary = run_with_progress(None, "生成示例台账", "正在生成虚构的示例县台账…", work)
+    if not ok:
+        for leftover in path.parent.glob(path.name + "*"):
+            leftover.unlink(missing_ok=True)
+    return ok
+
+
+def choose_ledger() -> tuple[Ledger, str] | None:
+    """The start dialog's choice as an open ledger and a sign-in hint."""
+    start = StartDialog()
+    if start.exec() != QDialog.DialogCode.Accepted or start.choice is None:
+        return None
+    kind, value = start.choice
+    if kind == "new":
+        assert isinstance(value, NewLedgerDialog)
+        lg = open_ledger(
+            value.path.text().strip(), county_name=value.county.text().strip(), county_code=value.code.text().strip()
+        )
+        lg.pending_regions = value.rows  # type: ignore[attr-defined] # added once the first admin exists
+        return lg, ""
+    path = Path(str(value))
+    if kind == "demo" and not path.exists() and not make_demo(path):
+        return None
+    hint = "示例账号：admin、luru、tongchou、dw_zjj、hy01、shenpi 等，密码均为 Demo#2026" if kind == "demo" else ""
+    return open_ledger(path, create=False), hint
+
+
+def sign_in(lg: Ledger, hint: str) -> Actor | None:
+    if lg.users.count() == 0:
+        first = UserDialog(lg, None)
+        if first.exec() != QDialog.DialogCode.Accepted or first.created is None:
+            return None
+        actor = first.created
+        rows = getattr(lg, "pending_regions", None)
+        if rows:
+            lg.catalog.add_regions(actor, rows)
+        return actor
+    login = LoginDialog(lg, hint)
+    return login.actor if login.exec() == QDialog.DialogCode.Accepted else None
 
 
 def run(db: str | None) -> int:
-    from ledger import LedgerError
-
     app = QApplication.instance() or QApplication(sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName("整改台账")
     try:
-        status = ledger_status(db)
+        if db is not None:
+            lg, hint = (
+                open_ledger(db, create=False),
+                ("示例账号密码均为 Demo#2026" if Path(db).name == DEMO_FILE else ""),
+            )
+        else:
+            chosen = choose_ledger()
+            if chosen is None:
+                return 0
+            lg, hint = chosen
     except LedgerError as err:
         QMessageBox.critical(None, "无法打开台账", str(err))
         return 2
-    window = PendingWindow(status)
+    remember_ledger(lg.location if lg.dialect != "sqlite" else str(Path(lg.engine.url.database or "").resolve()))
+    actor = sign_in(lg, hint)
+    if actor is None:
+        lg.close()
+        return 0
+    window = MainWindow(AppContext(lg, actor))
     window.show()
-    return app.exec()
+    window.check_chain()
+    code = app.exec()
+    lg.close()
+    return code

@@ -75,6 +75,13 @@ class AuditService:
                 )
             return out
 
+    def last_at(self, action: str) -> str | None:
+        """When the latest event of this kind was recorded (e.g. "ledger.backup"), or None."""
+        with self._ledger.reading() as s:
+            return s.scalar(
+                select(AuditEvent.at).where(AuditEvent.action == action).order_by(AuditEvent.seq.desc()).limit(1)
+            )
+
     def recent(self, limit: int = 100) -> list[tuple[int, str, str, str]]:
         with self._ledger.reading() as s:
             rows = s.execute(

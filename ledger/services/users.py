@@ -44,6 +44,11 @@ class UserService:
         roles = frozenset(s.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
         return Actor(user.id, user.username, user.display_name, roles, user.department_id, user.township_id)
 
+    def listing(self) -> list[tuple[Actor, bool]]:
+        """Every account with whether it is active (accounts are disabled, never deleted)."""
+        with self._ledger.reading() as s:
+            return [(self._actor(s, u), u.active) for u in s.scalars(select(User).order_by(User.id))]
+
     def count(self) -> int:
         with self._ledger.reading() as s:
             return s.scalar(select(func.count()).select_from(User)) or 0

@@ -1,0 +1,215 @@
+"""系统管理: accounts, backups, a full check of the ledger and the latest audit events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ledger.dto import Actor
+from ledger.errors import LedgerError, ValidationError
+from ledger.facade import Ledger
+from ledger.services.users import password_problems
+from ledger.verify import verify_ledger
+from ledger.workflow import ROLE_NAMES
+from ui.context import AppContext
+from ui.models import ListTableModel
+from ui.tasks import run_with_progress
+
+
+class UserDialog(QDialog):
+    """A new account: name, roles, and for scoped roles the department or township."""
+
+    def __init__(self, ledger: Ledger, actor: Actor | None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ledger = ledger
+        self.actor = actor
+        self.first_admin = first_admin = actor is None
+        self.setWindowTitle("创建系统管理员" if first_admin else "新建账号")
+        self.username = QLineEdit()
+        self.display = QLineEdit()
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password2 = QLineEdit()
+        self.password2.setEchoMode(QLineEdit.EchoMode.Password)
+        self.roles: dict[str, QCheckBox] = {}
+        roles_box = QGroupBox("角色（可多选）")
+        roles_layout = QVBoxLayout(roles_box)
+        for code, name in ROLE_NAMES.items():
+            box = QCheckBox(name)
+            self.roles[code] = box
+            roles_layout.addWidget(box)
+        self.department = QComboBox()
+        self.department.addItem("（无）", None)
+        for d in ledger.catalog.departments.values():
+            self.department.addItem(d.name, d.id)
+        self.township = QComboBox()
+        self.township.addItem("（无）", None)
+        for t in ledger.catalog.townships():
+            self.township.addItem(t.name, t.id)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #d93025;")
+        form = QFormLayout(self)
+        if first_admin:
+            form.addRow(QLabel("新台账没有默认密码。请创建第一个系统管理员账号，并妥善保管密码。"))
+        form.addRow("用户名 *", self.username)
+        form.addRow("姓名 *", self.display)
+        form.addRow("密码 *", self.password)
+        form.addRow("确认密码 *", self.password2)
+        form.addRow(QLabel("密码至少8位，包含大写字母、小写字母、数字、符号中的3类，且不含用户名。"))
+        if first_admin:
+            self.roles["admin"].setChecked(True)
+        else:
+            form.addRow(roles_box)
+            form.addRow("所属单位（经办人）", self.department)
+            form.addRow("所属乡镇（核验员）", self.township)
+        form.addRow(self.message)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("创建")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.created: Actor | None = None
+
+    def submit(self) -> None:
+        username, password = self.username.text().strip(), self.password.text()
+        problems = []
+        if not username or not self.display.text().strip():
+            problems.append("请填写用户名和姓名")
+        if password != self.password2.text():
+            problems.append("两次输入的密码不一致")
+        problems += password_problems(username, password)
+        roles = [code for code, box in self.roles.items() if box.isChecked()]
+        if not roles:
+            problems.append("请至少选择一个角色")
+        if problems:
+            self.message.setText("；".join(problems))
+            return
+        try:
+            self.created = self.ledger.users.create(
+                self.actor,
+                username,
+                self.display.text().strip(),
+                password,
+                roles,
+                department_id=self.department.currentData(),
+                township_id=self.township.currentData(),
+            )
+        except LedgerError as err:
+            self.message.setText("；".join(err.problems) if isinstance(err, ValidationError) else str(err))
+            return
+        self.accept()
+
+
+class AdminPage(QWidget):
+    backed_up = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.users = ListTableModel(["用户名", "姓名", "角色", "所属单位/乡镇", "状态"], self)
+        users_view = QTableView()
+        users_view.setModel(self.users)
+        users_view.verticalHeader().setVisible(False)
+        users_view.horizontalHeader().setStretchLastSection(True)
+        new_user = QPushButton("新建账号…")
+        new_user.setEnabled(ctx.has_role("admin"))
+        new_user.clicked.connect(self.new_user)
+        backup = QPushButton("立即备份…")
+        backup.clicked.connect(lambda: self.backup())
+        verify = QPushButton("全面校验台账")
+        verify.clicked.connect(self.verify)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.events = ListTableModel(["序号", "时间", "操作人", "事件"], self)
+        events_view = QTableView()
+        events_view.setModel(self.events)
+        events_view.verticalHeader().setVisible(False)
+        events_view.horizontalHeader().setStretchLastSection(True)
+        row = QHBoxLayout()
+        for b in (new_user, backup, verify):
+            row.addWidget(b)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<b>账号</b>（账号只停用、不删除，历史记录保留姓名）"))
+        layout.addWidget(users_view, 2)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
+        layout.addWidget(QLabel("<b>最近的审计事件</b>"))
+        layout.addWidget(events_view, 2)
+
+    def refresh(self) -> None:
+        cat = self.ctx.ledger.catalog
+        rows = []
+        for actor, active in self.ctx.ledger.users.listing():
+            scope = []
+            if actor.department_id:
+                scope.append(cat.departments[actor.department_id].name)
+            if actor.township_id:
+                scope.append(cat.region(actor.township_id).name)
+            roles = "、".join(ROLE_NAMES.get(r, r) for r in sorted(actor.roles))
+            rows.append((actor.username, actor.display_name, roles, "、".join(scope), "正常" if active else "已停用"))
+        self.users.set_rows(rows)
+        self.events.set_rows(
+            [(seq, at[:19].replace("T", " "), who, what) for seq, at, who, what in self.ctx.ledger.audit.recent(200)]
+        )
+
+    def new_user(self) -> UserDialog:
+        dialog = UserDialog(self.ctx.ledger, self.ctx.actor, self)
+        dialog.accepted.connect(self.refresh)
+        dialog.open()
+        return dialog
+
+    def backup(self, target: str | None = None) -> bool:
+        if self.ctx.ledger.dialect != "sqlite":
+            self.status.setText("服务器模式的台账由数据库管理员在服务器上备份。")
+            return False
+        if not target:
+            target, _ = QFileDialog.getSaveFileName(self, "备份台账到", "台账备份.db", "台账备份 (*.db)")
+            if not target:
+                return False
+        lg, actor = self.ctx.ledger, self.ctx.actor
+        ok, manifest = run_with_progress(
+            self,
+            "备份台账",
+            "正在备份台账（可随时取消，原台账不受影响）…",
+            lambda progress, cancelled: lg.backup.backup(actor, Path(target), progress, cancelled),
+        )
+        if ok and manifest is not None:
+            self.status.setText(f"已备份到 {target}（SHA-256 {manifest.sha256[:16]}…，已核验）")
+            self.backed_up.emit()
+        elif not ok:
+            self.status.setText("备份已取消，未生成备份文件。")
+        self.refresh()
+        return ok
+
+    def verify(self) -> None:
+        lg = self.ctx.ledger
+        ok, report = run_with_progress(
+            self,
+            "全面校验",
+            "正在校验数据库、审计日志和佐证材料…",
+            lambda progress, cancelled: verify_ledger(lg, cancelled=cancelled),
+        )
+        if ok and report is not None:
+            self.status.setText(
+                "<br>".join(f"{'✓' if good else '✗'} {name}：{detail}" for name, good, detail in report.checks)
+            )

@@ -1,0 +1,649 @@
+"""Case detail: 基本信息 / 整改措施与进度 / 佐证材料 / 签批记录 / 变更历史, and the workflow actions the
+signed-in user may take now, each asking only for what that action needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QStyle,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ledger import ids
+from ledger.dto import CaseView, EvidenceView
+from ledger.errors import ConflictError, EvidenceError, LedgerError, ValidationError
+from ledger.workflow import FIELD_LABELS, STATE_NAMES
+from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, from_qdate, to_qdate
+from ui.context import AppContext
+from ui.models import ListTableModel
+
+CONFLICT_TEXT = (
+    "这个问题在您打开之后已被他人修改（{who}）。您填写的内容仍保留在窗口中，"
+    "上方信息已更新为最新内容；请核对后再次提交。"
+)
+
+
+def problems_text(err: LedgerError) -> str:
+    if isinstance(err, ValidationError) and err.problems:
+        return "；".join(err.problems)
+    return str(err)
+
+
+class FieldEditors:
+    """One editor per case field, reading and writing plain values."""
+
+    def __init__(self, ctx: AppContext, case: CaseView):
+        self.ctx = ctx
+        self.case = case
+        self.widgets: dict[str, QWidget] = {}
+
+    def make(self, field: str, value: Any) -> QWidget:
+        cat = self.ctx.ledger.catalog
+        today = self.ctx.ledger.today()
+        widget: QWidget
+        if field == "lead_department_id":
+            box = QComboBox()
+            box.addItem("（请选择）", None)
+            for d in cat.departments.values():
+                box.addItem(d.name, d.id)
+            if value is None:
+                lead = cat.subcategory(self.case.subcategory).lead_department_code
+                value = cat.department_by_code(lead).id if lead else None
+            box.setCurrentIndex(max(box.findData(value), 0))
+            widget = box
+        elif field == "subcategory":
+            box = QComboBox()
+            for code, sub in cat.subcategories.items():
+                box.addItem(f"{sub.category_name} · {sub.name}", code)
+            box.setCurrentIndex(max(box.findData(value), 0))
+            widget = box
+        elif field == "source":
+            box = QComboBox()
+            box.setEditable(False)
+            for name in self.ctx.ledger.cases.sources:
+                box.addItem(name, name)
+            box.setCurrentIndex(max(box.findData(value), 0))
+            widget = box
+        elif field in ("deadline", "completion_date", "found_date"):
+            edit = QDateEdit()
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            if value is None:
+                value = (
+                    today + dt.timedelta(days=cat.subcategory(self.case.subcategory).default_days)
+                    if field == "deadline"
+                    else today
+                )
+            edit.setDate(to_qdate(value))
+            if field != "deadline":
+                edit.setMaximumDate(to_qdate(today))
+            widget = edit
+        elif field in ("measures", "description", "remarks", "opinion", "reason"):
+            text = QPlainTextEdit(value or "")
+            text.setTabChangesFocus(True)
+            text.setFixedHeight(text.fontMetrics().height() * 4 + 12)
+            widget = text
+        else:
+            widget = QLineEdit(value or "")
+        widget.setObjectName(field)
+        self.widgets[field] = widget
+        return widget
+
+    def value(self, field: str) -> Any:
+        widget = self.widgets[field]
+        if isinstance(widget, QComboBox):
+            return widget.currentData()
+        if isinstance(widget, QDateEdit):
+            return from_qdate(widget.date())
+        if isinstance(widget, QPlainTextEdit):
+            return widget.toPlainText().strip()
+        assert isinstance(widget, QLineEdit)
+        return widget.text().strip()
+
+    def values(self) -> dict[str, Any]:
+        return {field: self.value(field) for field in self.widgets}
+
+
+class ActionDialog(QDialog):
+    """One workflow action. Stays open with the input kept when the ledger refuses it."""
+
+    OPTIONAL: ClassVar[dict[str, tuple[str, ...]]] = {"assign": ("assisting_departments",)}
+
+    def __init__(self, parent: CaseDialog, action: str):
+        super().__init__(parent)
+        self.case_dialog = parent
+        self.ctx = parent.ctx
+        self.action = action
+        rules = self.ctx.ledger.catalog.rules
+        self.definition = rules.actions[action]
+        self.setWindowTitle(f"{self.definition.name} — {parent.case.number}")
+        self.editors = FieldEditors(self.ctx, parent.case)
+        form = QFormLayout(self)
+        form.addRow(QLabel(f"<b>{self.definition.name}</b>：{parent.case.number} {parent.case.household.head_name}"))
+        fields = [(r.field, r.label) for r in rules.required_fields(action)]
+        fields += [(f, FIELD_LABELS[f]) for f in self.OPTIONAL.get(action, ())]
+        for field, label in fields:
+            current = getattr(parent.case, field, None)
+            form.addRow(
+                label + ("" if field in self.OPTIONAL.get(action, ()) else " *"), self.editors.make(field, current)
+            )
+        self.password = QLineEdit()
+        self.on_behalf = QCheckBox("代录：本人录入，签批人为纸质签字表上的领导")
+        self.signer = QLineEdit()
+        self.form_evidence = QComboBox()
+        if self.definition.signoff:
+            self.password.setEchoMode(QLineEdit.EchoMode.Password)
+            self.password.setPlaceholderText("签批前请再次输入您的登录密码")
+            form.addRow("登录密码 *", self.password)
+            form.addRow(self.on_behalf)
+            self.signer.setPlaceholderText("纸质表上签字领导的姓名")
+            form.addRow("签批人", self.signer)
+            forms = [e for e in parent.case.evidence if e.kind == "signed_form"]
+            for e in forms:
+                self.form_evidence.addItem(f"{e.original_name}（{e.sha256[:12]}…）", e.id)
+            if not forms:
+                self.form_evidence.addItem("（先在“佐证材料”中添加“签字表”扫描件）", None)
+            form.addRow("签字表扫描件", self.form_evidence)
+            self.on_behalf.toggled.connect(self._behalf_toggled)
+            self._behalf_toggled(False)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #d93025;")
+        form.addRow(self.message)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.definition.name)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+        self.setMinimumWidth(460)
+
+    def _behalf_toggled(self, on: bool) -> None:
+        self.signer.setEnabled(on)
+        self.form_evidence.setEnabled(on)
+
+    def submit(self) -> None:
+        inputs = {k: v for k, v in self.editors.values().items() if v not in ("", None)}
+        behalf = self.on_behalf.isChecked()
+        if behalf and not self.signer.text().strip():
+            self.message.setText("代录签批请填写签批人姓名")
+            return
+        case = self.case_dialog.case
+        try:
+            result = self.ctx.ledger.cases.act(
+                self.ctx.actor,
+                case.id,
+                self.action,
+                expected_version=case.version,
+                inputs=inputs,
+                password=self.password.text() if self.definition.signoff else None,
+                on_behalf_of=self.signer.text().strip() if behalf else None,
+                form_evidence_id=self.form_evidence.currentData() if behalf else None,
+            )
+        except ConflictError:
+            who = self.case_dialog.reload()
+            self.message.setText(CONFLICT_TEXT.format(who=who))
+            return
+        except LedgerError as err:
+            self.message.setText(problems_text(err))
+            return
+        self.case_dialog.show_case(result.case)
+        self.ctx.notify(result.change)
+        self.accept()
+
+
+class EvidenceList(QListWidget):
+    """Thumbnails of the case's evidence; local files dropped on it are added."""
+
+    files_dropped = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setViewMode(QListWidget.ViewMode.IconMode)
+        self.setIconSize(QSize(96, 96))
+        self.setGridSize(QSize(150, 150))
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setWordWrap(True)
+        self.setMovement(QListWidget.Movement.Static)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.files_dropped.emit(paths)
+
+
+class CaseDialog(QDialog):
+    """The case window. `show_case` repaints it from a CaseView; editors keep the user's input."""
+
+    def __init__(self, ctx: AppContext, case_id: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.case: CaseView = ctx.ledger.cases.get(case_id)
+        self.action_dialog: ActionDialog | None = None
+        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._basic_tab(), "基本信息")
+        self.tabs.addTab(self._progress_tab(), "整改措施与进度")
+        self.tabs.addTab(self._evidence_tab(), "佐证材料")
+        self.signoffs = ListTableModel(["环节", "签批人", "角色", "方式", "意见", "时间", "内容哈希", "核对"], self)
+        self.tabs.addTab(self._table(self.signoffs), "签批记录")
+        self.history = ListTableModel(["时间", "操作人", "操作", "变更内容"], self)
+        self.tabs.addTab(self._table(self.history), "变更历史")
+        self.action_bar = QHBoxLayout()
+        close = QPushButton("关闭")
+        close.clicked.connect(self.close)
+        bottom = QHBoxLayout()
+        bottom.addLayout(self.action_bar)
+        bottom.addStretch(1)
+        bottom.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(bottom)
+        self.resize(980, 680)
+        self.show_case(self.case, reset_editors=True)
+
+    # -- tabs -----------------------------------------------------------------------------------------
+    def _table(self, model: ListTableModel) -> QTableView:
+        view = QTableView()
+        view.setModel(model)
+        view.setWordWrap(True)
+        view.verticalHeader().setVisible(False)
+        view.horizontalHeader().setStretchLastSection(True)
+        view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        return view
+
+    def _basic_tab(self) -> QWidget:
+        page = QWidget()
+        self.basic_form = QFormLayout()
+        self.save_button = QPushButton("保存修改")
+        self.save_button.clicked.connect(self.save_fields)
+        self.basic_message = QLabel()
+        self.basic_message.setWordWrap(True)
+        layout = QVBoxLayout(page)
+        layout.addLayout(self.basic_form)
+        row = QHBoxLayout()
+        row.addWidget(self.basic_message, 1)
+        row.addWidget(self.save_button)
+        layout.addLayout(row)
+        layout.addStretch(1)
+        return page
+
+    def _progress_tab(self) -> QWidget:
+        page = QWidget()
+        self.measures = QLabel()
+        self.measures.setWordWrap(True)
+        self.progress_list = QListWidget()
+        self.note_date = QDateEdit(to_qdate(self.ctx.ledger.today()))
+        self.note_date.setCalendarPopup(True)
+        self.note_date.setDisplayFormat("yyyy-MM-dd")
+        self.note_date.setMaximumDate(to_qdate(self.ctx.ledger.today()))
+        self.note_text = QLineEdit()
+        self.note_text.setPlaceholderText("本次进度，如：已完成屋面瓦片更换")
+        add = QPushButton("添加进度")
+        add.clicked.connect(self.add_progress)
+        self.note_text.returnPressed.connect(self.add_progress)
+        self.progress_message = QLabel()
+        self.progress_message.setStyleSheet("color: #d93025;")
+        row = QHBoxLayout()
+        row.addWidget(self.note_date)
+        row.addWidget(self.note_text, 1)
+        row.addWidget(add)
+        layout = QVBoxLayout(page)
+        box = QGroupBox("整改措施")
+        QVBoxLayout(box).addWidget(self.measures)
+        layout.addWidget(box)
+        layout.addWidget(QLabel("整改进度（按日期）"))
+        layout.addWidget(self.progress_list, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.progress_message)
+        return page
+
+    def _evidence_tab(self) -> QWidget:
+        page = QWidget()
+        self.evidence_list = EvidenceList()
+        self.evidence_list.files_dropped.connect(self.add_files)
+        self.evidence_list.itemActivated.connect(lambda item: self.open_evidence(item.data(Qt.ItemDataRole.UserRole)))
+        self.evidence_list.currentItemChanged.connect(lambda item, _old: self._evidence_selected(item))
+        self.evidence_detail = QLabel("把照片或扫描件拖到上面的区域，或点“添加材料…”。")
+        self.evidence_detail.setWordWrap(True)
+        self.evidence_detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.evidence_missing = QLabel()
+        self.evidence_missing.setStyleSheet("color: #e37400;")
+        add = QPushButton("添加材料…")
+        add.clicked.connect(lambda: self.add_files())
+        open_button = QPushButton("打开")
+        open_button.clicked.connect(lambda: self._open_current())
+        check = QPushButton("校验哈希")
+        check.clicked.connect(self.check_current)
+        row = QHBoxLayout()
+        row.addWidget(self.evidence_missing, 1)
+        for b in (add, open_button, check):
+            row.addWidget(b)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.evidence_list, 1)
+        layout.addWidget(self.evidence_detail)
+        layout.addLayout(row)
+        return page
+
+    # -- showing --------------------------------------------------------------------------------------
+    def show_case(self, case: CaseView, reset_editors: bool = True) -> None:
+        self.case = case
+        h = case.household
+        light = (
+            f"<span style='color:{LIGHT_COLOURS[case.light].name()}'>●{LIGHT_TEXT[case.light]}</span>"
+            if case.light
+            else ""
+        )
+        self.setWindowTitle(f"问题 {case.number} — {h.head_name}")
+        self.title.setText(
+            f"<b style='font-size:14pt'>{case.number}</b>　{case.category_name} · {case.subcategory_name}　"
+            f"<b>{case.state_name}</b> {light}<br>{case.township_name}{case.village_name} {h.head_name}"
+            f"（{ids.mask(h.head_id_number)}，{h.kind}，{h.size}人）　牵头单位：{case.lead_department_name or '未交办'}"
+            f"　整改时限：{fmt_date(case.deadline) or '—'}"
+        )
+        if reset_editors:
+            self._fill_basic()
+        self.measures.setText(case.measures or "（尚未填写，提交核验时填写）")
+        self.progress_list.clear()
+        for p in sorted(case.progress, key=lambda p: (p.note_date, p.id)):
+            self.progress_list.addItem(f"{p.note_date:%Y-%m-%d}　{p.text}　（{p.author}）")
+        self._fill_evidence()
+        self.signoffs.set_rows(
+            [
+                (
+                    s.meaning,
+                    s.signer_name,
+                    s.signer_role,
+                    f"代录（{s.recorded_by}）" if s.on_behalf else "本人",
+                    s.opinion,
+                    f"{s.signed_at:%Y-%m-%d %H:%M}",
+                    s.content_hash[:16] + "…",
+                    "签批后已变更" if s.changed_since else "一致",
+                )
+                for s in case.signoffs
+            ]
+        )
+        entries = self.ctx.ledger.cases.history(case.id)
+        self.history.set_rows(
+            [
+                (
+                    e.at[:16].replace("T", " "),
+                    e.actor_name,
+                    e.action,
+                    "\n".join(f"{f}：{old or '（空）'} → {new or '（空）'}" for f, old, new in e.changes) or e.detail,
+                )
+                for e in entries
+            ]
+        )
+        self._fill_actions()
+
+    def _fill_basic(self) -> None:
+        while self.basic_form.rowCount():
+            self.basic_form.removeRow(0)
+        case = self.case
+        rules = self.ctx.ledger.catalog.rules
+        editable = (
+            rules.editable.get(case.state, frozenset()) if self.ctx.actor.roles & rules.edit_roles else frozenset()
+        )
+        self.editors = FieldEditors(self.ctx, case)
+        shown = [
+            ("number", case.number),
+            ("household", f"{case.household.head_name}（{ids.mask(case.household.head_id_number)}）"),
+            ("subcategory", f"{case.category_name} · {case.subcategory_name}"),
+            ("description", case.description),
+            ("source", case.source),
+            ("found_date", fmt_date(case.found_date)),
+            ("state", case.state_name),
+            ("lead_department_id", case.lead_department_name),
+            ("assisting_departments", case.assisting_departments),
+            ("responsible_person", case.responsible_person),
+            ("deadline", fmt_date(case.deadline)),
+            ("assigned_date", fmt_date(case.assigned_date)),
+            ("completion_date", fmt_date(case.completion_date)),
+            ("closed_date", fmt_date(case.closed_date)),
+            ("void_reason", case.void_reason),
+            ("remarks", case.remarks),
+        ]
+        labels = {"number": "问题编号", "household": "农户", **FIELD_LABELS}
+        for field, text in shown:
+            if field in editable:
+                self.basic_form.addRow(labels[field], self.editors.make(field, getattr(case, field)))
+            elif text or field in ("description", "state"):
+                label = QLabel(str(text))
+                label.setWordWrap(True)
+                label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                self.basic_form.addRow(labels[field], label)
+        self.save_button.setVisible(bool(self.editors.widgets))
+        self.basic_message.setText(
+            "" if self.editors.widgets else f"“{STATE_NAMES.get(case.state, case.state)}”状态下您不能修改问题内容。"
+        )
+        self.basic_message.setStyleSheet("")
+
+    def _fill_evidence(self) -> None:
+        self.evidence_list.clear()
+        file_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+        for e in self.case.evidence:
+            item = QListWidgetItem(f"{e.kind_name}\n{e.original_name}")
+            item.setData(Qt.ItemDataRole.UserRole, e.id)
+            item.setToolTip(self._evidence_text(e))
+            icon = file_icon
+            if e.mime.startswith("image/"):
+                try:
+                    pixmap = QPixmap()
+                    if pixmap.loadFromData(self.ctx.ledger.cases.evidence_bytes(e.id)):
+                        icon = QIcon(
+                            pixmap.scaled(
+                                96, 96, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+                            )
+                        )
+                except LedgerError:
+                    item.setText(f"{e.kind_name}\n⚠ 文件缺失或已损坏")
+            item.setIcon(icon)
+            self.evidence_list.addItem(item)
+        sub = self.ctx.ledger.catalog.subcategory(self.case.subcategory)
+        names = self.ctx.ledger.catalog.evidence_kind_names
+        have = {e.kind for e in self.case.evidence}
+        missing = [names[k] for k in sub.required_evidence if k not in have]
+        self.evidence_missing.setText("提交核验还缺：" + "、".join(missing) if missing else "必备材料已齐全")
+
+    @staticmethod
+    def _evidence_text(e: EvidenceView) -> str:
+        return (
+            f"{e.kind_name}：{e.original_name}（{e.size:,} 字节）\n"
+            f"由 {e.added_by} 于 {e.added_at:%Y-%m-%d %H:%M} 添加\nSHA-256：{e.sha256}"
+        )
+
+    def _evidence_selected(self, item: QListWidgetItem | None) -> None:
+        if item is None:
+            return
+        e = self._evidence(item.data(Qt.ItemDataRole.UserRole))
+        if e is not None:
+            self.evidence_detail.setText(self._evidence_text(e))
+
+    def _evidence(self, evidence_id: int) -> EvidenceView | None:
+        return next((e for e in self.case.evidence if e.id == evidence_id), None)
+
+    def _fill_actions(self) -> None:
+        while self.action_bar.count():
+            item = self.action_bar.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        rules = self.ctx.ledger.catalog.rules
+        self.action_buttons: dict[str, QPushButton] = {}
+        for action in self.ctx.ledger.cases.available_actions(self.ctx.actor, self.case):
+            button = QPushButton(rules.actions[action].name + "…")
+            button.setObjectName(f"action_{action}")
+            button.clicked.connect(lambda _c=False, a=action: self.start_action(a))
+            self.action_bar.addWidget(button)
+            self.action_buttons[action] = button
+
+    # -- doing ----------------------------------------------------------------------------------------
+    def reload(self) -> str:
+        """Fetch the latest version, keep what the user typed; returns who changed it last."""
+        self.show_case(self.ctx.ledger.cases.get(self.case.id), reset_editors=False)
+        latest = self.ctx.ledger.cases.history(self.case.id)
+        return (
+            f"{latest[-1].actor_name}，{latest[-1].at[:16].replace('T', ' ')}，{latest[-1].action}"
+            if latest
+            else "他人"
+        )
+
+    def start_action(self, action: str) -> ActionDialog:
+        self.action_dialog = ActionDialog(self, action)
+        self.action_dialog.open()
+        return self.action_dialog
+
+    def save_fields(self) -> None:
+        values = self.editors.values()
+        changes = {
+            f: v for f, v in values.items() if v != (getattr(self.case, f) if getattr(self.case, f) is not None else "")
+        }
+        if not changes:
+            self.basic_message.setText("没有需要保存的修改。")
+            return
+        try:
+            result = self.ctx.ledger.cases.update(self.ctx.actor, self.case.id, self.case.version, changes)
+        except ConflictError:
+            who = self.reload()
+            self.basic_message.setStyleSheet("color: #d93025;")
+            self.basic_message.setText(CONFLICT_TEXT.format(who=who))
+            return
+        except LedgerError as err:
+            self.basic_message.setStyleSheet("color: #d93025;")
+            self.basic_message.setText(problems_text(err))
+            return
+        self.show_case(result.case)
+        self.basic_message.setStyleSheet("color: #188038;")
+        self.basic_message.setText("已保存：" + "、".join(FIELD_LABELS.get(f, f) for f in changes))
+        self.ctx.notify(result.change)
+
+    def add_progress(self) -> None:
+        try:
+            result = self.ctx.ledger.cases.add_progress(
+                self.ctx.actor, self.case.id, from_qdate(self.note_date.date()), self.note_text.text()
+            )
+        except LedgerError as err:
+            self.progress_message.setText(problems_text(err))
+            return
+        self.note_text.clear()
+        self.progress_message.clear()
+        self.show_case(result.case, reset_editors=False)
+        self.ctx.notify(result.change)
+
+    def add_files(self, paths: list[str] | None = None, kind: str | None = None) -> int:
+        if not paths:
+            paths, _ = QFileDialog.getOpenFileNames(
+                self, "选择佐证材料", "", "图片和文档 (*.jpg *.jpeg *.png *.pdf *.tif *.tiff);;所有文件 (*)"
+            )
+            if not paths:
+                return 0
+        names = self.ctx.ledger.catalog.evidence_kind_names
+        if kind is None:
+            have = {e.kind for e in self.case.evidence}
+            sub = self.ctx.ledger.catalog.subcategory(self.case.subcategory)
+            order = [k for k in sub.required_evidence if k not in have] + [
+                k for k in names if k not in sub.required_evidence
+            ]
+            labels = [names[k] for k in order] + [names[k] for k in names if k not in order]
+            choice, ok = QInputDialog.getItem(self, "材料类型", f"这 {len(paths)} 个文件是：", labels, 0, False)
+            if not ok:
+                return 0
+            kind = next(k for k, n in names.items() if n == choice)
+        added, problems = 0, []
+        for path in paths:
+            try:
+                self.ctx.ledger.cases.add_evidence(self.ctx.actor, self.case.id, Path(path), kind)
+                added += 1
+            except LedgerError as err:
+                problems.append(f"{Path(path).name}：{err}")
+        self.show_case(self.ctx.ledger.cases.get(self.case.id), reset_editors=False)
+        self.evidence_detail.setText(f"已添加 {added} 个文件。" + ("\n" + "\n".join(problems) if problems else ""))
+        from ledger.dto import Change
+
+        self.ctx.notify(Change((self.case.id,)))
+        return added
+
+    def _open_current(self) -> None:
+        item = self.evidence_list.currentItem()
+        if item is not None:
+            self.open_evidence(item.data(Qt.ItemDataRole.UserRole))
+
+    def export_evidence(self, evidence_id: int) -> Path | None:
+        """A verified copy in a temporary folder, for the system viewer."""
+        e = self._evidence(evidence_id)
+        if e is None:
+            return None
+        try:
+            data = self.ctx.ledger.cases.evidence_bytes(evidence_id)
+        except LedgerError as err:
+            self.evidence_detail.setText(f"无法打开：{err}")
+            return None
+        folder = Path(tempfile.gettempdir()) / "整改台账-查看" / e.sha256[:16]
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / (e.original_name or "材料")
+        target.write_bytes(data)
+        return target
+
+    def open_evidence(self, evidence_id: int) -> None:
+        target = self.export_evidence(evidence_id)
+        if target is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+
+    def check_current(self) -> bool | None:
+        item = self.evidence_list.currentItem()
+        if item is None:
+            self.evidence_detail.setText("请先选择一份材料。")
+            return None
+        e = self._evidence(item.data(Qt.ItemDataRole.UserRole))
+        assert e is not None
+        try:
+            self.ctx.ledger.cases.evidence_bytes(e.id)
+        except (EvidenceError, LedgerError) as err:
+            self.evidence_detail.setText(f"⚠ 校验未通过：{err}")
+            return False
+        self.evidence_detail.setText(f"✓ 校验通过：文件内容与登记时的 SHA-256 一致\n{e.sha256}")
+        return True

@@ -1,0 +1,108 @@
+"""Small pieces every page uses: settings, error messages, colours of the lights, date helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QDate, QSettings, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from ledger.errors import (
+    ConflictError,
+    LedgerError,
+    PermissionDenied,
+    StorageError,
+    ValidationError,
+    WorkflowError,
+)
+from ledger.paths import data_dir
+
+LIGHT_COLOURS = {"red": QColor("#d93025"), "yellow": QColor("#f2a600"), "green": QColor("#188038")}
+LIGHT_TEXT = {"red": "逾期", "yellow": "临期", "green": "正常"}
+
+ERROR_TITLES = {
+    ConflictError: "问题已被他人修改",
+    ValidationError: "请检查填写的内容",
+    WorkflowError: "不能办理",
+    PermissionDenied: "没有权限",
+    StorageError: "台账文件出现问题",
+}
+
+
+def settings() -> QSettings:
+    """Per-user settings (window layout, column widths, saved filters, recent ledgers), in the same
+    data folder as the audit keys, so tests and portable installs keep them apart."""
+    return QSettings(str(data_dir() / "界面设置.ini"), QSettings.Format.IniFormat)
+
+
+def load_json(key: str, default: Any) -> Any:
+    raw = settings().value(key)
+    if not raw:
+        return default
+    try:
+        return json.loads(str(raw))
+    except ValueError:
+        return default
+
+
+def save_json(key: str, value: Any) -> None:
+    s = settings()
+    s.setValue(key, json.dumps(value, ensure_ascii=False))
+    s.sync()
+
+
+def error_title(err: LedgerError) -> str:
+    for kind, title in ERROR_TITLES.items():
+        if isinstance(err, kind):
+            return title
+    return "操作未完成"
+
+
+def show_error(parent: QWidget | None, err: LedgerError) -> None:
+    text = str(err)
+    if isinstance(err, ValidationError) and len(err.problems) > 1:
+        text = "\n".join(f"· {p}" for p in err.problems)
+    QMessageBox.warning(parent, error_title(err), text)
+
+
+def guarded(parent: QWidget | None, work: Callable[[], Any]) -> Any:
+    """Run a ledger call; a LedgerError becomes a Chinese message box and None."""
+    try:
+        return work()
+    except LedgerError as err:
+        show_error(parent, err)
+        return None
+
+
+def to_qdate(day: dt.date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def from_qdate(day: QDate) -> dt.date:
+    return dt.date(day.year(), day.month(), day.day())
+
+
+def fmt_date(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+_icons: dict[str, QIcon] = {}
+
+
+def light_icon(light: str) -> QIcon:
+    """A round coloured dot for 红/黄/绿灯 (drawn once, at a size that stays crisp on high DPI)."""
+    if light not in _icons:
+        pixmap = QPixmap(32, 32)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(LIGHT_COLOURS[light])
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawEllipse(4, 4, 24, 24)
+        painter.end()
+        _icons[light] = QIcon(pixmap)
+    return _icons[light]

@@ -1,0 +1,114 @@
+"""农户档案: households (windowed, searchable by name or full ID number) and, for the chosen one, its
+members and every case across departments in date order."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ledger import CaseFilter, ids
+from ui.context import AppContext
+from ui.models import CaseTableModel, HouseholdTableModel, ListTableModel
+from ui.widgets import make_table
+
+
+class HouseholdsPage(QWidget):
+    open_case = Signal(int)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("户主姓名或完整身份证号")
+        self.search.setClearButtonEnabled(True)
+        self.township = QComboBox()
+        self.township.addItem("全部乡镇", None)
+        for t in ctx.ledger.catalog.townships():
+            self.township.addItem(t.name, t.id)
+        self.summary = QLabel()
+        self.model = HouseholdTableModel(ctx.ledger, self)
+        self.view = make_table(self.model)
+        self.view.selectionModel().currentRowChanged.connect(lambda current, _p: self.show_household(current.row()))
+
+        self.detail = QLabel("选择左侧农户查看档案")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.members = ListTableModel(["姓名", "身份证号", "与户主关系"], self)
+        members_view = QTableView()
+        members_view.setModel(self.members)
+        members_view.verticalHeader().setVisible(False)
+        members_view.horizontalHeader().setStretchLastSection(True)
+        members_view.setMaximumHeight(160)
+        self.cases = CaseTableModel(ctx.ledger, self)
+        self.cases.sort_key = "found_date"
+        self.cases_view = make_table(self.cases)
+        for key in ("township", "village", "head", "id_number"):
+            self.cases_view.setColumnHidden(next(i for i, c in enumerate(self.cases.columns) if c.key == key), True)
+        self.cases_view.activated.connect(
+            lambda index: self.open_case.emit(self.cases.data(index, Qt.ItemDataRole.UserRole))
+        )
+
+        left = QWidget()
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.township)
+        lv = QVBoxLayout(left)
+        lv.addLayout(top)
+        lv.addWidget(self.summary)
+        lv.addWidget(self.view, 1)
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.addWidget(self.detail)
+        rv.addWidget(QLabel("家庭成员"))
+        rv.addWidget(members_view)
+        rv.addWidget(QLabel("该户全部问题（按发现时间，跨部门）"))
+        rv.addWidget(self.cases_view, 1)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(250)
+        self._timer.timeout.connect(self.apply)
+        self.search.textChanged.connect(lambda _t: self._timer.start())
+        self.township.currentIndexChanged.connect(self.apply)
+        ctx.changed.connect(lambda change: self.apply() if change.households or change.case_ids else None)
+
+    def apply(self) -> None:
+        self.model.set_query(self.search.text().strip(), self.township.currentData())
+        self.summary.setText(f"共 {self.model.rowCount():,} 户")
+        if self.model.rowCount():
+            self.view.selectRow(0)
+        else:
+            self.show_household(-1)
+
+    def show_household(self, row: int) -> None:
+        household = self.model.row(row) if row >= 0 else None
+        if household is None:
+            self.detail.setText("没有符合条件的农户")
+            self.members.set_rows([])
+            self.cases.set_filter(CaseFilter(household_id=-1))
+            return
+        full = self.ctx.ledger.households.get(household.id)
+        self.detail.setText(
+            f"<b style='font-size:13pt'>{full.head_name}</b>　{household.township_name}{household.village_name}"
+            f"{full.group_name}<br>身份证号：{ids.mask(full.head_id_number)}　户类型：{full.kind}　"
+            f"人口：{full.size}　电话：{ids.mask_phone(full.phone) or '—'}<br>"
+            f"问题 {household.all_cases} 个，其中未销号 {household.open_cases} 个"
+        )
+        self.members.set_rows([(n, ids.mask(i), r) for n, i, r in self.ctx.ledger.households.members(household.id)])
+        self.cases.set_filter(CaseFilter(household_id=household.id))

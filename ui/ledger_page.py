@@ -1,0 +1,530 @@
+"""问题台账: filters, quick search, SQL sorting, a column chooser, saved filters, colour lights and
+bulk actions over a windowed model that stays smooth on a 1,000,000-case ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QTextDocument
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ledger import CaseFilter
+from ledger.dto import CaseRow
+from ledger.errors import LedgerError
+from ledger.export import write_rows_csv
+from ledger.workflow import LIGHT_NAMES, OPEN_STATES, STATE_NAMES
+from ui.common import from_qdate, guarded, load_json, save_json, settings, to_qdate
+from ui.context import AppContext
+from ui.models import CaseTableModel
+from ui.tasks import run_with_progress
+from ui.widgets import make_table
+
+OPEN = "__open__"
+
+
+def _combo(items: list[tuple[str, Any]], everything: str = "全部") -> QComboBox:
+    box = QComboBox()
+    box.addItem(everything, None)
+    for text, value in items:
+        box.addItem(text, value)
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    return box
+
+
+def _select(box: QComboBox, value: Any) -> None:
+    i = box.findData(value)
+    box.setCurrentIndex(i if i >= 0 else 0)
+
+
+class LedgerPage(QWidget):
+    open_case = Signal(int)
+    new_case = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        cat = ctx.ledger.catalog
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("搜索：姓名、身份证号、问题编号或描述中的词语（Ctrl+F）")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(320)
+        self.township = _combo([(t.name, t.id) for t in cat.townships()], "全部乡镇")
+        self.village = _combo([], "全部村")
+        self.category = _combo([(n, c) for c, n in cat.category_names.items()], "全部类别")
+        self.subcategory = _combo([], "全部子类")
+        self.department = _combo([(d.name, d.id) for d in cat.departments.values()], "全部牵头单位")
+        self.state = _combo([("未销号", OPEN)] + [(n, c) for c, n in STATE_NAMES.items()], "全部进度")
+        self.light = _combo([(n, c) for c, n in LIGHT_NAMES.items()], "全部预警")
+        self.date_field = _combo([("发现时间", "found"), ("整改时限", "deadline")], "不限日期")
+        self.date_from = QDateEdit()
+        self.date_to = QDateEdit()
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setEnabled(False)
+        today = ctx.ledger.today()
+        self.date_from.setDate(to_qdate(today.replace(month=1, day=1)))
+        self.date_to.setDate(to_qdate(today))
+        clear = QPushButton("清除筛选")
+        clear.clicked.connect(self.clear_filters)
+
+        self.saved = QComboBox()
+        self.saved.setMinimumWidth(140)
+        self.saved.setToolTip("已保存的筛选")
+        save_filter = QPushButton("保存筛选…")
+        save_filter.clicked.connect(self.save_current_filter)
+        delete_filter = QPushButton("删除")
+        delete_filter.clicked.connect(self.delete_saved_filter)
+        self.columns_button = QToolButton()
+        self.columns_button.setText("显示列")
+        self.columns_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.assign_button = QPushButton("批量交办…")
+        self.assign_button.setVisible(ctx.has_role("coordinator"))
+        self.assign_button.clicked.connect(self.bulk_assign)
+        export = QPushButton("导出所选…")
+        export.clicked.connect(self.export_selection)
+        print_button = QPushButton("打印所选…")
+        print_button.clicked.connect(self.print_selection)
+        self.new_button = QPushButton("新增问题（Ctrl+N）")
+        self.new_button.setVisible(ctx.has_role("clerk", "coordinator"))
+        self.new_button.clicked.connect(self.new_case.emit)
+        self.summary = QLabel()
+
+        self.model = CaseTableModel(ctx.ledger, self)
+        self.view = make_table(self.model)
+        self.view.setSelectionMode(self.view.SelectionMode.ExtendedSelection)
+        self.view.setSortingEnabled(False)
+        header = self.view.horizontalHeader()
+        header.setSortIndicatorShown(True)
+        header.setSectionsClickable(True)
+        header.sectionClicked.connect(self._header_clicked)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(lambda pos: self._column_menu().exec(header.mapToGlobal(pos)))
+        self.view.activated.connect(self._activated)
+        self.columns_button.setMenu(self._column_menu())
+
+        row1 = QHBoxLayout()
+        row1.addWidget(self.search, 2)
+        w: QWidget
+        for w in (self.township, self.village, self.category, self.subcategory, self.department):
+            row1.addWidget(w)
+        row2 = QHBoxLayout()
+        for w in (self.state, self.light, self.date_field, self.date_from, QLabel("至"), self.date_to, clear):
+            row2.addWidget(w)
+        row2.addStretch(1)
+        row2.addWidget(QLabel("常用筛选"))
+        for w in (self.saved, save_filter, delete_filter):
+            row2.addWidget(w)
+        row3 = QHBoxLayout()
+        row3.addWidget(self.summary, 1)
+        for w in (self.new_button, self.assign_button, export, print_button, self.columns_button):
+            row3.addWidget(w)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row1)
+        layout.addLayout(row2)
+        layout.addLayout(row3)
+        layout.addWidget(self.view, 1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(250)
+        self._search_timer.timeout.connect(self.apply)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.search.returnPressed.connect(self.apply)
+        self._loading = False
+        self.township.currentIndexChanged.connect(self._township_changed)
+        self.category.currentIndexChanged.connect(self._category_changed)
+        for combo in (self.village, self.subcategory, self.department, self.state, self.light):
+            combo.currentIndexChanged.connect(self.apply)
+        self.date_field.currentIndexChanged.connect(self._date_field_changed)
+        self.date_from.dateChanged.connect(self.apply)
+        self.date_to.dateChanged.connect(self.apply)
+        self.saved.activated.connect(self._saved_chosen)
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_summary())
+        ctx.changed.connect(self._changed)
+        self._restore()
+
+    # -- filter state -------------------------------------------------------------------------------
+    def filter_state(self) -> dict[str, Any]:
+        dates = self.date_field.currentData()
+        return {
+            "search": self.search.text().strip(),
+            "township": self.township.currentData(),
+            "village": self.village.currentData(),
+            "category": self.category.currentData(),
+            "subcategory": self.subcategory.currentData(),
+            "department": self.department.currentData(),
+            "state": self.state.currentData(),
+            "light": self.light.currentData(),
+            "dates": dates,
+            "from": self.date_from.date().toString("yyyy-MM-dd") if dates else None,
+            "to": self.date_to.date().toString("yyyy-MM-dd") if dates else None,
+        }
+
+    def set_filter_state(self, state: dict[str, Any]) -> None:
+        self._loading = True
+        try:
+            self.search.setText(state.get("search") or "")
+            _select(self.township, state.get("township"))
+            self._fill_villages()
+            _select(self.village, state.get("village"))
+            _select(self.category, state.get("category"))
+            self._fill_subcategories()
+            _select(self.subcategory, state.get("subcategory"))
+            _select(self.department, state.get("department"))
+            _select(self.state, state.get("state"))
+            _select(self.light, state.get("light"))
+            _select(self.date_field, state.get("dates"))
+            for edit, key in ((self.date_from, "from"), (self.date_to, "to")):
+                if state.get(key):
+                    edit.setDate(QDate.fromString(state[key], "yyyy-MM-dd"))
+            self._date_field_changed(apply=False)
+        finally:
+            self._loading = False
+        self.apply()
+
+    def case_filter(self) -> CaseFilter:
+        st = self.filter_state()
+        state = st["state"]
+        low = from_qdate(self.date_from.date()) if st["dates"] else None
+        high = from_qdate(self.date_to.date()) if st["dates"] else None
+        return CaseFilter(
+            township_id=st["township"],
+            village_id=st["village"],
+            category=st["category"],
+            subcategory=st["subcategory"],
+            department_id=st["department"],
+            states=tuple(sorted(OPEN_STATES)) if state == OPEN else ((state,) if state else ()),
+            light=st["light"],
+            found_from=low if st["dates"] == "found" else None,
+            found_to=high if st["dates"] == "found" else None,
+            deadline_from=low if st["dates"] == "deadline" else None,
+            deadline_to=high if st["dates"] == "deadline" else None,
+            search=st["search"],
+        )
+
+    def apply(self) -> None:
+        if self._loading:
+            return
+        self._search_timer.stop()
+        self.show_filter(self.case_filter())
+        save_json("ledger/filter", self.filter_state())
+
+    def show_filter(self, f: CaseFilter, caption: str = "") -> None:
+        """Show exactly this filter (from a dashboard tile, a household, a saved filter)."""
+        try:
+            self.model.set_filter(f)
+        except LedgerError as err:
+            self.summary.setText(f"查询失败：{err}")
+            return
+        self._caption = caption
+        self._update_summary()
+
+    def open_with(self, f: CaseFilter, caption: str) -> None:
+        """A filter chosen elsewhere: reset the bar so it tells the truth, then show `f`."""
+        self._loading = True
+        try:
+            self.search.clear()
+            for box in (self.township, self.village, self.category, self.subcategory, self.department):
+                box.setCurrentIndex(0)
+            for box in (self.state, self.light, self.date_field):
+                box.setCurrentIndex(0)
+            if f.states == tuple(sorted(OPEN_STATES)):
+                _select(self.state, OPEN)
+            elif len(f.states) == 1:
+                _select(self.state, f.states[0])
+            _select(self.light, f.light)
+            _select(self.township, f.township_id)
+            self._fill_villages()
+            _select(self.department, f.department_id)
+        finally:
+            self._loading = False
+        self.show_filter(f, caption)
+
+    def clear_filters(self) -> None:
+        self.set_filter_state({})
+
+    def _update_summary(self) -> None:
+        selected = len(self.view.selectionModel().selectedRows())
+        caption = getattr(self, "_caption", "")
+        text = f"{caption + '：' if caption else ''}共 {self.model.rowCount():,} 个问题"
+        if selected:
+            text += f"，已选 {selected:,} 个"
+        self.summary.setText(text)
+
+    def _township_changed(self) -> None:
+        self._fill_villages()
+        self.apply()
+
+    def _fill_villages(self) -> None:
+        township = self.township.currentData()
+        self.village.blockSignals(True)
+        self.village.clear()
+        self.village.addItem("全部村", None)
+        if township is not None:
+            for v in self.ctx.ledger.catalog.villages(township):
+                self.village.addItem(v.name, v.id)
+        self.village.blockSignals(False)
+
+    def _category_changed(self) -> None:
+        self._fill_subcategories()
+        self.apply()
+
+    def _fill_subcategories(self) -> None:
+        category = self.category.currentData()
+        self.subcategory.blockSignals(True)
+        self.subcategory.clear()
+        self.subcategory.addItem("全部子类", None)
+        for code, sub in self.ctx.ledger.catalog.subcategories.items():
+            if category is None or sub.category == category:
+                self.subcategory.addItem(sub.name, code)
+        self.subcategory.blockSignals(False)
+
+    def _date_field_changed(self, *_args, apply: bool = True) -> None:
+        on = self.date_field.currentData() is not None
+        self.date_from.setEnabled(on)
+        self.date_to.setEnabled(on)
+        if apply:
+            self.apply()
+
+    # -- sorting, columns, saved filters ------------------------------------------------------------
+    def _header_clicked(self, section: int) -> None:
+        column = self.model.columns[section]
+        header = self.view.horizontalHeader()
+        if column.sort is None:
+            header.setSortIndicator(self.model.sort_column(), self._order())
+            self.summary.setText(f"“{column.title}”列不能排序；可按问题编号、整改进度、整改时限或发现时间排序")
+            return
+        descending = column.sort == self.model.sort_key and not self.model.descending
+        order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        self.model.sort(section, order)
+        header.setSortIndicator(section, order)
+        settings().setValue("ledger/sort", f"{column.sort}:{int(descending)}")
+
+    def _order(self) -> Qt.SortOrder:
+        return Qt.SortOrder.DescendingOrder if self.model.descending else Qt.SortOrder.AscendingOrder
+
+    def _column_menu(self) -> QMenu:
+        menu = QMenu(self)
+        for i, column in enumerate(self.model.columns):
+            action = QAction(column.title, menu)
+            action.setCheckable(True)
+            action.setChecked(not self.view.isColumnHidden(i))
+            action.setEnabled(column.key != "number")  # the case number always shows
+            action.toggled.connect(lambda on, i=i: self._set_column_visible(i, on))
+            menu.addAction(action)
+        menu.aboutToShow.connect(lambda: self._sync_column_menu(menu))
+        return menu
+
+    def _sync_column_menu(self, menu: QMenu) -> None:
+        for i, action in enumerate(menu.actions()):
+            action.blockSignals(True)
+            action.setChecked(not self.view.isColumnHidden(i))
+            action.blockSignals(False)
+
+    def _set_column_visible(self, i: int, on: bool) -> None:
+        self.view.setColumnHidden(i, not on)
+        self.save_layout()
+
+    def saved_filters(self) -> dict[str, dict]:
+        return load_json("ledger/saved", {})
+
+    def _fill_saved(self) -> None:
+        self.saved.clear()
+        self.saved.addItem("（选择常用筛选）", None)
+        for name in self.saved_filters():
+            self.saved.addItem(name, name)
+
+    def save_current_filter(self, name: str | None = None) -> None:
+        if not name:
+            name, ok = QInputDialog.getText(self, "保存筛选", "为当前筛选取个名字：")
+            if not ok:
+                return
+        name = (name or "").strip()
+        if not name:
+            QMessageBox.information(self, "保存筛选", "名称不能为空")
+            return
+        saved = self.saved_filters()
+        saved[name] = self.filter_state()
+        save_json("ledger/saved", saved)
+        self._fill_saved()
+        _select(self.saved, name)
+
+    def delete_saved_filter(self) -> None:
+        name = self.saved.currentData()
+        if not name:
+            return
+        saved = self.saved_filters()
+        saved.pop(name, None)
+        save_json("ledger/saved", saved)
+        self._fill_saved()
+
+    def _saved_chosen(self) -> None:
+        name = self.saved.currentData()
+        if name and name in self.saved_filters():
+            self.set_filter_state(self.saved_filters()[name])
+
+    def save_layout(self) -> None:
+        settings().setValue("ledger/header", self.view.horizontalHeader().saveState())
+
+    def _restore(self) -> None:
+        self._fill_saved()
+        self._fill_subcategories()
+        state = settings().value("ledger/header")
+        if state is not None:
+            self.view.horizontalHeader().restoreState(state)
+        sort = str(settings().value("ledger/sort") or "number:1")
+        key, _, desc = sort.partition(":")
+        column = next((i for i, c in enumerate(self.model.columns) if c.sort == key), None)
+        if column is not None:
+            self.model.sort_key, self.model.descending = key, desc == "1"
+        self.view.horizontalHeader().setSortIndicator(self.model.sort_column(), self._order())
+        self.view.horizontalHeader().sectionResized.connect(lambda *_: self.save_layout())
+        self.set_filter_state(load_json("ledger/filter", {}))
+
+    # -- rows, selection, bulk actions ----------------------------------------------------------------
+    def _activated(self, index) -> None:
+        case_id = self.model.data(index, Qt.ItemDataRole.UserRole)
+        if case_id:
+            self.open_case.emit(case_id)
+
+    def selected_rows(self) -> list[CaseRow]:
+        rows = sorted(i.row() for i in self.view.selectionModel().selectedRows())
+        return [r for r in (self.model.row(i) for i in rows) if r is not None]
+
+    def _changed(self, change) -> None:
+        if change.case_ids or change.counts:
+            self.model.reload()
+            self._update_summary()
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def bulk_assign(self) -> None:
+        rows = [r for r in self.selected_rows() if r.state == "registered"]
+        if not rows:
+            QMessageBox.information(self, "批量交办", "请先选择“已登记”状态的问题（可按住 Ctrl 或 Shift 多选）。")
+            return
+        dialog = AssignDialog(self.ctx, len(rows), self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        inputs = dialog.inputs()
+        cases = self.ctx.ledger.cases
+        failures: list[str] = []
+
+        def work(progress, cancelled):
+            done = 0
+            for row in rows:
+                if cancelled():
+                    break
+                try:
+                    case = cases.get(row.id)
+                    cases.act(self.ctx.actor, row.id, "assign", expected_version=case.version, inputs=inputs)
+                    done += 1
+                except LedgerError as err:
+                    failures.append(f"{row.number}：{err}")
+                progress(done + len(failures), len(rows))
+            return done
+
+        _ok, done = run_with_progress(self, "批量交办", f"正在交办 {len(rows)} 个问题…", work)
+        from ledger.dto import Change
+
+        self.ctx.notify(Change(tuple(r.id for r in rows), counts=True))
+        message = f"已交办 {done or 0} 个问题。"
+        if failures:
+            message += "\n未能交办：\n" + "\n".join(failures[:20])
+        QMessageBox.information(self, "批量交办", message)
+
+    def export_selection(self, path: str | None = None) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            QMessageBox.information(self, "导出所选", "请先选择要导出的问题。")
+            return
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, "导出所选问题", "所选问题.csv", "CSV 文件 (*.csv)")
+            if not path:
+                return
+        headers = [c.title for c in self.model.columns]
+        table = [[c.text(r) for c in self.model.columns] for r in rows]
+        if guarded(self, lambda: write_rows_csv(path, headers, table)) is not None:
+            self.summary.setText(f"已导出 {len(rows)} 个问题到 {path}（身份证号已脱敏）")
+
+    def selection_html(self) -> str:
+        rows = self.selected_rows()
+        columns = [c for i, c in enumerate(self.model.columns) if not self.view.isColumnHidden(i)]
+        head = "".join(f"<th>{html.escape(c.title)}</th>" for c in columns)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c.text(r))}</td>" for c in columns) + "</tr>" for r in rows)
+        county = html.escape(self.ctx.ledger.meta("county_name", ""))
+        return (
+            f"<h3 align='center'>{county}问题整改台账（所选 {len(rows)} 个问题）</h3>"
+            f"<table border='1' cellspacing='0' cellpadding='3' width='100%'><tr>{head}</tr>{body}</table>"
+            f"<p>打印人：{html.escape(self.ctx.actor.display_name)}　打印时间：{dt.datetime.now():%Y-%m-%d %H:%M}</p>"
+        )
+
+    def print_selection(self, printer: QPrinter | None = None) -> None:
+        if not self.selected_rows():
+            QMessageBox.information(self, "打印所选", "请先选择要打印的问题。")
+            return
+        document = QTextDocument()
+        document.setHtml(self.selection_html())
+        if printer is not None:
+            document.print_(printer)
+            return
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        from PySide6.QtGui import QPageLayout
+
+        printer.setPageOrientation(QPageLayout.Orientation.Landscape)
+        preview = QPrintPreviewDialog(printer, self)
+        preview.setWindowTitle("打印预览")
+        preview.paintRequested.connect(document.print_)
+        preview.exec()
+
+
+class AssignDialog(QDialog):
+    """交办: the lead department and the deadline (default: the class's default days from today)."""
+
+    def __init__(self, ctx: AppContext, count: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("批量交办")
+        self.department = QComboBox()
+        for d in ctx.ledger.catalog.departments.values():
+            self.department.addItem(d.name, d.id)
+        self.deadline = QDateEdit(to_qdate(ctx.ledger.today() + dt.timedelta(days=30)))
+        self.deadline.setCalendarPopup(True)
+        self.deadline.setDisplayFormat("yyyy-MM-dd")
+        self.deadline.setMinimumDate(to_qdate(ctx.ledger.today()))
+        form = QFormLayout(self)
+        form.addRow(QLabel(f"将所选 {count} 个“已登记”问题交办给："))
+        form.addRow("牵头单位", self.department)
+        form.addRow("整改时限", self.deadline)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("交办")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def inputs(self) -> dict:
+        return {"lead_department_id": self.department.currentData(), "deadline": from_qdate(self.deadline.date())}

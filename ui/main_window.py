@@ -1,0 +1,203 @@
+"""The main window: navigation, pages, status bar, shortcuts, and the layout remembered between runs."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ledger import CaseFilter
+from ui.admin_page import AdminPage
+from ui.case_dialog import CaseDialog
+from ui.case_form import NewCaseDialog
+from ui.common import settings
+from ui.context import AppContext
+from ui.dashboard import DashboardPage
+from ui.households_page import HouseholdsPage
+from ui.ledger_page import LedgerPage
+from ui.tasks import Task
+
+PAGES = ("工作台", "问题台账", "农户档案", "报表中心", "导入导出", "系统管理")
+
+LATER = {
+    "报表中心": "问题整改台账、整改进度周报、整改时间表、销号审批表、一户一档和督办函将在这里生成和打印。\n"
+    "报表模块尚未并入本版本；现在可在“问题台账”中选择问题后“打印所选”或“导出所选”。",
+    "导入导出": "乡镇报来的 Excel 台账导入、向上级报送的 Excel 导出和责任单位回填表将在这里办理。\n"
+    "Excel 模块尚未并入本版本；现在可在“问题台账”中选择问题后“导出所选”（CSV，Excel 和 WPS 均可打开）。",
+}
+
+
+class LaterPage(QWidget):
+    def __init__(self, title: str, text: str):
+        super().__init__()
+        label = QLabel(f"<h3>{title}</h3><p>{text.replace(chr(10), '<br>')}</p>")
+        label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addStretch(1)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext):
+        super().__init__()
+        self.ctx = ctx
+        county = ctx.ledger.meta("county_name", "")
+        self.setWindowTitle(f"整改台账 — {county}")
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setStyleSheet("#nav { font-size: 11pt; } #nav::item { padding: 10px 12px; }")
+        self.stack = QStackedWidget()
+        self.dashboard = DashboardPage(ctx)
+        self.ledger_page = LedgerPage(ctx)
+        self.households = HouseholdsPage(ctx)
+        self.admin = AdminPage(ctx)
+        pages = {
+            "工作台": self.dashboard,
+            "问题台账": self.ledger_page,
+            "农户档案": self.households,
+            "报表中心": LaterPage("报表中心", LATER["报表中心"]),
+            "导入导出": LaterPage("导入导出", LATER["导入导出"]),
+            "系统管理": self.admin,
+        }
+        for name in PAGES:
+            QListWidgetItem(name, self.nav)
+            self.stack.addWidget(pages[name])
+        self.nav.currentRowChanged.connect(self.show_page)
+        self.nav.setFixedWidth(self.nav.fontMetrics().horizontalAdvance("系统管理") + 56)
+        body = QWidget()
+        row = QHBoxLayout(body)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(body)
+
+        self.ledger_label = QLabel()
+        self.user_label = QLabel()
+        self.chain_label = QLabel("审计链：校验中…")
+        self.backup_label = QLabel()
+        bar = self.statusBar()
+        for w in (self.ledger_label, self.user_label, self.chain_label, self.backup_label):
+            bar.addPermanentWidget(w)
+
+        self.dashboard.open_filter.connect(self.open_ledger_with)
+        for page in (self.dashboard, self.ledger_page, self.households):
+            page.open_case.connect(self.open_case)
+        self.ledger_page.new_case.connect(self.new_case)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self).activated.connect(self.focus_search)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.New), self).activated.connect(self.new_case)
+        self.admin.backed_up.connect(self.refresh_status)
+        for i in range(len(PAGES)):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _c=False, i=i: self.nav.setCurrentRow(i))
+            self.addAction(action)
+        self.case_windows: dict[int, CaseDialog] = {}
+        self.new_case_dialog: NewCaseDialog | None = None
+        self._chain_task: Task | None = None
+        self._restore()
+
+    # -- pages ------------------------------------------------------------------------------------------
+    def show_page(self, row: int) -> None:
+        self.stack.setCurrentIndex(row)
+        page = self.stack.currentWidget()
+        if page is self.households and not self.households.model.rowCount():
+            self.households.apply()
+        if page is self.admin:
+            self.admin.refresh()
+        if page is self.dashboard:
+            self.dashboard.refresh()
+
+    def open_ledger_with(self, f: CaseFilter, caption: str) -> None:
+        self.nav.setCurrentRow(PAGES.index("问题台账"))
+        self.ledger_page.open_with(f, caption)
+
+    def focus_search(self) -> None:
+        self.nav.setCurrentRow(PAGES.index("问题台账"))
+        self.ledger_page.focus_search()
+
+    def open_case(self, case_id: int) -> CaseDialog:
+        window = self.case_windows.get(case_id)
+        if window is None or not window.isVisible():
+            window = CaseDialog(self.ctx, case_id, self)
+            self.case_windows[case_id] = window
+            window.finished.connect(lambda _r, cid=case_id: self.case_windows.pop(cid, None))
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
+    def new_case(self) -> NewCaseDialog | None:
+        if not self.ctx.has_role("clerk", "coordinator"):
+            self.statusBar().showMessage("只有录入员或县级统筹可以登记问题", 5000)
+            return None
+        dialog = NewCaseDialog(self.ctx, self)
+        dialog.created.connect(lambda result: self.open_case(result.case.id))
+        self.new_case_dialog = dialog
+        dialog.open()
+        return dialog
+
+    # -- status bar ---------------------------------------------------------------------------------------
+    def refresh_status(self) -> None:
+        lg = self.ctx.ledger
+        self.ledger_label.setText(f"台账：{lg.location}")
+        self.user_label.setText(f"当前用户：{self.ctx.actor.display_name}（{self.ctx.role_names}）")
+        last = lg.audit.last_at("ledger.backup")
+        self.backup_label.setText(f"最近备份：{last[:16].replace('T', ' ')}" if last else "最近备份：尚未备份")
+
+    def check_chain(self) -> Task:
+        """Verify the audit chain in the background; the window stays usable meanwhile."""
+        lg = self.ctx.ledger
+        task = Task(lambda progress, cancelled: lg.audit.verify(cancelled=cancelled), self)
+        task.done.connect(self._chain_checked)
+        task.failed.connect(lambda err: self.chain_label.setText(f"审计链：无法校验（{err}）"))
+        self._chain_task = task
+        task.start()
+        return task
+
+    def _chain_checked(self, report) -> None:
+        if report.ok:
+            self.chain_label.setText(f"审计链：完整（{report.count:,} 条）")
+            self.chain_label.setStyleSheet("color: #188038;")
+        else:
+            self.chain_label.setText(f"审计链：异常！{report.problem}")
+            self.chain_label.setStyleSheet("color: #d93025; font-weight: bold;")
+
+    # -- layout ---------------------------------------------------------------------------------------------
+    def _restore(self) -> None:
+        s = settings()
+        geometry = s.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1366, 800)
+        state = s.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        page = int(str(s.value("window/page", 0) or 0))
+        self.nav.setCurrentRow(page if 0 <= page < len(PAGES) else 0)
+        self.refresh_status()
+
+    def closeEvent(self, event) -> None:
+        for window in list(self.case_windows.values()):
+            window.close()
+        s = settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("window/page", self.nav.currentRow())
+        self.ledger_page.save_layout()
+        s.sync()
+        if self._chain_task is not None and self._chain_task.running:
+            self._chain_task.cancel()
+            self._chain_task.wait()
+        super().closeEvent(event)

@@ -1,0 +1,234 @@
+"""Table models over the ledger. The case and household models are windowed: they know the row
+count of the current filter and fetch rows in blocks on demand (sorted and filtered in SQL), so a
+1,000,000-case ledger costs one COUNT and one page, not a million rows."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from ledger import CaseFilter
+from ledger.dto import CaseRow, HouseholdRow
+from ledger.facade import Ledger
+from ledger.workflow import STATE_NAMES
+from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, light_icon
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    text: Callable[[Any], str]
+    sort: str | None = None  # the SQL sort key (ledger.services.queries.SORTS), if sortable
+    width: int = 8  # default width in digits (a Chinese character counts two)
+
+
+CASE_COLUMNS: tuple[Column, ...] = (
+    Column("number", "问题编号", lambda r: r.number, "number", 20),
+    Column("light", "预警", lambda r: LIGHT_TEXT.get(r.light or "", ""), None, 7),
+    Column("township", "乡镇", lambda r: r.township_name, None, 9),
+    Column("village", "村", lambda r: r.village_name, None, 9),
+    Column("head", "户主", lambda r: r.head_name, None, 8),
+    Column("id_number", "身份证号", lambda r: r.head_id_masked, None, 19),
+    Column("subcategory", "问题类型", lambda r: r.subcategory_name, None, 24),
+    Column("department", "牵头单位", lambda r: r.department_name, None, 16),
+    Column("state", "整改进度", lambda r: STATE_NAMES.get(r.state, r.state), "state", 8),
+    Column("deadline", "整改时限", lambda r: fmt_date(r.deadline), "deadline", 11),
+    Column("found", "发现时间", lambda r: fmt_date(r.found_date), "found_date", 11),
+)
+
+HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
+    Column("head", "户主", lambda r: r.head_name, None, 8),
+    Column("id_number", "身份证号", lambda r: r.head_id_masked, None, 19),
+    Column("township", "乡镇", lambda r: r.township_name, None, 9),
+    Column("village", "村", lambda r: r.village_name, None, 9),
+    Column("kind", "户类型", lambda r: r.kind, None, 14),
+    Column("size", "人口", lambda r: str(r.size), None, 4),
+    Column("open", "未销号问题", lambda r: str(r.open_cases), None, 6),
+    Column("all", "问题总数", lambda r: str(r.all_cases), None, 6),
+)
+
+
+class WindowedModel(QAbstractTableModel):
+    """Rows fetched `BLOCK` at a time through `fetch(offset, limit)`, the latest blocks kept."""
+
+    BLOCK = 200
+    KEEP_BLOCKS = 40
+
+    def __init__(self, columns: Sequence[Column], parent=None):
+        super().__init__(parent)
+        self.columns = tuple(columns)
+        self._count = 0
+        self._blocks: OrderedDict[int, list] = OrderedDict()
+
+    # subclasses: how many rows, and one block of them
+    def _count_rows(self) -> int:
+        raise NotImplementedError
+
+    def _fetch(self, offset: int, limit: int) -> list:
+        raise NotImplementedError
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._blocks.clear()
+        self._count = self._count_rows()
+        self.endResetModel()
+
+    def row(self, row: int):
+        """The value object of a row (CaseRow, HouseholdRow), fetching its block when needed."""
+        if not 0 <= row < self._count:
+            return None
+        number = row // self.BLOCK
+        block = self._blocks.get(number)
+        if block is None:
+            block = self._fetch(number * self.BLOCK, self.BLOCK)
+            self._blocks[number] = block
+            while len(self._blocks) > self.KEEP_BLOCKS:
+                self._blocks.popitem(last=False)
+        else:
+            self._blocks.move_to_end(number)
+        offset = row - number * self.BLOCK
+        return block[offset] if offset < len(block) else None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self.columns[section].title
+            if role == Qt.ItemDataRole.ToolTipRole and self.columns[section].sort:
+                return "点击按此列排序"
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.column() >= len(self.columns):
+            return None
+        value = self.row(index.row())
+        if value is None:
+            return None
+        column = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(value)
+        if role == Qt.ItemDataRole.UserRole:
+            return value.id
+        return self._extra(value, column, role)
+
+    def _extra(self, value, column: Column, role: int) -> Any:
+        return None
+
+
+class CaseTableModel(WindowedModel):
+    def __init__(self, ledger: Ledger, parent=None):
+        super().__init__(CASE_COLUMNS, parent)
+        self.ledger = ledger
+        self.filter = CaseFilter()
+        self.sort_key = "number"  # newest first, as a ledger book reads
+        self.descending = True
+
+    def set_filter(self, f: CaseFilter) -> None:
+        self.filter = f
+        self.reload()
+
+    def _count_rows(self) -> int:
+        return self.ledger.queries.count(self.filter)
+
+    def _fetch(self, offset: int, limit: int) -> list[CaseRow]:
+        return self.ledger.queries.page(
+            self.filter, sort=self.sort_key, descending=self.descending, offset=offset, limit=limit
+        )
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.columns) or self.columns[column].sort is None:
+            return
+        key = self.columns[column].sort
+        assert key is not None
+        descending = order == Qt.SortOrder.DescendingOrder
+        if (key, descending) == (self.sort_key, self.descending) and self._count:
+            return
+        self.sort_key, self.descending = key, descending
+        self.layoutAboutToBeChanged.emit()
+        self._blocks.clear()
+        self.layoutChanged.emit()
+
+    def sort_column(self) -> int:
+        return next((i for i, c in enumerate(self.columns) if c.sort == self.sort_key), -1)
+
+    def _extra(self, value: CaseRow, column: Column, role: int) -> Any:
+        if column.key == "light" and value.light:
+            if role == Qt.ItemDataRole.DecorationRole:
+                return light_icon(value.light)
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return LIGHT_COLOURS[value.light]
+        if column.key == "deadline" and value.light == "red" and role == Qt.ItemDataRole.ForegroundRole:
+            return LIGHT_COLOURS["red"]
+        if role == Qt.ItemDataRole.ToolTipRole and column.key == "id_number":
+            return "身份证号已脱敏显示"
+        return None
+
+
+class HouseholdTableModel(WindowedModel):
+    def __init__(self, ledger: Ledger, parent=None):
+        super().__init__(HOUSEHOLD_COLUMNS, parent)
+        self.ledger = ledger
+        self.search = ""
+        self.township_id: int | None = None
+
+    def set_query(self, search: str, township_id: int | None) -> None:
+        self.search, self.township_id = search, township_id
+        self.reload()
+
+    def _count_rows(self) -> int:
+        return self.ledger.queries.household_count(self.search, self.township_id)
+
+    def _fetch(self, offset: int, limit: int) -> list[HouseholdRow]:
+        return self.ledger.queries.household_page(self.search, self.township_id, offset=offset, limit=limit)
+
+
+class ListTableModel(QAbstractTableModel):
+    """A small, fully loaded table (sign-offs, history, members, users)."""
+
+    def __init__(self, headers: Sequence[str], parent=None):
+        super().__init__(parent)
+        self.headers = list(headers)
+        self.rows: list[tuple[str, ...]] = []
+        self.tooltips: list[tuple[str, ...]] = []
+
+    def set_rows(self, rows: Sequence[Sequence[object]], tooltips: Sequence[Sequence[str]] | None = None) -> None:
+        self.beginResetModel()
+        self.rows = [tuple("" if v is None else str(v) for v in r) for r in rows]
+        self.tooltips = [tuple(t) for t in tooltips] if tooltips else []
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self.headers[section] if 0 <= section < len(self.headers) else None
+        return str(section + 1)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and self.tooltips:
+            return self.tooltips[index.row()][index.column()] or None
+        return None

@@ -1,0 +1,131 @@
+"""Reusable widgets: dashboard tiles, a horizontal bar chart drawn with QPainter, a case table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent
+from PySide6.QtWidgets import QAbstractItemView, QFrame, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+
+from ui.models import WindowedModel
+
+
+class Tile(QFrame):
+    """A number with its caption; clicking it opens the ledger filtered to what it counts."""
+
+    clicked = Signal()
+
+    def __init__(self, caption: str, colour: str = "#1a73e8", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("tile")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setStyleSheet(
+            f"#tile {{ background: white; border: 1px solid #dadce0; border-radius: 6px; }}"
+            f"#tile:hover {{ border-color: {colour}; }}"
+        )
+        self.value = QLabel("—")
+        self.value.setStyleSheet(f"color: {colour}; font-size: 22pt; font-weight: bold;")
+        self.caption = QLabel(caption)
+        self.caption.setStyleSheet("color: #5f6368;")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.value)
+        layout.addWidget(self.caption)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setToolTip(f"点击查看：{caption}")
+
+    def set_value(self, text: str) -> None:
+        self.value.setText(text)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.clicked.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class BarChart(QWidget):
+    """Horizontal bars with a label on the left and the value text on the right."""
+
+    def __init__(self, title: str, colour: str = "#1a73e8", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = title
+        self.colour = QColor(colour)
+        self.bars: list[tuple[str, float, str]] = []  # (label, fraction 0..1, value text)
+        self.setMinimumHeight(120)
+
+    def set_bars(self, bars: Sequence[tuple[str, float, str]]) -> None:
+        self.bars = list(bars)
+        self.setMinimumHeight(self.sizeHint().height())
+        self.updateGeometry()
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        line = QFontMetrics(self.font()).height() + 6
+        return QSize(360, line * (len(self.bars) + 2))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        metrics = QFontMetrics(self.font())
+        line = metrics.height() + 6
+        bold = self.font()
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.drawText(0, metrics.ascent() + 2, self.title)
+        painter.setFont(self.font())
+        if not self.bars:
+            painter.setPen(QColor("#5f6368"))
+            painter.drawText(0, line + metrics.ascent() + 4, "暂无数据")
+            return
+        label_width = max(metrics.horizontalAdvance(b[0]) for b in self.bars) + 10
+        value_width = max(metrics.horizontalAdvance(b[2]) for b in self.bars) + 10
+        bar_space = max(self.width() - label_width - value_width, 20)
+        for i, (label, fraction, value) in enumerate(self.bars):
+            top = line * (i + 1) + 4
+            painter.setPen(QColor("#202124"))
+            painter.drawText(QRectF(0, top, label_width - 6, line), Qt.AlignmentFlag.AlignRight, label)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("#e8eaed"))
+            painter.drawRoundedRect(QRectF(label_width, top + 3, bar_space, line - 8), 3, 3)
+            painter.setBrush(self.colour)
+            painter.drawRoundedRect(
+                QRectF(label_width, top + 3, bar_space * max(0.0, min(fraction, 1.0)), line - 8), 3, 3
+            )
+            painter.setPen(QColor("#202124"))
+            painter.drawText(QRectF(label_width + bar_space + 6, top, value_width, line), value)
+        painter.end()
+
+
+def make_table(model: WindowedModel | None = None, parent: QWidget | None = None) -> QTableView:
+    """A table view set up for big windowed models: fixed row heights, no per-row sizing."""
+    view = QTableView(parent)
+    if model is not None:
+        view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.setTabKeyNavigation(False)  # Tab leaves the table, as in every form
+    vertical = view.verticalHeader()
+    vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    vertical.setDefaultSectionSize(view.fontMetrics().height() + 10)
+    vertical.setVisible(False)
+    view.horizontalHeader().setHighlightSections(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    if model is not None:
+        size_columns(view, model)
+    return view
+
+
+def size_columns(view: QTableView, model: WindowedModel) -> None:
+    """Widths from the columns' declared widths in digits (never resizeToContents over 1M rows)."""
+    metrics = view.fontMetrics()
+    digit = metrics.horizontalAdvance("0")
+    for i, column in enumerate(model.columns):
+        view.setColumnWidth(i, max(column.width * digit + 24, metrics.horizontalAdvance(column.title) + 36))
