@@ -61,6 +61,7 @@ class FieldEditors:
         self.ctx = ctx
         self.case = case
         self.widgets: dict[str, QWidget] = {}
+        self.baseline: dict[str, Any] = {}
 
     def make(self, field: str, value: Any) -> QWidget:
         cat = self.ctx.ledger.catalog
@@ -112,7 +113,37 @@ class FieldEditors:
             widget = QLineEdit(value or "")
         widget.setObjectName(field)
         self.widgets[field] = widget
+        self.baseline[field] = self.value(field)
         return widget
+
+    def set_value(self, field: str, value: Any) -> None:
+        widget = self.widgets[field]
+        if isinstance(widget, QComboBox):
+            widget.setCurrentIndex(max(widget.findData(value), 0))
+        elif isinstance(widget, QDateEdit):
+            if value is not None:
+                widget.setDate(to_qdate(value))
+        elif isinstance(widget, QPlainTextEdit):
+            widget.setPlainText(value or "")
+        elif isinstance(widget, QLineEdit):
+            widget.setText(value or "")
+        self.baseline[field] = self.value(field)
+
+    def edited(self) -> dict[str, Any]:
+        """Fields the user changed since they were filled from the case."""
+        return {f: v for f, v in self.values().items() if v != self.baseline.get(f)}
+
+    def rebase(self, case: CaseView) -> None:
+        """After someone else saved: untouched fields show the latest values; edited ones keep
+        the user's input and stay edited against the latest values."""
+        edited = self.edited()
+        self.case = case
+        for field in self.widgets:
+            latest = getattr(case, field, None)
+            if field in edited:
+                self.baseline[field] = latest if latest is not None else ""
+            else:
+                self.set_value(field, latest)
 
     def value(self, field: str) -> Any:
         widget = self.widgets[field]
@@ -212,7 +243,7 @@ class ActionDialog(QDialog):
         except LedgerError as err:
             self.message.setText(problems_text(err))
             return
-        self.case_dialog.show_case(result.case)
+        self.case_dialog.show_case(self.ctx.ledger.cases.get(case.id))  # with evidence and sign-offs
         self.ctx.notify(result.change)
         self.accept()
 
@@ -519,12 +550,14 @@ class CaseDialog(QDialog):
             button.setObjectName(f"action_{action}")
             button.clicked.connect(lambda _c=False, a=action: self.start_action(a))
             self.action_bar.addWidget(button)
+            button.setVisible(True)  # at once, not on the layout's next pass
             self.action_buttons[action] = button
 
     # -- doing ----------------------------------------------------------------------------------------
     def reload(self) -> str:
         """Fetch the latest version, keep what the user typed; returns who changed it last."""
         self.show_case(self.ctx.ledger.cases.get(self.case.id), reset_editors=False)
+        self.editors.rebase(self.case)
         latest = self.ctx.ledger.cases.history(self.case.id)
         return (
             f"{latest[-1].actor_name}，{latest[-1].at[:16].replace('T', ' ')}，{latest[-1].action}"
@@ -538,10 +571,7 @@ class CaseDialog(QDialog):
         return self.action_dialog
 
     def save_fields(self) -> None:
-        values = self.editors.values()
-        changes = {
-            f: v for f, v in values.items() if v != (getattr(self.case, f) if getattr(self.case, f) is not None else "")
-        }
+        changes = self.editors.edited()
         if not changes:
             self.basic_message.setText("没有需要保存的修改。")
             return
@@ -556,7 +586,7 @@ class CaseDialog(QDialog):
             self.basic_message.setStyleSheet("color: #d93025;")
             self.basic_message.setText(problems_text(err))
             return
-        self.show_case(result.case)
+        self.show_case(self.ctx.ledger.cases.get(self.case.id))
         self.basic_message.setStyleSheet("color: #188038;")
         self.basic_message.setText("已保存：" + "、".join(FIELD_LABELS.get(f, f) for f in changes))
         self.ctx.notify(result.change)
@@ -571,7 +601,7 @@ class CaseDialog(QDialog):
             return
         self.note_text.clear()
         self.progress_message.clear()
-        self.show_case(result.case, reset_editors=False)
+        self.show_case(self.ctx.ledger.cases.get(self.case.id), reset_editors=False)
         self.ctx.notify(result.change)
 
     def add_files(self, paths: list[str] | None = None, kind: str | None = None) -> int:
