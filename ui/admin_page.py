@@ -49,7 +49,7 @@ class UserDialog(QDialog):
         self.password2 = QLineEdit()
         self.password2.setEchoMode(QLineEdit.EchoMode.Password)
         self.roles: dict[str, QCheckBox] = {}
-        roles_box = QGroupBox("角色（可多选）")
+        self.roles_box = roles_box = QGroupBox("角色（可多选）")
         roles_layout = QVBoxLayout(roles_box)
         for code, name in ROLE_NAMES.items():
             box = QCheckBox(name)
@@ -74,9 +74,7 @@ class UserDialog(QDialog):
         form.addRow("密码 *", self.password)
         form.addRow("确认密码 *", self.password2)
         form.addRow(QLabel("密码至少8位，包含大写字母、小写字母、数字、符号中的3类，且不含用户名。"))
-        if first_admin:
-            self.roles["admin"].setChecked(True)
-        else:
+        if not first_admin:
             form.addRow(roles_box)
             form.addRow("所属单位（经办人）", self.department)
             form.addRow("所属乡镇（核验员）", self.township)
@@ -97,7 +95,7 @@ class UserDialog(QDialog):
         if password != self.password2.text():
             problems.append("两次输入的密码不一致")
         problems += password_problems(username, password)
-        roles = [code for code, box in self.roles.items() if box.isChecked()]
+        roles = ["admin"] if self.first_admin else [code for code, box in self.roles.items() if box.isChecked()]
         if not roles:
             problems.append("请至少选择一个角色")
         if problems:

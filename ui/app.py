@@ -11,6 +11,7 @@ from ledger import LedgerError, open_ledger
 from ledger.dto import Actor
 from ledger.facade import Ledger
 from ui.admin_page import UserDialog
+from ui.common import message
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.start import DEMO_FILE, LoginDialog, NewLedgerDialog, StartDialog, remember_ledger
@@ -87,7 +88,7 @@ def run(db: str | None) -> int:
                 return 0
             lg, hint = chosen
     except LedgerError as err:
-        QMessageBox.critical(None, "无法打开台账", str(err))
+        message(None, "无法打开台账", str(err), QMessageBox.Icon.Critical)
         return 2
     remember_ledger(lg.location if lg.dialect != "sqlite" else str(Path(lg.engine.url.database or "").resolve()))
     actor = sign_in(lg, hint)

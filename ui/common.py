@@ -62,11 +62,19 @@ def error_title(err: LedgerError) -> str:
     return "操作未完成"
 
 
+def message(parent: QWidget | None, title: str, text: str, icon=QMessageBox.Icon.Information) -> None:
+    """A modal message owned by Python (not QMessageBox's static helpers), with a Chinese OK button."""
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.button(QMessageBox.StandardButton.Ok).setText("确定")
+    box.exec()
+    box.deleteLater()
+
+
 def show_error(parent: QWidget | None, err: LedgerError) -> None:
     text = str(err)
     if isinstance(err, ValidationError) and len(err.problems) > 1:
         text = "\n".join(f"· {p}" for p in err.problems)
-    QMessageBox.warning(parent, error_title(err), text)
+    message(parent, error_title(err), text, QMessageBox.Icon.Warning)
 
 
 def guarded(parent: QWidget | None, work: Callable[[], Any]) -> Any:

@@ -8,7 +8,7 @@ import html
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QTextDocument
+from PySide6.QtGui import QAction, QPageLayout, QTextDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
-    QMessageBox,
     QPushButton,
     QToolButton,
     QVBoxLayout,
@@ -30,11 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from ledger import CaseFilter
-from ledger.dto import CaseRow
+from ledger.dto import CaseRow, Change
 from ledger.errors import LedgerError
 from ledger.export import write_rows_csv
 from ledger.workflow import LIGHT_NAMES, OPEN_STATES, STATE_NAMES
-from ui.common import from_qdate, guarded, load_json, save_json, settings, to_qdate
+from ui.common import from_qdate, guarded, load_json, message, save_json, settings, to_qdate
 from ui.context import AppContext
 from ui.models import CaseTableModel
 from ui.tasks import run_with_progress
@@ -363,7 +362,7 @@ class LedgerPage(QWidget):
                 return
         name = (name or "").strip()
         if not name:
-            QMessageBox.information(self, "保存筛选", "名称不能为空")
+            message(self, "保存筛选", "名称不能为空")
             return
         saved = self.saved_filters()
         saved[name] = self.filter_state()
@@ -422,15 +421,20 @@ class LedgerPage(QWidget):
         self.search.setFocus()
         self.search.selectAll()
 
-    def bulk_assign(self) -> None:
+    def bulk_assign(self) -> AssignDialog | None:
+        """交办 the selected 已登记 cases: a dialog for department and deadline, then the work with a
+        progress bar; the outcome is written in the summary line."""
         rows = [r for r in self.selected_rows() if r.state == "registered"]
         if not rows:
-            QMessageBox.information(self, "批量交办", "请先选择“已登记”状态的问题（可按住 Ctrl 或 Shift 多选）。")
-            return
+            message(self, "批量交办", "请先选择“已登记”状态的问题（可按住 Ctrl 或 Shift 多选）。")
+            return None
         dialog = AssignDialog(self.ctx, len(rows), self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        inputs = dialog.inputs()
+        dialog.accepted.connect(lambda: self.assign_rows(rows, dialog.inputs()))
+        self.assign_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def assign_rows(self, rows: list[CaseRow], inputs: dict) -> tuple[int, list[str]]:
         cases = self.ctx.ledger.cases
         failures: list[str] = []
 
@@ -449,18 +453,18 @@ class LedgerPage(QWidget):
             return done
 
         _ok, done = run_with_progress(self, "批量交办", f"正在交办 {len(rows)} 个问题…", work)
-        from ledger.dto import Change
-
         self.ctx.notify(Change(tuple(r.id for r in rows), counts=True))
-        message = f"已交办 {done or 0} 个问题。"
+        text = f"已交办 {done or 0} 个问题"
         if failures:
-            message += "\n未能交办：\n" + "\n".join(failures[:20])
-        QMessageBox.information(self, "批量交办", message)
+            text += f"，{len(failures)} 个未能交办（把鼠标停在这里查看原因）"
+        self.summary.setText(text)
+        self.summary.setToolTip("\n".join(failures[:50]))
+        return done or 0, failures
 
     def export_selection(self, path: str | None = None) -> None:
         rows = self.selected_rows()
         if not rows:
-            QMessageBox.information(self, "导出所选", "请先选择要导出的问题。")
+            message(self, "导出所选", "请先选择要导出的问题。")
             return
         if not path:
             path, _ = QFileDialog.getSaveFileName(self, "导出所选问题", "所选问题.csv", "CSV 文件 (*.csv)")
@@ -485,17 +489,19 @@ class LedgerPage(QWidget):
 
     def print_selection(self, printer: QPrinter | None = None) -> None:
         if not self.selected_rows():
-            QMessageBox.information(self, "打印所选", "请先选择要打印的问题。")
+            message(self, "打印所选", "请先选择要打印的问题。")
             return
         document = QTextDocument()
+        font = document.defaultFont()
+        font.setPointSize(9)
+        document.setDefaultFont(font)
         document.setHtml(self.selection_html())
-        if printer is not None:
+        preview_needed = printer is None
+        printer = printer or QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setPageOrientation(QPageLayout.Orientation.Landscape)
+        if not preview_needed:
             document.print_(printer)
             return
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        from PySide6.QtGui import QPageLayout
-
-        printer.setPageOrientation(QPageLayout.Orientation.Landscape)
         preview = QPrintPreviewDialog(printer, self)
         preview.setWindowTitle("打印预览")
         preview.paintRequested.connect(document.print_)

@@ -41,6 +41,7 @@ class Task(QObject):
 
     done = Signal(object)
     failed = Signal(object)
+    progressed = Signal(int, int)  # re-emitted on the GUI thread
 
     def __init__(self, work: Callable[[Progress, Cancelled], Any], parent: QObject | None = None):
         super().__init__(parent)
@@ -50,7 +51,9 @@ class Task(QObject):
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.finished.connect(self._finish, Qt.ConnectionType.QueuedConnection)
-        self.progressed = self._worker.progressed
+        # Signal to signal: the worker emits on its thread, this object (on the GUI thread) re-emits
+        # there, so plain Python callables connected to it never run on the worker thread.
+        self._worker.progressed.connect(self.progressed)
         self.running = False
 
     def start(self) -> None:
@@ -105,7 +108,7 @@ def run_with_progress(
         dialog.reset()
         dialog.done(0)
 
-    task.progressed.connect(progressed, Qt.ConnectionType.QueuedConnection)
+    task.progressed.connect(progressed)
     task.done.connect(lambda result: finished(result))
     task.failed.connect(lambda error: finished(error=error))
     dialog.canceled.connect(task.cancel)

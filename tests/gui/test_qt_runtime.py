@@ -1,4 +1,4 @@
-"""The Qt runtime we ship: the PySide6 pin, the None-refcount regression, the start window."""
+"""The Qt runtime we ship: the PySide6 pin and the None-refcount regression."""
 
 from __future__ import annotations
 
@@ -22,27 +22,3 @@ def test_void_qt_calls_do_not_leak_references_to_none(qtbot):
     after = sys.getrefcount(None)
     # A leaking build loses exactly one reference per call (−2000); allow noise from the interpreter.
     assert after - before > -100
-
-
-def test_start_window_opens_a_ledger_and_says_what_is_missing(qtbot, world, monkeypatch):
-    from ui.app import PendingWindow, ledger_status
-
-    monkeypatch.setenv("ZGTZ_KEY_DIR", str(world.ledger.key_dir))
-    world.register()
-    window = PendingWindow(ledger_status(str(world.ledger.engine.url.database)))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    text = window.centralWidget().findChild(QLabel).text()
-    assert "共 1 个问题" in text
-    assert "审计日志完整" in text
-    assert "图形界面正在开发中" in text
-    assert window.windowTitle() == "整改台账"
-
-
-def test_start_window_never_creates_a_ledger(tmp_path):
-    from ledger.paths import default_ledger_path
-    from ui.app import ledger_status
-
-    assert ledger_status(None) == "本机尚未创建台账。"
-    assert not default_ledger_path().exists()

@@ -1,0 +1,283 @@
+"""The main window's pages on a real ledger: models pass qtmodeltester, the dashboard's numbers open
+the ledger filtered to them, search, sort, columns and saved filters, bulk 交办, export and print of
+a selection, households, the new-case form's live checks, background work, keyboard and layout."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+from ledger import CaseFilter
+from ledger.services.backup import verify_backup
+from tests.world import fresh_id_number
+from ui.case_form import NewCaseDialog
+from ui.main_window import PAGES, MainWindow
+from ui.models import CaseTableModel, HouseholdTableModel, ListTableModel
+from ui.tasks import Task, run_with_progress
+
+
+@pytest.fixture
+def busy(world):
+    """A small ledger with cases in several states, two townships and two departments."""
+    w = world
+    other_village = w.ledger.catalog.villages(w.other_township_id)[0].id
+    w.extra["far"] = w.household(head_name="欧阳春花", village_id=other_village)
+    made = []
+    for i in range(12):
+        household = w.extra["far"] if i % 4 == 0 else None
+        case = w.register("water.pipes" if i % 3 == 0 else "house.c", household=household)
+        made.append(w.walk(case, ["registered", "assigned", "in_progress", "closed"][i % 4]))
+    w.extra["cases"] = made
+    return w
+
+
+@pytest.fixture
+def window(qtbot, busy, ctx_of):
+    win = MainWindow(ctx_of(busy.coordinator))
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+@pytest.mark.parametrize("kind", ["cases", "cases_sorted", "households", "list"])
+def test_every_model_passes_qtmodeltester(busy, qtmodeltester, kind):
+    # `busy` comes first so the models it keeps outlive the tester's teardown
+    if kind.startswith("cases"):
+        model = CaseTableModel(busy.ledger)
+        model.reload()
+        if kind == "cases_sorted":
+            model.sort(next(i for i, c in enumerate(model.columns) if c.key == "deadline"))
+    elif kind == "households":
+        model = HouseholdTableModel(busy.ledger)
+        model.reload()
+    else:
+        model = ListTableModel(["甲", "乙"])
+        model.set_rows([("1", "2"), ("3", None)])
+    busy.extra["model"] = model
+    assert model.rowCount() > 0
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_windowed_model_fetches_blocks_on_demand(busy):
+    model = CaseTableModel(busy.ledger)
+    model.BLOCK = 5
+    model.reload()
+    assert model.rowCount() == 12 and model._blocks == {}
+    first = model.row(0)
+    assert list(model._blocks) == [0]
+    model.row(11)
+    assert list(model._blocks) == [0, 2]
+    truth = busy.ledger.queries.page(CaseFilter(), sort="number", descending=True, limit=12)
+    assert [model.row(i).id for i in range(12)] == [r.id for r in truth]
+    assert first.id == truth[0].id
+
+
+def test_dashboard_tiles_open_the_ledger_filtered_to_their_number(qtbot, window, busy):
+    dash = window.dashboard
+    assert window.stack.currentWidget() is dash
+    counts = busy.ledger.queries.dashboard()
+    assert dash._tiles["total"].value.text() == f"{counts.total:,}"
+    assert dash._tiles["closed"].value.text() == str(counts.by_state["closed"])
+    assert dash._tiles["rate"].value.text() == f"{counts.closure_rate:.1%}"
+    qtbot.mouseClick(dash._tiles["closed"], Qt.MouseButton.LeftButton)
+    page = window.ledger_page
+    assert window.stack.currentWidget() is page
+    assert page.model.rowCount() == counts.by_state["closed"] == 3
+    assert {page.model.row(i).state for i in range(3)} == {"closed"}
+    assert "已销号：共 3 个问题" in page.summary.text()
+    # 待我处理 of the coordinator: the registered cases, waiting for 交办
+    assert dash.tasks.rowCount() == counts.by_state["registered"]
+    assert dash.township_chart.bars and dash.category_chart.bars
+
+
+def test_search_filters_sorting_and_columns(qtbot, window, busy):
+    window.nav.setCurrentRow(PAGES.index("问题台账"))
+    page = window.ledger_page
+    page.search.setText("欧阳")
+    page.apply()
+    assert page.model.rowCount() == 3
+    assert {page.model.row(i).head_name for i in range(3)} == {"欧阳春花"}
+    page.clear_filters()
+    assert page.model.rowCount() == 12
+    page.township.setCurrentIndex(page.township.findData(busy.other_township_id))
+    assert page.model.rowCount() == 3
+    page.clear_filters()
+    page.state.setCurrentIndex(page.state.findData("in_progress"))
+    assert page.model.rowCount() == 3
+    page.clear_filters()
+    deadline_column = next(i for i, c in enumerate(page.model.columns) if c.key == "deadline")
+    page._header_clicked(deadline_column)
+    deadlines = [page.model.row(i).deadline for i in range(12) if page.model.row(i).deadline]
+    assert page.model.sort_key == "deadline" and not page.model.descending
+    page._header_clicked(deadline_column)
+    assert page.model.descending
+    desc = [page.model.row(i).deadline for i in range(12) if page.model.row(i).deadline]
+    assert desc == sorted(deadlines, reverse=True)
+    village_column = next(i for i, c in enumerate(page.model.columns) if c.key == "village")
+    page._header_clicked(village_column)
+    assert page.model.sort_key == "deadline" and "不能排序" in page.summary.text()
+    page._set_column_visible(village_column, False)
+    page.save_current_filter("城关镇在办")
+    assert "城关镇在办" in page.saved_filters()
+    for row in range(page.model.rowCount()):
+        assert "*" in page.model.data(page.model.index(row, 5))  # ID numbers masked in the list
+
+
+def test_layout_filters_and_saved_filters_survive_a_restart(qtbot, busy, ctx_of):
+    first = MainWindow(ctx_of(busy.coordinator))
+    qtbot.addWidget(first)
+    first.show()
+    page = first.ledger_page
+    first.nav.setCurrentRow(PAGES.index("问题台账"))
+    village_column = next(i for i, c in enumerate(page.model.columns) if c.key == "village")
+    page._set_column_visible(village_column, False)
+    page.view.setColumnWidth(0, 333)
+    page.state.setCurrentIndex(page.state.findData("assigned"))
+    page.save_current_filter("已交办")
+    first.close()
+    second = MainWindow(ctx_of(busy.coordinator))
+    qtbot.addWidget(second)
+    page2 = second.ledger_page
+    assert second.stack.currentWidget() is page2
+    assert page2.view.isColumnHidden(village_column)
+    assert page2.view.columnWidth(0) == 333
+    assert page2.state.currentData() == "assigned" and page2.model.rowCount() == 3
+    assert page2.saved.findData("已交办") > 0
+
+
+def test_bulk_assign_export_and_print_of_a_selection(qtbot, window, busy, tmp_path):
+    page = window.ledger_page
+    window.nav.setCurrentRow(PAGES.index("问题台账"))
+    page.state.setCurrentIndex(page.state.findData("registered"))
+    assert page.model.rowCount() == 3
+    page.view.selectAll()
+    assert len(page.selected_rows()) == 3
+    target = tmp_path / "所选.csv"
+    page.export_selection(str(target))
+    with open(target, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0][0] == "问题编号" and len(rows) == 4
+    assert all("*" in r[5] for r in rows[1:])  # masked
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    pdf = tmp_path / "所选.pdf"
+    printer.setOutputFileName(str(pdf))
+    page.print_selection(printer)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "问题整改台账" in text, text
+    assert all(r[0] in text for r in rows[1:]), text
+
+    dialog = page.bulk_assign()
+    assert dialog is not None and dialog.isVisible()
+    dialog.department.setCurrentIndex(dialog.department.findData(busy.slj_id))
+    qtbot.mouseClick(dialog.findChild(QDialogButtonBox).buttons()[0], Qt.MouseButton.LeftButton)
+    assert "已交办 3 个问题" in page.summary.text()
+    for row in rows[1:]:
+        case = next(c for c in busy.extra["cases"] if c.number == row[0])
+        after = busy.ledger.cases.get(case.id)
+        assert (after.state, after.lead_department_id) == ("assigned", busy.slj_id)
+    assert page.model.rowCount() == 0  # the list refreshed: none registered any more
+
+
+def test_households_page_shows_members_and_every_case(qtbot, window, busy):
+    window.nav.setCurrentRow(PAGES.index("农户档案"))
+    page = window.households
+    page.search.setText("欧阳")
+    page.apply()
+    assert page.model.rowCount() == 1
+    assert "欧阳春花" in page.detail.text()
+    assert page.cases.rowCount() == 3
+    found = [page.cases.row(i).found_date for i in range(3)]
+    assert found == sorted(found, reverse=True)
+    page.search.setText(busy.extra["far"].head_id_number)
+    page.apply()
+    assert page.model.rowCount() == 1
+
+
+def test_new_case_form_checks_as_the_user_types(qtbot, busy, ctx_of):
+    form = NewCaseDialog(ctx_of(busy.clerk))
+    qtbot.addWidget(form)
+    form.show()
+    good = fresh_id_number("19790101")
+    qtbot.keyClicks(form.id_number, good[:10])
+    assert "已输入 10 位" in form.id_status.text()
+    wrong = good[:17] + ("0" if good[17] != "0" else "1")
+    form.id_number.setText(wrong)
+    assert "校验位错误" in form.id_status.text() and not form.save_button.isEnabled()
+    form.id_number.setText(good[:6] + "19791332" + good[14:])
+    assert "出生日期" in form.id_status.text()
+    far = busy.extra["far"]
+    form.id_number.setText(far.head_id_number.lower())
+    assert "已建档农户：欧阳春花" in form.id_status.text()
+    assert not form.household_box.isEnabled()
+    form.subcategory.setCurrentIndex(form.subcategory.findData("water.pipes"))
+    # 欧阳春花 has an open water.pipes case (case 0 is registered, water.pipes)
+    assert "该户已有同类未销号问题" in form.duplicate_warning.text()
+    form.subcategory.setCurrentIndex(form.subcategory.findData("edu.aid"))
+    assert form.duplicate_warning.text() == ""
+
+
+def test_long_work_runs_off_the_gui_thread_and_can_be_cancelled(qtbot):
+    gui_thread = threading.get_ident()
+    seen = {}
+
+    def work(progress, cancelled):
+        seen["thread"] = threading.get_ident()
+        for i in range(500):
+            if cancelled():
+                return "stopped"
+            progress(i, 500)
+            time.sleep(0.002)
+        return "finished"
+
+    ok, result = run_with_progress(None, "测试", "进行中…", work)
+    assert (ok, result) == (True, "finished") and seen["thread"] != gui_thread
+
+    task = Task(work)
+    results = []
+    task.done.connect(results.append)
+    task.start()
+    task.cancel()
+    qtbot.waitUntil(lambda: results == ["stopped"], timeout=5000)
+
+
+def test_backup_from_the_admin_page(qtbot, window, busy, tmp_path):
+    window.nav.setCurrentRow(PAGES.index("系统管理"))
+    assert window.admin.users.rowCount() >= 10
+    target = tmp_path / "备份.db"
+    assert window.admin.backup(str(target)) is True
+    assert verify_backup(target).counts["cases"] == 12
+    assert "已备份到" in window.admin.status.text()
+    assert "尚未备份" not in window.backup_label.text()
+
+
+def test_keyboard_search_new_case_enter_and_escape(qtbot, window, busy):
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.stack.currentWidget() is window.ledger_page
+    assert window.ledger_page.search.hasFocus() or QApplication.focusWidget() is window.ledger_page.search
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window.new_case_dialog is not None and window.new_case_dialog.isVisible()
+    qtbot.keyClick(window.new_case_dialog, Qt.Key.Key_Escape)
+    assert not window.new_case_dialog.isVisible()
+    view = window.ledger_page.view
+    view.setFocus()
+    view.setCurrentIndex(window.ledger_page.model.index(0, 0))
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert len(window.case_windows) == 1
+    dialog = next(iter(window.case_windows.values()))
+    assert dialog.isVisible() and dialog.case.id == window.ledger_page.model.row(0).id
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()
+
+
+def test_the_audit_chain_is_checked_in_the_background(qtbot, window):
+    task = window.check_chain()
+    qtbot.waitUntil(lambda: not task.running, timeout=10000)
+    assert window.chain_label.text().startswith("审计链：完整")

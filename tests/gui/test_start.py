@@ -1,0 +1,106 @@
+"""Before the main window: a new county ledger with its townships and first administrator, the
+demo ledger generated in the background, sign-in, and the list of recent ledgers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from ledger import open_ledger
+from ledger.paths import data_dir
+from tests.world import PASSWORD
+from ui.admin_page import UserDialog
+from ui.app import make_demo, sign_in
+from ui.start import LoginDialog, NewLedgerDialog, StartDialog, recent_ledgers, remember_ledger
+
+
+def test_new_ledger_form_names_every_problem_then_accepts(qtbot, tmp_path):
+    dialog = NewLedgerDialog()
+    qtbot.addWidget(dialog)
+    dialog.path.setText("")
+    dialog.submit()
+    text = dialog.message.text()
+    assert "请填写县（市、区）名称" in text and "6位数字" in text and "请选择台账文件的位置" in text
+    dialog.county.setText("示例县")
+    dialog.code.setText("990101")
+    dialog.path.setText(str(tmp_path / "新台账.db"))
+    dialog.regions.setPlainText("城关镇：东关村、东关村")
+    dialog.submit()
+    assert "重复的村名" in dialog.message.text() and dialog.result() == 0
+    listing = tmp_path / "乡镇清单.txt"
+    listing.write_bytes("城关镇：东关村、西关村\n河西乡：河西村\n".encode("gb18030"))
+    dialog.load_list(listing)
+    dialog.submit()
+    assert dialog.result() == 1
+    assert [name for _c, name, _p in dialog.rows] == ["城关镇", "东关村", "西关村", "河西乡", "河西村"]
+
+
+def test_a_new_ledger_starts_with_its_first_administrator(qtbot, tmp_path):
+    lg = open_ledger(tmp_path / "新台账.db", county_name="示例县", county_code="990101")
+    lg.pending_regions = [("990101001000", "城关镇", None), ("990101001001", "东关村", "990101001000")]
+
+    def fill_first_admin():
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, UserDialog) and widget.isVisible():
+                widget.username.setText("zhangsan")
+                widget.display.setText("张三")
+                widget.password.setText("weak")
+                widget.password2.setText("weak")
+                widget.submit()
+                assert "至少8位" in widget.message.text() or "8" in widget.message.text()
+                widget.password.setText(PASSWORD)
+                widget.password2.setText(PASSWORD)
+                widget.submit()
+
+    timer = QTimer()
+    timer.timeout.connect(fill_first_admin)
+    timer.start(20)
+    actor = sign_in(lg, "")
+    timer.stop()
+    assert actor is not None and actor.roles == frozenset({"admin"})
+    assert [t.name for t in lg.catalog.townships()] == ["城关镇"]
+    assert [v.name for v in lg.catalog.villages()] == ["东关村"]
+    lg.close()
+
+
+def test_sign_in_refuses_a_wrong_password_without_saying_which_part(qtbot, world):
+    dialog = LoginDialog(world.ledger)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("luru")
+    dialog.password.setText("wrong")
+    dialog.submit()
+    wrong_password = dialog.message.text()
+    dialog.username.setText("nobody")
+    dialog.password.setText("wrong")
+    dialog.submit()
+    assert dialog.message.text() == wrong_password and dialog.actor is None
+    dialog.username.setText("luru")
+    dialog.password.setText(PASSWORD)
+    dialog.submit()
+    assert dialog.actor is not None and dialog.actor.username == "luru"
+
+
+def test_the_demo_ledger_is_generated_in_the_background(qtbot, tmp_path):
+    target = tmp_path / "示例台账.db"
+    assert make_demo(target)
+    lg = open_ledger(target, create=False)
+    try:
+        assert lg.queries.count() == 2000
+        assert lg.users.actor("tongchou").roles == frozenset({"coordinator"})
+    finally:
+        lg.close()
+
+
+def test_recent_ledgers_are_remembered_most_recent_first(qtbot, tmp_path):
+    for name in ("甲.db", "乙.db", "甲.db"):
+        (tmp_path / name).write_bytes(b"")
+        remember_ledger(str(tmp_path / name))
+    assert recent_ledgers() == [str(tmp_path / "甲.db"), str(tmp_path / "乙.db")]
+    (tmp_path / "乙.db").unlink()
+    start = StartDialog()
+    qtbot.addWidget(start)
+    assert start.recent.count() == 2
+    assert "文件已不存在" in start.recent.item(1).text()
+    assert Path(data_dir()).exists()
