@@ -210,7 +210,10 @@ class Case(Base):
         Index("ix_cases_subcategory_state_deadline", "subcategory", "state", "deadline"),
         Index("ix_cases_found_date", "found_date"),
         Index("ix_cases_closed_date", "closed_date"),
-        Index("ix_cases_deadline", "deadline"),  # the ledger view's default sort with no filter (0002)
+        Index("ix_cases_deadline", "deadline"),  # the ledger view's deadline sort with no filter (0002)
+        # the ledger view's default order (newest number first) within a township or department (0002)
+        Index("ix_cases_township_number", "township_id", "number"),
+        Index("ix_cases_dept_number", "lead_department_id", "number"),
     )
 
 

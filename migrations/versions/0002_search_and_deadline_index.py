@@ -29,6 +29,8 @@ SQLITE_SEARCH = [
 
 def upgrade() -> None:
     op.create_index("ix_cases_deadline", "cases", ["deadline"], unique=False)
+    op.create_index("ix_cases_township_number", "cases", ["township_id", "number"], unique=False)
+    op.create_index("ix_cases_dept_number", "cases", ["lead_department_id", "number"], unique=False)
     if op.get_bind().dialect.name == "sqlite":
         for statement in SQLITE_SEARCH:
             op.execute(statement)
@@ -37,4 +39,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS case_search")
+    op.drop_index("ix_cases_dept_number", table_name="cases")
+    op.drop_index("ix_cases_township_number", table_name="cases")
     op.drop_index("ix_cases_deadline", table_name="cases")

@@ -1,0 +1,197 @@
+"""Desktop window figures on a generated ledger (default 1,000,000 cases).
+
+    python bench/gui.py [--db EXISTING.db | --cases N] [--keep DIR]
+
+Runs offscreen (QT_QPA_PLATFORM=offscreen unless a display is set). Each figure is printed beside a
+baseline measured in the same run and the ratio between them:
+
+  start-up to a usable window   child process: import, open, sign-in-free window, first paint;
+                                baseline: a child process that shows a bare QMainWindow
+  first paint of the ledger     windowed model: count + one block + paint;
+                                baseline: reading the ordered ids of every row (what a model that
+                                loads everything must do before it can paint)
+  filter change / sort          the same, for a township filter and a sort by 整改时限
+  search (3+ / 1–2 characters)  quick search (trigram index / name LIKE);
+                                baseline: LIKE over description and name, no index
+  dashboard                     counters table; baseline: GROUP BY over the cases table
+  resident memory               this process after all of the above; baseline: a bare window process
+
+Goals (issue 3): start-up ≤ 1.5 s, first paint ≤ 150 ms, filter/sort ≤ 100 ms, 3+-character search
+≤ 50 ms, 1–2-character name search ≤ 300 ms, dashboard ≤ 200 ms, memory ≤ 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+CHILD_WINDOW = """
+import os, sys, time
+t0 = time.perf_counter()
+sys.path.insert(0, {root!r})
+os.environ["ZGTZ_DATA_DIR"] = {data!r}
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from ledger import open_ledger
+from ui.context import AppContext
+from ui.main_window import MainWindow
+lg = open_ledger({db!r}, create=False)
+window = MainWindow(AppContext(lg, lg.users.actor("tongchou")))
+window.show()
+window.repaint()
+app.processEvents()
+print(time.perf_counter() - t0)
+"""
+
+CHILD_BARE = """
+import resource, sys, time
+t0 = time.perf_counter()
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+app = QApplication([])
+w = QMainWindow(); w.setCentralWidget(QLabel("整改台账")); w.show(); w.repaint(); app.processEvents()
+print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def median_ms(fn, repeat: int = 5) -> float:
+    fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def child(code: str) -> list[float]:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return [float(x) for x in out.split()]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", help="an existing demo ledger (else one is generated)")
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--keep", help="folder for the generated ledger (kept)")
+    args = parser.parse_args()
+    work = Path(args.keep or tempfile.mkdtemp(prefix="zgtz-bench-gui-"))
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ["ZGTZ_DATA_DIR"] = str(work / "data")
+    from ledger import CaseFilter, open_ledger
+    from ledger.demo import generate
+
+    db = Path(args.db) if args.db else work / f"gui-{args.cases}.db"
+    if not db.exists():
+        lg = open_ledger(db)
+        print(f"生成 {args.cases} 个示例问题…", file=sys.stderr)
+        generate(lg, args.cases, seed=7)
+        lg.close()
+
+    startup = statistics.median(child(CHILD_WINDOW.format(root=str(ROOT), data=str(work / "data"), db=str(db)))[0]
+                                for _ in range(3)) * 1000
+    bare = [child(CHILD_BARE) for _ in range(3)]
+    bare_ms = statistics.median(b[0] for b in bare) * 1000
+    bare_rss = statistics.median(b[1] for b in bare)
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    from ui.context import AppContext
+    from ui.main_window import PAGES, MainWindow
+
+    lg = open_ledger(db, create=False)
+    window = MainWindow(AppContext(lg, lg.users.actor("tongchou")))
+    window.show()
+    window.nav.setCurrentRow(PAGES.index("问题台账"))
+    page = window.ledger_page
+    model, view = page.model, page.view
+    raw = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+
+    def paint() -> None:
+        view.viewport().repaint()
+        app.processEvents()
+
+    def show(f: CaseFilter) -> None:
+        model.set_filter(f)
+        paint()
+
+    township = lg.catalog.townships()[4].id
+    rows = []
+
+    def row(name, ms, base_ms, base_name, goal):
+        rows.append((name, f"{ms:,.1f} ms", f"{base_ms:,.1f} ms", f"{base_ms / ms:,.1f}×", base_name, goal))
+
+    rows.append(("启动到可用窗口", f"{startup:,.0f} ms", f"{bare_ms:,.0f} ms", f"{bare_ms / startup:.2f}×",
+                 "空白 Qt 窗口进程", "≤ 1500 ms"))
+    first = median_ms(lambda: show(CaseFilter()))
+    all_ids = median_ms(lambda: raw.execute("SELECT id FROM cases ORDER BY number DESC").fetchall(), 3)
+    row("台账首屏", first, all_ids, "读出全部行的有序 id", "≤ 150 ms")
+    filtered = median_ms(lambda: show(CaseFilter(township_id=township)))
+    filtered_ids = median_ms(
+        lambda: raw.execute("SELECT id FROM cases WHERE township_id = ? ORDER BY number DESC", (township,)).fetchall()
+    )
+    row("切换筛选（乡镇）", filtered, filtered_ids, "读出筛选结果全部 id", "≤ 100 ms")
+    deadline_column = next(i for i, c in enumerate(model.columns) if c.key == "deadline")
+
+    def sort_toggle() -> None:
+        model.sort(deadline_column, model.descending and 0 or 1)  # alternate directions
+        paint()
+
+    model.set_filter(CaseFilter())
+    sorted_ms = median_ms(sort_toggle)
+    sorted_ids = median_ms(lambda: raw.execute("SELECT id FROM cases ORDER BY deadline, id").fetchall(), 3)
+    row("排序（整改时限）", sorted_ms, sorted_ids, "读出全部行按时限排序的 id", "≤ 100 ms")
+
+    def naive_search(term: str) -> None:
+        raw.execute(
+            "SELECT c.id FROM cases c JOIN households h ON h.id = c.household_id "
+            "WHERE c.description LIKE ? OR h.head_name LIKE ? OR c.number LIKE ? ORDER BY c.number DESC LIMIT 200",
+            (f"%{term}%",) * 3,
+        ).fetchall()
+
+    searches = (
+        ("李建国", "搜索（3字：姓名）", "≤ 50 ms"),
+        ("000123", "搜索（编号片段）", "≤ 50 ms"),
+        ("墙体开裂", "搜索（常见描述词，命中7%）", "≤ 50 ms"),
+        ("建国", "搜索（2字：名）", "≤ 300 ms"),
+        ("王", "搜索（1字：姓）", "≤ 300 ms"),
+    )
+    for term, label, goal in searches:
+        ms = median_ms(lambda t=term: show(CaseFilter(search=t)))
+        base = median_ms(lambda t=term: naive_search(t), 3)
+        row(f"{label}「{term}」", ms, base, "LIKE 全表扫描", goal)
+    dash = median_ms(lambda: window.dashboard.refresh())
+    naive_dash = median_ms(
+        lambda: raw.execute("SELECT township_id, lead_department_id, state, count(*) FROM cases GROUP BY 1, 2, 3").fetchall(),
+        3,
+    )
+    row("工作台刷新", dash, naive_dash, "GROUP BY 全表", "≤ 200 ms")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows.append(("常驻内存峰值", f"{rss:,.0f} MB", f"{bare_rss:,.0f} MB", f"{rss / bare_rss:.1f}×（倍数越小越好）",
+                 "空白 Qt 窗口进程", "≤ 300 MB"))
+    window.close()
+    lg.close()
+
+    print(f"台账：{db}（{os.path.getsize(db) / 1e9:.2f} GB）  Python {sys.version.split()[0]}  {os.cpu_count()} 核")
+    header = ("项目", "本程序", "基线", "基线/本程序", "基线做法", "目标")
+    print(" | ".join(header))
+    print(" | ".join("---" for _ in header))
+    for r in rows:
+        print(" | ".join(r))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
