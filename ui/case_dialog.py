@@ -324,6 +324,8 @@ class CaseDialog(QDialog):
         view.verticalHeader().setVisible(False)
         view.horizontalHeader().setStretchLastSection(True)
         view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        model.modelReset.connect(view.resizeColumnsToContents)
+        model.modelReset.connect(view.resizeRowsToContents)
         return view
 
     def _basic_tab(self) -> QWidget:

@@ -67,7 +67,7 @@ class LedgerPage(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("搜索：姓名、身份证号、问题编号或描述中的词语（Ctrl+F）")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(320)
+        self.search.setMinimumWidth(260)
         self.township = _combo([(t.name, t.id) for t in cat.townships()], "全部乡镇")
         self.village = _combo([], "全部村")
         self.category = _combo([(n, c) for c, n in cat.category_names.items()], "全部类别")
@@ -89,7 +89,7 @@ class LedgerPage(QWidget):
         clear.clicked.connect(self.clear_filters)
 
         self.saved = QComboBox()
-        self.saved.setMinimumWidth(140)
+        self.saved.setMinimumWidth(120)
         self.saved.setToolTip("已保存的筛选")
         save_filter = QPushButton("保存筛选…")
         save_filter.clicked.connect(self.save_current_filter)
@@ -126,13 +126,21 @@ class LedgerPage(QWidget):
         row1 = QHBoxLayout()
         row1.addWidget(self.search, 2)
         w: QWidget
-        for w in (self.township, self.village, self.category, self.subcategory, self.department):
+        for w in (self.township, self.village, self.category, self.subcategory):
             row1.addWidget(w)
         row2 = QHBoxLayout()
-        for w in (self.state, self.light, self.date_field, self.date_from, QLabel("至"), self.date_to, clear):
+        for w in (
+            self.department,
+            self.state,
+            self.light,
+            self.date_field,
+            self.date_from,
+            QLabel("至"),
+            self.date_to,
+            clear,
+        ):
             row2.addWidget(w)
         row2.addStretch(1)
-        row2.addWidget(QLabel("常用筛选"))
         for w in (self.saved, save_filter, delete_filter):
             row2.addWidget(w)
         row3 = QHBoxLayout()
