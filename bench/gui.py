@@ -30,12 +30,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from bench.core import best_of  # noqa: E402 - after sys.path; median of warm runs, in ms
 
 CHILD_WINDOW = """
 import os, sys, time
@@ -63,16 +64,6 @@ app = QApplication([])
 w = QMainWindow(); w.setCentralWidget(QLabel("整改台账")); w.show(); w.repaint(); app.processEvents()
 print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
-
-
-def median_ms(fn, repeat: int = 5) -> float:
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
 
 
 def child(code: str) -> list[float]:
@@ -147,11 +138,11 @@ def main() -> int:
             "≤ 1500 ms",
         )
     )
-    first = median_ms(lambda: show(CaseFilter()))
-    all_ids = median_ms(lambda: raw.execute("SELECT id FROM cases ORDER BY number DESC").fetchall(), 3)
+    first = best_of(lambda: show(CaseFilter()))
+    all_ids = best_of(lambda: raw.execute("SELECT id FROM cases ORDER BY number DESC").fetchall(), repeat=3)
     row("台账首屏", first, all_ids, "读出全部行的有序 id", "≤ 150 ms")
-    filtered = median_ms(lambda: show(CaseFilter(township_id=township)))
-    filtered_ids = median_ms(
+    filtered = best_of(lambda: show(CaseFilter(township_id=township)))
+    filtered_ids = best_of(
         lambda: raw.execute("SELECT id FROM cases WHERE township_id = ? ORDER BY number DESC", (township,)).fetchall()
     )
     row("切换筛选（乡镇）", filtered, filtered_ids, "读出筛选结果全部 id", "≤ 100 ms")
@@ -162,8 +153,8 @@ def main() -> int:
         paint()
 
     model.set_filter(CaseFilter())
-    sorted_ms = median_ms(sort_toggle)
-    sorted_ids = median_ms(lambda: raw.execute("SELECT id FROM cases ORDER BY deadline, id").fetchall(), 3)
+    sorted_ms = best_of(sort_toggle)
+    sorted_ids = best_of(lambda: raw.execute("SELECT id FROM cases ORDER BY deadline, id").fetchall(), repeat=3)
     row("排序（整改时限）", sorted_ms, sorted_ids, "读出全部行按时限排序的 id", "≤ 100 ms")
 
     def naive_search(term: str) -> None:
@@ -181,11 +172,11 @@ def main() -> int:
         ("王", "搜索（1字：姓）", "≤ 300 ms"),
     )
     for term, label, goal in searches:
-        ms = median_ms(lambda t=term: show(CaseFilter(search=t)))
-        base = median_ms(lambda t=term: naive_search(t), 3)
+        ms = best_of(lambda t=term: show(CaseFilter(search=t)))
+        base = best_of(lambda t=term: naive_search(t), repeat=3)
         row(f"{label}「{term}」", ms, base, "LIKE 全表扫描", goal)
-    dash = median_ms(lambda: window.dashboard.refresh())
-    naive_dash = median_ms(
+    dash = best_of(lambda: window.dashboard.refresh())
+    naive_dash = best_of(
         lambda: raw.execute(
             "SELECT township_id, lead_department_id, state, count(*) FROM cases GROUP BY 1, 2, 3"
         ).fetchall(),

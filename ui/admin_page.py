@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -28,6 +27,7 @@ from ledger.facade import Ledger
 from ledger.services.users import password_problems
 from ledger.verify import verify_ledger
 from ledger.workflow import ROLE_NAMES
+from ui.common import ok_cancel
 from ui.context import AppContext
 from ui.models import ListTableModel
 from ui.tasks import run_with_progress
@@ -79,11 +79,7 @@ class UserDialog(QDialog):
             form.addRow("所属单位（经办人）", self.department)
             form.addRow("所属乡镇（核验员）", self.township)
         form.addRow(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("创建")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel("创建", self.submit, self.reject)
         form.addRow(buttons)
         self.created: Actor | None = None
 

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -38,7 +37,7 @@ from ledger import ids
 from ledger.dto import CaseView, EvidenceView
 from ledger.errors import ConflictError, EvidenceError, LedgerError, ValidationError
 from ledger.workflow import FIELD_LABELS, STATE_NAMES
-from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, from_qdate, to_qdate
+from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, from_qdate, ok_cancel, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
 
@@ -206,11 +205,7 @@ class ActionDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #d93025;")
         form.addRow(self.message)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.definition.name)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self.definition.name, self.submit, self.reject)
         form.addRow(self.buttons)
         self.setMinimumWidth(460)
 

@@ -55,6 +55,19 @@ def save_json(key: str, value: Any) -> None:
     s.sync()
 
 
+def ok_cancel(ok_text: str, on_ok: Callable[[], Any], on_cancel: Callable[[], Any], cancel_text: str = "取消"):
+    """The OK/Cancel row every dialog ends with, labelled in Chinese; OK runs `on_ok` (which decides
+    whether the dialog closes), Cancel runs `on_cancel`."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(on_cancel)
+    return buttons
+
+
 def error_title(err: LedgerError) -> str:
     for kind, title in ERROR_TITLES.items():
         if isinstance(err, kind):

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -33,7 +32,7 @@ from ledger.dto import CaseRow, Change
 from ledger.errors import LedgerError
 from ledger.export import write_rows_csv
 from ledger.workflow import LIGHT_NAMES, OPEN_STATES, STATE_NAMES
-from ui.common import from_qdate, guarded, load_json, message, save_json, settings, to_qdate
+from ui.common import from_qdate, guarded, load_json, message, ok_cancel, save_json, settings, to_qdate
 from ui.context import AppContext
 from ui.models import CaseTableModel
 from ui.tasks import run_with_progress
@@ -533,11 +532,7 @@ class AssignDialog(QDialog):
         form.addRow(QLabel(f"将所选 {count} 个“已登记”问题交办给："))
         form.addRow("牵头单位", self.department)
         form.addRow("整改时限", self.deadline)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("交办")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel("交办", self.accept, self.reject)
         form.addRow(buttons)
 
     def inputs(self) -> dict:

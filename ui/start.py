@@ -9,7 +9,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -28,7 +27,7 @@ from ledger.errors import LedgerError, ValidationError
 from ledger.facade import Ledger
 from ledger.paths import data_dir
 from ledger.regions import parse_region_lines
-from ui.common import load_json, save_json
+from ui.common import load_json, ok_cancel, save_json
 
 DEMO_FILE = "示例台账.db"
 MAX_RECENT = 8
@@ -79,11 +78,7 @@ class NewLedgerDialog(QDialog):
         form.addRow("", load)
         form.addRow(QLabel("台账文件请放在本机硬盘上（不要放在网络共享盘）。多台电脑共用请使用服务器模式。"))
         form.addRow(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("创建")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel("创建", self.submit, self.reject)
         form.addRow(buttons)
         self.resize(620, 560)
         self.rows: list[tuple[str, str, str | None]] = []
@@ -203,11 +198,7 @@ class LoginDialog(QDialog):
         form.addRow("用户名", self.username)
         form.addRow("密码", self.password)
         form.addRow(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("登录")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel("登录", self.submit, self.reject, "退出")
         form.addRow(buttons)
         self.setMinimumWidth(420)
 
