@@ -5,6 +5,7 @@
     python main.py verify --db PATH
     python main.py backup --db PATH -o FILE
     python main.py restore FILE --db PATH
+    python main.py report KIND --db PATH -o OUT.pdf [--township 城关镇] [--department 县住建局] ...
 
 --db takes a file path or a SQLAlchemy URL (postgresql+psycopg://user@host/db).
 Exit codes: 0 success, 1 a check failed, 2 the command could not be carried out.
@@ -120,6 +121,58 @@ def cmd_restore(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from ledger import open_ledger
+    from ledger.errors import ValidationError
+    from reports.render import KINDS, ReportRequest, build_filter, render_report
+
+    lg = open_ledger(args.db, create=False)
+    try:
+        actor = lg.users.actor(args.user) if args.user else None
+        if args.unmask:
+            if actor is None:
+                raise ValidationError("打印完整身份证号须用 --user 指明账号，并从标准输入提供密码（--password-stdin）")
+            password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+            lg.users.confirm_password(actor, password)
+        household_id = None
+        if args.household:
+            found = lg.households.find_by_id_number(args.household)
+            if found is None:
+                raise ValidationError("台账中没有以该身份证号登记的户主")
+            household_id = found.id
+        request = ReportRequest(
+            kind=args.kind,
+            filter=build_filter(
+                lg,
+                township=args.township,
+                village=args.village,
+                department=args.department,
+                category=args.category,
+                subcategory=args.subcategory,
+                state=args.state,
+            ),
+            case_number=args.case,
+            household_id=household_id,
+            group_by=args.group_by,
+            unmask=args.unmask,
+            reason=args.reason or "",
+            unit=args.unit,
+        )
+        result = render_report(lg, request, args.output, actor, progress=_progress_printer("排版页"))
+    finally:
+        lg.close()
+    print(
+        f"已生成{KINDS[args.kind]}：{result.path}"
+        f"（{result.pages} 页，{result.cases} 个问题，用时 {result.seconds:.1f} 秒）"
+    )
+    print(f"  字体：{result.fonts}")
+    if result.missing:
+        print("注意：以下字符所有已安装字体都没有，已以“〓”代替，请手工补写：", file=sys.stderr)
+        for line in result.missing:
+            print(f"  {line}", file=sys.stderr)
+    return 0
+
+
 def cmd_gui(args) -> int:
     from ui.app import run
 
@@ -151,6 +204,29 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("file")
     restore.add_argument("--db", required=True)
     restore.set_defaults(func=cmd_restore)
+    report = sub.add_parser(
+        "report",
+        help="生成PDF报表：ledger 台账、weekly 周报、timetable 时间表、"
+        "closure 销号审批表、household 一户一档、letter 督办函",
+    )
+    report.add_argument("kind", choices=["ledger", "weekly", "timetable", "closure", "household", "letter"])
+    report.add_argument("--db", required=True)
+    report.add_argument("-o", "--output", required=True, help="输出的PDF文件")
+    report.add_argument("--township", help="乡镇名称")
+    report.add_argument("--village", help="村名称")
+    report.add_argument("--department", help="牵头单位名称（督办函必填）")
+    report.add_argument("--category", help="问题类别，如 住房安全")
+    report.add_argument("--subcategory", help="问题子类")
+    report.add_argument("--state", help="状态，如 整改中；多个用逗号分隔")
+    report.add_argument("--case", help="问题编号（销号审批表）")
+    report.add_argument("--household", help="户主身份证号（一户一档）")
+    report.add_argument("--group-by", choices=["department", "township"], default="department", help="时间表分组")
+    report.add_argument("--unit", help="制表单位（默认：县巩固拓展脱贫攻坚成果领导小组办公室）")
+    report.add_argument("--user", help="制表人账号（写入审计日志）")
+    report.add_argument("--unmask", action="store_true", help="打印完整身份证号和电话（须有权限并填写用途）")
+    report.add_argument("--reason", help="打印完整号码的用途")
+    report.add_argument("--password-stdin", action="store_true", help="从标准输入读取 --user 的密码")
+    report.set_defaults(func=cmd_report)
     parser.set_defaults(func=cmd_gui)
     return parser
 

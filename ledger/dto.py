@@ -222,3 +222,161 @@ class DashboardCounts:
     closed_this_week: int
     closure_rate: float = field(default=0.0)
     by_category_state: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """One case in the canonical columns of the printed and exported ledger (PRODUCT.md, Excel)."""
+
+    case_id: int
+    seq: int
+    number: str
+    county: str
+    township: str
+    village: str
+    group: str
+    head_name: str
+    head_id: str  # masked unless the reader was allowed and gave a reason
+    phone: str
+    household_kind: str
+    household_size: int
+    category: str
+    subcategory: str
+    description: str
+    source: str
+    found_date: str
+    lead_department: str
+    assisting_departments: str
+    responsible_person: str
+    measures: str
+    deadline_class: str
+    deadline: str
+    state: str
+    completion_date: str
+    verification: str  # 乡镇核验人 时间 意见
+    approval: str  # 县审批人 时间 意见
+    closed_date: str
+    evidence_count: int
+    light: str
+    remarks: str
+
+
+# (heading, LedgerLine attribute): the canonical column order of PRODUCT.md.
+LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("序号", "seq"),
+    ("问题编号", "number"),
+    ("县", "county"),
+    ("乡镇", "township"),
+    ("村", "village"),
+    ("组", "group"),
+    ("户主姓名", "head_name"),
+    ("户主身份证号", "head_id"),
+    ("联系电话", "phone"),
+    ("户类型", "household_kind"),
+    ("家庭人口", "household_size"),
+    ("问题类别", "category"),
+    ("问题子类", "subcategory"),
+    ("问题描述", "description"),
+    ("发现方式", "source"),
+    ("发现时间", "found_date"),
+    ("牵头单位", "lead_department"),
+    ("配合单位", "assisting_departments"),
+    ("责任人", "responsible_person"),
+    ("整改措施", "measures"),
+    ("整改类型", "deadline_class"),
+    ("整改时限", "deadline"),
+    ("整改进度", "state"),
+    ("完成时间", "completion_date"),
+    ("乡镇核验人/时间/意见", "verification"),
+    ("县审批人/时间/意见", "approval"),
+    ("销号时间", "closed_date"),
+    ("佐证材料", "evidence_count"),
+    ("红黄绿灯", "light"),
+    ("备注", "remarks"),
+)
+
+
+@dataclass
+class GroupFigures:
+    """The weekly report's figures for one category, township or department (or the total)."""
+
+    name: str
+    found: int = 0  # 累计发现 (void cases excluded)
+    new_week: int = 0
+    closed_week: int = 0
+    working: int = 0  # 已登记 + 已交办 + 整改中
+    pending_verification: int = 0
+    pending_approval: int = 0
+    closed: int = 0
+    overdue: int = 0
+    new_overdue: int = 0  # became overdue this week
+    due_soon: int = 0
+    rank: int = 0
+
+    def add(
+        self, state: str, n: int, new: int, closed_week: int, overdue: int, new_overdue: int, due_soon: int
+    ) -> None:
+        self.found += n
+        self.new_week += new
+        self.closed_week += closed_week
+        self.overdue += overdue
+        self.new_overdue += new_overdue
+        self.due_soon += due_soon
+        if state == "closed":
+            self.closed += n
+        elif state == "pending_verification":
+            self.pending_verification += n
+        elif state == "pending_approval":
+            self.pending_approval += n
+        else:
+            self.working += n
+
+    @property
+    def rate(self) -> float:
+        return self.closed / self.found if self.found else 0.0
+
+    @property
+    def light(self) -> str:
+        """红: something overdue; 黄: something due within the warning days; 绿: on track."""
+        return "red" if self.overdue else "yellow" if self.due_soon else "green"
+
+
+@dataclass(frozen=True)
+class WeeklyFigures:
+    today: dt.date
+    week_start: dt.date
+    issue: int  # 第N期: weeks since the ledger's first week
+    total: GroupFigures
+    by_category: list[GroupFigures]
+    by_township: list[GroupFigures]  # ranked by closure rate
+    by_department: list[GroupFigures]
+
+
+@dataclass(frozen=True)
+class TimetableBar:
+    case_id: int
+    number: str
+    label: str
+    township: str
+    department: str
+    state: str
+    start: dt.date
+    deadline: dt.date | None
+    closed: dt.date | None
+    overdue: bool
+    milestones: tuple[tuple[str, dt.date], ...]  # (核验/审批, date)
+
+
+@dataclass(frozen=True)
+class OverdueCase:
+    case_id: int
+    number: str
+    township: str
+    village: str
+    head_name: str
+    subcategory: str
+    description: str
+    deadline: dt.date
+    days: int
+    state: str
+    responsible_person: str

@@ -39,6 +39,7 @@ class Ledger:
         from ledger.services.catalog import CatalogService
         from ledger.services.households import HouseholdService
         from ledger.services.queries import QueryService
+        from ledger.services.reporting import ReportingService
         from ledger.services.users import UserService
 
         self.engine = engine
@@ -55,6 +56,7 @@ class Ledger:
         self.households = HouseholdService(self)
         self.cases = CaseService(self)
         self.queries = QueryService(self)
+        self.reporting = ReportingService(self)
         self.audit = AuditService(self)
         self.backup = BackupService(self)
 

@@ -82,6 +82,10 @@ class QueryService:
             by_category_state=by_category,
         )
 
+    def filtered(self, query: Select, f: CaseFilter) -> Select:
+        """`query` restricted to the cases the filter selects (for reports and exports)."""
+        return self._filtered(query, f, self._ledger.today())
+
     def _filtered(self, query: Select, f: CaseFilter, today: dt.date) -> Select:
         conditions: list[ColumnElement[bool]] = []
         if f.township_id is not None:

@@ -1,0 +1,274 @@
+"""Embedded TrueType fonts with per-character fallback.
+
+Reports use four faces by role: 宋体 (tables and body), 仿宋 (official letters), 黑体 (headings) and
+小标宋 (official titles). On Windows these are the system's SimSun/FangSong/SimHei (and 方正小标宋
+where installed); everywhere else, and for any role whose font is missing, the freely licensed
+WenQuanYi Micro Hei shipped in resources/fonts. ReportLab's built-in CID fonts (STSong-Light) are
+never used: they are not embedded, so the reader substitutes whatever it has.
+
+Before a string is drawn it is split into runs by coverage: a character the role's font lacks is
+drawn with the first other font that has it (SimSun-ExtB on Windows, Hanazono Mincho where
+installed, or any TrueType font the office drops into the data folder's `fonts`); a character no font
+has is drawn as 〓 and reported — which character, and in which case — never as a silent empty box.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+from ledger.paths import data_dir, resource_path
+
+ROLES = ("song", "fang", "hei", "title")
+ROLE_NAMES = {"song": "宋体", "fang": "仿宋", "hei": "黑体", "title": "小标宋"}
+PLACEHOLDER = "〓"  # the typesetter's mark for a character the type case lacks
+
+SHIPPED = ("WenQuanYi Micro Hei", "wqy-microhei.ttc", 0)
+
+# (label, file name, index in a collection) per role, best first, in the Windows fonts folder.
+WINDOWS_FACES: dict[str, tuple[tuple[str, str, int], ...]] = {
+    "song": (("SimSun", "simsun.ttc", 0), ("SimSun", "simsun.ttf", 0)),
+    "fang": (("FangSong", "simfang.ttf", 0), ("SimSun", "simsun.ttc", 0)),
+    "hei": (("SimHei", "simhei.ttf", 0),),
+    "title": (
+        ("FZXiaoBiaoSong-B05S", "FZXBSJW.TTF", 0),
+        ("FZXiaoBiaoSong-B05S", "方正小标宋简体.ttf", 0),
+        ("SimHei", "simhei.ttf", 0),
+    ),
+}
+# Fonts asked only for characters the role's font lacks (rare name characters, CJK Ext. B…).
+EXTRA_FACES: tuple[tuple[str, str, int], ...] = (
+    ("SimSun-ExtB", "simsunb.ttf", 0),
+    ("HanaMinA", "HanaMinA.ttf", 0),
+    ("HanaMinB", "HanaMinB.ttf", 0),
+)
+LINUX_FONT_DIRS = ("/usr/share/fonts/truetype/hanazono", "/usr/share/fonts/truetype", "/usr/local/share/fonts")
+
+
+class Face:
+    """One TrueType face, loaded (parsed and registered with ReportLab) on first use."""
+
+    def __init__(self, label: str, path: Path, index: int = 0):
+        self.label = label
+        self.path = path
+        self.index = index
+        self.name = f"zg-{path.stem}-{index}"
+        self._font: TTFont | None = None
+        self._cmap: dict[int, int] = {}
+        self._widths: dict[int, float] = {}
+        self._default = 1000.0
+
+    def load(self) -> TTFont:
+        if self._font is None:
+            try:
+                font = TTFont(self.name, str(self.path), subfontIndex=self.index)
+            except (TTFError, OSError) as err:
+                raise FontError(f"字体文件 {self.path.name} 无法使用：{err}") from err
+            pdfmetrics.registerFont(font)
+            self._font = font
+            self._cmap = font.face.charToGlyph
+            self._widths = font.face.charWidths
+            self._default = font.face.defaultWidth
+        return self._font
+
+    @property
+    def cmap(self) -> dict[int, int]:
+        self.load()
+        return self._cmap
+
+    def em(self, text: str) -> float:
+        """Advance width of `text` in 1/1000 em (multiply by size/1000 for points)."""
+        self.load()
+        widths, default = self._widths, self._default
+        return sum([widths.get(ord(ch), default) for ch in text])
+
+    def covers(self, ch: str) -> bool:
+        return ord(ch) in self.cmap
+
+
+class FontError(Exception):
+    pass
+
+
+@dataclass
+class Missing:
+    """Characters no available font has, with where they occurred (case numbers, or a label)."""
+
+    where: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def add(self, ch: str, context: str) -> None:
+        self.where[ch].add(context)
+
+    def __bool__(self) -> bool:
+        return bool(self.where)
+
+    def describe(self) -> list[str]:
+        out = []
+        for ch, places in sorted(self.where.items()):
+            shown = "、".join(sorted(places)[:5]) + ("等" if len(places) > 5 else "")
+            out.append(f"“{ch}”（U+{ord(ch):04X}）见 {shown}")
+        return out
+
+
+class FontSet:
+    """The faces per role and the fallback chain; splits text into runs of one face each."""
+
+    def __init__(self, roles: dict[str, Face], fallbacks: list[Face]):
+        self.roles = roles
+        self.fallbacks = fallbacks  # asked in order for characters the role's face lacks
+        self.missing = Missing()
+        self.context = ""  # set by the report to the case being laid out, for the missing report
+        self.record = True  # layout records missing characters; drawing the same text again does not
+        self._run_cache: dict[tuple[str, str], list[tuple[Face, str]]] = {}
+        self._width_cache: dict[tuple[str, str], float] = {}
+        for face in roles.values():
+            face.load()
+        placeholder_face = next((f for f in [*roles.values(), *fallbacks] if f.covers(PLACEHOLDER)), None)
+        self._placeholder = PLACEHOLDER if placeholder_face else "?"
+
+    # -- discovery --------------------------------------------------------------------------------
+    @classmethod
+    def shipped_only(cls) -> FontSet:
+        face = Face(SHIPPED[0], resource_path("fonts", SHIPPED[1]), SHIPPED[2])
+        return cls(dict.fromkeys(ROLES, face), [])
+
+    @classmethod
+    def discover(cls) -> FontSet:
+        """Windows official faces where present, the shipped face otherwise; extra faces from the
+        Windows fonts folder, the usual Linux folders and the data folder's `fonts`."""
+        shipped = Face(SHIPPED[0], resource_path("fonts", SHIPPED[1]), SHIPPED[2])
+        folders = _font_folders()
+        by_path: dict[tuple[Path, int], Face] = {}
+
+        def face_for(label: str, filename: str, index: int) -> Face | None:
+            for folder in folders:
+                path = folder / filename
+                if path.is_file():
+                    key = (path, index)
+                    if key not in by_path:
+                        by_path[key] = Face(label, path, index)
+                    return by_path[key]
+            return None
+
+        roles: dict[str, Face] = {}
+        for role in ROLES:
+            chosen = shipped
+            for label, filename, index in WINDOWS_FACES[role] if sys.platform == "win32" else ():
+                found = face_for(label, filename, index)
+                if found is not None and _usable(found):
+                    chosen = found
+                    break
+            roles[role] = chosen
+        fallbacks = [f for f in dict.fromkeys(roles.values())]
+        if shipped not in fallbacks:
+            fallbacks.append(shipped)
+        for label, filename, index in EXTRA_FACES:
+            found = face_for(label, filename, index)
+            if found is not None and found not in fallbacks:
+                fallbacks.append(found)
+        user_fonts = data_dir() / "fonts"
+        if user_fonts.is_dir():
+            for path in sorted(user_fonts.iterdir()):
+                if path.suffix.lower() in (".ttf", ".ttc"):
+                    fallbacks.append(Face(path.stem, path, 0))
+        return cls(roles, fallbacks)
+
+    def describe(self) -> str:
+        named = "、".join(f"{ROLE_NAMES[r]}：{f.label}" for r, f in self.roles.items())
+        extra = "、".join(f.label for f in self.fallbacks if f not in self.roles.values())
+        return named + (f"；补字：{extra}" if extra else "")
+
+    # -- text ------------------------------------------------------------------------------------------
+    def runs(self, text: str, role: str = "song") -> list[tuple[Face, str]]:
+        """`text` split into (face, substring) runs; uncovered characters become the placeholder
+        and are recorded with the current context."""
+        key = (role, text)
+        cached = self._run_cache.get(key)
+        if cached is not None:
+            return cached
+        primary = self.roles[role]
+        cmap = primary.cmap
+        if all(ord(ch) in cmap for ch in text):
+            result = [(primary, text)]
+        else:
+            result = []
+            complete = True
+            for ch in text:
+                face = primary if ord(ch) in cmap else self._fallback_for(ch)
+                if face is None:  # recorded every time, so each case naming it is reported
+                    complete = False
+                    if self.record:
+                        self.missing.add(ch, self.context or "报表")
+                    face, ch = self._placeholder_face(role), self._placeholder
+                if result and result[-1][0] is face:
+                    result[-1] = (face, result[-1][1] + ch)
+                else:
+                    result.append((face, ch))
+            if not complete:
+                return result
+        if len(self._run_cache) < 200_000:
+            self._run_cache[key] = result
+        return result
+
+    def _fallback_for(self, ch: str) -> Face | None:
+        if ch in "\n\r\t":
+            return None
+        for face in self.fallbacks:
+            try:
+                if face.covers(ch):
+                    return face
+            except FontError:
+                continue
+        return None
+
+    def _placeholder_face(self, role: str) -> Face:
+        primary = self.roles[role]
+        if primary.covers(PLACEHOLDER):
+            return primary
+        return next((f for f in self.fallbacks if f.covers(PLACEHOLDER)), primary)
+
+    def width(self, text: str, size: float, role: str = "song") -> float:
+        key = (role, text)
+        em = self._width_cache.get(key)
+        if em is None:
+            em = sum(face.em(part) for face, part in self.runs(text, role))
+            if len(self._width_cache) < 200_000:
+                self._width_cache[key] = em
+        return em * size / 1000.0
+
+    def char_widths(self, text: str, size: float, role: str = "song") -> list[float]:
+        """Per-character advances in points (for line breaking)."""
+        out: list[float] = []
+        scale = size / 1000.0
+        for face, part in self.runs(text, role):
+            face.load()
+            widths, default = face._widths, face._default
+            out.extend(widths.get(ord(ch), default) * scale for ch in part)
+        return out
+
+
+def _usable(face: Face) -> bool:
+    try:
+        face.load()
+    except FontError:
+        return False
+    return True
+
+
+def _font_folders() -> list[Path]:
+    folders: list[Path] = []
+    if sys.platform == "win32":
+        windir = os.environ.get("WINDIR", r"C:\Windows")
+        folders.append(Path(windir) / "Fonts")
+        local = os.environ.get("LOCALAPPDATA")
+        if local:
+            folders.append(Path(local) / "Microsoft" / "Windows" / "Fonts")
+    else:
+        folders.extend(Path(p) for p in LINUX_FONT_DIRS)
+    return [f for f in folders if f.is_dir()]

@@ -1,0 +1,579 @@
+"""A small layout engine on ReportLab's canvas: text in runs of embedded fonts, line breaking for
+Chinese, tables whose header repeats on every page, a paginator that knows the page count before
+the first page is drawn ("第 X 页 共 Y 页"), and the common footer (制表单位/制表人/打印时间, the
+audit chain head).
+
+Why not platypus: a 10,000-row LongTable spends most of its time in generic flowable machinery
+(ENGINEERING.md: 16.6 s). Rows here are measured once with cached per-character widths and drawn
+with one text object per page; bench/reports.py compares the two in one run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reportlab.lib.colors import Color, black
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from reports.fonts import FontSet
+
+NO_LINE_START = set("，。、；：？！）》」』”’〕】…—,.;:?!)]}%")
+NO_LINE_END = set("（《「『“‘〔【([{")
+GREY = Color(0.35, 0.35, 0.35)
+LIGHT_GREY = Color(0.93, 0.93, 0.93)
+RED = Color(0.8, 0.1, 0.1)
+YELLOW = Color(0.93, 0.7, 0.0)
+GREEN = Color(0.1, 0.55, 0.2)
+LIGHT_COLORS = {"红灯": RED, "黄灯": YELLOW, "绿灯": GREEN, "red": RED, "yellow": YELLOW, "green": GREEN}
+
+
+class Cancelled(Exception):
+    """The user cancelled a long render; nothing was written."""
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    """What every page's footer says."""
+
+    unit: str  # 制表单位
+    author: str  # 制表人
+    printed_at: dt.datetime
+    audit_seq: int
+    audit_hash: str
+    masked: bool = True
+    reviewer: str = ""  # 审核人, where the report has one
+
+    def footer_left(self) -> str:
+        return f"制表单位：{self.unit}    制表人：{self.author}    打印时间：{self.printed_at:%Y-%m-%d %H:%M}"
+
+    def footer_audit(self) -> str:
+        privacy = "身份证号、电话已脱敏" if self.masked else "含完整身份证号、电话，注意保密"
+        return f"审计链头：第 {self.audit_seq} 号 {self.audit_hash[:16]}    {privacy}"
+
+
+# -- text -------------------------------------------------------------------------------------------
+class Pen:
+    """Draws and measures text with a FontSet on one canvas."""
+
+    def __init__(self, canvas: Canvas, fonts: FontSet):
+        self.canvas = canvas
+        self.fonts = fonts
+        self._current: tuple[str, float] | None = None
+
+    def _set_font(self, name: str, size: float) -> None:
+        if self._current != (name, size):
+            self.canvas.setFont(name, size)
+            self._current = (name, size)
+
+    def reset(self) -> None:
+        """After showPage the canvas forgets its font."""
+        self._current = None
+
+    def width(self, text: str, size: float, role: str = "song") -> float:
+        return self.fonts.width(text, size, role)
+
+    def draw(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        size: float,
+        role: str = "song",
+        align: str = "left",
+        color: Color | None = None,
+    ) -> None:
+        if not text:
+            return
+        if align != "left":
+            w = self.fonts.width(text, size, role)
+            x -= w if align == "right" else w / 2
+        if color is not None:
+            self.canvas.setFillColor(color)
+        for face, part in self.fonts.runs(text, role):
+            self._set_font(face.name, size)
+            self.canvas.drawString(x, y, part)
+            x += face.em(part) * size / 1000.0
+        if color is not None:
+            self.canvas.setFillColor(black)
+
+    def draw_spaced(self, x: float, y: float, text: str, size: float, pitch: float, role: str) -> None:
+        """Characters on a fixed grid (official documents: 28 characters per line)."""
+        for ch in text:
+            w = self.fonts.width(ch, size, role)
+            advance = pitch if w > size * 0.75 else pitch / 2
+            self.draw(x, y, ch, size, role)
+            x += advance
+
+    def wrap(self, text: str, width: float, size: float, role: str = "song") -> list[str]:
+        """Line breaking for Chinese text: any character may start a line except closing
+        punctuation (and none may end with an opening one); runs of ASCII letters and digits
+        (numbers, ID numbers, dates) stay whole when they fit on a line."""
+        lines: list[str] = []
+        for para in str(text).split("\n"):
+            if self.fonts.width(para, size, role) <= width:
+                lines.append(para)
+                continue
+            widths = self.fonts.char_widths(para, size, role)
+            start, acc, i, n = 0, 0.0, 0, len(para)
+            while i < n:
+                w = widths[i]
+                if acc + w > width and i > start:
+                    cut = i
+                    if (para[cut] in NO_LINE_START and cut - 1 > start) or (
+                        para[cut - 1] in NO_LINE_END and cut - 1 > start
+                    ):
+                        cut -= 1
+                    elif _word_char(para[cut]) and _word_char(para[cut - 1]):
+                        j = cut
+                        while j > start and _word_char(para[j - 1]):
+                            j -= 1
+                        if j > start:
+                            cut = j
+                    lines.append(para[start:cut])
+                    start = cut
+                    acc = sum(widths[cut:i])
+                acc += w
+                i += 1
+            lines.append(para[start:])
+        return lines
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch in "-./:")
+
+
+# -- blocks and pages ----------------------------------------------------------------------------
+class Block:
+    """Something of a known height drawn at (x, top) in a frame of the given width."""
+
+    height: float = 0.0
+    keep_with_next: bool = False
+    header: Block | None = None  # repeated at the top of a page this block starts (table rows)
+
+    def draw(self, page: Page, x: float, top: float, width: float) -> None:
+        raise NotImplementedError
+
+
+class Spacer(Block):
+    def __init__(self, height: float):
+        self.height = height
+
+    def draw(self, page: Page, x: float, top: float, width: float) -> None:
+        pass
+
+
+class PageBreak(Block):
+    def draw(self, page: Page, x: float, top: float, width: float) -> None:
+        pass
+
+
+class Drawing(Block):
+    """A block drawn by a function f(page, x, top, width)."""
+
+    def __init__(self, height: float, draw: Callable[[Page, float, float, float], None], keep_with_next: bool = False):
+        self.height = height
+        self._draw = draw
+        self.keep_with_next = keep_with_next
+
+    def draw(self, page: Page, x: float, top: float, width: float) -> None:
+        self._draw(page, x, top, width)
+
+
+class Line(Block):
+    """One line of text (paragraphs are split into lines so they can break across pages)."""
+
+    def __init__(
+        self,
+        text: str,
+        size: float,
+        role: str = "song",
+        leading: float | None = None,
+        align: str = "left",
+        indent: float = 0.0,
+        color: Color | None = None,
+        keep_with_next: bool = False,
+    ):
+        self.text, self.size, self.role, self.align, self.indent, self.color = text, size, role, align, indent, color
+        self.height = leading or size * 1.5
+        self.keep_with_next = keep_with_next
+
+    def draw(self, page: Page, x: float, top: float, width: float) -> None:
+        baseline = top - (self.height + self.size * 0.7) / 2
+        if self.align == "center":
+            page.pen.draw(x + width / 2, baseline, self.text, self.size, self.role, "center", self.color)
+        elif self.align == "right":
+            page.pen.draw(x + width, baseline, self.text, self.size, self.role, "right", self.color)
+        else:
+            page.pen.draw(x + self.indent, baseline, self.text, self.size, self.role, color=self.color)
+
+
+def paragraph(
+    pen: Pen,
+    text: str,
+    width: float,
+    size: float,
+    role: str = "song",
+    *,
+    leading: float | None = None,
+    first_indent: float = 0.0,
+    keep_with_next: bool = False,
+) -> list[Block]:
+    """A wrapped paragraph as line blocks (the first line indented by `first_indent`)."""
+    blocks: list[Block] = []
+    first = pen.wrap(text, width - first_indent, size, role)
+    lines = first[:1]
+    if len(first) > 1:
+        lines += pen.wrap("".join(first[1:]), width, size, role)
+    for i, line in enumerate(lines):
+        blocks.append(Line(line, size, role, leading, indent=first_indent if i == 0 else 0.0))
+    if blocks and keep_with_next:
+        blocks[-1].keep_with_next = True
+    return blocks
+
+
+def paginate(blocks: Iterable[Block], available: float) -> list[list[Block]]:
+    """Assign blocks to pages top to bottom. A table row starting a page brings its header; a
+    block marked keep_with_next moves to the next page with its follower."""
+    pages: list[list[Block]] = [[]]
+    used = 0.0
+    items = list(blocks)
+    for index, block in enumerate(items):
+        if isinstance(block, PageBreak):
+            if pages[-1]:
+                pages.append([])
+                used = 0.0
+            continue
+        needed = block.height
+        follower = index
+        while items[follower].keep_with_next and follower + 1 < len(items):  # a chain moves as one
+            follower += 1
+            needed += items[follower].height
+        if used + needed > available and pages[-1] and not _only_headers(pages[-1]):
+            pages.append([])
+            used = 0.0
+            if block.header is not None and block.header is not block:
+                pages[-1].append(block.header)
+                used += block.header.height
+        pages[-1].append(block)
+        used += block.height
+    if len(pages) > 1 and not pages[-1]:
+        pages.pop()
+    return pages
+
+
+def _only_headers(page: list[Block]) -> bool:
+    return all(b.header is b for b in page)
+
+
+# -- tables -------------------------------------------------------------------------------------------
+@dataclass
+class Column:
+    label: str
+    width: float = 0.0
+    align: str = "left"  # left | center | right
+    min_width: float = 0.0
+
+
+@dataclass
+class Table:
+    """Column widths, fonts and paddings shared by a table's header and rows."""
+
+    pen: Pen
+    columns: list[Column]
+    size: float = 9.0
+    header_size: float | None = None
+    role: str = "song"
+    header_role: str = "hei"
+    pad: float = 2.0
+    leading: float = 1.25
+    header_fill: Color | None = field(default=LIGHT_GREY)
+    colors: dict[int, Callable[[str], Color | None]] = field(default_factory=dict)  # column -> colour of a value
+
+    def __post_init__(self) -> None:
+        self.header_block = _HeaderRow(self)
+
+    @property
+    def width(self) -> float:
+        return sum(c.width for c in self.columns)
+
+    def row(self, values: Sequence[object], fill: Color | None = None, bold: bool = False) -> Block:
+        return _Row(self, [("" if v is None else str(v)) for v in values], fill, bold)
+
+    def fit(self, total: float, sample: Sequence[Sequence[object]], contexts: Sequence[str] | None = None) -> None:
+        """Size columns to their content within `total` points. Each column gets at least its
+        longest unbreakable piece (an ID number, a date) or two characters, at most its longest
+        text; between those bounds widths follow the columns' average text width, so long texts
+        (描述、措施) wrap to about as many lines as each other instead of one column towering."""
+        pen, size, pad = self.pen, self.size, self.pad
+        head_size = self.header_size or size
+        n = len(self.columns)
+        natural = [0.0] * n
+        minimum = [0.0] * n
+        sums = [0.0] * n
+        counts = [0] * n
+        for i, col in enumerate(self.columns):
+            natural[i] = pen.width(col.label, head_size, self.header_role)
+            minimum[i] = max(col.min_width, min(natural[i], pen.width(col.label[:2], head_size, self.header_role)))
+        for row_index, values in enumerate(sample):
+            if contexts is not None:
+                pen.fonts.context = contexts[row_index]
+            for i, v in enumerate(values):
+                text = "" if v is None else str(v)
+                if not text:
+                    continue
+                w = pen.width(text, size, self.role)
+                sums[i] += w
+                counts[i] += 1
+                if w > natural[i]:
+                    natural[i] = w
+                if w > minimum[i]:
+                    minimum[i] = max(minimum[i], _longest_piece(pen, text, size, self.role, w))
+        extra = 2 * pad + 0.5
+        natural = [w + extra for w in natural]
+        minimum = [min(w + extra, nat) for w, nat in zip(minimum, natural, strict=True)]
+        mean = [(sums[i] / counts[i] if counts[i] else 0.0) + extra for i in range(n)]
+        if sum(natural) <= total:  # everything fits on one line: share out the spare width
+            scale = total / sum(natural)
+            widths = [w * scale for w in natural]
+        elif sum(minimum) >= total:  # not even the minimums fit: shrink them (text wraps harder)
+            widths = [w * total / sum(minimum) for w in minimum]
+        else:
+
+            def sized(k: float) -> list[float]:
+                return [min(max(k * m, mn), nat) for m, mn, nat in zip(mean, minimum, natural, strict=True)]
+
+            low, high = 0.0, max(nat / m for nat, m in zip(natural, mean, strict=True))
+            for _ in range(40):  # sum(sized(k)) grows with k: bisect for the k that fills the width
+                mid = (low + high) / 2
+                if sum(sized(mid)) > total:
+                    high = mid
+                else:
+                    low = mid
+            widths = sized(low)
+            widths[max(range(n), key=lambda i: natural[i] - widths[i])] += total - sum(widths)
+        for col, w in zip(self.columns, widths, strict=True):
+            col.width = w
+
+
+def _longest_piece(pen: Pen, text: str, size: float, role: str, whole: float) -> float:
+    """Width of the longest run of ASCII letters/digits (it should not be broken)."""
+    if text.isascii() and " " not in text:
+        return whole
+    best, run = 0.0, []
+    for ch in text + " ":
+        if _word_char(ch):
+            run.append(ch)
+        else:
+            if len(run) > 3:
+                best = max(best, pen.width("".join(run), size, role))
+            run = []
+    # a CJK text needs at least two characters per line to stay readable
+    return max(best, pen.width(text[:2], size, role))
+
+
+class _HeaderRow(Block):
+    def __init__(self, table: Table):
+        self.table = table
+        self.header = self
+        self.keep_with_next = True  # never a heading alone at the foot of a page
+        self._lines: list[list[str]] | None = None
+
+    @property
+    def height(self) -> float:  # type: ignore[override]
+        t = self.table
+        size = t.header_size or t.size
+        if self._lines is None:
+            self._lines = [t.pen.wrap(c.label, c.width - 2 * t.pad, size, t.header_role) for c in t.columns]
+        return max(len(lines) for lines in self._lines) * size * t.leading + 2 * t.pad + 1
+
+    def draw(self, page: Page, x: float, top: float, width: float) -> None:
+        t = self.table
+        size = t.header_size or t.size
+        h = self.height
+        assert self._lines is not None
+        canvas = page.canvas
+        if t.header_fill is not None:
+            canvas.setFillColor(t.header_fill)
+            canvas.rect(x, top - h, t.width, h, stroke=0, fill=1)
+            canvas.setFillColor(black)
+        cx = x
+        for col, lines in zip(t.columns, self._lines, strict=True):
+            block_h = len(lines) * size * t.leading
+            y = top - (h - block_h) / 2 - size * t.leading * 0.78
+            for line in lines:
+                page.pen.draw(cx + col.width / 2, y, line, size, t.header_role, "center")
+                y -= size * t.leading
+            cx += col.width
+        page.grid(x, top, [c.width for c in t.columns], h)
+
+
+class _Row(Block):
+    def __init__(self, table: Table, values: list[str], fill: Color | None, bold: bool):
+        self.table = table
+        self.header = table.header_block
+        self.values = values
+        self.fill = fill
+        self.role = table.header_role if bold else table.role
+        t = table
+        self.lines = [
+            t.pen.wrap(v, c.width - 2 * t.pad, t.size, self.role) if v else []
+            for v, c in zip(values, t.columns, strict=True)
+        ]
+        self.height = max(1, max(len(lines) for lines in self.lines)) * t.size * t.leading + 2 * t.pad
+
+    def draw(self, page: Page, x: float, top: float, width: float) -> None:
+        t = self.table
+        canvas = page.canvas
+        if self.fill is not None:
+            canvas.setFillColor(self.fill)
+            canvas.rect(x, top - self.height, t.width, self.height, stroke=0, fill=1)
+            canvas.setFillColor(black)
+        cx = x
+        step = t.size * t.leading
+        for index, (col, lines) in enumerate(zip(t.columns, self.lines, strict=True)):
+            y = top - t.pad - step * 0.78
+            color = t.colors[index](self.values[index]) if index in t.colors else None
+            for line in lines:
+                if col.align == "left":
+                    page.pen.draw(cx + t.pad, y, line, t.size, self.role, color=color)
+                elif col.align == "right":
+                    page.pen.draw(cx + col.width - t.pad, y, line, t.size, self.role, "right", color)
+                else:
+                    page.pen.draw(cx + col.width / 2, y, line, t.size, self.role, "center", color)
+                y -= step
+            cx += col.width
+        page.grid(x, top, [c.width for c in t.columns], self.height)
+
+
+# -- the document -------------------------------------------------------------------------------
+class Page:
+    """The page being drawn: canvas, pen, and the rulings collected for one stroke per page."""
+
+    def __init__(self, canvas: Canvas, pen: Pen):
+        self.canvas = canvas
+        self.pen = pen
+        self._segments: list[tuple[float, float, float, float]] = []
+
+    def grid(self, x: float, top: float, widths: Sequence[float], height: float) -> None:
+        """Cell borders of one table row (drawn together when the page is finished)."""
+        bottom = top - height
+        right = x + sum(widths)
+        self._segments.append((x, top, right, top))
+        self._segments.append((x, bottom, right, bottom))
+        cx = x
+        self._segments.append((cx, top, cx, bottom))
+        for w in widths:
+            cx += w
+            self._segments.append((cx, top, cx, bottom))
+
+    def flush(self) -> None:
+        if self._segments:
+            self.canvas.setLineWidth(0.5)
+            self.canvas.lines(self._segments)
+            self._segments = []
+
+
+@dataclass
+class Layout:
+    """Page size and margins (points)."""
+
+    pagesize: tuple[float, float] = A4
+    left: float = 15 * mm
+    right: float = 15 * mm
+    top: float = 15 * mm
+    bottom: float = 17 * mm
+
+    @property
+    def frame_width(self) -> float:
+        return self.pagesize[0] - self.left - self.right
+
+    @property
+    def frame_height(self) -> float:
+        return self.pagesize[1] - self.top - self.bottom
+
+
+PORTRAIT = Layout()
+LANDSCAPE = Layout(pagesize=landscape(A4), left=10 * mm, right=10 * mm, top=12 * mm, bottom=15 * mm)
+
+Progress = Callable[[int, int], None]
+
+
+class Document:
+    """One PDF written to a temporary file beside the target and renamed when complete."""
+
+    def __init__(self, target: Path, fonts: FontSet, info: ReportInfo, title: str, layout: Layout = PORTRAIT):
+        self.target = Path(target)
+        self.fonts = fonts
+        self.info = info
+        self.title = title
+        self.layout = layout
+        self.temporary = self.target.with_name(self.target.name + ".part")
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.canvas = Canvas(
+            str(self.temporary),
+            pagesize=layout.pagesize,
+            initialFontName=fonts.roles["song"].name,
+            initialFontSize=10,
+            pageCompression=1,
+        )
+        self.canvas.setTitle(title)
+        self.canvas.setAuthor(info.author)
+        self.canvas.setCreator("整改台账")
+        self.canvas.setSubject(info.unit)
+        self.pen = Pen(self.canvas, fonts)
+        self.pages = 0
+
+    def render(
+        self,
+        pages: list[list[Block]],
+        *,
+        footer: Callable[[Page, int, int], None] | None = None,
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] | None = None,
+        layouts: Sequence[Layout] | None = None,
+    ) -> None:
+        total = len(pages)
+        self.fonts.record = False  # everything drawn now was laid out (and checked) before
+        for number, blocks in enumerate(pages, 1):
+            if cancelled is not None and cancelled():
+                raise Cancelled()
+            layout = layouts[number - 1] if layouts else self.layout
+            if layout.pagesize != self.layout.pagesize or number == 1:
+                self.canvas.setPageSize(layout.pagesize)
+            page = Page(self.canvas, self.pen)
+            top = layout.pagesize[1] - layout.top
+            for block in blocks:
+                block.draw(page, layout.left, top, layout.frame_width)
+                top -= block.height
+            page.flush()
+            (footer or self.standard_footer)(page, number, total)
+            self.canvas.showPage()
+            self.pen.reset()
+            self.pages = number
+            if progress is not None:
+                progress(number, total)
+
+    def standard_footer(self, page: Page, number: int, total: int, layout: Layout | None = None) -> None:
+        layout = layout or self.layout
+        width = layout.pagesize[0]
+        y = layout.bottom - 6 * mm
+        pen = self.pen
+        pen.draw(layout.left, y, self.info.footer_left(), 7.5, "song", color=GREY)
+        pen.draw(width - layout.right, y, f"第 {number} 页 共 {total} 页", 8, "song", "right")
+        pen.draw(layout.left, y - 9, self.info.footer_audit(), 6.5, "song", color=GREY)
+        self.canvas.setStrokeColor(GREY)
+        self.canvas.setLineWidth(0.3)
+        self.canvas.line(layout.left, y + 9, width - layout.right, y + 9)
+        self.canvas.setStrokeColor(black)
+
+    def discard(self) -> None:
+        self.temporary.unlink(missing_ok=True)
+
+
+def cn_date(value: dt.date) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"

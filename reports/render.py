@@ -1,0 +1,345 @@
+"""Rendering a report: select the cases, lay out the pages, write the PDF to a temporary file,
+record the printing in the audit log, then rename the file into place. Used by `main.py report`
+and the 报表中心 page alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ledger import ids
+from ledger.dto import Actor, CaseFilter
+from ledger.errors import PermissionDenied, StorageError, ValidationError
+from reports import dossier, ledger_report, letter, timetable, weekly
+from reports.fonts import FontSet
+from reports.pdf import LANDSCAPE, PORTRAIT, Block, Cancelled, Document, Layout, Line, ReportInfo, Spacer, paginate
+
+KINDS = {
+    "ledger": "问题整改台账",
+    "weekly": "整改进度周报",
+    "timetable": "整改时间表",
+    "closure": "销号审批表",
+    "household": "一户一档",
+    "letter": "督办函",
+}
+# Who may print full ID numbers and phones (with a typed reason, audited). Issue 6 makes this a
+# right an administrator grants; until then the county-level roles hold it.
+UNMASK_ROLES = frozenset({"coordinator", "approver"})
+CLOSURE_STATES = ("pending_approval", "closed")
+
+
+@dataclass
+class ReportRequest:
+    kind: str
+    filter: CaseFilter = field(default_factory=lambda: CaseFilter(include_void=False))
+    case_number: str | None = None  # closure: one case
+    household_id: int | None = None  # household: one household
+    group_by: str = "department"  # timetable: department | township
+    unmask: bool = False
+    reason: str = ""
+    unit: str | None = None  # 制表单位; default from the county name
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    path: Path
+    pages: int
+    cases: int
+    missing: list[str]  # characters no font has: "“𠇔”（U+201D4）见 990101-2026-000001"
+    seconds: float
+    fonts: str
+
+
+def default_unit(county: str) -> str:
+    return f"{county}巩固拓展脱贫攻坚成果领导小组办公室"
+
+
+def describe_filter(lg, f: CaseFilter) -> str:
+    cat = lg.catalog
+    parts = []
+    if f.township_id is not None:
+        parts.append(cat.region(f.township_id).name)
+    if f.village_id is not None:
+        parts.append(cat.region(f.village_id).name)
+    if f.department_id is not None:
+        parts.append(cat.departments[f.department_id].name)
+    if f.category:
+        parts.append(cat.category_names.get(f.category, f.category))
+    if f.subcategory:
+        parts.append(cat.subcategory(f.subcategory).name)
+    if f.states:
+        from ledger.workflow import STATE_NAMES
+
+        parts.append("、".join(STATE_NAMES[s] for s in f.states))
+    if f.light:
+        parts.append({"red": "红灯", "yellow": "黄灯", "green": "绿灯"}[f.light])
+    return "、".join(parts) if parts else "全县"
+
+
+def build_filter(
+    lg,
+    *,
+    township: str | None = None,
+    village: str | None = None,
+    department: str | None = None,
+    category: str | None = None,
+    subcategory: str | None = None,
+    state: str | None = None,
+) -> CaseFilter:
+    """A CaseFilter from the names a clerk types (乡镇、村、单位、类别、状态 by their Chinese names)."""
+    from ledger.workflow import STATE_NAMES
+
+    cat = lg.catalog
+
+    def pick(kind: str, wanted: str, choices: dict[str, Any]) -> Any:
+        wanted = wanted.strip()
+        if wanted in choices:
+            return choices[wanted]
+        near = [name for name in choices if wanted in name]
+        if len(near) == 1:
+            return choices[near[0]]
+        raise ValidationError(f"没有名为“{wanted}”的{kind}。可选：" + "、".join(list(choices)[:40]))
+
+    township_id = pick("乡镇", township, {r.name: r.id for r in cat.townships()}) if township else None
+    village_id = pick("村", village, {r.name: r.id for r in cat.villages(township_id)}) if village else None
+    department_id = (
+        pick("责任单位", department, {d.name: d.id for d in cat.departments.values()}) if department else None
+    )
+    category_code = pick("问题类别", category, {v: k for k, v in cat.category_names.items()}) if category else None
+    sub_code = (
+        pick("问题子类", subcategory, {s.name: s.code for s in cat.subcategories.values()}) if subcategory else None
+    )
+    states: tuple[str, ...] = ()
+    if state:
+        states = tuple(
+            str(pick("状态", part, {v: k for k, v in STATE_NAMES.items()}))
+            for part in state.replace("，", ",").split(",")
+        )
+    return CaseFilter(
+        township_id=township_id,
+        village_id=village_id,
+        department_id=department_id,
+        category=category_code,
+        subcategory=sub_code,
+        states=states,
+        include_void=False,
+    )
+
+
+def render_report(
+    lg,
+    request: ReportRequest,
+    out: str | Path,
+    actor: Actor | None,
+    *,
+    fonts: FontSet | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ReportResult:
+    started = time.perf_counter()
+    if request.kind not in KINDS:
+        raise ValidationError(
+            f"没有“{request.kind}”这种报表，可选：" + "、".join(f"{k}（{v}）" for k, v in KINDS.items())
+        )
+    if request.unmask:
+        if actor is None or not (actor.roles & UNMASK_ROLES):
+            raise PermissionDenied("打印完整身份证号和电话需要县级统筹或县级审批权限，请以有权限的账号操作")
+        if len(request.reason.strip()) < 4:
+            raise ValidationError("打印完整身份证号和电话须填写用途（至少4个字），该用途将记入审计日志")
+    fonts = fonts or FontSet.discover()
+    fonts.missing.where.clear()
+    fonts.record = True
+    county = lg.meta("county_name")
+    seq, head = lg.audit.head()
+    info = ReportInfo(
+        unit=request.unit or default_unit(county),
+        author=actor.display_name if actor else "命令行",
+        printed_at=lg.clock(),
+        audit_seq=seq,
+        audit_hash=head,
+        masked=not request.unmask,
+    )
+    title = KINDS[request.kind]
+    target = Path(out)
+    builder = _Builder(lg, request, fonts, info, county)
+    doc_layout = (
+        LANDSCAPE
+        if request.kind in ("ledger", "timetable")
+        else letter.LAYOUT
+        if request.kind == "letter"
+        else PORTRAIT
+    )
+    doc = Document(target, fonts, info, f"{county}{title}", doc_layout)
+    try:
+        pages, count, footer = builder.build(doc)
+        doc.render(pages, footer=footer, progress=progress, cancelled=cancelled)
+        try:
+            doc.canvas.save()
+        except OSError as err:
+            raise StorageError(f"无法写入 {target}：{err.strerror or err}") from err
+        digest = hashlib.sha256(doc.temporary.read_bytes()).hexdigest()
+        with lg.unit_of_work() as s:
+            lg.record(
+                s,
+                actor,
+                "report.print",
+                "report",
+                None,
+                {
+                    "kind": request.kind,
+                    "title": title,
+                    "scope": describe_filter(lg, request.filter),
+                    "case": request.case_number,
+                    "household_id": request.household_id,
+                    "cases": count,
+                    "pages": len(pages),
+                    "unmasked": request.unmask,
+                    "reason": request.reason.strip() if request.unmask else "",
+                    "file": target.name,
+                    "sha256": digest,
+                },
+            )
+        try:
+            doc.temporary.replace(target)
+        except OSError as err:  # e.g. the old file is open in a PDF reader on Windows
+            raise StorageError(
+                f"无法写入 {target}：{err.strerror or err}。如果该文件正在其他程序中打开，请先关闭。"
+            ) from err
+    except BaseException:
+        doc.discard()
+        raise
+    return ReportResult(
+        target, len(pages), count, fonts.missing.describe(), time.perf_counter() - started, fonts.describe()
+    )
+
+
+class _Builder:
+    def __init__(self, lg, request: ReportRequest, fonts: FontSet, info: ReportInfo, county: str):
+        self.lg, self.request, self.fonts, self.info, self.county = lg, request, fonts, info, county
+        self.scope = describe_filter(lg, request.filter)
+
+    def mask(self, value: str) -> str:
+        return value if self.request.unmask else ids.mask(value)
+
+    def mask_phone(self, value: str) -> str:
+        return value if self.request.unmask else ids.mask_phone(value)
+
+    def subtitle(self, count: int) -> str:
+        return (
+            f"填报单位：{self.info.unit}    填报人：{self.info.author}    "
+            f"填报日期：{self.info.printed_at:%Y年%m月%d日}    范围：{self.scope}    共 {count} 个问题"
+        )
+
+    def empty(self, title: str, layout: Layout, what: str = "无符合条件的问题") -> list[list[Block]]:
+        return paginate(
+            [
+                Line(title, 16, "title", leading=30, align="center"),
+                Spacer(40),
+                Line(what, 20, "hei", leading=40, align="center"),
+                Line(f"筛选范围：{self.scope}", 11, "song", leading=24, align="center"),
+                Line(f"打印时间：{self.info.printed_at:%Y年%m月%d日 %H:%M}", 11, "song", leading=24, align="center"),
+            ],
+            layout.frame_height,
+        )
+
+    def build(self, doc: Document):
+        kind = self.request.kind
+        return getattr(self, kind)(doc)
+
+    # -- kinds ----------------------------------------------------------------------------------------
+    def ledger(self, doc: Document):
+        title = f"{self.county}“两不愁三保障”及饮水安全问题整改台账"
+        case_ids = self.lg.reporting.case_ids(self.request.filter)
+        if not case_ids:
+            return self.empty(title, LANDSCAPE), 0, None
+        lines = list(self.lg.reporting.ledger_lines(case_ids, unmask=self.request.unmask))
+        return ledger_report.ledger_pages(doc.pen, lines, title, self.subtitle(len(lines))), len(lines), None
+
+    def weekly(self, doc: Document):
+        figures = self.lg.reporting.weekly(self.request.filter)
+        title = f"{self.county}“两不愁三保障”及饮水安全问题整改进度周报"
+        scope = "全县" if self.scope == "全县" else f"{self.scope}"
+        info_line = f"{self.info.unit}            {figures.today.year}年{figures.today.month}月{figures.today.day}日"
+        reviewer = (
+            f"制表单位：{self.info.unit}    制表人：{self.info.author}    "
+            f"审核人：____________    日期：{figures.today:%Y年%m月%d日}"
+        )
+        pages = weekly.weekly_pages(doc.pen, figures, title, scope, info_line, reviewer)
+        return pages, figures.total.found, None
+
+    def timetable(self, doc: Document):
+        title = f"{self.county}问题整改时间表（路线图）"
+        f = self.request.filter
+        if not f.states:  # the roadmap shows work under way unless asked otherwise
+            f = replace(f, states=("assigned", "in_progress", "pending_verification", "pending_approval"))
+            self.scope = describe_filter(self.lg, f)
+        case_ids = self.lg.reporting.case_ids(f, order="deadline")
+        if not case_ids:
+            return self.empty(title, LANDSCAPE), 0, None
+        bars = self.lg.reporting.timetable(case_ids)
+        group = "按责任单位" if self.request.group_by == "department" else "按乡镇"
+        subtitle = self.subtitle(len(bars)) + f"    {group}分组"
+        pages = timetable.timetable_pages(doc.pen, bars, self.request.group_by, title, subtitle, self.lg.today())
+        return pages, len(bars), None
+
+    def closure(self, doc: Document):
+        if self.request.case_number:
+            case_ids = [self.lg.reporting.case_id_of(self.request.case_number)]
+        else:
+            f = self.request.filter
+            if not f.states:
+                f = replace(f, states=CLOSURE_STATES)
+                self.scope = describe_filter(self.lg, f)
+            case_ids = self.lg.reporting.case_ids(f, limit=2000)
+        title = f"{self.county}“两不愁三保障”问题整改销号审批表"
+        if not case_ids:
+            return self.empty(title, PORTRAIT, "无符合条件的待审批或已销号问题"), 0, None
+        cases = [self.lg.cases.get(i) for i in case_ids]
+        uuid = self.lg.uuid
+        return dossier.closure_pages(doc.pen, cases, uuid, self.county, self.mask, self.mask_phone), len(cases), None
+
+    def household(self, doc: Document):
+        if self.request.household_id is None:
+            raise ValidationError("一户一档须指定农户（户主身份证号）")
+        h = self.lg.households.get(self.request.household_id)
+        cat = self.lg.catalog
+        place = f"{self.county}{cat.region(h.township_id).name}{cat.region(h.village_id).name}{h.group_name}"
+        cases = [self.lg.cases.get(i) for i in self.lg.reporting.household_case_ids(h.id)]
+        members = self.lg.households.members(h.id)
+        store = self.lg.evidence_store
+
+        def image(sha: str) -> bytes | None:
+            try:
+                return store.read_verified(sha)
+            except Exception:  # missing or corrupted: the page says so in place of the picture
+                return None
+
+        pages = dossier.household_pages(
+            doc.pen, h, place, members, cases, self.lg.uuid, self.county, self.mask, self.mask_phone, image
+        )
+        return pages, len(cases), None
+
+    def letter(self, doc: Document):
+        dept_id = self.request.filter.department_id
+        if dept_id is None:
+            raise ValidationError("督办函须指定责任单位（--department）")
+        dept = self.lg.catalog.departments[dept_id].name
+        cases = self.lg.reporting.overdue(dept_id)
+        today = self.lg.today()
+        issuer = self.info.unit
+        if not cases:
+            pages = self.empty(
+                f"关于督促加快{dept}逾期问题整改的函", letter.LAYOUT, f"{dept}目前没有逾期问题，无需督办"
+            )
+        else:
+            serial = f"{self.county[:2]}整改办督〔{today.year}〕{today.strftime('%m%d')}号"
+            pages = letter.letter_pages(doc.pen, dept, cases, issuer, serial, today, today + dt.timedelta(days=7))
+        return pages, len(cases), lambda page, number, total: letter.letter_footer(doc, page, number, total)
+
+
+__all__ = ["KINDS", "Cancelled", "ReportRequest", "ReportResult", "build_filter", "render_report"]
