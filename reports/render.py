@@ -5,12 +5,12 @@ and the 报表中心 page alike."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from ledger import ids
 from ledger.dto import Actor, CaseFilter
