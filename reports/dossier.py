@@ -7,9 +7,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing as RLDrawing
+from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
 from reportlab.lib.colors import black
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -36,11 +34,21 @@ QR_SIZE = 30 * mm
 
 
 def draw_qr(page: Page, value: str, x: float, y: float, size: float = QR_SIZE) -> None:
-    widget = QrCodeWidget(value, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = RLDrawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    renderPDF.draw(drawing, page.canvas, x, y)
+    """The QR symbol as filled squares (ReportLab's encoder; its widget renderer would set a
+    non-embedded Helvetica on the page). A quiet zone of two modules is left around it."""
+    qr = QRCode(None, QRErrorCorrectLevel.M)
+    qr.addData(value)
+    qr.make()
+    count = qr.getModuleCount()
+    cell = size / (count + 4)
+    c = page.canvas
+    c.setFillColor(black)
+    path = c.beginPath()
+    for r, row in enumerate(qr.modules):
+        for col, dark in enumerate(row):
+            if dark:
+                path.rect(x + (col + 2) * cell, y + size - (r + 3) * cell, cell, cell)
+    c.drawPath(path, stroke=0, fill=1)
 
 
 def case_qr_value(ledger_uuid: str, case: CaseView) -> str:
@@ -312,10 +320,11 @@ def _thumbnails(items: Sequence[tuple[str, str]], image: Callable[[str], bytes |
             data = image(sha)
             page.canvas.setLineWidth(0.3)
             page.canvas.rect(ix, iy, size, size)
-            if data is None:
-                page.pen.draw(ix + size / 2, iy + size / 2, "文件缺失或已损坏", 7, "song", "center", RED)
+            reader = _image(data)
+            if reader is None:
+                why = "文件缺失或已损坏" if data is None else "无法预览"
+                page.pen.draw(ix + size / 2, iy + size / 2, why, 7, "song", "center", RED)
             else:
-                reader = ImageReader(io.BytesIO(data))
                 iw, ih = reader.getSize()
                 scale = min(size / iw, size / ih)
                 page.canvas.drawImage(
@@ -325,3 +334,15 @@ def _thumbnails(items: Sequence[tuple[str, str]], image: Callable[[str], bytes |
         page.canvas.setStrokeColor(black)
 
     return Drawing(height, draw)
+
+
+def _image(data: bytes | None) -> ImageReader | None:
+    """A reader for a picture Pillow can decode, else None (the page says so in its place)."""
+    if data is None:
+        return None
+    try:
+        reader = ImageReader(io.BytesIO(data))
+        reader.getSize()
+    except Exception:  # an undecodable file: Pillow raises several kinds of error
+        return None
+    return reader

@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
 from ledger.paths import data_dir, resource_path
@@ -49,6 +49,45 @@ EXTRA_FACES: tuple[tuple[str, str, int], ...] = (
     ("HanaMinB", "HanaMinB.ttf", 0),
 )
 LINUX_FONT_DIRS = ("/usr/share/fonts/truetype/hanazono", "/usr/share/fonts/truetype", "/usr/local/share/fonts")
+
+
+def _utf16_hex(code: int) -> str:
+    """<4E2D> for 中, <D840DDD4> (a surrogate pair) for 𠇔."""
+    return chr(code).encode("utf-16-be").hex().upper()
+
+
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """ReportLab's ToUnicode CMap with characters beyond the BMP written as UTF-16 surrogate pairs.
+    ReportLab 5.1 formats every code with %04X, so 𠇔 (U+201D4) is copied out of the PDF as ”
+    (U+201D) although the right glyph is drawn — and rare name characters are exactly those."""
+    pairs = "\n".join(f"<{i:02X}> <{_utf16_hex(v)}>" for i, v in enumerate(subset))
+    return "\n".join(
+        [
+            "/CIDInit /ProcSet findresource begin",
+            "12 dict begin",
+            "begincmap",
+            "/CIDSystemInfo",
+            f"<< /Registry ({fontname})",
+            f"/Ordering ({fontname})",
+            "/Supplement 0",
+            ">> def",
+            f"/CMapName /{fontname} def",
+            "/CMapType 2 def",
+            "1 begincodespacerange",
+            f"<00> <{len(subset) - 1:02X}>",
+            "endcodespacerange",
+            f"{len(subset)} beginbfchar",
+            pairs,
+            "endbfchar",
+            "endcmap",
+            "CMapName currentdict /CMap defineresource pop",
+            "end",
+            "end",
+        ]
+    )
+
+
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap  # looked up at save time by TTFont.addObjects
 
 
 class Face:
