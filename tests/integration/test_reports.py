@@ -127,7 +127,7 @@ def test_ledger_report_lists_every_case_masked_with_header_on_each_page(world: W
     assert text.count("户主身份证号") == pages  # the header is repeated on every page
     for p in range(1, pages + 1):
         assert f"第{p}页共{pages}页" in squeeze(text)
-    seq, head = world.ledger.audit.head()  # the print event came after the head printed
+    seq, _ = world.ledger.audit.head()  # the print event came after the head printed
     assert f"审计链头：第{seq - 1}号" in squeeze(text)
     with world.ledger.reading() as s:
         from ledger.models import Household
@@ -288,9 +288,11 @@ def test_cancel_leaves_no_file_and_no_event(world: World, tmp_path):
 def test_cli_renders_the_weekly_report_and_explains_bad_filters(tmp_path):
     db = tmp_path / "示例.db"
     env = {"ZGTZ_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
-    run = lambda *args: subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True, env=env, cwd=ROOT
-    )  # noqa: E731
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, str(ROOT / "main.py"), *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+
     assert run("demo", "--db", str(db), "--cases", "300").returncode == 0
     done = run("report", "weekly", "--db", str(db), "-o", str(tmp_path / "周报.pdf"), "--user", "tongchou")
     assert done.returncode == 0, done.stderr
