@@ -21,6 +21,7 @@ from reportlab.lib.rl_accel import escapePDF
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from ledger.errors import LedgerError
 from reports.fonts import Face, FontSet
 
 NO_LINE_START = set("，。、；：？！）》」』”’〕】…—,.;:?!)]}%")
@@ -33,8 +34,11 @@ GREEN = Color(0.1, 0.55, 0.2)
 LIGHT_COLORS = {"红灯": RED, "黄灯": YELLOW, "绿灯": GREEN, "red": RED, "yellow": YELLOW, "green": GREEN}
 
 
-class Cancelled(Exception):
+class Cancelled(LedgerError):
     """The user cancelled a long render; nothing was written."""
+
+    def __init__(self, message: str = "已取消，未生成报表文件。"):
+        super().__init__(message)
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,12 @@ from ui.context import AppContext
 from ui.dashboard import DashboardPage
 from ui.households_page import HouseholdsPage
 from ui.ledger_page import LedgerPage
+from ui.reports_page import ReportsPage
 from ui.tasks import Task
 
 PAGES = ("工作台", "问题台账", "农户档案", "报表中心", "导入导出", "系统管理")
 
 LATER = {
-    "报表中心": "问题整改台账、整改进度周报、整改时间表、销号审批表、一户一档和督办函将在这里生成和打印。\n"
-    "报表模块尚未并入本版本；现在可在“问题台账”中选择问题后“打印所选”或“导出所选”。",
     "导入导出": "乡镇报来的 Excel 台账导入、向上级报送的 Excel 导出和责任单位回填表将在这里办理。\n"
     "Excel 模块尚未并入本版本；现在可在“问题台账”中选择问题后“导出所选”（CSV，Excel 和 WPS 均可打开）。",
 }
@@ -61,11 +60,12 @@ class MainWindow(QMainWindow):
         self.ledger_page = LedgerPage(ctx)
         self.households = HouseholdsPage(ctx)
         self.admin = AdminPage(ctx)
+        self.reports = ReportsPage(ctx)
         pages = {
             "工作台": self.dashboard,
             "问题台账": self.ledger_page,
             "农户档案": self.households,
-            "报表中心": LaterPage("报表中心", LATER["报表中心"]),
+            "报表中心": self.reports,
             "导入导出": LaterPage("导入导出", LATER["导入导出"]),
             "系统管理": self.admin,
         }

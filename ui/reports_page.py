@@ -1,0 +1,245 @@
+"""报表中心: pick a report, narrow it down, choose where to save, render off the GUI thread with a
+progress bar and a cancel button, then open the PDF with the system viewer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ledger import CaseFilter
+from ledger.errors import ValidationError
+from ledger.workflow import STATE_NAMES
+from reports.fonts import FontSet
+from reports.render import KINDS, UNMASK_ROLES, ReportRequest, ReportResult, render_report
+from ui.common import message, show_error
+from ui.context import AppContext
+from ui.tasks import run_with_progress
+
+DESCRIPTIONS = {
+    "ledger": "每周上墙、归档的问题整改台账（A4横向，规范列，逐页重复表头）。",
+    "weekly": "向领导报送的进度周报：总体数字、图表、分类别/乡镇/单位排名及文字说明。",
+    "timetable": "整改时间表（路线图）：交办至时限的横道图，核验、审批节点，今日线，逾期标红。",
+    "closure": "销号审批表：一案一页，含责任单位、乡镇、县三级签批栏，佐证材料校验值和二维码。",
+    "household": "一户一档：农户信息、家庭成员、各部门问题按时间排列、佐证照片缩略图和一户一码。",
+    "letter": "督办函：按 GB/T 9704 公文格式致责任单位，列出其逾期问题清单。",
+}
+
+
+class ReportsPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._fonts: FontSet | None = None
+        self.last: ReportResult | None = None
+        lg = ctx.ledger
+
+        self.kinds = QListWidget()
+        for kind, title in KINDS.items():
+            item = QListWidgetItem(title)
+            item.setData(Qt.ItemDataRole.UserRole, kind)
+            item.setToolTip(DESCRIPTIONS[kind])
+            self.kinds.addItem(item)
+        self.kinds.setFixedWidth(self.kinds.fontMetrics().horizontalAdvance("整改进度周报") + 60)
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+
+        self.township = QComboBox()
+        self.township.addItem("全部乡镇", None)
+        for r in lg.catalog.townships():
+            self.township.addItem(r.name, r.id)
+        self.department = QComboBox()
+        self.department.addItem("全部责任单位", None)
+        for d in lg.catalog.departments.values():
+            self.department.addItem(d.name, d.id)
+        self.category = QComboBox()
+        self.category.addItem("全部类别", None)
+        for code, name in lg.catalog.category_names.items():
+            self.category.addItem(name, code)
+        self.state = QComboBox()
+        self.state.addItem("全部状态（不含已作废）", None)
+        for code, name in STATE_NAMES.items():
+            self.state.addItem(name, code)
+        self.case_number = QLineEdit()
+        self.case_number.setPlaceholderText("留空则打印所选范围内全部待审批、已销号问题")
+        self.id_number = QLineEdit()
+        self.id_number.setPlaceholderText("户主身份证号")
+        self.group_by = QComboBox()
+        self.group_by.addItem("按责任单位分组", "department")
+        self.group_by.addItem("按乡镇分组", "township")
+        self.unmask = QCheckBox("打印完整身份证号和电话")
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("用途（必填，记入审计日志）")
+        allowed = bool(ctx.actor.roles & UNMASK_ROLES)
+        self.unmask.setEnabled(allowed)
+        self.unmask.setToolTip("" if allowed else "需要县级统筹或县级审批权限")
+        self.reason.setEnabled(False)
+        self.unmask.toggled.connect(self.reason.setEnabled)
+        self.target = QLineEdit()
+        browse = QPushButton("选择…")
+        browse.clicked.connect(self.browse)
+        target_row = QHBoxLayout()
+        target_row.addWidget(self.target, 1)
+        target_row.addWidget(browse)
+
+        self.form = QFormLayout()
+        self.form.addRow("乡镇：", self.township)
+        self.form.addRow("责任单位：", self.department)
+        self.form.addRow("问题类别：", self.category)
+        self.form.addRow("状态：", self.state)
+        self.form.addRow("问题编号：", self.case_number)
+        self.form.addRow("户主身份证号：", self.id_number)
+        self.form.addRow("时间表分组：", self.group_by)
+        self.form.addRow("", self.unmask)
+        self.form.addRow("用途：", self.reason)
+        self.form.addRow("保存到：", target_row)
+
+        self.generate = QPushButton("生成报表")
+        self.generate.setDefault(True)
+        self.generate.clicked.connect(self.render)
+        self.open_button = QPushButton("打开文件")
+        self.open_button.setEnabled(False)
+        self.open_button.clicked.connect(self.open_last)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.generate)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+
+        right = QVBoxLayout()
+        heading = QLabel("报表中心")
+        heading.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        right.addWidget(heading)
+        right.addWidget(self.description)
+        right.addLayout(self.form)
+        right.addLayout(buttons)
+        right.addWidget(self.status)
+        right.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.kinds)
+        layout.addLayout(right, 1)
+
+        self.kinds.currentRowChanged.connect(self.kind_changed)
+        self.kinds.setCurrentRow(1)  # the weekly report is the one asked for most
+
+    # -- form ----------------------------------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        item = self.kinds.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else "weekly"
+
+    def kind_changed(self) -> None:
+        kind = self.kind
+        self.description.setText(DESCRIPTIONS[kind])
+        visible = {
+            self.township: kind in ("ledger", "weekly", "timetable", "closure"),
+            self.department: kind in ("ledger", "weekly", "timetable", "closure", "letter"),
+            self.category: kind in ("ledger", "weekly", "timetable", "closure"),
+            self.state: kind in ("ledger", "timetable", "closure"),
+            self.case_number: kind == "closure",
+            self.id_number: kind == "household",
+            self.group_by: kind == "timetable",
+            self.unmask: kind in ("ledger", "closure", "household"),
+            self.reason: kind in ("ledger", "closure", "household"),
+        }
+        for widget, shown in visible.items():
+            self.form.setRowVisible(widget, shown)
+        self.target.setText(str(self.default_target(kind)))
+
+    def default_target(self, kind: str) -> Path:
+        folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
+        return folder / f"{KINDS[kind]}_{dt.date.today():%Y%m%d}.pdf"
+
+    def browse(self) -> None:
+        chosen, _ = QFileDialog.getSaveFileName(self, "保存报表", self.target.text(), "PDF 文件 (*.pdf)")
+        if chosen:
+            self.target.setText(chosen if chosen.lower().endswith(".pdf") else chosen + ".pdf")
+
+    def request(self) -> ReportRequest:
+        lg = self.ctx.ledger
+        kind = self.kind
+        state = self.state.currentData() if self.form.isRowVisible(self.state) else None
+        f = CaseFilter(
+            township_id=self.township.currentData() if self.form.isRowVisible(self.township) else None,
+            department_id=self.department.currentData(),
+            category=self.category.currentData() if self.form.isRowVisible(self.category) else None,
+            states=(state,) if state else (),
+            include_void=False,
+        )
+        household_id = None
+        if kind == "household":
+            found = lg.households.find_by_id_number(self.id_number.text())
+            if found is None:
+                raise ValidationError("台账中没有以该身份证号登记的户主")
+            household_id = found.id
+        if kind == "letter" and f.department_id is None:
+            raise ValidationError("督办函须选择责任单位")
+        if not self.target.text().strip():
+            raise ValidationError("请选择报表的保存位置")
+        return ReportRequest(
+            kind=kind,
+            filter=f,
+            case_number=self.case_number.text().strip() or None if kind == "closure" else None,
+            household_id=household_id,
+            group_by=self.group_by.currentData(),
+            unmask=self.unmask.isChecked() and self.unmask.isEnabled() and self.form.isRowVisible(self.unmask),
+            reason=self.reason.text(),
+        )
+
+    # -- rendering ----------------------------------------------------------------------------------
+    def render(self) -> bool:
+        try:
+            request = self.request()
+        except ValidationError as err:
+            show_error(self, err)
+            return False
+        lg, actor = self.ctx.ledger, self.ctx.actor
+        target = Path(self.target.text().strip())
+
+        def work(progress, cancelled) -> ReportResult:
+            if self._fonts is None:
+                self._fonts = FontSet.discover()
+            return render_report(lg, request, target, actor, fonts=self._fonts, progress=progress, cancelled=cancelled)
+
+        ok, result = run_with_progress(self, "生成报表", f"正在生成{KINDS[request.kind]}（可随时取消）…", work)
+        if not ok or result is None:
+            self.status.setText("未生成报表。")
+            return False
+        self.last = result
+        self.open_button.setEnabled(True)
+        self.status.setText(
+            f"已生成 {result.path}：{result.pages} 页，{result.cases} 个问题，用时 {result.seconds:.1f} 秒。"
+            f"\n字体：{result.fonts}"
+        )
+        if result.missing:
+            message(
+                self,
+                "有字符无法显示",
+                "以下字符所有已安装字体都没有，报表中已以“〓”代替，请打印后手工补写，"
+                "或将含这些字的 TrueType 字体放入数据目录的 fonts 文件夹：\n" + "\n".join(result.missing),
+                QMessageBox.Icon.Warning,
+            )
+        return True
+
+    def open_last(self) -> None:
+        if self.last is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last.path)))
