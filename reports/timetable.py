@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from reportlab.lib.colors import Color, black
+from reportlab.lib.colors import Color, black, white
 from reportlab.lib.units import mm
 
 from ledger.dto import TimetableBar
@@ -111,16 +111,20 @@ def _legend() -> Block:
     return Drawing(16, draw)
 
 
-def _diamond(c, x: float, y: float, color: Color, r: float = 3.2) -> None:
+def _diamond(c, x: float, y: float, color: Color, r: float = 4.2) -> None:
+    """A milestone: a filled diamond with a white rim, so it stands out on a bar."""
     c.setFillColor(color)
+    c.setStrokeColor(white)
+    c.setLineWidth(0.8)
     path = c.beginPath()
     path.moveTo(x, y + r)
     path.lineTo(x + r, y)
     path.lineTo(x, y - r)
     path.lineTo(x - r, y)
     path.close()
-    c.drawPath(path, stroke=0, fill=1)
+    c.drawPath(path, stroke=1, fill=1)
     c.setFillColor(black)
+    c.setStrokeColor(black)
 
 
 class _AxisHeader(Block):
