@@ -353,6 +353,7 @@ class Table:
         minimum = [0.0] * n
         sums = [0.0] * n
         counts = [0] * n
+        short = [0.0] * n
         for i, col in enumerate(self.columns):
             natural[i] = pen.width(col.label, head_size, self.header_role)
             minimum[i] = max(col.min_width, min(natural[i], pen.width(col.label[:2], head_size, self.header_role)))
@@ -370,7 +371,11 @@ class Table:
                     natural[i] = w
                 if w > minimum[i]:
                     minimum[i] = max(minimum[i], _longest_piece(pen, text, size, self.role, w))
+                if len(text) <= 3 and w > short[i]:  # names and place names read badly when broken
+                    short[i] = w
         extra = 2 * pad + 0.5
+        if sum(max(m, sh) + extra for m, sh in zip(minimum, short, strict=True)) <= total * 0.75:
+            minimum = [max(m, sh) for m, sh in zip(minimum, short, strict=True)]  # room enough: keep them whole
         natural = [w + extra for w in natural]
         minimum = [min(w + extra, nat) for w, nat in zip(minimum, natural, strict=True)]
         mean = [(sums[i] / counts[i] if counts[i] else 0.0) + extra for i in range(n)]
