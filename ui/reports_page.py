@@ -113,7 +113,7 @@ class ReportsPage(QWidget):
 
         self.generate = QPushButton("生成报表")
         self.generate.setDefault(True)
-        self.generate.clicked.connect(self.render)
+        self.generate.clicked.connect(self.make_report)
         self.open_button = QPushButton("打开文件")
         self.open_button.setEnabled(False)
         self.open_button.clicked.connect(self.open_last)
@@ -206,7 +206,7 @@ class ReportsPage(QWidget):
         )
 
     # -- rendering ----------------------------------------------------------------------------------
-    def render(self) -> bool:
+    def make_report(self) -> bool:
         try:
             request = self.request()
         except ValidationError as err:

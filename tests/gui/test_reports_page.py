@@ -50,7 +50,7 @@ def test_household_dossier_and_the_checks_before_rendering(qtbot, world, ctx_of,
     pick(page, "letter")
     page.department.setCurrentIndex(0)  # 全部责任单位: a letter needs one
     page.target.setText(str(tmp_path / "督办函.pdf"))
-    assert page.render() is False
+    assert page.make_report() is False
     assert any("督办函须选择责任单位" in text for text in answer_boxes)
     assert not (tmp_path / "督办函.pdf").exists()
 
@@ -58,7 +58,7 @@ def test_household_dossier_and_the_checks_before_rendering(qtbot, world, ctx_of,
     assert page.form.isRowVisible(page.id_number) and not page.form.isRowVisible(page.township)
     page.id_number.setText(case.household.head_id_number)
     page.target.setText(str(tmp_path / "一户一档.pdf"))
-    assert page.render() is True
+    assert page.make_report() is True
     text = subprocess.run(["pdftotext", str(tmp_path / "一户一档.pdf"), "-"], capture_output=True, text=True).stdout
     assert case.household.head_name in text and case.number in text
 
