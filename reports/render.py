@@ -15,6 +15,8 @@ from typing import Any
 from ledger import ids
 from ledger.dto import Actor, CaseFilter
 from ledger.errors import PermissionDenied, StorageError, ValidationError
+from ledger.services.queries import DEADLINE_STATES
+from ledger.services.reporting import LIGHT_NAMES
 from reports import dossier, ledger_report, letter, timetable, weekly
 from reports.fonts import FontSet
 from reports.pdf import LANDSCAPE, PORTRAIT, Block, Cancelled, Document, Layout, Line, ReportInfo, Spacer, paginate
@@ -77,7 +79,7 @@ def describe_filter(lg, f: CaseFilter) -> str:
 
         parts.append("、".join(STATE_NAMES[s] for s in f.states))
     if f.light:
-        parts.append({"red": "红灯", "yellow": "黄灯", "green": "绿灯"}[f.light])
+        parts.append(LIGHT_NAMES[f.light])
     return "、".join(parts) if parts else "全县"
 
 
@@ -276,7 +278,7 @@ class _Builder:
         title = f"{self.county}问题整改时间表（路线图）"
         f = self.request.filter
         if not f.states:  # the roadmap shows work under way unless asked otherwise
-            f = replace(f, states=("assigned", "in_progress", "pending_verification", "pending_approval"))
+            f = replace(f, states=DEADLINE_STATES)
             self.scope = describe_filter(self.lg, f)
         case_ids = self.lg.reporting.case_ids(f, order="deadline")
         if not case_ids:

@@ -25,13 +25,12 @@ from ledger.dto import (
 )
 from ledger.errors import ValidationError
 from ledger.models import Case, Evidence, Household, SignOff
+from ledger.services.queries import DEADLINE_STATES
 from ledger.workflow import OPEN_STATES, STATE_NAMES, LightPolicy, light
 
 # A printout of more lines than this is thousands of pages: nobody means it.
 MAX_LINES = 100_000
 LIGHT_NAMES = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", None: ""}
-DEADLINE_STATES = ("assigned", "in_progress", "pending_verification", "pending_approval")
-WORKING_STATES = ("registered", "assigned", "in_progress")  # 整改中 in the weekly report's sense
 
 
 def _date(value: dt.date | dt.datetime | None) -> str:
@@ -177,26 +176,10 @@ class ReportingService:
                 "township": (cat.region(township_id).name, township_id),
                 "department": (cat.departments[dept_id].name if dept_id else "（未交办）", dept_id or 0),
             }
+            figures = (state, int(n), *(int(v or 0) for v in (new, closed_week, overdue, new_overdue, due_soon)))
             for group, (name, key) in keys.items():
-                target = groups[group].setdefault(key, GroupFigures(name))
-                target.add(
-                    state,
-                    int(n),
-                    int(new or 0),
-                    int(closed_week or 0),
-                    int(overdue or 0),
-                    int(new_overdue or 0),
-                    int(due_soon or 0),
-                )
-            total.add(
-                state,
-                int(n),
-                int(new or 0),
-                int(closed_week or 0),
-                int(overdue or 0),
-                int(new_overdue or 0),
-                int(due_soon or 0),
-            )
+                groups[group].setdefault(key, GroupFigures(name)).add(*figures)
+            total.add(*figures)
         start = dt.date.fromisoformat(self._ledger.meta("created_at")[:10])  # the office's first report week
         issue = (week_start - (start - dt.timedelta(days=start.weekday()))).days // 7 + 1
         category_order = list(cat.category_names)
