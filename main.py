@@ -6,6 +6,8 @@
     python main.py backup --db PATH -o FILE
     python main.py restore FILE --db PATH
     python main.py report KIND --db PATH -o OUT.pdf [--township 城关镇] [--department 县住建局] ...
+    python main.py import FILE --db PATH --user NAME [--dry-run] [--errors OUT.xlsx]
+    python main.py export --db PATH -o OUT.xlsx [--template handoff|statistics|fillin] [filters]
 
 --db takes a file path or a SQLAlchemy URL (postgresql+psycopg://user@host/db).
 Exit codes: 0 success, 1 a check failed, 2 the command could not be carried out.
@@ -121,10 +123,24 @@ def cmd_restore(args) -> int:
     return 0
 
 
+def _filter(lg, args):
+    from reports.render import build_filter
+
+    return build_filter(
+        lg,
+        township=args.township,
+        village=args.village,
+        department=args.department,
+        category=args.category,
+        subcategory=args.subcategory,
+        state=args.state,
+    )
+
+
 def cmd_report(args) -> int:
     from ledger import open_ledger
     from ledger.errors import ValidationError
-    from reports.render import KINDS, ReportRequest, build_filter, render_report
+    from reports.render import KINDS, ReportRequest, render_report
 
     lg = open_ledger(args.db, create=False)
     try:
@@ -142,15 +158,7 @@ def cmd_report(args) -> int:
             household_id = found.id
         request = ReportRequest(
             kind=args.kind,
-            filter=build_filter(
-                lg,
-                township=args.township,
-                village=args.village,
-                department=args.department,
-                category=args.category,
-                subcategory=args.subcategory,
-                state=args.state,
-            ),
+            filter=_filter(lg, args),
             case_number=args.case,
             household_id=household_id,
             group_by=args.group_by,
@@ -170,6 +178,100 @@ def cmd_report(args) -> int:
         print("注意：以下字符所有已安装字体都没有，已以“〓”代替，请手工补写：", file=sys.stderr)
         for line in result.missing:
             print(f"  {line}", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args) -> int:
+    from ledger import open_ledger
+    from ledger.errors import ValidationError
+    from ledger.tabular import FIELD_NAMES, field_for
+
+    lg = open_ledger(args.db, create=False)
+    try:
+        actor = lg.users.actor(args.user)
+        table = lg.imports.read(args.file, args.sheet)
+        layout = lg.imports.layout(table)
+        mapping = lg.imports.remembered_mapping(layout) or dict(layout.mapping)
+        for item in args.map or []:
+            source, _, target = item.partition("=")
+            column = next((c for c, label in enumerate(layout.labels) if label == source.strip()), None)
+            field = field_for(target) if target.strip() not in ("", "忽略") else ""
+            if column is None or field is None:
+                raise ValidationError(f"--map {item}：应写作“表中列名=台账列名”（或“=忽略”），且表中要有这一列")
+            mapping[column] = field
+        plan = lg.imports.prepare(table, actor, mapping, progress=_progress_printer("校验行"))
+        rows = "、".join(str(r + 1) for r in layout.header_rows)
+        print(
+            f"文件：{table.file_name}（SHA-256 {table.sha256[:16]}…）工作表：{table.sheet or 'CSV'}，表头在第 {rows} 行"
+        )
+        print(
+            "列对应："
+            + "；".join(f"{plan.layout.labels[c]}→{FIELD_NAMES.get(f, f)}" for c, f in sorted(plan.mapping.items()))
+        )
+        ignored = [label for c, label in enumerate(plan.layout.labels) if label and c not in plan.mapping]
+        if ignored:
+            print("未导入的列：" + "、".join(ignored))
+        for warning in plan.warnings:
+            print(f"提示：{warning}")
+        if plan.already:
+            print(plan.already)
+        print(("预览（未写入）：" if args.dry_run else "校验结果：") + plan.summary())
+        for outcome in plan.refused[:50]:
+            print(f"  第 {outcome.row} 行 {outcome.status_name}：{'；'.join(outcome.reasons)}")
+        if len(plan.refused) > 50:
+            print(f"  ……另有 {len(plan.refused) - 50} 行，见错误清单（--errors）")
+        if args.errors and plan.refused:
+            from reports.excel import write_errors
+
+            written = write_errors(lg, plan, args.errors, actor)
+            print(f"已写出错误清单：{written.path}（{written.rows} 行）")
+        if args.dry_run or plan.already:
+            return 0
+        result = lg.imports.commit(plan, actor, progress=_progress_printer("写入问题"))
+    finally:
+        lg.close()
+    print(
+        f"已导入：新增问题 {result.created:,} 个（{result.first_number or '—'} 至 {result.last_number or '—'}），"
+        f"新登记农户 {result.households:,} 户，更新 {result.updated:,} 个，添加进度 {result.notes:,} 条，"
+        f"用时 {result.seconds:.1f} 秒"
+    )
+    return 0
+
+
+def cmd_export(args) -> int:
+    from ledger import open_ledger
+    from ledger.errors import ValidationError
+    from reports.excel import ExportRequest, export_fillin, export_workbook
+    from reports.render import build_filter
+
+    lg = open_ledger(args.db, create=False)
+    try:
+        actor = lg.users.actor(args.user) if args.user else None
+        if args.template == "fillin":
+            if not args.department:
+                raise ValidationError("部门填报表须用 --department 指明责任单位")
+            f = build_filter(lg, department=args.department)
+            assert f.department_id is not None
+            result = export_fillin(lg, f.department_id, args.output, actor, progress=_progress_printer("写入行"))
+        else:
+            if args.unmask:
+                if actor is None:
+                    raise ValidationError(
+                        "导出完整身份证号须用 --user 指明账号，并从标准输入提供密码（--password-stdin）"
+                    )
+                password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+                lg.users.confirm_password(actor, password)
+            request = ExportRequest(
+                filter=_filter(lg, args),
+                template=args.template,
+                unmask=args.unmask,
+                reason=args.reason or "",
+                unit=args.unit,
+            )
+            result = export_workbook(lg, request, args.output, actor, progress=_progress_printer("写入行"))
+    finally:
+        lg.close()
+    print(f"已导出：{result.path}（{result.rows:,} 行，用时 {result.seconds:.1f} 秒，SHA-256 {result.sha256[:16]}…）")
     return 0
 
 
@@ -227,6 +329,33 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--reason", help="打印完整号码的用途")
     report.add_argument("--password-stdin", action="store_true", help="从标准输入读取 --user 的密码")
     report.set_defaults(func=cmd_report)
+
+    imp = sub.add_parser("import", help="导入 Excel（.xlsx）或 CSV 问题台账、部门填报表")
+    imp.add_argument("file")
+    imp.add_argument("--db", required=True)
+    imp.add_argument("--user", required=True, help="导入人账号（写入审计日志）")
+    imp.add_argument("--dry-run", action="store_true", help="只校验和预览，不写入台账")
+    imp.add_argument("--errors", help="把未导入的行及错误原因写入此 .xlsx 文件")
+    imp.add_argument("--sheet", help="工作表名称（默认：第一个可见工作表）")
+    imp.add_argument("--map", action="append", help="修改列对应：表中列名=台账列名（或 =忽略），可多次使用")
+    imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser("export", help="导出 Excel：handoff 上报台账、statistics 统计表、fillin 部门填报表")
+    exp.add_argument("--db", required=True)
+    exp.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
+    exp.add_argument("--template", choices=["handoff", "statistics", "fillin"], default="handoff")
+    exp.add_argument("--township", help="乡镇名称")
+    exp.add_argument("--village", help="村名称")
+    exp.add_argument("--department", help="牵头单位名称（部门填报表必填）")
+    exp.add_argument("--category", help="问题类别")
+    exp.add_argument("--subcategory", help="问题子类")
+    exp.add_argument("--state", help="状态；多个用逗号分隔")
+    exp.add_argument("--unit", help="填报单位")
+    exp.add_argument("--user", help="导出人账号（写入审计日志）")
+    exp.add_argument("--unmask", action="store_true", help="导出完整身份证号和电话（须有权限并填写用途）")
+    exp.add_argument("--reason", help="导出完整号码的用途")
+    exp.add_argument("--password-stdin", action="store_true", help="从标准输入读取 --user 的密码")
+    exp.set_defaults(func=cmd_export)
     parser.set_defaults(func=cmd_gui)
     return parser
 

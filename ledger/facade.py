@@ -1,5 +1,5 @@
 """The `Ledger` facade: one object that owns the engine, the audit key, the evidence store and the
-sub-managers (catalog, users, households, cases, queries, audit, backup). Built by open_ledger()."""
+sub-managers (catalog, users, households, cases, queries, reporting, imports, audit, backup). Built by open_ledger()."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ class Ledger:
         from ledger.services.cases import CaseService
         from ledger.services.catalog import CatalogService
         from ledger.services.households import HouseholdService
+        from ledger.services.imports import ImportService
         from ledger.services.queries import QueryService
         from ledger.services.reporting import ReportingService
         from ledger.services.users import UserService
@@ -57,6 +58,7 @@ class Ledger:
         self.cases = CaseService(self)
         self.queries = QueryService(self)
         self.reporting = ReportingService(self)
+        self.imports = ImportService(self)
         self.audit = AuditService(self)
         self.backup = BackupService(self)
 

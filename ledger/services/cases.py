@@ -31,6 +31,7 @@ from ledger.models import Case, CaseAction, Evidence, Household, Meta, ProgressN
 from ledger.search import index_cases
 from ledger.seed import load_catalog
 from ledger.services.households import household_view
+from ledger.tabular import BadValue, parse_date
 from ledger.workflow import (
     FIELD_LABELS,
     OPEN_STATES,
@@ -80,16 +81,11 @@ def content_hash(case: Case | Mapping[str, object], evidence_hashes: list[str]) 
 
 
 def _as_date(value: object, label: str) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
+    """A date, or text in the forms clerks type (2021-10-15, 2021.10.15, 2021年10月15日…)."""
     try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError(f"{label}不是有效日期：{value}") from None
+        return parse_date(value)
+    except BadValue as err:
+        raise ValidationError(f"{label}{err}") from None
 
 
 DATE_FIELDS = ("found_date", "deadline", "completion_date")

@@ -1,0 +1,304 @@
+"""Making sense of messy township workbooks: finding the header under title rows (one row or two
+with merged group cells), mapping columns by name and synonym, normalising cells (NFKC, trimming,
+dates in the common Chinese forms and as serial numbers), and matching names against the ledger
+with the closest suggestions. Pure functions: ledger/services/imports.py applies them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ledger.dto import LEDGER_COLUMNS
+
+# field → labels seen in township and department workbooks (normalised: NFKC, no spaces, no
+# bracketed notes, no * marks). The canonical label of LEDGER_COLUMNS always counts.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "seq": ("序号", "编号序号"),
+    "number": ("问题编号", "台账编号"),
+    "county": ("县", "县区", "县市区", "县名称"),
+    "township": ("乡镇", "乡镇街道", "乡镇名称", "乡", "镇", "所属乡镇"),
+    "village": ("村", "行政村", "村社区", "村名", "村名称", "所属村"),
+    "group": ("组", "村民小组", "小组", "组别", "社"),
+    "head_name": ("户主姓名", "姓名", "户主", "户主名"),
+    "head_id": ("户主身份证号", "身份证号", "身份证号码", "公民身份号码", "户主身份证号码", "证件号码", "身份证"),
+    "phone": ("联系电话", "电话", "手机号", "手机号码", "联系方式", "电话号码"),
+    "household_kind": ("户类型", "户属性", "农户类型", "家庭类型", "户别"),
+    "household_size": ("家庭人口", "家庭人口数", "人口数", "人口", "家庭人数"),
+    "category": ("问题类别", "问题类型", "类别", "问题分类"),
+    "subcategory": ("问题子类", "问题细类", "子类", "具体类别"),
+    "description": ("问题描述", "问题表现", "存在问题", "问题情况", "具体问题", "问题具体表现"),
+    "source": ("发现方式", "问题来源", "来源", "发现途径"),
+    "found_date": ("发现时间", "发现日期", "排查时间", "排查日期", "登记时间"),
+    "lead_department": ("牵头单位", "责任单位", "牵头部门", "责任部门"),
+    "assisting_departments": ("配合单位", "配合部门"),
+    "responsible_person": ("责任人",),
+    "measures": ("整改措施",),
+    "deadline_class": ("整改类型",),
+    "deadline": ("整改时限", "完成时限", "整改期限", "计划完成时间"),
+    "state": ("整改进度", "整改状态", "状态", "整改进度状态", "整改情况"),
+    "completion_date": ("完成时间", "完成日期", "整改完成时间", "实际完成时间"),
+    "verification": ("乡镇核验人/时间/意见", "乡镇核验"),
+    "approval": ("县审批人/时间/意见", "县审批"),
+    "closed_date": ("销号时间", "销号日期"),
+    "evidence_count": ("佐证材料", "佐证材料数量"),
+    "light": ("红黄绿灯", "预警"),
+    "remarks": ("备注",),
+    # the department fill-in workbook
+    "progress": ("本次进度", "整改进度情况", "进度"),
+    "progress_date": ("进度日期",),
+    "case_id": ("问题ID",),
+    "version": ("版本号",),
+}
+LABELS = dict(LEDGER_COLUMNS)  # canonical label → field
+FIELD_NAMES = {f: label for label, f in LEDGER_COLUMNS} | {
+    "progress": "本次进度",
+    "progress_date": "进度日期",
+    "case_id": "问题ID",
+    "version": "版本号",
+}
+# Columns the ledger computes itself: read for matching a layout, never imported.
+DERIVED = frozenset({"seq", "county", "verification", "approval", "closed_date", "evidence_count", "light"})
+
+# Full-width digits and letters and the ideographic space become ASCII (NFKC restricted to them:
+# full NFKC would also turn the Chinese comma and brackets of free text into ASCII punctuation).
+_HALF = {
+    cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for cp in range(r[0], r[1] + 1)
+}
+_HALF |= {0x3000: 0x20, 0xA0: 0x20}
+_NOTE = re.compile(r"[（(][^）)]*[）)]")
+_SPACES = re.compile(r"\s+")
+
+
+def normal_text(value: object) -> str:
+    """A cell as trimmed text with full-width digits, letters and spaces made ASCII; whole floats
+    lose their '.0'; dates become ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.translate(_HALF).strip()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def label_key(value: object) -> str:
+    """A header cell reduced for matching: NFKC, no spaces, no (notes), no * or ： marks."""
+    text = unicodedata.normalize("NFKC", normal_text(value))
+    if not text:
+        return ""
+    bare = _SPACES.sub("", _NOTE.sub("", text))
+    return bare.strip("*＊:：") or _SPACES.sub("", text)
+
+
+_LOOKUP: dict[str, str] = {}
+for _field, _labels in SYNONYMS.items():
+    for _label in _labels:
+        _LOOKUP[label_key(_label)] = _field
+for _label, _field in LEDGER_COLUMNS:
+    _LOOKUP[label_key(_label)] = _field
+# "整改进度（状态）" loses its note to become 整改进度 → state, and 完成时间 stays completion_date.
+
+
+def field_for(label: object) -> str | None:
+    key = label_key(label)
+    return _LOOKUP.get(key) if key else None
+
+
+@dataclass(frozen=True)
+class Layout:
+    header_rows: tuple[int, ...]  # 0-based row indexes of the header (one or two rows)
+    labels: tuple[str, ...]  # one combined label per column
+    mapping: dict[int, str]  # column → field, as guessed
+    title: str  # the first non-empty text above the header, if any
+
+    @property
+    def data_start(self) -> int:
+        return self.header_rows[-1] + 1
+
+    @property
+    def key(self) -> str:
+        """Identifies the layout (the sequence of labels), for remembering a corrected mapping."""
+        return hashlib.sha1("\x1f".join(self.labels).encode("utf-8")).hexdigest()[:16]
+
+
+def _row_score(row: Sequence[object]) -> int:
+    return sum(1 for v in row if isinstance(v, str) and field_for(v) is not None)
+
+
+def _spread(row: Sequence[object], merged: Iterable[tuple[tuple[int, int], tuple[int, int]]], index: int) -> list[str]:
+    """Row texts with horizontally merged cells repeated over their span."""
+    texts = [normal_text(v) for v in row]
+    for (r1, c1), (r2, c2) in merged:
+        if r1 <= index <= r2 and c2 > c1 and c1 < len(texts):
+            top = texts[c1] if r1 == index else ""
+            for c in range(c1 + 1, min(c2 + 1, len(texts))):
+                if not texts[c]:
+                    texts[c] = top
+    return texts
+
+
+def detect_layout(
+    rows: Sequence[Sequence[object]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (), scan: int = 30
+) -> Layout | None:
+    """The header among the first `scan` rows: the row naming most known columns (at least 3),
+    combined with the row above or below it when that one names columns too."""
+    best, best_score = -1, 2
+    for i, row in enumerate(rows[:scan]):
+        score = _row_score(row)
+        if score > best_score:
+            best, best_score = i, score
+    if best < 0:
+        return None
+    # Two-row header: a group row above column names (group cells merged across columns, names
+    # merged down over both rows). The header is the best row plus a neighbour naming 2+ columns.
+    if best > 0 and _row_score(rows[best - 1]) >= 2:
+        first, last = best - 1, best
+    elif best + 1 < len(rows) and _row_score(rows[best + 1]) >= 2:
+        first, last = best, best + 1
+    else:
+        first = last = best
+    width = max(len(r) for r in rows[first : last + 1])
+    padded = [list(rows[i]) + [""] * (width - len(rows[i])) for i in range(first, last + 1)]
+    labels = _spread(padded[0], merged, first)
+    header_rows: tuple[int, ...] = (first,)
+    if last > first:
+        header_rows = (first, last)
+        lower = [normal_text(v) for v in padded[1]]
+        labels = [lo if lo else up for up, lo in zip(labels, lower, strict=True)]
+    mapping: dict[int, str] = {}
+    used: set[str] = set()
+    for col, label in enumerate(labels):
+        f = field_for(label)
+        if f is not None and f not in used:
+            mapping[col] = f
+            used.add(f)
+    title = ""
+    for row in rows[:best]:
+        title = next((normal_text(v) for v in row if normal_text(v)), "")
+        if title:
+            break
+    return Layout(header_rows, tuple(labels), mapping, title)
+
+
+# -- values ------------------------------------------------------------------------------------------
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+class BadValue(ValueError):
+    """A cell that cannot be read as what its column needs; the message is Chinese."""
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A date cell: a real date, a serial number, or text like 2021-10-15, 2021/10/15, 2021.10.15,
+    2021年10月15日 or 20211015. Blank gives None; anything else raises BadValue."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 73051:  # 1900-01-01 .. 2099-12-31
+            return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        raise BadValue(f"“{normal_text(value)}”不是有效日期")
+    text = normal_text(value)
+    if not text:
+        return None
+    match = _DATE_TEXT.match(text) or _DATE_COMPACT.match(text)
+    if match:
+        try:
+            return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            pass
+    raise BadValue(f"“{text}”不是有效日期（可写作 2021-10-15、2021/10/15、2021.10.15 或 2021年10月15日）")
+
+
+def parse_count(value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = normal_text(value).removesuffix("人").removesuffix("口")
+    if text.isdigit():
+        return int(text)
+    raise BadValue(f"“{normal_text(value)}”不是整数")
+
+
+def compact(text: str) -> str:
+    """Names with the spaces officers type for alignment removed (“王  五” → 王五)."""
+    return _SPACES.sub("", text)
+
+
+def _key(text: str) -> str:
+    return unicodedata.normalize("NFKC", compact(text))
+
+
+class Matcher:
+    """A name typed in a workbook → the ledger's own, tolerating the usual variants (a missing or
+    extra 镇/乡/村/县 affix, the county name in front); otherwise the closest names as advice."""
+
+    def __init__(self, names: dict[str, object], affixes: Sequence[str] = (), prefixes: Sequence[str] = ()):
+        self.names = names
+        self.affixes = tuple(affixes)
+        self.prefixes = tuple(p for p in prefixes if p)
+        self._variants: dict[str, object] = {}
+        ambiguous: set[str] = set()
+        for name, value in names.items():
+            for variant in self._forms(_key(name)):
+                if variant in self._variants and self._variants[variant] != value:
+                    ambiguous.add(variant)
+                self._variants.setdefault(variant, value)
+        for variant in ambiguous:
+            self._variants.pop(variant, None)
+        for name, value in names.items():
+            self._variants[_key(name)] = value
+
+    def _forms(self, name: str) -> set[str]:
+        forms = {name}
+        bare = _NOTE.sub("", name)
+        if bare and bare != name:
+            forms.add(bare)  # 危房C级（修缮加固） is also 危房C级
+        for affix in self.affixes:
+            if name.endswith(affix) and len(name) > len(affix) + 1:
+                forms.add(name[: -len(affix)])
+        for prefix in self.prefixes:
+            if name.startswith(prefix) and len(name) > len(prefix) + 1:
+                forms.add(name[len(prefix) :])
+        return forms
+
+    def find(self, raw: str) -> object | None:
+        text = _key(raw)
+        if not text:
+            return None
+        for candidate in (text, *(text[len(p) :] for p in self.prefixes if text.startswith(p))):
+            found = self._variants.get(candidate)
+            if found is not None:
+                return found
+            for form in self._forms(candidate) | {candidate + a for a in self.affixes}:
+                found = self._variants.get(form)
+                if found is not None:
+                    return found
+        return None
+
+    def suggest(self, raw: str, n: int = 3) -> list[str]:
+        return difflib.get_close_matches(compact(raw), list(self.names), n=n, cutoff=0.4)
+
+    def explain(self, what: str, raw: str) -> str:
+        hints = self.suggest(raw)
+        tail = f"，您是不是要找：{'、'.join(hints)}？" if hints else "，请核对名称。"
+        return f"{what}“{raw}”不在本台账中{tail}"

@@ -1,0 +1,449 @@
+"""Workbooks the office hands out: the canonical ledger for higher levels (上报台账) with a statistics
+sheet, a department's fill-in workbook (部门填报表) and the error list of an import (错误清单).
+
+Every workbook is written by reports/xlsx.py to `<name>.part`, hashed, recorded in the audit log
+(kind, scope, rows, SHA-256, and the reason when full ID numbers were exported), then renamed into
+place; a cancel or an error leaves neither file nor event. ID numbers and phones are text cells and
+masked unless the user holds the right and typed a reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ledger import ids
+from ledger.dto import LEDGER_COLUMNS, Actor, CaseFilter, GroupFigures
+from ledger.errors import LedgerError, PermissionDenied, ValidationError
+from ledger.services.imports import ImportPlan
+from ledger.workflow import OPEN_STATES, STATE_NAMES
+from reports.render import UNMASK_ROLES, default_unit, describe_filter
+from reports.xlsx import Sheet, Style, Validation, Workbook
+
+TEMPLATES = {"handoff": "上报台账（含统计表）", "statistics": "统计表"}
+
+# The canonical columns in groups, for the two-row header: (group, first column, last column).
+GROUPS = (
+    ("基本信息", 0, 5),
+    ("农户信息", 6, 10),
+    ("问题情况", 11, 15),
+    ("整改责任", 16, 21),
+    ("整改进展", 22, 26),
+    ("其他", 27, 29),
+)
+WIDTHS = {
+    "seq": 6, "number": 19, "county": 8, "township": 10, "village": 10, "group": 6, "head_name": 9,
+    "head_id": 20, "phone": 13, "household_kind": 11, "household_size": 6, "category": 12,
+    "subcategory": 16, "description": 30, "source": 12, "found_date": 11, "lead_department": 12,
+    "assisting_departments": 12, "responsible_person": 9, "measures": 30, "deadline_class": 9,
+    "deadline": 11, "state": 9, "completion_date": 11, "verification": 26, "approval": 26,
+    "closed_date": 11, "evidence_count": 7, "light": 7, "remarks": 16,
+}  # fmt: skip
+DATE_FIELDS = frozenset({"found_date", "deadline", "completion_date", "closed_date"})
+NUMBER_FIELDS = frozenset({"seq", "household_size", "evidence_count"})
+TEXT_FIELDS = frozenset({"number", "head_id", "phone"})
+
+CELL = Style(border=True, wrap=True)
+TITLE = Style(bold=True, size=16, halign="center")
+INFO = Style(halign="left")
+HEAD = Style(bold=True, border=True, wrap=True, halign="center", fill="D9E1F2")
+LIGHT_FILLS = {"红灯": "F8CBAD", "黄灯": "FFE699", "绿灯": "C6EFCE"}
+
+
+@dataclass
+class ExportRequest:
+    filter: CaseFilter = field(default_factory=lambda: CaseFilter(include_void=False))
+    template: str = "handoff"
+    unmask: bool = False
+    reason: str = ""
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    rows: int
+    seconds: float
+    sha256: str
+
+
+def check_unmask(actor: Actor | None, reason: str, verb: str = "导出") -> None:
+    """Full ID numbers and phones need a county-level role and a typed reason (audited)."""
+    if actor is None or not (actor.roles & UNMASK_ROLES):
+        raise PermissionDenied(f"{verb}完整身份证号和电话需要县级统筹或县级审批权限，请以有权限的账号操作")
+    if len(reason.strip()) < 4:
+        raise ValidationError(f"{verb}完整身份证号和电话须填写用途（至少4个字），该用途将记入审计日志")
+
+
+def _finish(lg, book: Workbook, actor: Actor | None, action: str, payload: dict) -> str:
+    """Hash the finished package, record the event, then put the file in place."""
+    part = book.finish()
+    digest = hashlib.sha256(part.read_bytes()).hexdigest()
+    try:
+        with lg.unit_of_work() as s:
+            lg.record(s, actor, action, "export", None, {**payload, "file": book.path.name, "sha256": digest})
+    except BaseException:
+        book.abort()
+        raise
+    book.place()
+    return digest
+
+
+def _info_rows(sheet: Sheet, title: str, unit: str, author: str, day: dt.date, width: int) -> None:
+    sheet.append([title], [TITLE], height=30)
+    sheet.merge(1, 0, 1, width - 1)
+    third = width // 3
+    row = [""] * width
+    row[0], row[third], row[2 * third] = f"填报单位：{unit}", f"填报人：{author}", f"填报日期：{day:%Y年%m月%d日}"
+    sheet.append(row, [INFO] * width, height=20)
+    sheet.merge(2, 0, 2, third - 1)
+    sheet.merge(2, third, 2, 2 * third - 1)
+    sheet.merge(2, 2 * third, 2, width - 1)
+
+
+# -- the handoff ledger ----------------------------------------------------------------------------
+def export_workbook(
+    lg,
+    request: ExportRequest,
+    out: str | Path,
+    actor: Actor | None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ExportResult:
+    started = time.perf_counter()
+    if request.template not in TEMPLATES:
+        raise ValidationError("模板应为：handoff（上报台账）或 statistics（统计表）")
+    if request.unmask:
+        check_unmask(actor, request.reason)
+    county = lg.meta("county_name")
+    unit = request.unit or default_unit(county)
+    author = actor.display_name if actor else "命令行"
+    today = lg.today()
+    case_ids = lg.reporting.case_ids(request.filter) if request.template == "handoff" else []
+    book = Workbook(out)
+    try:
+        if request.template == "handoff":
+            _ledger_sheet(lg, book, case_ids, request.unmask, unit, author, today, county, progress, cancelled)
+        _statistics_sheet(lg, book, request.filter, unit, author, county)
+        if request.template == "handoff":
+            _choices_sheet(lg, book)
+        digest = _finish(
+            lg,
+            book,
+            actor,
+            "export.excel",
+            {
+                "template": request.template,
+                "scope": describe_filter(lg, request.filter),
+                "rows": len(case_ids),
+                "unmasked": request.unmask,
+                "reason": request.reason.strip() if request.unmask else "",
+            },
+        )
+    except BaseException:
+        book.abort()
+        raise
+    return ExportResult(Path(out), len(case_ids), time.perf_counter() - started, digest)
+
+
+def _ledger_sheet(lg, book, case_ids, unmask, unit, author, today, county, progress, cancelled) -> None:
+    width = len(LEDGER_COLUMNS)
+    fields = [f for _label, f in LEDGER_COLUMNS]
+    sheet = book.add_sheet("问题台账")
+    styles: list[Style] = []
+    for f in fields:
+        if f in TEXT_FIELDS:
+            styles.append(Style(border=True, num_format="@"))
+        elif f in DATE_FIELDS:
+            styles.append(Style(border=True, num_format="yyyy-mm-dd", halign="center"))
+        elif f in NUMBER_FIELDS:
+            styles.append(Style(border=True, halign="center"))
+        else:
+            styles.append(CELL)
+    sheet.columns([WIDTHS[f] for f in fields], styles)
+    first_data = 5
+    last = first_data + max(len(case_ids), 1) - 1
+    sheet.freeze_rows, sheet.freeze_cols = 4, 2
+    sheet.autofilter = (4, 0, last, width - 1)
+    sheet.landscape = True
+    sheet.print_title_rows = (3, 4)
+    state_col, category_col = fields.index("state"), fields.index("category")
+    sheet.validations.append(Validation(first_data, last, state_col, source="'选项'!$A$2:$A$8"))
+    n_categories = len(lg.catalog.category_names)
+    sheet.validations.append(Validation(first_data, last, category_col, source=f"'选项'!$B$2:$B${n_categories + 1}"))
+    _info_rows(sheet, f"{county}两不愁三保障及饮水安全问题整改台账", unit, author, today, width)
+    group_row = [""] * width
+    for name, first, end in GROUPS:
+        group_row[first] = name
+        sheet.merge(3, first, 3, end)
+    sheet.append(group_row, [HEAD] * width, height=20)
+    sheet.append([label for label, _f in LEDGER_COLUMNS], [HEAD] * width, height=30)
+    column_ids = [book.style(s) for s in styles]
+    light_col = fields.index("light")
+    light_styles = {
+        name: book.style(Style(border=True, halign="center", fill=fill)) for name, fill in LIGHT_FILLS.items()
+    }
+    date_cols = [i for i, f in enumerate(fields) if f in DATE_FIELDS]
+    total = len(case_ids)
+    from_iso = dt.date.fromisoformat
+    for n, line in enumerate(lg.reporting.ledger_lines(case_ids, unmask=unmask), 1):
+        values: list = [getattr(line, f) for f in fields]
+        for i in date_cols:
+            if values[i]:
+                values[i] = from_iso(values[i])
+        row_styles: Sequence[int] = column_ids
+        lamp = values[light_col]
+        if lamp:
+            row_styles = list(column_ids)
+            row_styles[light_col] = light_styles[lamp]
+        sheet.append(values, row_styles)
+        if n % 1000 == 0:
+            if cancelled and cancelled():
+                raise LedgerError("已取消")
+            if progress:
+                progress(n, total)
+    if progress:
+        progress(total, total)
+    sheet.close()
+
+
+def _choices_sheet(lg, book: Workbook) -> None:
+    """A hidden sheet holding the drop-down lists (a list typed into the rule is limited to 255 characters)."""
+    sheet = book.add_sheet("选项", hidden=True)
+    sheet.columns([12, 16])
+    states = [STATE_NAMES[s] for s in ("registered", "assigned", "in_progress", "pending_verification",
+                                       "pending_approval", "closed", "void")]  # fmt: skip
+    categories = list(lg.catalog.category_names.values())
+    sheet.append(["整改进度", "问题类别"])
+    for i in range(max(len(states), len(categories))):
+        sheet.append([states[i] if i < len(states) else "", categories[i] if i < len(categories) else ""])
+    sheet.close()
+
+
+STAT_COLUMNS = (
+    ("累计发现", "found"),
+    ("本周新增", "new_week"),
+    ("本周销号", "closed_week"),
+    ("整改中", "working"),
+    ("待核验", "pending_verification"),
+    ("待审批", "pending_approval"),
+    ("已销号", "closed"),
+    ("销号率", "rate"),
+    ("逾期", "overdue"),
+    ("本周新增逾期", "new_overdue"),
+)
+
+
+def _statistics_sheet(lg, book: Workbook, f: CaseFilter, unit: str, author: str, county: str) -> None:
+    weekly = lg.reporting.weekly(f)
+    sheet = book.add_sheet("统计")
+    width = len(STAT_COLUMNS) + 3
+    sheet.columns([16] + [9] * len(STAT_COLUMNS) + [6, 6])
+    scope = describe_filter(lg, f)
+    _info_rows(
+        sheet,
+        f"{county}两不愁三保障及饮水安全问题整改进度统计（第{weekly.issue}期，截至{weekly.today:%Y年%m月%d日}）",
+        unit,
+        author,
+        weekly.today,
+        width,
+    )
+    sheet.append([f"统计范围：{scope}；本周指 {weekly.week_start:%m月%d日} 至 {weekly.today:%m月%d日}"], [INFO])
+    sheet.merge(sheet.rows, 0, sheet.rows, width - 1)
+    rate = book.style(Style(border=True, num_format="0.0%", halign="center"))
+    number = book.style(Style(border=True, halign="center"))
+    name = book.style(CELL)
+    head = book.style(HEAD)
+    lamps = {k: book.style(Style(border=True, halign="center", fill=LIGHT_FILLS[v]))
+             for k, v in (("red", "红灯"), ("yellow", "黄灯"), ("green", "绿灯"))}  # fmt: skip
+
+    def table(title: str, first: str, groups: list[GroupFigures], ranked: bool) -> None:
+        sheet.append([])
+        sheet.append([title], [Style(bold=True, size=12)])
+        sheet.append(
+            [first] + [label for label, _ in STAT_COLUMNS] + (["排名", "灯"] if ranked else []), [head] * width
+        )
+        for g in [*groups, weekly.total] if groups is not None else [weekly.total]:
+            values: list = [g.name] + [getattr(g, attr) for _label, attr in STAT_COLUMNS]
+            styles = [name] + [rate if attr == "rate" else number for _label, attr in STAT_COLUMNS]
+            if ranked and g is not weekly.total:
+                values += [g.rank, {"red": "红", "yellow": "黄", "green": "绿"}[g.light]]
+                styles += [number, lamps[g.light]]
+            sheet.append(values, styles)
+
+    table("一、总体情况", "范围", [], False)
+    table("二、分类别", "问题类别", weekly.by_category, False)
+    table("三、分乡镇（按销号率排名）", "乡镇", weekly.by_township, True)
+    table("四、分责任单位（按销号率排名）", "牵头单位", weekly.by_department, True)
+    sheet.close()
+
+
+# -- the department fill-in workbook --------------------------------------------------------------------
+FILLIN_COLUMNS = (
+    ("问题编号", "number", 19),
+    ("乡镇", "township", 10),
+    ("村", "village", 10),
+    ("户主姓名", "head_name", 9),
+    ("问题子类", "subcategory", 16),
+    ("问题描述", "description", 30),
+    ("整改时限", "deadline", 11),
+    ("当前状态", "state", 9),
+    ("整改措施", "measures", 32),
+    ("本次进度", "progress", 32),
+    ("进度日期", "progress_date", 12),
+    ("完成时间", "completion_date", 12),
+    ("问题ID", "case_id", 8),
+    ("版本号", "version", 8),
+)
+EDITABLE = frozenset({"measures", "progress", "progress_date", "completion_date"})
+
+
+def export_fillin(
+    lg, department_id: int, out: str | Path, actor: Actor | None, *, progress: Callable[[int, int], None] | None = None
+) -> ExportResult:
+    """One department's open cases with 整改措施 / 本次进度 / 完成时间 to fill in; the rest locked."""
+    from ledger.services.queries import DEADLINE_STATES
+
+    started = time.perf_counter()
+    department = lg.catalog.departments.get(department_id)
+    if department is None:
+        raise ValidationError("请选择责任单位")
+    f = CaseFilter(department_id=department_id, states=tuple(s for s in DEADLINE_STATES if s in OPEN_STATES))
+    case_ids = lg.reporting.case_ids(f, order="deadline")
+    county = lg.meta("county_name")
+    today = lg.today()
+    book = Workbook(out)
+    try:
+        guide = book.add_sheet("填写说明")
+        guide.columns([100])
+        lines = [
+            f"{department.name}整改进度填报表",
+            f"导出时间：{lg.clock():%Y-%m-%d %H:%M}；共 {len(case_ids)} 个未销号问题；台账：{county}（{lg.uuid[:8]}）",
+            "",
+            "填写方法：",
+            "1. 切换到“待填报问题”工作表，只填写黄色底色的四列：整改措施、本次进度、进度日期、完成时间。",
+            "2. 其余各列已锁定，请勿修改、增删行列或调整顺序；隐藏的“问题ID”“版本号”两列用于核对，请勿删除。",
+            "3. 日期请写作 2026-11-23、2026/11/23 或 2026年11月23日；“进度日期”不填则按导入当天记录。",
+            "4. “完成时间”只在整改完成后填写，不能晚于填报当天。",
+            "5. 填好后保存为 .xlsx 文件交回；导入时，导出后在台账中已被修改的问题会列为“冲突”，"
+            "不会覆盖，需重新导出后再填。",
+            "6. 本表含农户个人信息，仅限本单位整改工作使用，请勿外传。",
+        ]
+        guide.append([lines[0]], [Style(bold=True, size=14)], height=24)
+        for text in lines[1:]:
+            guide.append([text], [Style(wrap=True)])
+        guide.close()
+
+        sheet = book.add_sheet("待填报问题")
+        locked = Style(border=True, wrap=True)
+        open_cell = Style(border=True, wrap=True, fill="FFF2CC", locked=False)
+        open_date = Style(border=True, fill="FFF2CC", locked=False, num_format="yyyy-mm-dd", halign="center")
+        styles = []
+        for _label, key, _w in FILLIN_COLUMNS:
+            if key in ("progress_date", "completion_date"):
+                styles.append(open_date)
+            elif key in EDITABLE:
+                styles.append(open_cell)
+            elif key == "deadline":
+                styles.append(Style(border=True, num_format="yyyy-mm-dd", halign="center"))
+            elif key == "number":
+                styles.append(Style(border=True, num_format="@"))
+            else:
+                styles.append(locked)
+        sheet.columns([w for _l, _k, w in FILLIN_COLUMNS], styles)
+        sheet.hidden_columns = {len(FILLIN_COLUMNS) - 2, len(FILLIN_COLUMNS) - 1}
+        sheet.freeze_rows, sheet.freeze_cols = 3, 1
+        sheet.protect = True
+        sheet.landscape = True
+        width = len(FILLIN_COLUMNS)
+        _info_rows(sheet, f"{department.name}整改进度填报表", department.name, "", today, width)
+        sheet.append([label for label, _k, _w in FILLIN_COLUMNS], [HEAD] * width, height=24)
+        with lg.reading() as s:
+            from sqlalchemy import select
+
+            from ledger.models import Case
+
+            versions = {}
+            for start in range(0, len(case_ids), 900):
+                chunk = case_ids[start : start + 900]
+                versions.update(dict(s.execute(select(Case.id, Case.version).where(Case.id.in_(chunk))).all()))
+        for n, line in enumerate(lg.reporting.ledger_lines(case_ids), 1):
+            sheet.append(
+                [
+                    line.number,
+                    line.township,
+                    line.village,
+                    line.head_name,
+                    line.subcategory,
+                    line.description,
+                    dt.date.fromisoformat(line.deadline) if line.deadline else None,
+                    line.state,
+                    line.measures,
+                    "",
+                    None,
+                    dt.date.fromisoformat(line.completion_date) if line.completion_date else None,
+                    line.case_id,
+                    versions[line.case_id],
+                ]
+            )
+            if progress and n % 500 == 0:
+                progress(n, len(case_ids))
+        sheet.close()
+        digest = _finish(
+            lg, book, actor, "export.fillin",
+            {"department": department.name, "rows": len(case_ids), "case_ids_sha256": _ids_hash(case_ids)},
+        )  # fmt: skip
+    except BaseException:
+        book.abort()
+        raise
+    return ExportResult(Path(out), len(case_ids), time.perf_counter() - started, digest)
+
+
+def _ids_hash(case_ids: list[int]) -> str:
+    return hashlib.sha256(",".join(map(str, case_ids)).encode()).hexdigest()
+
+
+# -- the error list of an import ------------------------------------------------------------------------------
+def write_errors(lg, plan: ImportPlan, out: str | Path, actor: Actor | None) -> ExportResult:
+    """The refused rows as they were (ID numbers and phones masked), with 原行号 and 错误原因 columns,
+    to send back to the township."""
+    started = time.perf_counter()
+    refused = plan.refused
+    labels = list(plan.layout.labels)
+    width = len(labels)
+    id_cols = {c for c, f in plan.mapping.items() if f in ("head_id", "phone")}
+    book = Workbook(out)
+    try:
+        sheet = book.add_sheet("错误清单")
+        sheet.columns([8, 40] + [max(8.0, min(30.0, len(x) * 2.2 + 2)) for x in labels], [CELL, CELL] + [CELL] * width)
+        sheet.freeze_rows = 3
+        title = f"导入错误清单：{plan.file_name}（共 {len(refused)} 行未导入）"
+        sheet.append([title], [Style(bold=True, size=14)], height=24)
+        sheet.append([f"{plan.summary()}。请按“错误原因”改正原表后重新导入。身份证号、电话已隐去中间位。"], [INFO])
+        sheet.append(["原行号", "错误原因", *labels], [HEAD] * (width + 2), height=24)
+        for outcome in refused:
+            cells = plan.table.rows[outcome.row - 1]
+            values: list = [outcome.row, "；".join(outcome.reasons)]
+            for c in range(width):
+                value = cells[c] if c < len(cells) else ""
+                if c in id_cols and value not in (None, ""):
+                    text = value if isinstance(value, str) else format(value, ".15g")
+                    value = ids.mask(text.strip())
+                elif isinstance(value, dt.time | dt.timedelta):
+                    value = str(value)
+                values.append(value)
+            sheet.append(values)
+        sheet.close()
+        digest = _finish(
+            lg, book, actor, "export.import_errors",
+            {"import_file": plan.file_name, "import_sha256": plan.sha256, "rows": len(refused)},
+        )  # fmt: skip
+    except BaseException:
+        book.abort()
+        raise
+    return ExportResult(Path(out), len(refused), time.perf_counter() - started, digest)
