@@ -477,3 +477,45 @@ def generate(
     return DemoSummary(
         done, maker.next_household - 1, len(lg.catalog.townships()), len(maker.villages), time.perf_counter() - started
     )
+
+
+IMPORT_HEADER = ("序号", "乡镇", "村", "组", "户主姓名", "身份证号", "联系电话", "户类型", "家庭人口", "问题类别",
+                 "问题子类", "问题描述", "发现方式", "发现时间", "备注")  # fmt: skip
+
+
+def township_rows(lg: Ledger, n: int, seed: int = 7) -> list[list[object]]:
+    """Rows of a township's problem workbook (IMPORT_HEADER) for the demo county: new households
+    with valid synthetic ID numbers, some with a second problem, dates typed in several ways."""
+    rng = random.Random(seed)
+    cat = lg.catalog
+    villages = cat.villages()
+    subs = list(cat.subcategories.values())
+    county = lg.meta("county_code")
+    today = lg.today()
+    rows: list[list[object]] = []
+    used: set[str] = set()
+    people: list[tuple] = []
+    problems: dict[str, set[str]] = {}
+    for i in range(1, n + 1):
+        if people and rng.random() < 0.2:
+            person = people.pop(rng.randrange(len(people)))
+        else:
+            village = rng.choice(villages)
+            while True:
+                born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 60))
+                number = with_check_digit(f"{county}{born:%Y%m%d}{rng.randrange(1000):03d}")
+                if number not in used:
+                    used.add(number)
+                    break
+            person = (cat.region(int(village.parent_id or 0)).name, village.name, f"{rng.randint(1, 8)}组",
+                      _name(rng), number, f"1380000{rng.randrange(10000):04d}",
+                      rng.choice(("脱贫户", "低保户", "一般农户", "边缘易致贫户")), rng.randint(1, 6))  # fmt: skip
+            people.append(person)
+        taken = problems.setdefault(person[4], set())
+        sub = rng.choice([s for s in subs if s.code not in taken])
+        taken.add(sub.code)
+        found = today - dt.timedelta(days=rng.randint(1, 300))
+        date = rng.choice((found.isoformat(), f"{found:%Y.%m.%d}", f"{found.year}年{found.month}月{found.day}日"))
+        rows.append([i, *person, sub.category_name, sub.name, rng.choice(DESCRIPTIONS[sub.category]),
+                     rng.choice(("干部走访排查", "农户自主申报", "部门筛查预警")), date, ""])  # fmt: skip
+    return rows

@@ -8,24 +8,25 @@ merged over the years, and a household keeps the number it was issued.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 
 from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as StdnumError
 
 from ledger.errors import ValidationError
+
+_SEPARATORS = re.compile(r"[\s-]+")
 
 
 def normalize(raw: str) -> str:
     """NFKC (full-width digits, letters and spaces), drop spaces and dashes, upper-case the X."""
-    text = unicodedata.normalize("NFKC", raw)
-    return "".join(ch for ch in text if not ch.isspace() and ch != "-").upper()
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw)).upper()
 
 
 def _birth_date_or_error(number: str, today: dt.date) -> dt.date:
-    try:
-        born = ric.get_birth_date(number)
-    except StdnumError:
+    try:  # digits 7–14 (stdnum's get_birth_date, without cleaning the number a second time)
+        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         raise ValidationError(f"身份证号 {mask(number)} 的出生日期 {number[6:14]} 不是有效日期") from None
     if born.year < 1900 or born > today:
         raise ValidationError(f"身份证号 {mask(number)} 的出生日期 {born:%Y-%m-%d} 不合理")

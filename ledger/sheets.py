@@ -153,6 +153,29 @@ def _parse_small(zf: zipfile.ZipFile, name: str, path: Path):
         raise _refuse(path, f"工作簿结构文件 {name} 已损坏") from None
 
 
+def _refuse_dtd(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> None:
+    """A DTD (and so any entity declaration) can only stand in the prolog, before the root element:
+    reading a part up to its first element is enough to refuse it."""
+    with zf.open(info) as stream:
+        head = stream.read(65536)
+    start = 0
+    while True:
+        start = head.find(b"<", start)
+        if start < 0:
+            raise _refuse(path, f"{info.filename} 的结构异常（找不到根元素），文件可能已损坏")
+        if head.startswith(b"<!--", start):  # a comment: skip it whole
+            end = head.find(b"-->", start + 4)
+            if end < 0:
+                raise _refuse(path, f"{info.filename} 的结构异常（注释过长），文件可能已损坏")
+            start = end + 3
+            continue
+        if head.startswith(b"<!", start):  # only DOCTYPE (and what it declares) starts so in a prolog
+            raise _refuse(path, "文件中含有 XML 实体声明（DTD），可能是恶意构造的文件")
+        if not head.startswith(b"<?", start):
+            return  # the root element: the prolog is over
+        start += 2
+
+
 def _sheet_parts(zf: zipfile.ZipFile, path: Path) -> list[tuple[str, str, bool]]:
     """(sheet name, part name, visible) in workbook order."""
     names = set(zf.namelist())
@@ -248,13 +271,9 @@ def _read_xlsx(path: Path, digest: str, wanted: str | None, cancelled) -> RawTab
             if info.file_size > 1048576 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
                 raise _refuse(path, f"{info.filename} 的压缩比异常（超过 {MAX_RATIO}:1），可能是恶意构造的文件")
         for info in infos:
-            if (
-                info.filename.endswith((".xml", ".rels"))
-                and info.file_size <= _SMALL_PART
-                and not info.filename.startswith("xl/worksheets/")
-            ):
-                _parse_small(zf, info.filename, path)
-        parts = _sheet_parts(zf, path)
+            if info.filename.endswith((".xml", ".rels")) and not info.filename.startswith("xl/worksheets/"):
+                _refuse_dtd(zf, info, path)
+        parts = _sheet_parts(zf, path)  # workbook.xml and its rels, parsed by defusedxml
         if wanted is not None:
             chosen = next((p for p in parts if p[0] == wanted), None)
             if chosen is None:

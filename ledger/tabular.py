@@ -70,6 +70,7 @@ _HALF = {
     cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for cp in range(r[0], r[1] + 1)
 }
 _HALF |= {0x3000: 0x20, 0xA0: 0x20}
+_WIDE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\xa0]")
 _NOTE = re.compile(r"[（(][^）)]*[）)]")
 _SPACES = re.compile(r"\s+")
 
@@ -80,7 +81,7 @@ def normal_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.translate(_HALF).strip()
+        return (value.translate(_HALF) if _WIDE.search(value) else value).strip()
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
@@ -151,23 +152,21 @@ def _spread(row: Sequence[object], merged: Iterable[tuple[tuple[int, int], tuple
 def detect_layout(
     rows: Sequence[Sequence[object]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (), scan: int = 30
 ) -> Layout | None:
-    """The header among the first `scan` rows: the row naming most known columns (at least 3),
-    combined with the row above or below it when that one names columns too."""
+    """The header among the first `scan` rows: the row (or pair of rows, when a group row with
+    merged cells sits above the column names) naming most known columns, at least 3."""
+    scores = [_row_score(r) for r in rows[: scan + 1]]
+
+    def paired(i: int) -> bool:  # a group row above column names: both name columns
+        return i + 1 < len(scores) and scores[i] >= 2 and scores[i + 1] >= 2
+
     best, best_score = -1, 2
-    for i, row in enumerate(rows[:scan]):
-        score = _row_score(row)
-        if score > best_score:
-            best, best_score = i, score
+    for i in range(min(scan, len(rows))):
+        total = scores[i] + (scores[i + 1] if paired(i) else 0)
+        if total > best_score:
+            best, best_score = i, total
     if best < 0:
         return None
-    # Two-row header: a group row above column names (group cells merged across columns, names
-    # merged down over both rows). The header is the best row plus a neighbour naming 2+ columns.
-    if best > 0 and _row_score(rows[best - 1]) >= 2:
-        first, last = best - 1, best
-    elif best + 1 < len(rows) and _row_score(rows[best + 1]) >= 2:
-        first, last = best, best + 1
-    else:
-        first = last = best
+    first, last = (best, best + 1) if paired(best) else (best, best)
     width = max(len(r) for r in rows[first : last + 1])
     padded = [list(rows[i]) + [""] * (width - len(rows[i])) for i in range(first, last + 1)]
     labels = _spread(padded[0], merged, first)
@@ -257,6 +256,7 @@ class Matcher:
         self.affixes = tuple(affixes)
         self.prefixes = tuple(p for p in prefixes if p)
         self._variants: dict[str, object] = {}
+        self._cache: dict[str, object | None] = {}
         ambiguous: set[str] = set()
         for name, value in names.items():
             for variant in self._forms(_key(name)):
@@ -282,6 +282,14 @@ class Matcher:
         return forms
 
     def find(self, raw: str) -> object | None:
+        """The value of the name `raw` stands for, or None (answers are cached per spelling)."""
+        try:
+            return self._cache[raw]
+        except KeyError:
+            found = self._cache[raw] = self._find(raw)
+            return found
+
+    def _find(self, raw: str) -> object | None:
         text = _key(raw)
         if not text:
             return None

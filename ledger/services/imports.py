@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Boolean, Date, DateTime, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from ledger import ids
@@ -155,7 +156,17 @@ class ImportService:
 
     # -- reading ----------------------------------------------------------------------------------
     def read(self, path: str | Path, sheet: str | None = None, cancelled: Callable[[], bool] | None = None) -> RawTable:
-        return read_table(path, sheet, cancelled)
+        """The named sheet, else the first visible sheet with a recognisable header (a fill-in
+        workbook opens on its instructions sheet)."""
+        table = read_table(path, sheet, cancelled)
+        if sheet is not None or detect_layout(table.rows, table.merged) is not None:
+            return table
+        for name in table.sheets:
+            if name != table.sheet:
+                other = read_table(path, name, cancelled)
+                if detect_layout(other.rows, other.merged) is not None:
+                    return other
+        return table
 
     def layout(self, table: RawTable) -> Layout:
         layout = detect_layout(table.rows, table.merged)
@@ -219,6 +230,7 @@ class ImportService:
         table, mapping = plan.table, plan.mapping
         columns = sorted(mapping.items())
         header = [compact(x) for x in plan.layout.labels]
+        probe, probe_label = next(((c, header[c]) for c, _f in columns if header[c]), (0, header[0] if header else ""))
         for index in range(plan.layout.data_start, len(table.rows)):
             if cancelled and index % 2000 == 0 and cancelled():
                 raise LedgerError("已取消")
@@ -227,11 +239,13 @@ class ImportService:
             raw = {f: row[c] if c < width else "" for c, f in columns}
             if all(v is None or v == "" or (isinstance(v, str) and not v.strip()) for v in raw.values()):
                 continue
-            texts = [compact(normal_text(v)) for v in row[: len(header)]]
-            if texts == header[: len(texts)]:
-                continue  # the header repeated (a sheet printed with titles on every page)
-            first = normal_text(raw.get("seq", "")) or next((normal_text(v) for v in row if normal_text(v)), "")
-            if first.replace(" ", "") in ("合计", "小计", "总计"):
+            cell = row[probe] if probe < width else None
+            if isinstance(cell, str) and compact(cell) == probe_label:
+                texts = [compact(normal_text(v)) for v in row[: len(header)]]
+                if texts == header[: len(texts)]:
+                    continue  # the header repeated (a sheet printed with titles on every page)
+            first = row[0] if width else ""
+            if isinstance(first, str) and first.strip() and compact(first) in ("合计", "小计", "总计"):
                 continue
             yield index + 1, row, raw
 
@@ -461,6 +475,7 @@ class ImportService:
                 {
                     "row": row_number,
                     "household_id": household.id if household is not None else None,
+                    "place": (household.township_id, household.village_id) if household is not None else None,
                     "household": None
                     if household is not None
                     else {
@@ -664,7 +679,6 @@ class ImportService:
         lg = self._ledger
         now = lg.clock()
         today = now.date()
-        conn = s.connection()
         household_table = cast(Table, Household.__table__)
         case_table = cast(Table, Case.__table__)
         # households first (RETURNING gives their ids in parameter order)
@@ -676,11 +690,13 @@ class ImportService:
                 new_households[h["head_id_number"]] = -1
                 pending.append({**h, "created_at": now})
         if pending:
-            returned = conn.execute(
-                insert(household_table).returning(household_table.c.id, sort_by_parameter_order=True), pending
-            ).all()
-            for h, (hid,) in zip(pending, returned, strict=True):
-                new_households[h["head_id_number"]] = hid
+            first_id = _next_id(s, Household)
+            for hid, h in enumerate(pending, first_id):
+                h["id"] = new_households[h["head_id_number"]] = hid
+            _bulk_insert(s, household_table, pending)
+            _sync_sequence(s, Household)
+        if progress:
+            progress(0, len(plan.new_rows))
         counter = s.execute(select(Meta).where(Meta.key == "case_seq").with_for_update()).scalar_one()
         county = s.execute(select(Meta.value).where(Meta.key == "county_code")).scalar_one()
         seq = int(counter.value)
@@ -689,11 +705,7 @@ class ImportService:
             seq += 1
             hid = row["household_id"] or new_households[row["household"]["head_id_number"]]
             h = row["household"]
-            if h is None:
-                place = s.execute(select(Household.township_id, Household.village_id).where(Household.id == hid)).one()
-                township_id, village_id = place
-            else:
-                township_id, village_id = h["township_id"], h["village_id"]
+            township_id, village_id = row["place"] if h is None else (h["township_id"], h["village_id"])
             assign = row["assign"]
             cases.append(
                 {
@@ -722,10 +734,12 @@ class ImportService:
         counter.value = str(seq)
         first_number = last_number = ""
         if cases:
-            returned = conn.execute(
-                insert(case_table).returning(case_table.c.id, sort_by_parameter_order=True), cases
-            ).all()
-            case_ids = [r[0] for r in returned]
+            first_id = _next_id(s, Case)
+            case_ids = list(range(first_id, first_id + len(cases)))
+            for case, cid in zip(cases, case_ids, strict=True):
+                case["id"] = cid
+            _bulk_insert(s, case_table, cases)
+            _sync_sequence(s, Case)
             actions = []
             for case, cid in zip(cases, case_ids, strict=True):
                 actions.append(
@@ -751,7 +765,7 @@ class ImportService:
                             "reason": "Excel导入",
                         }
                     )
-            conn.execute(insert(cast(Table, CaseAction.__table__)), actions)
+            _bulk_insert(s, cast(Table, CaseAction.__table__), actions)
             index_cases(s, min(case_ids), max(case_ids))
             first_number, last_number = cases[0]["number"], cases[-1]["number"]
             if progress:
@@ -817,6 +831,52 @@ class ImportService:
             },
         )
         return ImportResult(len(cases), updated, len(pending), len(plan.notes), first_number, last_number, event.seq)
+
+
+def _sqlite_value(value: object) -> object:
+    """What SQLAlchemy's SQLite types store (DateTime with microseconds, Date as ISO, Boolean as 0/1)."""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond:06d}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _bulk_insert(s: Session, table: Table, rows: list[dict]) -> None:
+    """One executemany. On SQLite the rows go to the driver as tuples of stored values: SQLAlchemy's
+    per-row parameter processing took a third of an import's commit (bench/excel.py)."""
+    if not rows:
+        return
+    conn = s.connection()
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    names = [c.name for c in table.columns if c.name in rows[0]]
+    columns = []
+    for name in names:
+        values = [r[name] for r in rows]
+        if isinstance(table.c[name].type, Date | DateTime | Boolean):
+            convert = functools.lru_cache(maxsize=4096)(_sqlite_value)  # dates repeat: convert each once
+            values = [None if v is None else convert(v) for v in values]
+        columns.append(values)
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+def _next_id(s: Session, model) -> int:
+    """Explicit ids let one executemany insert all rows (RETURNING would insert them one by one on
+    SQLite). Writers are serialised (BEGIN IMMEDIATE; the audit head lock on PostgreSQL), so no one
+    else takes these ids; PostgreSQL's sequence is moved past them."""
+    table = model.__table__
+    return (s.scalar(select(func.max(table.c.id))) or 0) + 1
+
+
+def _sync_sequence(s: Session, model) -> None:
+    if s.get_bind().dialect.name == "postgresql":
+        name = model.__table__.name
+        s.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"))
 
 
 def _chunks(values: list, size: int = 900) -> Iterable[list]:

@@ -247,3 +247,61 @@ def test_headerless_sheet_is_refused_with_advice(world, tmp_path):
 def _count(lg, model) -> int:
     with lg.reading() as s:
         return s.scalar(select(func.count()).select_from(model))
+
+
+KILL_IMPORT = """
+import sys
+from ledger import open_ledger
+from ledger.demo import IMPORT_HEADER, generate, township_rows
+from reports.xlsx import Workbook
+lg = open_ledger(sys.argv[1])
+generate(lg, cases=10, seed=3)
+with Workbook(sys.argv[2]) as book:
+    sheet = book.add_sheet("排查台账")
+    sheet.append(list(IMPORT_HEADER))
+    for row in township_rows(lg, int(sys.argv[3])):
+        sheet.append(row)
+lg.close()
+"""
+
+
+TABLES = ("cases", "households", "case_actions", "audit_events")
+
+
+@pytest.mark.slow
+def test_a_process_killed_during_the_commit_leaves_nothing_of_the_import(tmp_path):
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    db, book = tmp_path / "台账.db", tmp_path / "乡镇台账.xlsx"
+    env = {**os.environ, "ZGTZ_DATA_DIR": str(tmp_path / "data"), "ZGTZ_KEY_DIR": str(tmp_path / "keys")}
+    subprocess.run([sys.executable, "-c", KILL_IMPORT, str(db), str(book), "40000"], cwd=root, env=env, check=True)
+    with sqlite3.connect(db) as con:
+        before = [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES]
+    proc = subprocess.Popen(
+        [sys.executable, "main.py", "import", str(book), "--db", str(db), "--user", "luru"],
+        cwd=root, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    seen = b""
+    while b"\xe5\x86\x99\xe5\x85\xa5\xe9\x97\xae\xe9\xa2\x98" not in seen:  # "写入问题": inside the transaction
+        chunk = proc.stderr.read1(4096)
+        assert chunk, f"the import ended before writing: {seen.decode(errors='replace')}"
+        seen += chunk
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        after = [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES]
+        assert after == before
+    # and the same file then imports whole
+    done = subprocess.run(
+        [sys.executable, "main.py", "import", str(book), "--db", str(db), "--user", "luru"],
+        cwd=root, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "新增问题 40,000 个" in done.stdout

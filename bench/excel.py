@@ -1,0 +1,211 @@
+"""Excel import and export against their baselines, side by side in one run.
+
+    python bench/excel.py [--rows N] [--keep DIR]
+
+Import (goal, issue 5: at most 2× a bare python-calamine read of the same file):
+  baseline  CalamineWorkbook.from_path(...).get_sheet_by_name(...).to_python() of the workbook
+  ours      `ImportService.read` (zip, entity and size checks, formula scan, calamine) + `prepare`
+            (header, mapping, every row validated and matched against the ledger) + `commit`
+            (households, cases, actions, search index and the audit event in one transaction)
+  The workbook is a township's sheet of N new problems (ledger/demo.py `township_rows`), written
+  once before either clock starts; the ledger is the demo county with no cases yet.
+
+Export (goal: no longer than XlsxWriter's constant_memory mode writing the same rows):
+  baseline  XlsxWriter, constant_memory, the same canonical rows (fetched before its clock starts)
+            with text cells for IDs and phones, date cells and a header
+  ours      `reports.excel.export_workbook`, the whole handoff workbook: query the ledger, write
+            the 问题台账 sheet with styles, validation and autofilter, the statistics sheet, hash
+            the file and record the audit event
+Each step runs in a fresh process, so its peak memory (ru_maxrss) is its own (goal: ≤ 500 MB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def step_prepare(folder: Path, rows: int) -> dict:
+    """Two ledgers (an empty demo county for the import, one with `rows` cases for the export)
+    and the township workbook."""
+    from ledger import open_ledger
+    from ledger.demo import IMPORT_HEADER, generate, township_rows
+    from reports.xlsx import Workbook
+
+    started = time.perf_counter()
+    lg = open_ledger(folder / "导入.db")
+    generate(lg, cases=0, seed=1)
+    with Workbook(folder / "乡镇台账.xlsx") as book:
+        sheet = book.add_sheet("排查台账")
+        sheet.append(["示例县城关镇等乡镇问题排查台账"])
+        sheet.append(list(IMPORT_HEADER))
+        for row in township_rows(lg, rows):
+            sheet.append(row)
+    lg.close()
+    lg = open_ledger(folder / "导出.db")
+    generate(lg, cases=rows, seed=1)
+    lg.close()
+    return {"seconds": time.perf_counter() - started}
+
+
+def step_calamine(folder: Path) -> dict:
+    from python_calamine import CalamineWorkbook
+
+    started = time.perf_counter()
+    with CalamineWorkbook.from_path(str(folder / "乡镇台账.xlsx")) as book:
+        data = book.get_sheet_by_name("排查台账").to_python()
+    return {"seconds": time.perf_counter() - started, "rows": len(data), "peak_mb": _peak_mb()}
+
+
+def step_import(folder: Path) -> dict:
+    from ledger import open_ledger
+
+    lg = open_ledger(folder / "导入.db", create=False)
+    actor = lg.users.actor("luru")
+    started = time.perf_counter()
+    table = lg.imports.read(folder / "乡镇台账.xlsx")
+    read = time.perf_counter()
+    plan = lg.imports.prepare(table, actor)
+    prepared = time.perf_counter()
+    result = lg.imports.commit(plan, actor)
+    done = time.perf_counter()
+    lg.close()
+    return {
+        "seconds": done - started,
+        "read": read - started,
+        "validate": prepared - read,
+        "commit": done - prepared,
+        "created": result.created,
+        "counts": plan.counts,
+        "peak_mb": _peak_mb(),
+    }
+
+
+def step_xlsxwriter(folder: Path) -> dict:
+    import datetime as dt
+
+    import xlsxwriter
+
+    from ledger import open_ledger
+    from ledger.dto import LEDGER_COLUMNS, CaseFilter
+
+    lg = open_ledger(folder / "导出.db", create=False)
+    fields = [f for _label, f in LEDGER_COLUMNS]
+    lines = list(lg.reporting.ledger_lines(lg.reporting.case_ids(CaseFilter(include_void=False))))
+    lg.close()
+    dates = {"found_date", "deadline", "completion_date", "closed_date"}
+    started = time.perf_counter()
+    book = xlsxwriter.Workbook(str(folder / "基线.xlsx"), {"constant_memory": True})
+    sheet = book.add_worksheet("问题台账")
+    text = book.add_format({"num_format": "@", "border": 1})
+    date = book.add_format({"num_format": "yyyy-mm-dd", "border": 1})
+    cell = book.add_format({"border": 1, "text_wrap": True})
+    sheet.write_row(0, 0, [label for label, _f in LEDGER_COLUMNS])
+    for r, line in enumerate(lines, 1):
+        for c, f in enumerate(fields):
+            value = getattr(line, f)
+            if f in dates:
+                if value:
+                    sheet.write_datetime(r, c, dt.datetime.fromisoformat(value), date)
+            elif f in ("number", "head_id", "phone"):
+                sheet.write_string(r, c, value, text)
+            elif isinstance(value, int):
+                sheet.write_number(r, c, value, cell)
+            elif value:
+                sheet.write_string(r, c, value, cell)
+    book.close()
+    return {"seconds": time.perf_counter() - started, "rows": len(lines), "peak_mb": _peak_mb()}
+
+
+def step_export(folder: Path) -> dict:
+    from ledger import open_ledger
+    from reports.excel import ExportRequest, export_workbook
+
+    lg = open_ledger(folder / "导出.db", create=False)
+    actor = lg.users.actor("tongchou")
+    started = time.perf_counter()
+    result = export_workbook(lg, ExportRequest(), folder / "上报台账.xlsx", actor)
+    elapsed = time.perf_counter() - started
+    lg.close()
+    size = (folder / "上报台账.xlsx").stat().st_size
+    return {"seconds": elapsed, "rows": result.rows, "bytes": size, "peak_mb": _peak_mb()}
+
+
+STEPS = {
+    "prepare": step_prepare,
+    "calamine": step_calamine,
+    "import": step_import,
+    "xlsxwriter": step_xlsxwriter,
+    "export": step_export,
+}
+
+
+def run_step(name: str, folder: Path, *extra: str) -> dict:
+    env = {**os.environ, "ZGTZ_DATA_DIR": str(folder / "data"), "ZGTZ_KEY_DIR": str(folder / "keys")}
+    out = subprocess.run(
+        [sys.executable, __file__, "--step", name, "--dir", str(folder), *extra],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{name} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--keep", help="keep the ledgers and workbooks in this folder")
+    parser.add_argument("--step", choices=list(STEPS), help=argparse.SUPPRESS)
+    parser.add_argument("--dir", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.step:
+        kwargs = {"rows": args.rows} if args.step == "prepare" else {}
+        print(json.dumps(STEPS[args.step](Path(args.dir), **kwargs), ensure_ascii=False))
+        return
+    folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="zgtz-excel-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"准备 {args.rows:,} 行的乡镇台账和 {args.rows:,} 个问题的台账……", flush=True)
+    prep = run_step("prepare", folder, "--rows", str(args.rows))
+    print(f"  用时 {prep['seconds']:.1f} s；文件 {(folder / '乡镇台账.xlsx').stat().st_size / 1e6:.1f} MB")
+    base = run_step("calamine", folder)
+    imp = run_step("import", folder)
+    xw = run_step("xlsxwriter", folder)
+    exp = run_step("export", folder)
+    print()
+    print(f"{'figure':<46}{'ours':>10}{'baseline':>10}{'ratio':>8}  goal")
+    print(
+        f"{'import ' + format(args.rows, ',') + ' rows (read+validate+commit), s':<46}"
+        f"{imp['seconds']:>10.2f}{base['seconds']:>10.2f}{imp['seconds'] / base['seconds']:>8.2f}  ≤ 2.00"
+    )
+    print(f"{'  of which read (checks + calamine), s':<46}{imp['read']:>10.2f}")
+    print(f"{'  of which validate, s':<46}{imp['validate']:>10.2f}")
+    print(f"{'  of which commit, s':<46}{imp['commit']:>10.2f}")
+    print(
+        f"{'export ' + format(exp['rows'], ',') + ' cases (handoff workbook), s':<46}"
+        f"{exp['seconds']:>10.2f}{xw['seconds']:>10.2f}{exp['seconds'] / xw['seconds']:>8.2f}  ≤ 1.00"
+    )
+    print(f"{'peak memory import / calamine, MB':<46}{imp['peak_mb']:>10.0f}{base['peak_mb']:>10.0f}{'':>8}  ≤ 500")
+    print(f"{'peak memory export / xlsxwriter, MB':<46}{exp['peak_mb']:>10.0f}{xw['peak_mb']:>10.0f}{'':>8}  ≤ 500")
+    print(f"rows imported: {imp['created']:,} {imp['counts']}; export file {exp['bytes'] / 1e6:.1f} MB")
+    print(f"files in {folder}")
+
+
+if __name__ == "__main__":
+    main()
