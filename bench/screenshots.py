@@ -3,7 +3,7 @@
     python bench/screenshots.py [--out docs/screenshots] [--cases 2000]
 
 Runs offscreen (or on the display in $DISPLAY, e.g. Xvfb) and grabs the dashboard, the ledger view,
-a case's detail and the new-case form at 1366×800.
+a case's detail, the new-case form and an Excel import preview at 1366×800.
 """
 
 from __future__ import annotations
@@ -72,6 +72,24 @@ def main() -> int:
     settle()
     form.grab().save(str(out / "新增问题.png"))
     form.reject()
+    from ledger.demo import IMPORT_HEADER, township_rows
+    from reports.xlsx import Workbook
+
+    rows = township_rows(lg, 40, seed=5)
+    rows[3][5] = rows[3][5][:-1] + ("0" if rows[3][5][-1] != "0" else "1")  # a wrong check character
+    rows[7][2] = "北关村"  # a village the county does not have
+    rows[9][13] = "2026年13月1日"  # no such date
+    with Workbook(work / "乡镇排查台账.xlsx") as book:
+        sheet = book.add_sheet("排查台账")
+        sheet.append(["示例县乡镇问题排查台账"])
+        sheet.append(list(IMPORT_HEADER))
+        for row in rows:
+            sheet.append(row)
+    window.nav.setCurrentRow(PAGES.index("导入导出"))
+    window.exchange.importer.path.setText(str(work / "乡镇排查台账.xlsx"))
+    window.exchange.importer.preview()
+    settle()
+    window.grab().save(str(out / "导入预览.png"))
     window.close()
     lg.close()
     print(f"截图已保存到 {out}")

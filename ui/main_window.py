@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -22,27 +21,13 @@ from ui.case_form import NewCaseDialog
 from ui.common import settings
 from ui.context import AppContext
 from ui.dashboard import DashboardPage
+from ui.exchange_page import ExchangePage
 from ui.households_page import HouseholdsPage
 from ui.ledger_page import LedgerPage
 from ui.reports_page import ReportsPage
 from ui.tasks import Task
 
 PAGES = ("工作台", "问题台账", "农户档案", "报表中心", "导入导出", "系统管理")
-
-LATER = {
-    "导入导出": "乡镇报来的 Excel 台账导入、向上级报送的 Excel 导出和责任单位回填表将在这里办理。\n"
-    "Excel 模块尚未并入本版本；现在可在“问题台账”中选择问题后“导出所选”（CSV，Excel 和 WPS 均可打开）。",
-}
-
-
-class LaterPage(QWidget):
-    def __init__(self, title: str, text: str):
-        super().__init__()
-        label = QLabel(f"<h3>{title}</h3><p>{text.replace(chr(10), '<br>')}</p>")
-        label.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(label)
-        layout.addStretch(1)
 
 
 class MainWindow(QMainWindow):
@@ -61,12 +46,13 @@ class MainWindow(QMainWindow):
         self.households = HouseholdsPage(ctx)
         self.admin = AdminPage(ctx)
         self.reports = ReportsPage(ctx)
+        self.exchange = ExchangePage(ctx)
         pages = {
             "工作台": self.dashboard,
             "问题台账": self.ledger_page,
             "农户档案": self.households,
             "报表中心": self.reports,
-            "导入导出": LaterPage("导入导出", LATER["导入导出"]),
+            "导入导出": self.exchange,
             "系统管理": self.admin,
         }
         for name in PAGES:
