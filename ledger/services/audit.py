@@ -25,7 +25,11 @@ ACTION_NAMES = {
     "case.void": "作废",
     "case.progress": "填写进度",
     "evidence.add": "添加佐证材料",
+    "import.commit": "Excel导入登记",
+    "demo.generate": "生成示例数据",
 }
+# Events that created many cases at once: they name their case-id range instead of one case.
+BULK_ACTIONS = ("import.commit", "demo.generate")
 
 
 def _readable(field: str, old: object, new: object) -> tuple[object, object]:
@@ -53,10 +57,16 @@ class AuditService:
 
     def case_history(self, case_id: int) -> list[HistoryEntry]:
         with self._ledger.reading() as s:
-            events = s.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq))
-            out = []
-            for e in events:
+            events = list(s.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)))
+            for e in s.scalars(select(AuditEvent).where(AuditEvent.action.in_(BULK_ACTIONS))):
                 payload = json.loads(e.payload)
+                if (payload.get("first_case") or 0) <= case_id <= (payload.get("last_case") or -1):
+                    events.append(e)
+            out = []
+            for e in sorted(events, key=lambda event: event.seq):
+                payload = json.loads(e.payload)
+                if e.action in BULK_ACTIONS:
+                    payload = {"reason": payload.get("file") or f"示例数据（种子 {payload.get('seed')}）"}
                 changes = payload.get("changes") or {}
                 if e.action == "case.register":
                     changes = {k: [None, v] for k, v in payload.get("fields", {}).items()}

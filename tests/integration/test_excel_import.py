@@ -13,6 +13,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 from sqlalchemy import func, select
 
+from ledger.dto import CaseFilter
 from ledger.errors import ConflictError, PermissionDenied, ValidationError
 from ledger.models import AuditEvent, Case, Household
 from reports.excel import write_errors
@@ -305,3 +306,75 @@ def test_a_process_killed_during_the_commit_leaves_nothing_of_the_import(tmp_pat
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "新增问题 40,000 个" in done.stdout
+
+
+def test_import_then_ordinary_work_on_both_databases(any_world, tmp_path):
+    """The bulk path with explicit ids (and PostgreSQL's sequences moved past them), then a
+    household and a case created the ordinary way, and an export read back."""
+    world = any_world
+    lg = world.ledger
+    ids = [fresh_id_number("19880101") for _ in range(3)]
+    lines = ["乡镇,村,户主姓名,身份证号,户类型,问题类别,问题子类,问题描述,发现时间,牵头单位"]
+    for n, id_number in enumerate(ids):
+        lines.append(f"城关镇,东关村,测试户{n},{id_number},脱贫户,饮水安全,水量不足,时常停水,2026-11-0{n + 1},县水利局")
+    (tmp_path / "导入.csv").write_text("\r\n".join(lines), encoding="utf-8-sig")
+    plan = lg.imports.prepare(lg.imports.read(tmp_path / "导入.csv"), world.coordinator)
+    result = lg.imports.commit(plan, world.coordinator)
+    assert (result.created, result.households) == (3, 3)
+    later = world.register("house.c")  # the ordinary path still finds free ids
+    assert later.number > result.last_number
+    assigned = [lg.cases.get(c) for c in lg.reporting.case_ids(CaseFilter(states=("assigned",)))]
+    assert {c.household.head_id_number for c in assigned} == set(ids)
+    assert {c.lead_department_id for c in assigned} == {world.slj_id}
+    history = lg.cases.history(assigned[0].id)
+    assert [(h.action, h.detail) for h in history] == [("Excel导入登记", "导入.csv")]
+    assert lg.audit.verify().ok
+
+
+def test_a_large_import_keeps_the_dashboard_counts_exact(world, tmp_path):
+    """Over 1,000 rows the counts are added in one GROUP BY (the per-row trigger is set aside inside
+    the transaction): the dashboard must equal a full count, and the trigger must be back."""
+    from ledger.demo import IMPORT_HEADER, township_rows
+    from reports.xlsx import Workbook
+
+    lg = world.ledger
+    lg.catalog.add_regions(world.admin, [("990101001003", "南关村", "990101001000")])
+    with Workbook(tmp_path / "大.xlsx") as book:
+        sheet = book.add_sheet("排查台账")
+        sheet.append(list(IMPORT_HEADER))
+        for row in township_rows(lg, 1500):
+            sheet.append(row)
+    plan = lg.imports.prepare(lg.imports.read(tmp_path / "大.xlsx"), world.clerk)
+    assert plan.counts["new"] == 1500, plan.refused[:3]
+    lg.imports.commit(plan, world.clerk)
+    world.register("house.c")  # an ordinary registration afterwards is counted by the trigger again
+    with lg.reading() as s:
+        by_state = dict(s.execute(select(Case.state, func.count()).group_by(Case.state)).all())
+    dashboard = lg.queries.dashboard()
+    assert dashboard.total == sum(by_state.values()) == 1501
+    assert dashboard.by_state["registered"] == by_state["registered"]
+
+
+def test_a_corrected_mapping_is_remembered_for_the_layout(world, tmp_path):
+    lg = world.ledger
+    header = ["乡镇", "村", "户主", "证件", "户类型", "问题类别", "问题子类", "情况说明", "排查时间"]
+
+    def sheet(name, id_number):
+        wb = openpyxl.Workbook()
+        wb.active.append(header)
+        wb.active.append(
+            ["城关镇", "东关村", "冯一", id_number, "脱贫户", "住房安全", "因灾受损", "漏雨", "2026-11-01"]
+        )
+        wb.save(tmp_path / name)
+        return tmp_path / name
+
+    first = lg.imports.read(sheet("一.xlsx", fresh_id_number()))
+    layout = lg.imports.layout(first)
+    assert 3 not in layout.mapping and 7 not in layout.mapping  # 证件 and 情况说明 are not known names
+    mapping = {**layout.mapping, 3: "head_id", 7: "description"}
+    plan = lg.imports.prepare(first, world.clerk, mapping)
+    assert [o.status for o in plan.outcomes] == ["new"]
+    lg.imports.commit(plan, world.clerk)
+    again = lg.imports.prepare(lg.imports.read(sheet("二.xlsx", fresh_id_number())), world.clerk)
+    assert again.mapping[3] == "head_id" and again.mapping[7] == "description"
+    assert [o.status for o in again.outcomes] == ["new"]
