@@ -260,7 +260,9 @@ class ImportService:
             yield outcome, raw
 
     def _formula_reasons(self, plan: ImportPlan, index: int) -> list[str]:
-        out = []
+        out: list[str] = []
+        if not plan.table.formulas:
+            return out
         for c, f in sorted(plan.mapping.items()):
             if (index - 1, c) in plan.table.formulas and f not in DERIVED:
                 out.append(
@@ -292,6 +294,7 @@ class ImportService:
         for v in cat.villages():
             by_township.setdefault(int(v.parent_id or 0), {})[v.name] = v.id
         villages = {t: Matcher(names, ("村", "社区", "村委会")) for t, names in by_township.items()}
+        no_villages = Matcher({})
         departments = Matcher({d.name: d.id for d in cat.departments.values()}, ("局", "委"), (county, "县"))
         categories = Matcher({n: c for c, n in cat.category_names.items()}, ("问题", "保障"))
         subs_by_category: dict[str, Matcher] = {}
@@ -349,7 +352,7 @@ class ImportService:
                 continue
             # -- a new case: the household --------------------------------------------------------
             for f in REQUIRED_NEW:
-                if f in plan.mapping.values() and not text.get(f):
+                if f in mapped and not text.get(f):
                     reasons.append(f"“{FIELD_NAMES[f]}”不能为空")
             id_raw = raw.get("head_id")
             id_number = ""
@@ -369,7 +372,7 @@ class ImportService:
                 if township_id is None:
                     reasons.append(townships.explain("乡镇", text["township"]))
             if text.get("village") and township_id is not None:
-                matcher = villages.get(township_id, Matcher({}))
+                matcher = villages.get(township_id) or no_villages
                 village_id = cast(int | None, matcher.find(text["village"]))
                 if village_id is None:
                     reasons.append(matcher.explain(f"{cat.region(township_id).name}的村", text["village"]))
@@ -383,7 +386,7 @@ class ImportService:
                 if text.get("head_name") and compact(text["head_name"]) != household.head_name:
                     reasons.append(f"户主姓名与台账中该身份证号登记的“{household.head_name}”不一致")
             kind = DEFAULT_KIND
-            if "household_kind" in plan.mapping.values():
+            if "household_kind" in mapped:
                 found_kind = kinds.find(text.get("household_kind", ""))
                 if found_kind is None and household is None:
                     reasons.append(
@@ -427,7 +430,7 @@ class ImportService:
                 if found_source is None:
                     reasons.append(sources.explain("发现方式", text["source"]))
                 source = cast(str, found_source or DEFAULT_SOURCE)
-            elif "source" in plan.mapping.values():
+            elif "source" in mapped:
                 outcome.notes.append(f"未填发现方式，按“{DEFAULT_SOURCE}”登记")
             dates: dict[str, dt.date | None] = {}
             for f in ("found_date", "deadline"):
