@@ -27,7 +27,7 @@ from ledger.facade import Ledger
 from ledger.services.users import password_problems
 from ledger.verify import verify_ledger
 from ledger.workflow import ROLE_NAMES
-from ui.common import ok_cancel
+from ui.common import ok_cancel, show_error
 from ui.context import AppContext
 from ui.models import ListTableModel
 from ui.tasks import run_with_progress
@@ -73,7 +73,13 @@ class UserDialog(QDialog):
         form.addRow("姓名 *", self.display)
         form.addRow("密码 *", self.password)
         form.addRow("确认密码 *", self.password2)
-        form.addRow(QLabel("密码至少8位，包含大写字母、小写字母、数字、符号中的3类，且不含用户名。"))
+        policy = ledger.users.policy()
+        form.addRow(
+            QLabel(
+                f"密码至少{policy.min_length}位，包含大写字母、小写字母、数字、符号中的"
+                f"{'一二三四'[policy.min_classes - 1]}类，且不含用户名。"
+            )
+        )
         if not first_admin:
             form.addRow(roles_box)
             form.addRow("所属单位（经办人）", self.department)
@@ -113,6 +119,34 @@ class UserDialog(QDialog):
         self.accept()
 
 
+class PasswordDialog(QDialog):
+    """A new password, typed twice."""
+
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.first = QLineEdit()
+        self.second = QLineEdit()
+        for field in (self.first, self.second):
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.message = QLabel()
+        form = QFormLayout(self)
+        form.addRow("新密码", self.first)
+        form.addRow("再输一次", self.second)
+        form.addRow(self.message)
+        form.addRow(ok_cancel("确定", self.submit, self.reject))
+
+    @property
+    def password(self) -> str:
+        return self.first.text()
+
+    def submit(self) -> None:
+        if self.first.text() != self.second.text():
+            self.message.setText("两次输入的密码不一致")
+            return
+        self.accept()
+
+
 class AdminPage(QWidget):
     backed_up = Signal()
 
@@ -124,9 +158,22 @@ class AdminPage(QWidget):
         users_view.setModel(self.users)
         users_view.verticalHeader().setVisible(False)
         users_view.horizontalHeader().setStretchLastSection(True)
+        self.accounts: list[tuple[Actor, bool]] = []
+        self.users_view = users_view
+        users_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        users_view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        is_admin = ctx.has_role("admin")
         new_user = QPushButton("新建账号…")
-        new_user.setEnabled(ctx.has_role("admin"))
+        new_user.setEnabled(is_admin)
         new_user.clicked.connect(self.new_user)
+        self.toggle_button = QPushButton("停用/启用")
+        self.toggle_button.clicked.connect(lambda: self.toggle_active())
+        self.unlock_button = QPushButton("解除锁定")
+        self.unlock_button.clicked.connect(lambda: self.unlock())
+        self.reset_button = QPushButton("重置密码…")
+        self.reset_button.clicked.connect(lambda: self.reset_password())
+        for b in (self.toggle_button, self.unlock_button, self.reset_button):
+            b.setEnabled(is_admin)
         backup = QPushButton("立即备份…")
         backup.clicked.connect(lambda: self.backup())
         verify = QPushButton("全面校验台账")
@@ -139,7 +186,7 @@ class AdminPage(QWidget):
         events_view.verticalHeader().setVisible(False)
         events_view.horizontalHeader().setStretchLastSection(True)
         row = QHBoxLayout()
-        for b in (new_user, backup, verify):
+        for b in (new_user, self.toggle_button, self.unlock_button, self.reset_button, backup, verify):
             row.addWidget(b)
         row.addStretch(1)
         layout = QVBoxLayout(self)
@@ -153,17 +200,79 @@ class AdminPage(QWidget):
     def refresh(self) -> None:
         cat = self.ctx.ledger.catalog
         rows = []
-        for actor, active in self.ctx.ledger.users.listing():
+        locked = self.ctx.ledger.users.locked()
+        self.accounts = self.ctx.ledger.users.listing()
+        for actor, active in self.accounts:
             scope = []
             if actor.department_id:
                 scope.append(cat.departments[actor.department_id].name)
             if actor.township_id:
                 scope.append(cat.region(actor.township_id).name)
             roles = "、".join(ROLE_NAMES.get(r, r) for r in sorted(actor.roles))
-            rows.append((actor.username, actor.display_name, roles, "、".join(scope), "正常" if active else "已停用"))
+            state = "已停用" if not active else f"锁定至 {locked[actor.id]:%H:%M}" if actor.id in locked else "正常"
+            rows.append((actor.username, actor.display_name, roles, "、".join(scope), state))
         self.users.set_rows(rows)
         self.events.set_rows(
             [(seq, at[:19].replace("T", " "), who, what) for seq, at, who, what in self.ctx.ledger.audit.recent(200)]
+        )
+
+    # -- account administration ---------------------------------------------------------------------
+    def selected_account(self) -> tuple[Actor, bool] | None:
+        rows = self.users_view.selectionModel().selectedRows()
+        if not rows:
+            show_error(self, ValidationError("请先在列表中选择一个账号"))
+            return None
+        return self.accounts[rows[0].row()]
+
+    def select_account(self, username: str) -> None:
+        for i, (actor, _active) in enumerate(self.accounts):
+            if actor.username == username:
+                self.users_view.selectRow(i)
+
+    def _administer(self, work, done: str) -> bool:
+        try:
+            work()
+        except LedgerError as err:
+            show_error(self, err)
+            return False
+        self.status.setText(done)
+        self.refresh()
+        return True
+
+    def toggle_active(self) -> bool:
+        chosen = self.selected_account()
+        if chosen is None:
+            return False
+        actor, active = chosen
+        return self._administer(
+            lambda: self.ctx.ledger.users.set_active(self.ctx.actor, actor.id, not active),
+            f"已{'停用' if active else '启用'}账号 {actor.username}（{actor.display_name}）。",
+        )
+
+    def unlock(self) -> bool:
+        chosen = self.selected_account()
+        if chosen is None:
+            return False
+        actor = chosen[0]
+        return self._administer(
+            lambda: self.ctx.ledger.users.unlock(self.ctx.actor, actor.id), f"已解除账号 {actor.username} 的锁定。"
+        )
+
+    def reset_password(self, password: str | None = None) -> bool:
+        """A new password typed twice in a small dialog (or given, for tests); audited."""
+        chosen = self.selected_account()
+        if chosen is None:
+            return False
+        actor = chosen[0]
+        if password is None:
+            dialog = PasswordDialog(f"重置 {actor.display_name}（{actor.username}）的密码", self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return False
+            password = dialog.password
+        new_password = password
+        return self._administer(
+            lambda: self.ctx.ledger.users.reset_password(self.ctx.actor, actor.id, new_password),
+            f"已重置账号 {actor.username} 的密码，请当面告知本人，并提醒其登录后修改。",
         )
 
     def new_user(self) -> UserDialog:

@@ -4,6 +4,7 @@ account for 15 minutes; the message never reveals whether a user name exists."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -11,25 +12,35 @@ from sqlalchemy import func, select
 
 from ledger.dto import Actor
 from ledger.errors import NotFound, PermissionDenied, ValidationError
-from ledger.models import User, UserRole
+from ledger.models import Meta, User, UserRole
 from ledger.workflow import ROLE_NAMES
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 
-SIGN_IN_FAILED = "用户名或密码错误"
+# One message for an unknown name, a wrong password and a locked account alike: none of them tells
+# a stranger that the name exists (the account's owner, sure of the password, can tell it is locked).
+SIGN_IN_FAILED = f"用户名或密码错误。连续输错 {MAX_FAILURES} 次，账号将被锁定 {LOCK_MINUTES} 分钟。"
 
 
-def password_problems(username: str, password: str) -> list[str]:
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """Kept in the ledger's settings (meta keys password_min_length, password_min_classes)."""
+
+    min_length: int = 8
+    min_classes: int = 3  # of: lower case, upper case, digits, symbols
+
+
+def password_problems(username: str, password: str, policy: PasswordPolicy = PasswordPolicy()) -> list[str]:
     problems = []
-    if len(password) < 8:
-        problems.append("密码至少8位")
+    if len(password) < policy.min_length:
+        problems.append(f"密码至少{policy.min_length}位")
     classes = sum(
         any(test(c) for c in password) for test in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
     )
-    if classes < 3:
-        problems.append("密码须包含大写字母、小写字母、数字、符号中的至少三类")
+    if classes < policy.min_classes:
+        problems.append(f"密码须包含大写字母、小写字母、数字、符号中的至少{'一二三四'[policy.min_classes - 1]}类")
     if username and username.lower() in password.lower():
         problems.append("密码不能包含用户名")
     return problems
@@ -48,6 +59,13 @@ class UserService:
         """Every account with whether it is active (accounts are disabled, never deleted)."""
         with self._ledger.reading() as s:
             return [(self._actor(s, u), u.active) for u in s.scalars(select(User).order_by(User.id))]
+
+    def locked(self) -> dict[int, dt.datetime]:
+        """Accounts locked now (after repeated failed sign-ins), with when the lock ends."""
+        now = self._ledger.clock()
+        with self._ledger.reading() as s:
+            rows = s.execute(select(User.id, User.locked_until).where(User.locked_until > now)).all()
+            return {user_id: until for user_id, until in rows}
 
     def count(self) -> int:
         with self._ledger.reading() as s:
@@ -75,7 +93,7 @@ class UserService:
         if not username.strip() or not display_name.strip():
             problems.append("用户名和姓名不能为空")
         if password is not None:
-            problems += password_problems(username, password)
+            problems += password_problems(username, password, self.policy())
         if "dept_officer" in roles and department_id is None:
             problems.append("责任单位经办人须指定所属单位")
         if "verifier" in roles and township_id is None:
@@ -131,8 +149,9 @@ class UserService:
                 self._ledger.record(s, None, "login.fail", "user", None, {"username": username})
                 outcome: Actor | str = SIGN_IN_FAILED
             elif user.locked_until and user.locked_until > now:
+                _hasher.hash(password)
                 self._ledger.record(s, None, "login.locked", "user", user.id, {})
-                outcome = f"账号已被锁定，请于 {user.locked_until:%H:%M} 后再试或联系系统管理员"
+                outcome = SIGN_IN_FAILED
             elif self._check(user, password):
                 user.failed_logins, user.locked_until = 0, None
                 self._ledger.record(s, self._actor(s, user), "login", "user", user.id, {})
@@ -169,6 +188,123 @@ class UserService:
             return _hasher.verify(user.password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
+
+    # -- the password policy --------------------------------------------------------------------------
+    def policy(self) -> PasswordPolicy:
+        return PasswordPolicy(
+            int(self._ledger.meta("password_min_length", "8")), int(self._ledger.meta("password_min_classes", "3"))
+        )
+
+    def set_policy(self, actor: Actor, policy: PasswordPolicy) -> None:
+        self._require_admin(actor)
+        if not 8 <= policy.min_length <= 64 or not 1 <= policy.min_classes <= 4:
+            raise ValidationError("密码长度应为 8–64 位，字符类别数应为 1–4 类（等保二级要求至少 8 位）")
+        with self._ledger.unit_of_work() as s:
+            for key, value in (
+                ("password_min_length", policy.min_length),
+                ("password_min_classes", policy.min_classes),
+            ):
+                row = s.get(Meta, key)
+                if row is None:
+                    s.add(Meta(key=key, value=str(value)))
+                else:
+                    row.value = str(value)
+            self._ledger.record(s, actor, "settings.password_policy", "meta", None, policy.__dict__)
+
+    # -- administration (系统管理员 only; accounts are disabled, never deleted) ---------------------------
+    @staticmethod
+    def _require_admin(actor: Actor | None) -> None:
+        if actor is None or "admin" not in actor.roles:
+            raise PermissionDenied("只有系统管理员可以管理账号和设置")
+
+    def _target(self, s, actor: Actor | None, user_id: int) -> User:
+        self._require_admin(actor)
+        user = s.get(User, user_id)
+        if user is None:
+            raise NotFound("没有这个账号")
+        return user
+
+    def set_active(self, actor: Actor, user_id: int, active: bool) -> None:
+        """Disable (or enable again) an account. Its name stays on everything it did."""
+        with self._ledger.unit_of_work() as s:
+            user = self._target(s, actor, user_id)
+            if not active and user.id == actor.id:
+                raise ValidationError("不能停用自己正在使用的账号")
+            if not active and "admin" in self._actor(s, user).roles and self._active_admins(s) <= 1:
+                raise ValidationError("这是最后一个可用的系统管理员账号，不能停用")
+            if user.active == active:
+                return
+            user.active = active
+            self._ledger.record(s, actor, "user.enable" if active else "user.disable", "user", user.id,
+                                {"username": user.username})  # fmt: skip
+
+    def _active_admins(self, s) -> int:
+        return s.scalar(
+            select(func.count()).select_from(User).join(UserRole, UserRole.user_id == User.id)
+            .where(User.active, UserRole.role == "admin")
+        ) or 0  # fmt: skip
+
+    def unlock(self, actor: Actor, user_id: int) -> None:
+        with self._ledger.unit_of_work() as s:
+            user = self._target(s, actor, user_id)
+            user.locked_until, user.failed_logins = None, 0
+            self._ledger.record(s, actor, "user.unlock", "user", user.id, {"username": user.username})
+
+    def set_roles(
+        self, actor: Actor, user_id: int, roles: list[str], *, department_id: int | None = None,
+        township_id: int | None = None,
+    ) -> Actor:  # fmt: skip
+        problems = [f"未知角色：{r}" for r in roles if r not in ROLE_NAMES]
+        if not roles:
+            problems.append("至少选择一个角色")
+        if "dept_officer" in roles and department_id is None:
+            problems.append("责任单位经办人须指定所属单位")
+        if "verifier" in roles and township_id is None:
+            problems.append("乡镇核验员须指定所属乡镇")
+        if problems:
+            raise ValidationError(problems)
+        with self._ledger.unit_of_work() as s:
+            user = self._target(s, actor, user_id)
+            before = self._actor(s, user)
+            if "admin" in before.roles and "admin" not in roles and self._active_admins(s) <= 1:
+                raise ValidationError("这是最后一个系统管理员账号，不能去掉其系统管理员角色")
+            for row in s.scalars(select(UserRole).where(UserRole.user_id == user.id)):
+                s.delete(row)
+            s.flush()
+            s.add_all(UserRole(user_id=user.id, role=r) for r in sorted(set(roles)))
+            user.department_id, user.township_id = department_id, township_id
+            s.flush()
+            self._ledger.record(
+                s, actor, "user.roles", "user", user.id,
+                {"username": user.username, "roles": [sorted(before.roles), sorted(set(roles))],
+                 "department_id": department_id, "township_id": township_id},
+            )  # fmt: skip
+            return self._actor(s, user)
+
+    def reset_password(self, actor: Actor, user_id: int, new_password: str) -> None:
+        with self._ledger.reading() as s:
+            self._target(s, actor, user_id)
+            username = s.get_one(User, user_id).username
+        problems = password_problems(username, new_password, self.policy())
+        if problems:
+            raise ValidationError(problems)
+        hashed = _hasher.hash(new_password)
+        with self._ledger.unit_of_work() as s:
+            user = self._target(s, actor, user_id)
+            user.password_hash, user.locked_until, user.failed_logins = hashed, None, 0
+            self._ledger.record(s, actor, "user.password_reset", "user", user.id, {"username": user.username})
+
+    def change_password(self, actor: Actor, old_password: str, new_password: str) -> None:
+        """A user's own password: the old one first, the policy for the new one."""
+        self.confirm_password(actor, old_password)
+        problems = password_problems(actor.username, new_password, self.policy())
+        if problems:
+            raise ValidationError(problems)
+        hashed = _hasher.hash(new_password)
+        with self._ledger.unit_of_work() as s:
+            user = s.get_one(User, actor.id)
+            user.password_hash = hashed
+            self._ledger.record(s, actor, "user.password_change", "user", user.id, {})
 
     def name_of(self, user_id: int | None) -> str:
         if user_id is None:
