@@ -56,6 +56,7 @@ def main() -> int:
     window.grab().save(str(out / "问题台账.png"))
     rows = lg.queries.page(CaseFilter(states=("pending_approval",)), limit=1)
     dialog = window.open_case(rows[0].id)
+    assert dialog is not None
     dialog.resize(1100, 720)
     dialog.tabs.setCurrentIndex(3)  # 签批记录
     settle()

@@ -179,6 +179,7 @@ class CaseFilter:
     search: str = ""  # quick search: case number, head's name, words of the description, or a full ID number
     tasks_of: Actor | None = None  # only cases awaiting a main-path action of this user (待我处理)
     include_void: bool = True  # False: leave 已作废 out (the dashboard's 累计发现 and its tiles)
+    visible_to: Actor | None = None  # only the cases this user may see (ledger/access.py)
 
 
 @dataclass(frozen=True)

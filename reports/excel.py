@@ -13,10 +13,11 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ledger import ids
+from ledger.access import visibility
 from ledger.dto import LEDGER_COLUMNS, Actor, CaseFilter, GroupFigures
 from ledger.errors import LedgerError, PermissionDenied, ValidationError
 from ledger.services.imports import ImportPlan
@@ -120,6 +121,8 @@ def export_workbook(
         raise ValidationError("模板应为：handoff（上报台账）或 statistics（统计表）")
     if request.unmask:
         check_unmask(actor, request.reason)
+    if actor is not None:  # only the cases the user may see (ledger/access.py)
+        request = replace(request, filter=replace(request.filter, visible_to=actor))
     county = lg.meta("county_name")
     unit = request.unit or default_unit(county)
     author = actor.display_name if actor else "命令行"
@@ -313,6 +316,8 @@ def export_fillin(
     department = lg.catalog.departments.get(department_id)
     if department is None:
         raise ValidationError("请选择责任单位")
+    if actor is not None and not visibility(actor).everything and visibility(actor).department_id != department_id:
+        raise PermissionDenied("您只能导出本单位的填报表")
     f = CaseFilter(department_id=department_id, states=tuple(s for s in DEADLINE_STATES if s in OPEN_STATES))
     case_ids = lg.reporting.case_ids(f, order="deadline")
     county = lg.meta("county_name")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger import ids
+from ledger.access import visibility
 from ledger.dto import Actor, CaseFilter
 from ledger.errors import PermissionDenied, StorageError, ValidationError
 from ledger.services.queries import DEADLINE_STATES
@@ -153,6 +154,8 @@ def render_report(
             raise PermissionDenied("打印完整身份证号和电话需要县级统筹或县级审批权限，请以有权限的账号操作")
         if len(request.reason.strip()) < 4:
             raise ValidationError("打印完整身份证号和电话须填写用途（至少4个字），该用途将记入审计日志")
+    if actor is not None:  # a department's or township's officer prints only what they may see
+        request = replace(request, filter=replace(request.filter, visible_to=actor))
     fonts = fonts or FontSet.discover()
     fonts.missing.where.clear()
     fonts.record = True
@@ -301,7 +304,8 @@ class _Builder:
         title = f"{self.county}“两不愁三保障”问题整改销号审批表"
         if not case_ids:
             return self.empty(title, PORTRAIT, "无符合条件的待审批或已销号问题"), 0, None
-        cases = [self.lg.cases.get(i) for i in case_ids]
+        viewer = self.request.filter.visible_to
+        cases = [self.lg.cases.get(i, viewer=viewer) for i in case_ids]  # one case by number: refused if unseen
         uuid = self.lg.uuid
         return dossier.closure_pages(doc.pen, cases, uuid, self.county, self.mask, self.mask_phone), len(cases), None
 
@@ -311,7 +315,13 @@ class _Builder:
         h = self.lg.households.get(self.request.household_id)
         cat = self.lg.catalog
         place = f"{self.county}{cat.region(h.township_id).name}{cat.region(h.village_id).name}{h.group_name}"
+        viewer = self.request.filter.visible_to
         cases = [self.lg.cases.get(i) for i in self.lg.reporting.household_case_ids(h.id)]
+        if viewer is not None:  # a department's or township's officer: their own cases of the household
+            vis = visibility(viewer)
+            cases = [c for c in cases if vis.allows(c.household.township_id, c.lead_department_id)]
+            if not cases:
+                raise PermissionDenied("该农户没有属于您所在单位或乡镇的问题，您无权打印其档案")
         members = self.lg.households.members(h.id)
         store = self.lg.evidence_store
 

@@ -284,7 +284,7 @@ class CaseDialog(QDialog):
     def __init__(self, ctx: AppContext, case_id: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self.case: CaseView = ctx.ledger.cases.get(case_id)
+        self.case: CaseView = ctx.ledger.cases.get(case_id, viewer=ctx.actor)
         self.action_dialog: ActionDialog | None = None
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
         self.title = QLabel()

@@ -53,9 +53,9 @@ class DashboardPage(QWidget):
         charts.addWidget(self.township_chart, 1)
         charts.addWidget(self.category_chart, 1)
 
-        self.tasks = CaseTableModel(ctx.ledger, self)
+        self.tasks = CaseTableModel(ctx.ledger, self, viewer=ctx.actor)
         self.tasks.filter = CaseFilter(tasks_of=ctx.actor)
-        self.overdue = CaseTableModel(ctx.ledger, self)
+        self.overdue = CaseTableModel(ctx.ledger, self, viewer=ctx.actor)
         self.overdue.filter = CaseFilter(light="red")
         for model in (self.tasks, self.overdue):  # the most urgent first
             model.sort_key, model.descending = "deadline", False
@@ -91,7 +91,7 @@ class DashboardPage(QWidget):
 
     def refresh(self) -> None:
         lg = self.ctx.ledger
-        counts = lg.queries.dashboard()
+        counts = lg.queries.dashboard(visible_to=self.ctx.actor)
         by_state = counts.by_state
         closed = by_state.get("closed", 0)
         values = {

@@ -35,7 +35,7 @@ class HouseholdsPage(QWidget):
         for t in ctx.ledger.catalog.townships():
             self.township.addItem(t.name, t.id)
         self.summary = QLabel()
-        self.model = HouseholdTableModel(ctx.ledger, self)
+        self.model = HouseholdTableModel(ctx.ledger, self, viewer=ctx.actor)
         self.view = make_table(self.model)
         self.view.selectionModel().currentRowChanged.connect(lambda current, _p: self.show_household(current.row()))
 
@@ -48,7 +48,7 @@ class HouseholdsPage(QWidget):
         members_view.verticalHeader().setVisible(False)
         members_view.horizontalHeader().setStretchLastSection(True)
         members_view.setMaximumHeight(160)
-        self.cases = CaseTableModel(ctx.ledger, self)
+        self.cases = CaseTableModel(ctx.ledger, self, viewer=ctx.actor)
         self.cases.sort_key = "found_date"
         self.cases_view = make_table(self.cases)
         for key in ("township", "village", "head", "id_number"):

@@ -109,7 +109,7 @@ class LedgerPage(QWidget):
         self.new_button.clicked.connect(self.new_case.emit)
         self.summary = QLabel()
 
-        self.model = CaseTableModel(ctx.ledger, self)
+        self.model = CaseTableModel(ctx.ledger, self, viewer=ctx.actor)
         self.view = make_table(self.model)
         self.view.setSelectionMode(self.view.SelectionMode.ExtendedSelection)
         self.view.setSortingEnabled(False)

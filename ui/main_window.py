@@ -18,7 +18,7 @@ from ledger import CaseFilter
 from ui.admin_page import AdminPage
 from ui.case_dialog import CaseDialog
 from ui.case_form import NewCaseDialog
-from ui.common import settings
+from ui.common import guarded, settings
 from ui.context import AppContext
 from ui.dashboard import DashboardPage
 from ui.exchange_page import ExchangePage
@@ -112,10 +112,12 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(PAGES.index("问题台账"))
         self.ledger_page.focus_search()
 
-    def open_case(self, case_id: int) -> CaseDialog:
+    def open_case(self, case_id: int) -> CaseDialog | None:
         window = self.case_windows.get(case_id)
         if window is None or not window.isVisible():
-            window = CaseDialog(self.ctx, case_id, self)
+            window = guarded(self, lambda: CaseDialog(self.ctx, case_id, self))  # out of scope: a message
+            if window is None:
+                return None
             self.case_windows[case_id] = window
             window.finished.connect(lambda _r, cid=case_id: self.case_windows.pop(cid, None))
         window.show()

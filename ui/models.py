@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from ledger import CaseFilter
-from ledger.dto import CaseRow, HouseholdRow
+from ledger.dto import Actor, CaseRow, HouseholdRow
 from ledger.facade import Ledger
 from ledger.workflow import STATE_NAMES
 from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, light_icon
@@ -130,9 +130,12 @@ class WindowedModel(QAbstractTableModel):
 
 
 class CaseTableModel(WindowedModel):
-    def __init__(self, ledger: Ledger, parent=None):
+    """Cases a filter selects, limited to what `viewer` may see (ledger/access.py)."""
+
+    def __init__(self, ledger: Ledger, parent=None, viewer: Actor | None = None):
         super().__init__(CASE_COLUMNS, parent)
         self.ledger = ledger
+        self.viewer = viewer
         self.filter = CaseFilter()
         self.sort_key = "number"  # newest first, as a ledger book reads
         self.descending = True
@@ -141,12 +144,15 @@ class CaseTableModel(WindowedModel):
         self.filter = f
         self.reload()
 
+    def _seen(self) -> CaseFilter:
+        return replace(self.filter, visible_to=self.viewer)
+
     def _count_rows(self) -> int:
-        return self.ledger.queries.count(self.filter)
+        return self.ledger.queries.count(self._seen())
 
     def _fetch(self, offset: int, limit: int) -> list[CaseRow]:
         return self.ledger.queries.page(
-            self.filter, sort=self.sort_key, descending=self.descending, offset=offset, limit=limit
+            self._seen(), sort=self.sort_key, descending=self.descending, offset=offset, limit=limit
         )
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -179,9 +185,10 @@ class CaseTableModel(WindowedModel):
 
 
 class HouseholdTableModel(WindowedModel):
-    def __init__(self, ledger: Ledger, parent=None):
+    def __init__(self, ledger: Ledger, parent=None, viewer: Actor | None = None):
         super().__init__(HOUSEHOLD_COLUMNS, parent)
         self.ledger = ledger
+        self.viewer = viewer
         self.search = ""
         self.township_id: int | None = None
 
@@ -190,10 +197,12 @@ class HouseholdTableModel(WindowedModel):
         self.reload()
 
     def _count_rows(self) -> int:
-        return self.ledger.queries.household_count(self.search, self.township_id)
+        return self.ledger.queries.household_count(self.search, self.township_id, self.viewer)
 
     def _fetch(self, offset: int, limit: int) -> list[HouseholdRow]:
-        return self.ledger.queries.household_page(self.search, self.township_id, offset=offset, limit=limit)
+        return self.ledger.queries.household_page(
+            self.search, self.township_id, offset=offset, limit=limit, visible_to=self.viewer
+        )
 
 
 class ListTableModel(QAbstractTableModel):

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger import ids
+from ledger.access import visibility
 from ledger.audit import canonical_json
 from ledger.dto import (
     Actor,
@@ -200,9 +201,13 @@ class CaseService:
         return f"{county}-{year}-{int(counter.value):06d}"
 
     # -- reads -----------------------------------------------------------------------------------
-    def get(self, case_id: int) -> CaseView:
+    def get(self, case_id: int, viewer: Actor | None = None) -> CaseView:
+        """The case with its evidence, sign-offs and progress; refused when `viewer` may not see it."""
         with self._ledger.reading() as s:
-            return self._view(s, self._load(s, case_id), full=True)
+            case = self._load(s, case_id)
+            if viewer is not None and not visibility(viewer).allows(case.township_id, case.lead_department_id):
+                raise PermissionDenied("该问题不属于您所在的单位或乡镇，您无权查看")
+            return self._view(s, case, full=True)
 
     def _view(self, s: Session, case: Case, full: bool = False) -> CaseView:
         cat = self._ledger.catalog

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from dataclasses import replace
 
-from sqlalchemy import Integer, and_, case, column, false, func, or_, select, text
+from sqlalchemy import Integer, and_, case, column, false, func, or_, select, text, true
 from sqlalchemy.sql import ColumnElement, Select
 
 from ledger import ids
+from ledger.access import visibility
 from ledger.dto import Actor, CaseFilter, CaseRow, DashboardCounts, HouseholdRow
 from ledger.models import Case, CaseCount, Household, Member
 from ledger.search import MIN_TRIGRAM, fts_phrase
@@ -33,8 +35,19 @@ class QueryService:
     def __init__(self, ledger):
         self._ledger = ledger
 
-    def dashboard(self, today: dt.date | None = None) -> DashboardCounts:
+    def dashboard(self, today: dt.date | None = None, visible_to: Actor | None = None) -> DashboardCounts:
+        """Headline figures, over the cases `visible_to` may see (every case when None)."""
         today = today or self._ledger.today()
+        seen: ColumnElement[bool] = true() if visible_to is None else self._visible_condition(visible_to)
+        vis = visibility(visible_to) if visible_to is not None else None
+        counted: list[ColumnElement[bool]] = []
+        if vis is not None and not vis.everything:
+            branches = []
+            if vis.department_id is not None:
+                branches.append(CaseCount.department_id == vis.department_id)
+            if vis.township_id is not None:
+                branches.append(CaseCount.township_id == vis.township_id)
+            counted.append(or_(*branches) if branches else false())
         warn_days = int(self._ledger.meta("warn_days", "3"))
         week_start = today - dt.timedelta(days=today.weekday())
         with self._ledger.reading() as s:
@@ -45,7 +58,7 @@ class QueryService:
             category_of = {code: sub.category for code, sub in self._ledger.catalog.subcategories.items()}
             counts = select(
                 CaseCount.township_id, CaseCount.department_id, CaseCount.subcategory, CaseCount.state, CaseCount.n
-            )
+            ).where(*counted)
             for township_id, dept_id, subcategory, state, n in s.execute(counts):
                 n = int(n)
                 if not n:
@@ -56,17 +69,20 @@ class QueryService:
                 key = (category_of[subcategory], state)
                 by_category[key] = by_category.get(key, 0) + n
             open_deadline = Case.state.in_(DEADLINE_STATES)
-            overdue = s.scalar(select(func.count()).where(open_deadline, Case.deadline < today)) or 0
+            overdue = s.scalar(select(func.count()).where(open_deadline, Case.deadline < today, seen)) or 0
             due_soon = (
                 s.scalar(
                     select(func.count()).where(
-                        open_deadline, Case.deadline >= today, Case.deadline <= today + dt.timedelta(days=warn_days)
+                        open_deadline,
+                        Case.deadline >= today,
+                        Case.deadline <= today + dt.timedelta(days=warn_days),
+                        seen,
                     )
                 )
                 or 0
             )
-            new_week = s.scalar(select(func.count()).where(Case.found_date >= week_start)) or 0
-            closed_week = s.scalar(select(func.count()).where(Case.closed_date >= week_start)) or 0
+            new_week = s.scalar(select(func.count()).where(Case.found_date >= week_start, seen)) or 0
+            closed_week = s.scalar(select(func.count()).where(Case.closed_date >= week_start, seen)) or 0
         total = sum(n for state, n in by_state.items() if state != "void")
         closed = by_state.get("closed", 0)
         return DashboardCounts(
@@ -87,7 +103,10 @@ class QueryService:
         return self._filtered(query, f, self._ledger.today())
 
     def _filtered(self, query: Select, f: CaseFilter, today: dt.date) -> Select:
+        f = self._scoped(f)
         conditions: list[ColumnElement[bool]] = []
+        if f.visible_to is not None:
+            conditions.append(self._visible_condition(f.visible_to))
         if f.township_id is not None:
             conditions.append(Case.township_id == f.township_id)
         if f.village_id is not None:
@@ -168,6 +187,35 @@ class QueryService:
             branches.append(condition)
         return or_(*branches) if branches else false()
 
+    @staticmethod
+    def _scoped(f: CaseFilter) -> CaseFilter:
+        """The filter with its viewer's visibility folded into township/department where it can be
+        (so case_counts still answers counts); an either-or scope stays a condition."""
+        if f.visible_to is None:
+            return f
+        vis = visibility(f.visible_to)
+        if vis.everything:
+            return replace(f, visible_to=None)
+        if vis.nothing:
+            return replace(f, visible_to=None, department_id=-1)
+        if vis.township_id is None:
+            wanted = vis.department_id if f.department_id in (None, vis.department_id) else -1
+            return replace(f, visible_to=None, department_id=wanted)
+        if vis.department_id is None:
+            wanted = vis.township_id if f.township_id in (None, vis.township_id) else -1
+            return replace(f, visible_to=None, township_id=wanted)
+        return f
+
+    @staticmethod
+    def _visible_condition(actor: Actor) -> ColumnElement[bool]:
+        vis = visibility(actor)
+        branches = []
+        if vis.department_id is not None:
+            branches.append(Case.lead_department_id == vis.department_id)
+        if vis.township_id is not None:
+            branches.append(Case.township_id == vis.township_id)
+        return true() if vis.everything else or_(*branches) if branches else false()
+
     def _counted(self, f: CaseFilter) -> bool:
         """Whether the case_counts table alone can answer count(f)."""
         return f == CaseFilter(
@@ -180,6 +228,7 @@ class QueryService:
         )
 
     def count(self, f: CaseFilter = ALL_CASES) -> int:
+        f = self._scoped(f)
         with self._ledger.reading() as s:
             if self._counted(f):
                 query = select(func.sum(CaseCount.n))
@@ -254,9 +303,16 @@ class QueryService:
         ]
 
     # -- households (农户档案) ---------------------------------------------------------------------
-    def _households_filtered(self, query: Select, search: str, township_id: int | None) -> Select:
+    def _households_filtered(
+        self, query: Select, search: str, township_id: int | None, visible_to: Actor | None = None
+    ) -> Select:
         if township_id is not None:
             query = query.where(Household.township_id == township_id)
+        if visible_to is not None:
+            vis = visibility(visible_to)
+            if not vis.everything:  # a household is seen through a case the user may see
+                seen = select(Case.household_id).where(self._visible_condition(visible_to))
+                query = query.where(Household.id.in_(seen))
         term = unicodedata.normalize("NFKC", search).strip()
         if term:
             id_number = ids.as_id_number(term)
@@ -268,16 +324,26 @@ class QueryService:
                 query = query.where(Household.head_name.like(like, escape="\\"))
         return query
 
-    def household_count(self, search: str = "", township_id: int | None = None) -> int:
+    def household_count(
+        self, search: str = "", township_id: int | None = None, visible_to: Actor | None = None
+    ) -> int:
         with self._ledger.reading() as s:
-            query = self._households_filtered(select(func.count()).select_from(Household), search, township_id)
+            query = self._households_filtered(
+                select(func.count()).select_from(Household), search, township_id, visible_to
+            )
             return s.scalar(query) or 0
 
     def household_page(
-        self, search: str = "", township_id: int | None = None, *, offset: int = 0, limit: int = 100
+        self,
+        search: str = "",
+        township_id: int | None = None,
+        *,
+        offset: int = 0,
+        limit: int = 100,
+        visible_to: Actor | None = None,
     ) -> list[HouseholdRow]:
         """Households by id (the order they were recorded), with their open and total case counts."""
-        query = self._households_filtered(select(Household), search, township_id)
+        query = self._households_filtered(select(Household), search, township_id, visible_to)
         with self._ledger.reading() as s:
             households = list(s.scalars(query.order_by(Household.id).offset(offset).limit(limit)))
             counts: dict[int, tuple[int, int]] = {}

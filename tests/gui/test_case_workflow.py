@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QPlainTextEdit
 
+from ledger.errors import PermissionDenied
 from ledger.ids import with_check_digit
 from tests.world import PASSWORD, PNG
 from ui.case_dialog import CaseDialog
@@ -191,11 +192,9 @@ def test_a_conflicting_edit_keeps_the_typed_fields(qtbot, world, ctx_of):
     ("who", "state", "expected"),
     [
         ("viewer", "registered", set()),
-        ("auditor", "pending_approval", set()),
         ("clerk", "registered", set()),
         ("coordinator", "registered", {"assign", "void"}),
         ("officer", "assigned", {"accept"}),
-        ("other_officer", "assigned", set()),  # another department's case
         ("verifier", "pending_verification", {"verify", "return"}),
         ("approver", "pending_approval", {"approve", "return"}),
     ],
@@ -207,6 +206,14 @@ def test_action_buttons_follow_role_scope_and_state(qtbot, world, ctx_of, who, s
     assert set(dialog.action_buttons) == expected
     names = world.ledger.catalog.rules.actions
     assert sorted(b.text() for b in dialog.action_buttons.values()) == sorted(names[a].name + "…" for a in expected)
+
+
+@pytest.mark.parametrize("who", ["auditor", "other_officer", "admin"])
+def test_a_case_outside_the_users_scope_does_not_open(qtbot, world, ctx_of, who):
+    """审计员 and 系统管理员 see no case data; another department's officer not this case."""
+    case = world.walk(world.register(), "assigned")
+    with pytest.raises(PermissionDenied, match="无权查看"):
+        CaseDialog(ctx_of(getattr(world, who)), case.id)
 
 
 def test_on_behalf_sign_off_needs_the_scanned_form(qtbot, world, ctx_of, tmp_path):
