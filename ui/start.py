@@ -126,7 +126,8 @@ class NewLedgerDialog(QDialog):
 
 
 class StartDialog(QDialog):
-    """Which ledger to open. Sets `choice` to ("open", path), ("new", NewLedgerDialog) or ("demo", path)."""
+    """Which ledger to open. Sets `choice` to ("open", path), ("new", NewLedgerDialog), ("demo", path)
+    or ("server", URL with the password)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -142,16 +143,19 @@ class StartDialog(QDialog):
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
             item.setData(Qt.ItemDataRole.UserRole, path)
             self.recent.addItem(item)
-        self.recent.itemActivated.connect(lambda item: self._choose("open", item.data(Qt.ItemDataRole.UserRole)))
+        self.recent.itemActivated.connect(self._recent_chosen)
         new = QPushButton("新建台账…")
         new.clicked.connect(self.new_ledger)
         open_button = QPushButton("打开台账…")
         open_button.clicked.connect(self.open_ledger)
+        server = QPushButton("连接服务器…")
+        server.setToolTip("多台电脑共用一个台账（PostgreSQL 服务器）")
+        server.clicked.connect(self.connect_server)
         demo = QPushButton("打开示例台账")
         demo.setToolTip("虚构的示例县，2000 个虚构问题，用于熟悉操作")
         demo.clicked.connect(lambda: self._choose("demo", str(data_dir() / DEMO_FILE)))
         buttons = QVBoxLayout()
-        for b in (new, open_button, demo):
+        for b in (new, open_button, server, demo):
             buttons.addWidget(b)
         buttons.addStretch(1)
         row = QHBoxLayout()
@@ -165,6 +169,13 @@ class StartDialog(QDialog):
         layout.addLayout(row)
         self.resize(640, 360)
 
+    def _recent_chosen(self, item: QListWidgetItem) -> None:
+        location = str(item.data(Qt.ItemDataRole.UserRole))
+        if "://" in location:  # a server: its password is asked again, never stored
+            self.connect_server(location)
+        else:
+            self._choose("open", location)
+
     def _choose(self, kind: str, value: object) -> None:
         self.choice = (kind, value)
         self.accept()
@@ -173,6 +184,13 @@ class StartDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(self, "打开台账", str(data_dir()), "台账文件 (*.db);;所有文件 (*)")
         if path:
             self._choose("open", path)
+
+    def connect_server(self, known: str | None = None) -> None:
+        from ui.server_dialog import ServerDialog
+
+        dialog = ServerDialog(known, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.url is not None:
+            self._choose("server", dialog.url)
 
     def new_ledger(self) -> None:
         dialog = NewLedgerDialog(self)
