@@ -2,6 +2,7 @@
 
     python main.py                          start the desktop application
     python main.py demo --db PATH [--cases N] [--seed S]
+    python main.py init --db PATH_OR_URL --county 某县 --code 990101 [--admin admin] < password
     python main.py verify --db PATH
     python main.py backup --db PATH -o FILE
     python main.py restore FILE --db PATH
@@ -55,6 +56,32 @@ def cmd_demo(args) -> int:
         f"  示例账号（密码均为 {DEMO_PASSWORD}）：admin 系统管理员、luru 录入员、tongchou 县级统筹、"
         "dw_zjj 住建局经办人、hy01 城关镇核验员、shenpi 县级审批、shenji 审计员、chakan 查看、yiren 一人多岗"
     )
+    return 0
+
+
+def cmd_init(args) -> int:
+    """A new, empty ledger (a file or a server database) with its first administrator."""
+    from ledger import open_ledger
+    from ledger.errors import StorageError, ValidationError
+    from ledger.services.users import password_problems
+
+    if "://" not in args.db and Path(args.db).exists():
+        raise StorageError(f"{args.db} 已存在，不会覆盖。")
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise ValidationError("请从标准输入提供第一个系统管理员的密码")
+    problems = password_problems(args.admin, password)  # before anything is created
+    if problems:
+        raise ValidationError(problems)
+    lg = open_ledger(args.db, county_name=args.county, county_code=args.code)
+    try:
+        if lg.users.count():
+            raise StorageError("该数据库中已有台账和账号，不会重新初始化。")
+        lg.users.create(None, args.admin, args.admin_name, password, ["admin"])
+        print(f"已新建台账：{lg.location}（{args.county}，代码 {args.code}），系统管理员 {args.admin}")
+        print(f"  审计密钥：{lg.key_dir}（请复制到每台使用此台账的电脑，并离线保存一份）")
+    finally:
+        lg.close()
     return 0
 
 
@@ -291,6 +318,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--cases", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=1)
     demo.set_defaults(func=cmd_demo)
+
+    init = sub.add_parser("init", help="新建空台账（文件或服务器数据库）和第一个系统管理员，密码从标准输入读取")
+    init.add_argument("--db", required=True)
+    init.add_argument("--county", required=True, help="县名称")
+    init.add_argument("--code", required=True, help="县行政区划代码（6位）")
+    init.add_argument("--admin", default="admin", help="系统管理员用户名")
+    init.add_argument("--admin-name", default="系统管理员", help="系统管理员姓名")
+    init.set_defaults(func=cmd_init)
 
     verify = sub.add_parser("verify", help="校验数据库、审计日志和佐证材料")
     verify.add_argument("--db", required=True)
