@@ -23,6 +23,7 @@ from ui.context import AppContext
 from ui.dashboard import DashboardPage
 from ui.exchange_page import ExchangePage
 from ui.households_page import HouseholdsPage
+from ui.idle import IdleLock
 from ui.ledger_page import LedgerPage
 from ui.reports_page import ReportsPage
 from ui.tasks import Task
@@ -34,6 +35,7 @@ class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext):
         super().__init__()
         self.ctx = ctx
+        self.idle = IdleLock(ctx, parent=self)  # locks every window after 15 idle minutes
         county = ctx.ledger.meta("county_name", "")
         self.setWindowTitle(f"整改台账 — {county}")
         self.nav = QListWidget()

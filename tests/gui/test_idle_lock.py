@@ -1,0 +1,52 @@
+"""Idle lock with an injected clock: after 15 minutes without input every window is hidden behind
+a password prompt; unlocking with the user's password brings them back with unsaved input intact."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from sqlalchemy import select
+
+from ledger.models import AuditEvent
+from tests.world import PASSWORD
+from ui.main_window import MainWindow
+
+
+def test_idle_lock_hides_everything_and_keeps_unsaved_input(qtbot, world, ctx_of):
+    case = world.register()
+    window = MainWindow(ctx_of(world.clerk))
+    qtbot.addWidget(window)
+    window.show()
+    dialog = window.open_case(case.id)
+    assert dialog is not None
+    remarks = dialog.editors.widgets["remarks"]
+    remarks.setPlainText("还没保存的备注")
+    idle = window.idle
+
+    world.clock.advance(minutes=10)
+    QTest.keyClick(window, Qt.Key.Key_Shift)  # the user is working: the idle time starts again
+    world.clock.advance(minutes=14)
+    assert idle.check() is False and window.isVisible()
+    world.clock.advance(minutes=2)
+    assert idle.check() is True
+    assert not window.isVisible() and not dialog.isVisible() and idle.dialog is not None
+    assert idle.dialog.isVisible()
+
+    lock = idle.dialog
+    lock.password.setText("wrong-password")
+    assert lock.submit() is False and "用户名或密码错误" in lock.message.text()
+    assert idle.dialog is lock and not window.isVisible()
+    lock.reject()  # Esc does not unlock
+    assert idle.dialog is lock
+    lock.password.setText(PASSWORD)
+    assert lock.submit() is True
+    assert idle.dialog is None and window.isVisible() and dialog.isVisible()
+    assert remarks.toPlainText() == "还没保存的备注"
+
+    with world.ledger.reading() as s:
+        events = [(e.action, json.loads(e.payload)) for e in s.scalars(select(AuditEvent).order_by(AuditEvent.seq))]
+    actions = [a for a, _ in events]
+    assert actions[-3:] == ["session.lock", "login.fail", "login"]
+    assert events[-3][1] == {"idle_minutes": 15}

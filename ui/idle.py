@@ -1,0 +1,109 @@
+"""Idle lock (等保 2.0 level 2): after `idle_minutes` (default 15) without keyboard or mouse input,
+every window of the application is hidden behind a lock asking the signed-in user's password.
+Nothing is closed, so unsaved input in any window is still there after unlocking. Locking and
+unlocking are audited; wrong passwords count towards the account's lockout like any sign-in."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
+
+from ledger.errors import LedgerError
+from ui.context import AppContext
+
+INPUT_EVENTS = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseButtonDblClick,
+        QEvent.Type.Wheel,
+        QEvent.Type.TouchBegin,
+    }
+)
+
+
+class LockDialog(QDialog):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent, Qt.WindowType.Dialog | Qt.WindowType.WindowTitleHint)
+        self.ctx = ctx
+        self.setWindowTitle("整改台账已锁定")
+        self.setWindowModality(Qt.WindowModality.ApplicationModal)
+        actor = ctx.actor
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.message = QLabel("长时间未操作，已自动锁定。未保存的内容仍在，解锁后可继续。")
+        self.message.setWordWrap(True)
+        unlock = QPushButton("解锁")
+        unlock.setDefault(True)
+        unlock.clicked.connect(self.submit)
+        form = QFormLayout(self)
+        form.addRow(QLabel(f"<b>{actor.display_name}</b>（{actor.username}）"))
+        form.addRow("密码", self.password)
+        form.addRow(self.message)
+        form.addRow(unlock)
+
+    def submit(self) -> bool:
+        try:
+            self.ctx.ledger.users.authenticate(self.ctx.actor.username, self.password.text())
+        except LedgerError as err:
+            self.password.clear()
+            self.message.setText(str(err))
+            return False
+        self.accept()
+        return True
+
+    def reject(self) -> None:  # Esc does not unlock
+        pass
+
+
+class IdleLock(QObject):
+    """Watches input to the whole application; `check()` runs every 30 s (and in tests directly)."""
+
+    def __init__(self, ctx: AppContext, minutes: int | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.minutes = minutes if minutes is not None else int(ctx.ledger.meta("idle_minutes", "15"))
+        self.last_input = ctx.ledger.clock()
+        self.dialog: LockDialog | None = None
+        self._hidden: list[QWidget] = []
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        self.timer = QTimer(self)
+        self.timer.setInterval(30_000)
+        self.timer.timeout.connect(self.check)
+        self.timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self.dialog is None and event.type() in INPUT_EVENTS:
+            self.last_input = self.ctx.ledger.clock()
+        return False
+
+    def check(self) -> bool:
+        """Lock if idle long enough; whether the application is locked now."""
+        if self.dialog is None and self.ctx.ledger.clock() - self.last_input >= dt.timedelta(minutes=self.minutes):
+            self.lock()
+        return self.dialog is not None
+
+    def lock(self) -> LockDialog:
+        lg, actor = self.ctx.ledger, self.ctx.actor
+        with lg.unit_of_work() as s:
+            lg.record(s, actor, "session.lock", "user", actor.id, {"idle_minutes": self.minutes})
+        self._hidden = [w for w in QApplication.topLevelWidgets() if w.isVisible() and not isinstance(w, LockDialog)]
+        for window in self._hidden:
+            window.hide()  # nothing on screen while locked; hiding keeps every edit as it was
+        self.dialog = LockDialog(self.ctx)
+        self.dialog.accepted.connect(self.unlocked)
+        self.dialog.show()
+        return self.dialog
+
+    def unlocked(self) -> None:
+        for window in self._hidden:
+            window.show()
+        self._hidden = []
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+        self.dialog = None
+        self.last_input = self.ctx.ledger.clock()
