@@ -69,6 +69,7 @@ SURNAMES = (
 )
 GIVEN = "建国军华明伟芳秀英兰桂花玉珍春梅海涛强磊洋勇艳娟红霞丽平刚杰志福贵宝山林生德成荣富有喜"
 RELATIONS = ["配偶", "子", "女", "孙子", "孙女", "父亲", "母亲"]
+HEALTH = ["慢性病（高血压）", "慢性病（糖尿病）", "肢体残疾（二级）", "视力残疾（三级）", "大病（尿毒症）"]
 
 DESCRIPTIONS = {
     "food": ["冬季衣被不足", "口粮储备不足，存在断粮风险"],
@@ -137,20 +138,21 @@ def create_regions_and_users(lg: Ledger, rng: random.Random) -> dict:
     lg.catalog.add_regions(admin, rows)
     pw = hash_password(DEMO_PASSWORD)  # one hash for all demo accounts: hashing each would add seconds
     now = lg.clock()
-    accounts: list[tuple[str, str, list[str], int | None, int | None]] = [
-        ("luru", "录入员", ["clerk"], None, None),
-        ("tongchou", "县级统筹员", ["coordinator"], None, None),
-        ("shenpi", "县审批人", ["approver"], None, None),
-        ("shenji", "审计员", ["auditor"], None, None),
-        ("chakan", "查看员", ["viewer"], None, None),
-        ("yiren", "一人办公室", ["clerk", "coordinator", "approver"], None, None),
+    accounts: list[tuple[str, str, list[str], int | None, int | None, str]] = [
+        ("luru", "录入员", ["clerk"], None, None, ""),
+        ("tongchou", "县级统筹员", ["coordinator"], None, None, "health,unmask"),
+        ("shenpi", "县审批人", ["approver"], None, None, "unmask"),
+        ("shenji", "审计员", ["auditor"], None, None, ""),
+        ("chakan", "查看员", ["viewer"], None, None, ""),
+        ("yiren", "一人办公室", ["clerk", "coordinator", "approver"], None, None, "health,unmask"),
     ]
     for dept in lg.catalog.departments.values():
-        accounts.append((f"dw_{dept.code}", f"{dept.name}经办人", ["dept_officer"], dept.id, None))
+        health = "health" if dept.code in ("wjw", "cl", "ybj") else ""  # 卫健委、残联、医保局 need it
+        accounts.append((f"dw_{dept.code}", f"{dept.name}经办人", ["dept_officer"], dept.id, None, health))
     for i, township in enumerate(lg.catalog.townships(), start=1):
-        accounts.append((f"hy{i:02d}", f"{township.name}核验员", ["verifier"], None, township.id))
+        accounts.append((f"hy{i:02d}", f"{township.name}核验员", ["verifier"], None, township.id, ""))
     with lg.unit_of_work() as s:
-        for username, display, roles, dept_id, town_id in accounts:
+        for username, display, roles, dept_id, town_id, rights in accounts:
             user = User(
                 username=username,
                 display_name=display,
@@ -160,6 +162,7 @@ def create_regions_and_users(lg: Ledger, rng: random.Random) -> dict:
                 active=True,
                 failed_logins=0,
                 created_at=now,
+                rights=rights,
             )
             s.add(user)
             s.flush()
@@ -292,7 +295,13 @@ class _Generator:
         )
         for _ in range(min(size - 1, 2)):
             rows.members.append(
-                {"household_id": hid, "name": _name(rng), "id_number": "", "relation": rng.choice(RELATIONS)}
+                {
+                    "household_id": hid,
+                    "name": _name(rng),
+                    "id_number": "",
+                    "relation": rng.choice(RELATIONS),
+                    "health": rng.choice(HEALTH) if rng.random() < 0.15 else "",
+                }
             )
         if len(self.reusable) < 5000:
             self.reusable.append((hid, township_id, village.id))

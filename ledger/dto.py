@@ -16,6 +16,7 @@ class Actor:
     roles: frozenset[str]
     department_id: int | None = None
     township_id: int | None = None
+    rights: frozenset[str] = frozenset()  # granted by the administrator: RIGHTS in ledger/access.py
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,14 @@ class HouseholdView:
     phone: str
     kind: str
     size: int
+
+
+@dataclass(frozen=True)
+class MemberView:
+    name: str
+    id_number: str  # full; callers mask it for display
+    relation: str
+    health: str  # "" unless the viewer holds the 'health' right
 
 
 @dataclass(frozen=True)

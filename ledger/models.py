@@ -114,6 +114,7 @@ class Member(Base):
     name: Mapped[str] = mapped_column(String(64))
     id_number: Mapped[str] = mapped_column(String(18), default="")
     relation: Mapped[str] = mapped_column(String(16), default="")
+    health: Mapped[str] = mapped_column(String(64), default="", server_default="")  # 健康/残疾状况 (0003)
 
 
 class User(Base):
@@ -128,6 +129,7 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    rights: Mapped[str] = mapped_column(String(64), default="", server_default="")  # e.g. "unmask,health" (0003)
 
 
 class UserRole(Base):

@@ -12,7 +12,7 @@ from reportlab.lib.colors import black
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 
-from ledger.dto import CaseView, HouseholdView, SignOffView
+from ledger.dto import CaseView, HouseholdView, MemberView, SignOffView
 from reports.pdf import (
     GREY,
     PORTRAIT,
@@ -221,7 +221,7 @@ def household_pages(
     pen: Pen,
     household: HouseholdView,
     place: str,
-    members: Sequence[tuple[str, str, str]],
+    members: Sequence[MemberView],
     cases: Sequence[CaseView],
     ledger_uuid: str,
     county: str,
@@ -259,13 +259,10 @@ def household_pages(
     blocks.append(Spacer(3 * mm))
     blocks.append(Line("家庭成员", 11, "hei", leading=20, keep_with_next=True))
     if members:
-        table = Table(
-            pen,
-            [Column("姓名"), Column("与户主关系", align="center"), Column("身份证号", align="center")],
-            size=9.5,
-            pad=3,
-        )
-        rows = [(name, relation, mask(number)) for name, number, relation in members]
+        health = any(m.health for m in members)  # only filled in for a reader with that right
+        columns = [Column("姓名"), Column("与户主关系", align="center"), Column("身份证号", align="center")]
+        table = Table(pen, columns + ([Column("健康/残疾状况")] if health else []), size=9.5, pad=3)
+        rows = [(m.name, m.relation, mask(m.id_number)) + ((m.health,) if health else ()) for m in members]
         table.fit(width, rows)
         blocks += [table.header_block, *(table.row(r) for r in rows)]
     else:

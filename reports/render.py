@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger import ids
-from ledger.access import visibility
+from ledger.access import check_unmask, visibility
 from ledger.dto import Actor, CaseFilter
 from ledger.errors import PermissionDenied, StorageError, ValidationError
 from ledger.services.queries import DEADLINE_STATES
@@ -30,9 +30,6 @@ KINDS = {
     "household": "一户一档",
     "letter": "督办函",
 }
-# Who may print full ID numbers and phones (with a typed reason, audited). Issue 6 makes this a
-# right an administrator grants; until then the county-level roles hold it.
-UNMASK_ROLES = frozenset({"coordinator", "approver"})
 CLOSURE_STATES = ("pending_approval", "closed")
 
 
@@ -150,10 +147,7 @@ def render_report(
             f"没有“{request.kind}”这种报表，可选：" + "、".join(f"{k}（{v}）" for k, v in KINDS.items())
         )
     if request.unmask:
-        if actor is None or not (actor.roles & UNMASK_ROLES):
-            raise PermissionDenied("打印完整身份证号和电话需要县级统筹或县级审批权限，请以有权限的账号操作")
-        if len(request.reason.strip()) < 4:
-            raise ValidationError("打印完整身份证号和电话须填写用途（至少4个字），该用途将记入审计日志")
+        check_unmask(actor, request.reason, "打印")
     if actor is not None:  # a department's or township's officer prints only what they may see
         request = replace(request, filter=replace(request.filter, visible_to=actor))
     fonts = fonts or FontSet.discover()
@@ -322,7 +316,7 @@ class _Builder:
             cases = [c for c in cases if vis.allows(c.household.township_id, c.lead_department_id)]
             if not cases:
                 raise PermissionDenied("该农户没有属于您所在单位或乡镇的问题，您无权打印其档案")
-        members = self.lg.households.members(h.id)
+        members = self.lg.households.members(h.id, viewer=viewer)
         store = self.lg.evidence_store
 
         def image(sha: str) -> bytes | None:

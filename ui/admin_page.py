@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ledger.access import RIGHTS
 from ledger.dto import Actor
 from ledger.errors import LedgerError, ValidationError
 from ledger.facade import Ledger
@@ -172,7 +173,10 @@ class AdminPage(QWidget):
         self.unlock_button.clicked.connect(lambda: self.unlock())
         self.reset_button = QPushButton("重置密码…")
         self.reset_button.clicked.connect(lambda: self.reset_password())
-        for b in (self.toggle_button, self.unlock_button, self.reset_button):
+        self.rights_button = QPushButton("权限…")
+        self.rights_button.setToolTip("授予或收回：" + "；".join(RIGHTS.values()))
+        self.rights_button.clicked.connect(lambda: self.edit_rights())
+        for b in (self.toggle_button, self.unlock_button, self.reset_button, self.rights_button):
             b.setEnabled(is_admin)
         backup = QPushButton("立即备份…")
         backup.clicked.connect(lambda: self.backup())
@@ -186,7 +190,15 @@ class AdminPage(QWidget):
         events_view.verticalHeader().setVisible(False)
         events_view.horizontalHeader().setStretchLastSection(True)
         row = QHBoxLayout()
-        for b in (new_user, self.toggle_button, self.unlock_button, self.reset_button, backup, verify):
+        for b in (
+            new_user,
+            self.toggle_button,
+            self.unlock_button,
+            self.reset_button,
+            self.rights_button,
+            backup,
+            verify,
+        ):
             row.addWidget(b)
         row.addStretch(1)
         layout = QVBoxLayout(self)
@@ -273,6 +285,31 @@ class AdminPage(QWidget):
         return self._administer(
             lambda: self.ctx.ledger.users.reset_password(self.ctx.actor, actor.id, new_password),
             f"已重置账号 {actor.username} 的密码，请当面告知本人，并提醒其登录后修改。",
+        )
+
+    def edit_rights(self, rights: list[str] | None = None) -> bool:
+        """Grant or withdraw the rights of the selected account (checkboxes, or given for tests)."""
+        chosen = self.selected_account()
+        if chosen is None:
+            return False
+        actor = chosen[0]
+        if rights is None:
+            dialog = QDialog(self)
+            dialog.setWindowTitle(f"{actor.display_name}（{actor.username}）的权限")
+            boxes = {code: QCheckBox(text) for code, text in RIGHTS.items()}
+            layout = QVBoxLayout(dialog)
+            for code, box in boxes.items():
+                box.setChecked(code in actor.rights)
+                layout.addWidget(box)
+            layout.addWidget(ok_cancel("确定", dialog.accept, dialog.reject))
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return False
+            rights = [code for code, box in boxes.items() if box.isChecked()]
+        granted = rights
+        names = "、".join(RIGHTS[r][:8] for r in granted) or "无"
+        return self._administer(
+            lambda: self.ctx.ledger.users.set_rights(self.ctx.actor, actor.id, granted),
+            f"已更新账号 {actor.username} 的权限：{names}。",
         )
 
     def new_user(self) -> UserDialog:

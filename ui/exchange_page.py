@@ -28,13 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from ledger import CaseFilter, ids
+from ledger.access import may_unmask
 from ledger.dto import Change
 from ledger.errors import ValidationError
 from ledger.services.imports import IMPORT_ROLES, ImportPlan, RowOutcome
 from ledger.tabular import FIELD_NAMES, SYNONYMS, normal_text
 from ledger.workflow import STATE_NAMES
 from reports.excel import TEMPLATES, ExportRequest, ExportResult, export_fillin, export_workbook, write_errors
-from reports.render import UNMASK_ROLES
 from ui.common import show_error
 from ui.context import AppContext
 from ui.tasks import run_with_progress
@@ -328,9 +328,9 @@ class ExportTab(QWidget):
         self.unmask = QCheckBox("导出完整身份证号和电话")
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("用途（必填，记入审计日志）")
-        allowed = bool(ctx.actor.roles & UNMASK_ROLES)
+        allowed = may_unmask(ctx.actor)
         self.unmask.setEnabled(allowed)
-        self.unmask.setToolTip("" if allowed else "需要县级统筹或县级审批权限")
+        self.unmask.setToolTip("" if allowed else "需要“查看完整号码”权限（由系统管理员授予）")
         self.reason.setEnabled(False)
         self.unmask.toggled.connect(self.reason.setEnabled)
         self.target = QLineEdit()

@@ -6,9 +6,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -16,9 +18,29 @@ from PySide6.QtWidgets import (
 )
 
 from ledger import CaseFilter, ids
+from ledger.access import may_see_health, may_unmask
+from ui.common import guarded, ok_cancel
 from ui.context import AppContext
 from ui.models import CaseTableModel, HouseholdTableModel, ListTableModel
 from ui.widgets import make_table
+
+
+class ReasonDialog(QDialog):
+    """A reason typed before something sensitive is shown (at least four characters)."""
+
+    def __init__(self, title: str, prompt: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.text = QLineEdit()
+        self.text.setPlaceholderText("如：核对医保参保信息")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(prompt))
+        layout.addWidget(self.text)
+        layout.addWidget(ok_cancel("确定", self.accept, self.reject))
+
+    @property
+    def reason(self) -> str:
+        return self.text.text()
 
 
 class HouseholdsPage(QWidget):
@@ -42,7 +64,15 @@ class HouseholdsPage(QWidget):
         self.detail = QLabel("选择左侧农户查看档案")
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.members = ListTableModel(["姓名", "身份证号", "与户主关系"], self)
+        self.health = may_see_health(ctx.actor)
+        self.members = ListTableModel(
+            ["姓名", "身份证号", "与户主关系"] + (["健康/残疾状况"] if self.health else []), self
+        )
+        self.household_id: int | None = None
+        self.reveal_button = QPushButton("显示完整号码…")
+        self.reveal_button.setToolTip("须有“查看完整号码”权限并填写用途，记入审计日志")
+        self.reveal_button.setEnabled(False)
+        self.reveal_button.clicked.connect(lambda: self.reveal())
         members_view = QTableView()
         members_view.setModel(self.members)
         members_view.verticalHeader().setVisible(False)
@@ -68,6 +98,8 @@ class HouseholdsPage(QWidget):
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.addWidget(self.detail)
+        rv.addWidget(self.reveal_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.reveal_button.setVisible(may_unmask(ctx.actor))  # after reparenting, which would reset it
         rv.addWidget(QLabel("家庭成员"))
         rv.addWidget(members_view)
         rv.addWidget(QLabel("该户全部问题（按发现时间，跨部门）"))
@@ -88,6 +120,22 @@ class HouseholdsPage(QWidget):
         self.township.currentIndexChanged.connect(self.apply)
         ctx.changed.connect(lambda change: self.apply() if change.households or change.case_ids else None)
 
+    def reveal(self, reason: str | None = None) -> tuple[str, str] | None:
+        """The head's full ID number and phone, after a typed reason (audited by the ledger)."""
+        if self.household_id is None:
+            return None
+        if reason is None:
+            dialog = ReasonDialog("显示完整号码", "请填写查看完整身份证号和电话的用途（将记入审计日志）：", self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            reason = dialog.reason
+        household_id = self.household_id
+        shown = guarded(self, lambda: self.ctx.ledger.households.reveal(self.ctx.actor, household_id, reason or ""))
+        if shown is not None:
+            number, phone = shown
+            self.detail.setText(self.detail.text() + f"<br><b>完整号码</b>（已记录）：{number}　电话：{phone or '—'}")
+        return shown
+
     def apply(self) -> None:
         self.model.set_query(self.search.text().strip(), self.township.currentData())
         self.summary.setText(f"共 {self.model.rowCount():,} 户")
@@ -98,6 +146,8 @@ class HouseholdsPage(QWidget):
 
     def show_household(self, row: int) -> None:
         household = self.model.row(row) if row >= 0 else None
+        self.household_id = household.id if household is not None else None
+        self.reveal_button.setEnabled(household is not None)
         if household is None:
             self.detail.setText("没有符合条件的农户")
             self.members.set_rows([])
@@ -110,5 +160,8 @@ class HouseholdsPage(QWidget):
             f"人口：{full.size}　电话：{ids.mask_phone(full.phone) or '—'}<br>"
             f"问题 {household.all_cases} 个，其中未销号 {household.open_cases} 个"
         )
-        self.members.set_rows([(n, ids.mask(i), r) for n, i, r in self.ctx.ledger.households.members(household.id)])
+        members = self.ctx.ledger.households.members(household.id, viewer=self.ctx.actor)
+        self.members.set_rows(
+            [(m.name, ids.mask(m.id_number), m.relation) + ((m.health,) if self.health else ()) for m in members]
+        )
         self.cases.set_filter(CaseFilter(household_id=household.id))

@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from ledger import CaseFilter
+from ledger.access import may_unmask
 from ledger.errors import ValidationError
 from ledger.workflow import STATE_NAMES
 from reports.fonts import FontSet
-from reports.render import KINDS, UNMASK_ROLES, ReportRequest, ReportResult, render_report
+from reports.render import KINDS, ReportRequest, ReportResult, render_report
 from ui.common import message, show_error
 from ui.context import AppContext
 from ui.tasks import run_with_progress
@@ -87,9 +88,9 @@ class ReportsPage(QWidget):
         self.unmask = QCheckBox("打印完整身份证号和电话")
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("用途（必填，记入审计日志）")
-        allowed = bool(ctx.actor.roles & UNMASK_ROLES)
+        allowed = may_unmask(ctx.actor)
         self.unmask.setEnabled(allowed)
-        self.unmask.setToolTip("" if allowed else "需要县级统筹或县级审批权限")
+        self.unmask.setToolTip("" if allowed else "需要“查看完整号码”权限（由系统管理员授予）")
         self.reason.setEnabled(False)
         self.unmask.toggled.connect(self.reason.setEnabled)
         self.target = QLineEdit()

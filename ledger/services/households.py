@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from ledger import ids
-from ledger.dto import Actor, HouseholdView
+from ledger.access import check_unmask, may_see_health, visibility, visible_condition
+from ledger.dto import Actor, HouseholdView, MemberView
 from ledger.errors import NotFound, PermissionDenied, ValidationError
-from ledger.models import Household, Member, Region
+from ledger.models import Case, Household, Member, Region
 from ledger.seed import load_catalog
 
 WRITE_ROLES = frozenset({"clerk", "coordinator"})
@@ -37,7 +38,7 @@ class HouseholdService:
         size: int = 1,
         phone: str = "",
         group_name: str = "",
-        members: Sequence[tuple[str, str, str]] = (),  # (name, id number or "", relation)
+        members: Sequence[tuple[str, ...]] = (),  # (name, id number or "", relation[, health])
     ) -> HouseholdView:
         if not actor.roles & WRITE_ROLES:
             raise PermissionDenied("只有录入员或县级统筹可以登记农户")
@@ -57,9 +58,10 @@ class HouseholdService:
         if phone and (not phone.isdigit() or len(phone) not in (7, 8, 11, 12)):
             problems.append("联系电话格式不正确")
         member_rows = []
-        for name, member_id, relation in members:
+        for name, member_id, relation, *rest in members:
             try:
-                member_rows.append((name, ids.validate_id(member_id) if member_id else "", relation))
+                number = ids.validate_id(member_id) if member_id else ""
+                member_rows.append((name, number, relation, rest[0].strip() if rest else ""))
             except ValidationError as err:
                 problems += [f"家庭成员{name}：{p}" for p in err.problems]
         if problems:
@@ -84,7 +86,9 @@ class HouseholdService:
             )
             s.add(h)
             s.flush()
-            s.add_all(Member(household_id=h.id, name=n, id_number=i, relation=r) for n, i, r in member_rows)
+            s.add_all(
+                Member(household_id=h.id, name=n, id_number=i, relation=r, health=x) for n, i, r, x in member_rows
+            )
             self._ledger.record(
                 s,
                 actor,
@@ -108,7 +112,28 @@ class HouseholdService:
             h = s.scalar(select(Household).where(Household.head_id_number == number))
             return household_view(h) if h else None
 
-    def members(self, household_id: int) -> list[tuple[str, str, str]]:
+    def members(self, household_id: int, viewer: Actor | None = None) -> list[MemberView]:
+        """The household's members; health and disability notes only for a viewer with that right."""
+        health = may_see_health(viewer)
         with self._ledger.reading() as s:
             rows = s.scalars(select(Member).where(Member.household_id == household_id).order_by(Member.id))
-            return [(m.name, m.id_number, m.relation) for m in rows]
+            return [MemberView(m.name, m.id_number, m.relation, m.health if health else "") for m in rows]
+
+    def reveal(self, actor: Actor, household_id: int, reason: str) -> tuple[str, str]:
+        """The head's full ID number and phone, for a user with the right who typed a reason;
+        audited (who, which household, why) before anything is shown."""
+        check_unmask(actor, reason, "查看")
+        with self._ledger.unit_of_work() as s:
+            h = s.get(Household, household_id)
+            if h is None:
+                raise NotFound(f"没有编号为 {household_id} 的农户")
+            vis = visibility(actor)
+            if not vis.everything and not s.scalar(
+                select(Case.id).where(Case.household_id == h.id, visible_condition(vis)).limit(1)
+            ):
+                raise PermissionDenied("该农户不属于您所在的单位或乡镇")
+            self._ledger.record(
+                s, actor, "privacy.reveal", "household", h.id,
+                {"head_id": ids.mask(h.head_id_number), "reason": reason.strip()},
+            )  # fmt: skip
+            return h.head_id_number, h.phone

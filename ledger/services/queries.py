@@ -11,7 +11,7 @@ from sqlalchemy import Integer, and_, case, column, false, func, or_, select, te
 from sqlalchemy.sql import ColumnElement, Select
 
 from ledger import ids
-from ledger.access import visibility
+from ledger.access import visibility, visible_condition
 from ledger.dto import Actor, CaseFilter, CaseRow, DashboardCounts, HouseholdRow
 from ledger.models import Case, CaseCount, Household, Member
 from ledger.search import MIN_TRIGRAM, fts_phrase
@@ -38,7 +38,7 @@ class QueryService:
     def dashboard(self, today: dt.date | None = None, visible_to: Actor | None = None) -> DashboardCounts:
         """Headline figures, over the cases `visible_to` may see (every case when None)."""
         today = today or self._ledger.today()
-        seen: ColumnElement[bool] = true() if visible_to is None else self._visible_condition(visible_to)
+        seen: ColumnElement[bool] = true() if visible_to is None else visible_condition(visibility(visible_to))
         vis = visibility(visible_to) if visible_to is not None else None
         counted: list[ColumnElement[bool]] = []
         if vis is not None and not vis.everything:
@@ -106,7 +106,7 @@ class QueryService:
         f = self._scoped(f)
         conditions: list[ColumnElement[bool]] = []
         if f.visible_to is not None:
-            conditions.append(self._visible_condition(f.visible_to))
+            conditions.append(visible_condition(visibility(f.visible_to)))
         if f.township_id is not None:
             conditions.append(Case.township_id == f.township_id)
         if f.village_id is not None:
@@ -206,16 +206,6 @@ class QueryService:
             return replace(f, visible_to=None, township_id=wanted)
         return f
 
-    @staticmethod
-    def _visible_condition(actor: Actor) -> ColumnElement[bool]:
-        vis = visibility(actor)
-        branches = []
-        if vis.department_id is not None:
-            branches.append(Case.lead_department_id == vis.department_id)
-        if vis.township_id is not None:
-            branches.append(Case.township_id == vis.township_id)
-        return true() if vis.everything else or_(*branches) if branches else false()
-
     def _counted(self, f: CaseFilter) -> bool:
         """Whether the case_counts table alone can answer count(f)."""
         return f == CaseFilter(
@@ -311,7 +301,7 @@ class QueryService:
         if visible_to is not None:
             vis = visibility(visible_to)
             if not vis.everything:  # a household is seen through a case the user may see
-                seen = select(Case.household_id).where(self._visible_condition(visible_to))
+                seen = select(Case.household_id).where(visible_condition(visibility(visible_to)))
                 query = query.where(Household.id.in_(seen))
         term = unicodedata.normalize("NFKC", search).strip()
         if term:
@@ -324,9 +314,7 @@ class QueryService:
                 query = query.where(Household.head_name.like(like, escape="\\"))
         return query
 
-    def household_count(
-        self, search: str = "", township_id: int | None = None, visible_to: Actor | None = None
-    ) -> int:
+    def household_count(self, search: str = "", township_id: int | None = None, visible_to: Actor | None = None) -> int:
         with self._ledger.reading() as s:
             query = self._households_filtered(
                 select(func.count()).select_from(Household), search, township_id, visible_to

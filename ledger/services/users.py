@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
+from ledger.access import RIGHTS
 from ledger.dto import Actor
 from ledger.errors import NotFound, PermissionDenied, ValidationError
 from ledger.models import Meta, User, UserRole
@@ -53,7 +54,8 @@ class UserService:
     @staticmethod
     def _actor(s, user: User) -> Actor:
         roles = frozenset(s.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
-        return Actor(user.id, user.username, user.display_name, roles, user.department_id, user.township_id)
+        rights = frozenset(r for r in (user.rights or "").split(",") if r)
+        return Actor(user.id, user.username, user.display_name, roles, user.department_id, user.township_id, rights)
 
     def listing(self) -> list[tuple[Actor, bool]]:
         """Every account with whether it is active (accounts are disabled, never deleted)."""
@@ -81,11 +83,12 @@ class UserService:
         *,
         department_id: int | None = None,
         township_id: int | None = None,
+        rights: tuple[str, ...] = (),
     ) -> Actor:
         """Create an account. Only a 系统管理员 may, except the very first account of a new ledger,
         which must be an administrator (there is no default password)."""
         problems = []
-        unknown = [r for r in roles if r not in ROLE_NAMES]
+        unknown = [r for r in roles if r not in ROLE_NAMES] + [r for r in rights if r not in RIGHTS]
         if unknown:
             problems.append(f"未知角色：{'、'.join(unknown)}")
         if not roles:
@@ -117,6 +120,7 @@ class UserService:
                 active=True,
                 failed_logins=0,
                 created_at=self._ledger.clock(),
+                rights=",".join(sorted(set(rights))),
             )
             s.add(user)
             s.flush()
@@ -127,7 +131,7 @@ class UserService:
                 "user.create",
                 "user",
                 user.id,
-                {"username": username, "display_name": display_name, "roles": sorted(roles)},
+                {"username": username, "display_name": display_name, "roles": sorted(roles), "rights": sorted(rights)},
             )
             s.flush()
             return self._actor(s, user)
@@ -278,6 +282,22 @@ class UserService:
                 s, actor, "user.roles", "user", user.id,
                 {"username": user.username, "roles": [sorted(before.roles), sorted(set(roles))],
                  "department_id": department_id, "township_id": township_id},
+            )  # fmt: skip
+            return self._actor(s, user)
+
+    def set_rights(self, actor: Actor, user_id: int, rights: list[str]) -> Actor:
+        """Grant or withdraw rights (RIGHTS in ledger/access.py); audited with before and after."""
+        unknown = [r for r in rights if r not in RIGHTS]
+        if unknown:
+            raise ValidationError(f"未知权限：{'、'.join(unknown)}")
+        with self._ledger.unit_of_work() as s:
+            user = self._target(s, actor, user_id)
+            before = sorted(r for r in (user.rights or "").split(",") if r)
+            user.rights = ",".join(sorted(set(rights)))
+            s.flush()
+            self._ledger.record(
+                s, actor, "user.rights", "user", user.id,
+                {"username": user.username, "rights": [before, sorted(set(rights))]},
             )  # fmt: skip
             return self._actor(s, user)
 

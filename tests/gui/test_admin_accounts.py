@@ -56,3 +56,36 @@ def test_others_cannot_administer_accounts(qtbot, world, ctx_of):
     page = AdminPage(ctx_of(world.coordinator))
     qtbot.addWidget(page)
     assert not page.toggle_button.isEnabled() and not page.reset_button.isEnabled()
+
+
+def test_rights_are_granted_on_the_page_and_used_on_the_households_page(qtbot, world, ctx_of, answer_boxes):
+    from tests.world import fresh_id_number
+    from ui.context import AppContext
+    from ui.households_page import HouseholdsPage
+
+    lg = world.ledger
+    household = lg.households.create(
+        world.clerk, village_id=world.village_id, head_name="马秀兰", head_id_number=fresh_id_number(), kind="脱贫户",
+        members=[("马小军", "", "子", "肢体残疾（二级）")],
+    )  # fmt: skip
+    world.register("med.policy", household=household)
+    clerk_page = HouseholdsPage(ctx_of(world.clerk))
+    qtbot.addWidget(clerk_page)
+    clerk_page.apply()
+    assert not clerk_page.reveal_button.isVisibleTo(clerk_page) and clerk_page.members.columnCount() == 3
+
+    admin = AdminPage(ctx_of(world.admin))
+    qtbot.addWidget(admin)
+    admin.refresh()
+    admin.select_account("luru")
+    assert admin.edit_rights(["unmask", "health"]) is True
+    clerk = lg.users.actor("luru")
+    page = HouseholdsPage(AppContext(lg, clerk))  # signed in again: ctx_of would hand back the old context
+    qtbot.addWidget(page)
+    page.apply()
+    assert page.reveal_button.isVisibleTo(page) and page.members.columnCount() == 4
+    assert page.members.index(0, 3).data() == "肢体残疾（二级）"
+    assert household.head_id_number not in page.detail.text()
+    assert page.reveal("核") is None and any("用途" in t for t in answer_boxes)
+    assert page.reveal("入户核实身份")[0] == household.head_id_number
+    assert household.head_id_number in page.detail.text()
