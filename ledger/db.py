@@ -94,7 +94,7 @@ def _sqlite_engine(url: URL) -> Engine:
     if database and database != ":memory:":
         refuse_network_path(database)
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, pool_pre_ping=False)
+    engine = create_engine(url, pool_pre_ping=False, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no branch - trivial
@@ -119,7 +119,7 @@ def create_ledger_engine(url_or_path: str | os.PathLike) -> Engine:
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
     if url.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
+        return create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED", hide_parameters=True)
     raise StorageError(f"不支持的数据库类型：{url.get_backend_name()}（只支持 SQLite 文件或 PostgreSQL 服务器）")
 
 

@@ -120,7 +120,7 @@ def export_workbook(
     author = actor.display_name if actor else "命令行"
     today = lg.today()
     case_ids = lg.reporting.case_ids(request.filter) if request.template == "handoff" else []
-    book = Workbook(out)
+    book = Workbook(out, full_numbers=request.unmask)
     try:
         if request.template == "handoff":
             _ledger_sheet(lg, book, case_ids, request.unmask, unit, author, today, county, progress, cancelled)

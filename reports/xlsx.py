@@ -347,8 +347,11 @@ class Workbook:
     """Usage: `with Workbook(path) as book: sheet = book.add_sheet("台账"); ...; sheet.close()`.
     Sheets are written one after another (a zip takes one entry at a time)."""
 
-    def __init__(self, path: str | os.PathLike, *, creator: str = "整改台账", compress_level: int = 1):
+    def __init__(
+        self, path: str | os.PathLike, *, creator: str = "整改台账", compress_level: int = 1, full_numbers: bool = False
+    ):
         self.path = Path(path)
+        self.full_numbers = full_numbers  # holds full ID numbers / phones (written only by right, audited)
         self.part = self.path.with_name(self.path.name + ".part")
         self.creator = creator
         self.strings: dict[str, int] = {}

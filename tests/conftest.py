@@ -82,3 +82,31 @@ def any_world(request, tmp_path: Path, clock: FakeClock) -> World:
     w = build_world(target, tmp_path, clock)
     yield w
     w.ledger.close()
+
+
+# -- the scan of every output of the session for full ID numbers and phones (tests/leakscan.py) --------
+_OUTPUTS = None
+
+
+def pytest_configure(config):
+    global _OUTPUTS
+    import tempfile
+
+    from tests.leakscan import Outputs
+
+    _OUTPUTS = Outputs()
+    _OUTPUTS.install(Path(tempfile.mkdtemp(prefix="zgtz-log-")) / "app.log")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _OUTPUTS is None or exitstatus not in (0,):
+        return
+    read, problems = _OUTPUTS.scan()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"output scan: {read} files (PDF text, workbook cells, the log) read back for full numbers")
+    if problems:
+        if reporter is not None:
+            for line in problems:
+                reporter.write_line(f"  full number in output: {line}", red=True)
+        session.exitstatus = 1

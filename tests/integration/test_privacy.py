@@ -61,3 +61,29 @@ def test_health_notes_only_for_the_right(world, family, tmp_path):
         render_report(lg, ReportRequest(kind="household", household_id=family.id), out, actor)
         text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
         assert ("肢体残疾" in text) is shown and "马小军" in text
+
+
+def test_sql_logging_and_errors_never_carry_personal_data(world, caplog):
+    """Even with SQLAlchemy's statement log switched on, and in a database error's text, the bound
+    values (names, ID numbers, phones) are hidden (hide_parameters on every engine)."""
+    import logging
+
+    from sqlalchemy import text
+
+    lg = world.ledger
+    number = fresh_id_number("19660606")
+    with caplog.at_level(logging.INFO, logger="sqlalchemy.engine"):
+        household = lg.households.create(
+            world.clerk, village_id=world.village_id, head_name="欧阳娜娜", head_id_number=number, kind="低保户",
+            phone="13912345678",
+        )  # fmt: skip
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "INSERT INTO households" in logged  # the log was really on
+    assert number not in logged and "欧阳娜娜" not in logged and "13912345678" not in logged
+    with pytest.raises(Exception) as failed, lg.unit_of_work() as s:
+        s.execute(
+            text("INSERT INTO households (id, township_id, village_id, group_name, head_name, head_id_number, "
+                 "phone, kind, size, created_at) VALUES (:id, 1, 1, '', :name, :number, '', '', 1, '2026-01-01')"),
+            {"id": household.id, "name": "欧阳娜娜", "number": number},
+        )  # fmt: skip
+    assert number not in str(failed.value) and "欧阳娜娜" not in str(failed.value)

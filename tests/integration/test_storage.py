@@ -217,3 +217,57 @@ def test_a_ledger_locked_by_another_program_is_explained_and_nothing_is_lost(wor
         blocker.execute("ROLLBACK")
         blocker.close()
     assert world.ledger.cases.get(case.id).description == "房屋墙体开裂"
+
+
+EDITOR = textwrap.dedent("""
+    import sys, time, pathlib
+    from ledger import open_ledger, ConflictError
+    url, key_dir, evidence_dir, case_id, version, go, text = sys.argv[1:8]
+    lg = open_ledger(url, key_dir=pathlib.Path(key_dir), evidence_dir=pathlib.Path(evidence_dir))
+    actor = lg.users.actor("luru")
+    while not pathlib.Path(go).exists():
+        time.sleep(0.005)
+    try:
+        lg.cases.update(actor, int(case_id), int(version), {"description": text})
+        print("OK", text)
+    except ConflictError as err:
+        print("CONFLICT", err)
+""")
+
+
+@pytest.mark.postgres
+def test_two_processes_editing_one_case_give_one_save_and_one_conflict(pg_url, tmp_path, clock):
+    """Two PCs opened the same case at the same version and both save: one edit lands, the other
+    is told the case was changed — never a silent overwrite."""
+    from tests.world import build_world
+
+    w = build_world(pg_url, tmp_path, clock)
+    case = w.register()
+    go = tmp_path / "go"
+    args = [pg_url, str(tmp_path / "keys"), str(tmp_path / "evidence"), str(case.id), str(case.version), str(go)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", EDITOR, *args, text],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for text in ("甲电脑的修改", "乙电脑的修改")
+    ]
+    time.sleep(2.0)  # both have opened the ledger and wait
+    go.touch()
+    outputs = [p.communicate(timeout=120) for p in procs]
+    lines = sorted(out.strip() for out, _ in outputs)
+    assert [line.split()[0] for line in lines] == ["CONFLICT", "OK"], outputs
+    winner = next(line.split()[1] for line in lines if line.startswith("OK"))
+    stored = w.ledger.cases.get(case.id)
+    assert stored.description == winner and stored.version == case.version + 1
+    with Session(w.ledger.engine) as s:
+        updates = s.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.case_id == case.id, AuditEvent.action == "case.update")
+        )
+    assert updates == 1 and w.ledger.audit.verify().ok
+    w.ledger.close()

@@ -18,7 +18,7 @@ from reports.xlsx import Workbook
 
 
 def good_workbook(path):
-    with Workbook(path) as book:
+    with Workbook(path, full_numbers=True) as book:  # an input: its ID number is meant to be whole
         sheet = book.add_sheet("台账")
         sheet.append(["户主姓名", "身份证号", "问题描述"])
         sheet.append(["王五", "990101197001010012", "漏雨"])
