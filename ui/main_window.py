@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from ledger import CaseFilter
+from ledger.access import visibility
 from ui.admin_page import AdminPage
 from ui.case_dialog import CaseDialog
 from ui.case_form import NewCaseDialog
@@ -57,8 +58,11 @@ class MainWindow(QMainWindow):
             "导入导出": self.exchange,
             "系统管理": self.admin,
         }
+        # 系统管理员 and 审计员 see no case data (ledger/access.py): their window is 系统管理 alone.
+        self.case_pages = not visibility(ctx.actor).nothing
         for name in PAGES:
-            QListWidgetItem(name, self.nav)
+            item = QListWidgetItem(name, self.nav)
+            item.setHidden(not self.case_pages and name != "系统管理")
             self.stack.addWidget(pages[name])
         self.nav.currentRowChanged.connect(self.show_page)
         self.nav.setFixedWidth(self.nav.fontMetrics().horizontalAdvance("系统管理") + 56)
@@ -88,7 +92,9 @@ class MainWindow(QMainWindow):
         for i in range(len(PAGES)):
             action = QAction(self)
             action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
-            action.triggered.connect(lambda _c=False, i=i: self.nav.setCurrentRow(i))
+            action.triggered.connect(
+                lambda _c=False, i=i: self.nav.setCurrentRow(i) if not self.nav.item(i).isHidden() else None
+            )
             self.addAction(action)
         self.case_windows: dict[int, CaseDialog] = {}
         self.new_case_dialog: NewCaseDialog | None = None
@@ -175,6 +181,8 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         page = int(str(s.value("window/page", 0) or 0))
+        if not self.case_pages:
+            page = PAGES.index("系统管理")
         self.nav.setCurrentRow(page if 0 <= page < len(PAGES) else 0)
         self.refresh_status()
 

@@ -89,3 +89,15 @@ def test_rights_are_granted_on_the_page_and_used_on_the_households_page(qtbot, w
     assert page.reveal("核") is None and any("用途" in t for t in answer_boxes)
     assert page.reveal("入户核实身份")[0] == household.head_id_number
     assert household.head_id_number in page.detail.text()
+
+
+def test_administrator_and_auditor_get_only_the_administration_page(qtbot, world, ctx_of):
+    from ui.main_window import PAGES, MainWindow
+
+    for actor, pages in ((world.admin, ["系统管理"]), (world.auditor, ["系统管理"]), (world.viewer, list(PAGES))):
+        window = MainWindow(ctx_of(actor))
+        qtbot.addWidget(window)
+        shown = [window.nav.item(i).text() for i in range(window.nav.count()) if not window.nav.item(i).isHidden()]
+        assert shown == pages
+        if pages == ["系统管理"]:
+            assert window.stack.currentWidget() is window.admin
