@@ -85,6 +85,18 @@ def cmd_init(args) -> int:
     return 0
 
 
+def cmd_config(args) -> int:
+    from ledger import open_ledger
+
+    lg = open_ledger(args.db, create=False)
+    try:
+        folder = lg.set_evidence_location(lg.users.actor(args.user), args.evidence_dir)
+    finally:
+        lg.close()
+    print(f"佐证材料存放位置已设为：{folder}（各电脑下次启动时生效；本机已有的文件已复制过去）")
+    return 0
+
+
 def cmd_verify(args) -> int:
     from ledger import open_ledger
     from ledger.verify import verify_ledger
@@ -326,6 +338,14 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--admin", default="admin", help="系统管理员用户名")
     init.add_argument("--admin-name", default="系统管理员", help="系统管理员姓名")
     init.set_defaults(func=cmd_init)
+
+    config = sub.add_parser("config", help="服务器台账的设置：佐证材料的共享存放位置")
+    config.add_argument("--db", required=True)
+    config.add_argument("--user", required=True, help="系统管理员账号")
+    config.add_argument(
+        "--evidence-dir", required=True, help="各电脑都能访问的共享文件夹，如 \\\\server\\zgtz\\佐证材料"
+    )
+    config.set_defaults(func=cmd_config)
 
     verify = sub.add_parser("verify", help="校验数据库、审计日志和佐证材料")
     verify.add_argument("--db", required=True)

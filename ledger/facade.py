@@ -18,10 +18,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ledger import audit, paths
 from ledger.db import create_ledger_engine, describe, refuse_network_path, to_url
-from ledger.errors import ConflictError, StorageError
-from ledger.evidence import EvidenceStore, evidence_dir_beside
+from ledger.errors import ConflictError, PermissionDenied, StorageError, ValidationError
+from ledger.evidence import EvidenceStore, copy_blobs, evidence_dir_beside
 from ledger.migrate import SchemaStatus, ensure_schema
-from ledger.models import AuditHead, Meta
+from ledger.models import AuditHead, Evidence, Meta
 from ledger.seed import seed_catalog
 
 Clock = Callable[[], dt.datetime]
@@ -130,6 +130,34 @@ class Ledger:
         who = audit.AuditActor(actor.id, actor.display_name) if actor is not None else audit.SYSTEM
         return audit.append(session, self.key, self.clock(), who, action, entity, entity_id, payload, case_id)
 
+    def set_evidence_location(self, actor, location: str | os.PathLike) -> Path:
+        """Server mode: the office's shared folder for evidence files, used by every PC from its
+        next start (系统管理员 only; audited). Existing files are copied there first."""
+        if actor is None or "admin" not in actor.roles:
+            raise PermissionDenied("只有系统管理员可以设置佐证材料的存放位置")
+        if self.dialect == "sqlite":
+            raise ValidationError("本机台账的佐证材料固定存放在台账文件旁的“佐证材料”文件夹中")
+        folder = Path(location)
+        probe = folder / f".zgtz-probe-{uuid.uuid4().hex}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe.write_bytes(b"ok")
+            probe.unlink()
+        except OSError as err:
+            raise StorageError(f"无法写入 {folder}：{err.strerror or err}。请检查共享文件夹的路径和权限。") from err
+        with self.reading() as s:
+            hashes = list(s.scalars(select(Evidence.sha256).distinct()))
+        copy_blobs(hashes, self.evidence_store, EvidenceStore(folder))  # what this PC holds
+        with self.unit_of_work() as s:
+            row = s.get(Meta, "evidence_location")
+            if row is None:
+                s.add(Meta(key="evidence_location", value=str(folder)))
+            else:
+                row.value = str(folder)
+            self.record(s, actor, "settings.evidence_location", "meta", None, {"location": str(folder)})
+        self.evidence_store = EvidenceStore(folder)
+        return folder
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -165,9 +193,13 @@ def _explained(err: OperationalError) -> Exception:
     return err
 
 
-def _default_evidence_dir(engine: Engine, ledger_uuid: str) -> Path:
+def _default_evidence_dir(engine: Engine, ledger_uuid: str, shared: str | None) -> Path:
+    """Beside a ledger file; for a server ledger the office's shared folder when the administrator
+    has set one (every PC then sees every file), else this PC's data folder."""
     if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         return evidence_dir_beside(Path(engine.url.database))
+    if shared:
+        return Path(shared)
     return paths.data_dir() / "evidence" / ledger_uuid
 
 
@@ -206,6 +238,7 @@ def open_ledger(
             _initialise(engine, key_dir, county_name, county_code, clock)
         with Session(engine) as s:
             ledger_uuid = s.get(Meta, "ledger_uuid")
+            shared = s.get(Meta, "evidence_location")
         if ledger_uuid is None:
             raise StorageError("台账未完成初始化（缺少台账标识），请从备份恢复")
     except BaseException:
@@ -214,7 +247,7 @@ def open_ledger(
     return Ledger(
         engine,
         key_dir=key_dir,
-        evidence_dir=evidence_dir or _default_evidence_dir(engine, ledger_uuid.value),
+        evidence_dir=evidence_dir or _default_evidence_dir(engine, ledger_uuid.value, shared.value if shared else None),
         clock=clock,
     )
 

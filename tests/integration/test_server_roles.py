@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from ledger import open_ledger
+from ledger import PermissionDenied, open_ledger
 from tests.world import PASSWORD, build_world
 
 ROLES_SQL = Path(__file__).resolve().parents[2] / "resources" / "server" / "roles.sql"
@@ -81,3 +81,27 @@ def test_init_creates_a_server_ledger_with_its_first_administrator(pg_url, tmp_p
         assert lg.users.authenticate("admin", "Office#2026x").roles == {"admin"}
     finally:
         lg.close()
+
+
+@pytest.mark.postgres
+def test_a_shared_evidence_folder_serves_every_pc(pg_url, tmp_path, clock):
+    """PC 1 adds evidence, the administrator points the server ledger at the office's shared folder
+    (PC 1's files are copied there), PC 2 — with its own data folder — reads every file."""
+    from tests.world import PNG
+
+    world = build_world(pg_url, tmp_path / "pc1", clock)
+    lg1 = world.ledger
+    case = world.register()
+    evidence = lg1.cases.add_evidence(world.clerk, case.id, PNG + b"before", "photo_before", "整改前.png")
+    with pytest.raises(PermissionDenied):
+        lg1.set_evidence_location(world.clerk, tmp_path / "share")
+    lg1.set_evidence_location(world.admin, tmp_path / "share")
+    later = lg1.cases.add_evidence(world.clerk, case.id, PNG + b"during", "photo_during", "整改中.png")
+    lg1.close()
+    lg2 = open_ledger(pg_url, create=False, key_dir=tmp_path / "pc1" / "keys")  # no evidence_dir: PC 2's own default
+    try:
+        assert lg2.evidence_store.root == tmp_path / "share"
+        assert lg2.cases.evidence_bytes(evidence.id) == PNG + b"before"
+        assert lg2.cases.evidence_bytes(later.id) == PNG + b"during"
+    finally:
+        lg2.close()
