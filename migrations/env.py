@@ -17,7 +17,13 @@ target_metadata = Base.metadata
 SEARCH_TABLE_PREFIX = "case_search"
 
 
+# PostgreSQL's trigram indexes of the quick search (revision 0004), also outside the metadata.
+TRIGRAM_INDEX_SUFFIX = "_trgm"
+
+
 def _include_object(obj, name, type_, reflected, compare_to) -> bool:
+    if type_ == "index" and name and name.endswith(TRIGRAM_INDEX_SUFFIX):
+        return False
     return not (type_ == "table" and name and name.startswith(SEARCH_TABLE_PREFIX))
 
 
