@@ -1,6 +1,6 @@
 """A scan of what the test suite wrote for full ID numbers and phone numbers (issue 6).
 
-Every workbook and PDF the program writes during the session is recorded as it is created; at the
+Every workbook, PDF and CSV selection export the program writes during the session is recorded as it is created; at the
 end each one still on disk that was not written with the unmask right (Workbook.full_numbers,
 ReportInfo.masked) is read back — PDFs with pdftotext, workbooks with python-calamine — and so is
 the log file of the `ledger`, `reports` and `ui` loggers. A full ID number (with a valid check
@@ -46,8 +46,18 @@ class Outputs:
             document_init(doc, target, fonts, info, *args, **kwargs)
             outputs.files.append((doc.target, not info.masked))
 
+        from ledger import export
+
+        write_csv = export.write_rows_csv
+
+        def recording_csv(path, *args, **kwargs):
+            written = write_csv(path, *args, **kwargs)
+            outputs.files.append((written, False))  # a selection export: always masked
+            return written
+
         Workbook.__init__ = recording_workbook  # type: ignore[method-assign]
         Document.__init__ = recording_document  # type: ignore[method-assign]
+        export.write_rows_csv = recording_csv
         self.log = log_path
         handler = logging.FileHandler(log_path, encoding="utf-8")
         handler.setLevel(logging.DEBUG)
@@ -65,6 +75,8 @@ class Outputs:
             read += 1
             if path.suffix == ".pdf":
                 text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+            elif path.suffix == ".csv":
+                text = path.read_text(encoding="utf-8-sig", errors="replace")
             else:
                 from python_calamine import CalamineWorkbook
 

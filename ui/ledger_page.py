@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from ledger import CaseFilter
+from ledger import export as selection_export
 from ledger.dto import CaseRow, Change
 from ledger.errors import LedgerError
-from ledger.export import write_rows_csv
 from ledger.workflow import LIGHT_NAMES, OPEN_STATES, STATE_NAMES
 from ui.common import from_qdate, guarded, load_json, message, ok_cancel, save_json, settings, to_qdate
 from ui.context import AppContext
@@ -479,7 +479,7 @@ class LedgerPage(QWidget):
                 return
         headers = [c.title for c in self.model.columns]
         table = [[c.text(r) for c in self.model.columns] for r in rows]
-        if guarded(self, lambda: write_rows_csv(path, headers, table)) is not None:
+        if guarded(self, lambda: selection_export.write_rows_csv(path, headers, table)) is not None:
             self.summary.setText(f"已导出 {len(rows)} 个问题到 {path}（身份证号已脱敏）")
 
     def selection_html(self) -> str:
