@@ -314,6 +314,46 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_smoke(args) -> int:
+    """Open (or create) the ledger in the data folder, migrate it, write a PDF and a workbook and read
+    them back, verify the audit chain: the check that a build (frozen or not) really works."""
+    import re
+
+    from ledger import open_ledger, paths
+    from reports.render import ReportRequest, render_report
+    from reports.xlsx import Workbook
+
+    folder = paths.data_dir()
+    checks: list[tuple[str, bool, str]] = []
+    lg = open_ledger(args.db or folder / "台账.db")
+    try:
+        checks.append(("打开/迁移台账", True, lg.location))
+        pdf = folder / "自检-周报.pdf"
+        result = render_report(lg, ReportRequest(kind="weekly"), pdf, None)
+        data = pdf.read_bytes()
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
+        checks.append(("生成PDF", data.startswith(b"%PDF") and pages == result.pages, f"{pdf}（{pages} 页）"))
+        book_path = folder / "自检.xlsx"
+        with Workbook(book_path) as book:
+            sheet = book.add_sheet("自检")
+            sheet.append(["检查项", "结果"])
+            sheet.append(["台账", lg.location])
+        from python_calamine import CalamineWorkbook
+
+        with CalamineWorkbook.from_path(str(book_path)) as read_back:
+            rows = read_back.get_sheet_by_name("自检").to_python()
+        checks.append(("写出并读回工作簿", rows == [["检查项", "结果"], ["台账", lg.location]], str(book_path)))
+        report = lg.audit.verify()
+        checks.append(("审计链校验", report.ok, f"{report.count} 条事件" if report.ok else report.problem))
+    finally:
+        lg.close()
+    for name, ok, detail in checks:
+        print(f"{'✓' if ok else '✗'} {name}：{detail}")
+    ok = all(ok for _name, ok, _detail in checks)
+    print("自检通过。" if ok else "自检未通过。")
+    return 0 if ok else 1
+
+
 def cmd_gui(args) -> int:
     from ui.app import run
 
@@ -323,6 +363,8 @@ def cmd_gui(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="整改台账", description="两不愁三保障及饮水安全问题整改台账")
     parser.add_argument("--db", help="台账文件路径或数据库地址（默认：本机用户数据目录中的台账）")
+    parser.add_argument("--data-dir", help="用户数据目录（默认：本机用户数据目录，Windows 为 %%LOCALAPPDATA%%）")
+    parser.add_argument("--smoke-test", action="store_true", help="自检：打开或新建台账、生成PDF和工作簿、校验审计链")
     sub = parser.add_subparsers(dest="command")
 
     demo = sub.add_parser("demo", help="生成示例县的示例台账")
@@ -417,6 +459,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.data_dir:
+        import os
+
+        os.environ["ZGTZ_DATA_DIR"] = str(Path(args.data_dir).absolute())
+    if args.smoke_test:
+        args.func = cmd_smoke
     from ledger.errors import LedgerError
 
     try:

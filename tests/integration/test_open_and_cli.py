@@ -63,3 +63,19 @@ def test_a_sqlite_file_on_a_unc_path_is_refused_with_the_server_mode_hint():
     result = cli("verify", "--db", "\\\\server\\share\\台账.db")
     assert result.returncode == 2
     assert "网络" in result.stderr and "服务器模式" in result.stderr
+
+
+def test_smoke_test_creates_then_reopens_a_ledger_in_the_data_folder(tmp_path):
+    """`main.py --smoke-test --data-dir DIR` (issue 7): the same check the frozen build runs."""
+    import os
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZGTZ_")}
+    for attempt in ("新建", "再次打开"):
+        done = subprocess.run(
+            [sys.executable, "main.py", "--smoke-test", "--data-dir", str(tmp_path / "数据")],
+            cwd=root, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, (attempt, done.stdout, done.stderr)
+        assert "自检通过" in done.stdout and done.stdout.count("✓") == 4
+    assert (tmp_path / "数据" / "台账.db").exists() and list((tmp_path / "数据" / "keys").glob("*.key"))
