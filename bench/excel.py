@@ -33,6 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from figures import Figure, emit  # noqa: E402
 
 
 def _peak_mb() -> float:
@@ -205,6 +207,18 @@ def main() -> None:
     print(f"{'peak memory export / xlsxwriter, MB':<46}{exp['peak_mb']:>10.0f}{xw['peak_mb']:>10.0f}{'':>8}  ≤ 500")
     print(f"rows imported: {imp['created']:,} {imp['counts']}; export file {exp['bytes'] / 1e6:.1f} MB")
     print(f"files in {folder}")
+    emit(
+        [
+            Figure("excel", f"导入 {args.rows:,} 行（读取+校验+写入）", imp["seconds"], "s", base["seconds"],
+                   "python-calamine 只读", "比值 ≤ 2", imp["seconds"] <= 2 * base["seconds"]),
+            Figure("excel", f"导出 {exp['rows']:,} 个问题（上报台账）", exp["seconds"], "s", xw["seconds"],
+                   "XlsxWriter constant_memory", "比值 ≤ 1", exp["seconds"] <= xw["seconds"]),
+            Figure("excel", "导入峰值内存", imp["peak_mb"], "MB", base["peak_mb"], "python-calamine 只读",
+                   "≤ 500 MB", imp["peak_mb"] <= 500),
+            Figure("excel", "导出峰值内存", exp["peak_mb"], "MB", xw["peak_mb"], "XlsxWriter constant_memory",
+                   "≤ 500 MB", exp["peak_mb"] <= 500),
+        ]
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,0 +1,125 @@
+"""Every benchmark of the project in one run, one table.
+
+    python bench/run.py [--cases N] [--write-doc]
+
+Runs bench/core.py, bench/gui.py, bench/reports.py and bench/excel.py one after another, each in
+its own process on its own generated data (N cases; 100,000 by default, 1,000,000 on request; the
+printed ledger is measured on min(N, 10,000) lines and the Excel import/export on min(N, 100,000)
+rows, the sizes their goals name), gathers the figures they emit (bench/figures.py) and prints each
+with its baseline measured in the same run, the ratio ours/baseline, the goal and whether it is met.
+With --write-doc the table replaces the "bench/run.py" section of docs/performance.md, with the
+machine it was measured on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from figures import Figure  # noqa: E402
+
+MARK_BEGIN = "<!-- bench/run.py: begin -->"
+MARK_END = "<!-- bench/run.py: end -->"
+
+
+def machine() -> str:
+    memory = ""
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        memory = f"，内存 {pages / 2**30:.0f} GB"
+    except (ValueError, OSError, AttributeError):
+        pass
+    return (
+        f"{platform.system()} {platform.release()}，{os.cpu_count()} 核{memory}，Python {platform.python_version()}，"
+        f"SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def run_all(cases: int, work: Path) -> tuple[list[Figure], list[str]]:
+    out = work / "figures.jsonl"
+    env = {**os.environ, "ZGTZ_BENCH_JSON": str(out), "ZGTZ_DATA_DIR": str(work / "data")}
+    steps = [
+        ("core", ["bench/core.py", "--cases", str(cases)]),
+        ("gui", ["bench/gui.py", "--cases", str(cases), "--keep", str(work / "gui")]),
+        ("reports", ["bench/reports.py", "--cases", str(min(cases, 10_000)), "--keep", str(work / "reports")]),
+        ("excel", ["bench/excel.py", "--rows", str(min(cases, 100_000)), "--keep", str(work / "excel")]),
+    ]
+    failures = []
+    for name, args in steps:
+        started = time.perf_counter()
+        print(f"运行 {name} …", file=sys.stderr, flush=True)
+        done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            failures.append(
+                f"{name}: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}"
+            )
+        print(f"  {name} 用时 {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    figures = (
+        [Figure(**json.loads(line)) for line in out.read_text(encoding="utf-8").splitlines()] if out.exists() else []
+    )
+    return figures, failures
+
+
+def fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "ms":
+        return f"{value:,.1f} ms"
+    if unit == "s":
+        return f"{value:,.2f} s"
+    return f"{value:,.0f} {unit}"
+
+
+def table(figures: list[Figure]) -> list[str]:
+    lines = ["| 基准 | 项目 | 本程序 | 基线 | 本程序/基线 | 目标 | 达成 |", "|---|---|---:|---|---:|---|---|"]
+    for f in figures:
+        baseline = f"{fmt(f.baseline, f.unit)}（{f.baseline_name}）" if f.baseline is not None else "—"
+        ratio = f"{f.ratio:.2f}" if f.ratio is not None else "—"
+        met = "—" if f.met is None else ("✓" if f.met else "✗")
+        lines.append(
+            f"| {f.bench} | {f.name} | {fmt(f.ours, f.unit)} | {baseline} | {ratio} | {f.goal or '—'} | {met} |"
+        )
+    return lines
+
+
+def write_doc(lines: list[str]) -> None:
+    doc = ROOT / "docs" / "performance.md"
+    text = doc.read_text(encoding="utf-8")
+    block = "\n".join([MARK_BEGIN, *lines, MARK_END])
+    if MARK_BEGIN in text:
+        head, rest = text.split(MARK_BEGIN, 1)
+        text = head + block + rest.split(MARK_END, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n## All figures — `python bench/run.py`\n\n" + block + "\n"
+    doc.write_text(text, encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--write-doc", action="store_true", help="write the table into docs/performance.md")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="zgtz-bench-all-"))
+    figures, failures = run_all(args.cases, work)
+    lines = [f"测得于 {dt.date.today()}：{machine()}；{args.cases:,} 个问题。", "", *table(figures)]
+    print("\n".join(lines))
+    for failure in failures:
+        print(f"失败：{failure}", file=sys.stderr)
+    if args.write_doc:
+        write_doc(lines)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
