@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from sqlalchemy.engine import URL
 
 from ledger import LedgerError, open_ledger
+from ledger.paths import resource_path
 from ledger.dto import Actor
 from ledger.facade import Ledger
 from ui.admin_page import UserDialog
@@ -81,6 +83,7 @@ def run(db: str | None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("整改台账")
+    app.setWindowIcon(QIcon(str(resource_path("整改台账.ico"))))
     try:
         if db is not None:
             lg, hint = (
