@@ -23,11 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.figures import Figure, emit
 from ledger import CaseFilter, open_ledger
 from ledger.demo import generate
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from figures import Figure, emit
 
 
 def best_of(fn, repeat: int = 5) -> float:

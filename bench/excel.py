@@ -33,8 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-from figures import Figure, emit  # noqa: E402
+from bench.figures import Figure, emit  # noqa: E402
 
 
 def _peak_mb() -> float:

@@ -32,15 +32,13 @@ from reportlab.lib.styles import ParagraphStyle  # noqa: E402
 from reportlab.lib.units import mm  # noqa: E402
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, TableStyle  # noqa: E402
 
+from bench.figures import Figure, emit  # noqa: E402
 from ledger import open_ledger  # noqa: E402
 from ledger.demo import generate  # noqa: E402
 from ledger.dto import LEDGER_COLUMNS, CaseFilter  # noqa: E402
 from reports.fonts import FontSet  # noqa: E402
 from reports.ledger_report import ledger_pages  # noqa: E402
 from reports.pdf import LANDSCAPE, Document, ReportInfo  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "bench"))
-from figures import Figure, emit  # noqa: E402
 
 
 def ours(lines, fonts: FontSet, info: ReportInfo, out: Path) -> tuple[float, int, list[float]]:

@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-from figures import Figure  # noqa: E402
+sys.path.insert(0, str(ROOT))
+from bench.figures import Figure  # noqa: E402
 
 MARK_BEGIN = "<!-- bench/run.py: begin -->"
 MARK_END = "<!-- bench/run.py: end -->"
