@@ -3,7 +3,8 @@
     python bench/screenshots.py [--out docs/screenshots] [--cases 2000]
 
 Runs offscreen (or on the display in $DISPLAY, e.g. Xvfb) and grabs the dashboard, the ledger view,
-a case's detail, the new-case form and an Excel import preview at 1366×800.
+a case's detail, the new-case form, an Excel import preview, 报表中心, 系统管理 and the server
+connection dialog at 1366×800.
 """
 
 from __future__ import annotations
@@ -91,6 +92,19 @@ def main() -> int:
     window.exchange.importer.preview()
     settle()
     window.grab().save(str(out / "导入预览.png"))
+    window.nav.setCurrentRow(PAGES.index("报表中心"))
+    settle()
+    window.grab().save(str(out / "报表中心.png"))
+    window.nav.setCurrentRow(PAGES.index("系统管理"))
+    settle()
+    window.grab().save(str(out / "系统管理.png"))
+    from ui.server_dialog import ServerDialog
+
+    server = ServerDialog("postgresql+psycopg://zgtz_app@192.168.1.10:5432/zgtz?sslmode=require")
+    server.show()
+    settle()
+    server.grab().save(str(out / "连接服务器.png"))
+    server.close()
     window.close()
     lg.close()
     print(f"截图已保存到 {out}")

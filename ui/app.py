@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from sqlalchemy.engine import URL
 
 from ledger import LedgerError, open_ledger
-from ledger.paths import resource_path
 from ledger.dto import Actor
 from ledger.facade import Ledger
+from ledger.paths import resource_path
 from ui.admin_page import UserDialog
 from ui.common import message
 from ui.context import AppContext
