@@ -57,13 +57,20 @@ app.processEvents()
 print(time.perf_counter() - t0)
 """
 
+# The child's peak from /proc (VmHWM): on Linux ru_maxrss starts from the parent's peak at fork,
+# so a child of a bench process that had loaded a large ledger would report the parent's figure.
 CHILD_BARE = """
 import resource, sys, time
 t0 = time.perf_counter()
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 app = QApplication([])
 w = QMainWindow(); w.setCentralWidget(QLabel("整改台账")); w.show(); w.repaint(); app.processEvents()
-print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+elapsed = time.perf_counter() - t0
+try:
+    hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")) / 1024
+except OSError:
+    hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(elapsed, hwm)
 """
 
 
