@@ -29,8 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.figures import Figure  # noqa: E402
 
-MARK_BEGIN = "<!-- bench/run.py: begin -->"
-MARK_END = "<!-- bench/run.py: end -->"
+SECTION = "## All figures — `python bench/run.py`"
+
+
+def marks(cases: int) -> tuple[str, str]:
+    """One table per case count in docs/performance.md, each replaced by the next run of that size."""
+    return f"<!-- bench/run.py {cases}: begin -->", f"<!-- bench/run.py {cases}: end -->"
 
 
 def machine() -> str:
@@ -93,15 +97,18 @@ def table(figures: list[Figure]) -> list[str]:
     return lines
 
 
-def write_doc(lines: list[str]) -> None:
+def write_doc(lines: list[str], cases: int) -> None:
     doc = ROOT / "docs" / "performance.md"
     text = doc.read_text(encoding="utf-8")
-    block = "\n".join([MARK_BEGIN, *lines, MARK_END])
-    if MARK_BEGIN in text:
-        head, rest = text.split(MARK_BEGIN, 1)
-        text = head + block + rest.split(MARK_END, 1)[1]
+    begin, end = marks(cases)
+    block = "\n".join([begin, *lines, end])
+    if begin in text:
+        head, rest = text.split(begin, 1)
+        text = head + block + rest.split(end, 1)[1]
+    elif SECTION in text:
+        text = text.rstrip() + "\n\n" + block + "\n"
     else:
-        text = text.rstrip() + "\n\n## All figures — `python bench/run.py`\n\n" + block + "\n"
+        text = text.rstrip() + f"\n\n{SECTION}\n\n" + block + "\n"
     doc.write_text(text, encoding="utf-8")
 
 
@@ -117,7 +124,7 @@ def main() -> int:
     for failure in failures:
         print(f"失败：{failure}", file=sys.stderr)
     if args.write_doc:
-        write_doc(lines)
+        write_doc(lines, args.cases)
     return 1 if failures else 0
 
 
