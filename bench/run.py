@@ -52,10 +52,17 @@ def machine() -> str:
 
 def run_all(cases: int, work: Path) -> tuple[list[Figure], list[str]]:
     out = work / "figures.jsonl"
-    env = {**os.environ, "ZGTZ_BENCH_JSON": str(out), "ZGTZ_DATA_DIR": str(work / "data")}
+    core_dir = work / "core"
+    env = {
+        **os.environ,
+        "ZGTZ_BENCH_JSON": str(out),
+        "ZGTZ_DATA_DIR": str(work / "data"),
+        "ZGTZ_KEY_DIR": str(core_dir / "keys"),  # core.py's ledger, reopened by gui.py
+    }
     steps = [
-        ("core", ["bench/core.py", "--cases", str(cases)]),
-        ("gui", ["bench/gui.py", "--cases", str(cases), "--keep", str(work / "gui")]),
+        ("core", ["bench/core.py", "--cases", str(cases), "--keep", str(core_dir)]),
+        # the window is measured on core's ledger, so its process holds the window, not a generation
+        ("gui", ["bench/gui.py", "--db", str(core_dir / f"bench-{cases}.db")]),
         ("reports", ["bench/reports.py", "--cases", str(min(cases, 10_000)), "--keep", str(work / "reports")]),
         ("excel", ["bench/excel.py", "--rows", str(min(cases, 100_000)), "--keep", str(work / "excel")]),
     ]
