@@ -176,6 +176,16 @@ def _filter(lg, args):
     )
 
 
+def _confirm_unmask(lg, actor, args, verb: str) -> None:
+    """Full numbers from the command line: a named account and its password again (from stdin)."""
+    from ledger.errors import ValidationError
+
+    if actor is None:
+        raise ValidationError(f"{verb}完整身份证号须用 --user 指明账号，并从标准输入提供密码（--password-stdin）")
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    lg.users.confirm_password(actor, password)
+
+
 def cmd_report(args) -> int:
     from ledger import open_ledger
     from ledger.errors import ValidationError
@@ -185,10 +195,7 @@ def cmd_report(args) -> int:
     try:
         actor = lg.users.actor(args.user) if args.user else None
         if args.unmask:
-            if actor is None:
-                raise ValidationError("打印完整身份证号须用 --user 指明账号，并从标准输入提供密码（--password-stdin）")
-            password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
-            lg.users.confirm_password(actor, password)
+            _confirm_unmask(lg, actor, args, "打印")
         household_id = None
         if args.household:
             found = lg.households.find_by_id_number(args.household)
@@ -294,12 +301,7 @@ def cmd_export(args) -> int:
             result = export_fillin(lg, f.department_id, args.output, actor, progress=_progress_printer("写入行"))
         else:
             if args.unmask:
-                if actor is None:
-                    raise ValidationError(
-                        "导出完整身份证号须用 --user 指明账号，并从标准输入提供密码（--password-stdin）"
-                    )
-                password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
-                lg.users.confirm_password(actor, password)
+                _confirm_unmask(lg, actor, args, "导出")
             request = ExportRequest(
                 filter=_filter(lg, args),
                 template=args.template,

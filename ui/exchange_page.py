@@ -10,7 +10,6 @@ from pathlib import Path
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QBrush, QColor, QDesktopServices
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -28,16 +27,15 @@ from PySide6.QtWidgets import (
 )
 
 from ledger import CaseFilter, ids
-from ledger.access import may_unmask
 from ledger.dto import Change
 from ledger.errors import ValidationError
 from ledger.services.imports import IMPORT_ROLES, ImportPlan, RowOutcome
 from ledger.tabular import FIELD_NAMES, SYNONYMS, normal_text
-from ledger.workflow import STATE_NAMES
 from reports.excel import TEMPLATES, ExportRequest, ExportResult, export_fillin, export_workbook, write_errors
 from ui.common import show_error
 from ui.context import AppContext
 from ui.tasks import run_with_progress
+from ui.widgets import scope_combos, unmask_fields
 
 STATUS_COLOURS = {"invalid": "#fde2e1", "conflict": "#fde2e1", "duplicate": "#fff2cc", "new": "#e2f0d9"}
 IGNORE = "（不导入）"
@@ -309,30 +307,8 @@ class ExportTab(QWidget):
         for key, name in TEMPLATES.items():
             self.template.addItem(name, key)
         self.template.addItem("部门填报表（交责任单位填写后导回）", "fillin")
-        self.township = QComboBox()
-        self.township.addItem("全部乡镇", None)
-        for r in lg.catalog.townships():
-            self.township.addItem(r.name, r.id)
-        self.department = QComboBox()
-        self.department.addItem("全部责任单位", None)
-        for d in lg.catalog.departments.values():
-            self.department.addItem(d.name, d.id)
-        self.category = QComboBox()
-        self.category.addItem("全部类别", None)
-        for code, name in lg.catalog.category_names.items():
-            self.category.addItem(name, code)
-        self.state = QComboBox()
-        self.state.addItem("全部状态（不含已作废）", None)
-        for code, name in STATE_NAMES.items():
-            self.state.addItem(name, code)
-        self.unmask = QCheckBox("导出完整身份证号和电话")
-        self.reason = QLineEdit()
-        self.reason.setPlaceholderText("用途（必填，记入审计日志）")
-        allowed = may_unmask(ctx.actor)
-        self.unmask.setEnabled(allowed)
-        self.unmask.setToolTip("" if allowed else "需要“查看完整号码”权限（由系统管理员授予）")
-        self.reason.setEnabled(False)
-        self.unmask.toggled.connect(self.reason.setEnabled)
+        self.township, self.department, self.category, self.state = scope_combos(lg)
+        self.unmask, self.reason = unmask_fields(ctx.actor, "导出完整身份证号和电话")
         self.target = QLineEdit()
         browse = QPushButton("选择…")
         browse.clicked.connect(self.browse)

@@ -9,7 +9,6 @@ from pathlib import Path
 from PySide6.QtCore import QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -25,14 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from ledger import CaseFilter
-from ledger.access import may_unmask
 from ledger.errors import ValidationError
-from ledger.workflow import STATE_NAMES
 from reports.fonts import FontSet
 from reports.render import KINDS, ReportRequest, ReportResult, render_report
 from ui.common import message, show_error
 from ui.context import AppContext
 from ui.tasks import run_with_progress
+from ui.widgets import scope_combos, unmask_fields
 
 DESCRIPTIONS = {
     "ledger": "每周上墙、归档的问题整改台账（A4横向，规范列，逐页重复表头）。",
@@ -62,22 +60,7 @@ class ReportsPage(QWidget):
         self.description = QLabel()
         self.description.setWordWrap(True)
 
-        self.township = QComboBox()
-        self.township.addItem("全部乡镇", None)
-        for r in lg.catalog.townships():
-            self.township.addItem(r.name, r.id)
-        self.department = QComboBox()
-        self.department.addItem("全部责任单位", None)
-        for d in lg.catalog.departments.values():
-            self.department.addItem(d.name, d.id)
-        self.category = QComboBox()
-        self.category.addItem("全部类别", None)
-        for code, name in lg.catalog.category_names.items():
-            self.category.addItem(name, code)
-        self.state = QComboBox()
-        self.state.addItem("全部状态（不含已作废）", None)
-        for code, name in STATE_NAMES.items():
-            self.state.addItem(name, code)
+        self.township, self.department, self.category, self.state = scope_combos(lg)
         self.case_number = QLineEdit()
         self.case_number.setPlaceholderText("留空则打印所选范围内全部待审批、已销号问题")
         self.id_number = QLineEdit()
@@ -85,14 +68,7 @@ class ReportsPage(QWidget):
         self.group_by = QComboBox()
         self.group_by.addItem("按责任单位分组", "department")
         self.group_by.addItem("按乡镇分组", "township")
-        self.unmask = QCheckBox("打印完整身份证号和电话")
-        self.reason = QLineEdit()
-        self.reason.setPlaceholderText("用途（必填，记入审计日志）")
-        allowed = may_unmask(ctx.actor)
-        self.unmask.setEnabled(allowed)
-        self.unmask.setToolTip("" if allowed else "需要“查看完整号码”权限（由系统管理员授予）")
-        self.reason.setEnabled(False)
-        self.unmask.toggled.connect(self.reason.setEnabled)
+        self.unmask, self.reason = unmask_fields(ctx.actor, "打印完整身份证号和电话")
         self.target = QLineEdit()
         browse = QPushButton("选择…")
         browse.clicked.connect(self.browse)

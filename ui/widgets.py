@@ -6,9 +6,55 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent
-from PySide6.QtWidgets import QAbstractItemView, QFrame, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ledger.access import may_unmask
+from ledger.dto import Actor
+from ledger.workflow import STATE_NAMES
 from ui.models import WindowedModel
+
+
+def scope_combos(lg) -> tuple[QComboBox, QComboBox, QComboBox, QComboBox]:
+    """乡镇 / 责任单位 / 问题类别 / 状态 choosers, each starting with 全部 (data None)."""
+    choices = (
+        ("全部乡镇", [(r.name, r.id) for r in lg.catalog.townships()]),
+        ("全部责任单位", [(d.name, d.id) for d in lg.catalog.departments.values()]),
+        ("全部类别", [(name, code) for code, name in lg.catalog.category_names.items()]),
+        ("全部状态（不含已作废）", [(name, code) for code, name in STATE_NAMES.items()]),
+    )
+    combos = []
+    for everything, items in choices:
+        combo = QComboBox()
+        combo.addItem(everything, None)
+        for name, value in items:
+            combo.addItem(name, value)
+        combos.append(combo)
+    township, department, category, state = combos
+    return township, department, category, state
+
+
+def unmask_fields(actor: Actor, label: str) -> tuple[QCheckBox, QLineEdit]:
+    """The full-numbers checkbox (enabled only with the right) and its reason field."""
+    unmask = QCheckBox(label)
+    reason = QLineEdit()
+    reason.setPlaceholderText("用途（必填，记入审计日志）")
+    allowed = may_unmask(actor)
+    unmask.setEnabled(allowed)
+    unmask.setToolTip("" if allowed else "需要“查看完整号码”权限（由系统管理员授予）")
+    reason.setEnabled(False)
+    unmask.toggled.connect(reason.setEnabled)
+    return unmask, reason
 
 
 class Tile(QFrame):

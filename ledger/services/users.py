@@ -47,6 +47,21 @@ def password_problems(username: str, password: str, policy: PasswordPolicy = Pas
     return problems
 
 
+def _role_problems(roles: list[str], department_id: int | None, township_id: int | None) -> list[str]:
+    """What is wrong with a set of roles and the department or township they are scoped to."""
+    problems = []
+    unknown = [r for r in roles if r not in ROLE_NAMES]
+    if unknown:
+        problems.append(f"未知角色：{'、'.join(unknown)}")
+    if not roles:
+        problems.append("至少选择一个角色")
+    if "dept_officer" in roles and department_id is None:
+        problems.append("责任单位经办人须指定所属单位")
+    if "verifier" in roles and township_id is None:
+        problems.append("乡镇核验员须指定所属乡镇")
+    return problems
+
+
 class UserService:
     def __init__(self, ledger):
         self._ledger = ledger
@@ -87,20 +102,14 @@ class UserService:
     ) -> Actor:
         """Create an account. Only a 系统管理员 may, except the very first account of a new ledger,
         which must be an administrator (there is no default password)."""
-        problems = []
-        unknown = [r for r in roles if r not in ROLE_NAMES] + [r for r in rights if r not in RIGHTS]
+        problems = _role_problems(roles, department_id, township_id)
+        unknown = [r for r in rights if r not in RIGHTS]
         if unknown:
-            problems.append(f"未知角色：{'、'.join(unknown)}")
-        if not roles:
-            problems.append("至少选择一个角色")
+            problems.append(f"未知权限：{'、'.join(unknown)}")
         if not username.strip() or not display_name.strip():
             problems.append("用户名和姓名不能为空")
         if password is not None:
             problems += password_problems(username, password, self.policy())
-        if "dept_officer" in roles and department_id is None:
-            problems.append("责任单位经办人须指定所属单位")
-        if "verifier" in roles and township_id is None:
-            problems.append("乡镇核验员须指定所属乡镇")
         if problems:
             raise ValidationError(problems)
         with self._ledger.unit_of_work() as s:
@@ -258,13 +267,7 @@ class UserService:
         self, actor: Actor, user_id: int, roles: list[str], *, department_id: int | None = None,
         township_id: int | None = None,
     ) -> Actor:  # fmt: skip
-        problems = [f"未知角色：{r}" for r in roles if r not in ROLE_NAMES]
-        if not roles:
-            problems.append("至少选择一个角色")
-        if "dept_officer" in roles and department_id is None:
-            problems.append("责任单位经办人须指定所属单位")
-        if "verifier" in roles and township_id is None:
-            problems.append("乡镇核验员须指定所属乡镇")
+        problems = _role_problems(roles, department_id, township_id)
         if problems:
             raise ValidationError(problems)
         with self._ledger.unit_of_work() as s:
