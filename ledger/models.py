@@ -309,3 +309,15 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class RecordStamp(Base):
+    """The keyed hash of a record after the event `seq` changed it (ledger/records.py). Append-only."""
+
+    __tablename__ = "record_stamps"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    record_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_record_stamps_seq", "seq"),)
