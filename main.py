@@ -34,6 +34,27 @@ def _progress_printer(label: str):
     return report
 
 
+def _sign_in(lg, args, *, required: bool = True):
+    """The --user account, signed in with its password: from standard input with --password-stdin,
+    else asked on the terminal. Every command that writes, reveals or exports personal data uses it;
+    None when the command may run without an account and none was named."""
+    from ledger.errors import ValidationError
+
+    if not args.user:
+        if required:
+            raise ValidationError("请用 --user 指明执行此操作的账号（并输入其密码）")
+        return None
+    if getattr(args, "password_stdin", False):
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin is not None and sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass(f"账号 {args.user} 的密码：")
+    else:
+        raise ValidationError(f"须输入账号 {args.user} 的密码：在终端中运行，或加 --password-stdin 从标准输入提供")
+    return lg.users.authenticate(args.user, password)
+
+
 def cmd_demo(args) -> int:
     from ledger import open_ledger
     from ledger.demo import DEMO_PASSWORD, generate
@@ -90,7 +111,7 @@ def cmd_config(args) -> int:
 
     lg = open_ledger(args.db, create=False)
     try:
-        folder = lg.set_evidence_location(lg.users.actor(args.user), args.evidence_dir)
+        folder = lg.set_evidence_location(_sign_in(lg, args), args.evidence_dir)
     finally:
         lg.close()
     print(f"佐证材料存放位置已设为：{folder}（各电脑下次启动时生效；本机已有的文件已复制过去）")
@@ -99,15 +120,20 @@ def cmd_config(args) -> int:
 
 def cmd_verify(args) -> int:
     from ledger import open_ledger
-    from ledger.verify import verify_ledger
+    from ledger.verify import repair_guards, verify_ledger
 
     lg = open_ledger(args.db, create=False)
     try:
+        if args.repair_guards:
+            restored = repair_guards(lg, _sign_in(lg, args))
+            print(f"已恢复保护触发器：{'、'.join(restored)}" if restored else "保护触发器齐全，无需恢复。")
         report = verify_ledger(lg, progress=lambda msg: print(msg, file=sys.stderr))
     finally:
         lg.close()
     for name, ok, detail in report.checks:
         print(f"{'✓' if ok else '✗'} {name}：{detail}")
+    for detail in report.details:
+        print(f"  · {detail}")
     print("校验通过。" if report.ok else "校验未通过，请联系系统管理员，并保留此台账文件和最近的备份。")
     return 0 if report.ok else 1
 
@@ -117,7 +143,7 @@ def cmd_backup(args) -> int:
 
     lg = open_ledger(args.db, create=False)
     try:
-        actor = lg.users.actor(args.user) if args.user else None
+        actor = _sign_in(lg, args)
         manifest = lg.backup.backup(actor, Path(args.output), progress=_progress_printer("备份页"))
     finally:
         lg.close()
@@ -176,16 +202,6 @@ def _filter(lg, args):
     )
 
 
-def _confirm_unmask(lg, actor, args, verb: str) -> None:
-    """Full numbers from the command line: a named account and its password again (from stdin)."""
-    from ledger.errors import ValidationError
-
-    if actor is None:
-        raise ValidationError(f"{verb}完整身份证号须用 --user 指明账号，并从标准输入提供密码（--password-stdin）")
-    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
-    lg.users.confirm_password(actor, password)
-
-
 def cmd_report(args) -> int:
     from ledger import open_ledger
     from ledger.errors import ValidationError
@@ -193,9 +209,7 @@ def cmd_report(args) -> int:
 
     lg = open_ledger(args.db, create=False)
     try:
-        actor = lg.users.actor(args.user) if args.user else None
-        if args.unmask:
-            _confirm_unmask(lg, actor, args, "打印")
+        actor = _sign_in(lg, args, required=args.kind != "weekly" or args.unmask)
         household_id = None
         if args.household:
             found = lg.households.find_by_id_number(args.household)
@@ -234,7 +248,7 @@ def cmd_import(args) -> int:
 
     lg = open_ledger(args.db, create=False)
     try:
-        actor = lg.users.actor(args.user)
+        actor = _sign_in(lg, args)
         table = lg.imports.read(args.file, args.sheet)
         layout = lg.imports.layout(table)
         mapping = lg.imports.remembered_mapping(layout) or dict(layout.mapping)
@@ -292,7 +306,7 @@ def cmd_export(args) -> int:
 
     lg = open_ledger(args.db, create=False)
     try:
-        actor = lg.users.actor(args.user) if args.user else None
+        actor = _sign_in(lg, args, required=args.template != "statistics" or args.unmask)
         if args.template == "fillin":
             if not args.department:
                 raise ValidationError("部门填报表须用 --department 指明责任单位")
@@ -300,8 +314,6 @@ def cmd_export(args) -> int:
             assert f.department_id is not None
             result = export_fillin(lg, f.department_id, args.output, actor, progress=_progress_printer("写入行"))
         else:
-            if args.unmask:
-                _confirm_unmask(lg, actor, args, "导出")
             request = ExportRequest(
                 filter=_filter(lg, args),
                 template=args.template,
@@ -362,6 +374,9 @@ def cmd_gui(args) -> int:
     return run(args.db)
 
 
+PASSWORD_HELP = "从标准输入读取 --user 的密码（第一行）；不加时在终端中询问"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="整改台账", description="两不愁三保障及饮水安全问题整改台账")
     parser.add_argument("--db", help="台账文件路径或数据库地址（默认：本机用户数据目录中的台账）")
@@ -389,16 +404,25 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument(
         "--evidence-dir", required=True, help="各电脑都能访问的共享文件夹，如 \\\\server\\zgtz\\佐证材料"
     )
+    config.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)
     config.set_defaults(func=cmd_config)
 
     verify = sub.add_parser("verify", help="校验数据库、审计日志和佐证材料")
     verify.add_argument("--db", required=True)
+    verify.add_argument(
+        "--repair-guards",
+        action="store_true",
+        help="先恢复被删除的保护触发器（须 --user 系统管理员或审计员，记入审计日志）",
+    )
+    verify.add_argument("--user", help="恢复保护触发器的账号")
+    verify.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)
     verify.set_defaults(func=cmd_verify)
 
     backup = sub.add_parser("backup", help="在线备份台账（附说明文件）")
     backup.add_argument("--db", required=True)
     backup.add_argument("-o", "--output", required=True)
-    backup.add_argument("--user", help="执行备份的账号（写入审计日志）")
+    backup.add_argument("--user", required=True, help="执行备份的账号（写入审计日志）")
+    backup.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)
     backup.set_defaults(func=cmd_backup)
 
     restore = sub.add_parser("restore", help="从备份恢复台账")
@@ -423,16 +447,17 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--household", help="户主身份证号（一户一档）")
     report.add_argument("--group-by", choices=["department", "township"], default="department", help="时间表分组")
     report.add_argument("--unit", help="制表单位（默认：县巩固拓展脱贫攻坚成果领导小组办公室）")
-    report.add_argument("--user", help="制表人账号（写入审计日志）")
+    report.add_argument("--user", help="制表人账号（须输入密码；周报以外的报表必填）")
     report.add_argument("--unmask", action="store_true", help="打印完整身份证号和电话（须有权限并填写用途）")
     report.add_argument("--reason", help="打印完整号码的用途")
-    report.add_argument("--password-stdin", action="store_true", help="从标准输入读取 --user 的密码")
+    report.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)
     report.set_defaults(func=cmd_report)
 
     imp = sub.add_parser("import", help="导入 Excel（.xlsx）或 CSV 问题台账、部门填报表")
     imp.add_argument("file")
     imp.add_argument("--db", required=True)
     imp.add_argument("--user", required=True, help="导入人账号（写入审计日志）")
+    imp.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)
     imp.add_argument("--dry-run", action="store_true", help="只校验和预览，不写入台账")
     imp.add_argument("--errors", help="把未导入的行及错误原因写入此 .xlsx 文件")
     imp.add_argument("--sheet", help="工作表名称（默认：第一个可见工作表）")
@@ -450,10 +475,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--subcategory", help="问题子类")
     exp.add_argument("--state", help="状态；多个用逗号分隔")
     exp.add_argument("--unit", help="填报单位")
-    exp.add_argument("--user", help="导出人账号（写入审计日志）")
+    exp.add_argument("--user", help="导出人账号（须输入密码；统计表以外必填）")
     exp.add_argument("--unmask", action="store_true", help="导出完整身份证号和电话（须有权限并填写用途）")
     exp.add_argument("--reason", help="导出完整号码的用途")
-    exp.add_argument("--password-stdin", action="store_true", help="从标准输入读取 --user 的密码")
+    exp.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)
     exp.set_defaults(func=cmd_export)
     parser.set_defaults(func=cmd_gui)
     return parser

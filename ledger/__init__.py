@@ -2,7 +2,7 @@
 
 from ledger import open_ledger
 lg = open_ledger("台账.db")
-actor = lg.users.actor("clerk")
+actor = lg.users.authenticate("luru", password)
 lg.cases.register(actor, household_id=..., subcategory="house.c", ...)
 """
 

@@ -22,6 +22,7 @@ from typing import cast
 
 from sqlalchemy import Table, func, insert, select, update
 
+from ledger import records
 from ledger.dto import Actor
 from ledger.facade import Ledger
 from ledger.ids import with_check_digit
@@ -122,7 +123,8 @@ def _name(rng: random.Random) -> str:
 
 def create_regions_and_users(lg: Ledger, rng: random.Random) -> dict:
     """Townships, villages and the documented demo accounts."""
-    admin = lg.users.create(None, "admin", "系统管理员", DEMO_PASSWORD, ["admin"])
+    lg.users.create(None, "admin", "系统管理员", DEMO_PASSWORD, ["admin"])
+    admin = lg.users.authenticate("admin", DEMO_PASSWORD)
     rows: list[tuple[str, str, str | None]] = []
     village_names: set[str] = set()
     for t, town in enumerate(TOWNSHIPS, start=1):
@@ -228,12 +230,17 @@ class _Rows:
         return [(cast(Table, model.__table__), rows) for model, rows in order]
 
 
+# What one chunk of generated cases adds, stamped by its demo.generate event.
+BULK_KINDS = ("household", "member", "case", "progress", "evidence", "signoff")
+
+
 class _Generator:
     """Makes the rows of one synthetic case at a time (and of its household when it is new)."""
 
     def __init__(self, lg: Ledger, rng: random.Random, users: dict[str, int]):
         cat = lg.catalog
         self.rng = rng
+        self.key = lg.key
         self.today = lg.today()
         self.county = lg.meta("county_code")
         self.household_kinds = lg.households.kinds
@@ -419,7 +426,7 @@ class _Generator:
                         "added_at": self.at(completion),
                     }
                 )
-        signed = content_hash(case, hashes) if reached >= 4 else ""
+        signed = content_hash(self.key, case, hashes) if reached >= 4 else ""
         for action, meaning, role, signer, day, opinion in (
             ("verify", "核验", "乡镇核验员", verifier, completion, "经现场核验，整改到位"),
             ("approve", "审批", "县级审批", self.approver, closed, "同意销号"),
@@ -465,6 +472,7 @@ def generate(
         for _ in range(n):
             maker.case(rows, now)
         with lg.unit_of_work() as s:
+            before = records.high_water(s, BULK_KINDS)
             for table, table_rows in rows.by_table():
                 if table_rows:  # Core executemany: the ORM's bulk path costs twice as much here.
                     s.connection().execute(insert(table), table_rows)
@@ -479,6 +487,7 @@ def generate(
                 "households": len(rows.households),
                 "sha256": hashlib.sha256(written).hexdigest(),
             }
+            records.touch_since(s, before)
             lg.record(s, admin, "demo.generate", "case", None, payload)
         done += n
         if progress:

@@ -17,6 +17,10 @@ class Actor:
     department_id: int | None = None
     township_id: int | None = None
     rights: frozenset[str] = frozenset()  # granted by the administrator: RIGHTS in ledger/access.py
+    # The signed-in handle issued by UserService.authenticate. Services re-read roles, rights, scope
+    # and the active flag from the database on every call (Ledger.authority); an Actor built by a
+    # caller carries no handle the ledger issued and is refused.
+    session: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True)

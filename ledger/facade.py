@@ -5,23 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from ledger import audit, paths
+from ledger import anchor, audit, paths, records
 from ledger.db import create_ledger_engine, describe, refuse_network_path, to_url
+from ledger.dto import Actor
 from ledger.errors import ConflictError, PermissionDenied, StorageError, ValidationError
 from ledger.evidence import EvidenceStore, copy_blobs, evidence_dir_beside
 from ledger.migrate import SchemaStatus, ensure_schema
-from ledger.models import AuditHead, Evidence, Meta
+from ledger.models import AuditHead, Case, Evidence, Meta, User, UserRole
 from ledger.seed import seed_catalog
 
 Clock = Callable[[], dt.datetime]
@@ -32,7 +34,9 @@ def _local_now() -> dt.datetime:
 
 
 class Ledger:
-    def __init__(self, engine: Engine, *, key_dir: Path, evidence_dir: Path, clock: Clock = _local_now):
+    def __init__(
+        self, engine: Engine, *, key_dir: Path, evidence_dir: Path, clock: Clock = _local_now, password_hasher=None
+    ):
         from ledger.services.audit import AuditService
         from ledger.services.backup import BackupService
         from ledger.services.cases import CaseService
@@ -49,11 +53,13 @@ class Ledger:
         self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self._writer = engine.execution_options(zgtz_write=True)
         self._write_sessions = sessionmaker(self._writer, expire_on_commit=False, autoflush=False)
+        event.listen(self._write_sessions, "after_flush", records.collect_after_flush)
+        self._issued: dict[str, int] = {}  # signed-in handles (Actor.session) -> account id
         self.uuid = self.meta("ledger_uuid")
         self._key: bytes | None = None
         self.evidence_store = EvidenceStore(evidence_dir)
         self.catalog = CatalogService(self)
-        self.users = UserService(self)
+        self.users = UserService(self, password_hasher)
         self.households = HouseholdService(self)
         self.cases = CaseService(self)
         self.queries = QueryService(self)
@@ -91,6 +97,11 @@ class Ledger:
                     # rows or the case counter (SQLite writers are serialised by BEGIN IMMEDIATE).
                     session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
                 yield session
+                if records.pending(session):  # our bug: a record changed with no event to stamp it
+                    raise RuntimeError(f"records changed without an audit event: {dict(records.touched(session))}")
+            head = session.info.get("zgtz_head")
+            if head is not None:
+                anchor.remember(self.key_dir, self.uuid, *head)
         except StaleDataError:
             raise ConflictError() from None
         except OperationalError as err:
@@ -126,14 +137,69 @@ class Ledger:
         payload: dict,
         case_id: int | None = None,
     ) -> audit.AuditEvent:
-        """Write an audit event in the caller's transaction."""
+        """Write an audit event in the caller's transaction, stamped with the keyed hash of every
+        record the transaction changed since the previous event (ledger/records.py)."""
         who = audit.AuditActor(actor.id, actor.display_name) if actor is not None else audit.SYSTEM
-        return audit.append(session, self.key, self.clock(), who, action, entity, entity_id, payload, case_id)
+        stamps = records.compute_stamps(session, self.key)
+        if stamps.count:
+            payload = {**payload, "stamps": stamps.declaration(self.key)}
+        ev = audit.append(session, self.key, self.clock(), who, action, entity, entity_id, payload, case_id)
+        records.write_stamps(session, ev.seq, stamps)
+        session.info["zgtz_head"] = (ev.seq, ev.hash)
+        return ev
+
+    # -- who is acting ------------------------------------------------------------------------------
+    def issue(self, user_id: int) -> str:
+        """A new signed-in handle for the account (called by UserService.authenticate only)."""
+        token = secrets.token_hex(16)
+        self._issued[token] = user_id
+        return token
+
+    def revoke(self, actor: Actor | None) -> None:
+        if actor is not None:
+            self._issued.pop(actor.session, None)
+
+    def authority(self, session: Session, actor: Actor | None) -> Actor:
+        """The account behind a signed-in handle, re-read inside the caller's unit of work: its
+        active flag, roles, rights and scope as they are now. A handle this ledger did not issue
+        (an Actor built by the caller) or one whose account was disabled is refused."""
+        if actor is None or self._issued.get(actor.session) != actor.id:
+            raise PermissionDenied("未登录或登录已失效，请重新登录后再操作")
+        user = session.get(User, actor.id)
+        if user is None or not user.active:
+            self._issued.pop(actor.session, None)
+            raise PermissionDenied("该账号已被停用，请联系系统管理员")
+        if user.locked_until is not None and user.locked_until > self.clock():
+            raise PermissionDenied("该账号因密码多次输错已被锁定，请稍后再试或联系系统管理员解锁")
+        roles = frozenset(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
+        rights = frozenset(r for r in (user.rights or "").split(",") if r)
+        return Actor(
+            user.id, user.username, user.display_name, roles, user.department_id, user.township_id, rights,
+            session=actor.session,
+        )  # fmt: skip
+
+    def output_actor(self, actor: Actor | None, *, personal: bool) -> Actor | None:
+        """Who a printed report or workbook is made for, proved again. Outputs that carry names or
+        other personal data need a signed-in user; aggregate figures (the weekly report, the
+        statistics sheet) may also be made headless (actor None, e.g. a scheduled task)."""
+        if actor is None:
+            if personal:
+                raise PermissionDenied(
+                    "含户主姓名等个人信息的报表和导出须先登录（命令行请用 --user 指明账号并输入密码）"
+                )
+            return None
+        return self.current_actor(actor)
+
+    def current_actor(self, actor: Actor | None) -> Actor:
+        """`authority` in a read transaction of its own (for reads and outputs)."""
+        with self.reading() as s:
+            return self.authority(s, actor)
 
     def set_evidence_location(self, actor, location: str | os.PathLike) -> Path:
         """Server mode: the office's shared folder for evidence files, used by every PC from its
         next start (系统管理员 only; audited). Existing files are copied there first."""
-        if actor is None or "admin" not in actor.roles:
+        actor = self.current_actor(actor)
+        if "admin" not in actor.roles:
             raise PermissionDenied("只有系统管理员可以设置佐证材料的存放位置")
         if self.dialect == "sqlite":
             raise ValidationError("本机台账的佐证材料固定存放在台账文件旁的“佐证材料”文件夹中")
@@ -214,6 +280,7 @@ def open_ledger(
     backup_dir: Path | None = None,
     clock: Clock = _local_now,
     before_upgrade: Callable[[SchemaStatus], None] | None = None,
+    password_hasher=None,
 ) -> Ledger:
     """Open (and if needed create or upgrade) a ledger.
 
@@ -244,12 +311,40 @@ def open_ledger(
     except BaseException:
         engine.dispose()
         raise
-    return Ledger(
+    lg = Ledger(
         engine,
         key_dir=key_dir,
         evidence_dir=evidence_dir or _default_evidence_dir(engine, ledger_uuid.value, shared.value if shared else None),
         clock=clock,
+        password_hasher=password_hasher,
     )
+    if not status.empty and (status.current or "") < RECORD_STAMPS_REVISION:
+        _stamp_existing_records(lg)
+    return lg
+
+
+RECORD_STAMPS_REVISION = "0005"
+
+
+def _stamp_existing_records(lg: Ledger) -> None:
+    """A ledger made before record stamps (revision 0005) has records no event stamped: the upgrade
+    stamps them all as they are, in one `records.baseline` event, and re-keys sign-off content
+    hashes that still match their case (issue 13). It happens only in the run that upgraded the
+    schema, so deleting stamps later can never make the app launder edited records."""
+    from ledger.models import SignOff
+    from ledger.services.cases import content_hash, legacy_content_hash
+
+    with lg.unit_of_work() as s:
+        for kind in records.KINDS:
+            records.touch(s, kind, (record_id for record_id, _ in records.current(s, kind)))
+        rekeyed = 0
+        for signoff in s.scalars(select(SignOff)):
+            case = s.get_one(Case, signoff.case_id)
+            hashes = list(s.scalars(select(Evidence.sha256).where(Evidence.case_id == case.id)))
+            if signoff.content_hash == legacy_content_hash(case, hashes):
+                signoff.content_hash = content_hash(lg.key, case, hashes)
+                rekeyed += 1
+        lg.record(s, None, "records.baseline", "ledger", None, {"signoffs_rekeyed": rekeyed})
 
 
 def _initialise(engine: Engine, key_dir: Path, county_name: str, county_code: str, clock: Clock) -> None:
@@ -273,7 +368,9 @@ def _initialise(engine: Engine, key_dir: Path, county_name: str, county_code: st
         s.flush()
         seed_catalog(s, county_name, county_code)
         s.flush()
-        audit.append(
+        records.touch(s, "workflow", [records.WORKFLOW_ID])
+        stamps = records.compute_stamps(s, key)
+        event = audit.append(
             s,
             key,
             now,
@@ -281,5 +378,11 @@ def _initialise(engine: Engine, key_dir: Path, county_name: str, county_code: st
             "ledger.create",
             "ledger",
             None,
-            {"county_name": county_name, "county_code": county_code, "ledger_uuid": ledger_uuid},
+            {
+                "county_name": county_name,
+                "county_code": county_code,
+                "ledger_uuid": ledger_uuid,
+                "stamps": stamps.declaration(key),
+            },
         )
+        records.write_stamps(s, event.seq, stamps)

@@ -1,19 +1,26 @@
-"""`main.py verify`: the database file, its foreign keys, the audit chain and every evidence file."""
+"""`main.py verify`: the database file, its foreign keys, the audit chain against the head this PC
+last saw and the newest backup manifest, the guard triggers, every signed record against its stamp
+(ledger/records.py), the dashboard counters and every evidence file."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
+from ledger import anchor, guards, records
+from ledger.audit import ChainReport
 from ledger.facade import Ledger
-from ledger.models import Evidence
+from ledger.models import AuditEvent, Case, CaseCount, Evidence
 
 
 @dataclass
 class VerifyReport:
     checks: list[tuple[str, bool, str]] = field(default_factory=list)  # (name, ok, detail)
+    details: list[str] = field(default_factory=list)  # every problem found, beyond the first of each check
 
     @property
     def ok(self) -> bool:
@@ -24,7 +31,11 @@ class VerifyReport:
 
 
 def verify_ledger(
-    lg: Ledger, progress: Callable[[str], None] | None = None, cancelled: Callable[[], bool] | None = None
+    lg: Ledger,
+    progress: Callable[[str], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    *,
+    remember: bool = True,
 ) -> VerifyReport:
     report = VerifyReport()
     say = progress or (lambda _msg: None)
@@ -36,23 +47,143 @@ def verify_ledger(
             bad = s.execute(text("PRAGMA foreign_key_check")).fetchall()
             detail = "正常" if not bad else f"{len(bad)} 处外键不一致，首处在表 {bad[0][0]} 第 {bad[0][1]} 行"
             report.add("外键一致性", not bad, detail)
-        say("审计日志校验…")
-        chain = lg.audit.verify(cancelled=cancelled)
+        gone = guards.missing(s)
+        report.add(
+            "保护触发器",
+            not gone,
+            "齐全" if not gone else f"缺少 {'、'.join(gone)}（被人为删除；可用 verify --repair-guards 恢复）",
+        )
+    say("审计日志校验…")
+    chain = lg.audit.verify(cancelled=cancelled)
     report.add(
         "审计日志",
         chain.ok,
         f"共 {chain.count} 条，链头第 {chain.head_seq} 号 {chain.head_hash[:16]}…" if chain.ok else chain.problem,
     )
+    with lg.reading() as s:
+        problems = _against_outside_heads(lg, s, chain)
+    report.add("链头对照", not problems, "与本机记录和备份说明一致" if not problems else "；".join(problems))
+    say("签批记录和台账记录校验…")
+    with lg.reading() as s:
+        bound = records.verify_records(s, lg.key, say, cancelled)
+    more = f"（共 {bound.total_problems} 处，另见下方清单）" if bound.total_problems > 1 else ""
+    report.add(
+        "记录与审计日志对应",
+        bound.ok,
+        f"{bound.records:,} 条记录均与审计日志一致" if bound.ok else bound.problems[0] + more,
+    )
+    report.details += bound.problems[1:]
+    with lg.reading() as s:
+        counted = _count_problems(s)
+    report.add("看板计数", not counted, "与问题表一致" if not counted else "；".join(counted[:3]))
     say("佐证材料校验…")
     with lg.reading() as s:
         hashes = list(s.scalars(select(Evidence.sha256).distinct()))
-        problems = []
+        missing_files = []
         for sha in hashes:
             problem = lg.evidence_store.problem(sha)
             if problem:
-                cases = list(s.scalars(select(Evidence.case_id).where(Evidence.sha256 == sha).limit(3)))
-                problems.append(f"{problem}，涉及问题编号 {', '.join(map(str, cases))}")
+                numbers = s.scalars(
+                    select(Case.number)
+                    .join(Evidence, Evidence.case_id == Case.id)
+                    .where(Evidence.sha256 == sha)
+                    .limit(3)
+                )
+                missing_files.append(f"{problem}，涉及问题 {'、'.join(numbers)}")
     report.add(
-        "佐证材料", not problems, f"{len(hashes)} 个文件均与哈希一致" if not problems else "；".join(problems[:5])
+        "佐证材料",
+        not missing_files,
+        f"{len(hashes)} 个文件均与哈希一致" if not missing_files else "；".join(missing_files[:5]),
     )
+    if remember and report.ok:
+        anchor.remember(lg.key_dir, lg.uuid, chain.head_seq, chain.head_hash)
     return report
+
+
+def _hash_at(s, seq: int) -> str | None:
+    return s.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq))
+
+
+def _against_outside_heads(lg: Ledger, s, chain: ChainReport) -> list[str]:
+    """The chain must reach, and pass through, the heads recorded outside the database: the one this
+    PC saw last (ledger/anchor.py) and those in backup manifests beside the ledger."""
+    problems = []
+    heads: list[tuple[str, int, str]] = []
+    seen = anchor.load(lg.key_dir, lg.uuid)
+    if seen is not None:
+        heads.append(("本机上次记录的链头", seen.seq, seen.hash))
+    newest = newest_manifest_head(lg)
+    if newest is not None:
+        heads.append((f"备份 {newest[0]} 的说明文件", newest[1], newest[2]))
+    db_seq = s.scalar(select(func.max(AuditEvent.seq))) or 0
+    for where, seq, hash_ in heads:
+        if seq > db_seq:
+            problems.append(
+                f"{where}为第 {seq} 号事件，但数据库中的审计日志只到第 {db_seq} 号：日志被截断、删除，"
+                "或台账被换成了较旧的副本"
+            )
+        elif seq > 0 and _hash_at(s, seq) != hash_:
+            problems.append(f"{where}（第 {seq} 号事件）与数据库中的同号事件不同：审计日志被改写")
+    return problems
+
+
+def newest_manifest_head(lg: Ledger) -> tuple[str, int, str] | None:
+    """(file name, seq, hash) of the newest backup manifest of this ledger in its backup folder."""
+    if lg.dialect != "sqlite":
+        return None
+    from ledger.services.backup import default_backup_dir
+
+    folder = default_backup_dir(Path(str(lg.engine.url.database)))
+    best: tuple[str, int, str] | None = None
+    try:
+        manifests = list(folder.glob("*.manifest.json"))
+    except OSError:
+        return None
+    for path in manifests:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("ledger_uuid") != lg.uuid:
+                continue
+            seq, hash_ = int(data["audit_head_seq"]), str(data["audit_head_hash"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if best is None or seq > best[1]:
+            best = (data.get("file") or path.name, seq, hash_)
+    return best
+
+
+def _count_problems(s) -> list[str]:
+    """case_counts (kept by triggers, read by the dashboard) against a count of the cases table."""
+    key = (Case.township_id, func.coalesce(Case.lead_department_id, 0), Case.subcategory, Case.state)
+    actual = {tuple(r[:4]): r[4] for r in s.execute(select(*key, func.count()).group_by(*key))}
+    stored = {
+        (r.township_id, r.department_id, r.subcategory, r.state): r.n
+        for r in s.scalars(select(CaseCount))
+        if r.n
+    }
+    if actual == stored:
+        return []
+    wrong = sorted(set(actual) | set(stored), key=str)
+    return [
+        f"看板计数与问题表不一致（{k[3]}：计数 {stored.get(k, 0)}，实际 {actual.get(k, 0)}）"
+        for k in wrong
+        if actual.get(k, 0) != stored.get(k, 0)
+    ]
+
+
+def repair_guards(lg: Ledger, actor) -> list[str]:
+    """Create the dropped guard triggers again (SQLite; a 系统管理员 or 审计员), audited. Returns
+    the names restored."""
+    from ledger.errors import PermissionDenied, StorageError
+
+    if lg.dialect != "sqlite":
+        raise StorageError("服务器模式的保护触发器由数据库所有者恢复（重新执行迁移或 deploy-lan.md 中的步骤）")
+    with lg.unit_of_work() as s:
+        who = lg.authority(s, actor)
+        if not who.roles & {"admin", "auditor"}:
+            raise PermissionDenied("只有系统管理员或审计员可以恢复保护触发器")
+        names = guards.missing(s)
+        if names:
+            guards.recreate(s, names)
+            lg.record(s, who, "guards.repair", "ledger", None, {"restored": names})
+    return names

@@ -111,6 +111,7 @@ def export_workbook(
     started = time.perf_counter()
     if request.template not in TEMPLATES:
         raise ValidationError("模板应为：handoff（上报台账）或 statistics（统计表）")
+    actor = lg.output_actor(actor, personal=request.template == "handoff" or request.unmask)
     if request.unmask:
         check_unmask(actor, request.reason)
     if actor is not None:  # only the cases the user may see (ledger/access.py)
@@ -308,7 +309,8 @@ def export_fillin(
     department = lg.catalog.departments.get(department_id)
     if department is None:
         raise ValidationError("请选择责任单位")
-    if actor is not None and not visibility(actor).everything and visibility(actor).department_id != department_id:
+    actor = lg.output_actor(actor, personal=True)
+    if not visibility(actor).everything and visibility(actor).department_id != department_id:
         raise PermissionDenied("您只能导出本单位的填报表")
     f = CaseFilter(department_id=department_id, states=tuple(s for s in DEADLINE_STATES if s in OPEN_STATES))
     case_ids = lg.reporting.case_ids(f, order="deadline")
@@ -410,6 +412,7 @@ def write_errors(lg, plan: ImportPlan, out: str | Path, actor: Actor | None) -> 
     """The refused rows as they were (ID numbers and phones masked), with 原行号 and 错误原因 columns,
     to send back to the township."""
     started = time.perf_counter()
+    actor = lg.output_actor(actor, personal=True)
     refused = plan.refused
     labels = list(plan.layout.labels)
     width = len(labels)

@@ -146,6 +146,7 @@ def render_report(
         raise ValidationError(
             f"没有“{request.kind}”这种报表，可选：" + "、".join(f"{k}（{v}）" for k, v in KINDS.items())
         )
+    actor = lg.output_actor(actor, personal=request.kind != "weekly" or request.unmask)
     if request.unmask:
         check_unmask(actor, request.reason, "打印")
     if actor is not None:  # a department's or township's officer prints only what they may see

@@ -8,10 +8,15 @@ import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from argon2 import PasswordHasher
+
 from ledger import Actor, Ledger, open_ledger
 from ledger.ids import with_check_digit
 
 PASSWORD = "Zg#2026pw"
+# Test ledgers hash their accounts' passwords with the cheapest Argon2id parameters: sign-in then
+# costs microseconds. The application's own hasher keeps argon2-cffi's recommended parameters.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%test\n"
@@ -72,6 +77,20 @@ class World:
             "auditor": self.auditor,
             "viewer": self.viewer,
         }
+
+    def use(self, ledger: Ledger) -> None:
+        """Work on `ledger` (the same database opened again): every account signs in there anew,
+        since a handle is only good with the Ledger that issued it."""
+        self.ledger = ledger
+        for name, value in list(vars(self).items()):
+            if isinstance(value, Actor):
+                setattr(self, name, ledger.users.authenticate(value.username, PASSWORD))
+
+    def account(self, username: str, display_name: str, roles: list[str], **kw) -> Actor:
+        """A new account made by the administrator, signed in (the handle services accept)."""
+        password = kw.pop("password", PASSWORD)
+        self.ledger.users.create(self.admin, username, display_name, password, roles, **kw)
+        return self.ledger.users.authenticate(username, password)
 
     def household(self, **kw):
         args = {
@@ -156,9 +175,15 @@ class World:
 def build_world(url_or_path: str | Path, tmp: Path, clock: FakeClock | None = None) -> World:
     clock = clock or FakeClock()
     lg = open_ledger(
-        url_or_path, key_dir=tmp / "keys", evidence_dir=tmp / "evidence", clock=clock, backup_dir=tmp / "backups"
+        url_or_path,
+        key_dir=tmp / "keys",
+        evidence_dir=tmp / "evidence",
+        clock=clock,
+        backup_dir=tmp / "backups",
+        password_hasher=CHEAP_HASHER,
     )
-    admin = lg.users.create(None, "admin", "系统管理员", PASSWORD, ["admin"])
+    lg.users.create(None, "admin", "系统管理员", PASSWORD, ["admin"])
+    admin = lg.users.authenticate("admin", PASSWORD)
     lg.catalog.add_regions(
         admin,
         [
@@ -175,7 +200,8 @@ def build_world(url_or_path: str | Path, tmp: Path, clock: FakeClock | None = No
     slj = lg.catalog.department_by_code("slj").id
 
     def user(name, display, roles, **kw):
-        return lg.users.create(admin, name, display, PASSWORD, roles, **kw)
+        lg.users.create(admin, name, display, PASSWORD, roles, **kw)
+        return lg.users.authenticate(name, PASSWORD)
 
     return World(
         ledger=lg,

@@ -114,6 +114,8 @@ class UserDialog(QDialog):
                 department_id=self.department.currentData(),
                 township_id=self.township.currentData(),
             )
+            if self.first_admin:  # the new ledger's administrator goes straight on, signed in
+                self.created = self.ledger.users.authenticate(username, password)
         except LedgerError as err:
             self.message.setText("；".join(err.problems) if isinstance(err, ValidationError) else str(err))
             return

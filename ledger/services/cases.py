@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -73,12 +74,23 @@ CONTENT_FIELDS = (
 SCOPED_ROLES = {"dept_officer": "department", "verifier": "township"}
 
 
-def content_hash(case: Case | Mapping[str, object], evidence_hashes: list[str]) -> str:
-    """SHA-256 over the content fields of a case (an ORM row or a plain mapping) and its evidence."""
+def _signed_body(case: Case | Mapping[str, object], evidence_hashes: list[str]) -> bytes:
     get = case.get if isinstance(case, Mapping) else lambda f: getattr(case, f)
     body: dict[str, object] = {f: get(f) for f in CONTENT_FIELDS}
     body["evidence"] = sorted(evidence_hashes)
-    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
+    return canonical_json(body).encode("utf-8")
+
+
+def content_hash(key: bytes, case: Case | Mapping[str, object], evidence_hashes: list[str]) -> str:
+    """What a sign-off vouches for: HMAC-SHA256 (the ledger's audit key) over the content fields of
+    a case (an ORM row or a plain mapping) and its evidence hashes. Keyed, so nobody without the key
+    can make an altered case match an old sign-off."""
+    return hmac.new(key, _signed_body(case, evidence_hashes), hashlib.sha256).hexdigest()
+
+
+def legacy_content_hash(case: Case | Mapping[str, object], evidence_hashes: list[str]) -> str:
+    """The plain SHA-256 sign-offs carried before revision 0005 (re-keyed at the upgrade)."""
+    return hashlib.sha256(_signed_body(case, evidence_hashes)).hexdigest()
 
 
 def _as_date(value: object, label: str) -> dt.date | None:
@@ -204,6 +216,8 @@ class CaseService:
     def get(self, case_id: int, viewer: Actor | None = None) -> CaseView:
         """The case with its evidence, sign-offs and progress; refused when `viewer` may not see it."""
         with self._ledger.reading() as s:
+            if viewer is not None:
+                viewer = self._ledger.authority(s, viewer)
             case = self._load(s, case_id)
             if viewer is not None and not visibility(viewer).allows(case.township_id, case.lead_department_id):
                 raise PermissionDenied("该问题不属于您所在的单位或乡镇，您无权查看")
@@ -218,7 +232,7 @@ class CaseService:
         signoffs: list[SignOffView] = []
         progress: list[ProgressView] = []
         hashes = self._evidence_hashes(s, case.id)
-        current = content_hash(case, hashes)
+        current = content_hash(self._ledger.key, case, hashes)
         if full:
             names = dict(s.execute(select(User.id, User.display_name)).all())
             for e in s.scalars(select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id)):
@@ -336,6 +350,7 @@ class CaseService:
         )
         sub = self._ledger.catalog.subcategories.get(subcategory)
         with self._ledger.unit_of_work() as s:
+            actor = self._ledger.authority(s, actor)
             target, problems = check_action(
                 self._ledger.catalog.rules,
                 self._facts(s, None, sub.category if sub else None),
@@ -405,6 +420,7 @@ class CaseService:
         values = self._normalise(changes)
         rules = self._ledger.catalog.rules
         with self._ledger.unit_of_work() as s:
+            actor = self._ledger.authority(s, actor)
             case = self._load(s, case_id)
             self._check_version(case, expected_version)
             problems = editable_problems(rules, case.state, actor.roles, values)
@@ -469,11 +485,13 @@ class CaseService:
         if definition is None or action == "register":
             raise WorkflowError(f"未知的操作：{action}")
         inputs = self._normalise(inputs or {})
+        actor = self._ledger.current_actor(actor)
         if definition.signoff and actor.roles & {t.role for t in rules.transitions if t.action == action}:
             # Argon2 takes ~0.1 s: check the password before taking the write lock (a role that
             # may never take the action is told so by the workflow check instead).
             self._ledger.users.confirm_password(actor, password)
         with self._ledger.unit_of_work() as s:
+            actor = self._ledger.authority(s, actor)
             case = self._load(s, case_id)
             self._check_version(case, expected_version)
             if action == "assign" and not inputs.get("deadline"):
@@ -540,7 +558,7 @@ class CaseService:
                     meaning=definition.signoff,
                     opinion=reason,
                     signed_at=now,
-                    content_hash=content_hash(case, self._evidence_hashes(s, case.id)),
+                    content_hash=content_hash(self._ledger.key, case, self._evidence_hashes(s, case.id)),
                 )
                 s.add(signoff)
                 s.flush()
@@ -573,6 +591,7 @@ class CaseService:
         day = _as_date(note_date, "进度日期")
         text = text.strip()
         with self._ledger.unit_of_work() as s:
+            actor = self._ledger.authority(s, actor)
             case = self._load(s, case_id)
             if case.state not in OPEN_STATES:
                 raise WorkflowError(f"“{STATE_NAMES[case.state]}”的问题不能再填写进度")
@@ -611,6 +630,7 @@ class CaseService:
         if kind not in self._ledger.catalog.evidence_kind_names:
             raise ValidationError(f"未知的材料类型：{kind}")
         with self._ledger.reading() as s:  # refuse early, before copying a large file
+            actor = self._ledger.authority(s, actor)
             case = self._load(s, case_id)
             if case.state not in OPEN_STATES:
                 raise WorkflowError(f"“{STATE_NAMES[case.state]}”的问题不能再添加材料，如需补充请先销号回退")
@@ -624,9 +644,11 @@ class CaseService:
             blob = store.put_file(Path(source), name)
         name = name.replace("\\", "/").rsplit("/", 1)[-1][:255]
         with self._ledger.unit_of_work() as s:
+            actor = self._ledger.authority(s, actor)
             case = self._load(s, case_id)
             if case.state not in OPEN_STATES:
                 raise WorkflowError(f"“{STATE_NAMES[case.state]}”的问题不能再添加材料")
+            self._require_writer(actor, case)
             row = Evidence(
                 case_id=case.id,
                 kind=kind,

@@ -7,7 +7,7 @@ from functools import cached_property
 from sqlalchemy import select
 
 from ledger.dto import DepartmentView, RegionView, SubcategoryView
-from ledger.errors import NotFound, ValidationError
+from ledger.errors import NotFound, PermissionDenied, ValidationError
 from ledger.models import (
     Category,
     DeadlineClass,
@@ -145,8 +145,11 @@ class CatalogService:
             raise NotFound(f"没有编号为 {region_id} 的行政区划") from None
 
     def add_regions(self, actor, rows: list[tuple[str, str, str | None]]) -> int:
-        """Add townships and villages: (12-digit code, name, parent code or None for a township)."""
+        """Add townships and villages: (12-digit code, name, parent code or None for a township).
+        系统管理员 only (the regions are set up with the ledger)."""
         with self._ledger.unit_of_work() as s:
+            if "admin" not in self._ledger.authority(s, actor).roles:
+                raise PermissionDenied("只有系统管理员可以设置行政区划")
             county = s.scalars(select(Region).where(Region.level == "county")).one()
             by_code = {r.code: r for r in s.scalars(select(Region))}
             added = 0

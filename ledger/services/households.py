@@ -40,6 +40,7 @@ class HouseholdService:
         group_name: str = "",
         members: Sequence[tuple[str, ...]] = (),  # (name, id number or "", relation[, health])
     ) -> HouseholdView:
+        actor = self._ledger.current_actor(actor)
         if not actor.roles & WRITE_ROLES:
             raise PermissionDenied("只有录入员或县级统筹可以登记农户")
         problems: list[str] = []
@@ -114,16 +115,17 @@ class HouseholdService:
 
     def members(self, household_id: int, viewer: Actor | None = None) -> list[MemberView]:
         """The household's members; health and disability notes only for a viewer with that right."""
-        health = may_see_health(viewer)
         with self._ledger.reading() as s:
+            health = viewer is not None and may_see_health(self._ledger.authority(s, viewer))
             rows = s.scalars(select(Member).where(Member.household_id == household_id).order_by(Member.id))
             return [MemberView(m.name, m.id_number, m.relation, m.health if health else "") for m in rows]
 
     def reveal(self, actor: Actor, household_id: int, reason: str) -> tuple[str, str]:
         """The head's full ID number and phone, for a user with the right who typed a reason;
         audited (who, which household, why) before anything is shown."""
-        check_unmask(actor, reason, "查看")
         with self._ledger.unit_of_work() as s:
+            actor = self._ledger.authority(s, actor)
+            check_unmask(actor, reason, "查看")
             h = s.get(Household, household_id)
             if h is None:
                 raise NotFound(f"没有编号为 {household_id} 的农户")

@@ -12,6 +12,7 @@ from typing import cast
 from sqlalchemy import Boolean, Date, DateTime, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from ledger import records
 from ledger.dto import Actor
 from ledger.errors import ConflictError
 from ledger.models import Case, CaseAction, Household, Meta, ProgressNote
@@ -25,6 +26,7 @@ def write_plan(lg, s: Session, plan: ImportPlan, actor: Actor, progress) -> Impo
     """Everything a checked plan writes, inside the caller's transaction (ImportService.commit)."""
     now = lg.clock()
     today = now.date()
+    before = records.high_water(s, ("household", "case"))
     household_table = cast(Table, Household.__table__)
     case_table = cast(Table, Case.__table__)
     # households first: the cases refer to them
@@ -143,6 +145,7 @@ def write_plan(lg, s: Session, plan: ImportPlan, actor: Actor, progress) -> Impo
             {"date": n["date"], "text": n["text"], "import": plan.sha256, "row": n["row"]},
             case_id=n["case_id"],
         )
+    records.touch_since(s, before)  # the new households and cases: stamped by the import.commit event
     event = lg.record(
         s,
         actor,

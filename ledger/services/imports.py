@@ -201,6 +201,7 @@ class ImportService:
         if doubled:
             raise ValidationError([f"“{FIELD_NAMES.get(f, f)}”对应了多列，请只保留一列" for f in doubled])
         with self._ledger.reading() as s:
+            actor = self._ledger.authority(s, actor)
             already = self._already_imported(s, table.sha256)
             seq = s.scalar(select(AuditHead.seq).where(AuditHead.id == 1)) or 0
             plan = ImportPlan(
@@ -642,6 +643,8 @@ class ImportService:
         if plan.already:
             return ImportResult(0, 0, 0, 0, "", "", 0, 0.0)
         with lg.unit_of_work() as s:
+            if lg.authority(s, actor) != actor:
+                raise ConflictError("预览之后您的账号角色或权限已有变化，请重新预览后再确认导入。")
             head = s.scalar(select(AuditHead.seq).where(AuditHead.id == 1)) or 0
             if head != plan.audit_seq:
                 again = ImportPlan(

@@ -37,6 +37,8 @@ class QueryService:
 
     def dashboard(self, today: dt.date | None = None, visible_to: Actor | None = None) -> DashboardCounts:
         """Headline figures, over the cases `visible_to` may see (every case when None)."""
+        if visible_to is not None:
+            visible_to = self._ledger.current_actor(visible_to)
         today = today or self._ledger.today()
         seen: ColumnElement[bool] = true() if visible_to is None else visible_condition(visibility(visible_to))
         vis = visibility(visible_to) if visible_to is not None else None
@@ -100,7 +102,7 @@ class QueryService:
 
     def filtered(self, query: Select, f: CaseFilter) -> Select:
         """`query` restricted to the cases the filter selects (for reports and exports)."""
-        return self._filtered(query, f, self._ledger.today())
+        return self._filtered(query, self._proved(f), self._ledger.today())
 
     def _filtered(self, query: Select, f: CaseFilter, today: dt.date) -> Select:
         f = self._scoped(f)
@@ -217,8 +219,14 @@ class QueryService:
             include_void=f.include_void,
         )
 
+    def _proved(self, f: CaseFilter) -> CaseFilter:
+        """The filter's viewer as the database says now (roles, scope), never as the caller built it."""
+        if f.visible_to is None:
+            return f
+        return replace(f, visible_to=self._ledger.current_actor(f.visible_to))
+
     def count(self, f: CaseFilter = ALL_CASES) -> int:
-        f = self._scoped(f)
+        f = self._scoped(self._proved(f))
         with self._ledger.reading() as s:
             if self._counted(f):
                 query = select(func.sum(CaseCount.n))
@@ -249,6 +257,7 @@ class QueryService:
         """One page of the filtered, sorted ledger. The page's ids come from an index-only query
         (a deep OFFSET then skips index entries, not joined rows); its columns from a second one."""
         today = self._ledger.today()
+        f = self._proved(f)
         order = [c.desc() if descending else c.asc() for c in SORTS[sort]]
         ids_query = self._filtered(select(Case.id), f, today).order_by(*order).offset(offset).limit(limit)
         with self._ledger.reading() as s:
@@ -299,6 +308,7 @@ class QueryService:
         if township_id is not None:
             query = query.where(Household.township_id == township_id)
         if visible_to is not None:
+            visible_to = self._ledger.current_actor(visible_to)
             vis = visibility(visible_to)
             if not vis.everything:  # a household is seen through a case the user may see
                 seen = select(Case.household_id).where(visible_condition(visibility(visible_to)))

@@ -4,7 +4,7 @@ account for 15 minutes; the message never reveals whether a user name exists."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -63,8 +63,11 @@ def _role_problems(roles: list[str], department_id: int | None, township_id: int
 
 
 class UserService:
-    def __init__(self, ledger):
+    def __init__(self, ledger, hasher: PasswordHasher | None = None):
         self._ledger = ledger
+        # New hashes use these parameters; verification follows each stored hash's own. Tests pass
+        # cheap ones (tests/world.py) so a test ledger's ten accounts cost milliseconds, not seconds.
+        self._hasher = hasher or _hasher
 
     @staticmethod
     def _actor(s, user: User) -> Actor:
@@ -116,14 +119,18 @@ class UserService:
             first = (s.scalar(select(func.count()).select_from(User)) or 0) == 0
             if first and "admin" not in roles:
                 raise ValidationError("新台账的第一个账号必须是系统管理员")
-            if not first and (actor is None or "admin" not in actor.roles):
-                raise PermissionDenied("只有系统管理员可以创建账号")
+            if not first:
+                if actor is None:
+                    raise PermissionDenied("只有系统管理员可以创建账号")
+                actor = self._ledger.authority(s, actor)
+                if "admin" not in actor.roles:
+                    raise PermissionDenied("只有系统管理员可以创建账号")
             if s.scalar(select(User.id).where(User.username == username)) is not None:
                 raise ValidationError(f"用户名“{username}”已存在")
             user = User(
                 username=username,
                 display_name=display_name,
-                password_hash=_hasher.hash(password) if password is not None else None,
+                password_hash=self._hasher.hash(password) if password is not None else None,
                 department_id=department_id,
                 township_id=township_id,
                 active=True,
@@ -145,53 +152,59 @@ class UserService:
             s.flush()
             return self._actor(s, user)
 
-    def actor(self, username: str) -> Actor:
-        """The account as an Actor without a password check (command line, tests, demo)."""
-        with self._ledger.reading() as s:
-            user = s.scalar(select(User).where(User.username == username))
-            if user is None or not user.active:
-                raise NotFound(f"没有可用的账号“{username}”")
-            return self._actor(s, user)
-
     def authenticate(self, username: str, password: str) -> Actor:
         now = self._ledger.clock()
         with self._ledger.unit_of_work() as s:
             user = s.scalar(select(User).where(User.username == username))
             if user is None or not user.active:
-                _hasher.hash(password)  # same work either way: no timing hint that the name exists
+                self._hasher.hash(password)  # same work either way: no timing hint that the name exists
                 self._ledger.record(s, None, "login.fail", "user", None, {"username": username})
                 outcome: Actor | str = SIGN_IN_FAILED
             elif user.locked_until and user.locked_until > now:
-                _hasher.hash(password)
+                self._hasher.hash(password)
                 self._ledger.record(s, None, "login.locked", "user", user.id, {})
                 outcome = SIGN_IN_FAILED
             elif self._check(user, password):
                 user.failed_logins, user.locked_until = 0, None
                 self._ledger.record(s, self._actor(s, user), "login", "user", user.id, {})
-                outcome = self._actor(s, user)
+                outcome = replace(self._actor(s, user), session=self._ledger.issue(user.id))
             else:
-                user.failed_logins += 1
-                payload = {"failures": user.failed_logins}
-                if user.failed_logins >= MAX_FAILURES:
-                    user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
-                    user.failed_logins = 0
-                    payload["locked_until"] = user.locked_until.isoformat(timespec="seconds")
-                    self._ledger.record(s, None, "user.lockout", "user", user.id, payload)
-                else:
-                    self._ledger.record(s, None, "login.fail", "user", user.id, payload)
+                self._count_failure(s, user, now, "login.fail")
                 outcome = SIGN_IN_FAILED
         if isinstance(outcome, str):
             raise PermissionDenied(outcome)
         return outcome
 
-    def confirm_password(self, actor: Actor, password: str | None) -> None:
-        """Re-ask the password before a sign-off. Accounts without a password cannot sign."""
-        with self._ledger.reading() as s:
-            user = s.get(User, actor.id)
-            if user is None or not user.active:
-                raise PermissionDenied("账号不可用")
-            if not self._check(user, password or ""):
-                raise PermissionDenied("签批须再次输入本人密码，密码不正确")
+    def _count_failure(self, s, user: User, now: dt.datetime, action: str) -> None:
+        """One more wrong password (at sign-in or at a re-check): audited; the fifth locks the account."""
+        user.failed_logins += 1
+        payload: dict = {"failures": user.failed_logins}
+        if user.failed_logins >= MAX_FAILURES:
+            user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+            user.failed_logins = 0
+            payload["locked_until"] = user.locked_until.isoformat(timespec="seconds")
+            self._ledger.record(s, None, "user.lockout", "user", user.id, payload)
+        else:
+            self._ledger.record(s, None, action, "user", user.id, payload)
+
+    def sign_out(self, actor: Actor | None) -> None:
+        """The handle stops working at once (the window's 退出登录, the command line's end)."""
+        self._ledger.revoke(actor)
+
+    def confirm_password(self, actor: Actor, password: str | None, purpose: str = "签批") -> None:
+        """Re-ask the signed-in user's password (a sign-off, full numbers, a command-line write).
+        A wrong password counts towards the lockout like a failed sign-in and is audited."""
+        now = self._ledger.clock()
+        with self._ledger.unit_of_work() as s:
+            self._ledger.authority(s, actor)
+            user = s.get_one(User, actor.id)
+            if self._check(user, password or ""):
+                if user.failed_logins:
+                    user.failed_logins = 0
+                    self._ledger.record(s, actor, "password.confirm", "user", user.id, {"purpose": purpose})
+                return
+            self._count_failure(s, user, now, "password.recheck_fail")
+        raise PermissionDenied(f"{purpose}须再次输入本人密码，密码不正确（连续输错 {MAX_FAILURES} 次账号将被锁定）")
 
     @staticmethod
     def _check(user: User, password: str) -> bool:
@@ -209,10 +222,12 @@ class UserService:
         )
 
     def set_policy(self, actor: Actor, policy: PasswordPolicy) -> None:
-        self._require_admin(actor)
+        self._require_admin(self._ledger.current_actor(actor))
         if not 8 <= policy.min_length <= 64 or not 1 <= policy.min_classes <= 4:
             raise ValidationError("密码长度应为 8–64 位，字符类别数应为 1–4 类（等保二级要求至少 8 位）")
         with self._ledger.unit_of_work() as s:
+            actor = self._ledger.authority(s, actor)
+            self._require_admin(actor)
             for key, value in (
                 ("password_min_length", policy.min_length),
                 ("password_min_classes", policy.min_classes),
@@ -231,7 +246,7 @@ class UserService:
             raise PermissionDenied("只有系统管理员可以管理账号和设置")
 
     def _target(self, s, actor: Actor | None, user_id: int) -> User:
-        self._require_admin(actor)
+        self._require_admin(self._ledger.authority(s, actor))
         user = s.get(User, user_id)
         if user is None:
             raise NotFound("没有这个账号")
@@ -311,7 +326,7 @@ class UserService:
         problems = password_problems(username, new_password, self.policy())
         if problems:
             raise ValidationError(problems)
-        hashed = _hasher.hash(new_password)
+        hashed = self._hasher.hash(new_password)
         with self._ledger.unit_of_work() as s:
             user = self._target(s, actor, user_id)
             user.password_hash, user.locked_until, user.failed_logins = hashed, None, 0
@@ -319,12 +334,13 @@ class UserService:
 
     def change_password(self, actor: Actor, old_password: str, new_password: str) -> None:
         """A user's own password: the old one first, the policy for the new one."""
-        self.confirm_password(actor, old_password)
+        self.confirm_password(actor, old_password, "修改密码")
         problems = password_problems(actor.username, new_password, self.policy())
         if problems:
             raise ValidationError(problems)
-        hashed = _hasher.hash(new_password)
+        hashed = self._hasher.hash(new_password)
         with self._ledger.unit_of_work() as s:
+            actor = self._ledger.authority(s, actor)
             user = s.get_one(User, actor.id)
             user.password_hash = hashed
             self._ledger.record(s, actor, "user.password_change", "user", user.id, {})

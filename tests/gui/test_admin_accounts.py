@@ -79,7 +79,7 @@ def test_rights_are_granted_on_the_page_and_used_on_the_households_page(qtbot, w
     admin.refresh()
     admin.select_account("luru")
     assert admin.edit_rights(["unmask", "health"]) is True
-    clerk = lg.users.actor("luru")
+    clerk = lg.users.authenticate("luru", PASSWORD)
     page = HouseholdsPage(AppContext(lg, clerk))  # signed in again: ctx_of would hand back the old context
     qtbot.addWidget(page)
     page.apply()

@@ -88,7 +88,7 @@ def test_the_demo_ledger_is_generated_in_the_background(qtbot, tmp_path):
     lg = open_ledger(target, create=False)
     try:
         assert lg.queries.count() == 2000
-        assert lg.users.actor("tongchou").roles == frozenset({"coordinator"})
+        assert lg.users.authenticate("tongchou", "Demo#2026").roles == frozenset({"coordinator"})
     finally:
         lg.close()
 

@@ -69,8 +69,8 @@ def test_each_role_sees_its_cases_and_no_others(scoped, role):
 def test_an_account_holding_both_scopes_sees_either(scoped):
     w, cases = scoped
     lg = w.ledger
-    both = lg.users.create(
-        w.admin, "both", "兼职人员", "Shared#2026xy", ["dept_officer", "verifier"],
+    both = w.account(
+        "both", "兼职人员", ["dept_officer", "verifier"], password="Shared#2026xy",
         department_id=w.slj_id, township_id=w.other_township_id,
     )  # fmt: skip
     seen = CaseFilter(visible_to=both)

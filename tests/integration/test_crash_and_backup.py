@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ledger import StorageError, open_ledger
-from ledger.demo import generate
+from ledger.demo import DEMO_PASSWORD, generate
 from ledger.ids import validate_id
 from ledger.migrate import alembic_config, head_revision
 from ledger.workflow import light
@@ -24,17 +24,19 @@ ROOT = Path(__file__).resolve().parents[2]
 BULK_WRITER = """
 import pathlib, sys
 from ledger import StorageError, open_ledger
-from ledger.demo import generate
+from ledger.demo import DEMO_PASSWORD, generate
 lg = open_ledger(sys.argv[1], key_dir=pathlib.Path(sys.argv[2]))
 print("ready", flush=True)
 generate(lg, cases=60000, seed=1, chunk=60000)  # one transaction for all rows
 """
 
 
-def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def cli(*args: str, env: dict | None = None, password: str = "Demo#2026") -> subprocess.CompletedProcess:
+    """The command line; a command given --user --password-stdin reads `password` (the demo's)."""
     return subprocess.run(
-        [sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env
-    )
+        [sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env,
+        input=password + "\n",
+    )  # fmt: skip
 
 
 @pytest.mark.slow
@@ -87,7 +89,7 @@ def test_verify_passes_on_a_fresh_demo(demo_db):
 def test_backup_and_restore_round_trip(demo_db, tmp_path):
     db, env = demo_db
     backup = tmp_path / "备份" / "示例-备份.db"
-    made = cli("backup", "--db", str(db), "-o", str(backup), "--user", "admin", env=env)
+    made = cli("backup", "--db", str(db), "-o", str(backup), "--user", "admin", "--password-stdin", env=env)
     assert made.returncode == 0, made.stderr
     manifest = json.loads(backup.with_name(backup.name + ".manifest.json").read_text(encoding="utf-8"))
     assert manifest["counts"]["cases"] == 300
@@ -116,7 +118,8 @@ def test_backup_and_restore_round_trip(demo_db, tmp_path):
 def test_a_tampered_backup_is_not_restored(demo_db, tmp_path):
     db, env = demo_db
     backup = tmp_path / "备份.db"
-    assert cli("backup", "--db", str(db), "-o", str(backup), env=env).returncode == 0
+    made = cli("backup", "--db", str(db), "-o", str(backup), "--user", "admin", "--password-stdin", env=env)
+    assert made.returncode == 0
     data = bytearray(backup.read_bytes())
     data[len(data) // 2] ^= 0xFF
     backup.write_bytes(bytes(data))
@@ -192,16 +195,17 @@ def dt_or_none(value):
 def test_a_cancelled_backup_leaves_nothing_behind(tmp_path, clock):
     lg = open_ledger(tmp_path / "台账.db", key_dir=tmp_path / "keys", clock=clock)
     generate(lg, cases=400, seed=2)
+    admin = lg.users.authenticate("admin", DEMO_PASSWORD)
     seen = []
     dest = tmp_path / "备份" / "取消.db"
     try:
         with pytest.raises(StorageError, match="备份已取消"):
             lg.backup.backup(
-                None, dest, progress=lambda done, total: seen.append(done), cancelled=lambda: len(seen) >= 1
+                admin, dest, progress=lambda done, total: seen.append(done), cancelled=lambda: len(seen) >= 1
             )
         assert seen and not dest.exists()
         assert list(dest.parent.iterdir()) == []
-        manifest = lg.backup.backup(None, dest, progress=lambda done, total: seen.append((done, total)))
+        manifest = lg.backup.backup(admin, dest, progress=lambda done, total: seen.append((done, total)))
         assert seen[-1][0] == seen[-1][1] and manifest.counts["cases"] == 400
     finally:
         lg.close()
@@ -212,7 +216,7 @@ import pathlib, sys
 from ledger import open_ledger
 from ledger.demo import DEMO_PASSWORD
 lg = open_ledger(sys.argv[1], key_dir=pathlib.Path(sys.argv[2]))
-actor = lg.users.actor("shenpi")
+actor = lg.users.authenticate("shenpi", DEMO_PASSWORD)
 from ledger import CaseFilter
 ids = [r.id for r in lg.queries.page(CaseFilter(states=("pending_approval",)), sort="id", limit=1000)]
 print("ready", len(ids), flush=True)

@@ -66,9 +66,7 @@ def test_every_role_action_and_scope(world):
     w = world
     lg = w.ledger
     far_village = lg.catalog.villages(w.other_township_id)[0].id
-    far_verifier = lg.users.create(
-        w.admin, "hy9", "河西乡核验员", PASSWORD, ["verifier"], township_id=w.other_township_id
-    )
+    far_verifier = w.account("hy9", "河西乡核验员", ["verifier"], township_id=w.other_township_id)
     cases = [
         (state, scope, walk(w, village, verifier, state))
         for scope, village, verifier in (("城关镇", w.village_id, w.verifier), ("河西乡", far_village, far_verifier))

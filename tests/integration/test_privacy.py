@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ledger.errors import PermissionDenied, ValidationError
 from ledger.models import AuditEvent
 from reports.render import ReportRequest, render_report
-from tests.world import fresh_id_number
+from tests.world import PASSWORD, fresh_id_number
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_reveal_needs_the_right_and_a_reason_and_is_audited(world, family):
     assert family.head_id_number not in json.dumps(events, ensure_ascii=False)  # the log keeps it masked
     # granting the right is the administrator's, and audited
     lg.users.set_rights(world.admin, world.clerk.id, ["unmask"])
-    clerk = lg.users.actor("luru")
+    clerk = lg.users.authenticate("luru", PASSWORD)
     assert lg.households.reveal(clerk, family.id, "入户核实身份")[0] == family.head_id_number
 
 

@@ -289,16 +289,24 @@ def test_cli_renders_the_weekly_report_and_explains_bad_filters(tmp_path):
     db = tmp_path / "示例.db"
     env = {"ZGTZ_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
 
-    def run(*args: str) -> subprocess.CompletedProcess:
+    def run(*args: str, password: str = "") -> subprocess.CompletedProcess:
         command = [sys.executable, str(ROOT / "main.py"), *args]
-        return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
+        return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, input=password + "\n")
 
     assert run("demo", "--db", str(db), "--cases", "300").returncode == 0
-    done = run("report", "weekly", "--db", str(db), "-o", str(tmp_path / "周报.pdf"), "--user", "tongchou")
+    done = run("report", "weekly", "--db", str(db), "-o", str(tmp_path / "周报.pdf"))
     assert done.returncode == 0, done.stderr
     assert "已生成整改进度周报" in done.stdout
     assert "累计发现问题" in text_of(tmp_path / "周报.pdf")
-    bad = run("report", "ledger", "--db", str(db), "-o", str(tmp_path / "x.pdf"), "--township", "不存在镇")
+    out = str(tmp_path / "x.pdf")
+    unsigned = run("report", "ledger", "--db", str(db), "-o", out)
+    assert unsigned.returncode == 2 and "--user" in unsigned.stderr and "Traceback" not in unsigned.stderr
+    wrong = run("report", "ledger", "--db", str(db), "-o", out, "--user", "tongchou", "--password-stdin", password="x")
+    assert wrong.returncode == 2 and "用户名或密码错误" in wrong.stderr
+    bad = run(
+        "report", "ledger", "--db", str(db), "-o", out, "--township", "不存在镇", "--user", "tongchou",
+        "--password-stdin", password="Demo#2026",
+    )  # fmt: skip
     assert bad.returncode == 2 and "没有名为“不存在镇”的乡镇" in bad.stderr
     assert not (tmp_path / "x.pdf").exists()
 

@@ -29,7 +29,7 @@ def test_the_application_role_works_but_cannot_touch_the_audit_log(pg_url, tmp_p
 
     lg = open_ledger(app_url, create=False, key_dir=tmp_path / "keys", evidence_dir=tmp_path / "evidence")
     try:
-        world.ledger = lg
+        world.use(lg)
         clerk = lg.users.authenticate("luru", PASSWORD)
         case = world.walk(world.register(), "closed")  # registration, evidence, sign-offs: all as zgtz_app
         assert case.state == "closed" and clerk.username == "luru"

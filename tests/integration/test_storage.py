@@ -110,7 +110,7 @@ APPROVER = textwrap.dedent("""
     from ledger import open_ledger, ConflictError
     url, key_dir, evidence_dir, case_id, version, go = sys.argv[1:7]
     lg = open_ledger(url, key_dir=pathlib.Path(key_dir), evidence_dir=pathlib.Path(evidence_dir))
-    actor = lg.users.actor("sp1")
+    actor = lg.users.authenticate("sp1", "Zg#2026pw")
     while not pathlib.Path(go).exists():
         time.sleep(0.005)
     try:
@@ -224,7 +224,7 @@ EDITOR = textwrap.dedent("""
     from ledger import open_ledger, ConflictError
     url, key_dir, evidence_dir, case_id, version, go, text = sys.argv[1:8]
     lg = open_ledger(url, key_dir=pathlib.Path(key_dir), evidence_dir=pathlib.Path(evidence_dir))
-    actor = lg.users.actor("luru")
+    actor = lg.users.authenticate("luru", "Zg#2026pw")
     while not pathlib.Path(go).exists():
         time.sleep(0.005)
     try:

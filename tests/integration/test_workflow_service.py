@@ -84,11 +84,9 @@ def test_required_fields_are_listed_together(world):
 
 
 def test_the_verifier_may_not_be_the_submitter(world):
-    both = world.ledger.users.create(
-        world.admin,
+    both = world.account(
         "shuangzhi",
         "兼职人员",
-        PASSWORD,
         ["dept_officer", "verifier"],
         department_id=world.zjj_id,
         township_id=world.township_id,
@@ -184,17 +182,19 @@ def test_void_needs_a_reason_keeps_the_row_and_checks_the_duplicate(any_world):
         )
 
 
-def test_a_wrong_password_on_a_signoff_writes_nothing(any_world):
+def test_a_wrong_password_on_a_signoff_changes_nothing_and_is_audited(any_world):
     w = any_world
     case = w.walk(w.register(), "pending_verification")
-    head = w.ledger.audit.head()
+    seq, _ = w.ledger.audit.head()
     with pytest.raises(PermissionDenied, match="密码不正确"):
         w.ledger.cases.act(
             w.verifier, case.id, "verify", expected_version=case.version, inputs={"opinion": "同意"}, password="wrong"
         )
     after = w.ledger.cases.get(case.id)
     assert (after.state, after.version, after.signoffs) == ("pending_verification", case.version, ())
-    assert w.ledger.audit.head() == head
+    with w.ledger.reading() as s:  # only the failed re-check itself, counted towards the lockout
+        events = s.execute(select(AuditEvent.action, AuditEvent.entity_id).where(AuditEvent.seq > seq)).all()
+    assert events == [("password.recheck_fail", w.verifier.id)]
 
 
 def test_a_signoff_recorded_on_behalf_needs_the_scanned_form(any_world):
@@ -232,9 +232,7 @@ def test_scope_limits_department_officers_and_township_verifiers(any_world):
         w.ledger.cases.act(
             w.other_officer, case.id, "accept", expected_version=case.version, inputs={"responsible_person": "某人"}
         )
-    other_verifier = w.ledger.users.create(
-        w.admin, "hx1", "河西乡核验员", PASSWORD, ["verifier"], township_id=w.other_township_id
-    )
+    other_verifier = w.account("hx1", "河西乡核验员", ["verifier"], township_id=w.other_township_id)
     case = w.walk(case, "pending_verification")
     with pytest.raises(PermissionDenied):
         w.ledger.cases.act(

@@ -1,0 +1,429 @@
+"""The records people sign, print or rely on, and their keyed content hashes (issue 13).
+
+The audit chain (ledger/audit.py) proves its own events; this module binds the *records* to it.
+Each record kind below declares, in one place, the content that counts: a case with every field of
+the ledger, a sign-off, a progress note, an evidence row, a household, a member, a user account with
+its roles, rights, scope and active flag, and the workflow tables as one record. Every event that
+creates or changes such records stores, for each, the HMAC of its content after the change as a row
+of `record_stamps` (append-only), and declares in its own chained payload the Merkle root and count
+of those stamps. `verify_records` then checks that
+  - every stamp belongs to an event that declared it (roots recomputed), and every declared stamp
+    is there, so stamps cannot be forged, altered or removed without the key;
+  - every record as it is now hashes to its latest stamp: a record edited, inserted or deleted with
+    a SQL tool is named (case number, account name, table and row).
+
+The declarations (`KINDS`) are meant to grow into the single case schema: columns, labels, DTOs
+and exports can later be derived from the same list of fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import cast
+
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.orm import Session
+
+from ledger.models import (
+    AuditEvent,
+    Case,
+    Evidence,
+    Household,
+    Member,
+    ProgressNote,
+    RecordStamp,
+    SignOff,
+    User,
+    UserRole,
+    WorkflowAction,
+    WorkflowFieldRule,
+    WorkflowRequirement,
+    WorkflowTransition,
+)
+
+HASH_HEX = 32  # 128 bits of HMAC-SHA256: ample against forgery, half the storage of the full digest
+DELETED = "deleted"  # the content of a record that was removed on purpose (a tombstone stamp)
+WORKFLOW_ID = 1  # the workflow tables are one record
+_CHUNK = 500  # ids per IN (...) when loading scattered records
+
+
+def _table(model: type) -> Table:
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    code: str  # stored in record_stamps.kind and used in event payloads
+    label: str  # how verify names the kind to a person
+    model: type | None  # the table of a one-row record; None for composite records
+    fields: tuple[str, ...] = ()  # the signed content, in this order
+    name_column: str | None = None  # what names a record in messages (case number, user name)
+
+
+def _columns(model: type, leave_out: Sequence[str] = ()) -> tuple[str, ...]:
+    return tuple(c.name for c in _table(model).columns if c.name not in leave_out)
+
+
+KINDS: dict[str, RecordKind] = {
+    k.code: k
+    for k in (
+        # A case: every column, so no field of the ledger can change without an event.
+        RecordKind("case", "问题", Case, _columns(Case), "number"),
+        RecordKind("signoff", "签批记录", SignOff, _columns(SignOff)),
+        RecordKind("progress", "整改进度", ProgressNote, _columns(ProgressNote)),
+        RecordKind("evidence", "佐证材料", Evidence, _columns(Evidence)),
+        RecordKind("household", "农户", Household, _columns(Household), "head_name"),
+        RecordKind("member", "家庭成员", Member, _columns(Member)),
+        # An account without its sign-in counters (failed_logins, locked_until move on every
+        # attempt; they are audited as login events), plus its roles from user_roles.
+        RecordKind("user", "账号", User, _columns(User, ("failed_logins", "locked_until")), "username"),
+        RecordKind("workflow", "流程规则", None),
+    )
+}
+
+# ORM classes whose changes touch a record: (kind, how to find the record's id from the object).
+_TOUCHED_BY: dict[type, tuple[str, Callable[[object], int]]] = {
+    Case: ("case", lambda o: o.id),  # type: ignore[attr-defined]
+    SignOff: ("signoff", lambda o: o.id),  # type: ignore[attr-defined]
+    ProgressNote: ("progress", lambda o: o.id),  # type: ignore[attr-defined]
+    Evidence: ("evidence", lambda o: o.id),  # type: ignore[attr-defined]
+    Household: ("household", lambda o: o.id),  # type: ignore[attr-defined]
+    Member: ("member", lambda o: o.id),  # type: ignore[attr-defined]
+    User: ("user", lambda o: o.id),  # type: ignore[attr-defined]
+    UserRole: ("user", lambda o: o.user_id),  # type: ignore[attr-defined]
+    WorkflowAction: ("workflow", lambda o: WORKFLOW_ID),
+    WorkflowTransition: ("workflow", lambda o: WORKFLOW_ID),
+    WorkflowRequirement: ("workflow", lambda o: WORKFLOW_ID),
+    WorkflowFieldRule: ("workflow", lambda o: WORKFLOW_ID),
+}
+WORKFLOW_MODELS = (WorkflowAction, WorkflowTransition, WorkflowRequirement, WorkflowFieldRule)
+TABLE_KIND: dict[str, str] = {_table(m).name: kind for m, (kind, _) in _TOUCHED_BY.items()}
+
+
+# -- canonical content and its keyed hash -----------------------------------------------------------
+def _encode_value(value: object) -> str:
+    """Unambiguous and type-tagged; dates and times as ISO text so SQLite and PostgreSQL agree."""
+    if value is None:
+        return "N"
+    if isinstance(value, bool):
+        return "T" if value else "F"
+    if isinstance(value, int):
+        return f"i{value}"
+    if isinstance(value, dt.datetime):
+        return "t" + value.replace(tzinfo=None).isoformat(timespec="microseconds")
+    if isinstance(value, dt.date):
+        return "d" + value.isoformat()
+    if isinstance(value, str):
+        return f"s{len(value)}:{value}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_encode_value(v) for v in value) + "]"
+    return _encode_value(str(value))
+
+
+def record_hash(key: bytes, kind: str, record_id: int, values: Sequence[object] | None) -> str:
+    """HMAC-SHA256 of a record's canonical content; `values` None is a deleted record."""
+    body = DELETED if values is None else "|".join(_encode_value(v) for v in values)
+    message = f"{kind}#{record_id}|{body}".encode()
+    return hmac.digest(key, message, "sha256").hex()[:HASH_HEX]
+
+
+def merkle_root(key: bytes, leaves: Iterable[tuple[str, int, str]]) -> str:
+    """Keyed root over (kind, id, hash) leaves in their sorted order: pairs hashed up a binary tree
+    with SHA-256, the top keyed with HMAC so it cannot be recomputed without the key."""
+    level = [hashlib.sha256(f"{k}#{i}:{h}".encode()).digest() for k, i, h in sorted(leaves)]
+    if not level:
+        level = [hashlib.sha256(b"").digest()]
+    while len(level) > 1:
+        if len(level) % 2:
+            level.append(level[-1])
+        level = [hashlib.sha256(level[i] + level[i + 1]).digest() for i in range(0, len(level), 2)]
+    return hmac.digest(key, level[0], "sha256").hex()
+
+
+# -- loading the current content of records ------------------------------------------------------------
+def _simple_rows(s: Session, kind: RecordKind, ids: Sequence[int] | None) -> Iterator[tuple[int, list]]:
+    assert kind.model is not None
+    table = _table(kind.model)
+    columns = [table.c[f] for f in kind.fields]
+    if ids is None:
+        query = select(*columns).order_by(table.c.id).execution_options(yield_per=5000)
+        for row in s.execute(query):
+            yield row[kind.fields.index("id")], list(row)
+        return
+    for part in _id_batches(ids):
+        query = select(*columns).where(part(table.c.id)).order_by(table.c.id)
+        for row in s.execute(query):
+            yield row[kind.fields.index("id")], list(row)
+
+
+def _id_batches(ids: Sequence[int]) -> Iterator[Callable]:
+    """Conditions covering `ids`: one BETWEEN for a dense run (a bulk insert), IN lists otherwise."""
+    ordered = sorted(set(ids))
+    if ordered and ordered[-1] - ordered[0] + 1 == len(ordered):
+        yield lambda col: col.between(ordered[0], ordered[-1])
+        return
+    for i in range(0, len(ordered), _CHUNK):
+        part = ordered[i : i + _CHUNK]
+        yield lambda col, part=part: col.in_(part)
+
+
+def _user_rows(s: Session, ids: Sequence[int] | None) -> Iterator[tuple[int, list]]:
+    roles: dict[int, list[str]] = defaultdict(list)
+    role_query = select(UserRole.user_id, UserRole.role).order_by(UserRole.user_id, UserRole.role)
+    if ids is not None:
+        role_query = role_query.where(UserRole.user_id.in_(sorted(set(ids))))
+    for user_id, role in s.execute(role_query):
+        roles[user_id].append(role)
+    for record_id, values in _simple_rows(s, KINDS["user"], ids):
+        yield record_id, [*values, roles.get(record_id, [])]
+
+
+def _workflow_rows(s: Session, ids: Sequence[int] | None) -> Iterator[tuple[int, list]]:
+    if ids is not None and WORKFLOW_ID not in ids:
+        return
+    content: list[object] = []
+    for model in WORKFLOW_MODELS:
+        table = _table(model)
+        rows = s.execute(select(*table.columns)).all()
+        content.append(sorted(json.dumps(list(r), default=str, ensure_ascii=False) for r in rows))
+    yield WORKFLOW_ID, content
+
+
+def current(s: Session, kind: str, ids: Sequence[int] | None = None) -> Iterator[tuple[int, list]]:
+    """(id, content values) of the records of `kind` now, by id; all of them when `ids` is None."""
+    if kind == "user":
+        return _user_rows(s, ids)
+    if kind == "workflow":
+        return _workflow_rows(s, ids)
+    return _simple_rows(s, KINDS[kind], ids)
+
+
+# -- what a unit of work touched ------------------------------------------------------------------------
+TOUCHED = "zgtz_touched_records"
+
+
+def touched(session: Session) -> dict[str, set[int]]:
+    return cast(dict[str, set[int]], session.info.setdefault(TOUCHED, defaultdict(set)))
+
+
+def touch(session: Session, kind: str, ids: Iterable[int]) -> None:
+    """Mark records written without the ORM (bulk inserts) for the next event's stamps."""
+    touched(session)[kind].update(ids)
+
+
+def collect_after_flush(session: Session, _flush_context: object) -> None:
+    """SQLAlchemy after_flush hook: every ORM object of a record kind that was added, changed or
+    deleted marks its record. (In after_flush the new/dirty/deleted sets still hold the flushed
+    objects, and their ids are assigned.)"""
+    marks = touched(session)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        entry = _TOUCHED_BY.get(type(obj))
+        if entry is not None:
+            kind, record_id = entry
+            marks[kind].add(record_id(obj))
+
+
+@dataclass
+class Stamps:
+    rows: list[dict] = field(default_factory=list)  # record_stamps rows without their seq
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    def declaration(self, key: bytes) -> dict:
+        """What the event's payload says of its stamps: their count, root and, when few, themselves."""
+        out: dict[str, object] = {
+            "n": len(self.rows),
+            "root": merkle_root(key, ((r["kind"], r["record_id"], r["hash"]) for r in self.rows)),
+        }
+        if len(self.rows) <= 8:
+            out["records"] = {f"{r['kind']}:{r['record_id']}": r["hash"] for r in self.rows}
+        return out
+
+
+def compute_stamps(session: Session, key: bytes) -> Stamps:
+    """The keyed hashes of every record touched since the last event, as they are now (the session
+    is flushed first). Records that no longer exist get a tombstone."""
+    session.flush()
+    marks: dict[str, set[int]] = session.info.pop(TOUCHED, None) or {}
+    stamps = Stamps()
+    for kind in sorted(marks):
+        ids = marks[kind]
+        if not ids:
+            continue
+        now = dict(current(session, kind, sorted(ids)))
+        for record_id in sorted(ids):
+            values = now.get(record_id)  # None: the record is gone (a tombstone)
+            digest = record_hash(key, kind, record_id, values)
+            stamps.rows.append({"kind": kind, "record_id": record_id, "hash": digest})
+    return stamps
+
+
+def write_stamps(session: Session, seq: int, stamps: Stamps) -> None:
+    if stamps.rows:
+        session.connection().execute(insert(_table(RecordStamp)), [{**r, "seq": seq} for r in stamps.rows])
+
+
+def pending(session: Session) -> bool:
+    """Whether records were changed since the last event (a unit of work must not end so)."""
+    marks: dict[str, set[int]] | None = session.info.get(TOUCHED)
+    return marks is not None and any(marks.values())
+
+
+# -- verification ----------------------------------------------------------------------------------------
+@dataclass
+class RecordReport:
+    ok: bool = True
+    records: int = 0
+    stamps: int = 0
+    problems: list[str] = field(default_factory=list)
+    total_problems: int = 0
+
+    def problem(self, text: str) -> None:
+        self.ok = False
+        self.total_problems += 1
+        if len(self.problems) < 50:
+            self.problems.append(text)
+
+
+def _declarations(s: Session) -> dict[int, tuple[str, int]]:
+    """seq -> (root, count) of every event that declared stamps (read from the chained payloads)."""
+    out = {}
+    query = select(AuditEvent.seq, AuditEvent.payload).where(AuditEvent.payload.contains('"stamps"'))
+    for seq, payload in s.execute(query.execution_options(yield_per=5000)):
+        declared = json.loads(payload).get("stamps")
+        if isinstance(declared, dict) and "root" in declared:
+            out[seq] = (str(declared["root"]), int(declared.get("n", -1)))
+    return out
+
+
+def _label(s: Session, kind: str, record_id: int) -> str:
+    spec = KINDS[kind]
+    if spec.model is not None and spec.name_column:
+        table = _table(spec.model)
+        name = s.scalar(select(table.c[spec.name_column]).where(table.c.id == record_id))
+        if name is not None:
+            if kind == "case":
+                return f"问题 {name}"
+            if kind == "user":
+                return f"账号“{name}”"
+            return f"{spec.label}“{name}”（第 {record_id} 行）"
+    if kind == "workflow":
+        return "流程规则表（workflow_*）"
+    table_name = _table(spec.model).name if spec.model is not None else kind
+    return f"{spec.label}（表 {table_name} 第 {record_id} 行）"
+
+
+def verify_records(
+    s: Session,
+    key: bytes,
+    progress: Callable[[str], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> RecordReport:
+    report = RecordReport()
+    say = progress or (lambda _m: None)
+    # 1. Stamps against the events that declared them.
+    say("核对记录指纹与审计事件…")
+    declared = _declarations(s)
+    found: set[int] = set()
+    group_seq: int | None = None
+    group: list[tuple[str, int, str]] = []
+
+    def close_group() -> None:
+        if group_seq is None:
+            return
+        found.add(group_seq)
+        expected = declared.get(group_seq)
+        if expected is None:
+            report.problem(f"记录指纹表中有第 {group_seq} 号事件未声明的指纹（被直接插入）")
+        elif expected[1] != len(group) or not hmac.compare_digest(expected[0], merkle_root(key, group)):
+            report.problem(
+                f"第 {group_seq} 号审计事件的记录指纹被删除、改动或添加（应有 {expected[1]} 条，现有 {len(group)} 条）"
+            )
+
+    query = select(RecordStamp.seq, RecordStamp.kind, RecordStamp.record_id, RecordStamp.hash).order_by(
+        RecordStamp.seq
+    )
+    for seq, kind, record_id, hash_ in s.execute(query.execution_options(yield_per=20000)):
+        if seq != group_seq:
+            close_group()
+            group_seq, group = seq, []
+        group.append((kind, record_id, hash_))
+        report.stamps += 1
+    close_group()
+    for seq in sorted(set(declared) - found):
+        report.problem(f"第 {seq} 号审计事件的记录指纹全部缺失（被删除）")
+    if cancelled and cancelled():
+        return report
+    # 2. Every record now against its latest stamp.
+    for kind in KINDS:
+        say(f"核对{KINDS[kind].label}…")
+        stamp_query = (
+            select(RecordStamp.record_id, RecordStamp.hash)
+            .where(RecordStamp.kind == kind)
+            .order_by(RecordStamp.record_id, RecordStamp.seq)
+            .execution_options(yield_per=20000)
+        )
+        stamps = _latest_per_record(s.execute(stamp_query))
+        pending_stamp = next(stamps, None)
+        for record_id, values in current(s, kind):
+            report.records += 1
+            # both streams are ordered by id: stamps of records that are gone come first
+            while pending_stamp is not None and pending_stamp[0] < record_id:
+                _gone(s, report, key, kind, *pending_stamp)
+                pending_stamp = next(stamps, None)
+            if pending_stamp is None or pending_stamp[0] != record_id:
+                report.problem(f"{_label(s, kind, record_id)}：没有任何审计事件记录它（被直接写入数据库）")
+            else:
+                if not hmac.compare_digest(pending_stamp[1], record_hash(key, kind, record_id, values)):
+                    report.problem(f"{_label(s, kind, record_id)}：内容与审计日志记录的不一致（被直接改动）")
+                pending_stamp = next(stamps, None)
+            if cancelled and report.records % 10000 == 0 and cancelled():
+                return report
+        while pending_stamp is not None:
+            _gone(s, report, key, kind, *pending_stamp)
+            pending_stamp = next(stamps, None)
+    return report
+
+
+def _latest_per_record(rows: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """(record_id, hash) rows ordered by record and seq -> the last hash of each record."""
+    last: tuple[int, str] | None = None
+    for record_id, hash_ in rows:
+        if last is not None and last[0] != record_id:
+            yield last
+        last = (record_id, hash_)
+    if last is not None:
+        yield last
+
+
+def _gone(s: Session, report: RecordReport, key: bytes, kind: str, record_id: int, stamp: str) -> None:
+    if stamp != record_hash(key, kind, record_id, None):
+        report.problem(f"{_label(s, kind, record_id)}：审计日志记录了它，但它已不在数据库中（被直接删除）")
+
+
+# -- bulk writes --------------------------------------------------------------------------------------------
+def high_water(session: Session, kinds: Iterable[str]) -> dict[str, int]:
+    """The largest id of each one-table kind now: rows a bulk insert adds lie above it (writers are
+    serialised, so nobody else takes ids in between)."""
+    out = {}
+    for kind in kinds:
+        model = KINDS[kind].model
+        assert model is not None
+        table = _table(model)
+        out[kind] = session.scalar(select(func.max(table.c.id))) or 0
+    return out
+
+
+def touch_since(session: Session, before: dict[str, int]) -> None:
+    """Mark every row added above the high-water marks `before` for the next event's stamps."""
+    for kind, (now, mark) in ((k, (v, before[k])) for k, v in high_water(session, before).items()):
+        if now > mark:
+            touch(session, kind, range(mark + 1, now + 1))
