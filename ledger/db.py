@@ -123,6 +123,17 @@ def create_ledger_engine(url_or_path: str | os.PathLike) -> Engine:
     raise StorageError(f"不支持的数据库类型：{url.get_backend_name()}（只支持 SQLite 文件或 PostgreSQL 服务器）")
 
 
+def without_password(url: URL | str) -> str:
+    """The address with no password in it, neither after the user name nor as a `password=` query
+    parameter: the only form of a database URL that may be shown, logged or written to settings.
+    (URL.set(password=None) silently keeps the password; render_as_string(hide_password=True) still
+    prints a query parameter.)"""
+    url = make_url(url) if isinstance(url, str) else url
+    query = {k: v for k, v in url.query.items() if k.lower() != "password"}
+    bare = URL.create(url.drivername, url.username, None, url.host, url.port, url.database, query)
+    return bare.render_as_string(hide_password=False)
+
+
 def describe(engine: Engine) -> str:
     """Where the ledger lives, for messages and the status bar (never shows a password)."""
     url = engine.url

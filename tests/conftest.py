@@ -51,9 +51,8 @@ def pg_server():
     server.stop()
 
 
-@pytest.fixture
-def pg_url(pg_server) -> str:
-    """A fresh, empty database on the test server."""
+def new_pg_database(pg_server) -> str:
+    """A fresh, empty database on the test server (pg_server's value), as a SQLAlchemy URL."""
     from tests.pgserver import pg_url_from_env
 
     name = "t" + uuid.uuid4().hex[:12]
@@ -73,6 +72,12 @@ def pg_url(pg_server) -> str:
             con.execute(f'CREATE DATABASE "{name}"')
         return base.set(database=name).render_as_string(hide_password=False)
     return pg_server.create_database(name)
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """A fresh, empty database on the test server."""
+    return new_pg_database(pg_server)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

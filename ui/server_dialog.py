@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
 from sqlalchemy.engine import URL, make_url
 
+from ledger.db import without_password
 from ui.common import ok_cancel
 
 SSL_MODES = (
@@ -19,8 +20,7 @@ SSL_MODES = (
 
 def remembered(url: URL) -> str:
     """The address as it may be written to the settings: everything but the password."""
-    bare = URL.create(url.drivername, url.username, None, url.host, url.port, url.database, url.query)
-    return bare.render_as_string(hide_password=False)  # (URL.set(password=None) would keep it)
+    return without_password(url)
 
 
 class ServerDialog(QDialog):
