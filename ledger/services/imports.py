@@ -25,7 +25,7 @@ from typing import Any, cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import ids
+from ledger import ids, textrules
 from ledger.dto import Actor
 from ledger.errors import ConflictError, LedgerError, PermissionDenied, ValidationError
 from ledger.models import AuditEvent, AuditHead, Case, Household, Meta
@@ -251,7 +251,9 @@ class ImportService:
         total = len(rows)
         for done, (row_number, _cells, raw) in enumerate(rows, 1):
             _progress(progress, done, total)
-            outcome = RowOutcome(row_number, "invalid", self._formula_reasons(plan, row_number))
+            reasons = self._formula_reasons(plan, row_number)
+            reasons += textrules.labelled_problems({f: normal_text(v) for f, v in raw.items()}, FIELD_NAMES)
+            outcome = RowOutcome(row_number, "invalid", reasons)
             plan.outcomes.append(outcome)
             yield outcome, raw
 
