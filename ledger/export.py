@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ledger.errors import StorageError
+from ledger.opening import os_reason
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -33,5 +34,5 @@ def write_rows_csv(path: str | os.PathLike, headers: Sequence[str], rows: Sequen
         os.replace(temporary, target)
     except OSError as err:
         temporary.unlink(missing_ok=True)
-        raise StorageError(f"无法写入 {target}：{err.strerror or err}") from err
+        raise StorageError(f"无法写入 {target}：{os_reason(err)}") from err
     return target

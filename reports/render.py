@@ -16,6 +16,7 @@ from ledger import ids
 from ledger.access import check_unmask, visibility
 from ledger.dto import Actor, CaseFilter
 from ledger.errors import PermissionDenied, StorageError, ValidationError
+from ledger.opening import os_reason
 from ledger.services.queries import DEADLINE_STATES
 from ledger.services.reporting import LIGHT_NAMES
 from reports import dossier, ledger_report, letter, timetable, weekly
@@ -180,7 +181,7 @@ def render_report(
         try:
             doc.canvas.save()
         except OSError as err:
-            raise StorageError(f"无法写入 {target}：{err.strerror or err}") from err
+            raise StorageError(f"无法写入 {target}：{os_reason(err)}") from err
         digest = hashlib.sha256(doc.temporary.read_bytes()).hexdigest()
         with lg.unit_of_work() as s:
             lg.record(
@@ -207,7 +208,7 @@ def render_report(
             doc.temporary.replace(target)
         except OSError as err:  # e.g. the old file is open in a PDF reader on Windows
             raise StorageError(
-                f"无法写入 {target}：{err.strerror or err}。如果该文件正在其他程序中打开，请先关闭。"
+                f"无法写入 {target}：{os_reason(err)}。如果该文件正在其他程序中打开，请先关闭。"
             ) from err
     except BaseException:
         doc.discard()

@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ledger.errors import StorageError
 from ledger.export import FORMULA_STARTS
+from ledger.opening import os_reason
 
 Value = str | int | float | dt.date | dt.datetime | bool | None
 
@@ -365,7 +366,7 @@ class Workbook:
             # Level 1: ~3× faster than the default and files ~15 % larger (measured in bench/excel.py).
             self._zip = zipfile.ZipFile(self.part, "w", zipfile.ZIP_DEFLATED, compresslevel=compress_level)
         except OSError as err:
-            raise StorageError(f"无法写入 {self.path}：{err.strerror or err}") from err
+            raise StorageError(f"无法写入 {self.path}：{os_reason(err)}") from err
         self.defined_names: list[str] = []
 
     def __enter__(self) -> Workbook:
@@ -413,7 +414,7 @@ class Workbook:
             self._zip.close()
         except OSError as err:
             self.abort()
-            raise StorageError(f"无法写入 {self.path}：{err.strerror or err}") from err
+            raise StorageError(f"无法写入 {self.path}：{os_reason(err)}") from err
         return self.part
 
     def place(self) -> Path:
@@ -422,7 +423,7 @@ class Workbook:
         except OSError as err:  # e.g. the old file is open in Excel on Windows
             self.abort()
             raise StorageError(
-                f"无法写入 {self.path}：{err.strerror or err}。如果该文件正在 Excel 或 WPS 中打开，请先关闭。"
+                f"无法写入 {self.path}：{os_reason(err)}。如果该文件正在 Excel 或 WPS 中打开，请先关闭。"
             ) from err
         return self.path
 
