@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ledger.errors import StorageError
+from ledger.ids import mask_free_text
 from ledger.opening import os_reason
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def safe_cell(value: object) -> str:
-    text = "" if value is None else str(value)
+    text = mask_free_text("" if value is None else str(value))  # a selection export is always masked
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ledger import ids
 from ledger.access import check_unmask, visibility
-from ledger.dto import Actor, CaseFilter
+from ledger.dto import Actor, CaseFilter, CaseView
 from ledger.errors import PermissionDenied, StorageError, ValidationError
 from ledger.opening import os_reason
 from ledger.services.queries import DEADLINE_STATES
@@ -229,6 +229,21 @@ class _Builder:
     def mask_phone(self, value: str) -> str:
         return value if self.request.unmask else ids.mask_phone(value)
 
+    def masked_case(self, case: CaseView) -> CaseView:
+        """ID and mobile numbers inside the case's free text masked unless unmasking was allowed."""
+        if self.request.unmask:
+            return case
+        free = ids.mask_free_text
+        return replace(
+            case,
+            description=free(case.description),
+            measures=free(case.measures),
+            remarks=free(case.remarks),
+            void_reason=free(case.void_reason),
+            signoffs=tuple(replace(so, opinion=free(so.opinion)) for so in case.signoffs),
+            progress=tuple(replace(note, text=free(note.text)) for note in case.progress),
+        )
+
     def subtitle(self, count: int) -> str:
         return (
             f"填报单位：{self.info.unit}    填报人：{self.info.author}    "
@@ -300,7 +315,7 @@ class _Builder:
         if not case_ids:
             return self.empty(title, PORTRAIT, "无符合条件的待审批或已销号问题"), 0, None
         viewer = self.request.filter.visible_to
-        cases = [self.lg.cases.get(i, viewer=viewer) for i in case_ids]  # one case by number: refused if unseen
+        cases = [self.masked_case(self.lg.cases.get(i, viewer=viewer)) for i in case_ids]  # refused if unseen
         uuid = self.lg.uuid
         return dossier.closure_pages(doc.pen, cases, uuid, self.county, self.mask, self.mask_phone), len(cases), None
 
@@ -311,7 +326,7 @@ class _Builder:
         cat = self.lg.catalog
         place = f"{self.county}{cat.region(h.township_id).name}{cat.region(h.village_id).name}{h.group_name}"
         viewer = self.request.filter.visible_to
-        cases = [self.lg.cases.get(i) for i in self.lg.reporting.household_case_ids(h.id)]
+        cases = [self.masked_case(self.lg.cases.get(i)) for i in self.lg.reporting.household_case_ids(h.id)]
         if viewer is not None:  # a department's or township's officer: their own cases of the household
             vis = visibility(viewer)
             cases = [c for c in cases if vis.allows(c.household.township_id, c.lead_department_id)]
@@ -337,6 +352,8 @@ class _Builder:
             raise ValidationError("督办函须指定责任单位（--department）")
         dept = self.lg.catalog.departments[dept_id].name
         cases = self.lg.reporting.overdue(dept_id)
+        if not self.request.unmask:
+            cases = [replace(c, description=ids.mask_free_text(c.description)) for c in cases]
         today = self.lg.today()
         issuer = self.info.unit
         if not cases:

@@ -37,6 +37,25 @@ MAX_ROWS = 1_048_576
 MAX_SHEET_NAME = 31
 
 
+MAX_CELL = 32_767  # Excel's limit on a cell's text, in UTF-16 units
+_LONG = MAX_CELL // 2  # shorter strings cannot exceed it (a character is at most 2 units)
+
+
+def fit_cell(value: str) -> str:
+    """Text over Excel's cell limit cut with a visible marker: Excel and WPS would refuse or
+    silently drop the rest. Nothing the ledger accepts today is that long (ledger/textrules.py)."""
+    if len(value.encode("utf-16-le")) // 2 <= MAX_CELL:
+        return value
+    marker = f"…（已截断，全文共{len(value)}字）"
+    budget, used, kept = MAX_CELL - len(marker), 0, []
+    for ch in value:
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > budget:
+            break
+        kept.append(ch)
+    return "".join(kept) + marker
+
+
 def column_letter(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA."""
     out = ""
@@ -271,6 +290,8 @@ class Sheet:
                 continue
             kind = type(value)
             if kind is str:
+                if len(value) > _LONG:  # type: ignore[arg-type]
+                    value = fit_cell(value)  # type: ignore[arg-type]
                 idx = strings.get(value)  # type: ignore[arg-type]
                 if idx is None:
                     idx = strings[value] = len(strings)  # type: ignore[index]

@@ -509,7 +509,7 @@ class ImportService:
         outcome.case_number = case.number
         wanted: dict[str, object] = {}
         for f in ("description", "remarks", "assisting_departments", "measures", "responsible_person"):
-            if text.get(f):
+            if text.get(f) and text[f] != ids.mask_free_text(getattr(case, f)):  # a masked export read back
                 wanted[f] = text[f]
         if text.get("source") and text["source"] in self._ledger.cases.sources:
             wanted["source"] = text["source"]
@@ -591,7 +591,7 @@ class ImportService:
                 continue
             changes: dict[str, object] = {}
             measures = normal_text(raw.get("measures"))
-            if measures and measures != case.measures:
+            if measures and measures not in (case.measures, ids.mask_free_text(case.measures)):
                 changes["measures"] = measures
             note_date = today
             try:
