@@ -377,6 +377,17 @@ def cmd_gui(args) -> int:
 PASSWORD_HELP = "从标准输入读取 --user 的密码（第一行）；不加时在终端中询问"
 
 
+def _count(text: str) -> int:
+    """--cases: a whole number, not negative (argparse turns the error into exit code 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是整数，请写一个不小于 0 的整数") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"问题数不能为负数（{value}），请写一个不小于 0 的整数")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="整改台账", description="两不愁三保障及饮水安全问题整改台账")
     parser.add_argument("--db", help="台账文件路径或数据库地址（默认：本机用户数据目录中的台账）")
@@ -386,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="生成示例县的示例台账")
     demo.add_argument("--db", required=True)
-    demo.add_argument("--cases", type=int, default=2000)
+    demo.add_argument("--cases", type=_count, default=2000, help="示例问题数（不小于 0）")
     demo.add_argument("--seed", type=int, default=1)
     demo.set_defaults(func=cmd_demo)
 
@@ -498,6 +509,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except LedgerError as err:
         print(f"错误：{err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # name too long, no permission, disk full… (ledger/opening.py)
+        from ledger.opening import explain_os_error
+
+        print(f"错误：{explain_os_error(err)}", file=sys.stderr)
         return 2
 
 

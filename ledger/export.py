@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ledger.errors import StorageError
+from ledger.ids import mask_free_text
+from ledger.opening import os_reason
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def safe_cell(value: object) -> str:
-    text = "" if value is None else str(value)
+    text = mask_free_text("" if value is None else str(value))  # a selection export is always masked
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
@@ -33,5 +35,5 @@ def write_rows_csv(path: str | os.PathLike, headers: Sequence[str], rows: Sequen
         os.replace(temporary, target)
     except OSError as err:
         temporary.unlink(missing_ok=True)
-        raise StorageError(f"无法写入 {target}：{err.strerror or err}") from err
+        raise StorageError(f"无法写入 {target}：{os_reason(err)}") from err
     return target

@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, event, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,6 +23,7 @@ from ledger.errors import ConflictError, PermissionDenied, StorageError, Validat
 from ledger.evidence import EvidenceStore, copy_blobs, evidence_dir_beside
 from ledger.migrate import SchemaStatus, ensure_schema
 from ledger.models import AuditHead, Case, Evidence, Meta, User, UserRole
+from ledger.opening import check_sqlite_file, explain_open_error
 from ledger.seed import seed_catalog
 
 Clock = Callable[[], dt.datetime]
@@ -228,23 +228,6 @@ class Ledger:
         self.engine.dispose()
 
 
-def _refuse_foreign_sqlite_file(path: Path) -> None:
-    """Look at an existing file read-only before our engine touches it (switching to WAL would
-    already rewrite its header): it must be empty or carry a ledger's version table."""
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        finally:
-            con.close()
-    except sqlite3.DatabaseError:
-        raise StorageError(f"{path.name} 不是有效的数据库文件，可能已损坏或不是台账文件。") from None
-    if tables and "alembic_version" not in tables:
-        raise StorageError("此文件不是整改台账数据库（缺少版本信息），程序不会改动它。请选择正确的台账文件。")
-
-
 def _explained(err: OperationalError) -> Exception:
     """What the user can act on, in Chinese; anything else stays the original error (our bug)."""
     text = str(err.orig).lower()
@@ -255,7 +238,7 @@ def _explained(err: OperationalError) -> Exception:
     if "disk is full" in text or "no space left" in text:
         return StorageError("磁盘空间已满，本次操作未保存。请清理磁盘后重试。")
     if "readonly database" in text or "read-only" in text:
-        return StorageError("台账文件是只读的，本次操作未保存。请检查文件权限。")
+        return StorageError("台账文件或所在文件夹是只读的，本次操作未保存。请检查文件和文件夹的权限。")
     return err
 
 
@@ -295,7 +278,7 @@ def open_ledger(
         refuse_network_path(url.database)
         if not create and not Path(url.database).exists():
             raise StorageError(f"找不到台账文件：{target}")
-        _refuse_foreign_sqlite_file(Path(url.database))
+        check_sqlite_file(Path(url.database))  # read-only, before the engine touches it (ledger/opening.py)
     engine = create_ledger_engine(target)
     key_dir = key_dir or paths.key_dir()
     try:
@@ -308,6 +291,12 @@ def open_ledger(
             shared = s.get(Meta, "evidence_location")
         if ledger_uuid is None:
             raise StorageError("台账未完成初始化（缺少台账标识），请从备份恢复")
+    except DBAPIError as err:  # server unreachable, file read-only…: a sentence, not a traceback
+        engine.dispose()
+        explained = explain_open_error(err, url)
+        if explained is err:
+            raise
+        raise explained from err
     except BaseException:
         engine.dispose()
         raise

@@ -89,3 +89,22 @@ def mask_phone(phone: str | None) -> str:
     if len(phone) < 7:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+# An 18-character run that is a resident ID number (valid check character), and a mainland mobile
+# number, inside free text (description, measures, remarks, opinions, progress notes).
+_ID_IN_TEXT = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+_PHONE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+
+
+def _mask_id_run(match: re.Match[str]) -> str:
+    run = match.group()
+    return mask(run) if ric.calc_check_digit(run) == run[-1].upper() else run
+
+
+def mask_free_text(text: str | None) -> str:
+    """Free text with ID numbers and mobile numbers masked as the ID and phone columns are
+    (1101**********1234, 138****5678): for every output written without the unmask right."""
+    if not text:
+        return ""
+    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group()), _ID_IN_TEXT.sub(_mask_id_run, text))

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.errors import ValidationError
+from ledger.opening import os_reason
 
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
 
@@ -86,7 +87,7 @@ def read_table(path: str | Path, sheet: str | None = None, cancelled: Callable[[
     except FileNotFoundError:
         raise ValidationError(f"找不到文件：{path}") from None
     except OSError as err:
-        raise ValidationError(f"无法读取文件 {path.name}：{err.strerror or err}") from None
+        raise ValidationError(f"无法读取文件 {path.name}：{os_reason(err)}") from None
     if size > MAX_FILE_BYTES:
         raise ValidationError(
             f"文件 {path.name} 有 {size / 1048576:.0f} MB，超过 {MAX_FILE_BYTES // 1048576} MB 的上限，请分批导入。"

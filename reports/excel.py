@@ -436,6 +436,8 @@ def write_errors(lg, plan: ImportPlan, out: str | Path, actor: Actor | None) -> 
                     value = ids.mask(text.strip())
                 elif isinstance(value, dt.time | dt.timedelta):
                     value = str(value)
+                elif isinstance(value, str):
+                    value = ids.mask_free_text(value)
                 values.append(value)
             sheet.append(values)
         sheet.close()

@@ -10,6 +10,7 @@ with one text object per page; bench/reports.py compares the two in one run.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -278,7 +279,7 @@ def paginate(blocks: Iterable[Block], available: float) -> list[list[Block]]:
     block marked keep_with_next moves to the next page with its follower."""
     pages: list[list[Block]] = [[]]
     used = 0.0
-    items = list(blocks)
+    items = _fitted(blocks, available)
     for index, block in enumerate(items):
         if isinstance(block, PageBreak):
             if pages[-1]:
@@ -301,6 +302,20 @@ def paginate(blocks: Iterable[Block], available: float) -> list[list[Block]]:
     if len(pages) > 1 and not pages[-1]:
         pages.pop()
     return pages
+
+
+def _fitted(blocks: Iterable[Block], available: float) -> list[Block]:
+    """A table row taller than a page is split into rows that fit (the text continues in the next
+    row, on the next page, under the repeated header): never drawn past the foot of the page."""
+    items: list[Block] = []
+    for block in blocks:
+        header = block.header if block.header is not None and block.header is not block else None
+        limit = available - (header.height if header is not None else 0.0)
+        if isinstance(block, _Row) and block.height > limit:
+            items += block.split(limit)
+        else:
+            items.append(block)
+    return items
 
 
 def _only_headers(page: list[Block]) -> bool:
@@ -467,6 +482,20 @@ class _Row(Block):
             for v, c in zip(values, t.columns, strict=True)
         ]
         self.height = max(1, max(len(lines) for lines in self.lines)) * t.size * t.leading + 2 * t.pad
+
+    def split(self, limit: float) -> list[_Row]:
+        """This row as several, each at most `limit` high, the lines of every cell in order."""
+        t = self.table
+        step = t.size * t.leading
+        per = max(1, int((limit - 2 * t.pad) // step))
+        total = max(len(lines) for lines in self.lines)
+        pieces = []
+        for start in range(0, total, per):
+            piece = copy.copy(self)
+            piece.lines = [lines[start : start + per] for lines in self.lines]
+            piece.height = max(1, max(len(lines) for lines in piece.lines)) * step + 2 * t.pad
+            pieces.append(piece)
+        return pieces
 
     def draw(self, page: Page, x: float, top: float, width: float) -> None:
         t = self.table

@@ -14,8 +14,9 @@ from typing import Any
 
 from ledger import ids
 from ledger.access import check_unmask, visibility
-from ledger.dto import Actor, CaseFilter
+from ledger.dto import Actor, CaseFilter, CaseView
 from ledger.errors import PermissionDenied, StorageError, ValidationError
+from ledger.opening import os_reason
 from ledger.services.queries import DEADLINE_STATES
 from ledger.services.reporting import LIGHT_NAMES
 from reports import dossier, ledger_report, letter, timetable, weekly
@@ -181,7 +182,7 @@ def render_report(
         try:
             doc.canvas.save()
         except OSError as err:
-            raise StorageError(f"无法写入 {target}：{err.strerror or err}") from err
+            raise StorageError(f"无法写入 {target}：{os_reason(err)}") from err
         digest = hashlib.sha256(doc.temporary.read_bytes()).hexdigest()
         with lg.unit_of_work() as s:
             lg.record(
@@ -208,7 +209,7 @@ def render_report(
             doc.temporary.replace(target)
         except OSError as err:  # e.g. the old file is open in a PDF reader on Windows
             raise StorageError(
-                f"无法写入 {target}：{err.strerror or err}。如果该文件正在其他程序中打开，请先关闭。"
+                f"无法写入 {target}：{os_reason(err)}。如果该文件正在其他程序中打开，请先关闭。"
             ) from err
     except BaseException:
         doc.discard()
@@ -228,6 +229,21 @@ class _Builder:
 
     def mask_phone(self, value: str) -> str:
         return value if self.request.unmask else ids.mask_phone(value)
+
+    def masked_case(self, case: CaseView) -> CaseView:
+        """ID and mobile numbers inside the case's free text masked unless unmasking was allowed."""
+        if self.request.unmask:
+            return case
+        free = ids.mask_free_text
+        return replace(
+            case,
+            description=free(case.description),
+            measures=free(case.measures),
+            remarks=free(case.remarks),
+            void_reason=free(case.void_reason),
+            signoffs=tuple(replace(so, opinion=free(so.opinion)) for so in case.signoffs),
+            progress=tuple(replace(note, text=free(note.text)) for note in case.progress),
+        )
 
     def subtitle(self, count: int) -> str:
         return (
@@ -300,7 +316,7 @@ class _Builder:
         if not case_ids:
             return self.empty(title, PORTRAIT, "无符合条件的待审批或已销号问题"), 0, None
         viewer = self.request.filter.visible_to
-        cases = [self.lg.cases.get(i, viewer=viewer) for i in case_ids]  # one case by number: refused if unseen
+        cases = [self.masked_case(self.lg.cases.get(i, viewer=viewer)) for i in case_ids]  # refused if unseen
         uuid = self.lg.uuid
         return dossier.closure_pages(doc.pen, cases, uuid, self.county, self.mask, self.mask_phone), len(cases), None
 
@@ -311,7 +327,7 @@ class _Builder:
         cat = self.lg.catalog
         place = f"{self.county}{cat.region(h.township_id).name}{cat.region(h.village_id).name}{h.group_name}"
         viewer = self.request.filter.visible_to
-        cases = [self.lg.cases.get(i) for i in self.lg.reporting.household_case_ids(h.id)]
+        cases = [self.masked_case(self.lg.cases.get(i)) for i in self.lg.reporting.household_case_ids(h.id)]
         if viewer is not None:  # a department's or township's officer: their own cases of the household
             vis = visibility(viewer)
             cases = [c for c in cases if vis.allows(c.household.township_id, c.lead_department_id)]
@@ -337,6 +353,8 @@ class _Builder:
             raise ValidationError("督办函须指定责任单位（--department）")
         dept = self.lg.catalog.departments[dept_id].name
         cases = self.lg.reporting.overdue(dept_id)
+        if not self.request.unmask:
+            cases = [replace(c, description=ids.mask_free_text(c.description)) for c in cases]
         today = self.lg.today()
         issuer = self.info.unit
         if not cases:

@@ -206,6 +206,8 @@ class _BarRow(Block):
 
 
 def _clip(pen: Pen, text: str, width: float, size: float) -> str:
-    while text and pen.width(text + "…", size) > width:
-        text = text[:-1]
-    return text + "…"
+    """A label too wide for its column, cut with … and the number of characters left out."""
+    full, kept = len(text), text
+    while kept and pen.width(f"{kept}…余{full - len(kept)}字", size) > width:
+        kept = kept[:-1]
+    return f"{kept}…余{full - len(kept)}字"

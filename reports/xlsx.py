@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ledger.errors import StorageError
 from ledger.export import FORMULA_STARTS
+from ledger.opening import os_reason
 
 Value = str | int | float | dt.date | dt.datetime | bool | None
 
@@ -34,6 +35,25 @@ _EXCEL_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")
 _EPOCH = dt.datetime(1899, 12, 30)
 MAX_ROWS = 1_048_576
 MAX_SHEET_NAME = 31
+
+
+MAX_CELL = 32_767  # Excel's limit on a cell's text, in UTF-16 units
+_LONG = MAX_CELL // 2  # shorter strings cannot exceed it (a character is at most 2 units)
+
+
+def fit_cell(value: str) -> str:
+    """Text over Excel's cell limit cut with a visible marker: Excel and WPS would refuse or
+    silently drop the rest. Nothing the ledger accepts today is that long (ledger/textrules.py)."""
+    if len(value.encode("utf-16-le")) // 2 <= MAX_CELL:
+        return value
+    marker = f"…（已截断，全文共{len(value)}字）"
+    budget, used, kept = MAX_CELL - len(marker), 0, []
+    for ch in value:
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > budget:
+            break
+        kept.append(ch)
+    return "".join(kept) + marker
 
 
 def column_letter(index: int) -> str:
@@ -270,6 +290,8 @@ class Sheet:
                 continue
             kind = type(value)
             if kind is str:
+                if len(value) > _LONG:  # type: ignore[arg-type]
+                    value = fit_cell(value)  # type: ignore[arg-type]
                 idx = strings.get(value)  # type: ignore[arg-type]
                 if idx is None:
                     idx = strings[value] = len(strings)  # type: ignore[index]
@@ -365,7 +387,7 @@ class Workbook:
             # Level 1: ~3× faster than the default and files ~15 % larger (measured in bench/excel.py).
             self._zip = zipfile.ZipFile(self.part, "w", zipfile.ZIP_DEFLATED, compresslevel=compress_level)
         except OSError as err:
-            raise StorageError(f"无法写入 {self.path}：{err.strerror or err}") from err
+            raise StorageError(f"无法写入 {self.path}：{os_reason(err)}") from err
         self.defined_names: list[str] = []
 
     def __enter__(self) -> Workbook:
@@ -413,7 +435,7 @@ class Workbook:
             self._zip.close()
         except OSError as err:
             self.abort()
-            raise StorageError(f"无法写入 {self.path}：{err.strerror or err}") from err
+            raise StorageError(f"无法写入 {self.path}：{os_reason(err)}") from err
         return self.part
 
     def place(self) -> Path:
@@ -422,7 +444,7 @@ class Workbook:
         except OSError as err:  # e.g. the old file is open in Excel on Windows
             self.abort()
             raise StorageError(
-                f"无法写入 {self.path}：{err.strerror or err}。如果该文件正在 Excel 或 WPS 中打开，请先关闭。"
+                f"无法写入 {self.path}：{os_reason(err)}。如果该文件正在 Excel 或 WPS 中打开，请先关闭。"
             ) from err
         return self.path
 

@@ -13,6 +13,7 @@ from ledger import LedgerError, open_ledger
 from ledger.dto import Actor
 from ledger.facade import Ledger
 from ledger.paths import resource_path
+from ui import crash
 from ui.admin_page import UserDialog
 from ui.common import message
 from ui.context import AppContext
@@ -84,6 +85,7 @@ def run(db: str | None) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("整改台账")
     app.setWindowIcon(QIcon(str(resource_path("整改台账.ico"))))
+    crash.install()  # a bug shows a reference number; its traceback goes to the data folder's log
     try:
         if db is not None:
             lg, hint = (

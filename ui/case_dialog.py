@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from ledger import ids
 from ledger.dto import CaseView, EvidenceView
 from ledger.errors import ConflictError, EvidenceError, LedgerError, ValidationError
+from ledger.textrules import RULES
 from ledger.workflow import FIELD_LABELS, STATE_NAMES
 from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, from_qdate, ok_cancel, to_qdate
 from ui.context import AppContext
@@ -110,6 +111,8 @@ class FieldEditors:
             widget = text
         else:
             widget = QLineEdit(value or "")
+            if field in RULES:  # e.g. 责任人: the service's limit (ledger/textrules.py)
+                widget.setMaxLength(RULES[field].limit)
         widget.setObjectName(field)
         self.widgets[field] = widget
         self.baseline[field] = self.value(field)
@@ -185,6 +188,7 @@ class ActionDialog(QDialog):
         self.password = QLineEdit()
         self.on_behalf = QCheckBox("代录：本人录入，签批人为纸质签字表上的领导")
         self.signer = QLineEdit()
+        self.signer.setMaxLength(RULES["signer_name"].limit)
         self.form_evidence = QComboBox()
         if self.definition.signoff:
             self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -349,6 +353,7 @@ class CaseDialog(QDialog):
         self.note_date.setDisplayFormat("yyyy-MM-dd")
         self.note_date.setMaximumDate(to_qdate(self.ctx.ledger.today()))
         self.note_text = QLineEdit()
+        self.note_text.setMaxLength(RULES["progress"].limit)
         self.note_text.setPlaceholderText("本次进度，如：已完成屋面瓦片更换")
         add = QPushButton("添加进度")
         add.clicked.connect(self.add_progress)

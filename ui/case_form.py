@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from ledger import CaseFilter, ids
 from ledger.dto import HouseholdView
 from ledger.errors import LedgerError, ValidationError
+from ledger.textrules import RULES
 from ledger.workflow import OPEN_STATES
 from ui.common import from_qdate, to_qdate
 from ui.context import AppContext
@@ -48,6 +49,7 @@ class NewCaseDialog(QDialog):
 
         self.household_box = QGroupBox("农户信息（新农户请补全）")
         self.head_name = QLineEdit()
+        self.head_name.setMaxLength(RULES["head_name"].limit)
         self.township = QComboBox()
         for t in cat.townships():
             self.township.addItem(t.name, t.id)
@@ -84,6 +86,7 @@ class NewCaseDialog(QDialog):
         self.found_date.setDisplayFormat("yyyy-MM-dd")
         self.found_date.setMaximumDate(to_qdate(ctx.ledger.today()))
         self.remarks = QLineEdit()
+        self.remarks.setMaxLength(RULES["remarks"].limit)
         self.remarks.setPlaceholderText("选填")
         self.duplicate_warning = QLabel()
         self.duplicate_warning.setWordWrap(True)

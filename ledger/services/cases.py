@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import ids
+from ledger import ids, textrules
 from ledger.access import visibility
 from ledger.audit import canonical_json
 from ledger.dto import (
@@ -151,6 +151,7 @@ class CaseService:
         ):
             if isinstance(out.get(name), str):
                 out[name] = out[name].strip()
+        textrules.require(out)  # lengths and control characters (ledger/textrules.py)
         return out
 
     def _field_problems(self, values: dict, case: Case | None) -> list[str]:
@@ -577,6 +578,7 @@ class CaseService:
     ) -> dict:
         values = {"signer_role": ROLE_NAMES[role], "recorded_by_id": actor.id, "form_evidence_id": None}
         if on_behalf_of:
+            textrules.require({"signer_name": on_behalf_of.strip()})
             form = s.get(Evidence, form_evidence_id) if form_evidence_id else None
             if form is None or form.case_id != case.id or form.kind != "signed_form":
                 raise ValidationError("代录签批须附上该问题已签字的纸质表扫描件（佐证材料类型：签字表）")
@@ -590,6 +592,7 @@ class CaseService:
     def add_progress(self, actor: Actor, case_id: int, note_date: dt.date | str, text: str) -> CaseResult:
         day = _as_date(note_date, "进度日期")
         text = text.strip()
+        textrules.require({"progress": text})
         with self._ledger.unit_of_work() as s:
             actor = self._ledger.authority(s, actor)
             case = self._load(s, case_id)

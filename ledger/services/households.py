@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from ledger import ids
+from ledger import ids, textrules
 from ledger.access import check_unmask, may_see_health, visibility, visible_condition
 from ledger.dto import Actor, HouseholdView, MemberView
 from ledger.errors import NotFound, PermissionDenied, ValidationError
@@ -51,6 +51,7 @@ class HouseholdService:
             id_number = ""
         if not head_name.strip():
             problems.append("户主姓名不能为空")
+        problems += textrules.problems({"head_name": head_name.strip()})
         if kind not in self.kinds:
             problems.append(f"户类型应为：{'、'.join(self.kinds)}")
         if size < 1:
@@ -60,6 +61,7 @@ class HouseholdService:
             problems.append("联系电话格式不正确")
         member_rows = []
         for name, member_id, relation, *rest in members:
+            problems += textrules.problems({"member_name": name.strip()})
             try:
                 number = ids.validate_id(member_id) if member_id else ""
                 member_rows.append((name, number, relation, rest[0].strip() if rest else ""))

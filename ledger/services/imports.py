@@ -25,7 +25,7 @@ from typing import Any, cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import ids
+from ledger import ids, textrules
 from ledger.dto import Actor
 from ledger.errors import ConflictError, LedgerError, PermissionDenied, ValidationError
 from ledger.models import AuditEvent, AuditHead, Case, Household, Meta
@@ -252,7 +252,9 @@ class ImportService:
         total = len(rows)
         for done, (row_number, _cells, raw) in enumerate(rows, 1):
             _progress(progress, done, total)
-            outcome = RowOutcome(row_number, "invalid", self._formula_reasons(plan, row_number))
+            reasons = self._formula_reasons(plan, row_number)
+            reasons += textrules.labelled_problems({f: normal_text(v) for f, v in raw.items()}, FIELD_NAMES)
+            outcome = RowOutcome(row_number, "invalid", reasons)
             plan.outcomes.append(outcome)
             yield outcome, raw
 
@@ -508,7 +510,7 @@ class ImportService:
         outcome.case_number = case.number
         wanted: dict[str, object] = {}
         for f in ("description", "remarks", "assisting_departments", "measures", "responsible_person"):
-            if text.get(f):
+            if text.get(f) and text[f] != ids.mask_free_text(getattr(case, f)):  # a masked export read back
                 wanted[f] = text[f]
         if text.get("source") and text["source"] in self._ledger.cases.sources:
             wanted["source"] = text["source"]
@@ -590,7 +592,7 @@ class ImportService:
                 continue
             changes: dict[str, object] = {}
             measures = normal_text(raw.get("measures"))
-            if measures and measures != case.measures:
+            if measures and measures not in (case.measures, ids.mask_free_text(case.measures)):
                 changes["measures"] = measures
             note_date = today
             try:

@@ -4,13 +4,12 @@ case_counts table, pages filtered and sorted in SQL on the composite indexes of 
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import replace
 
 from sqlalchemy import Integer, and_, case, column, false, func, or_, select, text, true
 from sqlalchemy.sql import ColumnElement, Select
 
-from ledger import ids
+from ledger import ids, textrules
 from ledger.access import visibility, visible_condition
 from ledger.dto import Actor, CaseFilter, CaseRow, DashboardCounts, HouseholdRow
 from ledger.models import Case, CaseCount, Household, Member
@@ -143,7 +142,7 @@ class QueryService:
                 conditions.append(Case.deadline.between(today, warn))
             else:
                 conditions.append(Case.deadline > warn)
-        if f.search.strip():
+        if textrules.search_term(f.search):
             conditions.append(self._search_condition(f.search))
         if f.tasks_of is not None:
             conditions.append(self._tasks_condition(f.tasks_of))
@@ -152,7 +151,7 @@ class QueryService:
     def _search_condition(self, raw: str) -> ColumnElement[bool]:
         """Quick search. A full ID number finds its household (head or member); 3+ characters use
         the trigram index over case number, head's name and description; 1–2 characters are a name."""
-        term = unicodedata.normalize("NFKC", raw).strip()
+        term = textrules.search_term(raw)  # NUL and other control characters never reach the database
         id_number = ids.as_id_number(term)
         if id_number is not None:
             members = select(Member.household_id).where(Member.id_number == id_number)
@@ -313,7 +312,7 @@ class QueryService:
             if not vis.everything:  # a household is seen through a case the user may see
                 seen = select(Case.household_id).where(visible_condition(visibility(visible_to)))
                 query = query.where(Household.id.in_(seen))
-        term = unicodedata.normalize("NFKC", search).strip()
+        term = textrules.search_term(search)
         if term:
             id_number = ids.as_id_number(term)
             if id_number is not None:

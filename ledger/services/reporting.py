@@ -67,6 +67,7 @@ class ReportingService:
         today = self._ledger.today()
         policy = LightPolicy(int(self._ledger.meta("warn_days", "3")))
         kinds = {}
+        free = (lambda v: v) if unmask else ids.mask_free_text  # numbers inside free text, as in the columns
         for start in range(0, len(case_ids), batch):
             chunk = case_ids[start : start + batch]
             with self._ledger.reading() as s:
@@ -122,23 +123,23 @@ class ReportingService:
                     household_size=h.size,
                     category=sub.category_name,
                     subcategory=sub.name,
-                    description=c.description,
+                    description=free(c.description),
                     source=c.source,
                     found_date=_date(c.found_date),
                     lead_department=lead.name if lead else "",
                     assisting_departments=c.assisting_departments,
                     responsible_person=c.responsible_person,
-                    measures=c.measures,
+                    measures=free(c.measures),
                     deadline_class=kinds[c.deadline_class],
                     deadline=_date(c.deadline),
                     state=STATE_NAMES[c.state],
                     completion_date=_date(c.completion_date),
-                    verification=_signoff_text(verified),
-                    approval=_signoff_text(approved),
+                    verification=free(_signoff_text(verified)),
+                    approval=free(_signoff_text(approved)),
                     closed_date=_date(c.closed_date),
                     evidence_count=int(evidence.get(case_id, 0)),
                     light=LIGHT_NAMES[light(c.state, c.deadline, today, policy)],
-                    remarks=c.remarks,
+                    remarks=free(c.remarks),
                 )
 
     # -- the weekly report ----------------------------------------------------------------------------
