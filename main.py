@@ -44,6 +44,17 @@ def _sign_in(lg, args, *, required: bool = True):
         if required:
             raise ValidationError("请用 --user 指明执行此操作的账号（并输入其密码）")
         return None
+    return lg.users.authenticate(args.user, _password(args))
+
+
+def _password(args) -> str:
+    """The --user account's password, asked once per run: from standard input with
+    --password-stdin, else on the terminal."""
+    from ledger.errors import ValidationError
+
+    cached: str | None = getattr(args, "password_value", None)
+    if cached is not None:
+        return cached
     if getattr(args, "password_stdin", False):
         password = sys.stdin.readline().rstrip("\r\n")
     elif sys.stdin is not None and sys.stdin.isatty():
@@ -52,7 +63,8 @@ def _sign_in(lg, args, *, required: bool = True):
         password = getpass.getpass(f"账号 {args.user} 的密码：")
     else:
         raise ValidationError(f"须输入账号 {args.user} 的密码：在终端中运行，或加 --password-stdin 从标准输入提供")
-    return lg.users.authenticate(args.user, password)
+    args.password_value = password
+    return password
 
 
 def cmd_demo(args) -> int:
@@ -155,36 +167,54 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    from ledger.errors import StorageError
-    from ledger.services.backup import sqlite_restore
+    from ledger import open_ledger, paths
+    from ledger.errors import StorageError, ValidationError
+    from ledger.restore import restore
 
     if "://" in args.db:
         raise StorageError("服务器模式的台账由数据库管理员在服务器上用 pg_restore 恢复，本命令只用于本机台账文件")
-    manifest, kept = sqlite_restore(Path(args.file), Path(args.db))
+    if not args.user:
+        raise ValidationError("请用 --user 指明备份所属台账的系统管理员账号（并输入其密码）")
+    result = restore(
+        Path(args.file),
+        Path(args.db),
+        paths.key_dir(),
+        args.user,
+        _password(args),
+        replace_ledger=args.replace_ledger,
+        older=args.older,
+    )
+    manifest = result.manifest
     print(
         f"已从 {args.file} 恢复台账 {args.db}"
         f"（备份时间 {manifest.created_at}，审计链头第 {manifest.audit_head_seq} 号）"
     )
-    if kept:
-        print(f"恢复前的台账已另存为 {kept}")
-    from ledger import open_ledger
-
+    if result.kept:
+        print(f"恢复前的台账已另存为 {result.kept}")
+    if result.replaced:
+        print(f"注意：被替换的是{result.replaced.describe()}，已另存（见上）。")
+    if result.older_than_seen:
+        print(f"注意：本机曾见到第 {result.older_than_seen} 号事件，其后的记录不在此备份中。")
+    lg = open_ledger(args.db, create=False)
     try:  # the restore itself goes into the restored ledger's audit log
-        lg = open_ledger(args.db, create=False)
-        try:
-            with lg.unit_of_work() as s:
-                lg.record(
-                    s,
-                    None,
-                    "ledger.restore",
-                    "ledger",
-                    None,
-                    {"backup": Path(args.file).name, "sha256": manifest.sha256, "kept": kept.name if kept else None},
-                )
-        finally:
-            lg.close()
-    except StorageError as err:
-        print(f"注意：恢复已完成，但未能写入审计日志：{err}", file=sys.stderr)
+        actor = lg.users.authenticate(args.user, _password(args))
+        with lg.unit_of_work() as s:
+            lg.record(
+                s,
+                actor,
+                "ledger.restore",
+                "ledger",
+                None,
+                {
+                    "backup": Path(args.file).name,
+                    "sha256": manifest.sha256,
+                    "kept": result.kept.name if result.kept else None,
+                    "replaced_ledger": result.replaced.uuid if result.replaced else None,
+                    "older_than_seen": result.older_than_seen,
+                },
+            )
+    finally:
+        lg.close()
     return 0
 
 
@@ -439,6 +469,14 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="从备份恢复台账")
     restore.add_argument("file")
     restore.add_argument("--db", required=True)
+    restore.add_argument("--user", required=True, help="备份所属台账的系统管理员账号（须输入密码）")
+    restore.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)
+    restore.add_argument(
+        "--replace-ledger", action="store_true", help="允许用另一个台账的备份替换当前台账（当前台账另存）"
+    )
+    restore.add_argument(
+        "--older", action="store_true", help="允许恢复比本机上次见到的台账更旧的备份（其后的记录将不在台账中）"
+    )
     restore.set_defaults(func=cmd_restore)
     report = sub.add_parser(
         "report",

@@ -18,6 +18,9 @@ from pathlib import Path
 class Seen:
     seq: int
     hash: str
+    # When an older backup was restored on purpose: backups made before then are history, not a
+    # head the ledger must still reach (ledger/verify.py).
+    restored_at: str = ""
 
 
 def anchor_path(key_dir: Path, ledger_uuid: str) -> Path:
@@ -27,7 +30,7 @@ def anchor_path(key_dir: Path, ledger_uuid: str) -> Path:
 def load(key_dir: Path, ledger_uuid: str) -> Seen | None:
     try:
         data = json.loads(anchor_path(key_dir, ledger_uuid).read_text(encoding="utf-8"))
-        return Seen(int(data["seq"]), str(data["hash"]))
+        return Seen(int(data["seq"]), str(data["hash"]), str(data.get("restored_at", "")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -36,13 +39,17 @@ def remember(key_dir: Path, ledger_uuid: str, seq: int, hash_: str) -> None:
     """Record (seq, hash) if it is beyond what this PC saw before. Never raises: a PC that cannot
     write its data folder still works, it only loses this extra check."""
     seen = load(key_dir, ledger_uuid)
-    if seen is not None and seen.seq >= seq:
-        return
+    if seen is None or seen.seq < seq:
+        reset(key_dir, ledger_uuid, seq, hash_, seen.restored_at if seen else "")
+
+
+def reset(key_dir: Path, ledger_uuid: str, seq: int, hash_: str, restored_at: str = "") -> None:
+    """Write the remembered head, also backwards (a deliberate restore of an older backup)."""
     path = anchor_path(key_dir, ledger_uuid)
     tmp = path.with_name(path.name + ".tmp")
     try:
         key_dir.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps({"seq": seq, "hash": hash_}), encoding="utf-8")
+        tmp.write_text(json.dumps({"seq": seq, "hash": hash_, "restored_at": restored_at}), encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
         pass

@@ -55,6 +55,9 @@ class Ledger:
         self._write_sessions = sessionmaker(self._writer, expire_on_commit=False, autoflush=False)
         event.listen(self._write_sessions, "after_flush", records.collect_after_flush)
         self._issued: dict[str, int] = {}  # signed-in handles (Actor.session) -> account id
+        # Whether writes update this PC's remembered chain head (ledger/anchor.py); off for the
+        # scratch copy a restore verifies, which shares the ledger's identity but is not it.
+        self.remember_heads = True
         self.uuid = self.meta("ledger_uuid")
         self._key: bytes | None = None
         self.evidence_store = EvidenceStore(evidence_dir)
@@ -100,7 +103,7 @@ class Ledger:
                 if records.pending(session):  # our bug: a record changed with no event to stamp it
                     raise RuntimeError(f"records changed without an audit event: {dict(records.touched(session))}")
             head = session.info.get("zgtz_head")
-            if head is not None:
+            if head is not None and self.remember_heads:
                 anchor.remember(self.key_dir, self.uuid, *head)
         except StaleDataError:
             raise ConflictError() from None
@@ -264,6 +267,7 @@ def open_ledger(
     clock: Clock = _local_now,
     before_upgrade: Callable[[SchemaStatus], None] | None = None,
     password_hasher=None,
+    remember_heads: bool = True,
 ) -> Ledger:
     """Open (and if needed create or upgrade) a ledger.
 
@@ -307,6 +311,7 @@ def open_ledger(
         clock=clock,
         password_hasher=password_hasher,
     )
+    lg.remember_heads = remember_heads
     if not status.empty and (status.current or "") < RECORD_STAMPS_REVISION:
         _stamp_existing_records(lg)
     return lg

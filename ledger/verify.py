@@ -36,6 +36,7 @@ def verify_ledger(
     cancelled: Callable[[], bool] | None = None,
     *,
     remember: bool = True,
+    outside_heads: bool = True,
 ) -> VerifyReport:
     report = VerifyReport()
     say = progress or (lambda _msg: None)
@@ -60,9 +61,10 @@ def verify_ledger(
         chain.ok,
         f"共 {chain.count} 条，链头第 {chain.head_seq} 号 {chain.head_hash[:16]}…" if chain.ok else chain.problem,
     )
-    with lg.reading() as s:
-        problems = _against_outside_heads(lg, s, chain)
-    report.add("链头对照", not problems, "与本机记录和备份说明一致" if not problems else "；".join(problems))
+    if outside_heads:  # not for a backup's scratch copy: its head is older by nature
+        with lg.reading() as s:
+            problems = _against_outside_heads(lg, s, chain)
+        report.add("链头对照", not problems, "与本机记录和备份说明一致" if not problems else "；".join(problems))
     say("签批记录和台账记录校验…")
     with lg.reading() as s:
         bound = records.verify_records(s, lg.key, say, cancelled)
@@ -112,7 +114,7 @@ def _against_outside_heads(lg: Ledger, s, chain: ChainReport) -> list[str]:
     seen = anchor.load(lg.key_dir, lg.uuid)
     if seen is not None:
         heads.append(("本机上次记录的链头", seen.seq, seen.hash))
-    newest = newest_manifest_head(lg)
+    newest = newest_manifest_head(lg, since=seen.restored_at if seen else "")
     if newest is not None:
         heads.append((f"备份 {newest[0]} 的说明文件", newest[1], newest[2]))
     db_seq = s.scalar(select(func.max(AuditEvent.seq))) or 0
@@ -127,8 +129,9 @@ def _against_outside_heads(lg: Ledger, s, chain: ChainReport) -> list[str]:
     return problems
 
 
-def newest_manifest_head(lg: Ledger) -> tuple[str, int, str] | None:
-    """(file name, seq, hash) of the newest backup manifest of this ledger in its backup folder."""
+def newest_manifest_head(lg: Ledger, since: str = "") -> tuple[str, int, str] | None:
+    """(file name, seq, hash) of the newest backup manifest of this ledger in its backup folder,
+    among those made at or after `since` (ISO time of a deliberate restore of an older backup)."""
     if lg.dialect != "sqlite":
         return None
     from ledger.services.backup import default_backup_dir
@@ -142,7 +145,7 @@ def newest_manifest_head(lg: Ledger) -> tuple[str, int, str] | None:
     for path in manifests:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("ledger_uuid") != lg.uuid:
+            if data.get("ledger_uuid") != lg.uuid or str(data.get("created_at", "")) < since:
                 continue
             seq, hash_ = int(data["audit_head_seq"]), str(data["audit_head_hash"])
         except (OSError, ValueError, KeyError, TypeError):

@@ -236,14 +236,15 @@ class BackupService:
         cancelled: Callable[[], bool] | None = None,
     ) -> Manifest:
         actor = self._ledger.current_actor(actor)  # a backup holds every record: a signed-in user only
-        manifest = sqlite_backup(self._db_path(), Path(dest), progress, cancelled=cancelled)
+        db = self._db_path()
+        # The event goes in first, so the backup holds it and its manifest's head is the ledger's
+        # head: restoring it right away is not "older than this PC has seen" (ledger/restore.py).
         with self._ledger.unit_of_work() as s:
-            self._ledger.record(
-                s,
-                actor,
-                "ledger.backup",
-                "ledger",
-                None,
-                {"file": manifest.file, "sha256": manifest.sha256, "audit_head_seq": manifest.audit_head_seq},
-            )
-        return manifest
+            self._ledger.record(s, actor, "ledger.backup", "ledger", None, {"file": Path(dest).name})
+        try:
+            return sqlite_backup(db, Path(dest), progress, cancelled=cancelled)
+        except BaseException as err:
+            with self._ledger.unit_of_work() as s:  # the history says the backup did not happen
+                self._ledger.record(s, actor, "ledger.backup_failed", "ledger", None,
+                                    {"file": Path(dest).name, "why": type(err).__name__})  # fmt: skip
+            raise

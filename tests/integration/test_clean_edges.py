@@ -3,6 +3,7 @@ code 2, never a traceback, and a file that is not ours is left byte for byte as 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -14,12 +15,16 @@ import ledger.db
 import ledger.opening
 import main
 from ledger import StorageError, open_ledger
+from tests.world import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+def cli(*args: str, env: dict | None = None, password: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env,
+        input=password + "\n",
+    )  # fmt: skip
 
 
 def assert_refused(result: subprocess.CompletedProcess, *words: str) -> None:
@@ -84,12 +89,14 @@ def test_names_too_long_for_the_file_system(world, tmp_path):
     assert_refused(cli("demo", "--db", str(tmp_path / long_name), "--cases", "1"), "文件名或路径太长")
     path = world.ledger.engine.url.database
     world.ledger.close()
+    env = {**os.environ, "ZGTZ_KEY_DIR": str(tmp_path / "keys")}  # the world's key
+    signed = ["--user", "admin", "--password-stdin"]
     for command in (
-        ["export", "--db", path, "-o", str(tmp_path / ("表" * 100 + ".xlsx"))],
+        ["export", "--db", path, "-o", str(tmp_path / ("表" * 100 + ".xlsx")), *signed],
         ["report", "weekly", "--db", path, "-o", str(tmp_path / ("表" * 100 + ".pdf"))],
-        ["backup", "--db", path, "-o", str(tmp_path / ("备" * 100 + ".db"))],
+        ["backup", "--db", path, "-o", str(tmp_path / ("备" * 100 + ".db")), *signed],
     ):
-        assert_refused(cli(*command), "太长")
+        assert_refused(cli(*command, env=env, password=PASSWORD), "太长")
 
 
 def test_a_read_only_ledger_is_called_read_only_never_damaged(world, monkeypatch, capsys):

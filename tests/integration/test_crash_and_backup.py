@@ -99,7 +99,7 @@ def test_backup_and_restore_round_trip(demo_db, tmp_path):
 
     target = tmp_path / "别处" / "恢复.db"
     target.parent.mkdir()
-    restored = cli("restore", str(backup), "--db", str(target), env=env)
+    restored = cli("restore", str(backup), "--db", str(target), "--user", "admin", "--password-stdin", env=env)
     assert restored.returncode == 0, restored.stderr
     checked = cli("verify", "--db", str(target), env=env)
     assert checked.returncode == 0, checked.stdout
@@ -109,8 +109,9 @@ def test_backup_and_restore_round_trip(demo_db, tmp_path):
             "ledger.restore",
         )
 
-    again = cli("restore", str(backup), "--db", str(target), env=env)
-    assert again.returncode == 0
+    # the restored ledger has moved on (sign-in, the restore event): the same backup is now older
+    again = cli("restore", str(backup), "--db", str(target), "--user", "admin", "--password-stdin", "--older", env=env)
+    assert again.returncode == 0, again.stderr
     kept = list(target.parent.glob("恢复.恢复前-*.db"))
     assert len(kept) == 1 and "恢复前的台账已另存为" in again.stdout
 
@@ -124,7 +125,7 @@ def test_a_tampered_backup_is_not_restored(demo_db, tmp_path):
     data[len(data) // 2] ^= 0xFF
     backup.write_bytes(bytes(data))
     target = tmp_path / "目标.db"
-    result = cli("restore", str(backup), "--db", str(target), env=env)
+    result = cli("restore", str(backup), "--db", str(target), "--user", "admin", "--password-stdin", env=env)
     assert result.returncode == 2
     assert "哈希不符" in result.stderr
     assert not target.exists()

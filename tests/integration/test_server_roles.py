@@ -245,7 +245,7 @@ def test_the_program_still_writes_through_the_application_role(served):
     world, tmp = served["world"], served["tmp"]
     lg = open_ledger(served["app_url"], create=False, key_dir=tmp / "keys", evidence_dir=tmp / "evidence")
     try:
-        world.ledger = lg
+        world.use(lg)
         case = world.walk(world.register(description="应用账号登记的问题"), "assigned")
         lg.cases.add_progress(world.officer, case.id, world.clock.now.date(), "已联系施工队")
         case = lg.cases.get(case.id)
