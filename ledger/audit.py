@@ -57,17 +57,30 @@ def create_key(key_dir: Path, ledger_uuid: str) -> bytes:
     return key
 
 
-def load_key(key_dir: Path, ledger_uuid: str) -> bytes:
+def key_problem(key_dir: Path, ledger_uuid: str) -> tuple[bytes | None, str | None]:
+    """The ledger's key, or None and what is wrong with its file (one Chinese sentence)."""
     path = key_path(key_dir, ledger_uuid)
     try:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+        text = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
-        raise StorageError(
-            f"找不到本台账的审计密钥文件（{path}）。没有密钥无法写入或校验审计日志，"
-            "请从本机备份中恢复该密钥文件，或联系系统管理员。"
-        ) from None
+        return None, f"找不到本台账的审计密钥文件（{path}）。"
+    except (OSError, UnicodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else "文件内容无法识别"
+        return None, f"无法读取本台账的审计密钥文件（{path}：{reason}）。"
+    try:
+        key = bytes.fromhex(text)
     except ValueError:
-        raise StorageError(f"审计密钥文件已损坏（{path}），请从备份中恢复。") from None
+        key = b""
+    if not key:  # an empty key would "work" and sign nothing anyone could check
+        return None, f"本台账的审计密钥文件已损坏（{path}）。"
+    return key, None
+
+
+def load_key(key_dir: Path, ledger_uuid: str) -> bytes:
+    key, problem = key_problem(key_dir, ledger_uuid)
+    if key is None:
+        raise StorageError(f"{problem}没有密钥无法写入或校验审计日志，请从本机备份中恢复该密钥文件，或联系系统管理员。")
+    return key
 
 
 def event_hash(key: bytes, prev_hash: str, fields: list) -> str:

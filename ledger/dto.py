@@ -99,7 +99,8 @@ class SignOffView:
     opinion: str
     signed_at: dt.datetime
     content_hash: str
-    changed_since: bool  # 签批后已变更: the case content no longer matches what was signed
+    changed_since: bool | None  # 签批后已变更: the case content no longer matches what was signed;
+    # None: cannot be checked (the ledger is read-only, its audit key is missing)
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,11 @@ class Ledger:
         # scratch copy a restore verifies, which shares the ledger's identity but is not it.
         self.remember_heads = True
         self.uuid = self.meta("ledger_uuid")
-        self._key: bytes | None = None
+        # The key is looked for once, at open. Without it nothing can be written (every write appends
+        # a keyed audit event) and nothing keyed can be checked: the ledger opens read-only and every
+        # write, report and export is refused with this sentence (README, "审计密钥").
+        self._key, problem = audit.key_problem(key_dir, self.uuid)
+        self.read_only_reason: str | None = None if self._key is not None else read_only_sentence(problem or "")
         self.evidence_store = EvidenceStore(evidence_dir)
         self.catalog = CatalogService(self)
         self.users = UserService(self, password_hasher)
@@ -75,8 +79,15 @@ class Ledger:
     @property
     def key(self) -> bytes:
         if self._key is None:
+            if self.read_only_reason is not None:
+                raise StorageError(self.read_only_reason)
             self._key = audit.load_key(self.key_dir, self.uuid)
         return self._key
+
+    def refuse_if_read_only(self) -> None:
+        """Up front, before any work, in every write, report and export."""
+        if self.read_only_reason is not None:
+            raise StorageError(self.read_only_reason)
 
     @property
     def dialect(self) -> str:
@@ -91,7 +102,9 @@ class Ledger:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        """One use case = one transaction: commit once at the end, roll back on any error."""
+        """One use case = one transaction: commit once at the end, roll back on any error. Refused
+        at once when the ledger is read-only (its audit key is missing)."""
+        self.refuse_if_read_only()
         session = self._write_sessions()
         try:
             with session.begin():
@@ -201,6 +214,7 @@ class Ledger:
     def set_evidence_location(self, actor, location: str | os.PathLike) -> Path:
         """Server mode: the office's shared folder for evidence files, used by every PC from its
         next start (系统管理员 only; audited). Existing files are copied there first."""
+        self.refuse_if_read_only()  # before copying files
         actor = self.current_actor(actor)
         if "admin" not in actor.roles:
             raise PermissionDenied("只有系统管理员可以设置佐证材料的存放位置")
@@ -229,6 +243,14 @@ class Ledger:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def read_only_sentence(problem: str) -> str:
+    """Why the ledger is read-only, for the banner and every refused write (`problem` names the key file)."""
+    return (
+        f"{problem}没有密钥无法写入或校验审计日志，台账以只读方式打开：可以查看，不能修改、打印或导出。"
+        "请从本机备份中恢复该密钥文件，或联系系统管理员。"
+    )
 
 
 def _explained(err: OperationalError) -> Exception:
@@ -285,8 +307,13 @@ def open_ledger(
         check_sqlite_file(Path(url.database))  # read-only, before the engine touches it (ledger/opening.py)
     engine = create_ledger_engine(target)
     key_dir = key_dir or paths.key_dir()
+    keys: Path = key_dir
     try:
-        hook = before_upgrade or (lambda st: backup_before_upgrade(engine, st, backup_dir))
+
+        def hook(st: SchemaStatus) -> None:
+            _key_for_upgrade(engine, keys, st)
+            (before_upgrade or (lambda st: backup_before_upgrade(engine, st, backup_dir)))(st)
+
         status = ensure_schema(engine, before_upgrade=hook, allow_create=create)
         if status.empty:
             _initialise(engine, key_dir, county_name, county_code, clock)
@@ -318,6 +345,23 @@ def open_ledger(
 
 
 RECORD_STAMPS_REVISION = "0005"
+
+
+def _key_for_upgrade(engine: Engine, key_dir: Path, st: SchemaStatus) -> None:
+    """An upgrade across revision 0005 stamps every record with the audit key in the same run: without
+    the key it is refused before anything changes (a read-only ledger could never stamp them later)."""
+    if (st.current or "") >= RECORD_STAMPS_REVISION:
+        return
+    with Session(engine) as s:
+        row = s.get(Meta, "ledger_uuid")
+    if row is None:
+        return
+    key, problem = audit.key_problem(key_dir, row.value)
+    if key is None:
+        raise StorageError(
+            f"{problem}此台账须升级到新版本，升级时要用审计密钥为全部记录加盖印记；没有密钥不能升级，台账未作任何改动。"
+            "请先从本机备份中恢复该密钥文件，再打开台账。"
+        )
 
 
 def _stamp_existing_records(lg: Ledger) -> None:

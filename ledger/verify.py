@@ -54,27 +54,14 @@ def verify_ledger(
             not gone,
             "齐全" if not gone else f"缺少 {'、'.join(gone)}（被人为删除；可用 verify --repair-guards 恢复）",
         )
-    say("审计日志校验…")
-    chain = lg.audit.verify(cancelled=cancelled)
-    report.add(
-        "审计日志",
-        chain.ok,
-        f"共 {chain.count} 条，链头第 {chain.head_seq} 号 {chain.head_hash[:16]}…" if chain.ok else chain.problem,
-    )
-    if outside_heads:  # not for a backup's scratch copy: its head is older by nature
-        with lg.reading() as s:
-            problems = _against_outside_heads(lg, s, chain)
-        report.add("链头对照", not problems, "与本机记录和备份说明一致" if not problems else "；".join(problems))
-    say("签批记录和台账记录校验…")
-    with lg.reading() as s:
-        bound = records.verify_records(s, lg.key, say, cancelled)
-    more = f"（共 {bound.total_problems} 处，另见下方清单）" if bound.total_problems > 1 else ""
-    report.add(
-        "记录与审计日志对应",
-        bound.ok,
-        f"{bound.records:,} 条记录均与审计日志一致" if bound.ok else bound.problems[0] + more,
-    )
-    report.details += bound.problems[1:]
+    chain: ChainReport | None = None
+    if lg.read_only_reason is not None:
+        # No key: the chain and the record stamps are keyed, so neither can be checked at all (nor the
+        # heads outside the database, which are compared through the checked chain). One ✗ that says
+        # so; the checks that need no key run as usual.
+        report.add("审计日志和记录", False, f"没有审计密钥，审计日志和各条记录都无法校验。{lg.read_only_reason}")
+    else:
+        chain = _check_keyed(lg, report, say, cancelled, outside_heads)
     with lg.reading() as s:
         counted = _count_problems(s)
     report.add("看板计数", not counted, "与问题表一致" if not counted else "；".join(counted[:3]))
@@ -97,9 +84,41 @@ def verify_ledger(
         not missing_files,
         f"{len(hashes)} 个文件均与哈希一致" if not missing_files else "；".join(missing_files[:5]),
     )
-    if remember and report.ok:
+    if remember and report.ok and chain is not None:
         anchor.remember(lg.key_dir, lg.uuid, chain.head_seq, chain.head_hash)
     return report
+
+
+def _check_keyed(
+    lg: Ledger,
+    report: VerifyReport,
+    say: Callable[[str], None],
+    cancelled: Callable[[], bool] | None,
+    outside_heads: bool,
+) -> ChainReport:
+    """The checks that need the audit key: the chain, the heads outside the database, every stamp."""
+    say("审计日志校验…")
+    chain = lg.audit.verify(cancelled=cancelled)
+    report.add(
+        "审计日志",
+        chain.ok,
+        f"共 {chain.count} 条，链头第 {chain.head_seq} 号 {chain.head_hash[:16]}…" if chain.ok else chain.problem,
+    )
+    if outside_heads:  # not for a backup's scratch copy: its head is older by nature
+        with lg.reading() as s:
+            problems = _against_outside_heads(lg, s, chain)
+        report.add("链头对照", not problems, "与本机记录和备份说明一致" if not problems else "；".join(problems))
+    say("签批记录和台账记录校验…")
+    with lg.reading() as s:
+        bound = records.verify_records(s, lg.key, say, cancelled)
+    more = f"（共 {bound.total_problems} 处，另见下方清单）" if bound.total_problems > 1 else ""
+    report.add(
+        "记录与审计日志对应",
+        bound.ok,
+        f"{bound.records:,} 条记录均与审计日志一致" if bound.ok else bound.problems[0] + more,
+    )
+    report.details += bound.problems[1:]
+    return chain
 
 
 def _hash_at(s, seq: int) -> str | None:

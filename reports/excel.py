@@ -109,6 +109,7 @@ def export_workbook(
     cancelled: Callable[[], bool] | None = None,
 ) -> ExportResult:
     started = time.perf_counter()
+    lg.refuse_if_read_only()  # every export is audited: without the key, none (before any work)
     if request.template not in TEMPLATES:
         raise ValidationError("模板应为：handoff（上报台账）或 statistics（统计表）")
     actor = lg.output_actor(actor, personal=request.template == "handoff" or request.unmask)
@@ -306,6 +307,7 @@ def export_fillin(
     from ledger.services.queries import DEADLINE_STATES
 
     started = time.perf_counter()
+    lg.refuse_if_read_only()
     department = lg.catalog.departments.get(department_id)
     if department is None:
         raise ValidationError("请选择责任单位")
@@ -412,6 +414,7 @@ def write_errors(lg, plan: ImportPlan, out: str | Path, actor: Actor | None) -> 
     """The refused rows as they were (ID numbers and phones masked), with 原行号 and 错误原因 columns,
     to send back to the township."""
     started = time.perf_counter()
+    lg.refuse_if_read_only()
     actor = lg.output_actor(actor, personal=True)
     refused = plan.refused
     labels = list(plan.layout.labels)

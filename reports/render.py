@@ -143,6 +143,7 @@ def render_report(
     cancelled: Callable[[], bool] | None = None,
 ) -> ReportResult:
     started = time.perf_counter()
+    lg.refuse_if_read_only()  # every report is audited: without the key, none (before any work)
     if request.kind not in KINDS:
         raise ValidationError(
             f"没有“{request.kind}”这种报表，可选：" + "、".join(f"{k}（{v}）" for k, v in KINDS.items())

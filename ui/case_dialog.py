@@ -42,6 +42,9 @@ from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, from_qdate, ok_cancel
 from ui.context import AppContext
 from ui.models import ListTableModel
 
+# A sign-off against the case as it is now (SignOffView.changed_since; None: read-only, no key to check).
+SIGNOFF_CHECK = {False: "一致", True: "签批后已变更", None: "无法核对（缺少审计密钥）"}
+
 CONFLICT_TEXT = (
     "这个问题在您打开之后已被他人修改（{who}）。您填写的内容仍保留在窗口中，"
     "上方信息已更新为最新内容；请核对后再次提交。"
@@ -434,7 +437,7 @@ class CaseDialog(QDialog):
                     s.opinion,
                     f"{s.signed_at:%Y-%m-%d %H:%M}",
                     s.content_hash[:16] + "…",
-                    "签批后已变更" if s.changed_since else "一致",
+                    SIGNOFF_CHECK[s.changed_since],
                 )
                 for s in case.signoffs
             ]

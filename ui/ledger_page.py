@@ -30,9 +30,19 @@ from PySide6.QtWidgets import (
 from ledger import CaseFilter
 from ledger import export as selection_export
 from ledger.dto import CaseRow, Change
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, StorageError
 from ledger.workflow import LIGHT_NAMES, OPEN_STATES, STATE_NAMES
-from ui.common import from_qdate, guarded, load_json, message, ok_cancel, save_json, settings, to_qdate
+from ui.common import (
+    from_qdate,
+    guarded,
+    load_json,
+    message,
+    ok_cancel,
+    save_json,
+    settings,
+    show_error,
+    to_qdate,
+)
 from ui.context import AppContext
 from ui.models import CaseTableModel
 from ui.tasks import run_with_progress
@@ -468,7 +478,16 @@ class LedgerPage(QWidget):
         self.summary.setToolTip("\n".join(failures[:50]))
         return done or 0, failures
 
+    def _read_only(self) -> bool:
+        """Read-only (no audit key): no printing or exporting either, as the window's banner says."""
+        reason = self.ctx.ledger.read_only_reason
+        if reason is not None:
+            show_error(self, StorageError(reason))
+        return reason is not None
+
     def export_selection(self, path: str | None = None) -> None:
+        if self._read_only():
+            return
         rows = self.selected_rows()
         if not rows:
             message(self, "导出所选", "请先选择要导出的问题。")
@@ -495,6 +514,8 @@ class LedgerPage(QWidget):
         )
 
     def print_selection(self, printer: QPrinter | None = None) -> None:
+        if self._read_only():
+            return
         if not self.selected_rows():
             message(self, "打印所选", "请先选择要打印的问题。")
             return

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -66,12 +67,29 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(pages[name])
         self.nav.currentRowChanged.connect(self.show_page)
         self.nav.setFixedWidth(self.nav.fontMetrics().horizontalAdvance("系统管理") + 56)
-        body = QWidget()
-        row = QHBoxLayout(body)
+        # Read-only (the audit key is missing, Ledger.read_only_reason): a warning across the top, for
+        # as long as the window is open. Write buttons stay; each refuses with the same sentence.
+        reason = ctx.ledger.read_only_reason
+        self.read_only_banner = QLabel(f"⚠ 只读模式：{reason}" if reason else "")
+        self.read_only_banner.setObjectName("readOnlyBanner")
+        self.read_only_banner.setWordWrap(True)
+        self.read_only_banner.setStyleSheet(
+            "#readOnlyBanner { background: #fce8e6; color: #a50e0e; border-bottom: 2px solid #d93025;"
+            " padding: 8px 12px; font-weight: bold; }"
+        )
+        self.read_only_banner.setVisible(reason is not None)
+        pages_row = QWidget()
+        row = QHBoxLayout(pages_row)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.read_only_banner)
+        column.addWidget(pages_row, 1)
         self.setCentralWidget(body)
 
         self.ledger_label = QLabel()
@@ -156,10 +174,17 @@ class MainWindow(QMainWindow):
         lg = self.ctx.ledger
         task = Task(lambda progress, cancelled: lg.audit.verify(cancelled=cancelled), self)
         task.done.connect(self._chain_checked)
-        task.failed.connect(lambda err: self.chain_label.setText(f"审计链：无法校验（{err}）"))
+        task.failed.connect(self._chain_failed)
         self._chain_task = task
         task.start()
         return task
+
+    def _chain_failed(self, err) -> None:
+        if self.ctx.ledger.read_only_reason is not None:  # the banner says why at length
+            self.chain_label.setText("审计链：无法校验（缺少审计密钥，台账只读）")
+            self.chain_label.setStyleSheet("color: #d93025; font-weight: bold;")
+        else:
+            self.chain_label.setText(f"审计链：无法校验（{err}）")
 
     def _chain_checked(self, report) -> None:
         if report.ok:

@@ -235,6 +235,7 @@ class BackupService:
         progress: Callable[[int, int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> Manifest:
+        self._ledger.refuse_if_read_only()  # a backup is audited like an export: no key, no backup
         actor = self._ledger.current_actor(actor)  # a backup holds every record: a signed-in user only
         db = self._db_path()
         # The event goes in first, so the backup holds it and its manifest's head is the ledger's

@@ -233,7 +233,10 @@ class CaseService:
         signoffs: list[SignOffView] = []
         progress: list[ProgressView] = []
         hashes = self._evidence_hashes(s, case.id)
-        current = content_hash(self._ledger.key, case, hashes)
+        # Read-only (the audit key is missing): what a sign-off vouches for is keyed, so whether the
+        # case changed since cannot be computed. The sign-off is shown as not verifiable (None), never
+        # as "一致" (unchanged) nor as changed.
+        current = None if self._ledger.read_only_reason else content_hash(self._ledger.key, case, hashes)
         if full:
             names = dict(s.execute(select(User.id, User.display_name)).all())
             for e in s.scalars(select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.id)):
@@ -263,7 +266,7 @@ class CaseService:
                         so.opinion,
                         so.signed_at,
                         so.content_hash,
-                        so.content_hash != current,
+                        None if current is None else so.content_hash != current,
                     )
                 )
             for p in s.scalars(
@@ -304,7 +307,7 @@ class CaseService:
             duplicate_of_id=case.duplicate_of_id,
             remarks=case.remarks,
             light=light(case.state, case.deadline, self._ledger.today(), LightPolicy(warn_days)),
-            content_hash=current,
+            content_hash=current or "",  # empty when read-only: only the key can compute it
             evidence=tuple(evidence),
             signoffs=tuple(signoffs),
             progress=tuple(progress),
@@ -630,6 +633,7 @@ class CaseService:
         self, actor: Actor, case_id: int, source: Path | bytes, kind: str, display_name: str | None = None
     ) -> EvidenceView:
         """Store the file (content-addressed, atomic) and attach it to the case, audited."""
+        self._ledger.refuse_if_read_only()  # before copying the file into the store
         if kind not in self._ledger.catalog.evidence_kind_names:
             raise ValidationError(f"未知的材料类型：{kind}")
         with self._ledger.reading() as s:  # refuse early, before copying a large file

@@ -154,6 +154,8 @@ class UserService:
 
     def authenticate(self, username: str, password: str) -> Actor:
         now = self._ledger.clock()
+        if self._ledger.read_only_reason is not None:
+            return self._authenticate_read_only(username, password, now)
         with self._ledger.unit_of_work() as s:
             user = s.scalar(select(User).where(User.username == username))
             if user is None or not user.active:
@@ -174,6 +176,21 @@ class UserService:
         if isinstance(outcome, str):
             raise PermissionDenied(outcome)
         return outcome
+
+    def _authenticate_read_only(self, username: str, password: str, now: dt.datetime) -> Actor:
+        """Sign-in while the ledger is read-only (its audit key is missing, Ledger.read_only_reason):
+        the password is checked as always and an account locked now stays locked, but nothing is
+        written. So there is no login event, and a wrong password cannot be counted towards the
+        lockout: counting it is a write, and every write needs an audit event signed with the key.
+        Guessing is then slowed only by Argon2; the user gets to see, not to change anything."""
+        with self._ledger.reading() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None or not user.active or (user.locked_until and user.locked_until > now):
+                self._hasher.hash(password)  # same work either way, as in authenticate
+                raise PermissionDenied(SIGN_IN_FAILED)
+            if not self._check(user, password):
+                raise PermissionDenied(SIGN_IN_FAILED)
+            return replace(self._actor(s, user), session=self._ledger.issue(user.id))
 
     def _count_failure(self, s, user: User, now: dt.datetime, action: str) -> None:
         """One more wrong password (at sign-in or at a re-check): audited; the fifth locks the account."""

@@ -1,0 +1,94 @@
+"""The window over a ledger whose audit key file is missing: a warning banner says why it is
+read-only, cases can be opened and read, and every write, print and export shows the same reason."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PySide6.QtCore import Qt
+
+from ledger import open_ledger
+from tests.world import CHEAP_HASHER
+from ui.case_dialog import CaseDialog
+from ui.main_window import PAGES, MainWindow
+from ui.start import LoginDialog
+
+
+@pytest.fixture
+def keyless(world, tmp_path):
+    w = world
+    w.extra["open"] = w.register()
+    w.extra["closed"] = w.walk(w.register("water.pipes"), "closed")
+    key = w.ledger.key_dir / f"{w.ledger.uuid}.key"
+    w.ledger.close()
+    shutil.move(key, tmp_path / "别处的密钥")
+    lg = open_ledger(
+        tmp_path / "台账.db",
+        create=False,
+        key_dir=tmp_path / "keys",
+        evidence_dir=tmp_path / "evidence",
+        clock=w.clock,
+        password_hasher=CHEAP_HASHER,
+    )
+    w.use(lg)
+    assert lg.read_only_reason is not None
+    return w
+
+
+def test_an_ordinary_window_has_no_banner(qtbot, world, ctx_of):
+    window = MainWindow(ctx_of(world.coordinator))
+    qtbot.addWidget(window)
+    window.show()
+    assert not window.read_only_banner.isVisible()
+
+
+def test_sign_in_works_read_only(qtbot, keyless):
+    dialog = LoginDialog(keyless.ledger)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("tongchou")
+    dialog.password.setText("wrong")
+    dialog.submit()
+    assert dialog.actor is None and "用户名或密码错误" in dialog.message.text()
+    dialog.password.setText("Zg#2026pw")
+    dialog.submit()
+    assert dialog.actor is not None and dialog.actor.username == "tongchou"
+
+
+def test_the_window_shows_the_banner_and_every_action_says_why(qtbot, keyless, ctx_of, tmp_path, answer_boxes):
+    reason = keyless.ledger.read_only_reason
+    window = MainWindow(ctx_of(keyless.coordinator))
+    qtbot.addWidget(window)
+    window.show()
+    banner = window.read_only_banner
+    assert banner.isVisible() and reason in banner.text() and "只读" in banner.text()
+    assert banner.geometry().top() < window.stack.mapTo(window, window.stack.rect().topLeft()).y()
+
+    task = window.check_chain()
+    qtbot.waitUntil(lambda: not task.running, timeout=10000)
+    qtbot.waitUntil(lambda: "缺少审计密钥" in window.chain_label.text(), timeout=5000)
+
+    window.nav.setCurrentRow(PAGES.index("问题台账"))
+    page = window.ledger_page
+    assert page.model.rowCount() == 2  # reading works
+    page.view.selectAll()
+    page.export_selection(str(tmp_path / "所选.csv"))
+    qtbot.waitUntil(lambda: any(reason in text for text in answer_boxes), timeout=5000)
+    assert not (tmp_path / "所选.csv").exists()
+
+    answer_boxes.clear()
+    window.nav.setCurrentRow(PAGES.index("报表中心"))
+    window.reports.target.setText(str(tmp_path / "周报.pdf"))
+    assert window.reports.make_report() is False
+    qtbot.waitUntil(lambda: any(reason in text for text in answer_boxes), timeout=5000)
+    assert not (tmp_path / "周报.pdf").exists()
+
+    closed = window.open_case(keyless.extra["closed"].id)
+    assert closed is not None
+    assert [row[-1] for row in closed.signoffs.rows] == ["无法核对（缺少审计密钥）"] * 2
+    dialog = window.open_case(keyless.extra["open"].id)
+    assert isinstance(dialog, CaseDialog)
+    dialog.editors.widgets["remarks"].setPlainText("补充情况")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert reason in dialog.basic_message.text()
+    assert keyless.ledger.cases.get(keyless.extra["open"].id).remarks == ""
