@@ -9,6 +9,7 @@ field. Pure functions: no database, no Qt.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,16 +40,15 @@ RULES: dict[str, TextRule] = {
     "reason": TextRule("理由", NOTE, True),
 }
 
-_LINE_BREAKS = frozenset("\n\r\t")
+# Unicode category Cc is exactly U+0000–U+001F and U+007F–U+009F; a line may not hold the line and
+# paragraph separators either. One regex search per value (the import checks every cell).
+_CONTROL_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ANY_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # newline, CR and tab allowed
 
 
 def _has_control(text: str, multiline: bool) -> bool:
-    for ch in text:
-        if unicodedata.category(ch) == "Cc" and not (multiline and ch in _LINE_BREAKS):
-            return True
-        if ch in "\u2028\u2029" and not multiline:
-            return True
-    return False
+    return (_CONTROL_IN_TEXT if multiline else _CONTROL_IN_LINE).search(text) is not None
 
 
 def problem(field: str, value: object, label: str | None = None) -> str | None:
@@ -86,4 +86,4 @@ def search_term(raw: str) -> str:
     """A quick-search text made safe to send to the database: NFKC, control characters (NUL, which
     PostgreSQL refuses in a text parameter, and the like) made spaces, trimmed."""
     text = unicodedata.normalize("NFKC", raw or "")
-    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text).strip()
+    return _ANY_CONTROL.sub(" ", text).strip()

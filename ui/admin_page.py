@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -348,10 +349,10 @@ class AdminPage(QWidget):
         ok, report = run_with_progress(
             self,
             "全面校验",
-            "正在校验数据库、审计日志和佐证材料…",
+            "正在校验数据库、审计日志、每条记录和佐证材料…",
             lambda progress, cancelled: verify_ledger(lg, cancelled=cancelled),
         )
         if ok and report is not None:
-            self.status.setText(
-                "<br>".join(f"{'✓' if good else '✗'} {name}：{detail}" for name, good, detail in report.checks)
-            )
+            lines = [f"{'✓' if good else '✗'} {escape(name)}：{escape(detail)}" for name, good, detail in report.checks]
+            lines += [f"&nbsp;&nbsp;· {escape(detail)}" for detail in report.details[:20]]
+            self.status.setText("<br>".join(lines))
