@@ -27,9 +27,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from json import encoder as _json_encoder
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Table, func, insert, literal_column, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from ledger.models import (
@@ -53,6 +53,7 @@ HASH_HEX = 32  # 128 bits of HMAC-SHA256: ample against forgery, half the storag
 DELETED = "deleted"  # the content of a record that was removed on purpose (a tombstone stamp)
 WORKFLOW_ID = 1  # the workflow tables are one record
 _CHUNK = 500  # ids per IN (...) when loading scattered records
+_FANOUT = 64  # children per node of the stamps' Merkle tree
 
 
 def _table(model: type) -> Table:
@@ -143,45 +144,59 @@ def record_hash(key: bytes, kind: str, record_id: int, values: Sequence[object] 
 
 
 def merkle_root(key: bytes, leaves: Iterable[tuple[str, int, str]]) -> str:
-    """Keyed root over (kind, id, hash) leaves in their sorted order: pairs hashed up a binary tree
-    with SHA-256, the top keyed with HMAC so it cannot be recomputed without the key."""
-    level = [hashlib.sha256(f"{k}#{i}:{h}".encode()).digest() for k, i, h in sorted(leaves)]
-    if not level:
-        level = [hashlib.sha256(b"").digest()]
+    """Keyed root over (kind, id, hash) leaves in their sorted order. Each leaf is the record's own
+    keyed hash (which already names its kind and id); nodes hash up to _FANOUT children with SHA-256
+    (a wide tree: a million leaves take ~16,000 hashes, not two million), and the top is keyed
+    with HMAC so it cannot be recomputed without the key."""
+    level = [bytes.fromhex(h) for _k, _i, h in sorted(leaves)]
     while len(level) > 1:
-        if len(level) % 2:
-            level.append(level[-1])
-        level = [hashlib.sha256(level[i] + level[i + 1]).digest() for i in range(0, len(level), 2)]
-    return hmac.digest(key, level[0], "sha256").hex()
+        level = [hashlib.sha256(b"".join(level[i : i + _FANOUT])).digest() for i in range(0, len(level), _FANOUT)]
+    return hmac.digest(key, level[0] if level else b"", "sha256").hex()
 
 
 # -- loading the current content of records ------------------------------------------------------------
+def _raw(s: Session, sql: str) -> Iterator[tuple]:
+    """Rows of `sql` straight from the driver's cursor, streamed: no SQLAlchemy result processing
+    (per-row wrapping and type conversion were most of a verify's time, bench/verify.py). On
+    PostgreSQL a named (server-side) cursor keeps memory flat over a million rows."""
+    dbapi = s.connection().connection.dbapi_connection
+    assert dbapi is not None
+    if s.get_bind().dialect.name == "postgresql":
+        cursor = dbapi.cursor(name=f"zgtz_records_{id(sql):x}")
+        cursor.itersize = 5000  # type: ignore[attr-defined]  # psycopg named cursor
+    else:
+        cursor = dbapi.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(5000):
+            yield from rows
+    finally:
+        cursor.close()
+
+
 def _simple_rows(s: Session, kind: RecordKind, ids: Sequence[int] | None) -> Iterator[tuple[int, list]]:
+    """(id, values) in id order; values are the driver's own (SQLite: stored text for dates)."""
     assert kind.model is not None
-    table = _table(kind.model)
-    columns: list[Any] = [literal_column(f).label(f) for f in kind.fields]  # untyped: the driver's values
+    table = _table(kind.model).name
+    columns = ", ".join(kind.fields)  # names from our own declarations, never from input
     at = kind.fields.index("id")
-    conn = s.connection()  # Core rows: the ORM's result machinery would double the cost of a verify
+    for condition in _id_conditions(ids):
+        for row in _raw(s, f"SELECT {columns} FROM {table}{condition} ORDER BY id"):
+            yield row[at], list(row)
+
+
+def _id_conditions(ids: Sequence[int] | None) -> Iterator[str]:
+    """WHERE clauses covering `ids` (integers, inlined): one BETWEEN for a dense run (a bulk insert),
+    IN lists otherwise; no clause for every record."""
     if ids is None:
-        query = select(*columns).select_from(table).order_by(table.c.id).execution_options(yield_per=5000)
-        for row in conn.execute(query):
-            yield row[at], list(row)
+        yield ""
         return
-    for part in _id_batches(ids):
-        query = select(*columns).select_from(table).where(part(table.c.id)).order_by(table.c.id)
-        for row in conn.execute(query):
-            yield row[at], list(row)
-
-
-def _id_batches(ids: Sequence[int]) -> Iterator[Callable]:
-    """Conditions covering `ids`: one BETWEEN for a dense run (a bulk insert), IN lists otherwise."""
-    ordered = sorted(set(ids))
+    ordered = sorted({int(i) for i in ids})
     if ordered and ordered[-1] - ordered[0] + 1 == len(ordered):
-        yield lambda col: col.between(ordered[0], ordered[-1])
+        yield f" WHERE id BETWEEN {ordered[0]} AND {ordered[-1]}"
         return
     for i in range(0, len(ordered), _CHUNK):
-        part = ordered[i : i + _CHUNK]
-        yield lambda col, part=part: col.in_(part)
+        yield f" WHERE id IN ({', '.join(map(str, ordered[i : i + _CHUNK]))})"
 
 
 def _user_rows(s: Session, ids: Sequence[int] | None) -> Iterator[tuple[int, list]]:
@@ -375,13 +390,9 @@ def verify_records(
     # 2. Every record now against its latest stamp.
     for kind in KINDS:
         say(f"核对{KINDS[kind].label}…")
-        stamp_query = (
-            select(RecordStamp.record_id, RecordStamp.hash)
-            .where(RecordStamp.kind == kind)
-            .order_by(RecordStamp.record_id, RecordStamp.seq)
-            .execution_options(yield_per=20000)
-        )
-        stamps = _latest_per_record(s.connection().execute(stamp_query))
+        assert kind.isidentifier()  # inlined below: our own constant
+        stamp_sql = f"SELECT record_id, hash FROM record_stamps WHERE kind = '{kind}' ORDER BY record_id, seq"
+        stamps = _latest_per_record(_raw(s, stamp_sql))
         pending_stamp = next(stamps, None)
         for record_id, values in current(s, kind):
             report.records += 1
