@@ -76,7 +76,7 @@ def step_import(folder: Path) -> dict:
     from ledger import open_ledger
 
     lg = open_ledger(folder / "导入.db", create=False)
-    actor = lg.users.actor("luru")
+    actor = lg.users.authenticate("luru", "Demo#2026")
     started = time.perf_counter()
     table = lg.imports.read(folder / "乡镇台账.xlsx")
     read = time.perf_counter()
@@ -137,7 +137,7 @@ def step_export(folder: Path) -> dict:
     from reports.excel import ExportRequest, export_workbook
 
     lg = open_ledger(folder / "导出.db", create=False)
-    actor = lg.users.actor("tongchou")
+    actor = lg.users.authenticate("tongchou", "Demo#2026")
     started = time.perf_counter()
     result = export_workbook(lg, ExportRequest(), folder / "上报台账.xlsx", actor)
     elapsed = time.perf_counter() - started

@@ -50,7 +50,7 @@ from ledger import open_ledger
 from ui.context import AppContext
 from ui.main_window import MainWindow
 lg = open_ledger({db!r}, create=False)
-window = MainWindow(AppContext(lg, lg.users.actor("tongchou")))
+window = MainWindow(AppContext(lg, lg.users.authenticate("tongchou", "Demo#2026")))
 window.show()
 window.repaint()
 app.processEvents()
@@ -115,7 +115,7 @@ def main() -> int:
     from ui.main_window import PAGES, MainWindow
 
     lg = open_ledger(db, create=False)
-    window = MainWindow(AppContext(lg, lg.users.actor("tongchou")))
+    window = MainWindow(AppContext(lg, lg.users.authenticate("tongchou", "Demo#2026")))
     window.show()
     window.nav.setCurrentRow(PAGES.index("问题台账"))
     page = window.ledger_page

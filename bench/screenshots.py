@@ -37,7 +37,7 @@ def main() -> int:
 
     lg = open_ledger(work / "示例台账.db")
     generate(lg, args.cases, seed=3)
-    ctx = AppContext(lg, lg.users.actor("tongchou"))
+    ctx = AppContext(lg, lg.users.authenticate("tongchou", "Demo#2026"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
