@@ -312,12 +312,17 @@ class AuditHead(Base):
 
 
 class RecordStamp(Base):
-    """The keyed hash of a record after the event `seq` changed it (ledger/records.py). Append-only."""
+    """The keyed hash of a record after the event `seq` changed it (ledger/records.py). Append-only.
+    Clustered by event (SQLite: WITHOUT ROWID) so verify reads the stamps of each event in one
+    sequential pass; the covering index answers "the stamps of this record" without the table."""
 
     __tablename__ = "record_stamps"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     record_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     hash: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_record_stamps_seq", "seq"),)
+    __table_args__ = (
+        Index("ix_record_stamps_record", "kind", "record_id", "seq", "hash"),
+        {"sqlite_with_rowid": False},
+    )

@@ -253,7 +253,8 @@ class ImportService:
         for done, (row_number, _cells, raw) in enumerate(rows, 1):
             _progress(progress, done, total)
             reasons = self._formula_reasons(plan, row_number)
-            reasons += textrules.labelled_problems({f: normal_text(v) for f, v in raw.items()}, FIELD_NAMES)
+            ruled = {f: normal_text(v) for f, v in raw.items() if f in textrules.RULES}  # only those with a rule
+            reasons += textrules.labelled_problems(ruled, FIELD_NAMES)
             outcome = RowOutcome(row_number, "invalid", reasons)
             plan.outcomes.append(outcome)
             yield outcome, raw

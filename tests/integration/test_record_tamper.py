@@ -158,7 +158,8 @@ def test_a_household_edited_is_named(ledger):
 def test_a_forged_stamp_is_named(ledger):
     db, env = ledger
     sql(db, "DROP TRIGGER record_stamps_no_update", "UPDATE record_stamps SET hash = 'ab' || substr(hash, 3) "
-            "WHERE rowid = (SELECT min(rowid) FROM record_stamps)")  # fmt: skip
+            "WHERE seq = (SELECT max(seq) FROM record_stamps) AND record_id = "
+            "(SELECT min(record_id) FROM record_stamps WHERE seq = (SELECT max(seq) FROM record_stamps))")  # fmt: skip
     refused(db, env, "记录指纹被删除、改动或添加", "保护触发器")
 
 
