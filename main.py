@@ -534,6 +534,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ledger.console import install
+
+    install()  # before anything prints: a GBK console must not end a command half way (ledger/console.py)
     args = build_parser().parse_args(argv)
     if args.data_dir:
         import os

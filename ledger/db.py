@@ -58,7 +58,7 @@ def _windows_drive_is_remote(path: str) -> bool:
 def _linux_fs_type(path: Path) -> str | None:
     """File-system type of the mount holding `path`, from /proc/mounts (longest prefix wins)."""
     try:
-        mounts = Path("/proc/mounts").read_text().splitlines()
+        mounts = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
     best, best_type = "", None
