@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ledger.errors import StorageError
 from ledger.ids import mask_free_text
-from ledger.opening import os_reason
+from ledger.opening import os_reason, replace_file
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -32,7 +32,10 @@ def write_rows_csv(path: str | os.PathLike, headers: Sequence[str], rows: Sequen
             writer = csv.writer(handle, lineterminator="\r\n")
             writer.writerow([safe_cell(h) for h in headers])
             writer.writerows([safe_cell(v) for v in row] for row in rows)
-        os.replace(temporary, target)
+        replace_file(temporary, target)
+    except StorageError:
+        temporary.unlink(missing_ok=True)
+        raise
     except OSError as err:
         temporary.unlink(missing_ok=True)
         raise StorageError(f"无法写入 {target}：{os_reason(err)}") from err

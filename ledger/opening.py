@@ -139,3 +139,19 @@ def explain_os_error(err: OSError) -> str:
     if err.filename is not None:
         return f"无法访问 {_short(err.filename)}：{reason}。"
     return f"文件操作失败：{reason}。"
+
+
+IN_USE = "文件正被其他程序打开，请关闭后重试"
+
+
+def replace_file(source: str | os.PathLike, target: str | os.PathLike) -> None:
+    """Move a finished temporary file over its target (atomic on one volume). Windows refuses to
+    replace a file another program holds open — a PDF in the reader, a workbook in Excel or WPS, a
+    ledger in a second window — with PermissionError: that becomes one Chinese sentence, and the
+    target is left exactly as it was (the caller removes its temporary file)."""
+    try:
+        os.replace(source, target)
+    except PermissionError as err:
+        raise StorageError(f"无法写入 {Path(target).name}：{IN_USE}（原文件未改动）。") from err
+    except OSError as err:
+        raise StorageError(f"无法写入 {target}：{os_reason(err)}") from err

@@ -26,6 +26,7 @@ from pathlib import Path
 from ledger import anchor, audit
 from ledger.errors import PermissionDenied, StorageError
 from ledger.evidence import evidence_dir_beside
+from ledger.opening import replace_file
 from ledger.services.backup import Manifest, _copy_evidence, sqlite_backup, verify_backup
 
 
@@ -169,7 +170,7 @@ def _copy_over(backup: Path, target: Path) -> None:
             os.close(fd)
         for leftover in (target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
             leftover.unlink(missing_ok=True)  # the old file's, already folded in (kept aside above)
-        os.replace(part, target)
+        replace_file(part, target)  # a second window may hold the ledger open on Windows
     except BaseException:
         part.unlink(missing_ok=True)
         raise

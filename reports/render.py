@@ -16,7 +16,7 @@ from ledger import ids
 from ledger.access import check_unmask, visibility
 from ledger.dto import Actor, CaseFilter, CaseView
 from ledger.errors import PermissionDenied, StorageError, ValidationError
-from ledger.opening import os_reason
+from ledger.opening import os_reason, replace_file
 from ledger.services.queries import DEADLINE_STATES
 from ledger.services.reporting import LIGHT_NAMES
 from reports import dossier, ledger_report, letter, timetable, weekly
@@ -206,12 +206,7 @@ def render_report(
                     "sha256": digest,
                 },
             )
-        try:
-            doc.temporary.replace(target)
-        except OSError as err:  # e.g. the old file is open in a PDF reader on Windows
-            raise StorageError(
-                f"无法写入 {target}：{os_reason(err)}。如果该文件正在其他程序中打开，请先关闭。"
-            ) from err
+        replace_file(doc.temporary, target)  # the old file may be open in a PDF reader on Windows
     except BaseException:
         doc.discard()
         raise

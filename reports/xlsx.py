@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ledger.errors import StorageError
 from ledger.export import FORMULA_STARTS
-from ledger.opening import os_reason
+from ledger.opening import os_reason, replace_file
 
 Value = str | int | float | dt.date | dt.datetime | bool | None
 
@@ -440,12 +440,10 @@ class Workbook:
 
     def place(self) -> Path:
         try:
-            os.replace(self.part, self.path)
-        except OSError as err:  # e.g. the old file is open in Excel on Windows
+            replace_file(self.part, self.path)  # the old file may be open in Excel or WPS on Windows
+        except StorageError:
             self.abort()
-            raise StorageError(
-                f"无法写入 {self.path}：{os_reason(err)}。如果该文件正在 Excel 或 WPS 中打开，请先关闭。"
-            ) from err
+            raise
         return self.path
 
     def close(self) -> Path:

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from ledger.errors import StorageError
 from ledger.evidence import EvidenceStore, copy_blobs, evidence_dir_beside
+from ledger.opening import replace_file
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ def sqlite_backup(
         )
         if with_evidence and evidence_dir_beside(Path(source)) != evidence_dir_beside(dest):
             _copy_evidence(facts["hashes"], Path(source), dest)
-        os.replace(part, dest)
+        replace_file(part, dest)
     except BaseException:
         part.unlink(missing_ok=True)
         raise
