@@ -4,8 +4,10 @@ savepoints (SQLAlchemy's pysqlite recipe: the driver never BEGINs on its own; we
 
 from __future__ import annotations
 
+import ntpath
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -41,18 +43,35 @@ def to_url(url_or_path: str | os.PathLike) -> URL:
     return URL.create("sqlite+pysqlite", database=str(Path(text).expanduser().absolute()))
 
 
+_EXTENDED = "\\\\?\\"  # \\?\ : Windows' extended-length prefix
+
+
 def _is_unc(text: str) -> bool:
+    r"""A network path by its form: \\server\share, //server/share, \\?\UNC\server\share. The
+    extended-length form of a local drive (\\?\C:\...) is not one."""
+    if text.startswith(_EXTENDED):
+        return text[len(_EXTENDED) :].upper().startswith("UNC\\")
     return text.startswith("\\\\") or (text.startswith("//") and not text.startswith("///"))
 
 
-def _windows_drive_is_remote(path: str) -> bool:
+DRIVE_REMOTE = 4  # GetDriveTypeW: a mapped network drive
+
+
+def _get_drive_type(root: str) -> int:
     import ctypes  # Windows only
 
-    drive = os.path.splitdrive(os.path.abspath(path))[0]
-    if not drive:
+    return int(ctypes.windll.kernel32.GetDriveTypeW(root))  # type: ignore[attr-defined]
+
+
+def _windows_drive_is_remote(path: str, get_drive_type: Callable[[str], int] = _get_drive_type) -> bool:
+    r"""Whether a Windows path lies on a mapped network drive (Z:\ mapped to \\server\share). Uses
+    ntpath, so the same code is tested on any system with the Windows call replaced."""
+    if path.startswith(_EXTENDED):
+        path = path[len(_EXTENDED) :]
+    drive = ntpath.splitdrive(path)[0]
+    if not drive or not drive.endswith(":"):
         return False
-    drive_remote = 4
-    return ctypes.windll.kernel32.GetDriveTypeW(drive + "\\") == drive_remote  # type: ignore[attr-defined]
+    return get_drive_type(drive + "\\") == DRIVE_REMOTE
 
 
 def _linux_fs_type(path: Path) -> str | None:
@@ -74,12 +93,12 @@ def _linux_fs_type(path: Path) -> str | None:
     return best_type
 
 
-def refuse_network_path(path: str) -> None:
+def refuse_network_path(path: str, *, windows: bool = sys.platform == "win32", get_drive_type=None) -> None:
     """Raise StorageError when a SQLite file would live on a network share."""
     if _is_unc(path):
         raise StorageError(NETWORK_PATH_MESSAGE.format(path=path))
-    if sys.platform == "win32":
-        if _windows_drive_is_remote(path):
+    if windows:
+        if _windows_drive_is_remote(path, get_drive_type or _get_drive_type):
             raise StorageError(NETWORK_PATH_MESSAGE.format(path=path))
         return
     existing = Path(path)

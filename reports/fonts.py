@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,12 +40,15 @@ WINDOWS_FACES: dict[str, tuple[tuple[str, str, int], ...]] = {
     "title": (
         ("FZXiaoBiaoSong-B05S", "FZXBSJW.TTF", 0),
         ("FZXiaoBiaoSong-B05S", "方正小标宋简体.ttf", 0),
+        ("FZXiaoBiaoSong-B05S", "FZXiaoBiaoSong-B05S.ttf", 0),
+        ("FZXiaoBiaoSong-B05", "FZXBSK.TTF", 0),
         ("SimHei", "simhei.ttf", 0),
     ),
 }
 # Fonts asked only for characters the role's font lacks (rare name characters, CJK Ext. B…).
 EXTRA_FACES: tuple[tuple[str, str, int], ...] = (
     ("SimSun-ExtB", "simsunb.ttf", 0),
+    ("SimSun-ExtB", "SimSun-ExtB.ttf", 0),
     ("HanaMinA", "HanaMinA.ttf", 0),
     ("HanaMinB", "HanaMinB.ttf", 0),
 )
@@ -178,16 +182,20 @@ class FontSet:
         return cls(dict.fromkeys(ROLES, face), [])
 
     @classmethod
-    def discover(cls) -> FontSet:
+    def discover(cls, *, windows: bool | None = None, environ: Mapping[str, str] | None = None) -> FontSet:
         """Windows official faces where present, the shipped face otherwise; extra faces from the
-        Windows fonts folder, the usual Linux folders and the data folder's `fonts`."""
+        Windows fonts folder, the usual Linux folders and the data folder's `fonts`. `windows` and
+        `environ` let a test run the Windows discovery against a fake fonts folder anywhere."""
+        windows = sys.platform == "win32" if windows is None else windows
         shipped = Face(SHIPPED[0], resource_path("fonts", SHIPPED[1]), SHIPPED[2])
-        folders = _font_folders()
+        folders = _font_folders(windows, os.environ if environ is None else environ)
+        # File names compared without case, as Windows does (simsun.ttc, SIMSUN.TTC, SimSun.ttc).
+        listing = {folder: _names(folder) for folder in folders}
         by_path: dict[tuple[Path, int], Face] = {}
 
         def face_for(label: str, filename: str, index: int) -> Face | None:
             for folder in folders:
-                path = folder / filename
+                path = listing[folder].get(filename.lower(), folder / filename)
                 if path.is_file():
                     key = (path, index)
                     if key not in by_path:
@@ -198,7 +206,7 @@ class FontSet:
         roles: dict[str, Face] = {}
         for role in ROLES:
             chosen = shipped
-            for label, filename, index in WINDOWS_FACES[role] if sys.platform == "win32" else ():
+            for label, filename, index in WINDOWS_FACES[role] if windows else ():
                 found = face_for(label, filename, index)
                 if found is not None and _usable(found):
                     chosen = found
@@ -300,12 +308,20 @@ def _usable(face: Face) -> bool:
     return True
 
 
-def _font_folders() -> list[Path]:
+def _names(folder: Path) -> dict[str, Path]:
+    try:
+        return {p.name.lower(): p for p in folder.iterdir()}
+    except OSError:
+        return {}
+
+
+def _font_folders(windows: bool, environ: Mapping[str, str]) -> list[Path]:
+    """The system fonts folder and the per-user one (fonts installed "for me only", Windows 10 1809+)."""
     folders: list[Path] = []
-    if sys.platform == "win32":
-        windir = os.environ.get("WINDIR", r"C:\Windows")
+    if windows:
+        windir = environ.get("WINDIR") or environ.get("SystemRoot") or r"C:\Windows"
         folders.append(Path(windir) / "Fonts")
-        local = os.environ.get("LOCALAPPDATA")
+        local = environ.get("LOCALAPPDATA")
         if local:
             folders.append(Path(local) / "Microsoft" / "Windows" / "Fonts")
     else:
