@@ -45,6 +45,24 @@ def test_the_frozen_bundle_builds_and_passes_its_smoke_test(tmp_path, capsys):
     assert smoke.returncode == 0, smoke.stdout + smoke.stderr
     assert "自检通过" in smoke.stdout and (data / "台账.db").exists()
     assert not list(bundle.rglob("*.db")), "user data must never be written beside the executable"
+    # the console companion, from the same analysis: its output is what a .bat file or a person reads
+    console = bundle / ("整改台账-命令行.exe" if sys.platform == "win32" else "整改台账-命令行")
+    # (the bootloader ignores PYTHONIOENCODING, so the GBK case is tested from source in
+    # tests/integration/test_console_encoding.py; here the program's own output is read back)
+
+    def command(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(console), "--data-dir", str(data), *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+
+    checked = command("--smoke-test")
+    assert checked.returncode == 0 and "审计链校验" in checked.stdout and "自检通过" in checked.stdout, (
+        checked.stdout + checked.stderr
+    )
+    made = command("demo", "--db", str(data / "示例.db"), "--cases", "200")
+    assert made.returncode == 0 and "已生成示例台账" in made.stdout, made.stderr
+    weekly = command("report", "weekly", "--db", str(data / "示例.db"), "-o", str(data / "周报.pdf"))
+    assert weekly.returncode == 0 and "已生成整改进度周报" in weekly.stdout, weekly.stderr
+    assert (data / "周报.pdf").read_bytes().startswith(b"%PDF")
     started = subprocess.Popen(
         [str(program), "--data-dir", str(data), "--db", str(data / "台账.db")], cwd=tmp_path, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
