@@ -69,17 +69,21 @@ def _password(args) -> str:
 
 def cmd_demo(args) -> int:
     from ledger import open_ledger
+    from ledger.creating import creating
     from ledger.demo import DEMO_PASSWORD, generate
     from ledger.errors import StorageError
 
     target = args.db
-    if "://" not in target and Path(target).exists():
+    if "://" in target:
+        raise StorageError("示例台账只生成为本机文件，请用文件路径作为 --db")
+    if Path(target).exists():
         raise StorageError(f"{target} 已存在。示例台账只能新建，请换一个文件名或先删除它。")
-    lg = open_ledger(target)
-    try:
-        summary = generate(lg, args.cases, args.seed, progress=_progress_printer("生成示例问题"))
-    finally:
-        lg.close()
+    with creating(Path(target)) as building:  # killed half way: no file under the ledger's name
+        lg = open_ledger(building)
+        try:
+            summary = generate(lg, args.cases, args.seed, progress=_progress_printer("生成示例问题"))
+        finally:
+            lg.close()
     print(f"已生成示例台账：{target}")
     print(
         f"  {summary.townships} 个乡镇，{summary.villages} 个村，{summary.households} 户，{summary.cases} 个问题，"
@@ -106,15 +110,26 @@ def cmd_init(args) -> int:
     problems = password_problems(args.admin, password)  # before anything is created
     if problems:
         raise ValidationError(problems)
-    lg = open_ledger(args.db, county_name=args.county, county_code=args.code)
-    try:
-        if lg.users.count():
-            raise StorageError("该数据库中已有台账和账号，不会重新初始化。")
-        lg.users.create(None, args.admin, args.admin_name, password, ["admin"])
-        print(f"已新建台账：{lg.location}（{args.county}，代码 {args.code}），系统管理员 {args.admin}")
-        print(f"  审计密钥：{lg.key_dir}（请复制到每台使用此台账的电脑，并离线保存一份）")
-    finally:
-        lg.close()
+    def make(target: str) -> Path:
+        lg = open_ledger(target, county_name=args.county, county_code=args.code)
+        try:
+            if lg.users.count():
+                raise StorageError("该数据库中已有台账和账号，不会重新初始化。")
+            lg.users.create(None, args.admin, args.admin_name, password, ["admin"])
+            return lg.key_dir
+        finally:
+            lg.close()
+
+    if "://" in args.db:  # a server database cannot be renamed into place
+        key_dir = make(args.db)
+    else:
+        from ledger.creating import creating
+
+        with creating(Path(args.db)) as building:  # killed half way: no half-made ledger file
+            key_dir = make(str(building))
+    print(f"已新建台账：{args.db if '://' not in args.db else '服务器数据库'}（{args.county}，代码 {args.code}），"
+          f"系统管理员 {args.admin}")  # fmt: skip
+    print(f"  审计密钥：{key_dir}（请复制到每台使用此台账的电脑，并离线保存一份）")
     return 0
 
 

@@ -27,20 +27,26 @@ DEMO_CASES = 2000
 
 def make_demo(path: Path) -> bool:
     """Generate the demo ledger off the GUI thread (its own connection), with progress and cancel."""
+    from ledger.creating import creating
     from ledger.demo import generate
 
     def work(progress, cancelled):
-        lg = open_ledger(path)
-        try:
-            return generate(lg, DEMO_CASES, progress=progress, cancelled=cancelled, chunk=200)
-        finally:
-            lg.close()
+        with creating(path) as building:  # cancelled or killed: no half-made demo ledger remains
+            lg = open_ledger(building)
+            try:
+                summary = generate(lg, DEMO_CASES, progress=progress, cancelled=cancelled, chunk=200)
+            finally:
+                lg.close()
+            if cancelled():
+                raise _Cancelled
+        return summary
 
     ok, _summary = run_with_progress(None, "生成示例台账", "正在生成虚构的示例县台账…", work)
-    if not ok:
-        for leftover in path.parent.glob(path.name + "*"):
-            leftover.unlink(missing_ok=True)
-    return ok
+    return ok and path.exists()
+
+
+class _Cancelled(LedgerError):
+    """The demo generation was cancelled: its temporary file is removed, nothing is renamed."""
 
 
 def choose_ledger() -> tuple[Ledger, str] | None:
