@@ -23,7 +23,7 @@ from ledger.errors import ConflictError, PermissionDenied, StorageError, Validat
 from ledger.evidence import EvidenceStore, copy_blobs, evidence_dir_beside
 from ledger.migrate import SchemaStatus, ensure_schema
 from ledger.models import AuditHead, Case, Evidence, Meta, User, UserRole
-from ledger.opening import check_sqlite_file, explain_open_error
+from ledger.opening import EVIDENCE_TAIL, check_path_length, check_sqlite_file, explain_open_error
 from ledger.seed import seed_catalog
 
 Clock = Callable[[], dt.datetime]
@@ -304,6 +304,8 @@ def open_ledger(
         refuse_network_path(url.database)
         if not create and not Path(url.database).exists():
             raise StorageError(f"找不到台账文件：{target}")
+        check_path_length(url.database + "-journal")
+        check_path_length(Path(url.database).parent / "佐证材料", extra=EVIDENCE_TAIL)
         check_sqlite_file(Path(url.database))  # read-only, before the engine touches it (ledger/opening.py)
     engine = create_ledger_engine(target)
     key_dir = key_dir or paths.key_dir()

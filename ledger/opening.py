@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import sys
 from pathlib import Path
 
 from sqlalchemy.engine import URL
@@ -155,3 +156,27 @@ def replace_file(source: str | os.PathLike, target: str | os.PathLike) -> None:
         raise StorageError(f"无法写入 {Path(target).name}：{IN_USE}（原文件未改动）。") from err
     except OSError as err:
         raise StorageError(f"无法写入 {target}：{os_reason(err)}") from err
+
+
+# Windows' classic path limit (MAX_PATH, 260 with the terminating NUL): most programs — Explorer,
+# Excel, WPS, the PDF readers a clerk uses — cannot open a longer path even where Python could write
+# it. We keep every file we write under it and say so in Chinese, rather than write a file nobody can
+# open. (The extended form \\?\ is used by nobody in the office; we do not produce it.)
+WINDOWS = sys.platform == "win32"
+MAX_PATH = 259
+EVIDENCE_TAIL = len("\\ab\\" + "0" * 64 + ".jpeg")  # what the evidence store adds to its folder
+
+
+def check_path_length(path: str | os.PathLike, extra: int = 0) -> None:
+    """Refuse a path (plus `extra` characters the program will add below it) longer than Windows'
+    limit. Applies on Windows; tests switch `WINDOWS` on."""
+    if not WINDOWS:
+        return
+    text = os.path.abspath(os.fspath(path))
+    if text.startswith("\\\\?\\"):
+        return
+    if len(text) + extra > MAX_PATH:
+        raise StorageError(
+            f"路径太长（{len(text) + extra} 个字符，Windows 最多 {MAX_PATH} 个）：{text[:40]}…"
+            "请换一个层级较浅、名称较短的文件夹或文件名。"
+        )

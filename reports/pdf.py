@@ -23,6 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from ledger.errors import LedgerError
+from ledger.opening import check_path_length
 from reports.fonts import Face, FontSet
 
 NO_LINE_START = set("，。、；：？！）》」』”’〕】…—,.;:?!)]}%")
@@ -579,6 +580,7 @@ class Document:
 
     def __init__(self, target: Path, fonts: FontSet, info: ReportInfo, title: str, layout: Layout = PORTRAIT):
         self.target = Path(target)
+        check_path_length(self.target.with_name(self.target.name + ".part"))
         self.fonts = fonts
         self.info = info
         self.title = title

@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ledger.errors import StorageError
 from ledger.export import FORMULA_STARTS
-from ledger.opening import os_reason, replace_file
+from ledger.opening import check_path_length, os_reason, replace_file
 
 Value = str | int | float | dt.date | dt.datetime | bool | None
 
@@ -373,6 +373,7 @@ class Workbook:
         self, path: str | os.PathLike, *, creator: str = "整改台账", compress_level: int = 1, full_numbers: bool = False
     ):
         self.path = Path(path)
+        check_path_length(self.path.with_name(self.path.name + ".part"))  # before a row is written
         self.full_numbers = full_numbers  # holds full ID numbers / phones (written only by right, audited)
         self.part = self.path.with_name(self.path.name + ".part")
         self.creator = creator

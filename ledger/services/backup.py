@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from ledger.errors import StorageError
 from ledger.evidence import EvidenceStore, copy_blobs, evidence_dir_beside
-from ledger.opening import replace_file
+from ledger.opening import EVIDENCE_TAIL, check_path_length, replace_file
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +238,8 @@ class BackupService:
     ) -> Manifest:
         self._ledger.refuse_if_read_only()  # a backup is audited like an export: no key, no backup
         actor = self._ledger.current_actor(actor)  # a backup holds every record: a signed-in user only
+        check_path_length(manifest_path(Path(dest)).with_name(manifest_path(Path(dest)).name + ".part"))
+        check_path_length(evidence_dir_beside(Path(dest)), extra=EVIDENCE_TAIL)
         db = self._db_path()
         # The event goes in first, so the backup holds it and its manifest's head is the ledger's
         # head: restoring it right away is not "older than this PC has seen" (ledger/restore.py).
