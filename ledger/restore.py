@@ -27,7 +27,7 @@ from ledger import anchor, audit
 from ledger.errors import PermissionDenied, StorageError
 from ledger.evidence import evidence_dir_beside
 from ledger.opening import replace_file
-from ledger.services.backup import Manifest, _copy_evidence, sqlite_backup, verify_backup
+from ledger.services.backup import Manifest, _copy_evidence, _fsync, sqlite_backup, verify_backup
 
 
 @dataclass(frozen=True)
@@ -163,11 +163,7 @@ def _copy_over(backup: Path, target: Path) -> None:
         finally:
             dst.close()
             src.close()
-        fd = os.open(part, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fsync(part)
         for leftover in (target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
             leftover.unlink(missing_ok=True)  # the old file's, already folded in (kept aside above)
         replace_file(part, target)  # a second window may hold the ledger open on Windows

@@ -1,6 +1,5 @@
 """Backups through SQLite's online backup API (never a file copy), verified and described by a
-manifest: file hash, row counts, audit chain head, schema revision. Restore checks the manifest,
-keeps the current file aside, and copies back through the same API."""
+manifest: file hash, row counts, audit chain head, schema revision. Restoring is ledger/restore.py."""
 
 from __future__ import annotations
 
@@ -177,30 +176,6 @@ def verify_backup(backup: Path) -> Manifest:
     if facts["counts"] != manifest.counts or facts["head"] != manifest.audit_head_hash:
         raise StorageError("备份文件内容与说明文件不一致，不予恢复")
     return manifest
-
-
-def sqlite_restore(backup: Path, target: Path) -> tuple[Manifest, Path | None]:
-    """Restore a verified backup over `target`. The current file is first saved beside it
-    (returned), so a restore can itself be undone. Close every connection to target first."""
-    manifest = verify_backup(backup)
-    kept: Path | None = None
-    if target.exists():
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        kept = target.with_name(f"{target.stem}.恢复前-{stamp}{target.suffix}")
-        sqlite_backup(target, kept, with_evidence=False)  # evidence stays where it is
-    src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
-    dst = sqlite3.connect(target)
-    try:
-        src.backup(dst, pages=4096)
-        dst.execute("PRAGMA journal_mode=WAL")
-        dst.commit()
-    finally:
-        dst.close()
-        src.close()
-    facts = _inspect(target)
-    if evidence_dir_beside(backup) != evidence_dir_beside(target):
-        _copy_evidence(facts["hashes"], backup, target)
-    return manifest, kept
 
 
 def default_backup_dir(db_path: Path) -> Path:
