@@ -74,16 +74,21 @@ def cmd_demo(args) -> int:
     from ledger.errors import StorageError
 
     target = args.db
-    if "://" in target:
-        raise StorageError("示例台账只生成为本机文件，请用文件路径作为 --db")
-    if Path(target).exists():
-        raise StorageError(f"{target} 已存在。示例台账只能新建，请换一个文件名或先删除它。")
-    with creating(Path(target)) as building:  # killed half way: no file under the ledger's name
-        lg = open_ledger(building)
+
+    def make(where: str):
+        lg = open_ledger(where)
         try:
-            summary = generate(lg, args.cases, args.seed, progress=_progress_printer("生成示例问题"))
+            return generate(lg, args.cases, args.seed, progress=_progress_printer("生成示例问题"))
         finally:
             lg.close()
+
+    if "://" in target:  # a server database cannot be renamed into place; each chunk is a transaction
+        summary = make(target)
+    else:
+        if Path(target).exists():
+            raise StorageError(f"{target} 已存在。示例台账只能新建，请换一个文件名或先删除它。")
+        with creating(Path(target)) as building:  # killed half way: no file under the ledger's name
+            summary = make(str(building))
     print(f"已生成示例台账：{target}")
     print(
         f"  {summary.townships} 个乡镇，{summary.villages} 个村，{summary.households} 户，{summary.cases} 个问题，"
