@@ -49,6 +49,8 @@ def creating(target: Path) -> Iterator[Path]:
             con.close()
         if target.exists():
             raise StorageError(f"{target} 已被另一程序创建，不会覆盖。")
+        for suffix in SUFFIXES[1:]:  # an earlier, deleted ledger's journal would be applied to ours
+            target.with_name(target.name + suffix).unlink(missing_ok=True)
         replace_file(temporary, target)
     finally:
         _remove(temporary)

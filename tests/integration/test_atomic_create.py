@@ -77,3 +77,15 @@ def test_init_killed_at_random_moments(tmp_path):
     done = subprocess.run(command, cwd=ROOT, env=env, input="Office#2026x\n", capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert verify(db, env).returncode == 0 and not list(tmp_path.glob(".新台账.db.creating-*"))
+
+
+def test_a_stale_wal_of_an_earlier_file_of_that_name_is_not_applied_to_the_new_ledger(tmp_path):
+    """A ledger deleted by hand can leave its -wal beside it; SQLite would replay it into a new file of
+    the same name (corrupting it). The new ledger is renamed in only after such leftovers are gone."""
+    env = environment(tmp_path)
+    db = tmp_path / "示例.db"
+    (tmp_path / "示例.db-wal").write_bytes(b"\x37\x7f\x06\x82" + b"\x00" * 60)  # a WAL header's magic
+    done = subprocess.run([sys.executable, "main.py", "demo", "--db", str(db), "--cases", "30"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert verify(db, env).returncode == 0
