@@ -39,7 +39,6 @@ from ledger.models import (
     Household,
     Member,
     ProgressNote,
-    RecordStamp,
     SignOff,
     User,
     UserRole,
@@ -106,7 +105,6 @@ _TOUCHED_BY: dict[type, tuple[str, Callable[[object], int]]] = {
     WorkflowFieldRule: ("workflow", lambda o: WORKFLOW_ID),
 }
 WORKFLOW_MODELS = (WorkflowAction, WorkflowTransition, WorkflowRequirement, WorkflowFieldRule)
-TABLE_KIND: dict[str, str] = {_table(m).name: kind for m, (kind, _) in _TOUCHED_BY.items()}
 
 
 # -- canonical content and its keyed hash -----------------------------------------------------------
@@ -386,8 +384,7 @@ def verify_records(
                 f"第 {group_seq} 号审计事件的记录指纹被删除、改动或添加（应有 {expected[1]} 条，现有 {len(group)} 条）"
             )
 
-    query = select(RecordStamp.seq, RecordStamp.kind, RecordStamp.record_id, RecordStamp.hash).order_by(RecordStamp.seq)
-    for seq, kind, record_id, hash_ in s.connection().execute(query.execution_options(yield_per=20000)):
+    for seq, kind, record_id, hash_ in _raw(s, "SELECT seq, kind, record_id, hash FROM record_stamps ORDER BY seq"):
         if seq != group_seq:
             close_group()
             group_seq, group = seq, []

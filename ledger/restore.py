@@ -16,6 +16,7 @@ the restore is recorded in the restored ledger's audit log.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import sqlite3
@@ -131,8 +132,6 @@ def restore(
 
         _copy_evidence(_inspect(target)["hashes"], backup, target)
     if behind:  # the older head is now the truth this PC knows
-        import datetime as dt
-
         now = dt.datetime.now().isoformat(timespec="seconds")
         anchor.reset(key_dir, manifest.ledger_uuid, manifest.audit_head_seq, manifest.audit_head_hash, now)
     return RestoreResult(manifest, kept, replaced, seen.seq if behind and seen else None)
@@ -141,8 +140,6 @@ def restore(
 def _keep_aside(target: Path) -> Path | None:
     if not target.exists():
         return None
-    import datetime as dt
-
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     kept = target.with_name(f"{target.stem}.恢复前-{stamp}{target.suffix}")
     sqlite_backup(target, kept, with_evidence=False)  # evidence stays where it is
