@@ -44,6 +44,13 @@ class ReportRequest:
     unmask: bool = False
     reason: str = ""
     unit: str | None = None  # 制表单位; default from the county name
+    # Paper an office signs (issue 14). Each report kind reads the ones that concern it.
+    period_start: dt.date | None = None  # weekly: 统计周期 (default: the last full report week)
+    period_end: dt.date | None = None
+    reviewer: str = ""  # 审核人 printed in the signature block (blank line when empty)
+    signer: str = ""  # 签发人 (weekly report)
+    profile: str = "brief"  # ledger: "brief" 周报简表 (about 14 columns) | "full" 完整 (all 30)
+    paper: str = "A4"  # ledger: "A4" | "A3", landscape
 
 
 @dataclass(frozen=True)
