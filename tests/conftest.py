@@ -33,6 +33,14 @@ def world(tmp_path: Path, clock: FakeClock) -> World:
     w.ledger.close()
 
 
+@pytest.fixture(scope="session", params=[2000, pytest.param(20000, marks=pytest.mark.slow)], ids=["2k", "20k"])
+def demo_ledger(request):
+    """A demo ledger of 2,000 or 20,000 cases shared by the session (tests/paper.py)."""
+    from tests import paper
+
+    yield paper.demo(request.param)
+
+
 @pytest.fixture(scope="session")
 def pg_server():
     """A throwaway PostgreSQL cluster on loopback (installed by .ci/setup). Under CI a missing
@@ -104,6 +112,9 @@ def pytest_configure(config):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    from tests import paper
+
+    paper.cleanup()
     if _OUTPUTS is None or exitstatus not in (0,):
         return
     read, problems = _OUTPUTS.scan()

@@ -8,6 +8,7 @@ and a name or term broken across two lines of the same cell or paragraph ("æ±¤æ¡
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -145,7 +146,7 @@ def split_terms(pages: Iterable[PageBoxes], terms: Iterable[str]) -> list[str]:
             by_block.setdefault(line.block, []).append(line)
         for lines in by_block.values():
             lines.sort(key=lambda ln: (ln.y0, ln.x0))
-            for a, b in zip(lines, lines[1:], strict=False):
+            for a, b in itertools.pairwise(lines):
                 if b.y0 < a.y1 - 0.5:  # side by side, not one under the other
                     continue
                 tail_a, head_b = a.text[-longest:], b.text[:longest]
