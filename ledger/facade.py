@@ -45,6 +45,7 @@ class Ledger:
         from ledger.services.imports import ImportService
         from ledger.services.queries import QueryService
         from ledger.services.reporting import ReportingService
+        from ledger.services.serials import SerialService
         from ledger.services.users import UserService
 
         self.engine = engine
@@ -71,6 +72,7 @@ class Ledger:
         self.cases = CaseService(self)
         self.queries = QueryService(self)
         self.reporting = ReportingService(self)
+        self.serials = SerialService(self)
         self.imports = ImportService(self)
         self.audit = AuditService(self)
         self.backup = BackupService(self)

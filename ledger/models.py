@@ -19,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -325,4 +326,25 @@ class RecordStamp(Base):
     __table_args__ = (
         Index("ix_record_stamps_record", "kind", "record_id", "seq", "hash"),
         {"sqlite_with_rowid": False},
+    )
+
+
+class Serial(Base):
+    """A number the office has issued: a 督办函's 发文字号 (series "letter:<代字>") or a weekly report's
+    期数 (series "weekly"), one row per number, never changed or removed (ledger/services/serials.py).
+    `subject` names what the number was given to (the department and date of a letter, the period of
+    a weekly report), so a reprint of the same weekly report keeps its number."""
+
+    __tablename__ = "serials"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(String(200))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    issued_by: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        UniqueConstraint("series", "year", "number", name="uq_serials_number"),
+        Index("ix_serials_subject", "series", "subject"),
     )

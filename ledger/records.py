@@ -39,6 +39,7 @@ from ledger.models import (
     Household,
     Member,
     ProgressNote,
+    Serial,
     SignOff,
     User,
     UserRole,
@@ -86,6 +87,8 @@ KINDS: dict[str, RecordKind] = {
         # attempt; they are audited as login events), plus its roles from user_roles.
         RecordKind("user", "账号", User, _columns(User, ("failed_logins", "locked_until")), "username"),
         RecordKind("workflow", "流程规则", None),
+        # A number the office issued (督办函 文号, 周报 期数): never reused, so never silently changed.
+        RecordKind("serial", "文号", Serial, _columns(Serial), "subject"),
     )
 }
 
@@ -103,6 +106,7 @@ _TOUCHED_BY: dict[type, tuple[str, Callable[[object], int]]] = {
     WorkflowTransition: ("workflow", lambda o: WORKFLOW_ID),
     WorkflowRequirement: ("workflow", lambda o: WORKFLOW_ID),
     WorkflowFieldRule: ("workflow", lambda o: WORKFLOW_ID),
+    Serial: ("serial", lambda o: o.id),  # type: ignore[attr-defined]
 }
 WORKFLOW_MODELS = (WorkflowAction, WorkflowTransition, WorkflowRequirement, WorkflowFieldRule)
 
@@ -124,9 +128,7 @@ def _iso(value: object) -> str:
 # builds it again for every record).
 _make_c_encoder = getattr(_json_encoder, "c_make_encoder", None)  # CPython's, not in the type stubs
 if _make_c_encoder is not None:
-    _c_encode = _make_c_encoder(
-        None, _iso, _json_encoder.encode_basestring, None, ":", ",", False, False, True
-    )
+    _c_encode = _make_c_encoder(None, _iso, _json_encoder.encode_basestring, None, ":", ",", False, False, True)
 
     def _encode(values: Sequence[object]) -> str:
         return "".join(_c_encode(values, 0))

@@ -15,7 +15,7 @@ from typing import Any
 from ledger import ids
 from ledger.access import check_unmask, visibility
 from ledger.dto import Actor, CaseFilter, CaseView
-from ledger.errors import PermissionDenied, StorageError, ValidationError
+from ledger.errors import ConflictError, PermissionDenied, StorageError, ValidationError
 from ledger.opening import os_reason, replace_file
 from ledger.services.queries import DEADLINE_STATES
 from ledger.services.reporting import LIGHT_NAMES
@@ -65,6 +65,11 @@ class ReportResult:
 
 def default_unit(county: str) -> str:
     return f"{county}巩固拓展脱贫攻坚成果领导小组办公室"
+
+
+def letter_code(lg, county: str) -> str:
+    """The 机关代字 of the office's 督办函 (发文字号 = 代字〔年份〕序号号), a ledger setting."""
+    return lg.meta("letter_code", "") or f"{county[:2]}整改督"
 
 
 def describe_filter(lg, f: CaseFilter) -> str:
@@ -175,7 +180,6 @@ def render_report(
     )
     title = KINDS[request.kind]
     target = Path(out)
-    builder = _Builder(lg, request, fonts, info, county)
     doc_layout = (
         LANDSCAPE
         if request.kind in ("ledger", "timetable")
@@ -183,23 +187,28 @@ def render_report(
         if request.kind == "letter"
         else PORTRAIT
     )
-    doc = Document(target, fonts, info, f"{county}{title}", doc_layout)
-    try:
-        pages, count, footer = builder.build(doc)
-        doc.render(pages, footer=footer, progress=progress, cancelled=cancelled)
+    # A paper carrying a number (督办函 文号, 周报 期数) claims it with its report.print event. When
+    # another PC took the same number meanwhile, the pages are laid out again with the next one.
+    for attempt in range(1, 4):
+        builder = _Builder(lg, request, fonts, info, county)
+        doc = Document(target, fonts, info, f"{county}{title}", doc_layout)
         try:
-            doc.canvas.save()
-        except OSError as err:
-            raise StorageError(f"无法写入 {target}：{os_reason(err)}") from err
-        digest = hashlib.sha256(doc.temporary.read_bytes()).hexdigest()
-        with lg.unit_of_work() as s:
-            lg.record(
-                s,
-                actor,
-                "report.print",
-                "report",
-                None,
-                {
+            pages, count, footer = builder.build(doc)
+            doc.render(pages, footer=footer, progress=progress, cancelled=cancelled)
+            try:
+                doc.canvas.save()
+            except OSError as err:
+                raise StorageError(f"无法写入 {target}：{os_reason(err)}") from err
+            digest = hashlib.sha256(doc.temporary.read_bytes()).hexdigest()
+            with lg.unit_of_work() as s:
+                try:
+                    for claim in builder.claims:
+                        lg.serials.claim(s, *claim, issued_by=info.author)
+                except ConflictError:
+                    if attempt == 3:
+                        raise
+                    raise _Renumber() from None
+                payload = {
                     "kind": request.kind,
                     "title": title,
                     "scope": describe_filter(lg, request.filter),
@@ -211,21 +220,47 @@ def render_report(
                     "reason": request.reason.strip() if request.unmask else "",
                     "file": target.name,
                     "sha256": digest,
-                },
-            )
-        replace_file(doc.temporary, target)  # the old file may be open in a PDF reader on Windows
-    except BaseException:
-        doc.discard()
-        raise
+                }
+                if builder.numbers:
+                    payload["numbers"] = builder.numbers
+                lg.record(s, actor, "report.print", "report", None, payload)
+            replace_file(doc.temporary, target)  # the old file may be open in a PDF reader on Windows
+        except _Renumber:
+            doc.discard()
+            continue
+        except BaseException:
+            doc.discard()
+            raise
+        break
     return ReportResult(
         target, len(pages), count, fonts.missing.describe(), time.perf_counter() - started, fonts.describe()
     )
+
+
+class _Renumber(Exception):
+    """A number this paper carries was claimed by another PC meanwhile: lay it out again."""
 
 
 class _Builder:
     def __init__(self, lg, request: ReportRequest, fonts: FontSet, info: ReportInfo, county: str):
         self.lg, self.request, self.fonts, self.info, self.county = lg, request, fonts, info, county
         self.scope = describe_filter(lg, request.filter)
+        self.claims: list[tuple[str, int, int, str]] = []  # (series, year, number, subject) to claim
+        self.numbers: list[dict[str, Any]] = []  # what the event says was numbered
+
+    def number(self, series: str, year: int, subject: str, *, reprint: bool = False) -> tuple[int, int]:
+        """The (year, number) this paper prints for `subject`: on a reprint (`reprint=True`) the one
+        the subject already has, else the next free number of the series, claimed when the printing
+        is recorded (render_report)."""
+        if reprint:
+            found = self.lg.serials.issued(series, subject)
+            if found is not None:
+                self.numbers.append({"series": series, "year": found[0], "number": found[1], "subject": subject})
+                return found
+        number = self.lg.serials.peek(series, year) + sum(1 for c in self.claims if c[:2] == (series, year))
+        self.claims.append((series, year, number, subject))
+        self.numbers.append({"series": series, "year": year, "number": number, "subject": subject, "new": True})
+        return year, number
 
     def mask(self, value: str) -> str:
         return value if self.request.unmask else ids.mask(value)
@@ -365,7 +400,9 @@ class _Builder:
                 f"关于督促加快{dept}逾期问题整改的函", letter.LAYOUT, f"{dept}目前没有逾期问题，无需督办"
             )
         else:
-            serial = f"{self.county[:2]}整改办督〔{today.year}〕{today.strftime('%m%d')}号"
+            code = letter_code(self.lg, self.county)
+            year, number = self.number(f"letter:{code}", today.year, f"{dept} {today.isoformat()}")
+            serial = f"{code}〔{year}〕{number}号"
             pages = letter.letter_pages(doc.pen, dept, cases, issuer, serial, today, today + dt.timedelta(days=7))
         return pages, len(cases), lambda page, number, total: letter.letter_footer(doc, page, number, total)
 
