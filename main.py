@@ -115,6 +115,7 @@ def cmd_init(args) -> int:
     problems = password_problems(args.admin, password)  # before anything is created
     if problems:
         raise ValidationError(problems)
+
     def make(target: str) -> Path:
         lg = open_ledger(target, county_name=args.county, county_code=args.code)
         try:
@@ -138,15 +139,64 @@ def cmd_init(args) -> int:
     return 0
 
 
-def cmd_config(args) -> int:
-    from ledger import open_ledger
+WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 
+
+def _weekday(text: str) -> int:
+    """--week-end: 周一…周日 (星期一…星期日) or 1–7 (7 = 周日); argparse turns the error into exit code 2."""
+    value = text.strip().removeprefix("星期").removeprefix("周")
+    if value in WEEKDAYS:
+        return WEEKDAYS[value]
+    if value.isdigit() and 1 <= int(value) <= 7:
+        return int(value) - 1
+    raise argparse.ArgumentTypeError(f"“{text}”不是星期几，请写 周一 至 周日（或 1 至 7，7 为周日）")
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text.strip().rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是百分数，请写 0 至 100 之间的数") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{value:g} 不在 0 至 100 之间")
+    return value / 100
+
+
+def cmd_config(args) -> int:
+    from dataclasses import replace
+
+    from ledger import open_ledger
+    from ledger.errors import ValidationError
+    from ledger.workflow import WEEKDAY_NAMES
+
+    lights = {
+        "red_overdue": args.red_overdue,
+        "red_rate": args.red_rate,
+        "yellow_overdue": args.yellow_overdue,
+        "yellow_rate": args.yellow_rate,
+    }
+    lights = {k: v for k, v in lights.items() if v is not None}
+    if args.evidence_dir is None and args.week_end is None and not lights:
+        raise ValidationError("请至少指定一项设置：--evidence-dir、--week-end 或预警灯界限（--red-overdue 等）")
     lg = open_ledger(args.db, create=False)
     try:
-        folder = lg.set_evidence_location(_sign_in(lg, args), args.evidence_dir)
+        actor = _sign_in(lg, args)
+        if args.evidence_dir is not None:
+            folder = lg.set_evidence_location(actor, args.evidence_dir)
+            print(f"佐证材料存放位置已设为：{folder}（各电脑下次启动时生效；本机已有的文件已复制过去）")
+        if args.week_end is not None:
+            lg.reporting.set_week_end(actor, args.week_end)
+            start, end = lg.reporting.default_period()
+            print(
+                f"周报统计截止日已设为{WEEKDAY_NAMES[args.week_end]}：今天打印的周报默认统计"
+                f"{start.month}月{start.day}日至{end.month}月{end.day}日"
+            )
+        if lights:
+            policy = replace(lg.reporting.group_light_policy(), **lights)
+            lg.reporting.set_group_lights(actor, policy)
+            print(f"乡镇、单位预警灯界限已设为：{policy.describe()}")
     finally:
         lg.close()
-    print(f"佐证材料存放位置已设为：{folder}（各电脑下次启动时生效；本机已有的文件已复制过去）")
     return 0
 
 
@@ -275,6 +325,10 @@ def cmd_report(args) -> int:
             unmask=args.unmask,
             reason=args.reason or "",
             unit=args.unit,
+            period_start=args.period_start,
+            period_end=args.period_end,
+            reviewer=args.reviewer or "",
+            signer=args.signer or "",
         )
         result = render_report(lg, request, args.output, actor, progress=_progress_printer("排版页"))
     finally:
@@ -370,6 +424,8 @@ def cmd_export(args) -> int:
                 unmask=args.unmask,
                 reason=args.reason or "",
                 unit=args.unit,
+                period_start=args.period_start,
+                period_end=args.period_end,
             )
             result = export_workbook(lg, request, args.output, actor, progress=_progress_printer("写入行"))
     finally:
@@ -438,6 +494,20 @@ def _count(text: str) -> int:
     return value
 
 
+def _day(text: str):
+    """--from/--to: a date as 2026-11-16 (or 2026/11/16, 2026年11月16日)."""
+    import datetime as dt
+    import re
+
+    found = re.fullmatch(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*", text)
+    try:
+        if found is None:
+            raise ValueError
+        return dt.date(*(int(g) for g in found.groups()))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是日期，请写作 2026-11-16") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="整改台账", description="两不愁三保障及饮水安全问题整改台账")
     parser.add_argument("--db", help="台账文件路径或数据库地址（默认：本机用户数据目录中的台账）")
@@ -459,12 +529,15 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--admin-name", default="系统管理员", help="系统管理员姓名")
     init.set_defaults(func=cmd_init)
 
-    config = sub.add_parser("config", help="服务器台账的设置：佐证材料的共享存放位置")
+    config = sub.add_parser("config", help="台账设置：佐证材料的共享存放位置、周报统计截止日、预警灯界限")
     config.add_argument("--db", required=True)
-    config.add_argument("--user", required=True, help="系统管理员账号")
-    config.add_argument(
-        "--evidence-dir", required=True, help="各电脑都能访问的共享文件夹，如 \\\\server\\zgtz\\佐证材料"
-    )
+    config.add_argument("--user", required=True, help="系统管理员账号（周报设置也可由县级统筹修改）")
+    config.add_argument("--evidence-dir", help="服务器台账：各电脑都能访问的共享文件夹，如 \\\\server\\zgtz\\佐证材料")
+    config.add_argument("--week-end", type=_weekday, help="周报统计截止日：周一至周日（默认周日，即统计上周一至周日）")
+    config.add_argument("--red-overdue", type=_percent, help="乡镇、单位亮红灯的逾期占比（%%，默认 10）")
+    config.add_argument("--red-rate", type=_percent, help="销号率低于此值亮红灯（%%，默认 50）")
+    config.add_argument("--yellow-overdue", type=_percent, help="亮黄灯的逾期占比（%%，默认 5）")
+    config.add_argument("--yellow-rate", type=_percent, help="销号率低于此值亮黄灯（%%，默认 60）")
     config.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)
     config.set_defaults(func=cmd_config)
 
@@ -516,6 +589,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--household", help="户主身份证号（一户一档）")
     report.add_argument("--group-by", choices=["department", "township"], default="department", help="时间表分组")
     report.add_argument("--unit", help="制表单位（默认：县巩固拓展脱贫攻坚成果领导小组办公室）")
+    report.add_argument(
+        "--from",
+        dest="period_start",
+        type=_day,
+        metavar="日期",
+        help="周报统计周期的第一天，如 2026-11-16（默认：上一个完整统计周）",
+    )
+    report.add_argument(
+        "--to", dest="period_end", type=_day, metavar="日期", help="周报统计周期的最后一天，如 2026-11-22"
+    )
+    report.add_argument("--reviewer", help="审核人姓名（印在签字栏；不填则留空待手签）")
+    report.add_argument("--signer", help="签发人姓名（周报；不填则留空待手签）")
     report.add_argument("--user", help="制表人账号（须输入密码；周报以外的报表必填）")
     report.add_argument("--unmask", action="store_true", help="打印完整身份证号和电话（须有权限并填写用途）")
     report.add_argument("--reason", help="打印完整号码的用途")
@@ -544,6 +629,12 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--subcategory", help="问题子类")
     exp.add_argument("--state", help="状态；多个用逗号分隔")
     exp.add_argument("--unit", help="填报单位")
+    exp.add_argument(
+        "--from", dest="period_start", type=_day, metavar="日期", help="统计表统计周期的第一天，如 2026-11-16"
+    )
+    exp.add_argument(
+        "--to", dest="period_end", type=_day, metavar="日期", help="统计表统计周期的最后一天，如 2026-11-22"
+    )
     exp.add_argument("--user", help="导出人账号（须输入密码；统计表以外必填）")
     exp.add_argument("--unmask", action="store_true", help="导出完整身份证号和电话（须有权限并填写用途）")
     exp.add_argument("--reason", help="导出完整号码的用途")

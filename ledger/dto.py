@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from ledger.workflow import TALLY_OF_STATE
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -227,6 +229,11 @@ class HouseholdRow:
 
 @dataclass(frozen=True)
 class DashboardCounts:
+    """The 工作台's figures. `total` (累计发现) is the sum of `tally`, the five groups of
+    ledger.workflow.TALLY (待交办, 整改中, 待核验, 待审批, 已销号) that the 周报 and the 统计表 count too;
+    `overdue` follows ledger.workflow.is_overdue; `within_deadline` are the cases whose 时限 runs
+    and is not past (整改时限内)."""
+
     total: int
     by_state: dict[str, int]
     by_state_department: dict[tuple[str, int], int]
@@ -237,6 +244,9 @@ class DashboardCounts:
     closed_this_week: int
     closure_rate: float = field(default=0.0)
     by_category_state: dict[tuple[str, str], int] = field(default_factory=dict)
+    tally: dict[str, int] = field(default_factory=dict)  # TALLY key -> count
+    within_deadline: int = 0
+    overdue_by_township: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -313,58 +323,73 @@ LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
 
 @dataclass
 class GroupFigures:
-    """The weekly report's figures for one category, township or department (or the total)."""
+    """The 周报's (and the 统计表's) figures for one category, township or department, or the total.
+    The state columns are the five groups of ledger.workflow.TALLY: they add up to `found`."""
 
     name: str
     found: int = 0  # 累计发现 (void cases excluded)
-    new_week: int = 0
-    closed_week: int = 0
-    working: int = 0  # 已登记 + 已交办 + 整改中
+    new_week: int = 0  # found within the 统计周期
+    closed_week: int = 0  # closed within the 统计周期
+    unassigned: int = 0  # 待交办 (已登记)
+    working: int = 0  # 整改中 (已交办 + 整改中)
     pending_verification: int = 0
     pending_approval: int = 0
     closed: int = 0
-    overdue: int = 0
-    new_overdue: int = 0  # became overdue this week
+    overdue: int = 0  # ledger.workflow.is_overdue as of the period's end
+    new_overdue: int = 0  # became overdue within the period
     due_soon: int = 0
-    rank: int = 0
+    rank: int = 0  # 0: not ranked (the total, categories, the 未交办 line)
+    light: str | None = None  # red | yellow | green by ledger.workflow.GroupLightPolicy; None: no light
 
     def add(
         self, state: str, n: int, new: int, closed_week: int, overdue: int, new_overdue: int, due_soon: int
     ) -> None:
+        key = TALLY_OF_STATE.get(state)
+        if key is None:  # void: in no count
+            return
         self.found += n
         self.new_week += new
         self.closed_week += closed_week
         self.overdue += overdue
         self.new_overdue += new_overdue
         self.due_soon += due_soon
-        if state == "closed":
-            self.closed += n
-        elif state == "pending_verification":
-            self.pending_verification += n
-        elif state == "pending_approval":
-            self.pending_approval += n
-        else:
-            self.working += n
+        setattr(self, key, getattr(self, key) + n)
 
     @property
     def rate(self) -> float:
+        """销号率 = 已销号 ÷ 累计发现."""
         return self.closed / self.found if self.found else 0.0
 
     @property
-    def light(self) -> str:
-        """红: something overdue; 黄: something due within the warning days; 绿: on track."""
-        return "red" if self.overdue else "yellow" if self.due_soon else "green"
+    def overdue_share(self) -> float:
+        """逾期占比 = 逾期 ÷ 累计发现."""
+        return self.overdue / self.found if self.found else 0.0
 
 
 @dataclass(frozen=True)
 class WeeklyFigures:
-    today: dt.date
-    week_start: dt.date
-    issue: int  # 第N期: weeks since the ledger's first week
+    """The 周报's figures for a 统计周期 [period_start, period_end], as of the end of period_end
+    (cases found later are not counted; states are those the cases had then)."""
+
+    today: dt.date  # the day printed
+    period_start: dt.date
+    period_end: dt.date
     total: GroupFigures
     by_category: list[GroupFigures]
-    by_township: list[GroupFigures]  # ranked by closure rate
-    by_department: list[GroupFigures]
+    by_township: list[GroupFigures]  # ranked by closure rate, then overdue share
+    by_department: list[GroupFigures]  # lead departments, ranked; the 未交办 cases are not here
+    unassigned: GroupFigures  # the 待交办 cases, shown as their own line under the departments
+    light_rule: str  # GroupLightPolicy.describe()
+    by_village: list[GroupFigures] = field(default_factory=list)  # ranked; for one township's report
+    issue: int | None = None  # 第N期, given by the renderer (ledger/services/serials.py)
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.period_end
+
+    @property
+    def week_start(self) -> dt.date:
+        return self.period_start
 
 
 @dataclass(frozen=True)

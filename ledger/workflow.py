@@ -178,24 +178,137 @@ def editable_problems(rules: WorkflowRules, state: str, roles: Iterable[str], fi
     return []
 
 
+# -- one vocabulary: the counts, the overdue flag and the lights every screen and paper shows ------------
+
+# The 时限 runs from 交办 until 销号: these are the states in which a case can be overdue.
+DEADLINE_STATES = ("assigned", "in_progress", "pending_verification", "pending_approval")
+# Submitted by the department: the work is done (完成时间 recorded), the county's sign-off is pending.
+SUBMITTED_STATES = ("pending_verification", "pending_approval")
+
+# The five groups every count shows — the 工作台's tiles, the 周报's tables and the Excel 统计表 alike.
+# They divide the cases that are not void: 待交办 + 整改中 + 待核验 + 待审批 + 已销号 = 累计发现.
+TALLY: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("unassigned", "待交办", ("registered",)),
+    ("working", "整改中", ("assigned", "in_progress")),
+    ("pending_verification", "待核验", ("pending_verification",)),
+    ("pending_approval", "待审批", ("pending_approval",)),
+    ("closed", "已销号", ("closed",)),
+)
+TALLY_NAMES = {key: name for key, name, _states in TALLY}
+TALLY_OF_STATE = {state: key for key, _name, states in TALLY for state in states}
+
+
+def tally(by_state: Mapping[str, int]) -> dict[str, int]:
+    """The five group counts (TALLY order) from counts per state; void cases are in none."""
+    counts = {key: 0 for key, _name, _states in TALLY}
+    for state, n in by_state.items():
+        key = TALLY_OF_STATE.get(state)
+        if key is not None:
+            counts[key] += n
+    return counts
+
+
+def is_overdue(state: str, deadline: dt.date | None, completed: dt.date | None, today: dt.date) -> bool:
+    """逾期: past its 整改时限 and not yet done. The one definition, shared by the 工作台, the 周报,
+    the 整改时间表, the 督办函, the ledger's 红灯 and the case list (its SQL twin is
+    ledger.services.queries.overdue_sql; a test holds the two to the same answers).
+
+    - Only while the 时限 runs (DEADLINE_STATES): a case not yet handed over (待交办) has no 时限
+      running, a closed or void case is no longer due.
+    - Past the 时限 means deadline < today: a case due today is not overdue yet.
+    - Done means submitted for verification (待核验/待审批) with its 完成时间 on or before the
+      deadline: it waits for the county's sign-off, not for the department's work — not overdue.
+    - Submitted, but completed after the deadline: overdue. The work was finished late, and the case
+      stays overdue (红灯) until it is closed; the 督办函 still lists it.
+    - Sent back (退回) to 整改中: its earlier 完成时间 no longer counts; overdue once past the deadline.
+    """
+    if state not in DEADLINE_STATES or deadline is None or deadline >= today:
+        return False
+    return not (state in SUBMITTED_STATES and completed is not None and completed <= deadline)
+
+
 @dataclass(frozen=True)
 class LightPolicy:
     warn_days: int = 3
 
 
-def light(state: str, deadline: dt.date | None, today: dt.date, policy: LightPolicy = LightPolicy()) -> str | None:
-    """红黄绿灯: 'red' overdue, 'yellow' due within warn_days, 'green' otherwise; None when not
-    applicable (no deadline yet, or closed / void)."""
-    if state not in OPEN_STATES or deadline is None:
+def light(
+    state: str,
+    deadline: dt.date | None,
+    today: dt.date,
+    policy: LightPolicy = LightPolicy(),
+    completed: dt.date | None = None,
+) -> str | None:
+    """A case's 红黄绿灯 (LIGHT_NAMES): 'red' 红灯 when overdue (is_overdue); 'yellow' 黄灯 when the
+    work is still to do (已交办/整改中) and due within warn_days (today included); 'green' 绿灯
+    otherwise — on track, or done on time and waiting for sign-off. None when no 时限 runs (待交办
+    without a deadline, 已销号, 已作废)."""
+    if state not in DEADLINE_STATES or deadline is None:
         return None
-    if deadline < today:
+    if is_overdue(state, deadline, completed, today):
         return "red"
-    if (deadline - today).days <= policy.warn_days:
+    if state not in SUBMITTED_STATES and (deadline - today).days <= policy.warn_days:
         return "yellow"
     return "green"
 
 
 LIGHT_NAMES = {"red": "红灯", "yellow": "黄灯", "green": "绿灯"}
+
+
+@dataclass(frozen=True)
+class GroupLightPolicy:
+    """红黄绿灯 of a township or a department in the 周报 and the 统计表, by two shares of its
+    累计发现 (void excluded): 逾期占比 = overdue ÷ found, 销号率 = closed ÷ found.
+
+    - 红灯 when 逾期占比 ≥ red_overdue or 销号率 < red_rate;
+    - 黄灯 when 逾期占比 ≥ yellow_overdue or 销号率 < yellow_rate;
+    - 绿灯 otherwise; no light for a group without cases.
+
+    Defaults (ledger settings light_red_overdue=10, light_red_rate=50, light_yellow_overdue=5,
+    light_yellow_rate=60, in percent): one overdue case in a hundred is a unit doing its work and
+    should not colour it — the lights are to point the 县领导 at the few units that lag. A tenth of
+    all its cases overdue, or fewer than half ever closed, is a unit in trouble (红灯); one in twenty
+    overdue or under 60 % closed deserves a word (黄灯)."""
+
+    red_overdue: float = 0.10
+    red_rate: float = 0.50
+    yellow_overdue: float = 0.05
+    yellow_rate: float = 0.60
+
+    def light(self, found: int, closed: int, overdue: int) -> str | None:
+        if found <= 0:
+            return None
+        share, rate = overdue / found, closed / found
+        if share >= self.red_overdue or rate < self.red_rate:
+            return "red"
+        if share >= self.yellow_overdue or rate < self.yellow_rate:
+            return "yellow"
+        return "green"
+
+    def describe(self) -> str:
+        """The rule in one Chinese sentence, as printed under the tables."""
+
+        def pct(value: float) -> str:
+            return f"{value * 100:g}%"
+
+        return (
+            f"红灯：逾期占比≥{pct(self.red_overdue)}或销号率<{pct(self.red_rate)}；"
+            f"黄灯：逾期占比≥{pct(self.yellow_overdue)}或销号率<{pct(self.yellow_rate)}；其余为绿灯。"
+            "逾期占比、销号率均以累计发现问题数为分母"
+        )
+
+
+def report_period(today: dt.date, week_end: int = 6) -> tuple[dt.date, dt.date]:
+    """The 周报's default 统计周期: the last full report week before today — seven days ending on
+    the most recent `week_end` weekday (0 Monday … 6 Sunday) strictly before today. Printed on
+    Wednesday 2026-11-25 with the default Sunday cut-off: 2026-11-16 … 2026-11-22; printed on a
+    Sunday, the week ending that day is not over, so the one before."""
+    back = (today.weekday() - week_end - 1) % 7 + 1
+    end = today - dt.timedelta(days=back)
+    return end - dt.timedelta(days=6), end
+
+
+WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
 def load_seed() -> dict:

@@ -21,8 +21,10 @@ from ledger.access import check_unmask, visibility
 from ledger.dto import LEDGER_COLUMNS, Actor, CaseFilter, GroupFigures
 from ledger.errors import LedgerError, PermissionDenied, ValidationError
 from ledger.services.imports import ImportPlan
-from ledger.workflow import OPEN_STATES, STATE_NAMES
+from ledger.workflow import LIGHT_NAMES, OPEN_STATES, STATE_NAMES
+from reports.pdf import cn_date
 from reports.render import default_unit, describe_filter
+from reports.weekly import figure_columns, period_text, period_word
 from reports.xlsx import Sheet, Style, Validation, Workbook
 
 TEMPLATES = {"handoff": "上报台账（含统计表）", "statistics": "统计表"}
@@ -62,6 +64,10 @@ class ExportRequest:
     unmask: bool = False
     reason: str = ""
     unit: str | None = None
+    # 统计表: the 统计周期 (default: the 周报's, the last full report week; for the handoff workbook,
+    # the seven days ending today, so its figures are those of the rows beside them)
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,10 @@ def export_workbook(
     try:
         if request.template == "handoff":
             _ledger_sheet(lg, book, case_ids, request.unmask, unit, author, today, county, progress, cancelled)
-        _statistics_sheet(lg, book, request.filter, unit, author, county)
+        start, end = request.period_start, request.period_end
+        if request.template == "handoff" and start is None and end is None:
+            start, end = today - dt.timedelta(days=6), today
+        _statistics_sheet(lg, book, request.filter, unit, author, county, start, end)
         if request.template == "handoff":
             _choices_sheet(lg, book)
         digest = _finish(
@@ -222,61 +231,73 @@ def _choices_sheet(lg, book: Workbook) -> None:
     sheet.close()
 
 
-STAT_COLUMNS = (
-    ("累计发现", "found"),
-    ("本周新增", "new_week"),
-    ("本周销号", "closed_week"),
-    ("整改中", "working"),
-    ("待核验", "pending_verification"),
-    ("待审批", "pending_approval"),
-    ("已销号", "closed"),
-    ("销号率", "rate"),
-    ("逾期", "overdue"),
-    ("本周新增逾期", "new_overdue"),
-)
-
-
-def _statistics_sheet(lg, book: Workbook, f: CaseFilter, unit: str, author: str, county: str) -> None:
-    weekly = lg.reporting.weekly(f)
+def _statistics_sheet(
+    lg,
+    book: Workbook,
+    f: CaseFilter,
+    unit: str,
+    author: str,
+    county: str,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> None:
+    """The 统计表: the 周报's tables (reports/weekly.py) with the same columns, figures and lights."""
+    weekly = lg.reporting.weekly(f, start, end)
+    word = period_word(weekly)
+    columns = figure_columns(word)
+    issued = lg.serials.issued("weekly", f"{weekly.period_start.isoformat()}~{weekly.period_end.isoformat()}")
     sheet = book.add_sheet("统计")
-    width = len(STAT_COLUMNS) + 3
-    sheet.columns([16] + [9] * len(STAT_COLUMNS) + [6, 6])
+    width = len(columns) + 3
+    sheet.columns([18] + [9] * len(columns) + [6, 7])
     scope = describe_filter(lg, f)
+    issue = f"第{issued[1]}期，" if issued else ""
     _info_rows(
         sheet,
-        f"{county}两不愁三保障及饮水安全问题整改进度统计（第{weekly.issue}期，截至{weekly.today:%Y年%m月%d日}）",
+        f"{county}两不愁三保障及饮水安全问题整改进度统计（{issue}截至{cn_date(weekly.as_of)}）",
         unit,
         author,
-        weekly.today,
+        lg.today(),
         width,
     )
-    sheet.append([f"统计范围：{scope}；本周指 {weekly.week_start:%m月%d日} 至 {weekly.today:%m月%d日}"], [INFO])
+    sheet.append(
+        [
+            f"统计范围：{scope}；统计周期：{period_text(weekly.period_start, weekly.period_end)}，"
+            f"数据截至{cn_date(weekly.as_of)}；预警灯：{weekly.light_rule}"
+        ],
+        [Style(halign="left", wrap=True)],
+        height=32,
+    )
     sheet.merge(sheet.rows, 0, sheet.rows, width - 1)
     rate = book.style(Style(border=True, num_format="0.0%", halign="center"))
     number = book.style(Style(border=True, halign="center"))
     name = book.style(CELL)
     head = book.style(HEAD)
-    lamps = {k: book.style(Style(border=True, halign="center", fill=LIGHT_FILLS[v]))
-             for k, v in (("red", "红灯"), ("yellow", "黄灯"), ("green", "绿灯"))}  # fmt: skip
+    lamps = {k: book.style(Style(border=True, halign="center", fill=LIGHT_FILLS[v])) for k, v in LIGHT_NAMES.items()}
 
-    def table(title: str, first: str, groups: list[GroupFigures], ranked: bool) -> None:
+    def table(title: str, first: str, groups: list[GroupFigures], ranked: bool, extra=None) -> None:
         sheet.append([])
         sheet.append([title], [Style(bold=True, size=12)])
-        sheet.append(
-            [first] + [label for label, _ in STAT_COLUMNS] + (["排名", "灯"] if ranked else []), [head] * width
-        )
-        for g in [*groups, weekly.total] if groups is not None else [weekly.total]:
-            values: list = [g.name] + [getattr(g, attr) for _label, attr in STAT_COLUMNS]
-            styles = [name] + [rate if attr == "rate" else number for _label, attr in STAT_COLUMNS]
-            if ranked and g is not weekly.total:
-                values += [g.rank, {"red": "红", "yellow": "黄", "green": "绿"}[g.light]]
-                styles += [number, lamps[g.light]]
+        sheet.append([first] + [c.label for c in columns] + (["排名", "预警"] if ranked else []), [head] * width)
+        rows = [*groups]
+        if extra is not None and extra.found:
+            rows.append(extra)
+        for g in [*rows, weekly.total]:
+            values: list = [g.name] + [g.rate if c.attr == "rate" else getattr(g, c.attr) for c in columns]
+            styles = [name] + [rate if c.attr == "rate" else number for c in columns]
+            if g is extra:
+                values[1 + next(i for i, c in enumerate(columns) if c.attr == "rate")] = "/"
+            if ranked and g.rank:
+                values += [g.rank, LIGHT_NAMES.get(g.light or "", "")]
+                styles += [number, lamps[g.light] if g.light else number]
+            elif ranked and g is extra:
+                values += ["/", "/"]
+                styles += [number, number]
             sheet.append(values, styles)
 
     table("一、总体情况", "范围", [], False)
     table("二、分类别", "问题类别", weekly.by_category, False)
     table("三、分乡镇（按销号率排名）", "乡镇", weekly.by_township, True)
-    table("四、分责任单位（按销号率排名）", "牵头单位", weekly.by_department, True)
+    table("四、分责任单位（按销号率排名）", "牵头单位", weekly.by_department, True, weekly.unassigned)
     sheet.close()
 
 

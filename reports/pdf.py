@@ -162,17 +162,7 @@ class Pen:
             while i < n:
                 w = widths[i]
                 if acc + w > width and i > start:
-                    cut = i
-                    if (para[cut] in NO_LINE_START and cut - 1 > start) or (
-                        para[cut - 1] in NO_LINE_END and cut - 1 > start
-                    ):
-                        cut -= 1
-                    elif _word_char(para[cut]) and _word_char(para[cut - 1]):
-                        j = cut
-                        while j > start and _word_char(para[j - 1]):
-                            j -= 1
-                        if j > start:
-                            cut = j
+                    cut = _break_before(para, start, i)
                     lines.append(para[start:cut])
                     start = cut
                     acc = sum(widths[cut:i])
@@ -180,6 +170,26 @@ class Pen:
                 i += 1
             lines.append(para[start:])
         return lines
+
+
+def _break_before(para: str, start: int, cut: int) -> int:
+    """Where to break a line that overflows at `cut`: moved back past closing punctuation (a run
+    like "）。" included), opening punctuation and ASCII words (numbers, "63.3%") until the next
+    line starts cleanly — unless that would leave the line empty."""
+    while True:
+        moved = False
+        while cut - 1 > start and (para[cut] in NO_LINE_START or para[cut - 1] in NO_LINE_END):
+            cut -= 1
+            moved = True
+        if _word_char(para[cut]) and _word_char(para[cut - 1]):
+            j = cut
+            while j > start and _word_char(para[j - 1]):
+                j -= 1
+            if start < j < cut:
+                cut = j
+                moved = True
+        if not moved:
+            return cut
 
 
 def _word_char(ch: str) -> bool:

@@ -18,7 +18,7 @@ from ledger.dto import Actor, CaseFilter, CaseView
 from ledger.errors import ConflictError, PermissionDenied, StorageError, ValidationError
 from ledger.opening import os_reason, replace_file
 from ledger.services.queries import DEADLINE_STATES
-from ledger.services.reporting import LIGHT_NAMES
+from ledger.workflow import LIGHT_NAMES
 from reports import dossier, ledger_report, letter, timetable, weekly
 from reports.fonts import FontSet
 from reports.pdf import LANDSCAPE, PORTRAIT, Block, Cancelled, Document, Layout, Line, ReportInfo, Spacer, paginate
@@ -315,16 +315,31 @@ class _Builder:
         return ledger_report.ledger_pages(doc.pen, lines, title, self.subtitle(len(lines))), len(lines), None
 
     def weekly(self, doc: Document):
-        figures = self.lg.reporting.weekly(self.request.filter)
+        """The 周报 of the requested 统计周期 (default: the last full report week). Its 期数 is the
+        next of the year in the series "weekly", claimed with the printing; a reprint of the same
+        period keeps the number it was given."""
+        f = self.request.filter
+        figures = self.lg.reporting.weekly(f, self.request.period_start, self.request.period_end)
+        subject = f"{figures.period_start.isoformat()}~{figures.period_end.isoformat()}"
+        _year, issue = self.number("weekly", figures.period_end.year, subject, reprint=True)
+        figures = replace(figures, issue=issue)
         title = f"{self.county}“两不愁三保障”及饮水安全问题整改进度周报"
-        scope = "全县" if self.scope == "全县" else f"{self.scope}"
-        info_line = f"{self.info.unit}            {figures.today.year}年{figures.today.month}月{figures.today.day}日"
-        reviewer = (
-            f"制表单位：{self.info.unit}    制表人：{self.info.author}    "
-            f"审核人：____________    日期：{figures.today:%Y年%m月%d日}"
+        one_township = f.township_id is not None and f.village_id is None
+        places = figures.by_village if one_township else figures.by_township
+        pages = weekly.weekly_pages(
+            doc.pen,
+            figures,
+            title=title,
+            scope=self.scope,
+            unit=self.info.unit,
+            printed=self.info.printed_at.date(),
+            author=self.info.author,
+            reviewer=self.request.reviewer.strip(),
+            signer=self.request.signer.strip(),
+            places=places,
+            place_word="村" if one_township else "乡镇",
         )
-        pages = weekly.weekly_pages(doc.pen, figures, title, scope, info_line, reviewer)
-        return pages, figures.total.found, None
+        return pages, figures.total.found, lambda page, number, total: weekly.weekly_footer(doc, page, number, total)
 
     def timetable(self, doc: Document):
         title = f"{self.county}问题整改时间表（路线图）"

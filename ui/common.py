@@ -20,9 +20,10 @@ from ledger.errors import (
     WorkflowError,
 )
 from ledger.paths import data_dir
+from ledger.workflow import LIGHT_NAMES
 
 LIGHT_COLOURS = {"red": QColor("#d93025"), "yellow": QColor("#f2a600"), "green": QColor("#188038")}
-LIGHT_TEXT = {"red": "逾期", "yellow": "临期", "green": "正常"}
+LIGHT_TEXT = dict(LIGHT_NAMES)  # 红灯/黄灯/绿灯: the words the ledger, the 周报 and the 统计表 print
 
 ERROR_TITLES = {
     ConflictError: "问题已被他人修改",

@@ -1,20 +1,27 @@
-"""工作台: the ten headline numbers, closure rate by township, cases by category, 待我处理 and the
-overdue list. Every number opens the ledger filtered to what it counts."""
+"""工作台: the headline numbers, closure rate by township, cases by category, 待我处理 and the
+overdue list. Every number opens the ledger filtered to what it counts.
+
+The numbers speak the 周报's and the 统计表's words (ledger.workflow): 累计发现 is the sum of the five
+state tiles 待交办 + 整改中 + 待核验 + 待审批 + 已销号 (TALLY); 逾期 is ledger.workflow.is_overdue; the
+townships' bars take the colour of their 红黄绿灯 (GroupLightPolicy). The page is laid out to fit a
+1366×768 screen without scrolling: tiles in two rows, the charts on the left, the lists on the right.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ledger import CaseFilter
-from ledger.services.queries import DEADLINE_STATES
+from ledger.workflow import TALLY
+from ui.common import LIGHT_COLOURS
 from ui.context import AppContext
 from ui.models import CaseTableModel
 from ui.widgets import BarChart, Tile, make_table
 
-ACTIVE_STATES = ("assigned", "in_progress")
+TILE_STYLE = "font-size: 18pt; font-weight: bold;"
 
 
 class DashboardPage(QWidget):
@@ -28,30 +35,45 @@ class DashboardPage(QWidget):
         week_start = today - dt.timedelta(days=today.weekday())
         warn = int(ctx.ledger.meta("warn_days", "3"))
         self._tiles: dict[str, Tile] = {}
-        spec = [
-            ("total", "累计发现", "#1a73e8", CaseFilter(include_void=False)),
-            ("active", "整改中", "#1a73e8", CaseFilter(states=ACTIVE_STATES)),
-            ("pending_verification", "待核验", "#e37400", CaseFilter(states=("pending_verification",))),
-            ("pending_approval", "待审批", "#e37400", CaseFilter(states=("pending_approval",))),
-            ("closed", "已销号", "#188038", CaseFilter(states=("closed",))),
-            ("rate", "销号率", "#188038", CaseFilter(states=("closed",))),
-            ("overdue", "逾期", "#d93025", CaseFilter(light="red")),
-            ("due_soon", f"{warn}日内到期", "#f2a600", CaseFilter(light="yellow")),
-            ("new_week", "本周新增", "#1a73e8", CaseFilter(found_from=week_start, include_void=False)),
-            ("closed_week", "本周销号", "#188038", CaseFilter(closed_from=week_start, states=("closed",))),
+        states = [
+            (key, name, "#e37400" if key.startswith("pending") else "#188038" if key == "closed" else "#1a73e8", s)
+            for key, name, s in TALLY
         ]
-        grid = QGridLayout()
-        for i, (key, caption, colour, flt) in enumerate(spec):
-            tile = Tile(caption, colour)
-            tile.clicked.connect(lambda f=flt, c=caption: self.open_filter.emit(f, c))
-            self._tiles[key] = tile
-            grid.addWidget(tile, i // 5, i % 5)
+        rows = [
+            [("total", "累计发现", "#1a73e8", CaseFilter(include_void=False))]
+            + [(key, name, colour, CaseFilter(states=s)) for key, name, colour, s in states],
+            [
+                ("rate", "销号率", "#188038", CaseFilter(states=("closed",))),
+                ("overdue", "逾期", "#d93025", CaseFilter(light="red")),
+                ("due_soon", f"{warn}日内到期", "#f2a600", CaseFilter(light="yellow")),
+                ("new_week", "本周新增", "#1a73e8", CaseFilter(found_from=week_start, include_void=False)),
+                ("closed_week", "本周销号", "#188038", CaseFilter(closed_from=week_start, states=("closed",))),
+            ],
+        ]
+        tiles = QVBoxLayout()
+        tiles.setSpacing(6)
+        for spec in rows:
+            line = QHBoxLayout()
+            line.setSpacing(6)
+            for key, caption, colour, flt in spec:
+                tile = Tile(caption, colour)
+                tile.value.setStyleSheet(f"color: {colour}; {TILE_STYLE}")
+                frame = tile.layout()
+                assert frame is not None
+                frame.setContentsMargins(10, 4, 10, 4)
+                frame.setSpacing(0)
+                tile.clicked.connect(lambda f=flt, c=caption: self.open_filter.emit(f, c))
+                self._tiles[key] = tile
+                line.addWidget(tile, 1)
+            tiles.addLayout(line)
+        self._tiles["total"].setToolTip("点击查看：累计发现（不含已作废）= 待交办 + 整改中 + 待核验 + 待审批 + 已销号")
 
-        self.township_chart = BarChart("各乡镇销号率", "#188038")
-        self.category_chart = BarChart("各类问题数量（已销号/累计）", "#1a73e8")
-        charts = QHBoxLayout()
-        charts.addWidget(self.township_chart, 1)
-        charts.addWidget(self.category_chart, 1)
+        self.township_chart = BarChart("各乡镇销号率（颜色为预警灯）", "#188038", spacing=3)
+        self.category_chart = BarChart("各类问题数量（已销号/累计）", "#1a73e8", spacing=3)
+        charts = QVBoxLayout()
+        charts.addWidget(self.township_chart)
+        charts.addWidget(self.category_chart)
+        charts.addStretch(1)
 
         self.tasks = CaseTableModel(ctx.ledger, self, viewer=ctx.actor)
         self.tasks.filter = CaseFilter(tasks_of=ctx.actor)
@@ -59,7 +81,7 @@ class DashboardPage(QWidget):
         self.overdue.filter = CaseFilter(light="red")
         for model in (self.tasks, self.overdue):  # the most urgent first
             model.sort_key, model.descending = "deadline", False
-        lists = QHBoxLayout()
+        lists = QVBoxLayout()
         self.tasks_box = QGroupBox("待我处理")
         self.overdue_box = QGroupBox("逾期问题")
         self.views = []
@@ -69,37 +91,43 @@ class DashboardPage(QWidget):
             for key in ("township", "village", "id_number", "found"):
                 view.setColumnHidden(next(i for i, c in enumerate(model.columns) if c.key == key), True)
             view.activated.connect(lambda index, m=model: self.open_case.emit(m.data(index, Qt.ItemDataRole.UserRole)))
-            view.setMinimumHeight(220)
+            view.setMinimumHeight(120)
             inner = QVBoxLayout(box)
+            inner.setContentsMargins(6, 4, 6, 6)
             inner.addWidget(view)
             lists.addWidget(box, 1)
 
+        lower = QHBoxLayout()
+        lower.addLayout(charts, 1)
+        lower.addLayout(lists, 2)
         self.greeting = QLabel()
+        self.greeting.setWordWrap(True)
         body = QWidget()
         layout = QVBoxLayout(body)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(6)
         layout.addWidget(self.greeting)
-        layout.addLayout(grid)
-        layout.addLayout(charts)
-        layout.addLayout(lists, 1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
+        layout.addLayout(tiles)
+        layout.addLayout(lower, 1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(body)
+        self.body = body
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        outer.addWidget(self.scroll_area)
         ctx.changed.connect(lambda _change: self.refresh())
+
+    def figures(self) -> dict[str, str]:
+        """The tiles' numbers as shown, by key (total, unassigned, working, …, overdue)."""
+        return {key: tile.value.text() for key, tile in self._tiles.items()}
 
     def refresh(self) -> None:
         lg = self.ctx.ledger
         counts = lg.queries.dashboard(visible_to=self.ctx.actor)
-        by_state = counts.by_state
-        closed = by_state.get("closed", 0)
         values = {
             "total": counts.total,
-            "active": sum(by_state.get(s, 0) for s in ACTIVE_STATES),
-            "pending_verification": by_state.get("pending_verification", 0),
-            "pending_approval": by_state.get("pending_approval", 0),
-            "closed": closed,
+            **counts.tally,
             "overdue": counts.overdue,
             "due_soon": counts.due_soon,
             "new_week": counts.new_this_week,
@@ -109,6 +137,7 @@ class DashboardPage(QWidget):
             self._tiles[key].set_value(f"{value:,}")
         self._tiles["rate"].set_value(f"{counts.closure_rate:.1%}")
 
+        policy = lg.reporting.group_light_policy()
         towns = []
         for township in lg.catalog.townships():
             total = sum(
@@ -116,7 +145,9 @@ class DashboardPage(QWidget):
             )
             done = counts.by_township_state.get((township.id, "closed"), 0)
             if total:
-                towns.append((township.name, done / total, f"{done / total:.1%}"))
+                lamp = policy.light(total, done, counts.overdue_by_township.get(township.id, 0))
+                colour = LIGHT_COLOURS[lamp].name() if lamp else "#188038"
+                towns.append((township.name, done / total, f"{done / total:.1%}", colour))
         towns.sort(key=lambda bar: -bar[1])
         self.township_chart.set_bars(towns)
         names = lg.catalog.category_names
@@ -135,7 +166,10 @@ class DashboardPage(QWidget):
         self.overdue.reload()
         self.tasks_box.setTitle(f"待我处理（{self.tasks.rowCount():,}）")
         self.overdue_box.setTitle(f"逾期问题（{self.overdue.rowCount():,}）")
+        still_open = counts.total - counts.tally.get("closed", 0)
         self.greeting.setText(
-            f"<b>{self.ctx.actor.display_name}</b>（{self.ctx.role_names}），今天是 {lg.today():%Y年%m月%d日}。"
-            f"整改时限内的问题共 {sum(by_state.get(s, 0) for s in DEADLINE_STATES):,} 个。"
+            f"<b>{self.ctx.actor.display_name}</b>（{self.ctx.role_names}），今天是 "
+            f"{lg.today().year}年{lg.today().month}月{lg.today().day}日。"
+            f"未销号问题 {still_open:,} 个：待交办 {counts.tally.get('unassigned', 0):,} 个，"
+            f"整改时限内 {counts.within_deadline:,} 个，逾期 {counts.overdue:,} 个。"
         )

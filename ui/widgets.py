@@ -99,28 +99,29 @@ class Tile(QFrame):
 class BarChart(QWidget):
     """Horizontal bars with a label on the left and the value text on the right."""
 
-    def __init__(self, title: str, colour: str = "#1a73e8", parent: QWidget | None = None):
+    def __init__(self, title: str, colour: str = "#1a73e8", parent: QWidget | None = None, *, spacing: int = 6):
         super().__init__(parent)
         self.title = title
         self.colour = QColor(colour)
-        self.bars: list[tuple[str, float, str]] = []  # (label, fraction 0..1, value text)
+        self.spacing = spacing  # pixels between bars (a row is the font's height plus this)
+        self.bars: list[tuple[str, float, str] | tuple[str, float, str, str]] = []  # (label, 0..1, value[, colour])
         self.setMinimumHeight(120)
 
-    def set_bars(self, bars: Sequence[tuple[str, float, str]]) -> None:
+    def set_bars(self, bars: Sequence[tuple[str, float, str] | tuple[str, float, str, str]]) -> None:
         self.bars = list(bars)
         self.setMinimumHeight(self.sizeHint().height())
         self.updateGeometry()
         self.update()
 
     def sizeHint(self) -> QSize:
-        line = QFontMetrics(self.font()).height() + 6
+        line = QFontMetrics(self.font()).height() + self.spacing
         return QSize(360, line * (len(self.bars) + 2))
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         metrics = QFontMetrics(self.font())
-        line = metrics.height() + 6
+        line = metrics.height() + self.spacing
         bold = self.font()
         bold.setBold(True)
         painter.setFont(bold)
@@ -133,16 +134,16 @@ class BarChart(QWidget):
         label_width = max(metrics.horizontalAdvance(b[0]) for b in self.bars) + 10
         value_width = max(metrics.horizontalAdvance(b[2]) for b in self.bars) + 10
         bar_space = max(self.width() - label_width - value_width, 20)
-        for i, (label, fraction, value) in enumerate(self.bars):
+        for i, (label, fraction, value, *colour) in enumerate(self.bars):
             top = line * (i + 1) + 4
             painter.setPen(QColor("#202124"))
             painter.drawText(QRectF(0, top, label_width - 6, line), Qt.AlignmentFlag.AlignRight, label)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor("#e8eaed"))
-            painter.drawRoundedRect(QRectF(label_width, top + 3, bar_space, line - 8), 3, 3)
-            painter.setBrush(self.colour)
+            painter.drawRoundedRect(QRectF(label_width, top + 3, bar_space, max(line - 8, 4)), 3, 3)
+            painter.setBrush(QColor(colour[0]) if colour else self.colour)
             painter.drawRoundedRect(
-                QRectF(label_width, top + 3, bar_space * max(0.0, min(fraction, 1.0)), line - 8), 3, 3
+                QRectF(label_width, top + 3, bar_space * max(0.0, min(fraction, 1.0)), max(line - 8, 4)), 3, 3
             )
             painter.setPen(QColor("#202124"))
             painter.drawText(QRectF(label_width + bar_space + 6, top, value_width, line), value)

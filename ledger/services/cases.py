@@ -306,7 +306,7 @@ class CaseService:
             void_reason=case.void_reason,
             duplicate_of_id=case.duplicate_of_id,
             remarks=case.remarks,
-            light=light(case.state, case.deadline, self._ledger.today(), LightPolicy(warn_days)),
+            light=light(case.state, case.deadline, self._ledger.today(), LightPolicy(warn_days), case.completion_date),
             content_hash=current or "",  # empty when read-only: only the key can compute it
             evidence=tuple(evidence),
             signoffs=tuple(signoffs),

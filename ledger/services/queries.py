@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from typing import Any
 
-from sqlalchemy import Integer, and_, case, column, false, func, or_, select, text, true
+from sqlalchemy import Integer, and_, case, column, false, func, not_, or_, select, text, true
 from sqlalchemy.sql import ColumnElement, Select
 
 from ledger import ids, textrules
@@ -15,9 +16,9 @@ from ledger.dto import Actor, CaseFilter, CaseRow, DashboardCounts, HouseholdRow
 from ledger.models import Case, CaseCount, Household, Member
 from ledger.search import MIN_TRIGRAM, fts_phrase
 from ledger.services.cases import SCOPED_ROLES
-from ledger.workflow import OPEN_STATES, light, task_states
+from ledger.workflow import DEADLINE_STATES, OPEN_STATES, SUBMITTED_STATES, LightPolicy, light, tally, task_states
 
-DEADLINE_STATES = ("assigned", "in_progress", "pending_verification", "pending_approval")
+__all__ = ["DEADLINE_STATES", "QueryService", "due_soon_sql", "light_sql", "overdue_sql"]
 
 ALL_CASES = CaseFilter()
 
@@ -28,6 +29,46 @@ SORTS = {
     "state": (Case.state, Case.deadline, Case.id),
     "id": (Case.id,),
 }
+
+
+def overdue_sql(today: dt.date, state: Any = None) -> ColumnElement[bool]:
+    """逾期 in SQL: ledger.workflow.is_overdue over the cases table (one definition, two spellings;
+    tests/unit/test_rules_matrix.py holds them to the same answers). `state` is the case's state as
+    of the day counted (the 周报's as-of state), the current one by default."""
+    state = Case.state if state is None else state
+    return and_(
+        state.in_(DEADLINE_STATES),
+        Case.deadline < today,
+        or_(
+            state.not_in(SUBMITTED_STATES),
+            Case.completion_date.is_(None),
+            Case.completion_date > Case.deadline,
+        ),
+    )
+
+
+def due_soon_sql(today: dt.date, warn_days: int, state: Any = None) -> ColumnElement[bool]:
+    """黄灯 in SQL (ledger.workflow.light): still to do and due within warn_days, today included."""
+    state = Case.state if state is None else state
+    return and_(
+        state.in_([s for s in DEADLINE_STATES if s not in SUBMITTED_STATES]),
+        Case.deadline >= today,
+        Case.deadline <= today + dt.timedelta(days=warn_days),
+    )
+
+
+def light_sql(colour: str, today: dt.date, warn_days: int) -> ColumnElement[bool]:
+    """The cases whose light (ledger.workflow.light) is `colour` today."""
+    if colour == "red":
+        return overdue_sql(today)
+    if colour == "yellow":
+        return due_soon_sql(today, warn_days)
+    return and_(
+        Case.state.in_(DEADLINE_STATES),
+        Case.deadline.is_not(None),
+        not_(overdue_sql(today)),
+        not_(due_soon_sql(today, warn_days)),
+    )
 
 
 class QueryService:
@@ -69,26 +110,26 @@ class QueryService:
                 by_township[(township_id, state)] = by_township.get((township_id, state), 0) + n
                 key = (category_of[subcategory], state)
                 by_category[key] = by_category.get(key, 0) + n
-            open_deadline = Case.state.in_(DEADLINE_STATES)
-            overdue = s.scalar(select(func.count()).where(open_deadline, Case.deadline < today, seen)) or 0
-            due_soon = (
-                s.scalar(
-                    select(func.count()).where(
-                        open_deadline,
-                        Case.deadline >= today,
-                        Case.deadline <= today + dt.timedelta(days=warn_days),
-                        seen,
-                    )
+            overdue_by_township = {
+                int(tid): int(n)
+                for tid, n in s.execute(
+                    select(Case.township_id, func.count()).where(overdue_sql(today), seen).group_by(Case.township_id)
                 )
-                or 0
-            )
+            }
+            overdue = sum(overdue_by_township.values())
+            due_soon = s.scalar(select(func.count()).where(due_soon_sql(today, warn_days), seen)) or 0
             new_week = s.scalar(select(func.count()).where(Case.found_date >= week_start, seen)) or 0
             closed_week = s.scalar(select(func.count()).where(Case.closed_date >= week_start, seen)) or 0
-        total = sum(n for state, n in by_state.items() if state != "void")
-        closed = by_state.get("closed", 0)
+        groups = tally(by_state)
+        total = sum(groups.values())
+        closed = groups["closed"]
+        timed = sum(by_state.get(state, 0) for state in DEADLINE_STATES)
         return DashboardCounts(
             total=total,
             by_state=by_state,
+            tally=groups,
+            within_deadline=timed - overdue,
+            overdue_by_township=overdue_by_township,
             by_state_department=by_state_dept,
             by_township_state=by_township,
             overdue=overdue,
@@ -134,14 +175,7 @@ class QueryService:
             if high:
                 conditions.append(bound <= high)
         if f.light:
-            warn = today + dt.timedelta(days=int(self._ledger.meta("warn_days", "3")))
-            conditions.append(Case.state.in_(DEADLINE_STATES))
-            if f.light == "red":
-                conditions.append(Case.deadline < today)
-            elif f.light == "yellow":
-                conditions.append(Case.deadline.between(today, warn))
-            else:
-                conditions.append(Case.deadline > warn)
+            conditions.append(light_sql(f.light, today, int(self._ledger.meta("warn_days", "3"))))
         if textrules.search_term(f.search):
             conditions.append(self._search_condition(f.search))
         if f.tasks_of is not None:
@@ -256,6 +290,7 @@ class QueryService:
         """One page of the filtered, sorted ledger. The page's ids come from an index-only query
         (a deep OFFSET then skips index entries, not joined rows); its columns from a second one."""
         today = self._ledger.today()
+        policy = LightPolicy(int(self._ledger.meta("warn_days", "3")))
         f = self._proved(f)
         order = [c.desc() if descending else c.asc() for c in SORTS[sort]]
         ids_query = self._filtered(select(Case.id), f, today).order_by(*order).offset(offset).limit(limit)
@@ -273,6 +308,7 @@ class QueryService:
                     Case.subcategory,
                     Case.lead_department_id,
                     Case.deadline,
+                    Case.completion_date,
                     Case.found_date,
                     Household.head_name,
                     Household.head_id_number,
@@ -294,7 +330,7 @@ class QueryService:
                 subcategory_name=cat.subcategory(r.subcategory).name,
                 department_name=cat.departments[r.lead_department_id].name if r.lead_department_id else "",
                 deadline=r.deadline,
-                light=light(r.state, r.deadline, today) if r.state in OPEN_STATES else None,
+                light=light(r.state, r.deadline, today, policy, r.completion_date),
                 found_date=r.found_date,
             )
             for r in (by_id[i] for i in page_ids)

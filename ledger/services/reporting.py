@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.sql import ColumnElement
 
 from ledger import ids
 from ledger.dto import (
+    Actor,
     CaseFilter,
     GroupFigures,
     LedgerLine,
@@ -23,14 +26,32 @@ from ledger.dto import (
     TimetableBar,
     WeeklyFigures,
 )
-from ledger.errors import ValidationError
-from ledger.models import Case, Evidence, Household, SignOff
-from ledger.services.queries import DEADLINE_STATES
-from ledger.workflow import OPEN_STATES, STATE_NAMES, LightPolicy, light
+from ledger.errors import PermissionDenied, ValidationError
+from ledger.models import Case, CaseAction, Evidence, Household, Meta, SignOff
+from ledger.services.queries import due_soon_sql, overdue_sql
+from ledger.workflow import (
+    LIGHT_NAMES,
+    STATE_NAMES,
+    WEEKDAY_NAMES,
+    GroupLightPolicy,
+    LightPolicy,
+    is_overdue,
+    light,
+    report_period,
+)
 
 # A printout of more lines than this is thousands of pages: nobody means it.
 MAX_LINES = 100_000
-LIGHT_NAMES = {"red": "红灯", "yellow": "黄灯", "green": "绿灯", None: ""}
+UNASSIGNED_LINE = "未交办（待交办）"
+# Ledger settings of the 周报 (meta table), with their defaults.
+WEEK_END_KEY = "report_week_end"  # the office's cut-off weekday, 0 Monday … 6 Sunday
+LIGHT_KEYS = {  # GroupLightPolicy, in percent
+    "red_overdue": ("light_red_overdue", 10),
+    "red_rate": ("light_red_rate", 50),
+    "yellow_overdue": ("light_yellow_overdue", 5),
+    "yellow_rate": ("light_yellow_rate", 60),
+}
+SETTING_ROLES = frozenset({"admin", "coordinator"})
 
 
 def _date(value: dt.date | dt.datetime | None) -> str:
@@ -138,67 +159,207 @@ class ReportingService:
                     approval=free(_signoff_text(approved)),
                     closed_date=_date(c.closed_date),
                     evidence_count=int(evidence.get(case_id, 0)),
-                    light=LIGHT_NAMES[light(c.state, c.deadline, today, policy)],
+                    light=LIGHT_NAMES.get(light(c.state, c.deadline, today, policy, c.completion_date) or "", ""),
                     remarks=free(c.remarks),
                 )
 
     # -- the weekly report ----------------------------------------------------------------------------
-    def weekly(self, f: CaseFilter, today: dt.date | None = None) -> WeeklyFigures:
-        """Figures as of today; 本周 is Monday..today. Grouped by category, township, department."""
-        today = today or self._ledger.today()
-        week_start = today - dt.timedelta(days=today.weekday())
-        warn = today + dt.timedelta(days=int(self._ledger.meta("warn_days", "3")))
-        open_deadline = Case.state.in_(DEADLINE_STATES)
+    def week_end(self) -> int:
+        """The office's report cut-off weekday (0 Monday … 6 Sunday; Sunday unless set)."""
+        try:
+            value = int(self._ledger.meta(WEEK_END_KEY, "6"))
+        except ValueError:
+            return 6
+        return value if 0 <= value <= 6 else 6
+
+    def default_period(self, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+        """The last full report week before today (ledger.workflow.report_period)."""
+        return report_period(today or self._ledger.today(), self.week_end())
+
+    def group_light_policy(self) -> GroupLightPolicy:
+        values = {}
+        for name, (key, default) in LIGHT_KEYS.items():
+            try:
+                values[name] = float(self._ledger.meta(key, str(default))) / 100
+            except ValueError:
+                values[name] = default / 100
+        return GroupLightPolicy(**values)
+
+    def _settings_actor(self, s, actor: Actor | None) -> Actor:
+        actor = self._ledger.authority(s, actor)
+        if actor is None or not SETTING_ROLES & set(actor.roles):
+            raise PermissionDenied("只有系统管理员或县级统筹可以修改报表设置")
+        return actor
+
+    @staticmethod
+    def _put(s, key: str, value: str) -> None:
+        row = s.get(Meta, key)
+        if row is None:
+            s.add(Meta(key=key, value=value))
+        else:
+            row.value = value
+
+    def set_week_end(self, actor: Actor | None, weekday: int) -> None:
+        """Set the office's report cut-off weekday once (audited as settings.report_week)."""
+        if not 0 <= weekday <= 6:
+            raise ValidationError("统计截止日应为周一至周日之一")
+        with self._ledger.unit_of_work() as s:
+            actor = self._settings_actor(s, actor)
+            before = s.get(Meta, WEEK_END_KEY)
+            self._put(s, WEEK_END_KEY, str(weekday))
+            self._ledger.record(
+                s,
+                actor,
+                "settings.report_week",
+                "meta",
+                None,
+                {"week_end": weekday, "name": WEEKDAY_NAMES[weekday], "before": before.value if before else "6"},
+            )
+
+    def set_group_lights(self, actor: Actor | None, policy: GroupLightPolicy) -> None:
+        """Set the thresholds of the townships' and departments' lights (audited as
+        settings.report_lights). Shares are fractions (0.1 = 10 %)."""
+        shares = (policy.red_overdue, policy.red_rate, policy.yellow_overdue, policy.yellow_rate)
+        if not all(0 <= v <= 1 for v in shares):
+            raise ValidationError("逾期占比和销号率的界限应在 0%–100% 之间")
+        if policy.yellow_overdue > policy.red_overdue or policy.yellow_rate < policy.red_rate:
+            raise ValidationError("黄灯的界限应比红灯宽：黄灯逾期占比不高于红灯的，黄灯销号率不低于红灯的")
+        with self._ledger.unit_of_work() as s:
+            actor = self._settings_actor(s, actor)
+            for name, (key, _default) in LIGHT_KEYS.items():
+                self._put(s, key, f"{getattr(policy, name) * 100:g}")
+            self._ledger.record(
+                s,
+                actor,
+                "settings.report_lights",
+                "meta",
+                None,
+                {name: round(getattr(policy, name) * 100, 2) for name in LIGHT_KEYS},
+            )
+
+    def weekly(
+        self, f: CaseFilter, period_start: dt.date | None = None, period_end: dt.date | None = None
+    ) -> WeeklyFigures:
+        """The 周报's figures for a 统计周期 (default: the last full report week, default_period),
+        as of the end of its last day: cases found later are left out, and each case counts in the
+        state it had then — read from its workflow actions (case_actions), so a report reprinted
+        next month says what it said this week. A period ending today counts the current states (the
+        工作台's figures). 本周新增/本周销号 count within the period; 逾期 is ledger.workflow.is_overdue
+        on the last day. Grouped by category, township and lead department; the 待交办 cases form
+        their own line (`unassigned`), not a department. Known approximation: a case's deadline,
+        completion date and lead department are today's (an extended 时限 counts as extended)."""
+        today = self._ledger.today()
+        _default_start, default_end = self.default_period(today)
+        end = period_end or (period_start + dt.timedelta(days=6) if period_start else default_end)
+        start = period_start or end - dt.timedelta(days=6)
+        if start > end:
+            raise ValidationError("统计周期的开始日期不能晚于结束日期")
+        if end > today:
+            raise ValidationError(f"统计周期不能晚于今天（{today.year}年{today.month}月{today.day}日）")
+        warn_days = int(self._ledger.meta("warn_days", "3"))
+        if end >= today:
+            state: Any = Case.state
+            joined = None
+        else:  # each case's state at the end of `end`: the target of its last action before then
+            cutoff = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+            last = (
+                select(CaseAction.case_id, func.max(CaseAction.id).label("last_id"))
+                .where(CaseAction.at < cutoff)
+                .group_by(CaseAction.case_id)
+                .subquery()
+            )
+            then = CaseAction.__table__.alias("state_then")
+            state = func.coalesce(then.c.to_state, literal("registered"))
+            joined = (last, then)
 
         def flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
             return func.sum(case((condition, 1), else_=0))
 
+        department = case((state == "registered", 0), else_=func.coalesce(Case.lead_department_id, 0))
+        overdue = overdue_sql(end, state)
         query = select(
             Case.category,
             Case.township_id,
-            Case.lead_department_id,
-            Case.state,
+            Case.village_id,
+            department,
+            state,
             func.count(),
-            flag(Case.found_date >= week_start),
-            flag(and_(Case.state == "closed", Case.closed_date >= week_start)),
-            flag(and_(open_deadline, Case.deadline < today)),
-            flag(and_(open_deadline, Case.deadline < today, Case.deadline >= week_start)),
-            flag(and_(open_deadline, Case.deadline >= today, Case.deadline <= warn)),
-        ).group_by(Case.category, Case.township_id, Case.lead_department_id, Case.state)
-        base = CaseFilter(**{**f.__dict__, "include_void": False, "states": ()})
+            flag(Case.found_date >= start),
+            flag(and_(state == "closed", Case.closed_date >= start, Case.closed_date <= end)),
+            flag(overdue),
+            flag(and_(overdue, Case.deadline >= start)),
+            flag(due_soon_sql(end, warn_days, state)),
+        )
+        if joined is not None:
+            last, then = joined
+            query = query.select_from(Case).outerjoin(last, last.c.case_id == Case.id)
+            query = query.outerjoin(then, then.c.id == last.c.last_id)
+        query = query.where(Case.found_date <= end).group_by(
+            Case.category, Case.township_id, Case.village_id, department, state
+        )
+        # every case of the selection, void or not: a case voided after the period counted then
+        base = replace(f, include_void=joined is not None, states=(), light=None)
         with self._ledger.reading() as s:
             rows = s.execute(self._ledger.queries.filtered(query, base)).all()
         cat = self._ledger.catalog
-        groups: dict[str, dict[object, GroupFigures]] = {"category": {}, "township": {}, "department": {}}
+        groups: dict[str, dict[object, GroupFigures]] = {
+            "category": {},
+            "township": {},
+            "village": {},
+            "department": {},
+        }
         total = GroupFigures("合计")
-        for category, township_id, dept_id, state, n, new, closed_week, overdue, new_overdue, due_soon in rows:
+        unassigned = GroupFigures(UNASSIGNED_LINE)
+        for (
+            category,
+            township_id,
+            village_id,
+            dept_id,
+            state_then,
+            n,
+            new,
+            closed_week,
+            late,
+            new_late,
+            due_soon,
+        ) in rows:
+            figures = (state_then, int(n), *(int(v or 0) for v in (new, closed_week, late, new_late, due_soon)))
             keys = {
                 "category": (cat.category_names.get(category, category), category),
                 "township": (cat.region(township_id).name, township_id),
-                "department": (cat.departments[dept_id].name if dept_id else "（未交办）", dept_id or 0),
+                "village": (cat.region(village_id).name, village_id),
             }
-            figures = (state, int(n), *(int(v or 0) for v in (new, closed_week, overdue, new_overdue, due_soon)))
+            if dept_id:
+                keys["department"] = (cat.departments[dept_id].name, dept_id)
+            else:
+                unassigned.add(*figures)
             for group, (name, key) in keys.items():
                 groups[group].setdefault(key, GroupFigures(name)).add(*figures)
             total.add(*figures)
-        start = dt.date.fromisoformat(self._ledger.meta("created_at")[:10])  # the office's first report week
-        issue = (week_start - (start - dt.timedelta(days=start.weekday()))).days // 7 + 1
+        policy = self.group_light_policy()
         category_order = list(cat.category_names)
-        by_category = sorted(groups["category"].items(), key=lambda kv: category_order.index(kv[0]))
-        by_township = sorted(groups["township"].values(), key=lambda g: (-g.rate, g.overdue, g.name))
-        by_department = sorted(groups["department"].values(), key=lambda g: (-g.rate, g.overdue, g.name))
-        for rank, g in enumerate(by_township, 1):
-            g.rank = rank
-        for rank, g in enumerate(by_department, 1):
-            g.rank = rank
+        by_category = [
+            g for _, g in sorted(groups["category"].items(), key=lambda kv: category_order.index(kv[0])) if g.found
+        ]
+        ranked: dict[str, list[GroupFigures]] = {}
+        for name in ("township", "village", "department"):
+            found = [g for g in groups[name].values() if g.found]
+            found.sort(key=lambda g: (-g.rate, g.overdue_share, g.name))
+            for rank, g in enumerate(found, 1):
+                g.rank = rank
+                g.light = policy.light(g.found, g.closed, g.overdue)
+            ranked[name] = found
         return WeeklyFigures(
             today=today,
-            week_start=week_start,
-            issue=max(issue, 1),
+            period_start=start,
+            period_end=end,
             total=total,
-            by_category=[g for _, g in by_category],
-            by_township=by_township,
-            by_department=by_department,
+            by_category=by_category,
+            by_township=ranked["township"],
+            by_department=ranked["department"],
+            unassigned=unassigned,
+            light_rule=policy.describe(),
+            by_village=ranked["village"],
         )
 
     # -- timetable and reminders ----------------------------------------------------------------------
@@ -239,25 +400,21 @@ class ReportingService:
                         start=c.assigned_date or c.found_date,
                         deadline=c.deadline,
                         closed=c.closed_date,
-                        overdue=c.state in OPEN_STATES and c.deadline is not None and c.deadline < today,
+                        overdue=is_overdue(c.state, c.deadline, c.completion_date, today),
                         milestones=tuple(milestones.get(case_id, ())),
                     )
                 )
         return bars
 
     def overdue(self, department_id: int, today: dt.date | None = None) -> list[OverdueCase]:
-        """Open cases of a lead department past their deadline, the longest overdue first."""
+        """A lead department's overdue cases (ledger.workflow.is_overdue), the longest overdue first."""
         today = today or self._ledger.today()
         cat = self._ledger.catalog
         with self._ledger.reading() as s:
             rows = s.execute(
                 select(Case, Household.head_name)
                 .join(Household, Household.id == Case.household_id)
-                .where(
-                    Case.lead_department_id == department_id,
-                    Case.state.in_(DEADLINE_STATES),
-                    Case.deadline < today,
-                )
+                .where(Case.lead_department_id == department_id, overdue_sql(today))
                 .order_by(Case.deadline, Case.number)
             ).all()
         return [
