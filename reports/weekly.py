@@ -190,16 +190,31 @@ def weekly_pages(
         blocks.append(Line(heading, 12, "hei", leading=20, keep_with_next=True))
         blocks += _group_table(pen, groups, ranked, width, first, columns, t, extra)
     blocks.append(Spacer(2 * mm))
-    note = (
-        f"注：预警灯按{w.light_rule}。逾期指超过整改时限仍未完成整改（已按期完成、待核验或待审批的不算逾期）。"
-        f"“{w.unassigned.name}”为尚未明确牵头单位的问题，不参加排名。"
-    )
-    blocks += paragraph(pen, note, width, 9, "song", leading=14)
+    notes = [
+        f"1. 预警灯——{w.light_rule}。",
+        "2. 逾期指超过整改时限仍未完成整改；按期完成、待核验或待审批的不算逾期，超过时限才完成的在销号前仍算逾期。",
+        f"3. “{w.unassigned.name}”为尚未明确牵头单位的问题，单列，不参加排名。",
+    ]
+    blocks += _notes(pen, notes, width)
     blocks.append(Spacer(6 * mm))
     blocks += _signatures(pen, width, author, reviewer, signer, printed)
     blocks.append(Spacer(6 * mm))
     blocks += _distribution(pen, width, unit, printed)
     return paginate(blocks, PORTRAIT.frame_height)
+
+
+def _notes(pen: Pen, notes: Sequence[str], width: float, size: float = 9) -> list[Block]:
+    """注：1. … 2. … — each note wrapped under its own text, hanging after "注："."""
+    head = "注："
+    indent = pen.width(head, size)
+    blocks: list[Block] = []
+    for i, text in enumerate(notes):
+        for k, line in enumerate(pen.wrap(text, width - indent, size)):
+            if i == 0 and k == 0:
+                blocks.append(Line(head + line, size, "song", leading=14))
+            else:
+                blocks.append(Line(line, size, "song", leading=14, indent=indent))
+    return blocks
 
 
 def _masthead(pen: Pen, unit: str, printed: dt.date, width: float) -> Block:
