@@ -350,13 +350,27 @@ class _Builder:
                 f = replace(f, states=CLOSURE_STATES)
                 self.scope = describe_filter(self.lg, f)
             case_ids = self.lg.reporting.case_ids(f, limit=2000)
-        title = f"{self.county}“两不愁三保障”问题整改销号审批表"
+        title = f"{self.county}“两不愁三保障”及饮水安全问题整改销号审批表"
         if not case_ids:
             return self.empty(title, PORTRAIT, "无符合条件的待审批或已销号问题"), 0, None
         viewer = self.request.filter.visible_to
         cases = [self.masked_case(self.lg.cases.get(i, viewer=viewer)) for i in case_ids]  # refused if unseen
-        uuid = self.lg.uuid
-        return dossier.closure_pages(doc.pen, cases, uuid, self.county, self.mask, self.mask_phone), len(cases), None
+        submitted = {
+            case_id: dossier.Submission(name, at)
+            for case_id, (name, at) in self.lg.reporting.submissions(case_ids).items()
+        }
+        pages = dossier.closure_pages(
+            doc.pen, cases, self.lg.uuid, self.county, self.mask, self.mask_phone, self.image, submitted
+        )
+        return pages, len(cases), None
+
+    def image(self, sha: str) -> bytes | None:
+        """An evidence file's bytes, or None when missing or corrupted (the page says so in place of
+        the picture)."""
+        try:
+            return self.lg.evidence_store.read_verified(sha)
+        except Exception:  # missing or corrupted: the page says so in place of the picture
+            return None
 
     def household(self, doc: Document):
         if self.request.household_id is None:
@@ -372,16 +386,8 @@ class _Builder:
             if not cases:
                 raise PermissionDenied("该农户没有属于您所在单位或乡镇的问题，您无权打印其档案")
         members = self.lg.households.members(h.id, viewer=viewer)
-        store = self.lg.evidence_store
-
-        def image(sha: str) -> bytes | None:
-            try:
-                return store.read_verified(sha)
-            except Exception:  # missing or corrupted: the page says so in place of the picture
-                return None
-
         pages = dossier.household_pages(
-            doc.pen, h, place, members, cases, self.lg.uuid, self.county, self.mask, self.mask_phone, image
+            doc.pen, h, place, members, cases, self.lg.uuid, self.county, self.mask, self.mask_phone, self.image
         )
         return pages, len(cases), None
 

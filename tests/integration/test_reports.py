@@ -216,15 +216,15 @@ def test_every_kind_prints_footer_fonts_and_an_audit_event(world: World, tmp_pat
     assert not list(tmp_path.glob("*.part"))
 
 
-def test_closure_form_carries_signoffs_evidence_hashes_and_content_hash(world: World, tmp_path):
+def test_closure_form_carries_signoffs_evidence_and_a_check_code(world: World, tmp_path):
     case = world.walk(world.register(), "closed")
     view = world.ledger.cases.get(case.id)
     out, _ = render(world, "closure", tmp_path, case_number=case.number)
     text = text_of(out)
     assert "乡镇核验意见" in text and "经现场核验，整改到位" in text and "同意销号" in text
-    assert f"内容摘要 {view.content_hash[:12]}" in text
-    for evidence in view.evidence:
-        assert evidence.sha256 in text.replace("\n", "")
+    assert f"核对码 {view.content_hash[:4]} {view.content_hash[4:8]}" in text
+    assert "SHA-256" not in text and "内容摘要" not in text
+    assert view.evidence and all(evidence.kind_name in text for evidence in view.evidence)
     assert page_count(out) == 1
 
 
