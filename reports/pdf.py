@@ -634,14 +634,16 @@ class Document:
     def standard_footer(self, page: Page, number: int, total: int, layout: Layout | None = None) -> None:
         layout = layout or self.layout
         width = layout.pagesize[0]
-        y = layout.bottom - 6 * mm
+        # the lower line stays clear of the sheet's outer 8 mm (where printers cut off)
+        low = max(layout.bottom - 6 * mm - 9, 8.6 * mm)
+        y = low + 8.5
         pen = self.pen
         pen.draw(layout.left, y, self.info.footer_left(), 7.5, "song", color=GREY)
         pen.draw(width - layout.right, y, f"第 {number} 页 共 {total} 页", 8, "song", "right")
-        pen.draw(layout.left, y - 9, self.info.footer_audit(), 6.5, "song", color=GREY)
+        pen.draw(layout.left, low, self.info.footer_audit(), 6.5, "song", color=GREY)
         self.canvas.setStrokeColor(GREY)
         self.canvas.setLineWidth(0.3)
-        self.canvas.line(layout.left, y + 9, width - layout.right, y + 9)
+        self.canvas.line(layout.left, y + 8, width - layout.right, y + 8)
         self.canvas.setStrokeColor(black)
 
     def discard(self) -> None:
