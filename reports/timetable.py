@@ -78,7 +78,7 @@ class Axis:
 
     def label(self, tick: dt.date, with_year: bool = False) -> str:
         if self.months:
-            return f"{tick.year}年{tick.month}月" if with_year or tick.month == 1 else f"{tick.month}月"
+            return f"{tick.year}年{tick.month}月" if with_year else f"{tick.month}月"
         return f"{tick.year}年{tick.month}月{tick.day}日" if with_year else f"{tick.month}/{tick.day}"
 
 
@@ -239,15 +239,17 @@ class _Header(Block):
             c.line(cx, top, cx, top - self.height)
         px = x + self.layout.plot_x
         free = px  # labels left to right, each after the previous one's end
+        year = None  # the first label of each year says the year (a skipped 1月 must not lose it)
         for i, tick in enumerate(axis.ticks):
             tx = px + axis.x(tick)
             nxt = px + (axis.x(axis.ticks[i + 1]) if i + 1 < len(axis.ticks) else axis.width)
-            label = axis.label(tick, with_year=free == px and axis.months)
+            label = axis.label(tick, with_year=axis.months and tick.year != year)
             lw = pen.width(label, SIZE)
             mid = max((tx + nxt) / 2, px + lw / 2 + 2)
             if mid - lw / 2 >= free + 4 and mid + lw / 2 <= x + width - 1:
                 pen.draw(mid, base, label, SIZE, "song", "center")
                 free = mid + lw / 2
+                year = tick.year
             c.line(tx, top, tx, top - 5)
         c.rect(x, top - self.height, width, self.height, stroke=1, fill=0)
 

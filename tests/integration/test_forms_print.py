@@ -146,6 +146,9 @@ def test_household_dossier_lists_everyone_in_date_order_with_signature_lines(dem
         assert days == sorted(days), (case.number, steps)
     assert "户主（签字）" in text and "帮扶责任人（签字）" in text
     assert not LEADING_ZERO.search(text)
+    for page in pdfcheck.read(out)[1:]:  # a continuation page says whose file it is
+        top = min(page.lines, key=lambda line: line.y0)
+        assert f"{h.head_name}户一户一档（续）" in top.text, top.text
 
 
 def test_every_demo_household_lists_all_its_people_with_id_numbers(demo_ledger):
@@ -236,3 +239,20 @@ def test_a_missing_photo_is_said_in_place_of_the_picture(world: World, tmp_path)
     text = render(world, tmp_path, case, "缺图")
     assert "文件缺失或已损坏" in squeeze(text)
     assert photo.kind_name in text
+
+
+def test_a_form_running_onto_a_second_page_says_whose_it_is(world: World, tmp_path):
+    long = "房屋墙体开裂，屋面漏雨，需要加固维修并更换部分屋面瓦片。" * 24
+    case = world.walk(world.register(description=long), "closed")
+    out = tmp_path / "长.pdf"
+    render_report(
+        world.ledger, ReportRequest("closure", case_number=case.number), out, world.coordinator,
+        fonts=FontSet.shipped_only(),
+    )  # fmt: skip
+    pages = pdfcheck.read(out)
+    assert len(pages) >= 2
+    for page in pages[1:]:
+        top = min(page.lines, key=lambda line: line.y0)
+        assert "销号审批表（续）" in top.text and case.number in top.text, top.text
+    assert not pdfcheck.past_margins(pages) and not pdfcheck.overlapping(pages)
+    assert text_of(out).count("盖章") == 3
