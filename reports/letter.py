@@ -362,8 +362,9 @@ def _organs(cc: str) -> list[str]:
 
 
 def attachment_table(pen: Pen, cases: Sequence[OverdueCase], width: float) -> list[Block]:
-    """The list of overdue cases: a blank 责任人 prints as 未填; names and places are never broken."""
-    size = 9.0
+    """The list of overdue cases: a blank 责任人 prints as 未填; numbers, names, places and the
+    问题子类 (first line of the 问题 cell) are never broken: the type is made smaller (9 pt, down
+    to 8 pt) until they all fit."""
     rows = [
         (
             i,
@@ -371,34 +372,32 @@ def attachment_table(pen: Pen, cases: Sequence[OverdueCase], width: float) -> li
             c.township,
             c.village,
             c.head_name,
-            f"{c.subcategory}：{c.description}",
+            f"{c.subcategory}\n{c.description}",
             f"{c.deadline:%Y-%m-%d}",
             c.days,
             c.responsible_person.strip() or "未填",
         )
         for i, c in enumerate(cases, 1)
     ]
+    labels = ("序号", "问题编号", "乡镇", "村", "户主", "问题", "整改时限", "逾期天数", "责任人")
+    whole_columns = (1, 2, 3, 4, 5, 6, 8)  # columns whose text (first line) is kept whole
+    pad = 2.0
+    size = 9.0
+    for size in (9.0, 8.5, 8.0):
 
-    def whole(index: int) -> float:  # the widest name in a column, kept on one line
-        return max((pen.width(str(r[index]), size, "song") for r in rows), default=0.0)
+        def widest(index: int, size: float = size) -> float:
+            texts = (str(r[index]).split("\n")[0] for r in rows)
+            return max((pen.width(t, size, "song") for t in texts), default=0.0)
 
-    table = Table(
-        pen,
-        [
-            Column("序号", align="center"),
-            Column("问题编号", min_width=whole(1)),
-            Column("乡镇", min_width=whole(2)),
-            Column("村", min_width=whole(3)),
-            Column("户主", min_width=whole(4)),
-            Column("问题"),
-            Column("整改时限", align="center", min_width=whole(6)),
-            Column("逾期天数", align="center"),
-            Column("责任人", min_width=whole(8)),
-        ],
-        size=size,
-        header_size=size,
-        pad=2.5,
-    )
+        mins = {i: widest(i) for i in whole_columns}
+        narrow = sum(pen.width(labels[i][:2], size, "hei") for i in (0, 7))  # 序号, 逾期天数 (headers wrap)
+        if sum(mins.values()) + narrow + len(labels) * (2 * pad + 0.5) <= width:
+            break
+    columns = [
+        Column(label, align="center" if i in (0, 6, 7) else "left", min_width=mins.get(i, 0.0))
+        for i, label in enumerate(labels)
+    ]
+    table = Table(pen, columns, size=size, header_size=size, pad=pad)
     table.fit(width, rows, [c.number for c in cases])
     blocks: list[Block] = [table.header_block]
     for case, row in zip(cases, rows, strict=True):
