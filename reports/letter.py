@@ -398,7 +398,8 @@ def attachment_table(pen: Pen, cases: Sequence[OverdueCase], width: float) -> li
         for i, label in enumerate(labels)
     ]
     table = Table(pen, columns, size=size, header_size=size, pad=pad)
-    table.fit(width, rows, [c.number for c in cases])
+    sample = [tuple(str(v).replace("\n", "") for v in row) for row in rows]  # a line break is no character
+    table.fit(width, sample, [c.number for c in cases])
     blocks: list[Block] = [table.header_block]
     for case, row in zip(cases, rows, strict=True):
         pen.fonts.context = case.number
