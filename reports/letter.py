@@ -170,16 +170,32 @@ def paragraph(text: str, first_indent: int = 2, role: str = "fang") -> list[Grid
     return [GridLine(line, first_indent if i == 0 else 0, role) for i, line in enumerate(lines)]
 
 
+TITLE_CHARS = 440 / TITLE  # characters of 2号 on a 156 mm line
+
+
+def balanced(parts: Sequence[str], chars: float) -> list[str]:
+    """Lines of at most `chars` characters made of whole parts (words), greedily; a part longer
+    than a line is wrapped on its own lines."""
+    lines: list[str] = []
+    current = ""
+    for part in parts:
+        if current and _cells(current + part) > chars:
+            lines.append(current)
+            current = ""
+        if _cells(current + part) > chars:
+            pieces = grid_wrap(current + part, chars)
+            lines += pieces[:-1]
+            current = pieces[-1]
+        else:
+            current += part
+    if current:
+        lines.append(current)
+    return lines
+
+
 def title_lines(department: str) -> list[str]:
-    """The title on one line, or on two broken between words: the department stays whole."""
-    whole = f"关于督促加快{department}逾期问题整改的函"
-    fits = 440 / TITLE  # characters of 2号 in the 156 mm line
-    if len(whole) <= fits:
-        return [whole]
-    head, tail = f"关于督促加快{department}", "逾期问题整改的函"
-    if len(head) <= fits:
-        return [head, tail]
-    return ["关于督促加快", *grid_wrap(f"{department}{tail}", fits)]
+    """The title on one line, or broken between its words: the department stays whole."""
+    return balanced(["关于督促加快", department, "逾期问题整改的函"], TITLE_CHARS)
 
 
 def over_days(cases: Sequence[OverdueCase], days: int = OVER_DAYS) -> int:
@@ -284,7 +300,7 @@ def letter_blocks(pen: Pen, parts: LetterParts) -> list[list[Block]]:
     closing: list[Block] = [*paragraph("特此函告。"), GridLine("")]
     closing += [
         GridLine(line, 2 if i == 0 else 5)
-        for i, line in enumerate(grid_wrap(f"附件：{parts.department}逾期问题清单", CHARS_PER_LINE - 2, 23))
+        for i, line in enumerate(balanced(["附件：", parts.department, "逾期问题清单"], CHARS_PER_LINE - 2))
     ]
     closing += [GridLine(""), GridLine("")]  # room for the seal, pressed over the 署名 and the date
     date = cn_date(parts.today)
@@ -306,7 +322,7 @@ def letter_blocks(pen: Pen, parts: LetterParts) -> list[list[Block]]:
     blocks.append(PageBreak())
     blocks.append(GridLine("附件", 0, "hei"))
     blocks.append(GridLine(""))
-    for line in grid_wrap(f"{parts.department}逾期问题清单", 440 / TITLE):
+    for line in balanced([parts.department, "逾期问题清单"], TITLE_CHARS):
         blocks.append(Line(line, TITLE, "title", leading=PITCH, align="center"))
     blocks.append(Spacer(PITCH / 2))
     blocks += attachment_table(pen, cases, width)
