@@ -70,7 +70,7 @@ def main() -> int:
     assert form is not None
     existing = lg.queries.page(CaseFilter(), limit=1)[0]
     form.id_number.setText(lg.households.get(lg.cases.get(existing.id).household.id).head_id_number)
-    form.subcategory.setCurrentIndex(form.subcategory.findData(lg.cases.get(existing.id).subcategory))
+    form.select_subcategory(lg.cases.get(existing.id).subcategory)
     settle()
     form.grab().save(str(out / "新增问题.png"))
     form.reject()

@@ -41,6 +41,7 @@ from ledger.workflow import FIELD_LABELS, STATE_NAMES
 from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, from_qdate, ok_cancel, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
+from ui.widgets import fit_columns
 
 # A sign-off against the case as it is now (SignOffView.changed_since; None: read-only, no key to check).
 SIGNOFF_CHECK = {False: "一致", True: "签批后已变更", None: "无法核对（缺少审计密钥）"}
@@ -301,9 +302,11 @@ class CaseDialog(QDialog):
         self.tabs.addTab(self._progress_tab(), "整改措施与进度")
         self.tabs.addTab(self._evidence_tab(), "佐证材料")
         self.signoffs = ListTableModel(["环节", "签批人", "角色", "方式", "意见", "时间", "内容哈希", "核对"], self)
-        self.tabs.addTab(self._table(self.signoffs), "签批记录")
+        self.signoffs_view = self._table(self.signoffs, stretch=4)  # 意见 takes the room left
+        self.tabs.addTab(self.signoffs_view, "签批记录")
         self.history = ListTableModel(["时间", "操作人", "操作", "变更内容"], self)
-        self.tabs.addTab(self._table(self.history), "变更历史")
+        self.history_view = self._table(self.history)
+        self.tabs.addTab(self.history_view, "变更历史")
         self.action_bar = QHBoxLayout()
         close = QPushButton("关闭")
         close.clicked.connect(self.close)
@@ -319,15 +322,12 @@ class CaseDialog(QDialog):
         self.show_case(self.case, reset_editors=True)
 
     # -- tabs -----------------------------------------------------------------------------------------
-    def _table(self, model: ListTableModel) -> QTableView:
+    def _table(self, model: ListTableModel, stretch: int | None = None) -> QTableView:
         view = QTableView()
         view.setModel(model)
-        view.setWordWrap(True)
         view.verticalHeader().setVisible(False)
-        view.horizontalHeader().setStretchLastSection(True)
         view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        model.modelReset.connect(view.resizeColumnsToContents)
-        model.modelReset.connect(view.resizeRowsToContents)
+        fit_columns(view, model, stretch=stretch)
         return view
 
     def _basic_tab(self) -> QWidget:
@@ -468,7 +468,8 @@ class CaseDialog(QDialog):
         shown = [
             ("number", case.number),
             ("household", f"{case.household.head_name}（{ids.mask(case.household.head_id_number)}）"),
-            ("subcategory", f"{case.category_name} · {case.subcategory_name}"),
+            ("category", case.category_name),
+            ("subcategory", case.subcategory_name),
             ("description", case.description),
             ("source", case.source),
             ("found_date", fmt_date(case.found_date)),
@@ -483,7 +484,10 @@ class CaseDialog(QDialog):
             ("void_reason", case.void_reason),
             ("remarks", case.remarks),
         ]
-        labels = {"number": "问题编号", "household": "农户", **FIELD_LABELS}
+        labels = {"number": "问题编号", "household": "农户", "category": "问题类别", **FIELD_LABELS}
+        if "subcategory" in editable:  # one chooser for both: 类别 · 子类
+            labels["subcategory"] = "问题类别 · 子类"
+            shown = [(f, t) for f, t in shown if f != "category"]
         for field, text in shown:
             if field in editable:
                 self.basic_form.addRow(labels[field], self.editors.make(field, getattr(case, field)))

@@ -175,3 +175,29 @@ def size_columns(view: QTableView, model: WindowedModel) -> None:
     digit = metrics.horizontalAdvance("0")
     for i, column in enumerate(model.columns):
         view.setColumnWidth(i, max(column.width * digit + 24, metrics.horizontalAdvance(column.title) + 36))
+
+
+def fit_columns(view: QTableView, model, stretch: int | None = None, widest: int = 360) -> None:
+    """A small, fully loaded table (sign-offs, history, accounts, events): every column as wide as
+    its header and its contents (up to `widest` pixels), rows as tall as their wrapped text, and
+    `stretch` (default: the last column) taking the room that is left, so nothing is cut off."""
+    header = view.horizontalHeader()
+    header.setMinimumSectionSize(24)
+    view.setWordWrap(True)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    last = model.columnCount() - 1
+    chosen = last if stretch is None else stretch
+    header.setStretchLastSection(False)
+
+    def fit() -> None:
+        for column in range(model.columnCount()):
+            if column == chosen:
+                continue
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            view.resizeColumnToContents(column)
+            wanted = max(view.columnWidth(column), header.sectionSizeHint(column))
+            view.setColumnWidth(column, min(wanted, widest))
+        header.setSectionResizeMode(chosen, QHeaderView.ResizeMode.Stretch)
+
+    model.modelReset.connect(fit)
+    fit()

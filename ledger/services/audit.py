@@ -9,25 +9,10 @@ from sqlalchemy import select
 
 from ledger import audit
 from ledger.dto import HistoryEntry
+from ledger.events import event_name
 from ledger.models import AuditEvent, AuditHead
 from ledger.workflow import FIELD_LABELS, STATE_NAMES
 
-ACTION_NAMES = {
-    "case.register": "登记",
-    "case.update": "修改",
-    "case.assign": "交办",
-    "case.accept": "接收",
-    "case.submit": "提交核验",
-    "case.verify": "核验通过",
-    "case.approve": "审批销号",
-    "case.return": "退回",
-    "case.reopen": "销号回退",
-    "case.void": "作废",
-    "case.progress": "填写进度",
-    "evidence.add": "添加佐证材料",
-    "import.commit": "Excel导入登记",
-    "demo.generate": "生成示例数据",
-}
 # Events that created many cases at once: they name their case-id range instead of one case.
 BULK_ACTIONS = ("import.commit", "demo.generate")
 
@@ -78,7 +63,7 @@ class AuditService:
                         e.seq,
                         e.at,
                         e.actor_name,
-                        ACTION_NAMES.get(e.action, e.action),
+                        event_name(e.action),
                         tuple((FIELD_LABELS.get(k, k), *_readable(k, old, new)) for k, (old, new) in changes.items()),
                         str(detail),
                     )

@@ -217,10 +217,10 @@ def test_new_case_form_checks_as_the_user_types(qtbot, busy, ctx_of):
     form.id_number.setText(far.head_id_number.lower())
     assert "已建档农户：欧阳春花" in form.id_status.text()
     assert not form.household_box.isEnabled()
-    form.subcategory.setCurrentIndex(form.subcategory.findData("water.pipes"))
+    form.select_subcategory("water.pipes")
     # 欧阳春花 has an open water.pipes case (case 0 is registered, water.pipes)
     assert "该户已有同类未销号问题" in form.duplicate_warning.text()
-    form.subcategory.setCurrentIndex(form.subcategory.findData("edu.aid"))
+    form.select_subcategory("edu.aid")
     assert form.duplicate_warning.text() == ""
 
 
