@@ -139,3 +139,42 @@ def test_reports_page_fields_go_into_the_request_and_the_report_prints(qtbot, wo
     again = ReportsPage(ctx_of(world.coordinator))
     qtbot.addWidget(again)
     assert (again.reviewer.text(), again.signer.text()) == ("韩审核", "罗签发")
+
+
+def test_the_closure_form_from_the_case_window(qtbot, world, ctx_of, tmp_path):
+    from ui.case_dialog import CaseDialog
+
+    waiting = world.walk(world.register(), "pending_approval")
+    working = world.walk(world.register(), "in_progress")
+    ctx = ctx_of(world.coordinator)
+    busy = CaseDialog(ctx, working.id)
+    qtbot.addWidget(busy)
+    busy.show()
+    assert not busy.closure_button.isVisible()  # nothing to approve yet: no form
+    dialog = CaseDialog(ctx, waiting.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.closure_button.isVisible() and dialog.closure_button.text() == "打印销号审批表…"
+    offered = []
+
+    def target(default):
+        offered.append(default)
+        return tmp_path / "审批表" / default.name
+
+    (tmp_path / "审批表").mkdir()
+    dialog.ask_target = target
+    path = dialog.print_closure_form()
+    assert offered[0].name == f"销号审批表-{waiting.number}.pdf"
+    assert path == tmp_path / "审批表" / f"销号审批表-{waiting.number}.pdf" and path.exists()
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "销号审批表" in text and waiting.number in text and waiting.household.head_name in text
+    box = dialog.closure_offer
+    assert box is not None and box.isVisible()
+    assert {b.text() for b in box.buttons()} == {"打开", "打印…", "关闭"}
+    box.reject()
+    printed = tmp_path / "打印-审批表.pdf"
+    assert dialog.print_file(path, pdf_printer(printed)) == int(pdfinfo(path)["Pages"])
+    assert pdfinfo(printed)["Pages"] == pdfinfo(path)["Pages"]
+    # the user closing the file dialog makes nothing
+    dialog.ask_target = lambda default: None
+    assert dialog.print_closure_form() is None
