@@ -335,7 +335,8 @@ class CaseDialog(QDialog):
         layout.addWidget(self.title)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
-        self.resize(980, 680)
+        room = self.screen().availableGeometry()  # at 150 % scaling a 1366×768 screen has 910×512
+        self.resize(min(980, room.width() - 20), min(680, room.height() - 40))
         self.show_case(self.case, reset_editors=True)
 
     # -- tabs -----------------------------------------------------------------------------------------

@@ -27,21 +27,23 @@ class Column:
     text: Callable[[Any], str]
     sort: str | None = None  # the SQL sort key (ledger.services.queries.SORTS), if sortable
     width: int = 8  # default width in digits (a Chinese character counts two)
+    shown: bool = True  # shown until the user chooses otherwise (显示列…); the paper's 周报简表 has no 发现时间
 
 
 CASE_COLUMNS: tuple[Column, ...] = (
-    Column("number", "问题编号", lambda r: r.number, "number", 20),
+    # what a clerk scans first stays in view on a narrow screen: number, light, 时限, 进度
+    Column("number", "问题编号", lambda r: r.number, "number", 18),
     Column("light", "预警", lambda r: LIGHT_TEXT.get(r.light or "", ""), None, 7),
-    Column("township", "乡镇", lambda r: r.township_name, None, 9),
-    Column("village", "村", lambda r: r.village_name, None, 9),
-    Column("head", "户主", lambda r: r.head_name, None, 8),
-    Column("id_number", "身份证号", lambda r: r.head_id_masked, None, 19),
-    Column("category", "问题类别", lambda r: "", None, 14),  # filled by CaseTableModel from the catalog
-    Column("subcategory", "问题子类", lambda r: r.subcategory_name, None, 22),
-    Column("department", "牵头单位", lambda r: r.department_name, None, 16),
+    Column("deadline", "整改时限", lambda r: fmt_date(r.deadline), "deadline", 10),
     Column("state", "整改进度", lambda r: STATE_NAMES.get(r.state, r.state), "state", 8),
-    Column("deadline", "整改时限", lambda r: fmt_date(r.deadline), "deadline", 11),
-    Column("found", "发现时间", lambda r: fmt_date(r.found_date), "found_date", 11),
+    Column("township", "乡镇", lambda r: r.township_name, None, 8),
+    Column("village", "村", lambda r: r.village_name, None, 9),
+    Column("head", "户主", lambda r: r.head_name, None, 7),
+    Column("id_number", "身份证号", lambda r: r.head_id_masked, None, 18),
+    Column("category", "问题类别", lambda r: "", None, 13),  # filled by CaseTableModel from the catalog
+    Column("subcategory", "问题子类", lambda r: r.subcategory_name, None, 22),
+    Column("department", "牵头单位", lambda r: r.department_name, None, 12),
+    Column("found", "发现时间", lambda r: fmt_date(r.found_date), "found_date", 10, shown=False),
 )
 
 HOUSEHOLD_COLUMNS: tuple[Column, ...] = (

@@ -108,8 +108,8 @@ class ReportsPage(QWidget):
         self.reviewer.setPlaceholderText("打印在落款处；留空则留出签字横线")
         self.signer = QLineEdit(str(settings().value("reports/signer", "") or ""))
         self.signer.setPlaceholderText("周报签发人；留空则留出签字横线")
-        for edit in (self.reviewer, self.signer):
-            edit.setMaxLength(20)
+        for name_field in (self.reviewer, self.signer):
+            name_field.setMaxLength(20)
         self.profile = QComboBox()
         self.profile.addItem("周报简表（约14列，默认）", "brief")
         self.profile.addItem("完整（全部30列）", "full")
