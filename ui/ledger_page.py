@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -104,10 +103,9 @@ class LedgerPage(QWidget):
         save_filter.clicked.connect(self.save_current_filter)
         delete_filter = QPushButton("删除")
         delete_filter.clicked.connect(self.delete_saved_filter)
-        self.columns_button = QToolButton()
-        self.columns_button.setText("显示列…")
+        # a menu button (its arrow says so): which columns the table shows
+        self.columns_button = QPushButton("显示列")
         self.columns_button.setToolTip("选择表格中显示哪些列（也可在表头上点右键）")
-        self.columns_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.assign_button = QPushButton("批量交办…")
         self.assign_button.setVisible(ctx.has_role("coordinator"))
         self.assign_button.clicked.connect(self.bulk_assign)

@@ -32,16 +32,16 @@ class Column:
 
 CASE_COLUMNS: tuple[Column, ...] = (
     # what a clerk scans first stays in view on a narrow screen: number, light, 时限, 进度
-    Column("number", "问题编号", lambda r: r.number, "number", 18),
+    Column("number", "问题编号", lambda r: r.number, "number", 16),
     Column("light", "预警", lambda r: LIGHT_TEXT.get(r.light or "", ""), None, 7),
     Column("deadline", "整改时限", lambda r: fmt_date(r.deadline), "deadline", 10),
     Column("state", "整改进度", lambda r: STATE_NAMES.get(r.state, r.state), "state", 8),
     Column("township", "乡镇", lambda r: r.township_name, None, 8),
     Column("village", "村", lambda r: r.village_name, None, 9),
     Column("head", "户主", lambda r: r.head_name, None, 7),
-    Column("id_number", "身份证号", lambda r: r.head_id_masked, None, 18),
-    Column("category", "问题类别", lambda r: "", None, 13),  # filled by CaseTableModel from the catalog
-    Column("subcategory", "问题子类", lambda r: r.subcategory_name, None, 22),
+    Column("id_number", "身份证号", lambda r: r.head_id_masked, None, 17),
+    Column("category", "问题类别", lambda r: "", None, 12),  # filled by CaseTableModel from the catalog
+    Column("subcategory", "问题子类", lambda r: r.subcategory_name, None, 20),
     Column("department", "牵头单位", lambda r: r.department_name, None, 12),
     Column("found", "发现时间", lambda r: fmt_date(r.found_date), "found_date", 10, shown=False),
 )

@@ -199,7 +199,7 @@ def fit_columns(view: QTableView, model, stretch: int | None = None, widest: int
                 continue
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             view.resizeColumnToContents(column)
-            wanted = max(view.columnWidth(column), header.sectionSizeHint(column))
+            wanted = max(view.columnWidth(column), header.sectionSizeHint(column)) + 12  # air between columns
             view.setColumnWidth(column, min(wanted, widest))
         header.setSectionResizeMode(chosen, QHeaderView.ResizeMode.Stretch)
 

@@ -17,11 +17,26 @@ from ledger.workflow import FIELD_LABELS, STATE_NAMES
 BULK_ACTIONS = ("import.commit", "demo.generate")
 
 
-def _readable(field: str, old: object, new: object) -> tuple[object, object]:
-    """State codes shown by their Chinese names in the change history."""
-    if field == "state":
-        return STATE_NAMES.get(str(old), old), STATE_NAMES.get(str(new), new)
-    return old, new
+def _readable(field: str, old: object, new: object, catalog=None) -> tuple[object, object]:
+    """Codes and ids shown by their Chinese names in the change history: states, 问题子类, units,
+    yes/no."""
+
+    def one(value: object) -> object:
+        if value is None or value == "":
+            return value
+        if field == "state":
+            return STATE_NAMES.get(str(value), value)
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if catalog is not None and field == "subcategory" and str(value) in catalog.subcategories:
+            sub = catalog.subcategories[str(value)]
+            return f"{sub.category_name} · {sub.name}"
+        if catalog is not None and field == "lead_department_id":
+            unit = catalog.departments.get(int(value)) if str(value).isdigit() else None
+            return unit.name if unit is not None else value
+        return value
+
+    return one(old), one(new)
 
 
 class AuditService:
@@ -41,6 +56,7 @@ class AuditService:
             return audit.verify_chain(s, self._ledger.key, progress, cancelled)
 
     def case_history(self, case_id: int) -> list[HistoryEntry]:
+        catalog = self._ledger.catalog
         with self._ledger.reading() as s:
             events = list(s.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)))
             for e in s.scalars(select(AuditEvent).where(AuditEvent.action.in_(BULK_ACTIONS))):
@@ -64,7 +80,11 @@ class AuditService:
                         e.at,
                         e.actor_name,
                         event_name(e.action),
-                        tuple((FIELD_LABELS.get(k, k), *_readable(k, old, new)) for k, (old, new) in changes.items()),
+                        tuple(
+                            (FIELD_LABELS.get(k, k), *_readable(k, old, new, catalog))
+                            for k, (old, new) in changes.items()
+                            if k != "household_id"  # the household is the case's own, named above
+                        ),
                         str(detail),
                     )
                 )

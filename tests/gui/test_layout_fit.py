@@ -132,10 +132,12 @@ def test_every_page_fits_the_office_screen(qtbot, filled, ctx_of, size):
         for label, shown in pages:
             problems += [f"{label}：{p}" for p in buttons_cut(shown)]
         for view in visible_tables(page):
-            problems += [f"{name}：{p}" for p in columns_cut(view, key_columns(view))]
+            # at 1366 the ledger shows every default column without scrolling sideways
+            whole = view is window.ledger_page.view and size == "1366x768"
+            problems += [f"{name}：{p}" for p in columns_cut(view, None if whole else key_columns(view))]
     assert not problems, f"{size}：\n" + "\n".join(problems)
-    # the ledger page's column chooser says what it is
-    assert window.ledger_page.columns_button.text() == "显示列…"
+    # the ledger page's column chooser: a menu button, its whole name shown
+    assert window.ledger_page.columns_button.text() == "显示列" and window.ledger_page.columns_button.menu() is not None
 
 
 @pytest.mark.parametrize("size", SIZES)
