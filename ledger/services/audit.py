@@ -32,7 +32,7 @@ def _readable(field: str, old: object, new: object, catalog=None) -> tuple[objec
             sub = catalog.subcategories[str(value)]
             return f"{sub.category_name} · {sub.name}"
         if catalog is not None and field == "lead_department_id":
-            unit = catalog.departments.get(int(value)) if str(value).isdigit() else None
+            unit = catalog.departments.get(int(str(value))) if str(value).isdigit() else None
             return unit.name if unit is not None else value
         return value
 
