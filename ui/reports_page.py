@@ -36,7 +36,7 @@ from ui.tasks import run_with_progress
 from ui.widgets import scope_combos, unmask_fields
 
 DESCRIPTIONS = {
-    "ledger": "每周上墙、归档的问题整改台账（A4横向，规范列，逐页重复表头）。",
+    "ledger": "每周上墙、归档的问题整改台账：周报简表或完整30列，A4或A3横向，逐页重复表头。",
     "weekly": "向领导报送的进度周报：总体数字、图表、分类别/乡镇/单位排名及文字说明。",
     "timetable": "整改时间表（路线图）：交办至时限的横道图，核验、审批节点，今日线，逾期标红。",
     "closure": "销号审批表：一案一页，含责任单位、乡镇、县三级签批栏，佐证材料校验值和二维码。",
