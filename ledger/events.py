@@ -15,6 +15,9 @@ EVENT_NAMES: dict[str, str] = {
     "regions.add": "添加行政区划",
     "settings.evidence_location": "设置佐证材料存放位置",
     "settings.password_policy": "修改密码规则",
+    "settings.letter": "设置督办函（机关代字、联系人、抄送）",
+    "settings.report_week": "设置周报统计截止日",
+    "settings.report_lights": "设置乡镇和单位红黄绿灯界限",
     "demo.users": "生成示例账号",
     "demo.generate": "生成示例台账",
     # accounts and signing in
