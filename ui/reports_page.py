@@ -39,9 +39,10 @@ DESCRIPTIONS = {
     "ledger": "每周上墙、归档的问题整改台账：周报简表或完整30列，A4或A3横向，逐页重复表头。",
     "weekly": "向领导报送的进度周报：总体数字、图表、分类别/乡镇/单位排名及文字说明。",
     "timetable": "整改时间表（路线图）：交办至时限的横道图，核验、审批节点，今日线，逾期标红。",
-    "closure": "销号审批表：一案一页，含责任单位、乡镇、县三级签批栏，佐证材料校验值和二维码。",
+    "closure": "销号审批表：一案一页，含责任单位、乡镇、县三级签批及盖章栏、整改前后照片和核对二维码。",
     "household": "一户一档：农户信息、家庭成员、各部门问题按时间排列、佐证照片缩略图和一户一码。",
-    "letter": "督办函：按 GB/T 9704 公文格式致责任单位，列出其逾期问题清单。",
+    "letter": "督办函：按 GB/T 9704 公文格式致责任单位，列出其逾期问题清单；"
+    "不选责任单位时为每个有逾期问题的单位各出一函。",
 }
 
 
@@ -233,8 +234,6 @@ class ReportsPage(QWidget):
             if found is None:
                 raise ValidationError("台账中没有以该身份证号登记的户主")
             household_id = found.id
-        if kind == "letter" and f.department_id is None:
-            raise ValidationError("督办函须选择责任单位")
         if not self.target.text().strip():
             raise ValidationError("请选择报表的保存位置")
         start, end = from_qdate(self.period_start.date()), from_qdate(self.period_end.date())
