@@ -165,10 +165,16 @@ def _percent(text: str) -> float:
 def cmd_config(args) -> int:
     from dataclasses import replace
 
-    from ledger import open_ledger
+    from ledger import letter_settings, open_ledger
     from ledger.errors import ValidationError
     from ledger.workflow import WEEKDAY_NAMES
 
+    letter = {
+        "code": args.letter_code,
+        "contact": args.letter_contact,
+        "phone": args.letter_phone,
+        "cc": args.letter_cc,
+    }
     lights = {
         "red_overdue": args.red_overdue,
         "red_rate": args.red_rate,
@@ -176,14 +182,22 @@ def cmd_config(args) -> int:
         "yellow_rate": args.yellow_rate,
     }
     lights = {k: v for k, v in lights.items() if v is not None}
-    if args.evidence_dir is None and args.week_end is None and not lights:
-        raise ValidationError("请至少指定一项设置：--evidence-dir、--week-end 或预警灯界限（--red-overdue 等）")
+    if args.evidence_dir is None and all(v is None for v in letter.values()) and args.week_end is None and not lights:
+        raise ValidationError(
+            "请给出要修改的设置：--evidence-dir，"
+            "或督办函的 --letter-code、--letter-contact、--letter-phone、--letter-cc，"
+            "或周报的 --week-end 和预警灯界限（--red-overdue 等）"
+        )
     lg = open_ledger(args.db, create=False)
     try:
         actor = _sign_in(lg, args)
-        if args.evidence_dir is not None:
-            folder = lg.set_evidence_location(actor, args.evidence_dir)
-            print(f"佐证材料存放位置已设为：{folder}（各电脑下次启动时生效；本机已有的文件已复制过去）")
+        if any(v is not None for v in letter.values()):
+            stored = letter_settings.update(lg, actor, **letter)
+            names = {"code": "机关代字", "contact": "联系人", "phone": "联系电话", "cc": "抄送"}
+            for key, value in stored.items():
+                print(f"督办函{names[key]}已设为：{value}")
+            if "code" in stored:
+                print("  此后的督办函按新代字从本年第1号起编号（已用过该代字的，接着已发的号往下编）")
         if args.week_end is not None:
             lg.reporting.set_week_end(actor, args.week_end)
             start, end = lg.reporting.default_period()
@@ -195,6 +209,9 @@ def cmd_config(args) -> int:
             policy = replace(lg.reporting.group_light_policy(), **lights)
             lg.reporting.set_group_lights(actor, policy)
             print(f"乡镇、单位预警灯界限已设为：{policy.describe()}")
+        if args.evidence_dir is not None:
+            folder = lg.set_evidence_location(actor, args.evidence_dir)
+            print(f"佐证材料存放位置已设为：{folder}（各电脑下次启动时生效；本机已有的文件已复制过去）")
     finally:
         lg.close()
     return 0
@@ -529,10 +546,21 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--admin-name", default="系统管理员", help="系统管理员姓名")
     init.set_defaults(func=cmd_init)
 
-    config = sub.add_parser("config", help="台账设置：佐证材料的共享存放位置、周报统计截止日、预警灯界限")
+    config = sub.add_parser(
+        "config",
+        help="台账设置：佐证材料的共享存放位置（服务器台账）、督办函的代字、联系人和抄送单位，周报统计截止日和预警灯界限",
+    )
     config.add_argument("--db", required=True)
-    config.add_argument("--user", required=True, help="系统管理员账号（周报设置也可由县级统筹修改）")
-    config.add_argument("--evidence-dir", help="服务器台账：各电脑都能访问的共享文件夹，如 \\\\server\\zgtz\\佐证材料")
+    config.add_argument("--user", required=True, help="系统管理员账号（督办函和周报设置也可由县级统筹员设置）")
+    config.add_argument("--evidence-dir", help="各电脑都能访问的共享文件夹，如 \\\\server\\zgtz\\佐证材料")
+    config.add_argument(
+        "--letter-code", help="督办函发文字号的机关代字（1至12个汉字），如 示整改督 → 示整改督〔2026〕1号"
+    )
+    config.add_argument("--letter-contact", help="督办函的联系人（默认：打印督办函的账号姓名）")
+    config.add_argument("--letter-phone", help="督办函的联系电话（默认留空，打印后手填）")
+    config.add_argument(
+        "--letter-cc", help="督办函的抄送单位，多个用顿号分隔（默认：县巩固拓展脱贫攻坚成果领导小组各成员单位）"
+    )
     config.add_argument("--week-end", type=_weekday, help="周报统计截止日：周一至周日（默认周日，即统计上周一至周日）")
     config.add_argument("--red-overdue", type=_percent, help="乡镇、单位亮红灯的逾期占比（%%，默认 10）")
     config.add_argument("--red-rate", type=_percent, help="销号率低于此值亮红灯（%%，默认 50）")
@@ -581,14 +609,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("-o", "--output", required=True, help="输出的PDF文件")
     report.add_argument("--township", help="乡镇名称")
     report.add_argument("--village", help="村名称")
-    report.add_argument("--department", help="牵头单位名称（督办函必填）")
+    report.add_argument("--department", help="牵头单位名称（督办函：不指定时为每个有逾期问题的单位各出一函）")
     report.add_argument("--category", help="问题类别，如 住房安全")
     report.add_argument("--subcategory", help="问题子类")
     report.add_argument("--state", help="状态，如 整改中；多个用逗号分隔")
     report.add_argument("--case", help="问题编号（销号审批表）")
     report.add_argument("--household", help="户主身份证号（一户一档）")
     report.add_argument("--group-by", choices=["department", "township"], default="department", help="时间表分组")
-    report.add_argument("--unit", help="制表单位（默认：县巩固拓展脱贫攻坚成果领导小组办公室）")
+    report.add_argument("--unit", help="制表单位，督办函的发文机关（默认：县巩固拓展脱贫攻坚成果领导小组办公室）")
     report.add_argument(
         "--from",
         dest="period_start",

@@ -4,7 +4,7 @@
 
 Runs offscreen (or on the display in $DISPLAY, e.g. Xvfb) and grabs the dashboard, the ledger view,
 a case's detail, the new-case form, an Excel import preview, 报表中心, 系统管理 and the server
-connection dialog at 1366×800.
+connection dialog at 1366×768 (the most common county office screen).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def main() -> int:
             app.processEvents()
 
     window = MainWindow(ctx)
-    window.resize(1366, 800)
+    window.resize(1366, 768)
     window.show()
     window.nav.setCurrentRow(PAGES.index("工作台"))
     settle()
@@ -70,7 +70,7 @@ def main() -> int:
     assert form is not None
     existing = lg.queries.page(CaseFilter(), limit=1)[0]
     form.id_number.setText(lg.households.get(lg.cases.get(existing.id).household.id).head_id_number)
-    form.subcategory.setCurrentIndex(form.subcategory.findData(lg.cases.get(existing.id).subcategory))
+    form.select_subcategory(lg.cases.get(existing.id).subcategory)
     settle()
     form.grab().save(str(out / "新增问题.png"))
     form.reject()

@@ -237,9 +237,10 @@ BULK_KINDS = ("household", "member", "case", "progress", "evidence", "signoff")
 class _Generator:
     """Makes the rows of one synthetic case at a time (and of its household when it is new)."""
 
-    def __init__(self, lg: Ledger, rng: random.Random, users: dict[str, int]):
+    def __init__(self, lg: Ledger, rng: random.Random, users: dict[str, int], seed: int = 1):
         cat = lg.catalog
         self.rng = rng
+        self.people = random.Random(f"demo-members-{seed}")  # members beyond the first two, ID numbers
         self.key = lg.key
         self.today = lg.today()
         self.county = lg.meta("county_code")
@@ -267,6 +268,23 @@ class _Generator:
             self.pool[kind] = [(b.sha256, b.size) for b in blobs]
         self.used_ids: set[str] = set()
         self.reusable: list[tuple[int, int, int]] = []  # households that may get a second case
+
+    def member_id(self, head_id: str, head_born: dt.date, relation: str) -> str:
+        """An ID number for a member: born plausibly for the relation to the head (never after
+        today), the sex digit matching it, unique in the demo county."""
+        people = self.people
+        years = {"配偶": (-6, 6), "子": (20, 35), "女": (20, 35), "孙子": (42, 60), "孙女": (42, 60)}
+        low, high = years.get(relation, (-35, -20))  # 父亲, 母亲
+        born = head_born + dt.timedelta(days=people.randint(low * 365, high * 365))
+        born = min(born, self.today - dt.timedelta(days=people.randint(30, 700)))
+        male = relation in ("子", "孙子", "父亲") or (relation == "配偶" and int(head_id[16]) % 2 == 0)
+        while True:
+            serial = people.randrange(500) * 2 + (1 if male else 0)
+            number = with_check_digit(f"{self.county}{born:%Y%m%d}{serial:03d}")
+            if number not in self.used_ids:
+                self.used_ids.add(number)
+                return number
+            born += dt.timedelta(days=1)
 
     def at(self, day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(9, self.rng.randint(0, 59)))
@@ -300,14 +318,22 @@ class _Generator:
                 "created_at": now,
             }
         )
-        for _ in range(min(size - 1, 2)):
+        # Every one of the `size` people is listed (the head is the household row, the others are
+        # member rows) with an ID number. The first two members come from the main stream as they
+        # always did, so the cases that follow stay the same for a seed; the rest and every
+        # member's ID number come from a stream of their own.
+        for k in range(size - 1):
+            source = rng if k < 2 else self.people
+            name = _name(source)
+            relation = source.choice(RELATIONS)
+            health = source.choice(HEALTH) if source.random() < 0.15 else ""
             rows.members.append(
                 {
                     "household_id": hid,
-                    "name": _name(rng),
-                    "id_number": "",
-                    "relation": rng.choice(RELATIONS),
-                    "health": rng.choice(HEALTH) if rng.random() < 0.15 else "",
+                    "name": name,
+                    "id_number": self.member_id(number, born, relation),
+                    "relation": relation,
+                    "health": health,
                 }
             )
         if len(self.reusable) < 5000:
@@ -463,7 +489,7 @@ def generate(
     rng = random.Random(seed)
     setup = create_regions_and_users(lg, rng)
     admin: Actor = setup["admin"]
-    maker = _Generator(lg, rng, setup["users"])
+    maker = _Generator(lg, rng, setup["users"], seed)
     done = 0
     while done < cases and not (cancelled and cancelled()):
         n = min(chunk, cases - done)

@@ -210,9 +210,7 @@ def _count_problems(s) -> list[str]:
     key = (Case.township_id, func.coalesce(Case.lead_department_id, 0), Case.subcategory, Case.state)
     actual = {tuple(r[:4]): r[4] for r in s.execute(select(*key, func.count()).group_by(*key))}
     stored = {
-        (r.township_id, r.department_id, r.subcategory, r.state): r.n
-        for r in s.scalars(select(CaseCount))
-        if r.n
+        (r.township_id, r.department_id, r.subcategory, r.state): r.n for r in s.scalars(select(CaseCount)) if r.n
     }
     if actual == stored:
         return []

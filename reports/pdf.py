@@ -118,11 +118,13 @@ class Pen:
         role: str = "song",
         align: str = "left",
         color: Color | None = None,
+        hscale: float = 1.0,
     ) -> None:
+        """Text at (x, baseline y); `hscale` < 1 narrows the characters (a masthead's 长宋)."""
         if not text:
             return
         if align != "left":
-            w = self.fonts.width(text, size, role)
+            w = self.fonts.width(text, size, role) * hscale
             x -= w if align == "right" else w / 2
         ops = self._ops
         wanted = color or black
@@ -131,14 +133,14 @@ class Pen:
             self._color = wanted
         runs = self.fonts.runs(text, role)
         for face, part in runs:
-            ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm")
+            ops.append(f"{hscale:g} 0 0 1 {x:.2f} {y:.2f} Tm")
             for name, data in self._encode(face, part):
                 if self._font != (name, size):
                     ops.append(f"{name} {size:g} Tf")
                     self._font = (name, size)
                 ops.append(f"({data}) Tj")
             if len(runs) > 1:
-                x += face.em(part) * size / 1000.0
+                x += face.em(part) * size / 1000.0 * hscale
 
     def draw_spaced(self, x: float, y: float, text: str, size: float, pitch: float, role: str) -> None:
         """Characters on a fixed grid (official documents: 28 characters per line)."""
@@ -644,14 +646,16 @@ class Document:
     def standard_footer(self, page: Page, number: int, total: int, layout: Layout | None = None) -> None:
         layout = layout or self.layout
         width = layout.pagesize[0]
-        y = layout.bottom - 6 * mm
+        # the lower line stays clear of the sheet's outer 8 mm (where printers cut off)
+        low = max(layout.bottom - 6 * mm - 9, 8.6 * mm)
+        y = low + 8.5
         pen = self.pen
         pen.draw(layout.left, y, self.info.footer_left(), 7.5, "song", color=GREY)
         pen.draw(width - layout.right, y, f"第 {number} 页 共 {total} 页", 8, "song", "right")
-        pen.draw(layout.left, y - 9, self.info.footer_audit(), 6.5, "song", color=GREY)
+        pen.draw(layout.left, low, self.info.footer_audit(), 6.5, "song", color=GREY)
         self.canvas.setStrokeColor(GREY)
         self.canvas.setLineWidth(0.3)
-        self.canvas.line(layout.left, y + 9, width - layout.right, y + 9)
+        self.canvas.line(layout.left, y + 8, width - layout.right, y + 8)
         self.canvas.setStrokeColor(black)
 
     def discard(self) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ledger import ids
+from ledger import ids, letter_settings
 from ledger.access import check_unmask, visibility
 from ledger.dto import Actor, CaseFilter, CaseView
 from ledger.errors import ConflictError, PermissionDenied, StorageError, ValidationError
@@ -69,7 +69,7 @@ def default_unit(county: str) -> str:
 
 def letter_code(lg, county: str) -> str:
     """The 机关代字 of the office's 督办函 (发文字号 = 代字〔年份〕序号号), a ledger setting."""
-    return lg.meta("letter_code", "") or f"{county[:2]}整改督"
+    return letter_settings.read(lg).code_for(county)
 
 
 def describe_filter(lg, f: CaseFilter) -> str:
@@ -365,13 +365,27 @@ class _Builder:
                 f = replace(f, states=CLOSURE_STATES)
                 self.scope = describe_filter(self.lg, f)
             case_ids = self.lg.reporting.case_ids(f, limit=2000)
-        title = f"{self.county}“两不愁三保障”问题整改销号审批表"
+        title = f"{self.county}“两不愁三保障”及饮水安全问题整改销号审批表"
         if not case_ids:
             return self.empty(title, PORTRAIT, "无符合条件的待审批或已销号问题"), 0, None
         viewer = self.request.filter.visible_to
         cases = [self.masked_case(self.lg.cases.get(i, viewer=viewer)) for i in case_ids]  # refused if unseen
-        uuid = self.lg.uuid
-        return dossier.closure_pages(doc.pen, cases, uuid, self.county, self.mask, self.mask_phone), len(cases), None
+        submitted = {
+            case_id: dossier.Submission(name, at)
+            for case_id, (name, at) in self.lg.reporting.submissions(case_ids).items()
+        }
+        pages = dossier.closure_pages(
+            doc.pen, cases, self.lg.uuid, self.county, self.mask, self.mask_phone, self.image, submitted
+        )
+        return pages, len(cases), None
+
+    def image(self, sha: str) -> bytes | None:
+        """An evidence file's bytes, or None when missing or corrupted (the page says so in place of
+        the picture)."""
+        try:
+            return self.lg.evidence_store.read_verified(sha)
+        except Exception:  # missing or corrupted: the page says so in place of the picture
+            return None
 
     def household(self, doc: Document):
         if self.request.household_id is None:
@@ -387,39 +401,66 @@ class _Builder:
             if not cases:
                 raise PermissionDenied("该农户没有属于您所在单位或乡镇的问题，您无权打印其档案")
         members = self.lg.households.members(h.id, viewer=viewer)
-        store = self.lg.evidence_store
-
-        def image(sha: str) -> bytes | None:
-            try:
-                return store.read_verified(sha)
-            except Exception:  # missing or corrupted: the page says so in place of the picture
-                return None
-
         pages = dossier.household_pages(
-            doc.pen, h, place, members, cases, self.lg.uuid, self.county, self.mask, self.mask_phone, image
+            doc.pen, h, place, members, cases, self.lg.uuid, self.county, self.mask, self.mask_phone, self.image
         )
         return pages, len(cases), None
 
     def letter(self, doc: Document):
+        """One 督办函 per department: the one asked for, or every department with overdue cases
+        (each letter with its own 发文字号, starting on an odd page: a blank page is put in after
+        a letter of an odd number of pages, so double-sided printing keeps the letters apart)."""
         dept_id = self.request.filter.department_id
-        if dept_id is None:
-            raise ValidationError("督办函须指定责任单位（--department）")
-        dept = self.lg.catalog.departments[dept_id].name
-        cases = self.lg.reporting.overdue(dept_id)
-        if not self.request.unmask:
-            cases = [replace(c, description=ids.mask_free_text(c.description)) for c in cases]
+        cat = self.lg.catalog
+        viewer = self.request.filter.visible_to
+        wanted = [dept_id] if dept_id is not None else list(cat.departments)
+        settings = letter_settings.read(self.lg)
+        code = settings.code_for(self.county)
         today = self.lg.today()
-        issuer = self.info.unit
-        if not cases:
-            pages = self.empty(
-                f"关于督促加快{dept}逾期问题整改的函", letter.LAYOUT, f"{dept}目前没有逾期问题，无需督办"
+        pages: list[list[Block]] = []
+        marks: list[letter.PageMark] = []
+        count = 0
+        for department_id in wanted:
+            cases = self.lg.reporting.overdue(department_id)
+            if viewer is not None and not visibility(viewer).everything:  # only the cases they may see
+                seen = set(self.lg.reporting.case_ids(CaseFilter(department_id=department_id, visible_to=viewer)))
+                cases = [c for c in cases if c.case_id in seen]
+            if not cases:
+                continue
+            if not self.request.unmask:
+                cases = [replace(c, description=ids.mask_free_text(c.description)) for c in cases]
+            name = cat.departments[department_id].name
+            year, number = self.number(f"letter:{code}", today.year, f"{name} {today.isoformat()}")
+            parts = letter.LetterParts(
+                department=name,
+                cases=cases,
+                issuer=self.info.unit,
+                number_text=f"{code}〔{year}〕{number}号",
+                today=today,
+                reply_by=today + dt.timedelta(days=7),
+                contact=settings.contact or self.info.author,
+                phone=settings.phone,
+                cc=settings.cc,
             )
-        else:
-            code = letter_code(self.lg, self.county)
-            year, number = self.number(f"letter:{code}", today.year, f"{dept} {today.isoformat()}")
-            serial = f"{code}〔{year}〕{number}号"
-            pages = letter.letter_pages(doc.pen, dept, cases, issuer, serial, today, today + dt.timedelta(days=7))
-        return pages, len(cases), lambda page, number, total: letter.letter_footer(doc, page, number, total)
+            if len(pages) % 2:
+                pages.append([])
+                marks.append(letter.PageMark())
+            these = letter.letter_blocks(doc.pen, parts)
+            pages += these
+            marks += letter.marks_for(these)
+            count += len(cases)
+        if not pages:
+            if dept_id is not None:
+                name = cat.departments[dept_id].name
+                title, what = f"关于督促加快{name}逾期问题整改的函", f"{name}目前没有逾期问题，无需督办"
+            else:
+                title, what = "督办函", "各责任单位目前都没有逾期问题，无需督办"
+            return self.empty(title, letter.LAYOUT, what), 0, None
+
+        def finish(page, number: int, total: int) -> None:
+            letter.finish_page(doc.pen, page, marks[number - 1])
+
+        return pages, count, finish
 
 
 __all__ = ["KINDS", "Cancelled", "ReportRequest", "ReportResult", "build_filter", "render_report"]

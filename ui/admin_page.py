@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from ledger.access import RIGHTS
 from ledger.dto import Actor
 from ledger.errors import LedgerError, ValidationError
+from ledger.events import event_name
 from ledger.facade import Ledger
 from ledger.services.users import password_problems
 from ledger.verify import verify_ledger
@@ -33,6 +34,7 @@ from ui.common import ok_cancel, show_error
 from ui.context import AppContext
 from ui.models import ListTableModel
 from ui.tasks import run_with_progress
+from ui.widgets import fit_columns
 
 
 class UserDialog(QDialog):
@@ -161,7 +163,7 @@ class AdminPage(QWidget):
         users_view = QTableView()
         users_view.setModel(self.users)
         users_view.verticalHeader().setVisible(False)
-        users_view.horizontalHeader().setStretchLastSection(True)
+        fit_columns(users_view, self.users)
         self.accounts: list[tuple[Actor, bool]] = []
         self.users_view = users_view
         users_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
@@ -191,7 +193,8 @@ class AdminPage(QWidget):
         events_view = QTableView()
         events_view.setModel(self.events)
         events_view.verticalHeader().setVisible(False)
-        events_view.horizontalHeader().setStretchLastSection(True)
+        fit_columns(events_view, self.events)
+        self.events_view = events_view
         row = QHBoxLayout()
         for b in (
             new_user,
@@ -227,8 +230,10 @@ class AdminPage(QWidget):
             state = "已停用" if not active else f"锁定至 {locked[actor.id]:%H:%M}" if actor.id in locked else "正常"
             rows.append((actor.username, actor.display_name, roles, "、".join(scope), state))
         self.users.set_rows(rows)
+        recent = self.ctx.ledger.audit.recent(200)
         self.events.set_rows(
-            [(seq, at[:19].replace("T", " "), who, what) for seq, at, who, what in self.ctx.ledger.audit.recent(200)]
+            [(seq, at[:19].replace("T", " "), who, event_name(what)) for seq, at, who, what in recent],
+            [("", "", "", f"事件代码：{what}") for _seq, _at, _who, what in recent],
         )
 
     # -- account administration ---------------------------------------------------------------------

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QStyle,
@@ -38,9 +41,17 @@ from ledger.dto import CaseView, EvidenceView
 from ledger.errors import ConflictError, EvidenceError, LedgerError, ValidationError
 from ledger.textrules import RULES
 from ledger.workflow import FIELD_LABELS, STATE_NAMES
+from reports.render import ReportRequest, render_report
 from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, from_qdate, ok_cancel, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
+from ui.printing import print_with_progress
+from ui.reports_page import output_folder
+from ui.tasks import run_with_progress
+from ui.widgets import fit_columns
+
+# The 销号审批表 is printed for a case waiting for, or having had, the county's approval.
+CLOSURE_STATES = ("pending_approval", "closed")
 
 # A sign-off against the case as it is now (SignOffView.changed_since; None: read-only, no key to check).
 SIGNOFF_CHECK = {False: "一致", True: "签批后已变更", None: "无法核对（缺少审计密钥）"}
@@ -301,33 +312,40 @@ class CaseDialog(QDialog):
         self.tabs.addTab(self._progress_tab(), "整改措施与进度")
         self.tabs.addTab(self._evidence_tab(), "佐证材料")
         self.signoffs = ListTableModel(["环节", "签批人", "角色", "方式", "意见", "时间", "内容哈希", "核对"], self)
-        self.tabs.addTab(self._table(self.signoffs), "签批记录")
+        self.signoffs_view = self._table(self.signoffs, stretch=4)  # 意见 takes the room left
+        self.tabs.addTab(self.signoffs_view, "签批记录")
         self.history = ListTableModel(["时间", "操作人", "操作", "变更内容"], self)
-        self.tabs.addTab(self._table(self.history), "变更历史")
+        self.history_view = self._table(self.history)
+        self.tabs.addTab(self.history_view, "变更历史")
         self.action_bar = QHBoxLayout()
+        self.closure_button = QPushButton("打印销号审批表…")
+        self.closure_button.setToolTip("生成本问题的销号审批表（PDF），随后可打开或打印")
+        self.closure_button.clicked.connect(lambda: self.print_closure_form())
+        self.closure_offer: QMessageBox | None = None
+        # Where the form is saved: asks with a file dialog; a test sets its own (no modal dialog).
+        self.ask_target: Callable[[Path], Path | None] = self._ask_target
         close = QPushButton("关闭")
         close.clicked.connect(self.close)
         bottom = QHBoxLayout()
         bottom.addLayout(self.action_bar)
         bottom.addStretch(1)
+        bottom.addWidget(self.closure_button)
         bottom.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
-        self.resize(980, 680)
+        room = self.screen().availableGeometry()  # at 150 % scaling a 1366×768 screen has 910×512
+        self.resize(min(980, room.width() - 20), min(680, room.height() - 40))
         self.show_case(self.case, reset_editors=True)
 
     # -- tabs -----------------------------------------------------------------------------------------
-    def _table(self, model: ListTableModel) -> QTableView:
+    def _table(self, model: ListTableModel, stretch: int | None = None) -> QTableView:
         view = QTableView()
         view.setModel(model)
-        view.setWordWrap(True)
         view.verticalHeader().setVisible(False)
-        view.horizontalHeader().setStretchLastSection(True)
         view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        model.modelReset.connect(view.resizeColumnsToContents)
-        model.modelReset.connect(view.resizeRowsToContents)
+        fit_columns(view, model, stretch=stretch)
         return view
 
     def _basic_tab(self) -> QWidget:
@@ -455,6 +473,7 @@ class CaseDialog(QDialog):
             ]
         )
         self._fill_actions()
+        self.closure_button.setVisible(case.state in CLOSURE_STATES)
 
     def _fill_basic(self) -> None:
         while self.basic_form.rowCount():
@@ -468,7 +487,8 @@ class CaseDialog(QDialog):
         shown = [
             ("number", case.number),
             ("household", f"{case.household.head_name}（{ids.mask(case.household.head_id_number)}）"),
-            ("subcategory", f"{case.category_name} · {case.subcategory_name}"),
+            ("category", case.category_name),
+            ("subcategory", case.subcategory_name),
             ("description", case.description),
             ("source", case.source),
             ("found_date", fmt_date(case.found_date)),
@@ -483,7 +503,10 @@ class CaseDialog(QDialog):
             ("void_reason", case.void_reason),
             ("remarks", case.remarks),
         ]
-        labels = {"number": "问题编号", "household": "农户", **FIELD_LABELS}
+        labels = {"number": "问题编号", "household": "农户", "category": "问题类别", **FIELD_LABELS}
+        if "subcategory" in editable:  # one chooser for both: 类别 · 子类
+            labels["subcategory"] = "问题类别 · 子类"
+            shown = [(f, t) for f, t in shown if f != "category"]
         for field, text in shown:
             if field in editable:
                 self.basic_form.addRow(labels[field], self.editors.make(field, getattr(case, field)))
@@ -682,3 +705,49 @@ class CaseDialog(QDialog):
             return False
         self.evidence_detail.setText(f"✓ 校验通过：文件内容与登记时的 SHA-256 一致\n{e.sha256}")
         return True
+
+    # -- the closure form (销号审批表) ----------------------------------------------------------------
+    def _ask_target(self, default: Path) -> Path | None:
+        chosen, _ = QFileDialog.getSaveFileName(self, "保存销号审批表", str(default), "PDF 文件 (*.pdf)")
+        if not chosen:
+            return None
+        return Path(chosen if chosen.lower().endswith(".pdf") else chosen + ".pdf")
+
+    def print_closure_form(self) -> Path | None:
+        """Render this case's 销号审批表 to a PDF the user names (off the GUI thread, with a cancel
+        button), then offer to open or print it. Returns the file, None when not made."""
+        if self.case.state not in CLOSURE_STATES:
+            return None
+        target = self.ask_target(output_folder() / f"销号审批表-{self.case.number}.pdf")
+        if target is None:
+            return None
+        lg, actor = self.ctx.ledger, self.ctx.actor
+        request = ReportRequest(kind="closure", case_number=self.case.number)
+        ok, result = run_with_progress(
+            self,
+            "销号审批表",
+            f"正在生成 {self.case.number} 的销号审批表…",
+            lambda progress, cancelled: render_report(
+                lg, request, target, actor, progress=progress, cancelled=cancelled
+            ),
+        )
+        if not ok or result is None:
+            return None
+        self.offer_closure_form(result.path)
+        return result.path
+
+    def offer_closure_form(self, path: Path) -> QMessageBox:
+        """打开 / 打印 / 关闭 for the form just made (a box that does not block the window)."""
+        box = QMessageBox(QMessageBox.Icon.Information, "销号审批表", f"已生成销号审批表：\n{path}", parent=self)
+        open_button = box.addButton("打开", QMessageBox.ButtonRole.AcceptRole)
+        print_button = box.addButton("打印…", QMessageBox.ButtonRole.ActionRole)
+        box.addButton("关闭", QMessageBox.ButtonRole.RejectRole)
+        open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
+        print_button.clicked.connect(lambda: self.print_file(path))
+        self.closure_offer = box
+        box.open()
+        return box
+
+    def print_file(self, path: Path, printer: QPrinter | None = None) -> int:
+        """Print a PDF (the print dialog, or `printer` as set up by a test); pages printed."""
+        return print_with_progress(self, path, printer)

@@ -70,10 +70,13 @@ class NewCaseDialog(QDialog):
         hform.addRow("家庭人口", self.people)
         hform.addRow("联系电话", self.phone)
 
+        # 问题类别 then 问题子类, as on the paper ledger; the 子类 list follows the chosen 类别
+        self.category = QComboBox()
+        self.category.addItem("（请选择问题类别）", None)
+        for code, name in cat.category_names.items():
+            self.category.addItem(name, code)
         self.subcategory = QComboBox()
-        self.subcategory.addItem("（请选择问题类型）", None)
-        for code, sub in cat.subcategories.items():
-            self.subcategory.addItem(f"{sub.category_name} · {sub.name}", code)
+        self._fill_subcategories()
         self.description = QPlainTextEdit()
         self.description.setTabChangesFocus(True)
         self.description.setPlaceholderText("问题的具体情况，如：房屋后墙开裂约2米，雨季漏雨")
@@ -99,7 +102,8 @@ class NewCaseDialog(QDialog):
         form.addRow("身份证号 *", self.id_number)
         form.addRow("", self.id_status)
         case_form = QFormLayout()
-        case_form.addRow("问题类型 *", self.subcategory)
+        case_form.addRow("问题类别 *", self.category)
+        case_form.addRow("问题子类 *", self.subcategory)
         case_form.addRow("问题描述 *", self.description)
         case_form.addRow("发现方式 *", self.source)
         case_form.addRow("发现时间 *", self.found_date)
@@ -123,6 +127,7 @@ class NewCaseDialog(QDialog):
 
         self.id_number.textChanged.connect(self._id_changed)
         self.township.currentIndexChanged.connect(self._fill_villages)
+        self.category.currentIndexChanged.connect(self._fill_subcategories)
         self.subcategory.currentIndexChanged.connect(self._check_duplicate)
         for signal in (
             self.head_name.textChanged,
@@ -133,6 +138,23 @@ class NewCaseDialog(QDialog):
             signal.connect(self._validate)
         self._fill_villages()
         self._id_changed("")
+
+    def _fill_subcategories(self) -> None:
+        category = self.category.currentData()
+        self.subcategory.clear()
+        if category is None:
+            self.subcategory.addItem("（请先选择问题类别）", None)
+            return
+        self.subcategory.addItem("（请选择问题子类）", None)
+        for code, sub in self.ctx.ledger.catalog.subcategories.items():
+            if sub.category == category:
+                self.subcategory.addItem(sub.name, code)
+
+    def select_subcategory(self, code: str) -> None:
+        """Choose a 子类 by its code, its 类别 first (a duplicate check, a test, a screenshot)."""
+        sub = self.ctx.ledger.catalog.subcategory(code)
+        self.category.setCurrentIndex(self.category.findData(sub.category))
+        self.subcategory.setCurrentIndex(self.subcategory.findData(code))
 
     def _fill_villages(self) -> None:
         self.village.clear()
@@ -201,7 +223,7 @@ class NewCaseDialog(QDialog):
             if self.village.currentData() is None:
                 out.append("村")
         if not self.subcategory.currentData():
-            out.append("问题类型")
+            out.append("问题子类" if self.category.currentData() else "问题类别和子类")
         if not self.description.toPlainText().strip():
             out.append("问题描述")
         return out

@@ -22,7 +22,7 @@ from ledger.access import may_see_health, may_unmask
 from ui.common import guarded, ok_cancel
 from ui.context import AppContext
 from ui.models import CaseTableModel, HouseholdTableModel, ListTableModel
-from ui.widgets import make_table
+from ui.widgets import fit_columns, make_table
 
 
 class ReasonDialog(QDialog):
@@ -76,12 +76,13 @@ class HouseholdsPage(QWidget):
         members_view = QTableView()
         members_view.setModel(self.members)
         members_view.verticalHeader().setVisible(False)
-        members_view.horizontalHeader().setStretchLastSection(True)
+        fit_columns(members_view, self.members)
         members_view.setMaximumHeight(160)
         self.cases = CaseTableModel(ctx.ledger, self, viewer=ctx.actor)
         self.cases.sort_key = "found_date"
         self.cases_view = make_table(self.cases)
-        for key in ("township", "village", "head", "id_number"):
+        # the household is named above; the red 整改时限 stands for the light in this narrow pane
+        for key in ("light", "township", "village", "head", "id_number"):
             self.cases_view.setColumnHidden(next(i for i, c in enumerate(self.cases.columns) if c.key == key), True)
         self.cases_view.activated.connect(
             lambda index: self.open_case.emit(self.cases.data(index, Qt.ItemDataRole.UserRole))
@@ -107,8 +108,8 @@ class HouseholdsPage(QWidget):
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -46,7 +45,7 @@ from ui.common import (
 from ui.context import AppContext
 from ui.models import CaseTableModel
 from ui.tasks import run_with_progress
-from ui.widgets import make_table
+from ui.widgets import FlowLayout, make_table, size_columns
 
 OPEN = "__open__"
 
@@ -104,9 +103,9 @@ class LedgerPage(QWidget):
         save_filter.clicked.connect(self.save_current_filter)
         delete_filter = QPushButton("删除")
         delete_filter.clicked.connect(self.delete_saved_filter)
-        self.columns_button = QToolButton()
-        self.columns_button.setText("显示列")
-        self.columns_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # a menu button (its arrow says so): which columns the table shows
+        self.columns_button = QPushButton("显示列")
+        self.columns_button.setToolTip("选择表格中显示哪些列（也可在表头上点右键）")
         self.assign_button = QPushButton("批量交办…")
         self.assign_button.setVisible(ctx.has_role("coordinator"))
         self.assign_button.clicked.connect(self.bulk_assign)
@@ -125,6 +124,9 @@ class LedgerPage(QWidget):
         self.view.setSortingEnabled(False)
         header = self.view.horizontalHeader()
         header.setSortIndicatorShown(True)
+        size_columns(self.view, self.model)  # again: the headers now leave room for the sort arrow
+        for i, column in enumerate(self.model.columns):
+            self.view.setColumnHidden(i, not column.shown)
         header.setSectionsClickable(True)
         header.sectionClicked.connect(self._header_clicked)
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -132,34 +134,40 @@ class LedgerPage(QWidget):
         self.view.activated.connect(self._activated)
         self.columns_button.setMenu(self._column_menu())
 
-        row1 = QHBoxLayout()
-        row1.addWidget(self.search, 2)
+        # One bar of filters that wraps: two lines at 1366 pixels, three or four at 150 % scaling
+        filters = FlowLayout()
+        filters.addWidget(self.search, stretch=1)
         w: QWidget
-        for w in (self.township, self.village, self.category, self.subcategory):
-            row1.addWidget(w)
-        row2 = QHBoxLayout()
         for w in (
+            self.township,
+            self.village,
+            self.category,
+            self.subcategory,
             self.department,
             self.state,
             self.light,
-            self.date_field,
-            self.date_from,
-            QLabel("至"),
-            self.date_to,
-            clear,
         ):
-            row2.addWidget(w)
-        row2.addStretch(1)
+            filters.addWidget(w)
+        dates = QWidget()
+        dates_row = QHBoxLayout(dates)
+        dates_row.setContentsMargins(0, 0, 0, 0)
+        for w in (self.date_field, self.date_from, QLabel("至"), self.date_to):
+            dates_row.addWidget(w)
+        filters.addWidget(dates)
+        filters.addWidget(clear)
+        saved = QWidget()
+        saved_row = QHBoxLayout(saved)
+        saved_row.setContentsMargins(0, 0, 0, 0)
         for w in (self.saved, save_filter, delete_filter):
-            row2.addWidget(w)
-        row3 = QHBoxLayout()
-        row3.addWidget(self.summary, 1)
+            saved_row.addWidget(w)
+        filters.addWidget(saved)
+        actions = FlowLayout()
+        actions.addWidget(self.summary, stretch=1)
         for w in (self.new_button, self.assign_button, export, print_button, self.columns_button):
-            row3.addWidget(w)
+            actions.addWidget(w)
         layout = QVBoxLayout(self)
-        layout.addLayout(row1)
-        layout.addLayout(row2)
-        layout.addLayout(row3)
+        layout.addLayout(filters)
+        layout.addLayout(actions)
         layout.addWidget(self.view, 1)
 
         self._search_timer = QTimer(self)
@@ -402,12 +410,19 @@ class LedgerPage(QWidget):
             self.set_filter_state(self.saved_filters()[name])
 
     def save_layout(self) -> None:
-        settings().setValue("ledger/header", self.view.horizontalHeader().saveState())
+        s = settings()
+        s.setValue("ledger/header", self.view.horizontalHeader().saveState())
+        s.setValue("ledger/header_columns", self._column_keys())
+
+    def _column_keys(self) -> str:
+        return ",".join(c.key for c in self.model.columns)
 
     def _restore(self) -> None:
         self._fill_saved()
         self._fill_subcategories()
         state = settings().value("ledger/header")
+        if settings().value("ledger/header_columns") != self._column_keys():
+            state = None  # saved for other columns (an older version): the defaults fit better
         if state is not None:
             self.view.horizontalHeader().restoreState(state)
         sort = str(settings().value("ledger/sort") or "number:1")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -164,7 +164,10 @@ class MainWindow(QMainWindow):
     # -- status bar ---------------------------------------------------------------------------------------
     def refresh_status(self) -> None:
         lg = self.ctx.ledger
-        self.ledger_label.setText(f"台账：{lg.location}")
+        # the full path in the tooltip: a long one would otherwise set the window's minimum width
+        where = f"台账：{lg.location}"
+        self.ledger_label.setToolTip(where)
+        self.ledger_label.setText(self.ledger_label.fontMetrics().elidedText(where, Qt.TextElideMode.ElideMiddle, 300))
         self.user_label.setText(f"当前用户：{self.ctx.actor.display_name}（{self.ctx.role_names}）")
         last = lg.audit.last_at("ledger.backup")
         self.backup_label.setText(f"最近备份：{last[:16].replace('T', ' ')}" if last else "最近备份：尚未备份")
@@ -200,8 +203,9 @@ class MainWindow(QMainWindow):
         geometry = s.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1366, 800)
+        else:  # the whole of a 1366×768 screen (less its taskbar), never more than the screen has
+            room = self.screen().availableGeometry()
+            self.resize(min(1366, room.width()), min(800, room.height()))
         state = s.value("window/state")
         if state is not None:
             self.restoreState(state)

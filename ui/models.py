@@ -27,20 +27,23 @@ class Column:
     text: Callable[[Any], str]
     sort: str | None = None  # the SQL sort key (ledger.services.queries.SORTS), if sortable
     width: int = 8  # default width in digits (a Chinese character counts two)
+    shown: bool = True  # shown until the user chooses otherwise (显示列…); the paper's 周报简表 has no 发现时间
 
 
 CASE_COLUMNS: tuple[Column, ...] = (
-    Column("number", "问题编号", lambda r: r.number, "number", 20),
+    # what a clerk scans first stays in view on a narrow screen: number, light, 时限, 进度
+    Column("number", "问题编号", lambda r: r.number, "number", 16),
     Column("light", "预警", lambda r: LIGHT_TEXT.get(r.light or "", ""), None, 7),
-    Column("township", "乡镇", lambda r: r.township_name, None, 9),
-    Column("village", "村", lambda r: r.village_name, None, 9),
-    Column("head", "户主", lambda r: r.head_name, None, 8),
-    Column("id_number", "身份证号", lambda r: r.head_id_masked, None, 19),
-    Column("subcategory", "问题类型", lambda r: r.subcategory_name, None, 24),
-    Column("department", "牵头单位", lambda r: r.department_name, None, 16),
+    Column("deadline", "整改时限", lambda r: fmt_date(r.deadline), "deadline", 10),
     Column("state", "整改进度", lambda r: STATE_NAMES.get(r.state, r.state), "state", 8),
-    Column("deadline", "整改时限", lambda r: fmt_date(r.deadline), "deadline", 11),
-    Column("found", "发现时间", lambda r: fmt_date(r.found_date), "found_date", 11),
+    Column("township", "乡镇", lambda r: r.township_name, None, 8),
+    Column("village", "村", lambda r: r.village_name, None, 9),
+    Column("head", "户主", lambda r: r.head_name, None, 7),
+    Column("id_number", "身份证号", lambda r: r.head_id_masked, None, 17),
+    Column("category", "问题类别", lambda r: "", None, 12),  # filled by CaseTableModel from the catalog
+    Column("subcategory", "问题子类", lambda r: r.subcategory_name, None, 20),
+    Column("department", "牵头单位", lambda r: r.department_name, None, 12),
+    Column("found", "发现时间", lambda r: fmt_date(r.found_date), "found_date", 10, shown=False),
 )
 
 HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
@@ -139,6 +142,16 @@ class CaseTableModel(WindowedModel):
         self.filter = CaseFilter()
         self.sort_key = "number"  # newest first, as a ledger book reads
         self.descending = True
+        # 问题类别 of a row, from its 问题子类's name (CaseRow carries the 子类 name only); a name
+        # used in two 类别 maps to neither rather than to a wrong one
+        owners: dict[str, set[str]] = {}
+        for sub in ledger.catalog.subcategories.values():
+            owners.setdefault(sub.name, set()).add(sub.category_name)
+        self._category_of = {name: next(iter(c)) for name, c in owners.items() if len(c) == 1}
+        self.columns = tuple(
+            replace(c, text=lambda r: self._category_of.get(r.subcategory_name, "")) if c.key == "category" else c
+            for c in self.columns
+        )
 
     def set_filter(self, f: CaseFilter) -> None:
         self.filter = f

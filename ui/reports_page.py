@@ -7,9 +7,11 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QFontMetrics
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QComboBox,
+    QDateEdit,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -27,19 +29,33 @@ from ledger import CaseFilter
 from ledger.errors import ValidationError
 from reports.fonts import FontSet
 from reports.render import KINDS, ReportRequest, ReportResult, render_report
-from ui.common import message, show_error
+from ui.common import from_qdate, message, settings, show_error, to_qdate
 from ui.context import AppContext
+from ui.printing import print_with_progress
 from ui.tasks import run_with_progress
 from ui.widgets import scope_combos, unmask_fields
 
 DESCRIPTIONS = {
-    "ledger": "每周上墙、归档的问题整改台账（A4横向，规范列，逐页重复表头）。",
+    "ledger": "每周上墙、归档的问题整改台账：周报简表或完整30列，A4或A3横向，逐页重复表头。",
     "weekly": "向领导报送的进度周报：总体数字、图表、分类别/乡镇/单位排名及文字说明。",
     "timetable": "整改时间表（路线图）：交办至时限的横道图，核验、审批节点，今日线，逾期标红。",
-    "closure": "销号审批表：一案一页，含责任单位、乡镇、县三级签批栏，佐证材料校验值和二维码。",
+    "closure": "销号审批表：一案一页，含责任单位、乡镇、县三级签批及盖章栏、整改前后照片和核对二维码。",
     "household": "一户一档：农户信息、家庭成员、各部门问题按时间排列、佐证照片缩略图和一户一码。",
-    "letter": "督办函：按 GB/T 9704 公文格式致责任单位，列出其逾期问题清单。",
+    "letter": "督办函：按 GB/T 9704 公文格式致责任单位，列出其逾期问题清单；"
+    "不选责任单位时为每个有逾期问题的单位各出一函。",
 }
+
+
+def last_full_week(today: dt.date) -> tuple[dt.date, dt.date]:
+    """Monday to Sunday of the last week that ended before today (a Monday report covers the week
+    just past, not one day)."""
+    sunday = today - dt.timedelta(days=today.weekday() + 1)
+    return sunday - dt.timedelta(days=6), sunday
+
+
+def output_folder() -> Path:
+    """Where reports are saved unless the user picks another place: 我的文档."""
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
 
 
 class ReportsPage(QWidget):
@@ -56,7 +72,12 @@ class ReportsPage(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, kind)
             item.setToolTip(DESCRIPTIONS[kind])
             self.kinds.addItem(item)
-        self.kinds.setFixedWidth(self.kinds.fontMetrics().horizontalAdvance("整改进度周报") + 60)
+        self.kinds.setObjectName("reportKinds")
+        self.kinds.setStyleSheet("#reportKinds { font-size: 11pt; } #reportKinds::item { padding: 8px 10px; }")
+        big = self.kinds.font()
+        big.setPointSizeF(11)
+        self.kinds.setMinimumWidth(QFontMetrics(big).horizontalAdvance("整改进度周报") + 48)
+        self.kinds.setMaximumWidth(QFontMetrics(big).horizontalAdvance("整改进度周报") * 2)
         self.description = QLabel()
         self.description.setWordWrap(True)
 
@@ -68,6 +89,34 @@ class ReportsPage(QWidget):
         self.group_by = QComboBox()
         self.group_by.addItem("按责任单位分组", "department")
         self.group_by.addItem("按乡镇分组", "township")
+        start, end = last_full_week(lg.today())
+        self.period_start = QDateEdit(to_qdate(start))
+        self.period_end = QDateEdit(to_qdate(end))
+        for edit in (self.period_start, self.period_end):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setMaximumDate(to_qdate(lg.today()))
+        period_row = QHBoxLayout()
+        period_row.addWidget(self.period_start)
+        period_row.addWidget(QLabel("至"))
+        period_row.addWidget(self.period_end)
+        period_row.addStretch(1)
+        self.period = QWidget()
+        self.period.setLayout(period_row)
+        period_row.setContentsMargins(0, 0, 0, 0)
+        self.issue_label = QLabel("期数：自动编号（每期一号，重印同期沿用原号）")
+        self.reviewer = QLineEdit(str(settings().value("reports/reviewer", "") or ""))
+        self.reviewer.setPlaceholderText("打印在落款处；留空则留出签字横线")
+        self.signer = QLineEdit(str(settings().value("reports/signer", "") or ""))
+        self.signer.setPlaceholderText("周报签发人；留空则留出签字横线")
+        for name_field in (self.reviewer, self.signer):
+            name_field.setMaxLength(20)
+        self.profile = QComboBox()
+        self.profile.addItem("周报简表（约14列，默认）", "brief")
+        self.profile.addItem("完整（全部30列）", "full")
+        self.paper = QComboBox()
+        self.paper.addItem("A4 横向", "A4")
+        self.paper.addItem("A3 横向", "A3")
         self.unmask, self.reason = unmask_fields(ctx.actor, "打印完整身份证号和电话")
         self.target = QLineEdit()
         browse = QPushButton("选择…")
@@ -84,6 +133,12 @@ class ReportsPage(QWidget):
         self.form.addRow("问题编号：", self.case_number)
         self.form.addRow("户主身份证号：", self.id_number)
         self.form.addRow("时间表分组：", self.group_by)
+        self.form.addRow("统计周期：", self.period)
+        self.form.addRow("", self.issue_label)
+        self.form.addRow("台账列：", self.profile)
+        self.form.addRow("纸张：", self.paper)
+        self.form.addRow("审核人：", self.reviewer)
+        self.form.addRow("签发人：", self.signer)
         self.form.addRow("", self.unmask)
         self.form.addRow("用途：", self.reason)
         self.form.addRow("保存到：", target_row)
@@ -91,6 +146,10 @@ class ReportsPage(QWidget):
         self.generate = QPushButton("生成报表")
         self.generate.setDefault(True)
         self.generate.clicked.connect(self.make_report)
+        self.print_button = QPushButton("打印…")
+        self.print_button.setEnabled(False)
+        self.print_button.setToolTip("用系统打印对话框打印刚生成的报表")
+        self.print_button.clicked.connect(lambda: self.print_last())
         self.open_button = QPushButton("打开文件")
         self.open_button.setEnabled(False)
         self.open_button.clicked.connect(self.open_last)
@@ -99,6 +158,7 @@ class ReportsPage(QWidget):
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QHBoxLayout()
         buttons.addWidget(self.generate)
+        buttons.addWidget(self.print_button)
         buttons.addWidget(self.open_button)
         buttons.addStretch(1)
 
@@ -135,16 +195,22 @@ class ReportsPage(QWidget):
             self.case_number: kind == "closure",
             self.id_number: kind == "household",
             self.group_by: kind == "timetable",
+            self.period: kind == "weekly",
+            self.issue_label: kind == "weekly",
+            self.profile: kind == "ledger",
+            self.paper: kind == "ledger",
+            self.reviewer: kind in ("ledger", "weekly", "timetable"),
+            self.signer: kind == "weekly",
             self.unmask: kind in ("ledger", "closure", "household"),
             self.reason: kind in ("ledger", "closure", "household"),
         }
         for widget, shown in visible.items():
             self.form.setRowVisible(widget, shown)
+        self.period.setEnabled(kind == "weekly")
         self.target.setText(str(self.default_target(kind)))
 
     def default_target(self, kind: str) -> Path:
-        folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
-        return folder / f"{KINDS[kind]}_{dt.date.today():%Y%m%d}.pdf"
+        return output_folder() / f"{KINDS[kind]}_{dt.date.today():%Y%m%d}.pdf"
 
     def browse(self) -> None:
         chosen, _ = QFileDialog.getSaveFileName(self, "保存报表", self.target.text(), "PDF 文件 (*.pdf)")
@@ -168,10 +234,11 @@ class ReportsPage(QWidget):
             if found is None:
                 raise ValidationError("台账中没有以该身份证号登记的户主")
             household_id = found.id
-        if kind == "letter" and f.department_id is None:
-            raise ValidationError("督办函须选择责任单位")
         if not self.target.text().strip():
             raise ValidationError("请选择报表的保存位置")
+        start, end = from_qdate(self.period_start.date()), from_qdate(self.period_end.date())
+        if kind == "weekly" and start > end:
+            raise ValidationError("统计周期的开始日期晚于结束日期")
         return ReportRequest(
             kind=kind,
             filter=f,
@@ -180,6 +247,12 @@ class ReportsPage(QWidget):
             group_by=self.group_by.currentData(),
             unmask=self.unmask.isChecked() and self.unmask.isEnabled() and self.form.isRowVisible(self.unmask),
             reason=self.reason.text(),
+            period_start=start if kind == "weekly" else None,
+            period_end=end if kind == "weekly" else None,
+            reviewer=self.reviewer.text().strip() if self.form.isRowVisible(self.reviewer) else "",
+            signer=self.signer.text().strip() if kind == "weekly" else "",
+            profile=self.profile.currentData() if kind == "ledger" else "brief",
+            paper=self.paper.currentData() if kind == "ledger" else "A4",
         )
 
     # -- rendering ----------------------------------------------------------------------------------
@@ -191,6 +264,9 @@ class ReportsPage(QWidget):
             return False
         lg, actor = self.ctx.ledger, self.ctx.actor
         target = Path(self.target.text().strip())
+        s = settings()  # the names are the same next week
+        s.setValue("reports/reviewer", self.reviewer.text().strip())
+        s.setValue("reports/signer", self.signer.text().strip())
 
         def work(progress, cancelled) -> ReportResult:
             if self._fonts is None:
@@ -203,6 +279,7 @@ class ReportsPage(QWidget):
             return False
         self.last = result
         self.open_button.setEnabled(True)
+        self.print_button.setEnabled(True)
         self.status.setText(
             f"已生成 {result.path}：{result.pages} 页，{result.cases} 个问题，用时 {result.seconds:.1f} 秒。"
             f"\n字体：{result.fonts}"
@@ -216,6 +293,16 @@ class ReportsPage(QWidget):
                 QMessageBox.Icon.Warning,
             )
         return True
+
+    def print_last(self, printer: QPrinter | None = None) -> int:
+        """Print the report just generated (the print dialog, or `printer` as set up by a test)."""
+        if self.last is None:
+            return 0
+        pages = print_with_progress(self, self.last.path, printer)
+        self.status.setText(
+            f"已送打印机：{self.last.path.name}，{pages} 页。" if pages else f"未打印 {self.last.path.name}。"
+        )
+        return pages
 
     def open_last(self) -> None:
         if self.last is not None:

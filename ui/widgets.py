@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QFrame,
     QHeaderView,
     QLabel,
+    QLayout,
+    QLayoutItem,
     QLineEdit,
     QTableView,
     QVBoxLayout,
@@ -174,5 +176,127 @@ def size_columns(view: QTableView, model: WindowedModel) -> None:
     """Widths from the columns' declared widths in digits (never resizeToContents over 1M rows)."""
     metrics = view.fontMetrics()
     digit = metrics.horizontalAdvance("0")
+    header = view.horizontalHeader()
     for i, column in enumerate(model.columns):
-        view.setColumnWidth(i, max(column.width * digit + 24, metrics.horizontalAdvance(column.title) + 36))
+        icon = view.iconSize().width() + 6 if column.key == "light" else 0  # the coloured dot
+        view.setColumnWidth(i, max(column.width * digit + 18 + icon, header.sectionSizeHint(i)))
+
+
+def fit_columns(view: QTableView, model, stretch: int | None = None, widest: int = 360) -> None:
+    """A small, fully loaded table (sign-offs, history, accounts, events): every column as wide as
+    its header and its contents (up to `widest` pixels), rows as tall as their wrapped text, and
+    `stretch` (default: the last column) taking the room that is left, so nothing is cut off."""
+    header = view.horizontalHeader()
+    header.setMinimumSectionSize(24)
+    view.setWordWrap(True)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    last = model.columnCount() - 1
+    chosen = last if stretch is None else stretch
+    header.setStretchLastSection(False)
+
+    def fit() -> None:
+        for column in range(model.columnCount()):
+            if column == chosen:
+                continue
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            view.resizeColumnToContents(column)
+            wanted = max(view.columnWidth(column), header.sectionSizeHint(column)) + 12  # air between columns
+            view.setColumnWidth(column, min(wanted, widest))
+        header.setSectionResizeMode(chosen, QHeaderView.ResizeMode.Stretch)
+
+    model.modelReset.connect(fit)
+    fit()
+
+
+class FlowLayout(QLayout):
+    """Widgets left to right, wrapping onto the next line when the row is full (a filter bar that
+    fits 1366 pixels on one or two lines and 910 on three), each at its preferred width. A widget
+    given a stretch (`addWidget(w, stretch=1)`) also takes the room left on its line."""
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 6):
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self._stretch: dict[int, int] = {}
+        self.setSpacing(spacing)
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QLayoutItem) -> None:
+        self._items.append(item)
+
+    def addWidget(self, widget: QWidget, stretch: int = 0) -> None:
+        super().addWidget(widget)
+        if stretch:
+            self._stretch[id(self._items[-1])] = stretch
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:
+        if 0 <= index < len(self._items):
+            item = self._items.pop(index)
+            self._stretch.pop(id(item), None)
+            return item
+        return None
+
+    def expandingDirections(self) -> Qt.Orientation:
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._place(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:
+        super().setGeometry(rect)
+        self._place(rect, move=True)
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize()).expandedTo(QSize(item.sizeHint().width(), 0))
+        margins = self.contentsMargins()
+        return size + QSize(margins.left() + margins.right(), margins.top() + margins.bottom())
+
+    def _place(self, rect: QRect, move: bool) -> int:
+        margins = self.contentsMargins()
+        area = rect.adjusted(margins.left(), margins.top(), -margins.right(), -margins.bottom())
+        space = self.spacing()
+        lines: list[list[QLayoutItem]] = [[]]
+        used = 0
+        for item in self._items:
+            if item.isEmpty():
+                continue
+            width = item.sizeHint().width()
+            if lines[-1] and used + space + width > area.width():
+                lines.append([])
+                used = 0
+            used += (space if lines[-1] else 0) + width
+            lines[-1].append(item)
+        y = area.y()
+        for line in lines:
+            if not line:
+                continue
+            height = max(item.sizeHint().height() for item in line)
+            natural = sum(item.sizeHint().width() for item in line) + space * (len(line) - 1)
+            spare = max(area.width() - natural, 0)
+            stretch = sum(self._stretch.get(id(item), 0) for item in line)
+            x = area.x()
+            for item in line:
+                width = item.sizeHint().width()
+                if stretch:
+                    width += spare * self._stretch.get(id(item), 0) // stretch
+                width = min(width, area.width())
+                if move:
+                    item.setGeometry(
+                        QRect(x, y + (height - item.sizeHint().height()) // 2, width, item.sizeHint().height())
+                    )
+                x += width + space
+            y += height + space
+        return y - space - rect.y() + margins.bottom()

@@ -9,34 +9,34 @@ from sqlalchemy import select
 
 from ledger import audit
 from ledger.dto import HistoryEntry
+from ledger.events import event_name
 from ledger.models import AuditEvent, AuditHead
 from ledger.workflow import FIELD_LABELS, STATE_NAMES
 
-ACTION_NAMES = {
-    "case.register": "登记",
-    "case.update": "修改",
-    "case.assign": "交办",
-    "case.accept": "接收",
-    "case.submit": "提交核验",
-    "case.verify": "核验通过",
-    "case.approve": "审批销号",
-    "case.return": "退回",
-    "case.reopen": "销号回退",
-    "case.void": "作废",
-    "case.progress": "填写进度",
-    "evidence.add": "添加佐证材料",
-    "import.commit": "Excel导入登记",
-    "demo.generate": "生成示例数据",
-}
 # Events that created many cases at once: they name their case-id range instead of one case.
 BULK_ACTIONS = ("import.commit", "demo.generate")
 
 
-def _readable(field: str, old: object, new: object) -> tuple[object, object]:
-    """State codes shown by their Chinese names in the change history."""
-    if field == "state":
-        return STATE_NAMES.get(str(old), old), STATE_NAMES.get(str(new), new)
-    return old, new
+def _readable(field: str, old: object, new: object, catalog=None) -> tuple[object, object]:
+    """Codes and ids shown by their Chinese names in the change history: states, 问题子类, units,
+    yes/no."""
+
+    def one(value: object) -> object:
+        if value is None or value == "":
+            return value
+        if field == "state":
+            return STATE_NAMES.get(str(value), value)
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if catalog is not None and field == "subcategory" and str(value) in catalog.subcategories:
+            sub = catalog.subcategories[str(value)]
+            return f"{sub.category_name} · {sub.name}"
+        if catalog is not None and field == "lead_department_id":
+            unit = catalog.departments.get(int(str(value))) if str(value).isdigit() else None
+            return unit.name if unit is not None else value
+        return value
+
+    return one(old), one(new)
 
 
 class AuditService:
@@ -56,6 +56,7 @@ class AuditService:
             return audit.verify_chain(s, self._ledger.key, progress, cancelled)
 
     def case_history(self, case_id: int) -> list[HistoryEntry]:
+        catalog = self._ledger.catalog
         with self._ledger.reading() as s:
             events = list(s.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id)))
             for e in s.scalars(select(AuditEvent).where(AuditEvent.action.in_(BULK_ACTIONS))):
@@ -78,8 +79,12 @@ class AuditService:
                         e.seq,
                         e.at,
                         e.actor_name,
-                        ACTION_NAMES.get(e.action, e.action),
-                        tuple((FIELD_LABELS.get(k, k), *_readable(k, old, new)) for k, (old, new) in changes.items()),
+                        event_name(e.action),
+                        tuple(
+                            (FIELD_LABELS.get(k, k), *_readable(k, old, new, catalog))
+                            for k, (old, new) in changes.items()
+                            if k != "household_id"  # the household is the case's own, named above
+                        ),
                         str(detail),
                     )
                 )

@@ -27,7 +27,7 @@ from ledger.dto import (
     WeeklyFigures,
 )
 from ledger.errors import PermissionDenied, ValidationError
-from ledger.models import Case, CaseAction, Evidence, Household, Meta, SignOff
+from ledger.models import Case, CaseAction, Evidence, Household, Meta, SignOff, User
 from ledger.services.queries import due_soon_sql, overdue_sql
 from ledger.workflow import (
     LIGHT_NAMES,
@@ -441,6 +441,22 @@ class ReportingService:
                     select(Case.id).where(Case.household_id == household_id).order_by(Case.found_date, Case.number)
                 )
             )
+
+    def submissions(self, case_ids: list[int]) -> dict[int, tuple[str, dt.datetime]]:
+        """Each case's latest 提交核验 (the 责任单位's submission): (who, when), for the cases
+        submitted at least once."""
+        found: dict[int, tuple[str, dt.datetime]] = {}
+        for start in range(0, len(case_ids), 900):
+            chunk = case_ids[start : start + 900]
+            with self._ledger.reading() as s:
+                for case_id, name, at in s.execute(
+                    select(CaseAction.case_id, User.display_name, CaseAction.at)
+                    .join(User, User.id == CaseAction.actor_id)
+                    .where(CaseAction.case_id.in_(chunk), CaseAction.action == "submit")
+                    .order_by(CaseAction.at, CaseAction.id)
+                ):
+                    found[case_id] = (name, at)
+        return found
 
     def case_id_of(self, number: str) -> int:
         with self._ledger.reading() as s:

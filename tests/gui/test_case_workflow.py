@@ -66,7 +66,7 @@ def test_a_case_walks_from_registration_to_closure_through_the_widgets(qtbot, wo
     form.head_name.insert("赵铁柱")  # QTest types ASCII only; insert() edits as typing does
     form.township.setCurrentIndex(form.township.findData(world.township_id))
     form.village.setCurrentIndex(form.village.findData(world.village_id))
-    form.subcategory.setCurrentIndex(form.subcategory.findData("house.c"))
+    form.select_subcategory("house.c")
     assert not form.save_button.isEnabled()  # the description is still missing
     form.description.insertPlainText("后墙开裂约两米，雨季漏雨")
     assert form.save_button.isEnabled()

@@ -126,8 +126,9 @@ def test_search_filters_sorting_and_columns(qtbot, window, busy):
     page._set_column_visible(village_column, False)
     page.save_current_filter("城关镇在办")
     assert "城关镇在办" in page.saved_filters()
+    id_column = next(i for i, c in enumerate(page.model.columns) if c.key == "id_number")
     for row in range(page.model.rowCount()):
-        assert "*" in page.model.data(page.model.index(row, 5))  # ID numbers masked in the list
+        assert "*" in page.model.data(page.model.index(row, id_column))  # ID numbers masked in the list
 
 
 def test_layout_filters_and_saved_filters_survive_a_restart(qtbot, busy, ctx_of):
@@ -164,7 +165,10 @@ def test_bulk_assign_export_and_print_of_a_selection(qtbot, window, busy, tmp_pa
     with open(target, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0][0] == "问题编号" and len(rows) == 4
-    assert all("*" in r[5] for r in rows[1:])  # masked
+    id_column = rows[0].index("身份证号")
+    assert all("*" in r[id_column] for r in rows[1:])  # masked
+    assert rows[0][rows[0].index("问题类别") + 1] == "问题子类"
+    assert {r[rows[0].index("问题类别")] for r in rows[1:]} <= set(busy.ledger.catalog.category_names.values())
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     pdf = tmp_path / "所选.pdf"
@@ -217,10 +221,10 @@ def test_new_case_form_checks_as_the_user_types(qtbot, busy, ctx_of):
     form.id_number.setText(far.head_id_number.lower())
     assert "已建档农户：欧阳春花" in form.id_status.text()
     assert not form.household_box.isEnabled()
-    form.subcategory.setCurrentIndex(form.subcategory.findData("water.pipes"))
+    form.select_subcategory("water.pipes")
     # 欧阳春花 has an open water.pipes case (case 0 is registered, water.pipes)
     assert "该户已有同类未销号问题" in form.duplicate_warning.text()
-    form.subcategory.setCurrentIndex(form.subcategory.findData("edu.aid"))
+    form.select_subcategory("edu.aid")
     assert form.duplicate_warning.text() == ""
 
 

@@ -49,11 +49,15 @@ def test_household_dossier_and_the_checks_before_rendering(qtbot, world, ctx_of,
     page = ReportsPage(ctx_of(world.coordinator))
     qtbot.addWidget(page)
     pick(page, "letter")
-    page.department.setCurrentIndex(0)  # 全部责任单位: a letter needs one
+    page.department.setCurrentIndex(0)  # 全部责任单位: one letter per department with overdue cases
     page.target.setText(str(tmp_path / "督办函.pdf"))
+    assert page.make_report() is True
+    text = subprocess.run(["pdftotext", str(tmp_path / "督办函.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "没有逾期问题" in text  # nothing is overdue yet: no letter, no number used
+    assert world.ledger.serials.register("letter:") == []
+    page.target.setText("")
     assert page.make_report() is False
-    assert any("督办函须选择责任单位" in text for text in answer_boxes)
-    assert not (tmp_path / "督办函.pdf").exists()
+    assert any("请选择报表的保存位置" in text for text in answer_boxes)
 
     pick(page, "household")
     assert page.form.isRowVisible(page.id_number) and not page.form.isRowVisible(page.township)

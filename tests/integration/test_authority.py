@@ -191,6 +191,7 @@ def test_every_writing_command_refuses_without_a_password(demo):
     commands = [
         ["import", str(book), "--db", db, "--user", "luru"],
         ["config", "--db", db, "--user", "admin", "--evidence-dir", str(folder / "共享")],
+        ["config", "--db", db, "--user", "tongchou", "--letter-code", "示整改督"],
         ["backup", "--db", db, "-o", str(folder / "无密码.db"), "--user", "admin"],
         ["restore", str(folder / "b.db"), "--db", db, "--user", "admin"],
         ["report", "ledger", "--db", db, "-o", str(folder / "无密码.pdf"), "--user", "tongchou"],

@@ -140,5 +140,3 @@ def _first_village(db: str) -> str:
         ).fetchone()[0]
     finally:
         con.close()
-
-

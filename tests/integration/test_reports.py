@@ -192,6 +192,8 @@ def test_an_empty_selection_prints_a_clear_page(world: World, tmp_path):
 
 @pytest.mark.parametrize("kind", ["ledger", "weekly", "timetable", "closure", "household", "letter"])
 def test_every_kind_prints_footer_fonts_and_an_audit_event(world: World, tmp_path, kind):
+    """Every report but the 督办函 (a 公文: nothing but "— 2 —" in its margins, test_letter_print.py)
+    carries the footer with the page count, the author and the audit head."""
     made = populate(world)
     world.clock.advance(days=400)
     closed = made["closed"][0]
@@ -206,9 +208,12 @@ def test_every_kind_prints_footer_fonts_and_an_audit_event(world: World, tmp_pat
     out, result = render(world, kind, tmp_path, **kw)
     text = text_of(out)
     assert result.pages == page_count(out)
-    assert f"共{result.pages}页" in squeeze(text)
-    assert f"审计链头：第{seq_before}号{head_before[:16]}" in squeeze(text)
-    assert f"制表人：{world.coordinator.display_name}" in text
+    if kind == "letter":
+        assert "共" not in squeeze(text) and "审计链头" not in text and "制表人" not in text
+    else:
+        assert f"共{result.pages}页" in squeeze(text)
+        assert f"审计链头：第{seq_before}号{head_before[:16]}" in squeeze(text)
+        assert f"制表人：{world.coordinator.display_name}" in text
     assert_all_embedded(out)
     event = print_events(world)[-1]
     assert event["kind"] == kind and event["pages"] == result.pages
@@ -216,15 +221,15 @@ def test_every_kind_prints_footer_fonts_and_an_audit_event(world: World, tmp_pat
     assert not list(tmp_path.glob("*.part"))
 
 
-def test_closure_form_carries_signoffs_evidence_hashes_and_content_hash(world: World, tmp_path):
+def test_closure_form_carries_signoffs_evidence_and_a_check_code(world: World, tmp_path):
     case = world.walk(world.register(), "closed")
     view = world.ledger.cases.get(case.id)
     out, _ = render(world, "closure", tmp_path, case_number=case.number)
     text = text_of(out)
     assert "乡镇核验意见" in text and "经现场核验，整改到位" in text and "同意销号" in text
-    assert f"内容摘要 {view.content_hash[:12]}" in text
-    for evidence in view.evidence:
-        assert evidence.sha256 in text.replace("\n", "")
+    assert f"核对码 {view.content_hash[:4]} {view.content_hash[4:8]}" in text
+    assert "SHA-256" not in text and "内容摘要" not in text
+    assert view.evidence and all(evidence.kind_name in text for evidence in view.evidence)
     assert page_count(out) == 1
 
 
@@ -249,8 +254,10 @@ def test_letter_follows_the_official_layout(world: World, tmp_path):
     text = text_of(out)
     assert "关于督促加快县住建局逾期问题整改的函" in text.replace("\n", "")
     assert f"有{len(overdue)}个已超过整改时限" in text.replace("\n", "")
-    assert "—1—" in squeeze(text) and "—2—" in squeeze(text)
-    # words of page 1 lie inside the 156 × 225 mm text block at 28 mm from the left, 37 mm from the top
+    # 信函格式 (GB/T 9704-2012 10.1): no page number on the first page, "— 2 —" from the second
+    assert "—1—" not in squeeze(text) and "—2—" in squeeze(text)
+    # words of page 1 below the masthead lie inside the 156 × 225 mm text block at 28 mm from the
+    # left, 37 mm from the top; the masthead's upper edge is 30 mm from the top
     html = text_of(out, "-bbox", "-f", "1", "-l", "1")
     mm = 72 / 25.4
     boxes = [
@@ -259,10 +266,12 @@ def test_letter_follows_the_official_layout(world: World, tmp_path):
             r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">[^<]*[\u4e00-\u9fff]', html
         )
     ]
-    body = [b for b in boxes if b[3] < (297 - 30) * mm]  # leave out the footer and page number
+    masthead = [b for b in boxes if b[1] < 37 * mm]
+    assert masthead and min(b[1] for b in masthead) == pytest.approx(30 * mm, abs=1.5 * mm)
+    body = [b for b in boxes if b[1] >= 37 * mm]
     assert min(b[0] for b in body) == pytest.approx(28 * mm, abs=2)
     assert max(b[2] for b in body) <= (28 + 156) * mm + 2
-    assert min(b[1] for b in body) >= 37 * mm - 2
+    assert max(b[3] for b in body) <= (37 + 225) * mm + 2
     assert result.cases == len(overdue)
 
 
