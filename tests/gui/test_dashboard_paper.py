@@ -115,3 +115,26 @@ def test_the_dashboard_fits_1366_by_768_and_a_150_percent_screen(qtbot, demo_led
             assert tile.caption.width() >= tile.caption.sizeHint().width()
     finally:
         lg.close()
+
+
+def test_a_case_done_on_time_and_waiting_for_sign_off_is_not_marked_overdue(qtbot, world, ctx_of):
+    from ui.case_dialog import CaseDialog
+
+    w = world
+    on_time = w.walk(w.register(), "pending_approval")  # completed today, deadline weeks away
+    late = w.walk(w.register(), "in_progress")
+    deadline = max(on_time.deadline, late.deadline)
+    w.clock.advance(days=(deadline - w.clock.now.date()).days + 5)  # both 时限 have passed
+    marks = {}
+    for key, case in (("on_time", on_time), ("late", late)):
+        dialog = CaseDialog(ctx_of(w.coordinator), case.id)
+        qtbot.addWidget(dialog)
+        marks[key] = dialog.title.text()
+    assert "●绿灯" in marks["on_time"] and "红灯" not in marks["on_time"]
+    assert "●红灯" in marks["late"]
+    assert "逾期" not in marks["on_time"] + marks["late"]  # the light's name, as on paper
+    page = DashboardPage(ctx_of(w.coordinator))
+    qtbot.addWidget(page)
+    page.refresh()
+    assert page.figures()["overdue"] == "1"
+    assert "整改时限内 1 个，逾期 1 个" in page.greeting.text()
