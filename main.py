@@ -180,6 +180,7 @@ def cmd_config(args) -> int:
         "red_rate": args.red_rate,
         "yellow_overdue": args.yellow_overdue,
         "yellow_rate": args.yellow_rate,
+        "red_min_overdue": args.red_min_overdue,
     }
     lights = {k: v for k, v in lights.items() if v is not None}
     if args.evidence_dir is None and all(v is None for v in letter.values()) and args.week_end is None and not lights:
@@ -564,6 +565,7 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--week-end", type=_weekday, help="周报统计截止日：周一至周日（默认周日，即统计上周一至周日）")
     config.add_argument("--red-overdue", type=_percent, help="乡镇、单位亮红灯的逾期占比（%%，默认 10）")
     config.add_argument("--red-rate", type=_percent, help="销号率低于此值亮红灯（%%，默认 50）")
+    config.add_argument("--red-min-overdue", type=_count, help="按逾期占比亮红灯时至少要有的逾期问题数（默认 3）")
     config.add_argument("--yellow-overdue", type=_percent, help="亮黄灯的逾期占比（%%，默认 5）")
     config.add_argument("--yellow-rate", type=_percent, help="销号率低于此值亮黄灯（%%，默认 60）")
     config.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)

@@ -260,26 +260,29 @@ class GroupLightPolicy:
     """红黄绿灯 of a township or a department in the 周报 and the 统计表, by two shares of its
     累计发现 (void excluded): 逾期占比 = overdue ÷ found, 销号率 = closed ÷ found.
 
-    - 红灯 when 逾期占比 ≥ red_overdue or 销号率 < red_rate;
+    - 红灯 when 逾期占比 ≥ red_overdue (with at least red_min_overdue overdue cases) or 销号率 < red_rate;
     - 黄灯 when 逾期占比 ≥ yellow_overdue or 销号率 < yellow_rate;
     - 绿灯 otherwise; no light for a group without cases.
 
     Defaults (ledger settings light_red_overdue=10, light_red_rate=50, light_yellow_overdue=5,
-    light_yellow_rate=60, in percent): one overdue case in a hundred is a unit doing its work and
-    should not colour it — the lights are to point the 县领导 at the few units that lag. A tenth of
-    all its cases overdue, or fewer than half ever closed, is a unit in trouble (红灯); one in twenty
-    overdue or under 60 % closed deserves a word (黄灯)."""
+    light_yellow_rate=60 in percent, light_red_min_overdue=3): one overdue case in a hundred is a
+    unit doing its work and should not colour it — the lights are to point the 县领导 at the few units
+    that lag. A tenth of all its cases overdue, or fewer than half ever closed, is a unit in trouble
+    (红灯); one in twenty overdue or under 60 % closed deserves a word (黄灯). In a unit with a handful
+    of cases one late case is a large share: it takes three overdue cases, a pattern rather than an
+    incident, for the share alone to turn a unit red (one or two make it 黄灯 at most)."""
 
     red_overdue: float = 0.10
     red_rate: float = 0.50
     yellow_overdue: float = 0.05
     yellow_rate: float = 0.60
+    red_min_overdue: int = 3
 
     def light(self, found: int, closed: int, overdue: int) -> str | None:
         if found <= 0:
             return None
         share, rate = overdue / found, closed / found
-        if share >= self.red_overdue or rate < self.red_rate:
+        if (share >= self.red_overdue and overdue >= self.red_min_overdue) or rate < self.red_rate:
             return "red"
         if share >= self.yellow_overdue or rate < self.yellow_rate:
             return "yellow"
@@ -291,8 +294,9 @@ class GroupLightPolicy:
         def pct(value: float) -> str:
             return f"{value * 100:g}%"
 
+        at_least = f"（且逾期不少于{self.red_min_overdue}个）" if self.red_min_overdue > 1 else ""
         return (
-            f"红灯：逾期占比≥{pct(self.red_overdue)}或销号率<{pct(self.red_rate)}；"
+            f"红灯：逾期占比≥{pct(self.red_overdue)}{at_least}或销号率<{pct(self.red_rate)}；"
             f"黄灯：逾期占比≥{pct(self.yellow_overdue)}或销号率<{pct(self.yellow_rate)}；其余为绿灯。"
             "逾期占比、销号率均以累计发现问题数为分母"
         )

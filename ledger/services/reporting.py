@@ -51,6 +51,7 @@ LIGHT_KEYS = {  # GroupLightPolicy, in percent
     "yellow_overdue": ("light_yellow_overdue", 5),
     "yellow_rate": ("light_yellow_rate", 60),
 }
+MIN_OVERDUE_KEY = "light_red_min_overdue"  # overdue cases a share needs before it turns a group red
 SETTING_ROLES = frozenset({"admin", "coordinator"})
 
 
@@ -183,7 +184,11 @@ class ReportingService:
                 values[name] = float(self._ledger.meta(key, str(default))) / 100
             except ValueError:
                 values[name] = default / 100
-        return GroupLightPolicy(**values)
+        try:
+            least = max(1, int(self._ledger.meta(MIN_OVERDUE_KEY, "3")))
+        except ValueError:
+            least = 3
+        return GroupLightPolicy(**values, red_min_overdue=least)
 
     def _settings_actor(self, s, actor: Actor | None) -> Actor:
         actor = self._ledger.authority(s, actor)
@@ -222,19 +227,23 @@ class ReportingService:
         shares = (policy.red_overdue, policy.red_rate, policy.yellow_overdue, policy.yellow_rate)
         if not all(0 <= v <= 1 for v in shares):
             raise ValidationError("逾期占比和销号率的界限应在 0%–100% 之间")
+        if not 1 <= policy.red_min_overdue <= 1000:
+            raise ValidationError("亮红灯所需的最少逾期问题数应在 1 至 1000 之间")
         if policy.yellow_overdue > policy.red_overdue or policy.yellow_rate < policy.red_rate:
             raise ValidationError("黄灯的界限应比红灯宽：黄灯逾期占比不高于红灯的，黄灯销号率不低于红灯的")
         with self._ledger.unit_of_work() as s:
             actor = self._settings_actor(s, actor)
             for name, (key, _default) in LIGHT_KEYS.items():
                 self._put(s, key, f"{getattr(policy, name) * 100:g}")
+            self._put(s, MIN_OVERDUE_KEY, str(policy.red_min_overdue))
             self._ledger.record(
                 s,
                 actor,
                 "settings.report_lights",
                 "meta",
                 None,
-                {name: round(getattr(policy, name) * 100, 2) for name in LIGHT_KEYS},
+                {name: round(getattr(policy, name) * 100, 2) for name in LIGHT_KEYS}
+                | {"red_min_overdue": policy.red_min_overdue},
             )
 
     def weekly(

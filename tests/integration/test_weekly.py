@@ -217,15 +217,15 @@ def test_weekly_period_issue_numbers_and_the_office_cut_off(world: World, tmp_pa
 
 def test_township_and_department_lights_follow_the_settings(world: World, tmp_path):
     w, lg = world, world.ledger
-    for _ in range(9):
+    for _ in range(17):
         w.walk(assign(w, w.register(), lg.today() + dt.timedelta(days=30)), "closed")
-    late = assign(w, w.register(), lg.today() + dt.timedelta(days=1))
+    late = [assign(w, w.register(), lg.today() + dt.timedelta(days=1)) for _ in range(3)]
     w.clock.advance(days=3)
     today = lg.today()
     weekly = lg.reporting.weekly(CaseFilter(), today - dt.timedelta(days=6), today)
     town = weekly.by_township[0]
-    assert (town.found, town.closed, town.overdue) == (10, 9, 1)
-    assert town.light == "red"  # 10 % overdue reaches the default red line
+    assert (town.found, town.closed, town.overdue) == (20, 17, 3)
+    assert town.light == "red"  # 15 % overdue, three cases: past the default red line
     lg.reporting.set_group_lights(w.coordinator, GroupLightPolicy(0.2, 0.5, 0.1, 0.6))
     assert events(w, "settings.report_lights")[-1]["red_overdue"] == 20
     weekly = lg.reporting.weekly(CaseFilter(), today - dt.timedelta(days=6), today)
@@ -233,8 +233,8 @@ def test_township_and_department_lights_follow_the_settings(world: World, tmp_pa
     with pytest.raises(ValidationError):
         lg.reporting.set_group_lights(w.coordinator, GroupLightPolicy(0.05, 0.5, 0.1, 0.6))
     _, text = render_weekly(w, tmp_path, period_start=today - dt.timedelta(days=6), period_end=today)
-    assert "黄灯" in text and "红灯：逾期占比≥20%或销号率<50%" in squeeze(text)
-    assert lg.cases.get(late.id).light == "red"  # the case itself is overdue all the same
+    assert "黄灯" in text and "红灯：逾期占比≥20%（且逾期不少于3个）或销号率<50%" in squeeze(text)
+    assert lg.cases.get(late[0].id).light == "red"  # the case itself is overdue all the same
 
 
 def test_cli_takes_a_period_and_the_office_cut_off(tmp_path):

@@ -88,12 +88,15 @@ def test_group_lights_follow_the_thresholds_not_a_single_case():
     assert policy.light(200, 150, 9) == "green"  # 4.5 %
     assert policy.light(200, 150, 10) == "yellow"  # 5 %
     assert policy.light(200, 150, 20) == "red"  # 10 %
+    assert policy.light(10, 9, 1) == "yellow"  # one late case in a small unit: a word, not a red light
+    assert policy.light(20, 17, 3) == "red"  # three of twenty: a pattern
     assert policy.light(200, 110, 0) == "yellow"  # 55 % closed
     assert policy.light(200, 99, 0) == "red"  # 49.5 % closed
     assert policy.light(0, 0, 0) is None
     strict = GroupLightPolicy(red_overdue=0.02, red_rate=0.5, yellow_overdue=0.01, yellow_rate=0.6)
     assert strict.light(200, 150, 4) == "red"
-    assert "红灯：逾期占比≥10%或销号率<50%" in policy.describe()
+    assert GroupLightPolicy(red_min_overdue=1).light(10, 9, 1) == "red"
+    assert "红灯：逾期占比≥10%（且逾期不少于3个）或销号率<50%" in policy.describe()
 
 
 @pytest.mark.parametrize(
