@@ -157,8 +157,9 @@ def weekly_pages(
         ),
         Spacer(2 * mm),
     ]
+    words = WORDS | {g.name for g in (*places, *w.by_township, *w.by_department, *w.by_category)} | {scope}
     for text in narrative(w, scope, places, place_word):
-        blocks += paragraph(pen, text, width, 11, "fang", leading=19, first_indent=22)
+        blocks += paragraph_words(pen, text, width, 11, "fang", 19, 22, words)
     blocks.append(Spacer(3 * mm))
 
     columns = figure_columns(word)
@@ -203,13 +204,49 @@ def weekly_pages(
     return paginate(blocks, PORTRAIT.frame_height)
 
 
+WORDS = frozenset(
+    [*LIGHT_NAMES.values(), *(name for _key, name, _states in TALLY), "累计发现", "销号率", "逾期占比", "已作废"]
+)
+
+
+def wrap_words(pen: Pen, text: str, width: float, size: float, role: str = "song", words=WORDS) -> list[str]:
+    """pen.wrap, but a line never ends inside one of `words` (names of places and units, the
+    state and light names): the word's head moves down to the next line with its tail."""
+    lines: list[str] = []
+    rest = text
+    longest = max((len(w) for w in words), default=0)
+    while rest:
+        first = pen.wrap(rest, width, size, role)[0]
+        if len(first) < len(rest):
+            after = rest[len(first) : len(first) + longest]
+            cut = 0
+            for w in words:
+                for k in range(1, len(w)):
+                    if first.endswith(w[:k]) and after.startswith(w[k:]) and k < len(first):
+                        cut = max(cut, k)
+            if cut:
+                first = first[:-cut]
+        lines.append(first)
+        rest = rest[len(first) :]
+    return lines
+
+
+def paragraph_words(
+    pen: Pen, text: str, width: float, size: float, role: str, leading: float, first_indent: float, words
+) -> list[Block]:
+    """A paragraph (first line indented) whose lines never break inside one of `words`."""
+    first = wrap_words(pen, text, width - first_indent, size, role, words)[0]
+    lines = [first] + (wrap_words(pen, text[len(first) :], width, size, role, words) if len(first) < len(text) else [])
+    return [Line(line, size, role, leading, indent=first_indent if i == 0 else 0.0) for i, line in enumerate(lines)]
+
+
 def _notes(pen: Pen, notes: Sequence[str], width: float, size: float = 9) -> list[Block]:
     """注：1. … 2. … — each note wrapped under its own text, hanging after "注："."""
     head = "注："
     indent = pen.width(head, size)
     blocks: list[Block] = []
     for i, text in enumerate(notes):
-        for k, line in enumerate(pen.wrap(text, width - indent, size)):
+        for k, line in enumerate(wrap_words(pen, text, width - indent, size)):
             if i == 0 and k == 0:
                 blocks.append(Line(head + line, size, "song", leading=14))
             else:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from ledger.dto import CaseFilter
 from ledger.errors import PermissionDenied, ValidationError
 from ledger.models import AuditEvent
-from ledger.workflow import LIGHT_NAMES, GroupLightPolicy, is_overdue, report_period
+from ledger.workflow import LIGHT_NAMES, TALLY, GroupLightPolicy, is_overdue, report_period
 from reports.fonts import FontSet
 from reports.pdf import NO_LINE_START
 from reports.render import ReportRequest, build_filter, render_report
@@ -264,6 +264,31 @@ def test_cli_takes_a_period_and_the_office_cut_off(tmp_path):
     assert wrong.returncode == 2 and "不是星期几" in wrong.stderr
 
 
+def broken_words(pages: list[pdfcheck.PageBoxes], words: set[str]) -> list[str]:
+    """Words split between a line and the line right under it, whatever pdftotext's blocks (a hanging
+    indent makes the continuation a block of its own, which pdfcheck.split_terms does not compare)."""
+    tails: dict[str, set[str]] = {}
+    for w in words:
+        for k in range(1, len(w)):
+            tails.setdefault(w[:k], set()).add(w[k:])
+    longest = max((len(w) for w in words), default=0)
+    found = []
+    for p in pages:
+        ordered = sorted(p.lines, key=lambda ln: ln.y0)
+        for i, a in enumerate(ordered):
+            below = next(
+                (b for b in ordered[i + 1 :] if b.y0 >= a.y1 - 0.5 and b.x0 < a.x1 and a.x0 < b.x1),
+                None,
+            )
+            if below is None or below.y0 - a.y1 > a.y1 - a.y0:  # not the next line of the same text
+                continue
+            for k in range(1, min(longest, len(a.text)) + 1):
+                for tail in tails.get(a.text[-k:], ()):
+                    if below.text.startswith(tail):
+                        found.append(f"第{p.number}页：“{a.text[-k:]}{tail}”被拆成“{a.text[-k:]}/{tail}”")
+    return found
+
+
 @pytest.mark.parametrize("scope", ["county", "township"])
 def test_weekly_pages_pass_the_paper_checks(demo_ledger, tmp_path, scope):
     lg, actor = demo_ledger.open()
@@ -276,9 +301,12 @@ def test_weekly_pages_pass_the_paper_checks(demo_ledger, tmp_path, scope):
         )
     finally:
         lg.close()
-    problems = pdfcheck.check(out, demo_ledger.terms())
+    terms = demo_ledger.terms() | set(LIGHT_NAMES.values()) | {name for _key, name, _states in TALLY}
+    problems = pdfcheck.check(out, terms | {"累计发现", "销号率", "逾期占比"})
     assert not problems, "\n".join(problems[:20])
     pages = pdfcheck.read(out)
+    broken = broken_words(pages, terms)
+    assert not broken, broken[:10]
     assert not pdfcheck.overlapping(pages, tolerance=0.2)  # chart labels, legends, bars' figures
     starts = [f"第{ln.page}页：{ln.text}" for p in pages for ln in p.lines if ln.text[:1] in NO_LINE_START]
     assert not starts, starts[:10]
