@@ -158,9 +158,9 @@ def ledger_pages(
     hoisted_attrs: set[str] = set()
     labels = {attr: label for label, attr in LEDGER_COLUMNS}
     for attr in HOISTABLE:
-        values = {getattr(line, attr) for line in lines}
-        if len(values) == 1 and (attr == "county" or len(lines) > 1):
-            value = values.pop()
+        distinct = {getattr(line, attr) for line in lines}
+        if len(distinct) == 1 and (attr == "county" or len(lines) > 1):
+            value = distinct.pop()
             if value not in ("", None):
                 hoisted.append((labels[attr], str(value)))
                 hoisted_attrs.add(attr)
