@@ -106,12 +106,13 @@ class Sizes:
     band: float
     title: float
     meta: float
+    pad: float = 1.8
 
 
 SIZES = {
     ("brief", "A4"): Sizes(7.5, 7.5, 8.0, 15, 9),
     ("brief", "A3"): Sizes(10, 10, 10.5, 20, 11),
-    ("full", "A4"): Sizes(6.5, 6.5, 7.0, 15, 9),
+    ("full", "A4"): Sizes(6, 6, 7.0, 15, 9, pad=1.2),  # 30 columns on A4: tight (A3 is the paper for it)
     ("full", "A3"): Sizes(7, 7, 7.5, 20, 10.5),
 }
 
@@ -170,7 +171,7 @@ def ledger_pages(
     for label, attr in spec:
         if attr in hoisted_attrs and attr not in ALWAYS_KEPT:
             continue
-        if attr in ("township", "village") and by_village and profile == "brief":
+        if attr in ("township", "village") and by_village:
             continue  # the village heading lines name them
         if attr not in ALWAYS_KEPT and all(getattr(line, attr) in ("", None) for line in lines):
             empty.append(label)
@@ -186,7 +187,7 @@ def ledger_pages(
         for label, attr in shown
     ]
     attrs = [attr for _, attr in shown]
-    table = Table(pen, columns, size=sizes.body, header_size=sizes.header, pad=1.8, leading=1.22)
+    table = Table(pen, columns, size=sizes.body, header_size=sizes.header, pad=sizes.pad, leading=1.22)
     table.words = _words(lines)
     if "light" in attrs:
         table.colors[attrs.index("light")] = LIGHT_COLORS.get

@@ -495,17 +495,24 @@ class Table:
             widths = [w * scale for w in natural]
         elif sum(minimum) >= total:  # not even the minimums fit: shrink them (text wraps harder)
             kept = [hard[i] > 0 for i in range(n)]
-            firm = sum(w for w, k in zip(minimum, kept, strict=True) if k)
-            soft = sum(w for w, k in zip(minimum, kept, strict=True) if not k)
-            floor = [pen.width("国", size, self.role) * 2 + extra] * n
-            if soft and firm + sum(f for f, k in zip(floor, kept, strict=True) if not k) < total:
-                factor = (total - firm) / soft  # the token columns keep their width, the others give way
-                widths = [w if k else max(w * factor, 0.0) for w, k in zip(minimum, kept, strict=True)]
-                widths = [w if k else max(w, f) for w, k, f in zip(widths, kept, floor, strict=True)]
-                scale = total / sum(widths)
-                widths = [w * scale for w in widths]
-            else:
+            if not any(kept):
                 widths = [w * total / sum(minimum) for w in minimum]
+            else:  # the token columns keep their width; the free-text ones share what is left
+                firm = sum(w for w, k in zip(minimum, kept, strict=True) if k)
+                char = pen.width("国", size, self.role)
+                for chars in (4, 3, 2):  # free text narrows to 2 characters a line before a token breaks
+                    floor = [0.0 if k else min(chars * char + extra, nat) for k, nat in zip(kept, natural, strict=True)]
+                    room = total - firm - sum(floor)
+                    if room >= 0:
+                        break
+                if room >= 0:
+                    spread = sum(m for m, k in zip(mean, kept, strict=True) if not k) or 1.0
+                    widths = [
+                        w if k else f + room * m / spread for w, k, f, m in zip(minimum, kept, floor, mean, strict=True)
+                    ]
+                else:  # even so too wide: the token columns shrink too (some tokens will break)
+                    factor = (total - sum(floor)) / firm
+                    widths = [w * factor if k else f for w, k, f in zip(minimum, kept, floor, strict=True)]
         else:
 
             def sized(k: float) -> list[float]:
