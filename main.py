@@ -297,6 +297,9 @@ def cmd_report(args) -> int:
             unmask=args.unmask,
             reason=args.reason or "",
             unit=args.unit,
+            profile=args.profile.strip().lower(),
+            paper=args.paper.strip().upper(),
+            reviewer=args.reviewer or "",
         )
         result = render_report(lg, request, args.output, actor, progress=_progress_printer("排版页"))
     finally:
@@ -546,6 +549,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--household", help="户主身份证号（一户一档）")
     report.add_argument("--group-by", choices=["department", "township"], default="department", help="时间表分组")
     report.add_argument("--unit", help="制表单位，督办函的发文机关（默认：县巩固拓展脱贫攻坚成果领导小组办公室）")
+    # no argparse `choices` here: a wrong value is refused by the report itself, in Chinese
+    report.add_argument("--profile", default="brief", help="台账列：brief 周报简表（默认）、full 完整30列")
+    report.add_argument("--paper", default="A4", help="台账纸张（横向）：A4（默认）或 A3")
+    report.add_argument("--reviewer", help="审核人（印在报表的签字栏；不填则留空手签）")
     report.add_argument("--user", help="制表人账号（须输入密码；周报以外的报表必填）")
     report.add_argument("--unmask", action="store_true", help="打印完整身份证号和电话（须有权限并填写用途）")
     report.add_argument("--reason", help="打印完整号码的用途")
