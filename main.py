@@ -345,6 +345,8 @@ def cmd_report(args) -> int:
             unit=args.unit,
             period_start=args.period_start,
             period_end=args.period_end,
+            profile=args.profile.strip().lower(),
+            paper=args.paper.strip().upper(),
             reviewer=args.reviewer or "",
             signer=args.signer or "",
         )
@@ -629,7 +631,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--to", dest="period_end", type=_day, metavar="日期", help="周报统计周期的最后一天，如 2026-11-22"
     )
-    report.add_argument("--reviewer", help="审核人姓名（印在签字栏；不填则留空待手签）")
+    # no argparse `choices` here: a wrong value is refused by the report itself, in Chinese
+    report.add_argument("--profile", default="brief", help="台账列：brief 周报简表（默认）、full 完整30列")
+    report.add_argument("--paper", default="A4", help="台账纸张（横向）：A4（默认）或 A3")
+    report.add_argument("--reviewer", help="审核人（印在报表的签字栏；不填则留空手签）")
     report.add_argument("--signer", help="签发人姓名（周报；不填则留空待手签）")
     report.add_argument("--user", help="制表人账号（须输入密码；周报以外的报表必填）")
     report.add_argument("--unmask", action="store_true", help="打印完整身份证号和电话（须有权限并填写用途）")

@@ -37,28 +37,32 @@ from ledger import open_ledger  # noqa: E402
 from ledger.demo import generate  # noqa: E402
 from ledger.dto import LEDGER_COLUMNS, CaseFilter  # noqa: E402
 from reports.fonts import FontSet  # noqa: E402
-from reports.ledger_report import ledger_pages  # noqa: E402
-from reports.pdf import LANDSCAPE, Document, ReportInfo  # noqa: E402
+from reports.ledger_report import Signature, ledger_pages  # noqa: E402
+from reports.pdf import LANDSCAPE, Document, ReportInfo, Table  # noqa: E402
 
 
-def ours(lines, fonts: FontSet, info: ReportInfo, out: Path) -> tuple[float, int, list[float]]:
+def ours(lines, fonts: FontSet, info: ReportInfo, out: Path) -> tuple[float, int, list[tuple[str, float]]]:
+    """The 完整 profile (all the columns that are not constant), A4 landscape."""
     started = time.perf_counter()
     doc = Document(out, fonts, info, "问题整改台账", LANDSCAPE)
-    pages = ledger_pages(doc.pen, lines, "示例县问题整改台账", "填报单位：示例县")
+    signature = Signature("示例县", "bench", "", "2026年1月1日")
+    pages = ledger_pages(doc.pen, lines, "示例县问题整改台账", signature, profile="full")
     doc.render(pages)
     doc.canvas.save()
     doc.temporary.replace(out)
     elapsed = time.perf_counter() - started
-    widths = [c.width for c in pages[0][3].table.columns]  # the header block's table
-    return elapsed, len(pages), widths
+    table: Table = next(b.table for b in pages[0] if hasattr(b, "table"))
+    return elapsed, len(pages), [(c.label, c.width) for c in table.columns]
 
 
-def baseline(lines, font_name: str, widths: list[float], out: Path) -> tuple[float, int]:
+def baseline(lines, font_name: str, columns: list[tuple[str, float]], out: Path) -> tuple[float, int]:
     started = time.perf_counter()
     style = ParagraphStyle("cell", fontName=font_name, fontSize=6.5, leading=8, wordWrap="CJK")
     head = ParagraphStyle("head", parent=style, alignment=1)
-    attrs = [a for _, a in LEDGER_COLUMNS]
-    data = [[Paragraph(label, head) for label, _ in LEDGER_COLUMNS]]
+    attr_of = dict(LEDGER_COLUMNS)
+    attrs = [attr_of[label] for label, _ in columns]
+    widths = [w for _, w in columns]
+    data = [[Paragraph(label, head) for label, _ in columns]]
     for line in lines:
         data.append([Paragraph(str(getattr(line, a)), style) for a in attrs])
     table = LongTable(data, colWidths=widths, repeatRows=1)

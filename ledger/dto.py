@@ -284,6 +284,7 @@ class LedgerLine:
     evidence_count: int
     light: str
     remarks: str
+    household_id: int = 0  # which household (the printed ledger keeps a household's cases together)
 
 
 # (heading, LedgerLine attribute): the canonical column order of PRODUCT.md.

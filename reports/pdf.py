@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportlab.lib.colors import Color, black
-from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.pagesizes import A3, A4, landscape
 from reportlab.lib.rl_accel import escapePDF
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -80,6 +80,7 @@ class Pen:
         self._font: tuple[str, float] | None = None
         self._color: Color | None = None
         self._encoded: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self._longest_words: dict[int, tuple[Collection[str], int]] = {}
 
     def flush(self) -> None:
         """Put the page's text on the canvas (above the shapes drawn so far)."""
@@ -150,14 +151,30 @@ class Pen:
             self.draw(x, y, ch, size, role)
             x += advance
 
-    def wrap(self, text: str, width: float, size: float, role: str = "song") -> list[str]:
+    def wrap(
+        self,
+        text: str,
+        width: float,
+        size: float,
+        role: str = "song",
+        breaks: str | None = None,
+        words: Collection[str] = (),
+    ) -> list[str]:
         """Line breaking for Chinese text: any character may start a line except closing
         punctuation (and none may end with an opening one); runs of ASCII letters and digits
-        (numbers, ID numbers, dates) stay whole when they fit on a line."""
+        (numbers, ID numbers, dates) stay whole when they fit on a line, and so do the `words`
+        (names, places, terms) found in the text.
+
+        With `breaks` (e.g. WORD_BREAKS) a line ends only after one of those characters: names,
+        places, dates stay whole; a single token wider than `width` is broken as above."""
+        longest = self._longest(words) if words else 0
         lines: list[str] = []
         for para in str(text).split("\n"):
             if self.fonts.width(para, size, role) <= width:
                 lines.append(para)
+                continue
+            if breaks is not None:
+                lines += self._wrap_tokens(para, width, size, role, breaks)
                 continue
             widths = self.fonts.char_widths(para, size, role)
             start, acc, i, n = 0, 0.0, 0, len(para)
@@ -165,6 +182,8 @@ class Pen:
                 w = widths[i]
                 if acc + w > width and i > start:
                     cut = _break_before(para, start, i)
+                    if longest > 1:
+                        cut = _before_word(para, start, cut, words, longest)
                     lines.append(para[start:cut])
                     start = cut
                     acc = sum(widths[cut:i])
@@ -172,6 +191,56 @@ class Pen:
                 i += 1
             lines.append(para[start:])
         return lines
+
+    def _longest(self, words: Collection[str]) -> int:
+        found = self._longest_words.get(id(words))
+        if found is None or found[0] is not words:
+            found = (words, max((len(w) for w in words), default=0))
+            self._longest_words[id(words)] = found
+        return found[1]
+
+    def _wrap_tokens(self, para: str, width: float, size: float, role: str, breaks: str) -> list[str]:
+        lines: list[str] = []
+        current = ""
+        for token in tokens(para, breaks):
+            candidate = current + token
+            if not current or self.fonts.width(candidate.rstrip(), size, role) <= width:
+                current = candidate
+                continue
+            lines.append(current.rstrip())
+            current = token.lstrip() if not token.isspace() else ""
+        if current.strip() or not lines:
+            lines.append(current.rstrip())
+        out: list[str] = []
+        for line in lines:  # a token wider than the line (the column could not be made wide enough)
+            out += [line] if self.fonts.width(line, size, role) <= width else self.wrap(line, width, size, role)
+        return out
+
+
+def _before_word(para: str, start: int, cut: int, words: Collection[str], longest: int) -> int:
+    """`cut` moved back to the start of a word it would break (when the line keeps something)."""
+    n = len(para)
+    for s in range(max(start + 1, cut - longest + 1), cut):
+        for e in range(min(n, s + longest), cut, -1):
+            if para[s:e] in words:
+                return s
+    return cut
+
+
+WORD_BREAKS = " \u3000/、，,；;"  # where a cell of names, places or terms may end a line
+
+
+def tokens(text: str, breaks: str) -> list[str]:
+    """`text` cut after each character of `breaks` (the break character stays with its token)."""
+    out: list[str] = []
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in breaks:
+            out.append(text[start : i + 1])
+            start = i + 1
+    if start < len(text):
+        out.append(text[start:])
+    return out
 
 
 def _break_before(para: str, start: int, cut: int) -> int:
@@ -342,6 +411,10 @@ class Column:
     width: float = 0.0
     align: str = "left"  # left | center | right
     min_width: float = 0.0
+    # None: a cell may wrap between any two characters (free text). A string (WORD_BREAKS): the
+    # cell wraps only after those characters, and `Table.fit` makes the column at least as wide
+    # as its widest token, so a name, place, department, state or date is never broken.
+    breaks: str | None = None
 
 
 @dataclass
@@ -358,6 +431,7 @@ class Table:
     leading: float = 1.25
     header_fill: Color | None = field(default=LIGHT_GREY)
     colors: dict[int, Callable[[str], Color | None]] = field(default_factory=dict)  # column -> colour of a value
+    words: Collection[str] = frozenset()  # names and terms never broken inside free-text cells
 
     def __post_init__(self) -> None:
         self.header_block = _HeaderRow(self)
@@ -373,7 +447,10 @@ class Table:
         """Size columns to their content within `total` points. Each column gets at least its
         longest unbreakable piece (an ID number, a date) or two characters, at most its longest
         text; between those bounds widths follow the columns' average text width, so long texts
-        (描述、措施) wrap to about as many lines as each other instead of one column towering."""
+        (描述、措施) wrap to about as many lines as each other instead of one column towering.
+
+        A column with `breaks` gets at least its widest token (a name, a place, a date) whatever
+        the others need: when the minimums do not fit, the free-text columns give way first."""
         pen, size, pad = self.pen, self.size, self.pad
         head_size = self.header_size or size
         n = len(self.columns)
@@ -382,6 +459,8 @@ class Table:
         sums = [0.0] * n
         counts = [0] * n
         short = [0.0] * n
+        hard = [0.0] * n  # widest token of a column that breaks only between tokens
+        token_cache: dict[str, float] = {}
         for i, col in enumerate(self.columns):
             natural[i] = pen.width(col.label, head_size, self.header_role)
             minimum[i] = max(col.min_width, min(natural[i], pen.width(col.label[:2], head_size, self.header_role)))
@@ -397,13 +476,27 @@ class Table:
                 counts[i] += 1
                 if w > natural[i]:
                     natural[i] = w
+                breaks = self.columns[i].breaks
+                if breaks is not None:
+                    if w > hard[i]:
+                        widest = token_cache.get(text)
+                        if widest is None:
+                            widest = max(
+                                (pen.width(t.rstrip(), size, self.role) for part in text.split("\n")
+                                 for t in tokens(part, breaks)),
+                                default=0.0,
+                            )  # fmt: skip
+                            token_cache[text] = widest
+                        hard[i] = max(hard[i], widest)
+                    continue
                 if w > minimum[i]:
                     minimum[i] = max(minimum[i], _longest_piece(pen, text, size, self.role, w))
                 if len(text) <= 3 and w > short[i]:  # names and place names read badly when broken
                     short[i] = w
         extra = 2 * pad + 0.5
-        if sum(max(m, sh) + extra for m, sh in zip(minimum, short, strict=True)) <= total * 0.75:
+        if sum(max(m, sh, h) + extra for m, sh, h in zip(minimum, short, hard, strict=True)) <= total * 0.75:
             minimum = [max(m, sh) for m, sh in zip(minimum, short, strict=True)]  # room enough: keep them whole
+        minimum = [max(m, h) for m, h in zip(minimum, hard, strict=True)]
         natural = [w + extra for w in natural]
         minimum = [min(w + extra, nat) for w, nat in zip(minimum, natural, strict=True)]
         mean = [(sums[i] / counts[i] if counts[i] else 0.0) + extra for i in range(n)]
@@ -411,7 +504,25 @@ class Table:
             scale = total / sum(natural)
             widths = [w * scale for w in natural]
         elif sum(minimum) >= total:  # not even the minimums fit: shrink them (text wraps harder)
-            widths = [w * total / sum(minimum) for w in minimum]
+            kept = [hard[i] > 0 for i in range(n)]
+            if not any(kept):
+                widths = [w * total / sum(minimum) for w in minimum]
+            else:  # the token columns keep their width; the free-text ones share what is left
+                firm = sum(w for w, k in zip(minimum, kept, strict=True) if k)
+                char = pen.width("国", size, self.role)
+                for chars in (4, 3, 2):  # free text narrows to 2 characters a line before a token breaks
+                    floor = [0.0 if k else min(chars * char + extra, nat) for k, nat in zip(kept, natural, strict=True)]
+                    room = total - firm - sum(floor)
+                    if room >= 0:
+                        break
+                if room >= 0:
+                    spread = sum(m for m, k in zip(mean, kept, strict=True) if not k) or 1.0
+                    widths = [
+                        w if k else f + room * m / spread for w, k, f, m in zip(minimum, kept, floor, mean, strict=True)
+                    ]
+                else:  # even so too wide: the token columns shrink too (some tokens will break)
+                    factor = (total - sum(floor)) / firm
+                    widths = [w * factor if k else f for w, k, f in zip(minimum, kept, floor, strict=True)]
         else:
 
             def sized(k: float) -> list[float]:
@@ -428,6 +539,10 @@ class Table:
             widths[max(range(n), key=lambda i: natural[i] - widths[i])] += total - sum(widths)
         for col, w in zip(self.columns, widths, strict=True):
             col.width = w
+
+    def band(self, text: str, fill: Color | None = LIGHT_GREY, bold: bool = True, size: float | None = None) -> Block:
+        """A row across the whole table with one text (a group heading, a 合计 line)."""
+        return _Band(self, text, fill, bold, size or self.size)
 
 
 def _longest_piece(pen: Pen, text: str, size: float, role: str, whole: float) -> float:
@@ -491,7 +606,7 @@ class _Row(Block):
         self.role = table.header_role if bold else table.role
         t = table
         self.lines = [
-            t.pen.wrap(v, c.width - 2 * t.pad, t.size, self.role) if v else []
+            t.pen.wrap(v, c.width - 2 * t.pad, t.size, self.role, c.breaks, t.words) if v else []
             for v, c in zip(values, t.columns, strict=True)
         ]
         self.height = max(1, max(len(lines) for lines in self.lines)) * t.size * t.leading + 2 * t.pad
@@ -532,6 +647,49 @@ class _Row(Block):
                 y -= step
             cx += col.width
         page.grid(x, top, [c.width for c in t.columns], self.height)
+
+
+class _Band(Block):
+    """One text across a table's full width, in the table's grid."""
+
+    def __init__(self, table: Table, text: str, fill: Color | None, bold: bool, size: float):
+        self.table, self.text, self.fill, self.size = table, text, fill, size
+        self.role = table.header_role if bold else table.role
+        self.header = table.header_block
+        self.lines = table.pen.wrap(text, table.width - 2 * table.pad, size, self.role, WORD_BREAKS)
+        self.height = len(self.lines) * size * table.leading + 2 * table.pad
+
+    def draw(self, page: Page, x: float, top: float, width: float) -> None:
+        t = self.table
+        if self.fill is not None:
+            page.canvas.setFillColor(self.fill)
+            page.canvas.rect(x, top - self.height, t.width, self.height, stroke=0, fill=1)
+            page.canvas.setFillColor(black)
+        step = self.size * t.leading
+        y = top - t.pad - step * 0.78
+        for line in self.lines:
+            page.pen.draw(x + t.pad, y, line, self.size, self.role)
+            y -= step
+        page.grid(x, top, [t.width], self.height)
+
+
+class Stack(Block):
+    """Blocks drawn one under another as one block: e.g. a table's header with the heading of
+    the group a page continues ("西关村（续）"), used as the `header` of that group's rows."""
+
+    def __init__(self, blocks: Sequence[Block], keep_with_next: bool = True):
+        self.blocks = list(blocks)
+        self.header = self
+        self.keep_with_next = keep_with_next
+
+    @property
+    def height(self) -> float:  # type: ignore[override]
+        return sum(b.height for b in self.blocks)
+
+    def draw(self, page: Page, x: float, top: float, width: float) -> None:
+        for block in self.blocks:
+            block.draw(page, x, top, width)
+            top -= block.height
 
 
 # -- the document -------------------------------------------------------------------------------
@@ -583,6 +741,7 @@ class Layout:
 
 PORTRAIT = Layout()
 LANDSCAPE = Layout(pagesize=landscape(A4), left=10 * mm, right=10 * mm, top=12 * mm, bottom=15 * mm)
+A3_LANDSCAPE = Layout(pagesize=landscape(A3), left=12 * mm, right=12 * mm, top=14 * mm, bottom=17 * mm)
 
 Progress = Callable[[int, int], None]
 

@@ -21,7 +21,19 @@ from ledger.services.queries import DEADLINE_STATES
 from ledger.workflow import LIGHT_NAMES
 from reports import dossier, ledger_report, letter, timetable, weekly
 from reports.fonts import FontSet
-from reports.pdf import LANDSCAPE, PORTRAIT, Block, Cancelled, Document, Layout, Line, ReportInfo, Spacer, paginate
+from reports.pdf import (
+    LANDSCAPE,
+    PORTRAIT,
+    Block,
+    Cancelled,
+    Document,
+    Layout,
+    Line,
+    ReportInfo,
+    Spacer,
+    cn_date,
+    paginate,
+)
 
 KINDS = {
     "ledger": "问题整改台账",
@@ -160,6 +172,8 @@ def render_report(
         raise ValidationError(
             f"没有“{request.kind}”这种报表，可选：" + "、".join(f"{k}（{v}）" for k, v in KINDS.items())
         )
+    if request.kind == "ledger":
+        ledger_report.check_request(request.profile, request.paper)
     actor = lg.output_actor(actor, personal=request.kind != "weekly" or request.unmask)
     if request.unmask:
         check_unmask(actor, request.reason, "打印")
@@ -181,8 +195,10 @@ def render_report(
     title = KINDS[request.kind]
     target = Path(out)
     doc_layout = (
-        LANDSCAPE
-        if request.kind in ("ledger", "timetable")
+        ledger_report.layout_for(request.paper)
+        if request.kind == "ledger"
+        else LANDSCAPE
+        if request.kind == "timetable"
         else letter.LAYOUT
         if request.kind == "letter"
         else PORTRAIT
@@ -286,7 +302,7 @@ class _Builder:
     def subtitle(self, count: int) -> str:
         return (
             f"填报单位：{self.info.unit}    填报人：{self.info.author}    "
-            f"填报日期：{self.info.printed_at:%Y年%m月%d日}    范围：{self.scope}    共 {count} 个问题"
+            f"填报日期：{cn_date(self.info.printed_at.date())}    范围：{self.scope}    共 {count} 个问题"
         )
 
     def empty(self, title: str, layout: Layout, what: str = "无符合条件的问题") -> list[list[Block]]:
@@ -296,7 +312,13 @@ class _Builder:
                 Spacer(40),
                 Line(what, 20, "hei", leading=40, align="center"),
                 Line(f"筛选范围：{self.scope}", 11, "song", leading=24, align="center"),
-                Line(f"打印时间：{self.info.printed_at:%Y年%m月%d日 %H:%M}", 11, "song", leading=24, align="center"),
+                Line(
+                    f"打印时间：{cn_date(self.info.printed_at.date())} {self.info.printed_at:%H:%M}",
+                    11,
+                    "song",
+                    leading=24,
+                    align="center",
+                ),
             ],
             layout.frame_height,
         )
@@ -308,11 +330,19 @@ class _Builder:
     # -- kinds ----------------------------------------------------------------------------------------
     def ledger(self, doc: Document):
         title = f"{self.county}“两不愁三保障”及饮水安全问题整改台账"
-        case_ids = self.lg.reporting.case_ids(self.request.filter)
+        layout = ledger_report.layout_for(self.request.paper)
+        case_ids = self.lg.reporting.case_ids(self.request.filter, order="household")
         if not case_ids:
-            return self.empty(title, LANDSCAPE), 0, None
+            return self.empty(title, layout), 0, None
         lines = list(self.lg.reporting.ledger_lines(case_ids, unmask=self.request.unmask))
-        return ledger_report.ledger_pages(doc.pen, lines, title, self.subtitle(len(lines))), len(lines), None
+        signature = ledger_report.Signature(
+            unit=self.info.unit,
+            author=self.info.author,
+            reviewer=self.request.reviewer.strip(),
+            date=cn_date(self.info.printed_at.date()),
+        )
+        pages = ledger_report.ledger_pages(doc.pen, lines, title, signature, self.request.profile, self.request.paper)
+        return pages, len(lines), None
 
     def weekly(self, doc: Document):
         """The 周报 of the requested 统计周期 (default: the last full report week). Its 期数 is the

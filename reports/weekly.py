@@ -210,25 +210,8 @@ WORDS = frozenset(
 
 
 def wrap_words(pen: Pen, text: str, width: float, size: float, role: str = "song", words=WORDS) -> list[str]:
-    """pen.wrap, but a line never ends inside one of `words` (names of places and units, the
-    state and light names): the word's head moves down to the next line with its tail."""
-    lines: list[str] = []
-    rest = text
-    longest = max((len(w) for w in words), default=0)
-    while rest:
-        first = pen.wrap(rest, width, size, role)[0]
-        if len(first) < len(rest):
-            after = rest[len(first) : len(first) + longest]
-            cut = 0
-            for w in words:
-                for k in range(1, len(w)):
-                    if first.endswith(w[:k]) and after.startswith(w[k:]) and k < len(first):
-                        cut = max(cut, k)
-            if cut:
-                first = first[:-cut]
-        lines.append(first)
-        rest = rest[len(first) :]
-    return lines
+    """pen.wrap keeping `words` (names of places and units, the state and light names) whole."""
+    return pen.wrap(text, width, size, role, words=frozenset(words))
 
 
 def paragraph_words(

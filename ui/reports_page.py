@@ -112,11 +112,13 @@ class ReportsPage(QWidget):
         for name_field in (self.reviewer, self.signer):
             name_field.setMaxLength(20)
         self.profile = QComboBox()
-        self.profile.addItem("周报简表（约14列，默认）", "brief")
-        self.profile.addItem("完整（全部30列）", "full")
+        self.profile.addItem("周报简表（13列，默认）", "brief")
+        self.profile.addItem("完整（全部30列，宜用A3纸）", "full")
         self.paper = QComboBox()
         self.paper.addItem("A4 横向", "A4")
         self.paper.addItem("A3 横向", "A3")
+        # 30 columns only read well on A3: choosing 完整 proposes it (the clerk may still pick A4)
+        self.profile.currentIndexChanged.connect(self._propose_paper)
         self.unmask, self.reason = unmask_fields(ctx.actor, "打印完整身份证号和电话")
         self.target = QLineEdit()
         browse = QPushButton("选择…")
@@ -256,6 +258,9 @@ class ReportsPage(QWidget):
         )
 
     # -- rendering ----------------------------------------------------------------------------------
+    def _propose_paper(self) -> None:
+        self.paper.setCurrentIndex(self.paper.findData("A3" if self.profile.currentData() == "full" else "A4"))
+
     def make_report(self) -> bool:
         try:
             request = self.request()

@@ -66,15 +66,20 @@ class ReportingService:
     # -- selection --------------------------------------------------------------------------------
     def case_ids(self, f: CaseFilter, *, order: str = "place", limit: int = MAX_LINES) -> list[int]:
         """Ids of the filtered cases in print order ('place': township, village, number;
-        'deadline': deadline, number). Refuses selections over `limit` with a Chinese message."""
+        'household': township, village, household (head's name), number; 'deadline': deadline,
+        number). Refuses selections over `limit` with a Chinese message."""
         queries = self._ledger.queries
         keys = {
             "place": (Case.township_id, Case.village_id, Case.number),
+            "household": (Case.township_id, Case.village_id, Household.head_name, Case.household_id, Case.number),
             "deadline": (Case.deadline, Case.number),
             "found": (Case.found_date, Case.number),
         }[order]
+        query = select(Case.id)
+        if order == "household":
+            query = query.join(Household, Household.id == Case.household_id)
         with self._ledger.reading() as s:
-            result = list(s.scalars(queries.filtered(select(Case.id), f).order_by(*keys).limit(limit + 1)))
+            result = list(s.scalars(queries.filtered(query, f).order_by(*keys).limit(limit + 1)))
         if len(result) > limit:
             raise ValidationError(
                 f"所选问题超过 {limit:,} 个，打印出来将有数千页。请按乡镇、责任单位或状态缩小范围后再打印。"
@@ -162,6 +167,7 @@ class ReportingService:
                     evidence_count=int(evidence.get(case_id, 0)),
                     light=LIGHT_NAMES.get(light(c.state, c.deadline, today, policy, c.completion_date) or "", ""),
                     remarks=free(c.remarks),
+                    household_id=h.id,
                 )
 
     # -- the weekly report ----------------------------------------------------------------------------

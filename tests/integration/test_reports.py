@@ -118,7 +118,7 @@ def test_ledger_report_lists_every_case_masked_with_header_on_each_page(world: W
     made = populate(world)
     for _ in range(40):  # enough rows for several pages
         world.register(description="房屋墙体开裂，屋面漏雨，需要加固维修并更换部分屋面瓦片" * 2)
-    out, result = render(world, "ledger", tmp_path)
+    out, result = render(world, "ledger", tmp_path, profile="full")  # all 30 columns: 问题编号, 户主身份证号
     pages = page_count(out)
     assert pages == result.pages > 1
     text = text_of(out)
