@@ -97,7 +97,8 @@ def _info_rows(sheet: Sheet, title: str, unit: str, author: str, day: dt.date, w
     sheet.merge(1, 0, 1, width - 1)
     third = width // 3
     row = [""] * width
-    row[0], row[third], row[2 * third] = f"填报单位：{unit}", f"填报人：{author}", f"填报日期：{day:%Y年%m月%d日}"
+    row[0], row[third] = f"填报单位：{unit}", f"填报人：{author}"
+    row[2 * third] = f"填报日期：{day.year}年{day.month}月{day.day}日"  # no leading zeros (2026年8月3日)
     sheet.append(row, [INFO] * width, height=20)
     sheet.merge(2, 0, 2, third - 1)
     sheet.merge(2, third, 2, 2 * third - 1)

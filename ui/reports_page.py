@@ -46,13 +46,6 @@ DESCRIPTIONS = {
 }
 
 
-def last_full_week(today: dt.date) -> tuple[dt.date, dt.date]:
-    """Monday to Sunday of the last week that ended before today (a Monday report covers the week
-    just past, not one day)."""
-    sunday = today - dt.timedelta(days=today.weekday() + 1)
-    return sunday - dt.timedelta(days=6), sunday
-
-
 def output_folder() -> Path:
     """Where reports are saved unless the user picks another place: 我的文档."""
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
@@ -89,7 +82,7 @@ class ReportsPage(QWidget):
         self.group_by = QComboBox()
         self.group_by.addItem("按责任单位分组", "department")
         self.group_by.addItem("按乡镇分组", "township")
-        start, end = last_full_week(lg.today())
+        start, end = lg.reporting.default_period()  # the last full report week (office cut-off)
         self.period_start = QDateEdit(to_qdate(start))
         self.period_end = QDateEdit(to_qdate(end))
         for edit in (self.period_start, self.period_end):

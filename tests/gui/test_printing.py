@@ -16,7 +16,7 @@ from PySide6.QtPrintSupport import QPrinter
 from reports.render import ReportRequest, render_report
 from tests.gui.test_reports_page import pick
 from ui.printing import page_sizes, pdf_images, prepare_printer, print_pdf
-from ui.reports_page import ReportsPage, last_full_week
+from ui.reports_page import ReportsPage
 
 
 def pdfinfo(path) -> dict[str, str]:
@@ -87,11 +87,14 @@ def test_a_cancelled_print_prints_nothing(qapp, reports, tmp_path):
     assert print_pdf(reports["weekly"], printer, cancelled=lambda: True) == 0
 
 
-def test_the_last_full_week():
-    monday = dt.date(2026, 11, 23)
-    assert last_full_week(monday) == (dt.date(2026, 11, 16), dt.date(2026, 11, 22))
-    assert last_full_week(dt.date(2026, 11, 29)) == (dt.date(2026, 11, 16), dt.date(2026, 11, 22))  # a Sunday
-    assert last_full_week(dt.date(2026, 11, 30)) == (dt.date(2026, 11, 23), dt.date(2026, 11, 29))
+def test_the_default_period_follows_the_offices_cut_off_day(qtbot, world, ctx_of):
+    world.ledger.reporting.set_week_end(world.coordinator, 4)  # the office reports Saturday..Friday
+    page = ReportsPage(ctx_of(world.coordinator))
+    qtbot.addWidget(page)
+    pick(page, "weekly")
+    start, end = page.period_start.date().toPython(), page.period_end.date().toPython()
+    assert (start, end) == world.ledger.reporting.default_period()
+    assert end.weekday() == 4 and (end - start).days == 6 and end < world.ledger.today()
 
 
 def test_reports_page_fields_go_into_the_request_and_the_report_prints(qtbot, world, ctx_of, tmp_path):
