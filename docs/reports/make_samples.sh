@@ -16,7 +16,7 @@ id_no=$(sqlite3 "$db" "SELECT h.head_id_number FROM households h ORDER BY (SELEC
 out=docs/reports
 report() { echo 'Demo#2026' | "$py" main.py report "$@" --db "$db" --user tongchou --password-stdin >/dev/null; }
 report ledger -o "$out/问题整改台账.pdf" --township 城关镇 --reviewer 王审核
-report ledger -o "$out/问题整改台账-完整A3.pdf" --township 城关镇 --village "$(sqlite3 "$db" "SELECT r.name FROM regions r JOIN cases c ON c.village_id = r.id GROUP BY r.id ORDER BY count(*) DESC LIMIT 1")" --profile full --paper A3
+report ledger -o "$out/问题整改台账-完整A3.pdf" --township 城关镇 --village "$(sqlite3 "$db" "SELECT r.name FROM regions r JOIN cases c ON c.village_id = r.id WHERE r.parent_id = (SELECT id FROM regions WHERE name = '城关镇') GROUP BY r.id ORDER BY count(*) DESC LIMIT 1")" --profile full --paper A3
 report weekly -o "$out/整改进度周报.pdf"
 report timetable -o "$out/整改时间表.pdf" --township 城关镇
 report closure -o "$out/销号审批表.pdf" --case "$case_no"
