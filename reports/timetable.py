@@ -345,10 +345,11 @@ class _BarRow(Block):
 
 
 def _fit(pen: Pen, text: str, width: float) -> str:
-    """A text too wide for its cell, cut with …"""
+    """A text too wide for its cell, cut with "…余N字" so the reader knows how much is missing (the
+    whole text is in the ledger and on the case's own forms)."""
     if pen.width(text, SIZE) <= width:
         return text
     kept = text
-    while kept and pen.width(kept + "…", SIZE) > width:
+    while kept and pen.width(f"{kept}…余{len(text) - len(kept)}字", SIZE) > width:
         kept = kept[:-1]
-    return kept + "…"
+    return f"{kept}…余{len(text) - len(kept)}字"
