@@ -88,7 +88,7 @@ class DashboardPage(QWidget):
         for box, model in ((self.tasks_box, self.tasks), (self.overdue_box, self.overdue)):
             view = make_table(model)
             self.views.append(view)
-            for key in ("township", "village", "id_number", "found"):
+            for key in ("township", "village", "id_number", "category", "found"):  # 子类 says enough here
                 view.setColumnHidden(next(i for i, c in enumerate(model.columns) if c.key == key), True)
             view.activated.connect(lambda index, m=model: self.open_case.emit(m.data(index, Qt.ItemDataRole.UserRole)))
             view.setMinimumHeight(120)
