@@ -473,6 +473,29 @@ def cmd_smoke(args) -> int:
         data = pdf.read_bytes()
         pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
         checks.append(("生成PDF", data.startswith(b"%PDF") and pages == result.pages, f"{pdf}（{pages} 页）"))
+        # what 打印… does with it: pdfium draws the page (the bundle carries its library)
+        import pypdfium2  # type: ignore[import-untyped]
+
+        document = pypdfium2.PdfDocument(str(pdf))
+        try:
+            count = len(document)
+            bitmap = document[0].render(scale=0.5)
+            width, height = bitmap.width, bitmap.height
+            inked = bytes(bitmap.buffer).count(0) > 0  # some black on the white page
+            bitmap.close()
+        finally:
+            document.close()
+        checks.append(("打印用页面渲染", count == result.pages and inked, f"第1页 {width}×{height} 像素"))
+        # evidence photos on the forms: ReportLab reads PNG and JPEG through Pillow
+        import io
+
+        from PIL import Image
+        from reportlab.lib.utils import ImageReader
+
+        photo = io.BytesIO()
+        Image.new("RGB", (4, 3), (200, 120, 40)).save(photo, "PNG")
+        size = ImageReader(io.BytesIO(photo.getvalue())).getSize()
+        checks.append(("读取佐证照片", size == (4, 3), "PNG 4×3"))
         book_path = folder / "自检.xlsx"
         with Workbook(book_path) as book:
             sheet = book.add_sheet("自检")
