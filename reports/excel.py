@@ -312,6 +312,7 @@ FILLIN_COLUMNS = (
     ("问题描述", "description", 30),
     ("整改时限", "deadline", 11),
     ("当前状态", "state", 9),
+    ("可填项", "open_fields", 16),
     ("整改措施", "measures", 32),
     ("本次进度", "progress", 32),
     ("进度日期", "progress_date", 12),
@@ -320,6 +321,35 @@ FILLIN_COLUMNS = (
     ("版本号", "version", 8),
 )
 EDITABLE = frozenset({"measures", "progress", "progress_date", "completion_date"})
+FILLIN_FILL = "FFF2CC"
+
+
+def fillin_open_columns(rules, state: str) -> tuple[str, ...]:
+    """The fill-in columns a department may fill on a case in this state: 本次进度/进度日期 while the case
+    is open, 整改措施 and 完成时间 only where the workflow's field rules let that state edit them."""
+    if state not in OPEN_STATES:
+        return ()
+    allowed = rules.editable.get(state, frozenset())
+    return tuple(
+        key
+        for _label, key, _w in FILLIN_COLUMNS
+        if key in ("progress", "progress_date") or (key in EDITABLE and key in allowed)
+    )
+
+
+def _fillin_guide(rules) -> list[str]:
+    """One line per state saying which columns are open (the 填写说明 sheet)."""
+    labels = {key: label for label, key, _w in FILLIN_COLUMNS}
+    lines = []
+    for state, name in STATE_NAMES.items():
+        if state == "registered":
+            continue  # not yet 交办: never in a department's workbook
+        keys = fillin_open_columns(rules, state)
+        if keys:
+            lines.append(f"    {name}的问题：可填" + "、".join(labels[k] for k in keys) + "；其余各列锁定。")
+        else:
+            lines.append(f"    {name}的问题：全部锁定（不在填报表中）。")
+    return lines
 
 
 def export_fillin(
@@ -349,8 +379,11 @@ def export_fillin(
             f"导出时间：{lg.clock():%Y-%m-%d %H:%M}；共 {len(case_ids)} 个未销号问题；台账：{county}（{lg.uuid[:8]}）",
             "",
             "填写方法：",
-            "1. 切换到“待填报问题”工作表，只填写黄色底色的四列：整改措施、本次进度、进度日期、完成时间。",
-            "2. 其余各列已锁定，请勿修改、增删行列或调整顺序；隐藏的“问题ID”“版本号”两列用于核对，请勿删除。",
+            "1. 切换到“待填报问题”工作表，只填写黄色底色的格子；哪些格子可填由问题当前状态决定，"
+            "每行的“可填项”列写明了该行可填的列：",
+            *_fillin_guide(lg.catalog.rules),
+            "2. 其余各列已锁定，请勿修改、增删行列或调整顺序；隐藏的“问题ID”“版本号”两列用于核对，请勿删除。"
+            "导入时，改动了不可填的格子，该格会被忽略并在导入结果中注明，同行已填的进度等内容照常记录。",
             "3. 日期请写作 2026-11-23、2026/11/23 或 2026年11月23日；“进度日期”不填则按导入当天记录。",
             "4. “完成时间”只在整改完成后填写，不能晚于填报当天。",
             "5. 填好后保存为 .xlsx 文件交回；导入时，导出后在台账中已被修改的问题会列为“冲突”，"
@@ -363,22 +396,19 @@ def export_fillin(
         guide.close()
 
         sheet = book.add_sheet("待填报问题")
-        locked = Style(border=True, wrap=True)
-        open_cell = Style(border=True, wrap=True, fill="FFF2CC", locked=False)
-        open_date = Style(border=True, fill="FFF2CC", locked=False, num_format="yyyy-mm-dd", halign="center")
-        styles = []
-        for _label, key, _w in FILLIN_COLUMNS:
-            if key in ("progress_date", "completion_date"):
-                styles.append(open_date)
-            elif key in EDITABLE:
-                styles.append(open_cell)
-            elif key == "deadline":
-                styles.append(Style(border=True, num_format="yyyy-mm-dd", halign="center"))
-            elif key == "number":
-                styles.append(Style(border=True, num_format="@"))
-            else:
-                styles.append(locked)
-        sheet.columns([w for _l, _k, w in FILLIN_COLUMNS], styles)
+        keys = [key for _label, key, _w in FILLIN_COLUMNS]
+        locked_styles = []
+        open_styles = []
+        for key in keys:
+            date = key in ("progress_date", "completion_date", "deadline")
+            base = (
+                Style(border=True, num_format="yyyy-mm-dd", halign="center") if date else Style(border=True, wrap=True)
+            )
+            if key == "number":
+                base = Style(border=True, num_format="@")
+            locked_styles.append(book.style(base))
+            open_styles.append(book.style(replace(base, fill=FILLIN_FILL, locked=False)))
+        sheet.columns([w for _l, _k, w in FILLIN_COLUMNS], [Style(border=True, wrap=True)] * len(keys))
         sheet.hidden_columns = {len(FILLIN_COLUMNS) - 2, len(FILLIN_COLUMNS) - 1}
         sheet.freeze_rows, sheet.freeze_cols = 3, 1
         sheet.protect = True
@@ -386,6 +416,15 @@ def export_fillin(
         width = len(FILLIN_COLUMNS)
         _info_rows(sheet, f"{department.name}整改进度填报表", department.name, "", today, width)
         sheet.append([label for label, _k, _w in FILLIN_COLUMNS], [HEAD] * width, height=24)
+        labels = {key: label for label, key, _w in FILLIN_COLUMNS}
+        rules = lg.catalog.rules
+        row_styles: dict[str, tuple[list[int], str]] = {}
+        for state in OPEN_STATES:
+            opened = fillin_open_columns(rules, state)
+            row_styles[state] = (
+                [open_styles[i] if k in opened else locked_styles[i] for i, k in enumerate(keys)],
+                "、".join(labels[k] for k in opened),
+            )
         with lg.reading() as s:
             from sqlalchemy import select
 
@@ -394,7 +433,12 @@ def export_fillin(
             versions = {}
             for start in range(0, len(case_ids), 900):
                 chunk = case_ids[start : start + 900]
-                versions.update(dict(s.execute(select(Case.id, Case.version).where(Case.id.in_(chunk))).all()))
+                versions.update(
+                    {
+                        i: (v, st)
+                        for i, v, st in s.execute(select(Case.id, Case.version, Case.state).where(Case.id.in_(chunk)))
+                    }
+                )
         for n, line in enumerate(lg.reporting.ledger_lines(case_ids), 1):
             sheet.append(
                 [
@@ -406,13 +450,15 @@ def export_fillin(
                     line.description,
                     dt.date.fromisoformat(line.deadline) if line.deadline else None,
                     line.state,
+                    row_styles[versions[line.case_id][1]][1],
                     line.measures,
                     "",
                     None,
                     dt.date.fromisoformat(line.completion_date) if line.completion_date else None,
                     line.case_id,
-                    versions[line.case_id],
-                ]
+                    versions[line.case_id][0],
+                ],
+                row_styles[versions[line.case_id][1]][0],
             )
             if progress and n % 500 == 0:
                 progress(n, len(case_ids))
@@ -438,7 +484,8 @@ def write_errors(lg, plan: ImportPlan, out: str | Path, actor: Actor | None) -> 
     started = time.perf_counter()
     lg.refuse_if_read_only()
     actor = lg.output_actor(actor, personal=True)
-    refused = plan.refused
+    refused = [o for o in plan.outcomes if o in plan.refused or o.ignored]  # ignored parts are notes
+    partial = sum(1 for o in refused if o.ignored and o.status not in ("invalid", "conflict", "duplicate"))
     labels = list(plan.layout.labels)
     width = len(labels)
     id_cols = {c for c, f in plan.mapping.items() if f in ("head_id", "phone")}
@@ -447,13 +494,15 @@ def write_errors(lg, plan: ImportPlan, out: str | Path, actor: Actor | None) -> 
         sheet = book.add_sheet("错误清单")
         sheet.columns([8, 40] + [max(8.0, min(30.0, len(x) * 2.2 + 2)) for x in labels], [CELL, CELL] + [CELL] * width)
         sheet.freeze_rows = 3
-        title = f"导入错误清单：{plan.file_name}（共 {len(refused)} 行未导入）"
+        title = f"导入错误清单：{plan.file_name}（共 {len(refused) - partial} 行未导入）"
+        if partial:
+            title = title[:-1] + f"，{partial} 行部分内容被忽略）"
         sheet.append([title], [Style(bold=True, size=14)], height=24)
         sheet.append([f"{plan.summary()}。请按“错误原因”改正原表后重新导入。身份证号、电话已隐去中间位。"], [INFO])
         sheet.append(["原行号", "错误原因", *labels], [HEAD] * (width + 2), height=24)
         for outcome in refused:
             cells = plan.table.rows[outcome.row - 1]
-            values: list = [outcome.row, "；".join(outcome.reasons)]
+            values: list = [outcome.row, "；".join(outcome.reasons or outcome.ignored)]
             for c in range(width):
                 value = cells[c] if c < len(cells) else ""
                 if c in id_cols and value not in (None, ""):

@@ -79,6 +79,7 @@ class RowOutcome:
     reasons: list[str] = field(default_factory=list)
     case_number: str = ""
     notes: list[str] = field(default_factory=list)  # accepted, with a remark (e.g. a default applied)
+    ignored: list[str] = field(default_factory=list)  # parts of an accepted row left out (fill-in: locked cells)
 
     @property
     def status_name(self) -> str:
@@ -591,42 +592,83 @@ class ImportService:
                     "为免覆盖，本行未导入；请重新导出填报表后再填"
                 )
                 continue
+            state_name = STATE_NAMES[case.state]
+            allowed = rules.editable.get(case.state, frozenset()) if actor.roles & rules.edit_roles else frozenset()
+            ignored: list[str] = []  # each a part of the row left out, the rest is still taken
             changes: dict[str, object] = {}
             measures = normal_text(raw.get("measures"))
             if measures and measures not in (case.measures, ids.mask_free_text(case.measures)):
-                changes["measures"] = measures
-            note_date = today
+                if "measures" in allowed:
+                    changes["measures"] = measures
+                else:
+                    ignored.append(f"“{state_name}”的问题不能填写整改措施")
             try:
                 completion = parse_date(raw.get("completion_date"))
-                note_date = parse_date(raw.get("progress_date")) or today
             except BadValue as err:
-                reasons.append(str(err))
-                continue
+                completion = None
+                ignored.append(f"完成时间{err}")
             if completion is not None and completion != case.completion_date:
-                if completion > today:
-                    reasons.append("完成时间不能晚于今天")
+                if "completion_date" not in allowed:
+                    ignored.append(f"“{state_name}”的问题不能填写完成时间")
+                elif completion > today:
+                    ignored.append("完成时间不能晚于今天")
                 elif completion < case.found_date:
-                    reasons.append("完成时间不能早于发现时间")
-                changes["completion_date"] = completion
-            if note_date > today:
-                reasons.append("进度日期不能晚于今天")
-            if changes:
-                reasons += editable_problems(rules, case.state, actor.roles, changes)
+                    ignored.append("完成时间不能早于发现时间")
+                else:
+                    changes["completion_date"] = completion
+            ignored += self._locked_touched(raw, case, actor)
             progress_text = normal_text(raw.get("progress"))
-            if progress_text and case.state not in OPEN_STATES:
-                reasons.append(f"“{STATE_NAMES[case.state]}”的问题不能再填写进度")
+            note_date = today
+            if progress_text:
+                try:
+                    note_date = parse_date(raw.get("progress_date")) or today
+                except BadValue as err:
+                    ignored.append(f"进度日期{err}，本次进度未记录")
+                    progress_text = ""
+                else:
+                    if note_date > today:
+                        ignored.append("进度日期不能晚于今天，本次进度未记录")
+                        progress_text = ""
+                    elif case.state not in OPEN_STATES:
+                        ignored.append(f"“{state_name}”的问题不能再填写进度")
+                        progress_text = ""
             if reasons:
                 continue
             if not changes and not progress_text:
-                outcome.status = "unchanged"
+                if ignored:
+                    reasons += ignored  # nothing in the row can be taken
+                else:
+                    outcome.status = "unchanged"
                 continue
             outcome.status = "updated"
+            kept = [FIELD_NAMES[f] for f in changes] + (["本次进度"] if progress_text else [])
+            if ignored:
+                outcome.ignored = [f"{x}，已忽略" for x in ignored]
+                outcome.notes.append(
+                    f"第{row_number}行：" + "；".join(outcome.ignored) + "；" + "、".join(kept) + "照常导入"
+                )
             if changes:
                 plan.updates.append({"row": row_number, "case_id": case.id, "version": version, "changes": changes})
                 outcome.notes.append("将修改：" + "、".join(FIELD_NAMES[f] for f in changes))
             if progress_text:
                 plan.notes.append({"row": row_number, "case_id": case.id, "date": note_date, "text": progress_text})
                 outcome.notes.append("将添加进度")
+
+    def _locked_touched(self, raw: dict[str, Any], case: Case, actor: Actor) -> list[str]:
+        """Locked columns of the fill-in workbook whose value no longer matches the case."""
+        who = "由责任单位" if "dept_officer" in actor.roles and not actor.roles & IMPORT_ROLES else "在填报表中"
+        out = []
+        if raw.get("deadline") not in (None, ""):
+            try:
+                deadline = parse_date(raw.get("deadline"))
+            except BadValue:
+                deadline = None
+            if deadline != case.deadline:
+                out.append(f"整改时限不能{who}修改")
+        description = normal_text(raw.get("description"))
+        if description and description not in (case.description, ids.mask_free_text(case.description)):
+            out.append(f"问题描述不能{who}修改")
+        return out
 
     def _may_fill(self, actor: Actor, case: Case) -> bool:
         if actor.roles & IMPORT_ROLES:

@@ -136,14 +136,14 @@ def test_department_fillin_round_trip_with_a_conflict(world, tmp_path):
     assert ws.protection.sheet is True
     header = [c.value for c in ws[3]]
     assert header[-2:] == ["问题ID", "版本号"]
-    assert ws.column_dimensions["M"].hidden and ws.column_dimensions["N"].hidden
+    assert ws.column_dimensions["N"].hidden and ws.column_dimensions["O"].hidden
     columns = {name: i + 1 for i, name in enumerate(header)}
     first = ws.cell(row=4, column=1)
     assert first.protection.locked is True  # key columns locked
-    for name in ("整改措施", "本次进度", "进度日期", "完成时间"):
-        assert ws.cell(row=4, column=columns[name]).protection.locked is False
-
     rows = {ws.cell(row=r, column=1).value: r for r in range(4, ws.max_row + 1)}
+    for name in ("整改措施", "本次进度", "进度日期", "完成时间"):  # 整改中: all four open (per state: test_fillin_rows)
+        assert ws.cell(row=rows[working.number], column=columns[name]).protection.locked is False
+
     today = lg.today()
     r = rows[working.number]
     ws.cell(row=r, column=columns["整改措施"]).value = "加固墙体，更换屋面"
