@@ -404,7 +404,12 @@ def cmd_import(args) -> int:
             print(f"  第 {outcome.row} 行 {outcome.status_name}：{'；'.join(outcome.reasons)}")
         if len(plan.refused) > 50:
             print(f"  ……另有 {len(plan.refused) - 50} 行，见错误清单（--errors）")
-        if args.errors and plan.refused:
+        partial = [o for o in plan.outcomes if o.ignored and o not in plan.refused]
+        for outcome in partial[:50]:
+            print(f"  第 {outcome.row} 行 部分忽略：{'；'.join(outcome.ignored)}")
+        if len(partial) > 50:
+            print(f"  ……另有 {len(partial) - 50} 行部分内容被忽略，见错误清单（--errors）")
+        if args.errors and (plan.refused or partial):
             from reports.excel import write_errors
 
             written = write_errors(lg, plan, args.errors, actor)
