@@ -498,7 +498,10 @@ def write_errors(lg, plan: ImportPlan, out: str | Path, actor: Actor | None) -> 
         if partial:
             title = title[:-1] + f"，{partial} 行部分内容被忽略）"
         sheet.append([title], [Style(bold=True, size=14)], height=24)
-        sheet.append([f"{plan.summary()}。请按“错误原因”改正原表后重新导入。身份证号、电话已隐去中间位。"], [INFO])
+        hint = "请按“错误原因”改正原表后重新导入。"
+        if partial:
+            hint += "写有“已忽略”的行只是该格未采用，同行其余内容随本次导入记录，无需重填。"
+        sheet.append([f"{plan.summary()}。{hint}身份证号、电话已隐去中间位。"], [INFO])
         sheet.append(["原行号", "错误原因", *labels], [HEAD] * (width + 2), height=24)
         for outcome in refused:
             cells = plan.table.rows[outcome.row - 1]

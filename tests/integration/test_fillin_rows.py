@@ -66,7 +66,9 @@ def test_locked_fields_touched_keep_the_progress_with_a_note(world, tmp_path):
 
     errors = tmp_path / "错误清单.xlsx"
     write_errors(lg, plan, errors, world.officer)
-    listed = {r[0]: r[1] for r in openpyxl.load_workbook(errors).active.iter_rows(min_row=4, values_only=True)}
+    sheet = openpyxl.load_workbook(errors).active
+    assert "3 行部分内容被忽略" in sheet["A1"].value and "无需重填" in sheet["A2"].value
+    listed = {r[0]: r[1] for r in sheet.iter_rows(min_row=4, values_only=True)}
     assert set(listed) == {a, b, c}
     assert "整改措施" in listed[a] and "整改时限" in listed[b] and "整改措施" in listed[c]
 
