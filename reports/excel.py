@@ -21,6 +21,7 @@ from ledger.access import check_unmask, visibility
 from ledger.dto import LEDGER_COLUMNS, Actor, CaseFilter, GroupFigures
 from ledger.errors import LedgerError, PermissionDenied, ValidationError
 from ledger.services.imports import ImportPlan
+from ledger.tabular import BadValue, parse_date
 from ledger.workflow import LIGHT_NAMES, OPEN_STATES, STATE_NAMES
 from reports.pdf import cn_date
 from reports.render import default_unit, describe_filter
@@ -53,6 +54,7 @@ TEXT_FIELDS = frozenset({"number", "head_id", "phone"})
 CELL = Style(border=True, wrap=True)
 TITLE = Style(bold=True, size=16, halign="center")
 INFO = Style(halign="left")
+DATE_CELL = Style(border=True, num_format="yyyy-mm-dd", halign="center")
 HEAD = Style(bold=True, border=True, wrap=True, halign="center", fill="D9E1F2")
 LIGHT_FILLS = {"红灯": "F8CBAD", "黄灯": "FFE699", "绿灯": "C6EFCE"}
 
@@ -478,6 +480,13 @@ def _ids_hash(case_ids: list[int]) -> str:
 
 
 # -- the error list of an import ------------------------------------------------------------------------------
+def _serial_date(value: int | float) -> dt.date | int | float:
+    try:
+        return parse_date(value) or value
+    except BadValue:
+        return value  # not a day number either: shown as it was, the reason says why
+
+
 def write_errors(lg, plan: ImportPlan, out: str | Path, actor: Actor | None) -> ExportResult:
     """The refused rows as they were (ID numbers and phones masked), with 原行号 and 错误原因 columns,
     to send back to the township."""
@@ -489,10 +498,14 @@ def write_errors(lg, plan: ImportPlan, out: str | Path, actor: Actor | None) -> 
     labels = list(plan.layout.labels)
     width = len(labels)
     id_cols = {c for c, f in plan.mapping.items() if f in ("head_id", "phone")}
+    date_cols = {c for c, f in plan.mapping.items() if f in DATE_FIELDS}
     book = Workbook(out)
     try:
         sheet = book.add_sheet("错误清单")
-        sheet.columns([8, 40] + [max(8.0, min(30.0, len(x) * 2.2 + 2)) for x in labels], [CELL, CELL] + [CELL] * width)
+        sheet.columns(
+            [8, 40] + [max(11.0 if c in date_cols else 8.0, min(30.0, len(x) * 2.2 + 2)) for c, x in enumerate(labels)],
+            [CELL, CELL] + [DATE_CELL if c in date_cols else CELL for c in range(width)],
+        )
         sheet.freeze_rows = 3
         title = f"导入错误清单：{plan.file_name}（共 {len(refused) - partial} 行未导入）"
         if partial:
@@ -513,6 +526,8 @@ def write_errors(lg, plan: ImportPlan, out: str | Path, actor: Actor | None) -> 
                     value = ids.mask(text.strip())
                 elif isinstance(value, dt.time | dt.timedelta):
                     value = str(value)
+                elif c in date_cols and isinstance(value, int | float) and not isinstance(value, bool):
+                    value = _serial_date(value)  # a day number from an unformatted cell: the date it is
                 elif isinstance(value, str):
                     value = ids.mask_free_text(value)
                 values.append(value)

@@ -383,3 +383,20 @@ def test_a_corrected_mapping_is_remembered_for_the_layout(world, tmp_path):
     again = lg.imports.prepare(lg.imports.read(sheet("二.xlsx", fresh_id_number())), world.clerk)
     assert again.mapping[3] == "head_id" and again.mapping[7] == "description"
     assert [o.status for o in again.outcomes] == ["new"]
+
+
+def test_error_list_shows_a_serial_date_as_a_date(world, tmp_path):
+    """A refused row whose 发现时间 is a day number (an unformatted date cell) comes back in the
+    error list as the date it is, not as 45352.0."""
+    lg = world.ledger
+    rows = [
+        row(1, "城关镇", "东关村", "周八", fresh_id_number("19810101"), "脱贫户", "住房安全", "因灾受损", "", 45352),
+    ]
+    path = messy_workbook(tmp_path / "日期.xlsx", rows)
+    plan = lg.imports.prepare(lg.imports.read(path), world.clerk)
+    out = write_errors(lg, plan, tmp_path / "错误清单.xlsx", world.clerk)
+    with CalamineWorkbook.from_path(str(out.path)) as book:
+        sheet = book.get_sheet_by_name("错误清单").to_python()
+    header, body = sheet[2], sheet[3]
+    found = body[header.index("发现时间")]
+    assert found == dt.date(2024, 3, 1), found
