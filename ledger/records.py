@@ -344,12 +344,25 @@ def _declarations(s: Session) -> dict[int, tuple[str, int]]:
 
 def _label(s: Session, kind: str, record_id: int) -> str:
     spec = KINDS[kind]
+    if kind == "case":
+        number = _case_number(s, record_id)
+        if number is None:
+            return f"问题（表 cases 第 {record_id} 行，编号已无从查考）"
+        if s.scalar(select(Case.id).where(Case.id == record_id)) is None:
+            return f"问题 {number}（表 cases 第 {record_id} 行）"
+        return f"问题 {number}"
+    if kind in _CASE_PARTS:
+        case_id = _owning_case(s, kind, record_id)
+        number = _case_number(s, case_id) if case_id is not None else None
+        table_name = _table(spec.model).name if spec.model is not None else kind
+        where = f"表 {table_name} 第 {record_id} 行"
+        if number is not None:
+            return f"问题 {number} 的{spec.label}（{where}）"
+        return f"{spec.label}（{where}，所属问题已无从查考）"
     if spec.model is not None and spec.name_column:
         table = _table(spec.model)
         name = s.scalar(select(table.c[spec.name_column]).where(table.c.id == record_id))
         if name is not None:
-            if kind == "case":
-                return f"问题 {name}"
             if kind == "user":
                 return f"账号“{name}”"
             return f"{spec.label}“{name}”（第 {record_id} 行）"
@@ -357,6 +370,49 @@ def _label(s: Session, kind: str, record_id: int) -> str:
         return "流程规则表（workflow_*）"
     table_name = _table(spec.model).name if spec.model is not None else kind
     return f"{spec.label}（表 {table_name} 第 {record_id} 行）"
+
+
+# Records that belong to one case: verify names that case's number with them.
+_CASE_PARTS = ("signoff", "progress", "evidence")
+
+
+def _owning_case(s: Session, kind: str, record_id: int) -> int | None:
+    """The case a sign-off, progress note or evidence row belongs to: from the row, or, when the row
+    is gone, from the audit event that wrote it (its entity and id, or a payload naming it)."""
+    model = KINDS[kind].model
+    assert model is not None
+    table = _table(model)
+    case_id = s.scalar(select(table.c.case_id).where(table.c.id == record_id))
+    if case_id is not None:
+        return int(case_id)
+    found = s.scalar(
+        select(AuditEvent.case_id)
+        .where(AuditEvent.entity == kind, AuditEvent.entity_id == record_id, AuditEvent.case_id.is_not(None))
+        .order_by(AuditEvent.seq)
+        .limit(1)
+    )
+    return int(found) if found is not None else None
+
+
+def _case_number(s: Session, case_id: int) -> str | None:
+    """A case's number: from its row, or, when the row is gone, from the events that recorded it."""
+    number = s.scalar(select(Case.number).where(Case.id == case_id))
+    if number is not None:
+        return str(number)
+    query = (
+        select(AuditEvent.payload)
+        .where(AuditEvent.case_id == case_id, AuditEvent.payload.contains('"number"'))
+        .order_by(AuditEvent.seq)
+        .limit(5)
+    )
+    for payload in s.scalars(query):
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("number"), str):
+            return data["number"]
+    return None
 
 
 def verify_records(

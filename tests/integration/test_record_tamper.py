@@ -121,9 +121,11 @@ def test_a_deleted_case_with_its_rows_is_named(ledger):
 
 def test_a_changed_signoff_opinion_is_named(ledger):
     db, env = ledger
-    signoff = one(db, "SELECT id FROM signoffs ORDER BY id LIMIT 1")[0]
+    signoff, number = one(
+        db, "SELECT s.id, c.number FROM signoffs s JOIN cases c ON c.id = s.case_id ORDER BY s.id LIMIT 1"
+    )
     sql(db, f"UPDATE signoffs SET opinion = '不同意销号' WHERE id = {signoff}")
-    refused(db, env, f"签批记录（表 signoffs 第 {signoff} 行）")
+    refused(db, env, f"问题 {number} 的签批记录（表 signoffs 第 {signoff} 行）")
 
 
 def test_a_recomputed_plain_content_hash_does_not_pass(ledger):
