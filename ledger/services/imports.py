@@ -46,6 +46,7 @@ from ledger.workflow import OPEN_STATES, STATE_NAMES, editable_problems
 
 IMPORT_ROLES = frozenset({"clerk", "coordinator"})
 FILLIN_ROLES = frozenset({"clerk", "coordinator", "dept_officer"})
+MAX_CELL_CHARS = 32_767  # Excel's limit on a cell: a longer one did not come from Excel and is refused
 REQUIRED_NEW = ("township", "village", "head_name", "head_id", "description", "found_date")
 # Fields a ledger-workbook row may change on an existing case (when the case's state allows it).
 UPDATABLE = (
@@ -254,11 +255,27 @@ class ImportService:
         for done, (row_number, _cells, raw) in enumerate(rows, 1):
             _progress(progress, done, total)
             reasons = self._formula_reasons(plan, row_number)
-            ruled = {f: normal_text(v) for f, v in raw.items() if f in textrules.RULES}  # only those with a rule
+            too_long = self._over_long(plan, row_number, raw)
+            reasons += too_long.values()
+            ruled = {  # only those with a rule; an over-long cell is named once, above
+                f: normal_text(v) for f, v in raw.items() if f in textrules.RULES and f not in too_long
+            }
             reasons += textrules.labelled_problems(ruled, FIELD_NAMES)
             outcome = RowOutcome(row_number, "invalid", reasons)
             plan.outcomes.append(outcome)
             yield outcome, raw
+
+    @staticmethod
+    def _over_long(plan: ImportPlan, index: int, raw: dict[str, Any]) -> dict[str, str]:
+        """Cells longer than an Excel cell can hold: refused whole, never cut (a CSV or another
+        program's workbook can carry them; the ledger would not keep them intact anyway)."""
+        out: dict[str, str] = {}
+        for c, f in sorted(plan.mapping.items()):
+            value = raw.get(f)
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS and f not in out:
+                label = plan.layout.labels[c] or FIELD_NAMES.get(f, f)
+                out[f] = f"第{index}行“{label}”超过{MAX_CELL_CHARS}个字符，未导入"
+        return out
 
     def _formula_reasons(self, plan: ImportPlan, index: int) -> list[str]:
         out: list[str] = []

@@ -400,3 +400,47 @@ def test_error_list_shows_a_serial_date_as_a_date(world, tmp_path):
     header, body = sheet[2], sheet[3]
     found = body[header.index("发现时间")]
     assert found == dt.date(2024, 3, 1), found
+
+
+def _stretch_cell(path, short: str, long: str) -> None:
+    """openpyxl cuts a string at Excel's 32,767 characters when it writes, so the over-long cell is
+    put into the saved package by hand, as another program might write it."""
+    import zipfile
+
+    parts = {}
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            parts[info.filename] = zf.read(info.filename)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data.replace(short.encode(), long.encode()))
+
+
+def test_an_over_long_cell_is_refused_with_its_row_and_column_never_cut(world, tmp_path):
+    lg = world.ledger
+    long_text = "墙" * 40_000
+    header = "乡镇,村,户主姓名,身份证号,户类型,问题类别,问题子类,问题描述,发现时间\r\n"
+    line = f"城关镇,东关村,郑十,{fresh_id_number('19900101')},脱贫户,饮水安全,水质不达标,{{}},2026-11-01\r\n"
+    csv_path = tmp_path / "长.csv"
+    csv_path.write_bytes((header + line.format("水质浑浊") + line.format(long_text)).encode("gb18030"))
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(header.strip().split(","))
+    ws.append(line.strip().format("水质浑浊").split(","))
+    ws.append(line.strip().format("PLACEHOLDER").split(","))
+    xlsx_path = tmp_path / "长.xlsx"
+    wb.save(xlsx_path)
+    _stretch_cell(xlsx_path, "PLACEHOLDER", long_text)
+
+    for path in (csv_path, xlsx_path):
+        table = lg.imports.read(path)
+        assert len(table.rows[2][7]) == 40_000, "the reader cut the cell"
+        plan = lg.imports.prepare(table, world.clerk)
+        refused = {o.row: o.reasons for o in plan.outcomes if o.status == "invalid"}
+        assert refused == {3: ["第3行“问题描述”超过32767个字符，未导入"]}, refused
+        out = write_errors(lg, plan, tmp_path / f"错误清单{path.suffix}.xlsx", world.clerk)
+        with CalamineWorkbook.from_path(str(out.path)) as book:
+            sheet = book.get_sheet_by_name("错误清单").to_python()
+        assert sheet[3][1] == "第3行“问题描述”超过32767个字符，未导入"
+        assert "已截断，全文共40000字" in sheet[3][2 + 7]  # marked where it had to be shortened
