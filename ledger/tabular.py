@@ -73,6 +73,7 @@ _HALF |= {0x3000: 0x20, 0xA0: 0x20}
 _WIDE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\xa0]")
 _NOTE = re.compile(r"[（(][^）)]*[）)]")
 _SPACES = re.compile(r"\s+")
+_PARTS = re.compile("[/／、]")
 
 
 def normal_text(value: object) -> str:
@@ -267,6 +268,14 @@ class Matcher:
             self._variants.pop(variant, None)
         for name, value in names.items():
             self._variants[_key(name)] = value
+        # 辍学/控辍保学 may be written as one of its parts: kept apart, matched only when unambiguous
+        self._parts: dict[str, dict[object, str]] = {}
+        for name, value in names.items():
+            pieces = _PARTS.split(_NOTE.sub("", _key(name)))
+            if len(pieces) > 1:
+                for piece in pieces:
+                    if len(piece) >= 2:
+                        self._parts.setdefault(piece, {}).setdefault(value, name)
 
     def _forms(self, name: str) -> set[str]:
         forms = {name}
@@ -289,7 +298,24 @@ class Matcher:
             found = self._cache[raw] = self._find(raw)
             return found
 
+    def by_part(self, raw: str) -> str | None:
+        """The full name `raw` matched as one part of (辍学 → 辍学/控辍保学), None for a whole name."""
+        found = self.find(raw)
+        text = _key(raw)
+        if found is None or text in self._variants:
+            return None
+        owners = self._parts.get(_NOTE.sub("", text), {})
+        return owners.get(found) if len(owners) == 1 else None
+
     def _find(self, raw: str) -> object | None:
+        found = self._find_whole(raw)
+        if found is None:
+            owners = self._parts.get(_NOTE.sub("", _key(raw)), {})
+            if len(owners) == 1:
+                return next(iter(owners))
+        return found
+
+    def _find_whole(self, raw: str) -> object | None:
         text = _key(raw)
         if not text:
             return None
@@ -307,6 +333,9 @@ class Matcher:
         return difflib.get_close_matches(compact(raw), list(self.names), n=n, cutoff=0.4)
 
     def explain(self, what: str, raw: str) -> str:
+        owners = self._parts.get(_NOTE.sub("", _key(raw)), {})
+        if len(owners) > 1:
+            return f"{what}“{raw}”可指{len(owners)}项：{'、'.join(owners.values())}，请写明是哪一项"
         hints = self.suggest(raw)
         tail = f"，您是不是要找：{'、'.join(hints)}？" if hints else "，请核对名称。"
         return f"{what}“{raw}”不在本台账中{tail}"

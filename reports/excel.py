@@ -493,8 +493,11 @@ def write_errors(lg, plan: ImportPlan, out: str | Path, actor: Actor | None) -> 
     started = time.perf_counter()
     lg.refuse_if_read_only()
     actor = lg.output_actor(actor, personal=True)
-    refused = [o for o in plan.outcomes if o in plan.refused or o.ignored]  # ignored parts are notes
-    partial = sum(1 for o in refused if o.ignored and o.status not in ("invalid", "conflict", "duplicate"))
+    # refused rows, and taken rows with parts ignored or cells converted (notes to check)
+    refused = [o for o in plan.outcomes if o in plan.refused or o.ignored or o.converted]
+    taken = [o for o in refused if o.status not in ("invalid", "conflict", "duplicate")]
+    partial = sum(1 for o in taken if o.ignored)
+    converted = sum(1 for o in taken if o.converted and not o.ignored)
     labels = list(plan.layout.labels)
     width = len(labels)
     id_cols = {c for c, f in plan.mapping.items() if f in ("head_id", "phone")}
@@ -507,18 +510,23 @@ def write_errors(lg, plan: ImportPlan, out: str | Path, actor: Actor | None) -> 
             [CELL, CELL] + [DATE_CELL if c in date_cols else CELL for c in range(width)],
         )
         sheet.freeze_rows = 3
-        title = f"导入错误清单：{plan.file_name}（共 {len(refused) - partial} 行未导入）"
+        title = f"导入错误清单：{plan.file_name}（共 {len(refused) - len(taken)} 行未导入）"
         if partial:
             title = title[:-1] + f"，{partial} 行部分内容被忽略）"
+        if converted:
+            title = title[:-1] + f"，{converted} 行有自动转换）"
         sheet.append([title], [Style(bold=True, size=14)], height=24)
         hint = "请按“错误原因”改正原表后重新导入。"
         if partial:
             hint += "写有“已忽略”的行只是该格未采用，同行其余内容随本次导入记录，无需重填。"
+        if converted:
+            hint += "只写有转换说明的行已导入，请核对转换是否无误。"
         sheet.append([f"{plan.summary()}。{hint}身份证号、电话已隐去中间位。"], [INFO])
         sheet.append(["原行号", "错误原因", *labels], [HEAD] * (width + 2), height=24)
         for outcome in refused:
             cells = plan.table.rows[outcome.row - 1]
-            values: list = [outcome.row, "；".join(outcome.reasons or outcome.ignored)]
+            said = [*(outcome.reasons or outcome.ignored), *outcome.converted]
+            values: list = [outcome.row, "；".join(said)]
             for c in range(width):
                 value = cells[c] if c < len(cells) else ""
                 if c in id_cols and value not in (None, ""):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +82,12 @@ class RowOutcome:
     case_number: str = ""
     notes: list[str] = field(default_factory=list)  # accepted, with a remark (e.g. a default applied)
     ignored: list[str] = field(default_factory=list)  # parts of an accepted row left out (fill-in: locked cells)
+    converted: list[str] = field(default_factory=list)  # what reading changed unasked (also in notes)
+
+    def convert(self, note: str) -> None:
+        """An automatic conversion: a note in the preview, and a line in the error list."""
+        self.converted.append(note)
+        self.notes.append(note)
 
     @property
     def status_name(self) -> str:
@@ -384,6 +391,11 @@ class ImportService:
                     id_number = ids.validate_id(text["head_id"], today=today)
                 except ValidationError as err:
                     reasons += err.problems
+                else:
+                    if len(ids.normalize(text["head_id"])) == 15:
+                        outcome.convert(f"15位身份证号已按国家标准转为18位：{ids.mask(id_number)}")
+            for note in _conversion_notes(plan, raw):
+                outcome.convert(note)
             township_id = village_id = None
             if text.get("township"):
                 township_id = cast(int | None, townships.find(text["township"]))
@@ -433,6 +445,8 @@ class ImportService:
                 sub_code = cast(str | None, matcher.find(text["subcategory"]))
                 if sub_code is None:
                     reasons.append(matcher.explain("问题子类", text["subcategory"]))
+                elif (whole := matcher.by_part(text["subcategory"])) is not None:
+                    outcome.convert(f"问题子类“{text['subcategory']}”按“{whole}”登记")
             elif category is not None:
                 codes = cat.subcategory_codes(category)
                 if len(codes) == 1:
@@ -746,3 +760,32 @@ class ImportService:
 def _chunks(values: list, size: int = 900) -> Iterable[list]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def _conversion_notes(plan: ImportPlan, raw: dict[str, Any]) -> list[str]:
+    """What reading changed in the row's cells without being asked: full-width characters made
+    ASCII, spaces trimmed from the ends or from inside a name."""
+    wide, spaced = [], []
+    for c, f in sorted(plan.mapping.items()):
+        value = raw.get(f)
+        if not isinstance(value, str) or f in DERIVED:
+            continue
+        label = plan.layout.labels[c] or FIELD_NAMES.get(f, f)
+        if _FULL_WIDTH.search(value):
+            wide.append(label)
+        half = normal_text(value)
+        if value.translate(_TO_HALF_SPACE) != value.translate(_TO_HALF_SPACE).strip() or (
+            f in _NAME_FIELDS and compact(half) != half
+        ):
+            spaced.append(label)
+    notes = []
+    if wide:
+        notes.append(f"{'、'.join(f'“{x}”' for x in wide)}中的全角字符已转为半角")
+    if spaced:
+        notes.append(f"已去掉{'、'.join(f'“{x}”' for x in spaced)}中多余的空格")
+    return notes
+
+
+_FULL_WIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+_TO_HALF_SPACE = str.maketrans({"\u3000": " ", "\xa0": " "})
+_NAME_FIELDS = frozenset({"head_name", "township", "village"})

@@ -172,9 +172,12 @@ def test_error_workbook_has_the_refused_rows_with_reasons(world, township_file, 
     header = rows[2]
     assert header[:2] == ["原行号", "错误原因"] and "身份证号码" in header
     body = rows[3:]
-    assert [int(r[0]) for r in body] == [8, 9, 10, 11, 12, 13, 15, 16]
+    # 5 and 14 were taken, with their conversions to check (full-width ID; full-width spaces)
+    assert [int(r[0]) for r in body] == [5, 8, 9, 10, 11, 12, 13, 14, 15, 16]
     reasons = {int(r[0]): r[1] for r in body}
     assert "存成了数字" in reasons[8] and "公式" in reasons[10]
+    assert "全角" in reasons[5] and "空格" in reasons[14]
+    assert "共 8 行未导入" in rows[0][0] and "2 行有自动转换" in rows[0][0]
     text = json.dumps(rows, ensure_ascii=False, default=str)
     assert not re.search(r"\d{17}[\dX]", text), "full ID numbers in the error list"
     assert lg.audit.verify().ok
@@ -444,3 +447,46 @@ def test_an_over_long_cell_is_refused_with_its_row_and_column_never_cut(world, t
             sheet = book.get_sheet_by_name("错误清单").to_python()
         assert sheet[3][1] == "第3行“问题描述”超过32767个字符，未导入"
         assert "已截断，全文共40000字" in sheet[3][2 + 7]  # marked where it had to be shortened
+
+
+def test_every_automatic_conversion_is_a_row_note_and_a_part_name_matches(world, tmp_path):
+    """A 15-digit ID, full-width characters, spaces trimmed and a subcategory given by one part of its
+    name (辍学 for 辍学/控辍保学) are taken, each with a note in the preview and the error list."""
+    lg = world.ledger
+    old = fresh_id_number("19650304")
+    legacy = old[:6] + old[8:17]  # the same person's 15-digit number
+    wide = fresh_id_number("19700101")
+    rows = [
+        row(1, "城关镇", "东关村", "李春梅", legacy, "脱贫户", "义务教育", "辍学", "孩子未入学", "2026-10-15"),
+        row(2, "城关镇", "东关村", "王五", wide.translate(FULL_WIDTH), "脱贫户", "住房安全", "危房C级", "漏雨",
+            "2026-10-16"),
+        row(3, "城关镇", "东关村", "  孙七 ", fresh_id_number("19800101"), "脱贫户", "住房安全", "危房C级", "漏雨",
+            "2026-10-17"),
+        row(4, "城关镇", "东关村", "周八", fresh_id_number("19810101"), "脱贫户", "住房安全", "危房C级", "",
+            "2026-10-18"),
+    ]  # fmt: skip
+    path = messy_workbook(tmp_path / "转换.xlsx", rows)
+    plan = lg.imports.prepare(lg.imports.read(path), world.clerk)
+    by_row = {o.row: o for o in plan.outcomes}
+    assert [by_row[r].status for r in (5, 6, 7, 8)] == ["new", "new", "new", "invalid"]
+    notes = {r: "；".join(by_row[r].notes) for r in (5, 6, 7)}
+    assert "15位身份证号已按国家标准转为18位" in notes[5], notes
+    assert "“辍学”按“辍学/控辍保学”登记" in notes[5], notes
+    assert "全角" in notes[6], notes
+    assert "空格" in notes[7], notes
+    assert plan.new_rows[0]["household"]["head_id_number"] == old
+    out = write_errors(lg, plan, tmp_path / "错误清单.xlsx", world.clerk)
+    with CalamineWorkbook.from_path(str(out.path)) as book:
+        sheet = book.get_sheet_by_name("错误清单").to_python()
+    listed = {int(r[0]): r[1] for r in sheet[3:]}
+    assert set(listed) == {5, 6, 7, 8}, listed
+    assert "15位身份证号" in listed[5] and "全角" in listed[6] and "空格" in listed[7]
+
+
+def test_an_ambiguous_part_of_a_name_is_refused_with_the_candidates():
+    from ledger.tabular import Matcher
+
+    matcher = Matcher({"辍学/控辍保学": "a", "辍学/失学": "b", "寄宿/营养改善未落实": "c"})
+    assert matcher.find("营养改善未落实") == "c" and matcher.by_part("营养改善未落实") == "寄宿/营养改善未落实"
+    assert matcher.find("辍学") is None
+    assert "辍学/控辍保学、辍学/失学" in matcher.explain("问题子类", "辍学")
