@@ -77,5 +77,5 @@ def test_smoke_test_creates_then_reopens_a_ledger_in_the_data_folder(tmp_path):
             cwd=root, env=env, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert done.returncode == 0, (attempt, done.stdout, done.stderr)
-        assert "自检通过" in done.stdout and done.stdout.count("✓") == 4
+        assert "自检通过" in done.stdout and done.stdout.count("✓") == 6 and "✗" not in done.stdout
     assert (tmp_path / "数据" / "台账.db").exists() and list((tmp_path / "数据" / "keys").glob("*.key"))
