@@ -344,20 +344,7 @@ def copy_to(cc: str) -> list[Block]:
     broken between organs (at 、) where it can be."""
     label = "抄送："
     room = (LAYOUT.frame_width - 2 * SMALL) / SMALL - len(label)  # characters after the colon
-    lines: list[str] = []
-    current = ""
-    for item in _organs(cc):
-        if current and _cells(current + item) > room:
-            lines.append(current)
-            current = ""
-        if _cells(item) > room:  # one organ longer than a line
-            pieces = grid_wrap(current + item, room)
-            lines += pieces[:-1]
-            current = pieces[-1]
-        else:
-            current += item
-    if current:
-        lines.append(current)
+    lines = balanced(_organs(cc), room)  # an organ longer than a line is wrapped on its own
     return [
         GridLine((label if i == 0 else "") + line, 1 if i == 0 else 1 + len(label), size=SMALL, pitch=SMALL)
         for i, line in enumerate(lines)
