@@ -34,6 +34,7 @@ from reports.pdf import (
     PageBreak,
     Pen,
     Spacer,
+    Stack,
     Table,
     cn_date,
     paginate,
@@ -320,24 +321,6 @@ def _evidence_blocks(pen: Pen, case: CaseView, width: float, image: Callable[[st
     return blocks
 
 
-class _Stack(Block):
-    """Blocks drawn one under the other, repeated at the top of a page (a （续） line and a table's
-    headings)."""
-
-    def __init__(self, *parts: Block):
-        self.parts = parts
-        self.header = self
-
-    @property
-    def height(self) -> float:  # type: ignore[override]
-        return sum(part.height for part in self.parts)
-
-    def draw(self, page: Page, x: float, top: float, width: float) -> None:
-        for part in self.parts:
-            part.draw(page, x, top, width)
-            top -= part.height
-
-
 def _with_continuation(blocks: list[Block], owner: dict[int, str], text: Callable[[str], str]) -> list[list[Block]]:
     """Pages where every page continuing a form starts with a （续） line naming what continues
     (and a table's headings again under it when a table continues)."""
@@ -356,7 +339,7 @@ def _with_continuation(blocks: list[Block], owner: dict[int, str], text: Callabl
         else:
             key = (who, id(block.header))
             if key not in stacks:
-                stacks[key] = _Stack(lines[who], block.header)
+                stacks[key] = Stack([lines[who], block.header], keep_with_next=False)
             block.header = stacks[key]
     return paginate(blocks, PORTRAIT.frame_height)
 
