@@ -32,6 +32,7 @@ from ledger.models import (
     CaseAction,
     Evidence,
     Household,
+    HouseholdTag,
     Member,
     Meta,
     ProgressNote,
@@ -42,6 +43,7 @@ from ledger.models import (
 from ledger.search import index_cases
 from ledger.services.cases import content_hash
 from ledger.services.users import hash_password
+from ledger.tags import tags_for_kind
 
 DEMO_PASSWORD = "Demo#2026"
 
@@ -203,6 +205,9 @@ STEPS = ["registered", "assigned", "in_progress", "pending_verification", "pendi
 PROGRESS_TEXTS = ["已入户核实情况", "已制定整改方案", "施工进行中", "材料已采购到位"]
 CATEGORY_WEIGHTS = {"house": 30, "water": 22, "med": 20, "edu": 14, "other": 8, "food": 6}
 VOID_REASON = "经核实为重复登记"
+# The demo's 户类型 and their weights (fixed, so a seed gives the same ledger whatever the catalog adds).
+DEMO_KINDS = ("脱贫户", "脱贫不稳定户", "边缘易致贫户", "突发严重困难户", "低保户", "特困供养", "一般农户")
+RISK_TYPES = ("因病", "因病", "因残", "因学", "因灾", "因意外事故", "因务工就业不稳", "其他")
 
 
 @dataclass
@@ -211,6 +216,7 @@ class _Rows:
 
     households: list[dict] = field(default_factory=list)
     members: list[dict] = field(default_factory=list)
+    tags: list[dict] = field(default_factory=list)
     cases: list[dict] = field(default_factory=list)
     actions: list[dict] = field(default_factory=list)
     progress: list[dict] = field(default_factory=list)
@@ -221,6 +227,7 @@ class _Rows:
         order: list[tuple[type[Base], list[dict]]] = [
             (Household, self.households),
             (Member, self.members),
+            (HouseholdTag, self.tags),
             (Case, self.cases),
             (CaseAction, self.actions),
             (ProgressNote, self.progress),
@@ -231,7 +238,7 @@ class _Rows:
 
 
 # What one chunk of generated cases adds, stamped by its demo.generate event.
-BULK_KINDS = ("household", "member", "case", "progress", "evidence", "signoff")
+BULK_KINDS = ("household", "member", "tag", "case", "progress", "evidence", "signoff")
 
 
 class _Generator:
@@ -244,7 +251,8 @@ class _Generator:
         self.key = lg.key
         self.today = lg.today()
         self.county = lg.meta("county_code")
-        self.household_kinds = lg.households.kinds
+        self.household_kinds = DEMO_KINDS
+        self.tagging = random.Random(f"demo-tags-{seed}")  # tag dates and risk types: their own stream
         self.sources = lg.cases.sources
         self.evidence_names = cat.evidence_kind_names
         self.villages = cat.villages()
@@ -336,9 +344,32 @@ class _Generator:
                     "health": health,
                 }
             )
+        self.tag(rows, hid, rows.households[-1]["kind"])
         if len(self.reusable) < 5000:
             self.reusable.append((hid, township_id, village.id))
         return hid, township_id, village.id
+
+    def tag(self, rows: _Rows, hid: int, kind: str) -> None:
+        """The tags the kind implies, dated; a 监测对象 with a risk type, some of them 风险消除 already;
+        a few 脱贫户 also 低保户."""
+        draw = self.tagging
+        for tag, subtype in tags_for_kind(kind):
+            start = self.today - dt.timedelta(days=draw.randint(60, 1500))
+            risk, end = "", None
+            if tag == "监测对象":
+                risk = draw.choice(RISK_TYPES)
+                if draw.random() < 0.2:
+                    end = min(self.today, start + dt.timedelta(days=draw.randint(90, 500)))
+            rows.tags.append(
+                {"household_id": hid, "tag": tag, "subtype": subtype, "risk_type": risk,
+                 "start_date": start, "end_date": end, "note": ""}
+            )  # fmt: skip
+        if kind == "脱贫户" and draw.random() < 0.15:
+            start = self.today - dt.timedelta(days=draw.randint(30, 900))
+            rows.tags.append(
+                {"household_id": hid, "tag": "低保户", "subtype": "", "risk_type": "",
+                 "start_date": start, "end_date": None, "note": ""}
+            )  # fmt: skip
 
     def case(self, rows: _Rows, now: dt.datetime) -> None:
         """One case, with the actions, progress notes, evidence and sign-offs its state implies."""

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -345,16 +345,21 @@ def open_ledger(
     lg.remember_heads = remember_heads
     if not status.empty and (status.current or "") < RECORD_STAMPS_REVISION:
         _stamp_existing_records(lg)
+    if not status.empty and (status.current or "") < HOUSEHOLD_TAGS_REVISION:
+        _tags_from_kinds(lg)
     return lg
 
 
 RECORD_STAMPS_REVISION = "0005"
+HOUSEHOLD_TAGS_REVISION = "0008"
+KEYED_UPGRADES = (RECORD_STAMPS_REVISION, HOUSEHOLD_TAGS_REVISION)  # upgrades that write stamped records
 
 
 def _key_for_upgrade(engine: Engine, key_dir: Path, st: SchemaStatus) -> None:
-    """An upgrade across revision 0005 stamps every record with the audit key in the same run: without
-    the key it is refused before anything changes (a read-only ledger could never stamp them later)."""
-    if (st.current or "") >= RECORD_STAMPS_REVISION:
+    """An upgrade across revision 0005 stamps every record with the audit key in the same run (0008
+    writes stamped tags): without the key it is refused before anything changes (a read-only ledger
+    could never stamp them later)."""
+    if (st.current or "") >= max(KEYED_UPGRADES):
         return
     with Session(engine) as s:
         row = s.get(Meta, "ledger_uuid")
@@ -387,6 +392,26 @@ def _stamp_existing_records(lg: Ledger) -> None:
                 signoff.content_hash = content_hash(lg.key, case, hashes)
                 rekeyed += 1
         lg.record(s, None, "records.baseline", "ledger", None, {"signoffs_rekeyed": rekeyed})
+
+
+def _tags_from_kinds(lg: Ledger) -> None:
+    """A ledger made before household tags (revision 0008): each household gets the tags its 户类型
+    implies (ledger/tags.py), undated, in one `household.tags_from_kind` event. Like the baseline it
+    happens only in the run that upgraded the schema."""
+    from ledger.models import Household, HouseholdTag
+    from ledger.tags import tags_for_kind
+
+    with lg.unit_of_work() as s:
+        before = records.high_water(s, ("tag",))
+        rows = [
+            {"household_id": hid, "tag": tag, "subtype": subtype, "risk_type": "", "note": "由户类型转入"}
+            for hid, kind in s.execute(select(Household.id, Household.kind).order_by(Household.id))
+            for tag, subtype in tags_for_kind(kind)
+        ]
+        if rows:
+            s.execute(insert(HouseholdTag), rows)
+        records.touch_since(s, before)
+        lg.record(s, None, "household.tags_from_kind", "ledger", None, {"tags": len(rows)})
 
 
 def _initialise(engine: Engine, key_dir: Path, county_name: str, county_code: str, clock: Clock) -> None:

@@ -72,12 +72,39 @@ def _known(cfg: Config, revision: str) -> bool:
 
 def upgrade(engine: Engine, cfg: Config, target: str = "head") -> None:
     """Run every pending revision in one transaction (all or nothing)."""
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
+    _migrate(engine, cfg, command.upgrade, target)
+
+
+def downgrade(engine: Engine, cfg: Config, target: str) -> None:
+    """Back to `target`, in one transaction (tests build older ledgers so)."""
+    _migrate(engine, cfg, command.downgrade, target)
+
+
+def _migrate(engine: Engine, cfg: Config, step: Callable[[Config, str], None], target: str) -> None:
+    """On SQLite, foreign keys are off for the migration's connection while it runs, as SQLite's own
+    procedure for rebuilding a table asks (a DROP TABLE of a referenced table would otherwise count
+    its children as violations), and checked as a whole before the commit: a revision that leaves a
+    dangling reference fails and changes nothing."""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        if sqlite:
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys = OFF")  # outside a transaction: the driver never BEGINs itself
         try:
-            command.upgrade(cfg, target)
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                step(cfg, target)
+                if sqlite:
+                    dangling = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if dangling:
+                        raise StorageError(
+                            f"数据库升级后有 {len(dangling)} 处引用找不到对应记录，升级已撤销，台账未改动。"
+                        )
         finally:
             cfg.attributes.pop("connection", None)
+            if sqlite and raw is not None:
+                raw.execute("PRAGMA foreign_keys = ON")
 
 
 def ensure_schema(

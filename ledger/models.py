@@ -103,9 +103,32 @@ class Household(Base):
     head_name: Mapped[str] = mapped_column(String(64), index=True)
     head_id_number: Mapped[str] = mapped_column(String(18), unique=True)
     phone: Mapped[str] = mapped_column(String(20), default="")
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # 户类型 shown in lists; the dated tags say more (0008)
     size: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # 户编号 of the national monitoring system, when known (0008): a roster import matches on it first.
+    code: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (Index("uq_households_code", "code", unique=True),)
+
+
+class HouseholdTag(Base):
+    """A dated tag of a household (0008): 脱贫户; 监测对象 with its 监测类型 (subtype) and 风险类型;
+    低保户; 低保边缘家庭; 特困供养 (subtype 集中/分散). A tag is active from `start_date` (识别日期) until
+    `end_date` (风险消除/退出日期, None while it holds). The vocabulary is catalog data
+    (resources/seed/catalog.json "household_tags"); a household may hold several tags at once."""
+
+    __tablename__ = "household_tags"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    tag: Mapped[str] = mapped_column(String(16))
+    subtype: Mapped[str] = mapped_column(String(16), default="")
+    risk_type: Mapped[str] = mapped_column(String(64), default="")  # 、-separated 风险类型
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_household_tags_tag", "tag", "end_date"),)
 
 
 class Member(Base):
@@ -177,7 +200,8 @@ class Case(Base):
     __tablename__ = "cases"
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    # None for a village-level problem (村卫生室空白点, a village's 管网): it belongs to village_id (0008).
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
     township_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     village_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     category: Mapped[str] = mapped_column(ForeignKey("categories.code"))
@@ -203,6 +227,8 @@ class Case(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The family member a household problem concerns (the child out of school), when named (0008).
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (
@@ -348,3 +374,48 @@ class Serial(Base):
         UniqueConstraint("series", "year", "number", name="uq_serials_number"),
         Index("ix_serials_subject", "series", "subject"),
     )
+
+
+class CompareRun(Base):
+    """One 比对 of a department roster (医保参保名单, 学籍, 危房鉴定, 供水) against the households (0008).
+    `summary` is JSON: rows read, people matched by ID and by name only, findings per rule, new/gone."""
+
+    __tablename__ = "compare_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # 医保 | 学籍 | 危房 | 供水
+    file_name: Mapped[str] = mapped_column(String(255))  # for display only, never a path
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    run_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    run_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class CompareFinding(Base):
+    """A candidate problem a 比对 found (0008). `key` names what it is about (rule and household,
+    member or village) so a rerun of the roster finds the same row again: it keeps its state (a
+    dismissal survives reruns), and a finding the new roster no longer supports is marked gone.
+    state: open (待核实) | registered (已登记, case_id set) | dismissed (已排除, reason set) | gone (已消失)."""
+
+    __tablename__ = "compare_findings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    rule: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(120))
+    first_run_id: Mapped[int] = mapped_column(ForeignKey("compare_runs.id"))
+    last_run_id: Mapped[int] = mapped_column(ForeignKey("compare_runs.id"), index=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    subcategory: Mapped[str] = mapped_column(ForeignKey("subcategories.code"))
+    description: Mapped[str] = mapped_column(Text)
+    weak_match: Mapped[bool] = mapped_column(Boolean, default=False)  # matched by name + village only
+    roster_row: Mapped[str] = mapped_column(Text, default="")  # JSON: row number and cells of the roster row
+    state: Mapped[str] = mapped_column(String(16))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (UniqueConstraint("kind", "key", name="uq_compare_findings_key"),)

@@ -35,8 +35,11 @@ from sqlalchemy.orm import Session
 from ledger.models import (
     AuditEvent,
     Case,
+    CompareFinding,
+    CompareRun,
     Evidence,
     Household,
+    HouseholdTag,
     Member,
     ProgressNote,
     Serial,
@@ -67,6 +70,10 @@ class RecordKind:
     model: type | None  # the table of a one-row record; None for composite records
     fields: tuple[str, ...] = ()  # the signed content, in this order
     name_column: str | None = None  # what names a record in messages (case number, user name)
+    # Columns added after records of this kind were first stamped: they follow `fields` in the
+    # content only up to the last one that is set (not NULL), so every stamp written before the
+    # column existed stays valid while the column is unset, and setting it is a change like any other.
+    added: tuple[str, ...] = ()
 
 
 def _columns(model: type, leave_out: Sequence[str] = ()) -> tuple[str, ...]:
@@ -77,11 +84,12 @@ KINDS: dict[str, RecordKind] = {
     k.code: k
     for k in (
         # A case: every column, so no field of the ledger can change without an event.
-        RecordKind("case", "问题", Case, _columns(Case), "number"),
+        RecordKind("case", "问题", Case, _columns(Case, ("member_id",)), "number", added=("member_id",)),
         RecordKind("signoff", "签批记录", SignOff, _columns(SignOff)),
         RecordKind("progress", "整改进度", ProgressNote, _columns(ProgressNote)),
         RecordKind("evidence", "佐证材料", Evidence, _columns(Evidence)),
-        RecordKind("household", "农户", Household, _columns(Household), "head_name"),
+        RecordKind("household", "农户", Household, _columns(Household, ("code",)), "head_name", added=("code",)),
+        RecordKind("tag", "农户标签", HouseholdTag, _columns(HouseholdTag)),
         RecordKind("member", "家庭成员", Member, _columns(Member)),
         # An account without its sign-in counters (failed_logins, locked_until move on every
         # attempt; they are audited as login events), plus its roles from user_roles.
@@ -89,6 +97,9 @@ KINDS: dict[str, RecordKind] = {
         RecordKind("workflow", "流程规则", None),
         # A number the office issued (督办函 文号, 周报 期数): never reused, so never silently changed.
         RecordKind("serial", "文号", Serial, _columns(Serial), "subject"),
+        # A roster comparison and what it found: a finding dismissed or registered is a decision.
+        RecordKind("comparison", "比对批次", CompareRun, _columns(CompareRun), "file_name"),
+        RecordKind("finding", "比对结果", CompareFinding, _columns(CompareFinding), "key"),
     )
 }
 
@@ -107,6 +118,9 @@ _TOUCHED_BY: dict[type, tuple[str, Callable[[object], int]]] = {
     WorkflowRequirement: ("workflow", lambda o: WORKFLOW_ID),
     WorkflowFieldRule: ("workflow", lambda o: WORKFLOW_ID),
     Serial: ("serial", lambda o: o.id),  # type: ignore[attr-defined]
+    HouseholdTag: ("tag", lambda o: o.id),  # type: ignore[attr-defined]
+    CompareRun: ("comparison", lambda o: o.id),  # type: ignore[attr-defined]
+    CompareFinding: ("finding", lambda o: o.id),  # type: ignore[attr-defined]
 }
 WORKFLOW_MODELS = (WorkflowAction, WorkflowTransition, WorkflowRequirement, WorkflowFieldRule)
 
@@ -178,11 +192,15 @@ def _simple_rows(s: Session, kind: RecordKind, ids: Sequence[int] | None) -> Ite
     """(id, values) in id order; values are the driver's own (SQLite: stored text for dates)."""
     assert kind.model is not None
     table = _table(kind.model).name
-    columns = ", ".join(kind.fields)  # names from our own declarations, never from input
+    columns = ", ".join(kind.fields + kind.added)  # names from our own declarations, never from input
     at = kind.fields.index("id")
+    base = len(kind.fields)
     for condition in _id_conditions(ids):
         for row in _raw(s, f"SELECT {columns} FROM {table}{condition} ORDER BY id"):
-            yield row[at], list(row)
+            values = list(row)
+            while len(values) > base and values[-1] is None:
+                values.pop()
+            yield row[at], values
 
 
 def _id_conditions(ids: Sequence[int] | None) -> Iterator[str]:

@@ -10,8 +10,9 @@ from ledger import ids, textrules
 from ledger.access import check_unmask, may_see_health, visibility, visible_condition
 from ledger.dto import Actor, HouseholdView, MemberView
 from ledger.errors import NotFound, PermissionDenied, ValidationError
-from ledger.models import Case, Household, Member, Region
+from ledger.models import Case, Household, HouseholdTag, Member, Region
 from ledger.seed import load_catalog
+from ledger.tags import tags_for_kind
 
 WRITE_ROLES = frozenset({"clerk", "coordinator"})
 
@@ -91,6 +92,10 @@ class HouseholdService:
             s.flush()
             s.add_all(
                 Member(household_id=h.id, name=n, id_number=i, relation=r, health=x) for n, i, r, x in member_rows
+            )
+            s.add_all(
+                HouseholdTag(household_id=h.id, tag=tag, subtype=subtype, risk_type="", note="")
+                for tag, subtype in tags_for_kind(kind)
             )
             self._ledger.record(
                 s,

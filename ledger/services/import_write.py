@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from ledger import records
 from ledger.dto import Actor
 from ledger.errors import ConflictError
-from ledger.models import Case, CaseAction, Household, Meta, ProgressNote
+from ledger.models import Case, CaseAction, Household, HouseholdTag, Meta, ProgressNote
 from ledger.search import index_cases
 from ledger.services.imports import ImportPlan, ImportResult
+from ledger.tags import tags_for_kind
 
 WRITE_CHUNK = 10_000
 
@@ -26,7 +27,7 @@ def write_plan(lg, s: Session, plan: ImportPlan, actor: Actor, progress) -> Impo
     """Everything a checked plan writes, inside the caller's transaction (ImportService.commit)."""
     now = lg.clock()
     today = now.date()
-    before = records.high_water(s, ("household", "case"))
+    before = records.high_water(s, ("household", "tag", "case"))
     household_table = cast(Table, Household.__table__)
     case_table = cast(Table, Case.__table__)
     # households first: the cases refer to them
@@ -43,6 +44,14 @@ def write_plan(lg, s: Session, plan: ImportPlan, actor: Actor, progress) -> Impo
             h["id"] = new_households[h["head_id_number"]] = hid
         _bulk_insert(s, household_table, pending)
         _sync_sequence(s, Household)
+        tags = [
+            {"household_id": h["id"], "tag": tag, "subtype": subtype, "risk_type": "", "start_date": None,
+             "end_date": None, "note": ""}
+            for h in pending
+            for tag, subtype in tags_for_kind(h["kind"])
+        ]  # fmt: skip
+        if tags:
+            _bulk_insert(s, cast(Table, HouseholdTag.__table__), tags)
     if progress:
         progress(0, len(plan.new_rows))
     counter = s.execute(select(Meta).where(Meta.key == "case_seq").with_for_update()).scalar_one()

@@ -351,7 +351,7 @@ class ImportService:
         for chunk in _chunks(sorted(id_numbers)):
             for h in s.scalars(select(Household).where(Household.head_id_number.in_(chunk))):
                 households[h.head_id_number] = h
-        open_keys: dict[tuple[int, str], str] = {}
+        open_keys: dict[tuple[int | None, str], str] = {}
         for chunk in _chunks(sorted(h.id for h in households.values())):
             for hid, sub, number in s.execute(
                 select(Case.household_id, Case.subcategory, Case.number).where(
