@@ -130,9 +130,11 @@ class CaseView:
     version: int
     state: str
     state_name: str
-    household: HouseholdView
+    household: HouseholdView | None  # None: a village-level problem (村级问题)
     township_name: str
     village_name: str
+    township_id: int
+    village_id: int
     category: str
     category_name: str
     subcategory: str
@@ -159,6 +161,21 @@ class CaseView:
     evidence: tuple[EvidenceView, ...] = ()
     signoffs: tuple[SignOffView, ...] = ()
     progress: tuple[ProgressView, ...] = ()
+    member_id: int | None = None  # the family member the problem concerns, when named
+    member_name: str = ""
+
+    @property
+    def village_level(self) -> bool:
+        return self.household is None
+
+    @property
+    def subject(self) -> str:
+        """Who the problem is about, as a list shows it: 户主 (and the member), or 村级（村名）."""
+        if self.household is None:
+            return f"村级（{self.village_name}）"
+        if self.member_name and self.member_name != self.household.head_name:
+            return f"{self.household.head_name}（{self.member_name}）"
+        return self.household.head_name
 
 
 @dataclass(frozen=True)

@@ -237,14 +237,20 @@ def closure_pages(
             pen,
             [
                 ("问题编号", case.number, "当前状态", case.state_name),
-                (
-                    "乡镇/村",
-                    f"{case.township_name} {case.village_name} {h.group_name}".strip(),
-                    "户主姓名",
-                    h.head_name,
+                *(
+                    [
+                        (
+                            "乡镇/村",
+                            f"{case.township_name} {case.village_name} {h.group_name}".strip(),
+                            "户主姓名",
+                            case.subject,
+                        ),
+                        ("身份证号", mask(h.head_id_number), "联系电话", mask_phone(h.phone)),
+                        ("户类型", h.kind, "家庭人口", f"{h.size}人"),
+                    ]
+                    if h is not None
+                    else [("乡镇/村", f"{case.township_name} {case.village_name}", "问题层级", "村级问题")]
                 ),
-                ("身份证号", mask(h.head_id_number), "联系电话", mask_phone(h.phone)),
-                ("户类型", h.kind, "家庭人口", f"{h.size}人"),
                 (
                     "问题类别",
                     f"{case.category_name}—{case.subcategory_name}",

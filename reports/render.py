@@ -427,7 +427,7 @@ class _Builder:
         cases = [self.masked_case(self.lg.cases.get(i)) for i in self.lg.reporting.household_case_ids(h.id)]
         if viewer is not None:  # a department's or township's officer: their own cases of the household
             vis = visibility(viewer)
-            cases = [c for c in cases if vis.allows(c.household.township_id, c.lead_department_id)]
+            cases = [c for c in cases if vis.allows(c.township_id, c.lead_department_id)]
             if not cases:
                 raise PermissionDenied("该农户没有属于您所在单位或乡镇的问题，您无权打印其档案")
         members = self.lg.households.members(h.id, viewer=viewer)

@@ -191,7 +191,7 @@ class ActionDialog(QDialog):
         self.setWindowTitle(f"{self.definition.name} — {parent.case.number}")
         self.editors = FieldEditors(self.ctx, parent.case)
         form = QFormLayout(self)
-        form.addRow(QLabel(f"<b>{self.definition.name}</b>：{parent.case.number} {parent.case.household.head_name}"))
+        form.addRow(QLabel(f"<b>{self.definition.name}</b>：{parent.case.number} {parent.case.subject}"))
         fields = [(r.field, r.label) for r in rules.required_fields(action)]
         fields += [(f, FIELD_LABELS[f]) for f in self.OPTIONAL.get(action, ())]
         for field, label in fields:
@@ -431,11 +431,16 @@ class CaseDialog(QDialog):
             if case.light
             else ""
         )
-        self.setWindowTitle(f"问题 {case.number} — {h.head_name}")
+        self.setWindowTitle(f"问题 {case.number} — {case.subject}")
+        who = (
+            f"{case.subject}（{ids.mask(h.head_id_number)}，{h.kind}，{h.size}人）"
+            if h is not None
+            else "村级问题（不属于某一户）"
+        )
         self.title.setText(
             f"<b style='font-size:14pt'>{case.number}</b>　{case.category_name} · {case.subcategory_name}　"
-            f"<b>{case.state_name}</b> {light}<br>{case.township_name}{case.village_name} {h.head_name}"
-            f"（{ids.mask(h.head_id_number)}，{h.kind}，{h.size}人）　牵头单位：{case.lead_department_name or '未交办'}"
+            f"<b>{case.state_name}</b> {light}<br>{case.township_name}{case.village_name} {who}"
+            f"　牵头单位：{case.lead_department_name or '未交办'}"
             f"　整改时限：{fmt_date(case.deadline) or '—'}"
         )
         if reset_editors:
@@ -486,7 +491,10 @@ class CaseDialog(QDialog):
         self.editors = FieldEditors(self.ctx, case)
         shown = [
             ("number", case.number),
-            ("household", f"{case.household.head_name}（{ids.mask(case.household.head_id_number)}）"),
+            (
+                "household",
+                f"{case.subject}（{ids.mask(case.household.head_id_number)}）" if case.household else case.subject,
+            ),
             ("category", case.category_name),
             ("subcategory", case.subcategory_name),
             ("description", case.description),

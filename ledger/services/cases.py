@@ -29,7 +29,7 @@ from ledger.dto import (
     SignOffView,
 )
 from ledger.errors import ConflictError, NotFound, PermissionDenied, ValidationError, WorkflowError
-from ledger.models import Case, CaseAction, Evidence, Household, Meta, ProgressNote, SignOff, User
+from ledger.models import Case, CaseAction, Evidence, Household, Member, Meta, ProgressNote, Region, SignOff, User
 from ledger.search import index_cases
 from ledger.seed import load_catalog
 from ledger.services.households import household_view
@@ -110,7 +110,7 @@ def _in_scope(role: str, actor: Actor, case: Case | CaseView) -> bool:
     if scope == "department":
         return actor.department_id is not None and case.lead_department_id == actor.department_id
     if scope == "township":
-        township_id = case.household.township_id if isinstance(case, CaseView) else case.township_id
+        township_id = case.township_id
         return actor.township_id is not None and township_id == actor.township_id
     return True
 
@@ -227,7 +227,8 @@ class CaseService:
     def _view(self, s: Session, case: Case, full: bool = False) -> CaseView:
         cat = self._ledger.catalog
         sub = cat.subcategory(case.subcategory)
-        household = s.get_one(Household, case.household_id)
+        household = s.get_one(Household, case.household_id) if case.household_id is not None else None
+        member = s.get(Member, case.member_id) if case.member_id is not None else None
         dept = cat.departments.get(case.lead_department_id) if case.lead_department_id else None
         evidence: list[EvidenceView] = []
         signoffs: list[SignOffView] = []
@@ -282,9 +283,11 @@ class CaseService:
             version=case.version,
             state=case.state,
             state_name=STATE_NAMES[case.state],
-            household=household_view(household),
+            household=household_view(household) if household is not None else None,
             township_name=cat.region(case.township_id).name,
             village_name=cat.region(case.village_id).name,
+            township_id=case.township_id,
+            village_id=case.village_id,
             category=case.category,
             category_name=sub.category_name,
             subcategory=case.subcategory,
@@ -311,6 +314,8 @@ class CaseService:
             evidence=tuple(evidence),
             signoffs=tuple(signoffs),
             progress=tuple(progress),
+            member_id=case.member_id,
+            member_name=member.name if member is not None else "",
         )
 
     def available_actions(self, actor: Actor, case: CaseView) -> list[str]:
@@ -335,13 +340,18 @@ class CaseService:
         self,
         actor: Actor,
         *,
-        household_id: int,
+        household_id: int | None,
         subcategory: str,
         description: str,
         source: str,
         found_date: dt.date | str,
         remarks: str = "",
+        village_id: int | None = None,
+        member_id: int | None = None,
     ) -> CaseResult:
+        """A problem of a household (household_id; member_id names the family member it concerns,
+        when it is about one) or of a village (household_id None, village_id set: 村卫生室空白点,
+        a village's 管网)."""
         values = self._normalise(
             {
                 "household_id": household_id,
@@ -369,14 +379,29 @@ class CaseService:
             household = s.get(Household, household_id) if household_id else None
             if household_id and household is None:
                 problems.append("农户不存在")
-            if problems or household is None or sub is None:
+            village = s.get(Region, village_id) if village_id and household_id is None else None
+            if household_id is None and (village is None or village.level != "village"):
+                problems.append("请选择农户；村级问题请选择所在村")
+            if member_id is not None:
+                member = s.get(Member, member_id)
+                if household is None:
+                    problems.append("村级问题不能指定家庭成员")
+                elif member is None or member.household_id != household.id:
+                    problems.append("所选家庭成员不属于该农户")
+            if problems or (household is None and village is None) or sub is None:
                 raise ValidationError(problems or ["请选择农户和问题子类"])
+            if household is not None:
+                township_id, place_id = household.township_id, household.village_id
+            else:
+                assert village is not None and village.parent_id is not None
+                township_id, place_id = village.parent_id, village.id
             now = self._ledger.clock()
             case = Case(
                 number=self._next_number(s, now.year),
-                household_id=household.id,
-                township_id=household.township_id,
-                village_id=household.village_id,
+                household_id=household.id if household is not None else None,
+                member_id=member_id,
+                township_id=township_id,
+                village_id=place_id,
                 category=sub.category,
                 subcategory=sub.code,
                 description=values["description"],
@@ -413,7 +438,12 @@ class CaseService:
                 "case.register",
                 "case",
                 case.id,
-                {"number": case.number, "fields": {k: v for k, v in values.items() if v not in ("", None)}},
+                {
+                    "number": case.number,
+                    "fields": {k: v for k, v in values.items() if v not in ("", None)},
+                    **({"village_id": place_id} if household is None else {}),
+                    **({"member_id": member_id} if member_id is not None else {}),
+                },
                 case_id=case.id,
             )
             view = self._view(s, case)
@@ -700,4 +730,4 @@ class CaseService:
         return self._ledger.evidence_store.read_verified(sha)
 
     def masked_id(self, case: CaseView) -> str:
-        return ids.mask(case.household.head_id_number)
+        return ids.mask(case.household.head_id_number) if case.household is not None else ""
