@@ -208,6 +208,20 @@ def tally(by_state: Mapping[str, int]) -> dict[str, int]:
     return counts
 
 
+PROPOSED_PREFIX = "拟"
+
+
+def proposed_deadline(state: str, deadline: object) -> bool:
+    """Whether a case's 整改时限 is only proposed (拟定时限): a case not yet handed over (待交办) may carry
+    the deadline its import file gave; 交办 starts from it. It runs no clock: never overdue, no light."""
+    return state == "registered" and bool(deadline)
+
+
+def deadline_text(state: str, deadline: str) -> str:
+    """The 整改时限 as lists and paper show it: 2026-12-31, or 拟2026-12-31 while only proposed."""
+    return f"{PROPOSED_PREFIX}{deadline}" if proposed_deadline(state, deadline) else deadline
+
+
 def is_overdue(state: str, deadline: dt.date | None, completed: dt.date | None, today: dt.date) -> bool:
     """逾期: past its 整改时限 and not yet done. The one definition, shared by the 工作台, the 周报,
     the 整改时间表, the 督办函, the ledger's 红灯 and the case list (its SQL twin is

@@ -198,6 +198,9 @@ def _ledger_sheet(lg, book, case_ids, unmask, unit, author, today, county, progr
         name: book.style(Style(border=True, halign="center", fill=fill)) for name, fill in LIGHT_FILLS.items()
     }
     date_cols = [i for i, f in enumerate(fields) if f in DATE_FIELDS]
+    # a 待交办 case's deadline is only proposed: still a date cell, shown as 拟2026-12-31
+    deadline_col, registered = fields.index("deadline"), STATE_NAMES["registered"]
+    proposed_style = book.style(Style(border=True, num_format='"拟"yyyy-mm-dd', halign="center"))
     total = len(case_ids)
     from_iso = dt.date.fromisoformat
     for n, line in enumerate(lg.reporting.ledger_lines(case_ids, unmask=unmask), 1):
@@ -210,6 +213,9 @@ def _ledger_sheet(lg, book, case_ids, unmask, unit, author, today, county, progr
         if lamp:
             row_styles = list(column_ids)
             row_styles[light_col] = light_styles[lamp]
+        if line.state == registered and values[deadline_col]:
+            row_styles = list(row_styles)
+            row_styles[deadline_col] = proposed_style
         sheet.append(values, row_styles)
         if n % 1000 == 0:
             if cancelled and cancelled():

@@ -23,6 +23,7 @@ from reportlab.lib.units import mm
 
 from ledger.dto import LEDGER_COLUMNS, LedgerLine
 from ledger.errors import ValidationError
+from ledger.workflow import PROPOSED_PREFIX, STATE_NAMES
 from reports.pdf import (
     A3_LANDSCAPE,
     LANDSCAPE,
@@ -192,6 +193,11 @@ def ledger_pages(
     if "light" in attrs:
         table.colors[attrs.index("light")] = LIGHT_COLORS.get
     rows = [[getattr(line, a) for a in attrs] for line in lines]
+    if "deadline" in attrs:  # a 待交办 case's deadline is only proposed: 拟2026-12-31
+        at = attrs.index("deadline")
+        for row, line in zip(rows, lines, strict=True):
+            if line.state == STATE_NAMES["registered"] and row[at]:
+                row[at] = PROPOSED_PREFIX + row[at]
     table.fit(layout.frame_width, rows, [line.number for line in lines])
 
     width = layout.frame_width

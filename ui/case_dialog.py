@@ -40,7 +40,7 @@ from ledger import ids
 from ledger.dto import CaseView, EvidenceView
 from ledger.errors import ConflictError, EvidenceError, LedgerError, ValidationError
 from ledger.textrules import RULES
-from ledger.workflow import FIELD_LABELS, STATE_NAMES
+from ledger.workflow import FIELD_LABELS, STATE_NAMES, proposed_deadline
 from reports.render import ReportRequest, render_report
 from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, from_qdate, ok_cancel, to_qdate
 from ui.context import AppContext
@@ -441,7 +441,8 @@ class CaseDialog(QDialog):
             f"<b style='font-size:14pt'>{case.number}</b>　{case.category_name} · {case.subcategory_name}　"
             f"<b>{case.state_name}</b> {light}<br>{case.township_name}{case.village_name} {who}"
             f"　牵头单位：{case.lead_department_name or '未交办'}"
-            f"　整改时限：{fmt_date(case.deadline) or '—'}"
+            f"　{'拟定时限' if proposed_deadline(case.state, case.deadline) else '整改时限'}："
+            f"{fmt_date(case.deadline) or '—'}"
         )
         if reset_editors:
             self._fill_basic()

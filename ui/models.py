@@ -14,7 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from ledger import CaseFilter
 from ledger.dto import Actor, CaseRow, HouseholdRow
 from ledger.facade import Ledger
-from ledger.workflow import STATE_NAMES
+from ledger.workflow import STATE_NAMES, deadline_text
 from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, light_icon
 
 Index = QModelIndex | QPersistentModelIndex
@@ -34,7 +34,7 @@ CASE_COLUMNS: tuple[Column, ...] = (
     # what a clerk scans first stays in view on a narrow screen: number, light, 时限, 进度
     Column("number", "问题编号", lambda r: r.number, "number", 16),
     Column("light", "预警", lambda r: LIGHT_TEXT.get(r.light or "", ""), None, 7),
-    Column("deadline", "整改时限", lambda r: fmt_date(r.deadline), "deadline", 10),
+    Column("deadline", "整改时限", lambda r: deadline_text(r.state, fmt_date(r.deadline)), "deadline", 10),
     Column("state", "整改进度", lambda r: STATE_NAMES.get(r.state, r.state), "state", 8),
     Column("township", "乡镇", lambda r: r.township_name, None, 8),
     Column("village", "村", lambda r: r.village_name, None, 9),

@@ -528,9 +528,9 @@ class CaseService:
             actor = self._ledger.authority(s, actor)
             case = self._load(s, case_id)
             self._check_version(case, expected_version)
-            if action == "assign" and not inputs.get("deadline"):
+            if action == "assign" and not inputs.get("deadline"):  # the proposed deadline (拟定时限), or the default
                 sub = self._ledger.catalog.subcategory(case.subcategory)
-                inputs["deadline"] = self._ledger.today() + dt.timedelta(days=sub.default_days)
+                inputs["deadline"] = case.deadline or self._ledger.today() + dt.timedelta(days=sub.default_days)
             merged = {f: getattr(case, f) for f in ACTION_WRITES.get(action, ())}
             merged.update({k: v for k, v in inputs.items() if v not in (None, "")})
             facts = self._facts(s, case, case.category)

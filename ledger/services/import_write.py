@@ -78,7 +78,7 @@ def write_plan(lg, s: Session, plan: ImportPlan, actor: Actor, progress) -> Impo
                 "village_id": village_id,
                 "state": "assigned" if assign else "registered",
                 "lead_department_id": assign["lead_department_id"] if assign else None,
-                "deadline": assign["deadline"] if assign else None,
+                "deadline": assign["deadline"] if assign else row.get("proposed_deadline"),  # 拟定时限 while 待交办
                 "assigned_date": today if assign else None,
                 "completion_date": None,
                 "closed_date": None,

@@ -506,6 +506,8 @@ class ImportService:
                 outcome.notes.append("您不是县级统筹，牵头单位已记入备注，待县级统筹交办")
             sub = cat.subcategory(sub_code)
             deadline = dates["deadline"] or (today + dt.timedelta(days=sub.default_days) if assign else None)
+            if dates["deadline"] and not assign:
+                outcome.notes.append(f"整改时限 {dates['deadline'].isoformat()} 记为拟定时限，交办时由县级统筹确认")
             outcome.status = "new"
             plan.new_rows.append(
                 {
@@ -535,6 +537,7 @@ class ImportService:
                         "assisting_departments": text.get("assisting_departments", ""),
                     },
                     "assign": {"lead_department_id": lead, "deadline": deadline} if assign else None,
+                    "proposed_deadline": None if assign else dates["deadline"],
                 }
             )
 
