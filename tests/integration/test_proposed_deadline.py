@@ -18,7 +18,19 @@ from reports.render import ReportRequest, render_report
 from tests import pdfcheck
 from tests.world import fresh_id_number
 
-HEADER = ["乡镇", "村", "户主姓名", "身份证号", "户类型", "问题类别", "问题细类", "问题描述", "发现时间", "牵头单位", "整改时限"]
+HEADER = [
+    "乡镇",
+    "村",
+    "户主姓名",
+    "身份证号",
+    "户类型",
+    "问题类别",
+    "问题细类",
+    "问题描述",
+    "发现时间",
+    "牵头单位",
+    "整改时限",
+]
 
 
 def _workbook(path, rows):
@@ -81,7 +93,9 @@ def test_a_clerks_import_keeps_the_files_deadline_as_proposed(world, tmp_path):
 
     # the printed ledger says 拟
     pdf = tmp_path / "台账.pdf"
-    render_report(lg, ReportRequest("ledger", filter=CaseFilter()), pdf, world.coordinator, fonts=FontSet.shipped_only())
+    render_report(
+        lg, ReportRequest("ledger", filter=CaseFilter()), pdf, world.coordinator, fonts=FontSet.shipped_only()
+    )
     text = "".join(pdfcheck.text_of(pdfcheck.read(pdf)).split())
     assert f"拟{past.isoformat()}" in text and f"拟{future.isoformat()}" in text
 
