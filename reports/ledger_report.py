@@ -195,9 +195,9 @@ def ledger_pages(
     rows = [[getattr(line, a) for a in attrs] for line in lines]
     if "deadline" in attrs:  # a 待交办 case's deadline is only proposed: 拟2026-12-31
         at = attrs.index("deadline")
-        for row, line in zip(rows, lines, strict=True):
-            if line.state == STATE_NAMES["registered"] and row[at]:
-                row[at] = PROPOSED_PREFIX + row[at]
+        for cells, line in zip(rows, lines, strict=True):
+            if line.state == STATE_NAMES["registered"] and cells[at]:
+                cells[at] = PROPOSED_PREFIX + cells[at]
     table.fit(layout.frame_width, rows, [line.number for line in lines])
 
     width = layout.frame_width
