@@ -215,3 +215,45 @@ def test_a_falsified_dashboard_counter_is_named(ledger):
     db, env = ledger
     sql(db, "UPDATE case_counts SET n = n + 5 WHERE rowid = (SELECT min(rowid) FROM case_counts WHERE n > 0)")
     refused(db, env, "看板计数与问题表不一致")
+
+
+# -- issue 15: tags, 户编号, a case's member or village ---------------------------------------------------
+def test_a_tag_ended_or_inserted_with_sql_is_named(ledger):
+    """Ending a 监测对象's tag (风险消除) or making a household a 脱贫户 is a decision; with a SQL tool it is caught."""
+    db, env = ledger
+    tag = one(db, "SELECT id FROM household_tags WHERE tag = '监测对象' AND end_date IS NULL ORDER BY id LIMIT 1")[0]
+    sql(db, f"UPDATE household_tags SET end_date = '2026-11-01' WHERE id = {tag}")
+    refused(db, env, "农户标签", f"表 household_tags 第 {tag} 行")
+
+
+def test_an_inserted_tag_is_named(ledger):
+    db, env = ledger
+    household = one(db, "SELECT id FROM households ORDER BY id LIMIT 1")[0]
+    sql(db, f"INSERT INTO household_tags (household_id, tag, subtype, risk_type, note) "
+            f"VALUES ({household}, '低保户', '', '', '')")  # fmt: skip
+    refused(db, env, "农户标签")
+
+
+def test_a_case_pinned_on_a_member_or_made_village_level_is_named(ledger):
+    """The columns added in revision 0008 are part of a case once set: setting them with SQL is an edit."""
+    db, env = ledger
+    case_id, number, household = one(db, "SELECT id, number, household_id FROM cases ORDER BY id LIMIT 1")
+    member = one(db, f"SELECT id FROM members WHERE household_id = {household} LIMIT 1")
+    if member is None:
+        member = one(db, "SELECT id FROM members LIMIT 1")
+    sql(db, f"UPDATE cases SET member_id = {member[0]} WHERE id = {case_id}")
+    refused(db, env, f"问题 {number}")
+
+
+def test_a_case_detached_from_its_household_is_named(ledger):
+    db, env = ledger
+    case_id, number = one(db, "SELECT id, number FROM cases ORDER BY id DESC LIMIT 1")
+    sql(db, f"UPDATE cases SET household_id = NULL WHERE id = {case_id}")
+    refused(db, env, f"问题 {number}")
+
+
+def test_a_household_code_set_with_sql_is_named(ledger):
+    db, env = ledger
+    household, name = one(db, "SELECT id, head_name FROM households ORDER BY id LIMIT 1")
+    sql(db, f"UPDATE households SET code = '990101001001000001' WHERE id = {household}")
+    refused(db, env, "农户")
