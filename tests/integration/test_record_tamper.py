@@ -256,4 +256,4 @@ def test_a_household_code_set_with_sql_is_named(ledger):
     db, env = ledger
     household, name = one(db, "SELECT id, head_name FROM households ORDER BY id LIMIT 1")
     sql(db, f"UPDATE households SET code = '990101001001000001' WHERE id = {household}")
-    refused(db, env, "农户")
+    refused(db, env, "农户", name)
