@@ -165,8 +165,8 @@ def test_update_member_tag_end_and_kind_change(world, tmp_path, people):
     # HH001 gains a member (a baby); HH002 becomes 突发严重困难户 (识别 2026-09-01); HH003's risk is gone
     rows.append(person(7, "HH001", "城关镇", "东关村", "李春梅", "王小宝", people.baby, "孙子", "边缘易致贫户",
                        "因病、因学", dt.datetime(2026, 3, 5)))  # fmt: skip
-    rows[3] = person(4, "HH002", "城关镇", "西关村", "张三", "张三", people.zhang18, "户主", "突发严重困难户", "因意外事故",
-                     "2026-9-1")  # fmt: skip
+    rows[3] = person(4, "HH002", "城关镇", "西关村", "张三", "张三", people.zhang18, "户主", "突发严重困难户",
+                     "因意外事故", "2026-9-1")  # fmt: skip
     for r in rows[4:6]:
         r[12] = "2026年10月1日"
     plan = lg.household_import.prepare(lg.household_import.read(roster(tmp_path / "二.xlsx", rows)), world.clerk)
