@@ -66,12 +66,15 @@ class HouseholdCheck:
     # -- helpers -------------------------------------------------------------------------------------
     def _one(self, f: str) -> str:
         values: list[str] = []
+        rows: list[int] = []
         for p in self.people:
             v = p.text.get(f, "")
             if v and v not in values:
                 values.append(v)
+                rows.append(p.row)
         if len(values) > 1 and f in _CONSISTENT:
-            self.reasons.append(f"同一户各行的“{FIELD_LABELS[f]}”不一致：{'、'.join(values)}")
+            listed = "、".join(f"{v}（第{r}行）" for v, r in zip(values, rows, strict=True))
+            self.reasons.append(f"同一户各行的“{FIELD_LABELS[f]}”不一致：{listed}")
         if self.head is not None and self.head.text.get(f):
             return self.head.text[f]
         return values[0] if values else ""
