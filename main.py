@@ -8,6 +8,7 @@
     python main.py restore FILE --db PATH
     python main.py report KIND --db PATH -o OUT.pdf [--township 城关镇] [--department 县住建局] ...
     python main.py import FILE --db PATH --user NAME [--dry-run] [--errors OUT.xlsx]
+    python main.py import FILE --households --db PATH --user NAME [--commit]   (农户名册)
     python main.py export --db PATH -o OUT.xlsx [--template handoff|statistics|fillin] [filters]
 
 --db takes a file path or a SQLAlchemy URL (postgresql+psycopg://user@host/db).
@@ -373,6 +374,10 @@ def cmd_import(args) -> int:
     lg = open_ledger(args.db, create=False)
     try:
         actor = _sign_in(lg, args)
+        if args.households:
+            from ledger.roster_cli import run_roster_import
+
+            return run_roster_import(lg, actor, args)
         table = lg.imports.read(args.file, args.sheet)
         layout = lg.imports.layout(table)
         mapping = lg.imports.remembered_mapping(layout) or dict(layout.mapping)
@@ -679,6 +684,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--errors", help="把未导入的行及错误原因写入此 .xlsx 文件")
     imp.add_argument("--sheet", help="工作表名称（默认：第一个可见工作表）")
     imp.add_argument("--map", action="append", help="修改列对应：表中列名=台账列名（或 =忽略），可多次使用")
+    imp.add_argument("--households", action="store_true", help="导入农户名册（户编号、家庭成员、监测类型），不登记问题")
+    imp.add_argument("--commit", action="store_true", help="农户名册：确认写入台账（不加则只预览）")
     imp.set_defaults(func=cmd_import)
 
     exp = sub.add_parser("export", help="导出 Excel：handoff 上报台账、statistics 统计表、fillin 部门填报表")

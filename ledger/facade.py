@@ -41,6 +41,7 @@ class Ledger:
         from ledger.services.backup import BackupService
         from ledger.services.cases import CaseService
         from ledger.services.catalog import CatalogService
+        from ledger.services.household_import import HouseholdImportService
         from ledger.services.households import HouseholdService
         from ledger.services.imports import ImportService
         from ledger.services.queries import QueryService
@@ -74,6 +75,7 @@ class Ledger:
         self.reporting = ReportingService(self)
         self.serials = SerialService(self)
         self.imports = ImportService(self)
+        self.household_import = HouseholdImportService(self)
         self.audit = AuditService(self)
         self.backup = BackupService(self)
 

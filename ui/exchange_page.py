@@ -34,6 +34,7 @@ from ledger.tabular import FIELD_NAMES, SYNONYMS, normal_text
 from reports.excel import TEMPLATES, ExportRequest, ExportResult, export_fillin, export_workbook, write_errors
 from ui.common import show_error
 from ui.context import AppContext
+from ui.roster_import import RosterImportTab
 from ui.tasks import run_with_progress
 from ui.widgets import scope_combos, unmask_fields
 
@@ -422,8 +423,10 @@ class ExchangePage(QWidget):
         heading.setStyleSheet("font-size: 15pt; font-weight: bold;")
         self.importer = ImportTab(ctx)
         self.exporter = ExportTab(ctx)
+        self.roster = RosterImportTab(ctx)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.importer, "导入 Excel")
+        self.tabs.addTab(self.roster, "导入农户名册")
         self.tabs.addTab(self.exporter, "导出 Excel")
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
