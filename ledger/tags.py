@@ -46,9 +46,18 @@ def kind_synonyms() -> dict[str, str]:
     return dict(load_catalog()["household_kind_synonyms"])
 
 
+@cache
+def _also_implies() -> dict[str, tuple[str, ...]]:
+    return {k: tuple(v) for k, v in load_catalog()["kind_also_implies"].items()}
+
+
 def tags_for_kind(kind: str) -> list[tuple[str, str]]:
     """(tag, subtype) pairs a 户类型 implies: 边缘易致贫户 is a 监测对象 of that type, 分散供养特困人员
-    a 特困供养 (分散供养), 一般农户 none."""
+    a 特困供养 (分散供养), 一般农户 none; a 脱贫不稳定户 is a 脱贫户 too (catalog "kind_also_implies")."""
+    return [(tag, "") for tag in _also_implies().get(kind, ())] + _implied(kind)
+
+
+def _implied(kind: str) -> list[tuple[str, str]]:
     vocab = vocabulary()
     if kind in vocab:
         return [(kind, "")]
