@@ -269,7 +269,7 @@ class CompareService:
         case_ids = sorted({f.case_id for f in rows if f.case_id is not None})
         for start in range(0, len(case_ids), 900):
             chunk = case_ids[start : start + 900]
-            numbers.update(s.execute(select(Case.id, Case.number).where(Case.id.in_(chunk))).tuples().all())
+            numbers.update(s.execute(select(Case.id, Case.number).where(Case.id.in_(chunk))).all())
         order = {r.code: i for k in ("医保", "学籍", "危房", "供水") for i, r in enumerate(kind_rules(k).rules)}
         out = []
         for f in rows:
@@ -310,7 +310,7 @@ class CompareService:
             raise ValidationError("请先选择要登记的比对结果")
         with self._ledger.reading() as s:
             rows = {f.id: f for f in s.scalars(select(CompareFinding).where(CompareFinding.id.in_(wanted)))}
-            files = dict(s.execute(select(CompareRun.id, CompareRun.file_name)).tuples().all())
+            files = dict(s.execute(select(CompareRun.id, CompareRun.file_name)).all())
         problems = [f"没有编号为 {i} 的比对结果" for i in wanted if i not in rows]
         problems += [
             f"比对结果 {i} 已{'登记' if rows[i].state == 'registered' else '排除' if rows[i].state == 'dismissed' else '消失'}，不能登记"

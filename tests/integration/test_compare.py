@@ -17,6 +17,7 @@ from python_calamine import CalamineWorkbook
 
 from ledger.errors import PermissionDenied, ValidationError
 from ledger.ids import with_check_digit
+from tests import pdfcheck
 from tests.world import PASSWORD
 
 TODAY = dt.date(2026, 11, 23)  # the world's clock
@@ -287,13 +288,13 @@ def test_cli_compare_with_out(world, people, tmp_path, monkeypatch, capsys):
 
     db = str(world.ledger.engine.url.database)
     path = write_xlsx(tmp_path / "医保参保名单.xlsx", medical_rows(people["ids"]))
-    out = tmp_path / "比对结果.xlsx"
+    out, pdf = tmp_path / "比对结果.xlsx", tmp_path / "比对结果.pdf"
+    monkeypatch.setenv("ZGTZ_KEY_DIR", str(tmp_path / "keys"))  # the world's audit key
     monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
-    code = main.main(
-        ["compare", str(path), "--db", db, "--kind", "医保", "--user", "tongchou", "--password-stdin", "--out", str(out)]
-    )
-    printed = capsys.readouterr().out
-    assert code == 0, printed
+    command = ["compare", str(path), "--db", db, "--kind", "医保", "--user", "tongchou", "--password-stdin"]
+    code = main.main([*command, "--out", str(out), "--pdf", str(pdf)])
+    printed, errors = capsys.readouterr()
+    assert code == 0, errors
     assert "未参保：3 条" in printed and "张小明" in printed
     with CalamineWorkbook.from_path(str(out)) as book:
         rows = book.get_sheet_by_name("比对结果").to_python()
@@ -304,3 +305,28 @@ def test_cli_compare_with_out(world, people, tmp_path, monkeypatch, capsys):
     assert {r["匹配方式"] for r in body} == {"身份证号", "名单中无此人", "姓名+村（弱）"}
     assert all("*" in r["身份证号"] for r in body if r["身份证号"])
     assert not re.search(r"\d{17}[\dX]", repr(rows))
+    pages = pdfcheck.read(pdf)
+    text = re.sub(r"\s+", "", pdfcheck.text_of(pages))
+    assert not pdfcheck.check(pdf, terms={"张小明", "张小军", "王强", "待核实", "未参保", "姓名+村（弱）"})
+    assert "部门比对结果（医保）" in text and "城关镇东关村（共2条）" in text and "城关镇西关村（共1条）" in text
+    assert "张小明" in text and "姓名+村（弱）" in text and not re.search(r"\\d{17}[\\dX]", text)
+
+
+def test_cli_register_and_refusals(world, people, tmp_path, monkeypatch, capsys):
+    import main
+
+    db = str(world.ledger.engine.url.database)
+    monkeypatch.setenv("ZGTZ_KEY_DIR", str(tmp_path / "keys"))
+    command = ["compare", str(water_roster(tmp_path)), "--db", db, "--user", "tongchou", "--password-stdin"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    assert main.main([*command, "--kind", "社保"]) == 2
+    assert "比对名单类型应为：医保、学籍、危房、供水" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    assert main.main([*command, "--kind", "供水", "--register"]) == 0
+    printed = capsys.readouterr().out
+    assert "水质不达标：1 条" in printed and "供水保证率低：1 条" in printed and "已登记问题 2 个" in printed
+    made = world.ledger.compare.findings(kind="供水", states=["registered"])  # the world's file, read again
+    assert sorted((f.rule, f.case_number != "") for f in made) == [("供水保证率低", True), ("水质不达标", True)]
+    for f in made:
+        case = world.ledger.cases.get(world.ledger.compare.findings(finding_ids=[f.id])[0].case_id)
+        assert (case.source, case.household, case.village_id) == ("部门筛查预警", None, f.village_id)
