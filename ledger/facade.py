@@ -1,5 +1,6 @@
 """The `Ledger` facade: one object that owns the engine, the audit key, the evidence store and the
-sub-managers (catalog, users, households, cases, queries, reporting, imports, audit, backup, compare). Built by open_ledger()."""
+sub-managers (catalog, users, households, cases, queries, reporting, imports, audit, backup,
+compare). Built by open_ledger()."""
 
 from __future__ import annotations
 

@@ -24,7 +24,9 @@ def add_parser(sub, password_help: str, func: Callable) -> None:
     p.add_argument("--password-stdin", action="store_true", help=password_help)
     p.add_argument("--out", help="把候选问题写入此 .xlsx 文件（比对结果）")
     p.add_argument("--pdf", help="把按村排列的比对结果清单写入此 PDF 文件")
-    p.add_argument("--register", action="store_true", help="把本次比对的全部待核实候选登记为问题（发现方式：部门筛查预警）")
+    p.add_argument(
+        "--register", action="store_true", help="把本次比对的全部待核实候选登记为问题（发现方式：部门筛查预警）"
+    )
     p.add_argument("--unmask", action="store_true", help="输出完整身份证号（须有权限并填写用途）")
     p.add_argument("--reason", help="输出完整身份证号的用途")
     p.set_defaults(func=func)
@@ -39,7 +41,8 @@ def run(args: argparse.Namespace, sign_in: Callable) -> int:
         result = lg.compare.run(actor, args.file, args.kind)
         s = result.run.summary
         print(
-            f"文件：{result.run.file_name}（SHA-256 {result.run.sha256[:16]}…）{result.run.batch}，名单 {result.run.rows:,} 行："
+            f"文件：{result.run.file_name}（SHA-256 {result.run.sha256[:16]}…）{result.run.batch}，"
+            f"名单 {result.run.rows:,} 行："
             f"按身份证号匹配 {s['matched_id']:,} 行，按姓名+村匹配 {s['matched_name']:,} 行（弱），"
             f"未匹配 {s['unmatched']:,} 行"
         )
@@ -57,11 +60,11 @@ def run(args: argparse.Namespace, sign_in: Callable) -> int:
         for rule, items in by_rule.items():
             print(f"{rule}：{len(items)} 条")
             for f in items[:LINES_PER_RULE]:
-                row = f"第{f.roster_row}行" if f.roster_row is not None else "名单中无此人"
+                where = f"第{f.roster_row}行" if f.roster_row is not None else "名单中无此人"
                 who = f.person if f.household_id is None else f"{f.head_name}户 {f.member_name or f.head_name}"
                 print(
                     f"  [{f.state_name}] {f.township} {f.village} {who} {ids.mask(f.id_number)} "
-                    f"{row} {f.match_name} → {f.subcategory_name}"
+                    f"{where} {f.match_name} → {f.subcategory_name}"
                 )
             if len(items) > LINES_PER_RULE:
                 print(f"  ……另有 {len(items) - LINES_PER_RULE} 条，见 --out 工作簿")

@@ -88,7 +88,8 @@ def write_findings(
         s = run.summary
         said = (
             f"比对日期：{cn_date(run.run_at.date())}    比对人：{run.run_by}    名单 {run.rows:,} 行，"
-            f"按身份证号匹配 {s.get('matched_id', 0):,} 行，按姓名+村匹配 {s.get('matched_name', 0):,} 行（弱，须核实），"
+            f"按身份证号匹配 {s.get('matched_id', 0):,} 行，"
+            f"按姓名+村匹配 {s.get('matched_name', 0):,} 行（弱，须核实），"
             f"未匹配 {s.get('unmatched', 0):,} 行；候选 {len(findings):,} 条，其中新增 {s.get('new', 0):,} 条、"
             f"已消失 {s.get('gone', 0):,} 条。"
             + ("身份证号已隐去中间位。" if not unmask else "含完整身份证号，注意保密。")

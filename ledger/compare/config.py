@@ -30,7 +30,10 @@ class KindRules:
     params: dict = field(default_factory=dict)
 
     def rule(self, code: str) -> Rule:
-        return next(r for r in self.rules if r.code == code)
+        for r in self.rules:
+            if r.code == code:
+                return r
+        raise KeyError(code)
 
     def words(self, name: str) -> frozenset[str]:
         return frozenset(self.params.get(name, ()))

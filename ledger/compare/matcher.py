@@ -66,13 +66,13 @@ class People:
             self.by_household[p.household_id].append(p)
         self._towns = Matcher({name: tid for tid, name in townships.items()}, affixes=("镇", "乡", "街道"))
         self._village_in: dict[int, Matcher] = {}
-        per_town: dict[int, dict[str, int]] = defaultdict(dict)
+        per_town: dict[int, dict[str, object]] = defaultdict(dict)
         counts: dict[str, int] = defaultdict(int)
         for vid, (name, tid) in villages.items():
             per_town[tid][name] = vid
             counts[name] += 1
         self._village_in = {tid: Matcher(names, affixes=("村", "社区")) for tid, names in per_town.items()}
-        unique = {name: vid for vid, (name, _) in villages.items() if counts[name] == 1}
+        unique: dict[str, object] = {name: vid for vid, (name, _) in villages.items() if counts[name] == 1}
         self._village_any = Matcher(unique, affixes=("村", "社区"))
 
     def village(self, township: str, village: str) -> int | None:
@@ -80,12 +80,12 @@ class People:
         if not village:
             return None
         town = self._towns.find(township) if township else None
-        if town is not None and town in self._village_in:
-            found = self._village_in[town].find(village)  # type: ignore[index]
-            if found is not None:
-                return int(found)  # type: ignore[call-overload]
+        if isinstance(town, int) and town in self._village_in:
+            found = self._village_in[town].find(village)
+            if isinstance(found, int):
+                return found
         found = self._village_any.find(village)
-        return int(found) if found is not None else None  # type: ignore[call-overload]
+        return found if isinstance(found, int) else None
 
     def match(self, row: RosterRow) -> Match:
         if row.id_number:
@@ -101,7 +101,9 @@ class People:
         if len(found) == 1:
             return Match(found[0], "name")
         if len(found) > 1:
-            return Match(None, "", f"{self.villages[village_id][0]}有{len(found)}人名为{row.name}，须有身份证号才能比对")
+            return Match(
+                None, "", f"{self.villages[village_id][0]}有{len(found)}人名为{row.name}，须有身份证号才能比对"
+            )
         return Match(None, "", f"{self.villages[village_id][0]}没有名为{row.name}的人")
 
 

@@ -92,9 +92,7 @@ def find_header(
     elif best + 1 < len(scores) and scores[best + 1] >= 1:
         lower = [normal_text(v) for v in rows[best + 1]]
         width = max(len(labels), len(lower))
-        labels = [
-            (lower[c] if c < len(lower) else "") or (labels[c] if c < len(labels) else "") for c in range(width)
-        ]
+        labels = [(lower[c] if c < len(lower) else "") or (labels[c] if c < len(labels) else "") for c in range(width)]
         header = (best, best + 1)
     mapping: dict[int, str] = {}
     for col, label in enumerate(labels):
@@ -135,10 +133,11 @@ def read_id(raw: str, today: dt.date) -> tuple[str, list[str], list[str]]:
         return "", [], []
     notes: list[str] = []
     typed = raw.strip()
-    bare = ids.normalize(typed)
-    if bare != typed.upper() and any(ord(ch) > 0xFF00 for ch in typed):
+    plain = typed.isascii() and typed.isalnum()  # the usual cell: nothing to convert but a 15-digit number
+    bare = typed.upper() if plain else ids.normalize(typed)
+    if not plain and any(ord(ch) > 0xFF00 for ch in typed):
         notes.append("身份证号中的全角字符已转为半角")
-    if any(ch.isspace() for ch in typed) or "-" in typed:
+    if not plain and (any(ch.isspace() for ch in typed) or "-" in typed):
         notes.append("身份证号中的空格或横线已去除")
     try:
         number = ids.validate_id(typed, today=today)

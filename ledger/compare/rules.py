@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ledger.compare.config import KindRules
@@ -116,7 +115,7 @@ def insured(run: _Run) -> None:
     rules, facts = run.rules, run.facts
     not_insured = {_word(w) for w in rules.words("not_insured_statuses")}
     on_list: set[str] = set()
-    flagged: dict[str, tuple[RosterRow, bool]] = {}
+    flagged: dict[str, tuple[RosterRow | None, bool]] = {}
     for row, m in run.matches:
         if m.person is None:
             continue
@@ -130,10 +129,10 @@ def insured(run: _Run) -> None:
         for p in run.people.by_household.get(hid, ()):
             if p.key in on_list:
                 continue
-            row, weak = flagged.get(p.key, (None, False))
-            state = f"参保状态为“{row.cells.get('status')}”" if row is not None else "不在参保名单中"
-            text = f"{tags}家庭成员 {_who(p)} {state}，疑似未参加城乡居民基本医疗保险（{run.where(row, weak)}）"
-            run.person("未参保", p, text, row, weak)
+            listed, weak = flagged.get(p.key, (None, False))
+            state = f"参保状态为“{listed.cells.get('status')}”" if listed is not None else "不在参保名单中"
+            text = f"{tags}家庭成员 {_who(p)} {state}，疑似未参加城乡居民基本医疗保险（{run.where(listed, weak)}）"
+            run.person("未参保", p, text, listed, weak)
 
 
 def schooling(run: _Run) -> None:
@@ -143,7 +142,7 @@ def schooling(run: _Run) -> None:
     exempt = {_word(w) for w in rules.words("exempt_statuses")}
     dropout = {_word(w) for w in rules.words("dropout_statuses")}
     covered: set[str] = set()
-    out_of_school: dict[str, tuple[RosterRow, bool]] = {}
+    out_of_school: dict[str, tuple[RosterRow | None, bool]] = {}
     unknown: set[str] = set()
     for row, m in run.matches:
         if m.person is None:
@@ -167,10 +166,10 @@ def schooling(run: _Run) -> None:
         age = age_on(born, today)
         if not low <= age <= high or p.key in covered:
             continue
-        row, weak = out_of_school.get(p.key, (None, False))
-        state = f"学籍状态为“{row.cells.get('status')}”" if row is not None else "不在学籍名单中"
-        text = f"义务教育适龄（{age}周岁）{_who(p)} {state}，疑似辍学或未入学（{run.where(row, weak)}）"
-        run.person(code, p, text, row, weak)
+        listed, weak = out_of_school.get(p.key, (None, False))
+        state = f"学籍状态为“{listed.cells.get('status')}”" if listed is not None else "不在学籍名单中"
+        text = f"义务教育适龄（{age}周岁）{_who(p)} {state}，疑似辍学或未入学（{run.where(listed, weak)}）"
+        run.person(code, p, text, listed, weak)
     if no_id:
         run.out.warnings.append(f"{no_id} 人没有身份证号，无法计算年龄，未参与适龄比对")
 

@@ -100,7 +100,7 @@ class CompareService:
                 if category
                 else frozenset()
             )
-            facts = Facts(today, {h: tuple(t) for h, t in tagged.items()}, house)  # type: ignore[arg-type]
+            facts = Facts(today, {h: tuple(t) for h, t in tagged.items()}, house)
             outcome = evaluate(rules, roster, people, facts)
             run = CompareRun(
                 kind=rules.kind,
@@ -312,10 +312,9 @@ class CompareService:
             rows = {f.id: f for f in s.scalars(select(CompareFinding).where(CompareFinding.id.in_(wanted)))}
             files = dict(s.execute(select(CompareRun.id, CompareRun.file_name)).all())
         problems = [f"没有编号为 {i} 的比对结果" for i in wanted if i not in rows]
+        said = {"registered": "已登记", "dismissed": "已排除", "gone": "已消失"}
         problems += [
-            f"比对结果 {i} 已{'登记' if rows[i].state == 'registered' else '排除' if rows[i].state == 'dismissed' else '消失'}，不能登记"
-            for i in wanted
-            if i in rows and rows[i].state != "open"
+            f"比对结果 {i} {said[rows[i].state]}，不能登记" for i in wanted if i in rows and rows[i].state != "open"
         ]
         if problems:
             raise ValidationError(problems)

@@ -83,8 +83,14 @@ def date_tags(lg, household_id, start):
     from ledger.models import HouseholdTag
 
     with lg.unit_of_work() as s:
-        tag_ids = list(s.scalars(update(HouseholdTag).where(HouseholdTag.household_id == household_id)
-                                 .values(start_date=start).returning(HouseholdTag.id)))
+        tag_ids = list(
+            s.scalars(
+                update(HouseholdTag)
+                .where(HouseholdTag.household_id == household_id)
+                .values(start_date=start)
+                .returning(HouseholdTag.id)
+            )
+        )
         records.touch(s, "tag", tag_ids)
         lg.record(s, None, "household.tags", "household", household_id, {"start_date": start.isoformat()})
 
@@ -124,7 +130,7 @@ def medical_rows(ids, *, without=()):
 
 
 def test_medical_roster(world, people, tmp_path):
-    lg, ids, m, h = world.ledger, people["ids"], people["m"], people["h"]
+    lg, ids, m = world.ledger, people["ids"], people["m"]
     path = write_xlsx(tmp_path / "医保参保名单.xlsx", medical_rows(ids), title="2026年城乡居民医保参保名单")
     result = lg.compare.run(world.coordinator, path, "医保")
     # 脱贫户 张大山户 and 监测对象 王五户 only (赵六 一般农户, 孙七 低保户 are not the rule's)
@@ -226,7 +232,7 @@ def test_register_rerun_and_dismissals(world, people, tmp_path):
         lg.compare.dismiss(world.coordinator, [qiang.id], " ")
     assert lg.compare.dismiss(world.coordinator, [qiang.id], "已在务工地参保，见参保凭证") == 1
     done = lg.compare.register(world.coordinator, [xiaojun.id])
-    (_, case_id, number), = done.cases
+    ((_, case_id, number),) = done.cases
     case = lg.cases.get(case_id)
     assert (case.household.id, case.member_id, case.member_name) == (people["h"]["张大山"], m["张小军"], "张小军")
     assert case.source == "部门筛查预警" and case.subcategory == "med.insure"
