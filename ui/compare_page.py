@@ -163,6 +163,6 @@ class ComparePage(QWidget):
                     ids.mask_free_text(f.description),
                 )
                 for f in self.findings
-            ]  # fmt: skip
+            ]
         )
         fit_columns(self.view, self.model)
