@@ -10,6 +10,7 @@
     python main.py import FILE --db PATH --user NAME [--dry-run] [--errors OUT.xlsx]
     python main.py import FILE --households --db PATH --user NAME [--commit]   (农户名册)
     python main.py export --db PATH -o OUT.xlsx [--template handoff|statistics|fillin] [filters]
+    python main.py compare FILE --db PATH --kind 医保|学籍|危房|供水 --user NAME [--out OUT.xlsx] [--register]
 
 --db takes a file path or a SQLAlchemy URL (postgresql+psycopg://user@host/db).
 Exit codes: 0 success, 1 a check failed, 2 the command could not be carried out.
@@ -464,6 +465,12 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from reports.compare_cli import run
+
+    return run(args, _sign_in)
+
+
 def cmd_smoke(args) -> int:
     """Open (or create) the ledger in the data folder, migrate it, write a PDF and a workbook and read
     them back, verify the audit chain: the check that a build (frozen or not) really works."""
@@ -710,6 +717,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--reason", help="导出完整号码的用途")
     exp.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)
     exp.set_defaults(func=cmd_export)
+
+    from reports.compare_cli import add_parser as add_compare
+
+    add_compare(sub, PASSWORD_HELP, cmd_compare)
     parser.set_defaults(func=cmd_gui)
     return parser
 

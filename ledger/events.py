@@ -50,6 +50,7 @@ EVENT_NAMES: dict[str, str] = {
     "compare.register": "比对结果登记为问题",
     "compare.dismiss": "排除比对结果",
     "compare.export": "导出应报部门名单",
+    "compare.results": "导出部门比对结果",
     "case.register": "登记",
     "case.update": "修改",
     "case.assign": "交办",

@@ -1,5 +1,6 @@
 """The `Ledger` facade: one object that owns the engine, the audit key, the evidence store and the
-sub-managers (catalog, users, households, cases, queries, reporting, imports, audit, backup). Built by open_ledger()."""
+sub-managers (catalog, users, households, cases, queries, reporting, imports, audit, backup,
+compare). Built by open_ledger()."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class Ledger:
         from ledger.services.backup import BackupService
         from ledger.services.cases import CaseService
         from ledger.services.catalog import CatalogService
+        from ledger.services.compare import CompareService
         from ledger.services.household_import import HouseholdImportService
         from ledger.services.households import HouseholdService
         from ledger.services.imports import ImportService
@@ -78,6 +80,7 @@ class Ledger:
         self.household_import = HouseholdImportService(self)
         self.audit = AuditService(self)
         self.backup = BackupService(self)
+        self.compare = CompareService(self)
 
     # -- plumbing -------------------------------------------------------------------------------
     @property

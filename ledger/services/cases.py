@@ -371,7 +371,8 @@ class CaseService:
                 "register",
                 actor.roles,
                 actor.id,
-                values,
+                # a village-level problem names its village where the requirement asks for 农户
+                values if household_id is not None or village_id is None else {**values, "household_id": village_id},
             )
             if target is None:
                 raise WorkflowError(problems[0])
