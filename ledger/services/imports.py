@@ -31,6 +31,7 @@ from ledger.dto import Actor
 from ledger.errors import ConflictError, LedgerError, PermissionDenied, ValidationError
 from ledger.models import AuditEvent, AuditHead, Case, Household, Meta
 from ledger.sheets import RawTable, read_table
+from ledger.tags import kind_synonyms
 from ledger.tabular import (
     DERIVED,
     FIELD_NAMES,
@@ -329,7 +330,7 @@ class ImportService:
             all_subs[sub.name] = code
         subs_by_category = {c: Matcher(m.names) for c, m in subs_by_category.items()}
         subs = Matcher(all_subs)
-        kinds = Matcher({k: k for k in lg.households.kinds}, ("户",))
+        kinds = Matcher({k: k for k in lg.households.kinds} | kind_synonyms(), ("户",))  # 监测户 → 监测对象
         sources = Matcher({x: x for x in lg.cases.sources})
         can_assign = "coordinator" in actor.roles
         rules = cat.rules
