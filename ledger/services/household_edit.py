@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from ledger import ids, textrules
 from ledger.access import may_see_health, visibility, visible_condition
@@ -230,18 +231,22 @@ class HouseholdEditing:
         added = []
         for tag, subtype in tags_for_kind(h.kind):
             if self._open_tag(s, h.id, tag) is None:
-                s.add(HouseholdTag(household_id=h.id, tag=tag, subtype=subtype, risk_type="", start_date=today, note=""))
+                s.add(
+                    HouseholdTag(household_id=h.id, tag=tag, subtype=subtype, risk_type="", start_date=today, note="")
+                )
                 added.append(tag_label(tag, subtype))
         return added
 
     @staticmethod
     def _open_tag(s: Session, household_id: int, tag: str, after: dt.date | None = None) -> HouseholdTag | None:
         """A tag of this kind still open (no end date), or ending after `after`."""
-        ends = HouseholdTag.end_date.is_(None)
+        ends: ColumnElement[bool] = HouseholdTag.end_date.is_(None)
         if after is not None:
             ends = or_(ends, HouseholdTag.end_date > after)
         return s.scalar(
-            select(HouseholdTag).where(HouseholdTag.household_id == household_id, HouseholdTag.tag == tag, ends).limit(1)
+            select(HouseholdTag)
+            .where(HouseholdTag.household_id == household_id, HouseholdTag.tag == tag, ends)
+            .limit(1)
         )
 
     # -- members ---------------------------------------------------------------------------------------
@@ -284,7 +289,9 @@ class HouseholdEditing:
         if number == h.head_id_number:
             raise ValidationError(f"身份证号 {ids.mask(number)} 是户主本人的号码")
         clash = s.scalar(
-            select(Member.name).where(Member.household_id == h.id, Member.id_number == number, Member.id != (member_id or -1))
+            select(Member.name).where(
+                Member.household_id == h.id, Member.id_number == number, Member.id != (member_id or -1)
+            )
         )
         if clash is not None:
             raise ValidationError(f"身份证号 {ids.mask(number)} 已是本户成员{clash}的号码")
@@ -318,7 +325,11 @@ class HouseholdEditing:
         with self._ledger.unit_of_work() as s:
             actor, h = self._editable(s, actor, household_id)
             self._same_person(s, h, wanted["id_number"])
-            m = Member(household_id=h.id, health=wanted.get("health", ""), **{k: wanted[k] for k in ("name", "id_number", "relation")})
+            m = Member(
+                household_id=h.id,
+                health=wanted.get("health", ""),
+                **{k: wanted[k] for k in ("name", "id_number", "relation")},
+            )
             s.add(m)
             s.flush()
             diff = self._member_payload({}, wanted)
@@ -434,7 +445,9 @@ class HouseholdEditing:
             }
             if note.strip():
                 diff["note"] = [None, note.strip()]
-            self._event(s, actor, "household.tags", h, {"tag_id": t.id, "name": tag_label(tag, subtype), "changes": diff})
+            self._event(
+                s, actor, "household.tags", h, {"tag_id": t.id, "name": tag_label(tag, subtype), "changes": diff}
+            )
             return tag_view(t, self._ledger.today())
 
     def end_tag(self, actor: Actor, tag_id: int, end_date: dt.date, reason: str) -> TagView:
@@ -485,7 +498,7 @@ class HouseholdEditing:
                     changes = {k: [None, payload[k]] for k in ("head_name", "kind", "village_id") if k in payload}
                 rows = []
                 for key, pair in changes.items():
-                    old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+                    old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
                     if key in ("village_id", "township_id"):
                         old, new = (cat.region(int(v)).name if v else v for v in (old, new))
                     rows.append((LABELS.get(key, key), old, new))
@@ -494,7 +507,9 @@ class HouseholdEditing:
                     detail = "按户类型添加标签：" + "、".join(payload["tags_added"])
                 if payload.get("reason"):
                     detail = f"{detail}（{payload['reason']}）" if detail else payload["reason"]
-                out.append(HistoryEntry(e.seq, e.at, e.actor_name, event_name(e.action), tuple(rows), str(detail or "")))
+                out.append(
+                    HistoryEntry(e.seq, e.at, e.actor_name, event_name(e.action), tuple(rows), str(detail or ""))
+                )
             return out
 
     def tag_counts(self, visible_to: Actor | None = None, today: dt.date | None = None) -> list[TagCount]:

@@ -31,7 +31,6 @@ from ledger.dto import Actor
 from ledger.errors import ConflictError, LedgerError, PermissionDenied, ValidationError
 from ledger.models import AuditEvent, AuditHead, Case, Household, Meta
 from ledger.sheets import RawTable, read_table
-from ledger.tags import kind_synonyms
 from ledger.tabular import (
     DERIVED,
     FIELD_NAMES,
@@ -44,6 +43,7 @@ from ledger.tabular import (
     parse_count,
     parse_date,
 )
+from ledger.tags import kind_synonyms
 from ledger.workflow import OPEN_STATES, STATE_NAMES, editable_problems
 
 IMPORT_ROLES = frozenset({"clerk", "coordinator"})

@@ -15,8 +15,8 @@ from ledger.access import visibility, visible_condition
 from ledger.dto import Actor, CaseFilter, CaseRow, DashboardCounts, HouseholdRow
 from ledger.models import Case, CaseCount, Household, HouseholdTag, Member
 from ledger.search import MIN_TRIGRAM, fts_phrase
-from ledger.services.household_edit import tag_view
 from ledger.services.cases import SCOPED_ROLES
+from ledger.services.household_edit import tag_view
 from ledger.tags import holds, tag_label
 from ledger.workflow import DEADLINE_STATES, OPEN_STATES, SUBMITTED_STATES, LightPolicy, light, tally, task_states
 

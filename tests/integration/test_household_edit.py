@@ -157,9 +157,7 @@ def test_tags_add_and_end(world):
     w, lg = world, world.ledger
     h = w.household(kind="一般农户")
     start = lg.today() - dt.timedelta(days=30)
-    t = lg.households.add_tag(
-        w.clerk, h.id, "监测对象", "突发严重困难户", ["因灾", "因病"], start, "7月洪灾房屋受损"
-    )
+    t = lg.households.add_tag(w.clerk, h.id, "监测对象", "突发严重困难户", ["因灾", "因病"], start, "7月洪灾房屋受损")
     assert t.risk_types == ("因病", "因灾") and t.active and t.label == "监测对象（突发严重困难户）"
     action, _e, _i, payload = last_event(lg)
     assert action == "household.tags"

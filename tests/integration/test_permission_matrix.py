@@ -5,6 +5,8 @@ by `act` without writing anything."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from ledger.errors import LedgerError
@@ -133,12 +135,12 @@ def test_household_edits_by_role_and_township(world):
             t = hs.add_tag(w.clerk, h.id, "低保户")
             allowed = HOUSEHOLD_EDITS[label][township]
             edits = (
-                lambda: hs.update(actor, h.id, {"size": 7}),
-                lambda: hs.add_member(actor, h.id, "王小兰", "", "女"),
-                lambda: hs.update_member(actor, m.id, {"relation": "长子"}),
-                lambda: hs.add_tag(actor, h.id, "脱贫户"),
-                lambda: hs.end_tag(actor, t.id, lg.today(), "退出"),
-                lambda: hs.remove_member(actor, m.id),
+                partial(hs.update, actor, h.id, {"size": 7}),
+                partial(hs.add_member, actor, h.id, "王小兰", "", "女"),
+                partial(hs.update_member, actor, m.id, {"relation": "长子"}),
+                partial(hs.add_tag, actor, h.id, "脱贫户"),
+                partial(hs.end_tag, actor, t.id, lg.today(), "退出"),
+                partial(hs.remove_member, actor, m.id),
             )
             for edit in edits:
                 head = lg.audit.head()
