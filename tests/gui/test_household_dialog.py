@@ -6,7 +6,6 @@ dashboard's tag line opens the ledger on the open cases of that tag."""
 
 from __future__ import annotations
 
-
 import pytest
 from PySide6.QtCore import QDate
 
