@@ -437,14 +437,9 @@ class HouseholdEditing:
             )
             s.add(t)
             s.flush()
-            diff = {
-                "tag": [None, tag],
-                "subtype": [None, subtype],
-                "risk_type": [None, risk],
-                "start_date": [None, start.isoformat()],
-            }
-            if note.strip():
-                diff["note"] = [None, note.strip()]
+            values = {"tag": tag, "subtype": subtype, "risk_type": risk, "start_date": start.isoformat()}
+            values["note"] = note.strip()
+            diff: dict[str, list[object]] = {k: [None, v] for k, v in values.items() if v}
             self._event(
                 s, actor, "household.tags", h, {"tag_id": t.id, "name": tag_label(tag, subtype), "changes": diff}
             )
@@ -497,7 +492,8 @@ class HouseholdEditing:
                 if e.action == "household.create":
                     changes = {k: [None, payload[k]] for k in ("head_name", "kind", "village_id") if k in payload}
                 rows = []
-                for key, pair in changes.items():
+                order = list(LABELS)  # the log stores keys sorted; show them in the form's order
+                for key, pair in sorted(changes.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99):
                     old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
                     if key in ("village_id", "township_id"):
                         old, new = (cat.region(int(v)).name if v else v for v in (old, new))
