@@ -71,7 +71,15 @@ class DashboardPage(QWidget):
 
         self.township_chart = BarChart("各乡镇销号率（颜色为预警灯）", "#188038", spacing=3)
         self.category_chart = BarChart("各类问题数量（已销号/累计）", "#1a73e8", spacing=3)
+        # 监测对象 and 脱贫户 first (the policy's two groups), then the other tags held by anyone, one
+        # line each; each figure opens the ledger on the open cases of households holding the tag today
+        self.tag_line = QLabel()
+        self.tag_line.setWordWrap(True)
+        self.tag_line.setTextFormat(Qt.TextFormat.RichText)
+        self.tag_line.linkActivated.connect(self._tag_clicked)
+        self.tag_figures: dict[str, TagCount] = {}
         charts = QVBoxLayout()
+        charts.addWidget(self.tag_line)  # beside the lists: the page still fits 1366×768 unscrolled
         charts.addWidget(self.township_chart)
         charts.addWidget(self.category_chart)
         charts.addStretch(1)
@@ -103,20 +111,12 @@ class DashboardPage(QWidget):
         lower.addLayout(lists, 2)
         self.greeting = QLabel()
         self.greeting.setWordWrap(True)
-        # 监测对象 and 脱贫户 first (the policy's two groups), then the other tags; each figure opens
-        # the ledger filtered to the open cases of households holding the tag today
-        self.tag_line = QLabel()
-        self.tag_line.setWordWrap(True)
-        self.tag_line.setTextFormat(Qt.TextFormat.RichText)
-        self.tag_line.linkActivated.connect(self._tag_clicked)
-        self.tag_figures: dict[str, TagCount] = {}
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(6)
         layout.addWidget(self.greeting)
         layout.addLayout(tiles)
-        layout.addWidget(self.tag_line)
         layout.addLayout(lower, 1)
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
@@ -131,13 +131,13 @@ class DashboardPage(QWidget):
         counts = self.ctx.ledger.households.tag_counts(visible_to=self.ctx.actor)
         self.tag_figures = {c.tag: c for c in counts}
         order = sorted(counts, key=lambda c: (c.tag not in ("监测对象", "脱贫户"), c.tag != "监测对象"))
-        parts = [
+        lines = [
             f"<b>{c.tag}</b> {c.households:,} 户，"
             f"<a href='{c.tag}' style='color:#1a73e8'>未销号问题 {c.open_cases:,} 个</a>"
             for c in order
             if c.households or c.tag in ("监测对象", "脱贫户")
         ]
-        self.tag_line.setText("农户标签（今天有效）：" + "；".join(parts))
+        self.tag_line.setText("农户标签（今天有效）：<br>" + "<br>".join(lines))
 
     def _tag_clicked(self, tag: str) -> None:
         self.open_filter.emit(CaseFilter(tag=tag, states=tuple(sorted(OPEN_STATES))), f"{tag}的未销号问题")

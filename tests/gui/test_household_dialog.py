@@ -152,7 +152,8 @@ def test_ledger_page_and_dashboard_filter_by_tag(qtbot, register, ctx_of):
     dash = DashboardPage(ctx)
     qtbot.addWidget(dash)
     dash.refresh()
-    assert "<b>脱贫户</b> 1 户" in dash.tag_line.text() and "<b>监测对象</b> 0 户" in dash.tag_line.text()
+    text = dash.tag_line.text()
+    assert "<b>脱贫户</b> 1 户" in text and "<b>监测对象</b> 0 户" in text and "低保户" not in text
     opened: list[tuple[CaseFilter, str]] = []
     dash.open_filter.connect(lambda f, caption: opened.append((f, caption)))
     dash.tag_line.linkActivated.emit("脱贫户")
