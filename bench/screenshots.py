@@ -138,7 +138,8 @@ def households(window, lg, out: Path, settle) -> None:
     hs = lg.households
     hs.update(actor, chosen, {"group_name": "三组", "phone": "13912345678"}, note="入户核实")
     if not any(t.tag == "低保户" for t in hs.tags(chosen)):
-        hs.add_tag(actor, chosen, "低保户", start_date=lg.today() - dt.timedelta(days=90), note="民政局2026年第三季度名单")
+        since = lg.today() - dt.timedelta(days=90)
+        hs.add_tag(actor, chosen, "低保户", start_date=since, note="民政局2026年第三季度名单")
     hs.add_member(actor, chosen, "罗小川", "", "孙子")
     shown: list = []
     page.edit(before_show=shown.append)

@@ -242,3 +242,16 @@ def test_sql_edit_of_a_tag_is_caught_by_verify(world, tmp_path):
     assert not report.ok
     detail = "；".join([d for _n, ok, d in report.checks if not ok] + report.details)
     assert f"农户标签（表 household_tags 第 {t.id} 行）" in detail and "被直接改动" in detail
+
+
+def test_case_import_takes_kind_synonyms(world, tmp_path):
+    lg = world.ledger
+    lines = ["乡镇,村,户主姓名,身份证号,户类型,问题类别,问题子类,问题描述,发现时间"]
+    for name, kind in (("钱一", "监测户"), ("钱二", "低保边缘户"), ("钱三", "一般户")):
+        lines.append(
+            f"城关镇,东关村,{name},{fresh_id_number('19800101')},{kind},饮水安全,水质不达标,水质浑浊,2026-11-01"
+        )
+    (tmp_path / "synonyms.csv").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8-sig")
+    plan = lg.imports.prepare(lg.imports.read(tmp_path / "synonyms.csv"), world.clerk)
+    assert [o.status for o in plan.outcomes] == ["new"] * 3, plan.outcomes
+    assert [r["household"]["kind"] for r in plan.new_rows] == ["监测对象", "低保边缘家庭", "一般农户"]
