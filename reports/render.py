@@ -110,8 +110,10 @@ def describe_filter(lg, f: CaseFilter) -> str:
 
 
 def tag_title(f: CaseFilter) -> str:
-    """What a title adds for a filter by household tag: （监测对象）, or nothing."""
-    return f"（{tag_label(f.tag, f.tag_subtype)}）" if f.tag else ""
+    """What a title adds for a filter by household tag: （监测对象）, （监测对象·边缘易致贫户）, or nothing."""
+    if not f.tag:
+        return ""
+    return f"（{f.tag}·{f.tag_subtype}）" if f.tag_subtype else f"（{f.tag}）"
 
 
 def parse_tag(lg, tag: str) -> tuple[str, str]:

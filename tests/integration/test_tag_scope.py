@@ -116,3 +116,12 @@ def test_cli_report_and_export_take_the_tag(tmp_path):
         assert "整改台账（监测对象）" in str(cal.get_sheet_by_name("问题台账").to_python()[0][0])
     bad = run("export", "-o", str(tmp_path / "x.xlsx"), "--tag", "富裕户")
     assert bad.returncode == 2 and "没有名为“富裕户”的农户标签" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_subtype_is_named_in_the_title_without_nested_brackets(world, tmp_path):
+    w, lg = world, world.ledger
+    w.register(household=w.household(kind="边缘易致贫户"))
+    f = build_filter(lg, tag="边缘易致贫户")
+    out = tmp_path / "台账.pdf"
+    assert render_report(lg, ReportRequest("ledger", filter=f), out, w.coordinator).cases == 1
+    assert "整改台账（监测对象·边缘易致贫户）" in squeeze(text_of(read(out, 1, 1)))
