@@ -319,6 +319,7 @@ def _filter(lg, args):
         category=args.category,
         subcategory=args.subcategory,
         state=args.state,
+        tag=getattr(args, "tag", None),
     )
 
 
@@ -541,6 +542,7 @@ def cmd_gui(args) -> int:
 
 
 PASSWORD_HELP = "从标准输入读取 --user 的密码（第一行）；不加时在终端中询问"
+TAG_HELP = "只含持有该标签的农户的问题，如 监测对象、脱贫户、边缘易致贫户（按今天的标签）"
 
 
 def _count(text: str) -> int:
@@ -657,6 +659,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--category", help="问题类别，如 住房安全")
     report.add_argument("--subcategory", help="问题子类")
     report.add_argument("--state", help="状态，如 整改中；多个用逗号分隔")
+    report.add_argument("--tag", help=TAG_HELP)
     report.add_argument("--case", help="问题编号（销号审批表）")
     report.add_argument("--household", help="户主身份证号（一户一档）")
     report.add_argument("--group-by", choices=["department", "township"], default="department", help="时间表分组")
@@ -705,6 +708,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--category", help="问题类别")
     exp.add_argument("--subcategory", help="问题子类")
     exp.add_argument("--state", help="状态；多个用逗号分隔")
+    exp.add_argument("--tag", help=TAG_HELP)
     exp.add_argument("--unit", help="填报单位")
     exp.add_argument(
         "--from", dest="period_start", type=_day, metavar="日期", help="统计表统计周期的第一天，如 2026-11-16"

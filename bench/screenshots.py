@@ -24,6 +24,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--only-households", action="store_true", help="只截农户档案页和修改农户档案窗口")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="zgtz-shots-"))
     os.environ["ZGTZ_DATA_DIR"] = str(work / "data")
@@ -48,6 +49,11 @@ def main() -> int:
     window = MainWindow(ctx)
     window.resize(1366, 768)
     window.show()
+    households(window, lg, out, settle)
+    if args.only_households:
+        window.close()
+        lg.close()
+        return 0
     window.nav.setCurrentRow(PAGES.index("工作台"))
     settle()
     window.grab().save(str(out / "工作台.png"))
@@ -109,6 +115,40 @@ def main() -> int:
     lg.close()
     print(f"截图已保存到 {out}")
     return 0
+
+
+def households(window, lg, out: Path, settle) -> None:
+    """农户档案 filtered to 监测对象, and 修改农户档案 of a household with members and several tags."""
+    from ui.main_window import PAGES
+
+    window.nav.setCurrentRow(PAGES.index("农户档案"))
+    page = window.households
+    page.tag.setCurrentIndex(page.tag.findData("监测对象"))
+    settle()
+    best = max(
+        range(min(page.model.rowCount(), 100)),
+        key=lambda r: (page.model.row(r).tags.count("、"), page.model.row(r).size),
+    )
+    page.view.selectRow(best)
+    settle()
+    window.grab().save(str(out / "农户档案.png"))
+    import datetime as dt
+
+    actor, chosen = window.ctx.actor, page.household_id
+    hs = lg.households
+    hs.update(actor, chosen, {"group_name": "三组", "phone": "13912345678"}, note="入户核实")
+    if not any(t.tag == "低保户" for t in hs.tags(chosen)):
+        since = lg.today() - dt.timedelta(days=90)
+        hs.add_tag(actor, chosen, "低保户", start_date=since, note="民政局2026年第三季度名单")
+    hs.add_member(actor, chosen, "罗小川", "", "孙子")
+    shown: list = []
+    page.edit(before_show=shown.append)
+    dialog = shown[0]
+    dialog.resize(1180, 720)
+    dialog.show()
+    settle()
+    dialog.grab().save(str(out / "修改农户档案.png"))
+    dialog.close()
 
 
 if __name__ == "__main__":

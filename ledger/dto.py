@@ -74,6 +74,33 @@ class MemberView:
     id_number: str  # full; callers mask it for display
     relation: str
     health: str  # "" unless the viewer holds the 'health' right
+    id: int = 0  # the member's row (to edit or remove it)
+
+
+@dataclass(frozen=True)
+class TagView:
+    """A dated tag of a household (ledger/tags.py): 监测对象（边缘易致贫户） 因病、因学 from 识别日期."""
+
+    id: int
+    household_id: int
+    tag: str
+    subtype: str
+    risk_types: tuple[str, ...]
+    start_date: dt.date | None  # 识别日期 (None: from before the ledger recorded it)
+    end_date: dt.date | None  # 风险消除/退出日期 (exclusive); None while it holds
+    note: str
+    active: bool  # holds today
+    label: str  # 监测对象（边缘易致贫户）
+
+
+@dataclass(frozen=True)
+class TagCount:
+    """How many households hold a tag today, and their cases (已作废 left out) and open cases."""
+
+    tag: str
+    households: int
+    cases: int
+    open_cases: int
 
 
 @dataclass(frozen=True)
@@ -209,6 +236,8 @@ class CaseFilter:
     deadline_to: dt.date | None = None
     closed_from: dt.date | None = None
     household_id: int | None = None
+    tag: str | None = None  # only households holding this tag today (ledger.tags.holds); 村级问题 never
+    tag_subtype: str = ""  # ...of this 监测类型 / 供养方式
     search: str = ""  # quick search: case number, head's name, words of the description, or a full ID number
     tasks_of: Actor | None = None  # only cases awaiting a main-path action of this user (待我处理)
     include_void: bool = True  # False: leave 已作废 out (the dashboard's 累计发现 and its tiles)
@@ -242,6 +271,7 @@ class HouseholdRow:
     size: int
     open_cases: int
     all_cases: int
+    tags: str = ""  # the tags held today: 脱贫户、监测对象（边缘易致贫户）
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from ledger.services.imports import ImportPlan
 from ledger.tabular import BadValue, parse_date
 from ledger.workflow import LIGHT_NAMES, OPEN_STATES, STATE_NAMES
 from reports.pdf import cn_date
-from reports.render import default_unit, describe_filter
+from reports.render import default_unit, describe_filter, tag_title
 from reports.weekly import figure_columns, period_text, period_word
 from reports.xlsx import Sheet, Style, Validation, Workbook
 
@@ -134,7 +134,10 @@ def export_workbook(
     book = Workbook(out, full_numbers=request.unmask)
     try:
         if request.template == "handoff":
-            _ledger_sheet(lg, book, case_ids, request.unmask, unit, author, today, county, progress, cancelled)
+            _ledger_sheet(
+                lg, book, case_ids, request.unmask, unit, author, today, county, progress, cancelled,
+                tail=tag_title(request.filter),
+            )  # fmt: skip
         start, end = request.period_start, request.period_end
         if request.template == "handoff" and start is None and end is None:
             start, end = today - dt.timedelta(days=6), today
@@ -160,7 +163,7 @@ def export_workbook(
     return ExportResult(Path(out), len(case_ids), time.perf_counter() - started, digest)
 
 
-def _ledger_sheet(lg, book, case_ids, unmask, unit, author, today, county, progress, cancelled) -> None:
+def _ledger_sheet(lg, book, case_ids, unmask, unit, author, today, county, progress, cancelled, tail="") -> None:
     width = len(LEDGER_COLUMNS)
     fields = [f for _label, f in LEDGER_COLUMNS]
     sheet = book.add_sheet("问题台账")
@@ -185,7 +188,7 @@ def _ledger_sheet(lg, book, case_ids, unmask, unit, author, today, county, progr
     sheet.validations.append(Validation(first_data, last, state_col, source="'选项'!$A$2:$A$8"))
     n_categories = len(lg.catalog.category_names)
     sheet.validations.append(Validation(first_data, last, category_col, source=f"'选项'!$B$2:$B${n_categories + 1}"))
-    _info_rows(sheet, f"{county}两不愁三保障及饮水安全问题整改台账", unit, author, today, width)
+    _info_rows(sheet, f"{county}两不愁三保障及饮水安全问题整改台账{tail}", unit, author, today, width)
     group_row = [""] * width
     for name, first, end in GROUPS:
         group_row[first] = name

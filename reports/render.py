@@ -18,6 +18,7 @@ from ledger.dto import Actor, CaseFilter, CaseView
 from ledger.errors import ConflictError, PermissionDenied, StorageError, ValidationError
 from ledger.opening import os_reason, replace_file
 from ledger.services.queries import DEADLINE_STATES
+from ledger.tags import tag_label
 from ledger.workflow import LIGHT_NAMES
 from reports import dossier, ledger_report, letter, timetable, weekly
 from reports.fonts import FontSet
@@ -103,7 +104,29 @@ def describe_filter(lg, f: CaseFilter) -> str:
         parts.append("、".join(STATE_NAMES[s] for s in f.states))
     if f.light:
         parts.append(LIGHT_NAMES[f.light])
+    if f.tag:
+        parts.append(tag_label(f.tag, f.tag_subtype))
     return "、".join(parts) if parts else "全县"
+
+
+def tag_title(f: CaseFilter) -> str:
+    """What a title adds for a filter by household tag: （监测对象）, （监测对象·边缘易致贫户）, or nothing."""
+    if not f.tag:
+        return ""
+    return f"（{f.tag}·{f.tag_subtype}）" if f.tag_subtype else f"（{f.tag}）"
+
+
+def parse_tag(lg, tag: str) -> tuple[str, str]:
+    """A tag as a clerk types it — 监测对象, 监测户, 边缘易致贫户, 分散供养特困人员 — as (tag, subtype)."""
+    from ledger.services.household_edit import canonical_kind
+    from ledger.tags import tags_for_kind, vocabulary
+
+    wanted = tag.strip()
+    pairs = tags_for_kind(canonical_kind(wanted))
+    if not pairs:
+        names = [*vocabulary(), *(s for t in vocabulary().values() for s in t.subtypes)]
+        raise ValidationError(f"没有名为“{wanted}”的农户标签。可选：" + "、".join(names))
+    return pairs[0]
 
 
 def build_filter(
@@ -115,6 +138,7 @@ def build_filter(
     category: str | None = None,
     subcategory: str | None = None,
     state: str | None = None,
+    tag: str | None = None,
 ) -> CaseFilter:
     """A CaseFilter from the names a clerk types (乡镇、村、单位、类别、状态 by their Chinese names)."""
     from ledger.workflow import STATE_NAMES
@@ -145,6 +169,7 @@ def build_filter(
             str(pick("状态", part, {v: k for k, v in STATE_NAMES.items()}))
             for part in state.replace("，", ",").split(",")
         )
+    tag_name, tag_subtype = parse_tag(lg, tag) if tag else (None, "")
     return CaseFilter(
         township_id=township_id,
         village_id=village_id,
@@ -153,6 +178,8 @@ def build_filter(
         subcategory=sub_code,
         states=states,
         include_void=False,
+        tag=tag_name,
+        tag_subtype=tag_subtype,
     )
 
 
@@ -329,7 +356,7 @@ class _Builder:
 
     # -- kinds ----------------------------------------------------------------------------------------
     def ledger(self, doc: Document):
-        title = f"{self.county}“两不愁三保障”及饮水安全问题整改台账"
+        title = f"{self.county}“两不愁三保障”及饮水安全问题整改台账{tag_title(self.request.filter)}"
         layout = ledger_report.layout_for(self.request.paper)
         case_ids = self.lg.reporting.case_ids(self.request.filter, order="household")
         if not case_ids:

@@ -15,7 +15,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ledger import CaseFilter
-from ledger.workflow import TALLY
+from ledger.dto import TagCount
+from ledger.workflow import OPEN_STATES, TALLY
 from ui.common import LIGHT_COLOURS
 from ui.context import AppContext
 from ui.models import CaseTableModel
@@ -70,7 +71,15 @@ class DashboardPage(QWidget):
 
         self.township_chart = BarChart("各乡镇销号率（颜色为预警灯）", "#188038", spacing=3)
         self.category_chart = BarChart("各类问题数量（已销号/累计）", "#1a73e8", spacing=3)
+        # 监测对象 and 脱贫户 first (the policy's two groups), then the other tags held by anyone, one
+        # line each; each figure opens the ledger on the open cases of households holding the tag today
+        self.tag_line = QLabel()
+        self.tag_line.setWordWrap(True)
+        self.tag_line.setTextFormat(Qt.TextFormat.RichText)
+        self.tag_line.linkActivated.connect(self._tag_clicked)
+        self.tag_figures: dict[str, TagCount] = {}
         charts = QVBoxLayout()
+        charts.addWidget(self.tag_line)  # beside the lists: the page still fits 1366×768 unscrolled
         charts.addWidget(self.township_chart)
         charts.addWidget(self.category_chart)
         charts.addStretch(1)
@@ -118,6 +127,21 @@ class DashboardPage(QWidget):
         outer.addWidget(self.scroll_area)
         ctx.changed.connect(lambda _change: self.refresh())
 
+    def show_tags(self) -> None:
+        counts = self.ctx.ledger.households.tag_counts(visible_to=self.ctx.actor)
+        self.tag_figures = {c.tag: c for c in counts}
+        order = sorted(counts, key=lambda c: (c.tag not in ("监测对象", "脱贫户"), c.tag != "监测对象"))
+        lines = [
+            f"<b>{c.tag}</b> {c.households:,} 户，"
+            f"<a href='{c.tag}' style='color:#1a73e8'>未销号问题 {c.open_cases:,} 个</a>"
+            for c in order
+            if c.households or c.tag in ("监测对象", "脱贫户")
+        ]
+        self.tag_line.setText("农户标签（今天有效）：<br>" + "<br>".join(lines))
+
+    def _tag_clicked(self, tag: str) -> None:
+        self.open_filter.emit(CaseFilter(tag=tag, states=tuple(sorted(OPEN_STATES))), f"{tag}的未销号问题")
+
     def figures(self) -> dict[str, str]:
         """The tiles' numbers as shown, by key (total, unassigned, working, …, overdue)."""
         return {key: tile.value.text() for key, tile in self._tiles.items()}
@@ -162,6 +186,7 @@ class DashboardPage(QWidget):
             if total:
                 cats.append((name, total / most if most else 0.0, f"{done:,}/{total:,}"))
         self.category_chart.set_bars(cats)
+        self.show_tags()
         self.tasks.reload()
         self.overdue.reload()
         self.tasks_box.setTitle(f"待我处理（{self.tasks.rowCount():,}）")

@@ -3,6 +3,8 @@ members and every case across departments in date order."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,8 +21,10 @@ from PySide6.QtWidgets import (
 
 from ledger import CaseFilter, ids
 from ledger.access import may_see_health, may_unmask
+from ledger.tags import vocabulary
 from ui.common import guarded, ok_cancel
 from ui.context import AppContext
+from ui.household_dialog import HouseholdDialog
 from ui.models import CaseTableModel, HouseholdTableModel, ListTableModel
 from ui.widgets import fit_columns, make_table
 
@@ -56,6 +60,11 @@ class HouseholdsPage(QWidget):
         self.township.addItem("全部乡镇", None)
         for t in ctx.ledger.catalog.townships():
             self.township.addItem(t.name, t.id)
+        self.tag = QComboBox()
+        self.tag.addItem("全部农户", None)
+        for name in vocabulary():
+            self.tag.addItem(name, name)
+        self.tag.setToolTip("只列出今天持有该标签的农户")
         self.summary = QLabel()
         self.model = HouseholdTableModel(ctx.ledger, self, viewer=ctx.actor)
         self.view = make_table(self.model)
@@ -73,6 +82,12 @@ class HouseholdsPage(QWidget):
         self.reveal_button.setToolTip("须有“查看完整号码”权限并填写用途，记入审计日志")
         self.reveal_button.setEnabled(False)
         self.reveal_button.clicked.connect(lambda: self.reveal())
+        self.edit_button = QPushButton("修改档案…")
+        self.edit_button.setToolTip("修改户主、户类型、家庭成员和农户标签（记入变更历史）")
+        self.edit_button.setEnabled(False)
+        self.edit_button.clicked.connect(lambda: self.edit())
+        self.may_edit = ctx.ledger.households.may_edit(ctx.actor)
+        self.household_township: int | None = None
         members_view = QTableView()
         members_view.setModel(self.members)
         members_view.verticalHeader().setVisible(False)
@@ -92,6 +107,7 @@ class HouseholdsPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.township)
+        top.addWidget(self.tag)
         lv = QVBoxLayout(left)
         lv.addLayout(top)
         lv.addWidget(self.summary)
@@ -99,8 +115,13 @@ class HouseholdsPage(QWidget):
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.addWidget(self.detail)
-        rv.addWidget(self.reveal_button, 0, Qt.AlignmentFlag.AlignLeft)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.reveal_button)
+        buttons.addWidget(self.edit_button)
+        buttons.addStretch(1)
+        rv.addLayout(buttons)
         self.reveal_button.setVisible(may_unmask(ctx.actor))  # after reparenting, which would reset it
+        self.edit_button.setVisible(self.may_edit)  # read-only users see no edit button
         rv.addWidget(QLabel("家庭成员"))
         rv.addWidget(members_view)
         rv.addWidget(QLabel("该户全部问题（按发现时间，跨部门）"))
@@ -119,7 +140,8 @@ class HouseholdsPage(QWidget):
         self._timer.timeout.connect(self.apply)
         self.search.textChanged.connect(lambda _t: self._timer.start())
         self.township.currentIndexChanged.connect(self.apply)
-        ctx.changed.connect(lambda change: self.apply() if change.households or change.case_ids else None)
+        self.tag.currentIndexChanged.connect(self.apply)
+        ctx.changed.connect(lambda change: self.refresh() if change.households or change.case_ids else None)
 
     def reveal(self, reason: str | None = None) -> tuple[str, str] | None:
         """The head's full ID number and phone, after a typed reason (audited by the ledger)."""
@@ -137,11 +159,29 @@ class HouseholdsPage(QWidget):
             self.detail.setText(self.detail.text() + f"<br><b>完整号码</b>（已记录）：{number}　电话：{phone or '—'}")
         return shown
 
-    def apply(self) -> None:
-        self.model.set_query(self.search.text().strip(), self.township.currentData())
+    def edit(self, before_show: Callable[[HouseholdDialog], None] | None = None) -> HouseholdDialog | None:
+        """修改档案 of the chosen household; `before_show` (tests, screenshots) drives the dialog
+        instead of a person."""
+        if self.household_id is None:
+            return None
+        dialog = HouseholdDialog(self.ctx, self.household_id, self)
+        if before_show is not None:
+            before_show(dialog)
+        else:
+            dialog.exec()
+        return dialog
+
+    def refresh(self) -> None:
+        """After a change: the same list, the same household chosen."""
+        self.apply(keep=self.view.currentIndex().row())
+
+    def apply(self, *_signal: object, keep: int = 0) -> None:
+        row = keep
+        self.model.set_query(self.search.text().strip(), self.township.currentData(), self.tag.currentData())
         self.summary.setText(f"共 {self.model.rowCount():,} 户")
         if self.model.rowCount():
-            self.view.selectRow(0)
+            self.view.selectRow(row if 0 <= row < self.model.rowCount() else 0)
+            self.show_household(self.view.currentIndex().row())
         else:
             self.show_household(-1)
 
@@ -149,16 +189,19 @@ class HouseholdsPage(QWidget):
         household = self.model.row(row) if row >= 0 else None
         self.household_id = household.id if household is not None else None
         self.reveal_button.setEnabled(household is not None)
+        self.edit_button.setEnabled(False)
         if household is None:
             self.detail.setText("没有符合条件的农户")
             self.members.set_rows([])
             self.cases.set_filter(CaseFilter(household_id=-1))
             return
         full = self.ctx.ledger.households.get(household.id)
+        self.edit_button.setEnabled(self.ctx.ledger.households.may_edit(self.ctx.actor, full.township_id))
         self.detail.setText(
             f"<b style='font-size:13pt'>{full.head_name}</b>　{household.township_name}{household.village_name}"
             f"{full.group_name}<br>身份证号：{ids.mask(full.head_id_number)}　户类型：{full.kind}　"
             f"人口：{full.size}　电话：{ids.mask_phone(full.phone) or '—'}<br>"
+            f"标签：{household.tags or '—'}<br>"
             f"问题 {household.all_cases} 个，其中未销号 {household.open_cases} 个"
         )
         members = self.ctx.ledger.households.members(household.id, viewer=self.ctx.actor)

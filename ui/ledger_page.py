@@ -43,6 +43,7 @@ from ui.common import (
     to_qdate,
 )
 from ui.context import AppContext
+from ui.household_dialog import tag_choices, tag_filter, tag_key
 from ui.models import CaseTableModel
 from ui.tasks import run_with_progress
 from ui.widgets import FlowLayout, make_table, size_columns
@@ -83,6 +84,8 @@ class LedgerPage(QWidget):
         self.department = _combo([(d.name, d.id) for d in cat.departments.values()], "全部牵头单位")
         self.state = _combo([("未销号", OPEN)] + [(n, c) for c, n in STATE_NAMES.items()], "全部进度")
         self.light = _combo([(n, c) for c, n in LIGHT_NAMES.items()], "全部预警")
+        self.tag = _combo(tag_choices(), "全部农户")
+        self.tag.setToolTip("只看持有该标签（今天仍有效）的农户的问题；村级问题不属于任何农户")
         self.date_field = _combo([("发现时间", "found"), ("整改时限", "deadline")], "不限日期")
         self.date_from = QDateEdit()
         self.date_to = QDateEdit()
@@ -146,6 +149,7 @@ class LedgerPage(QWidget):
             self.department,
             self.state,
             self.light,
+            self.tag,
         ):
             filters.addWidget(w)
         dates = QWidget()
@@ -179,7 +183,7 @@ class LedgerPage(QWidget):
         self._loading = False
         self.township.currentIndexChanged.connect(self._township_changed)
         self.category.currentIndexChanged.connect(self._category_changed)
-        for combo in (self.village, self.subcategory, self.department, self.state, self.light):
+        for combo in (self.village, self.subcategory, self.department, self.state, self.light, self.tag):
             combo.currentIndexChanged.connect(self.apply)
         self.date_field.currentIndexChanged.connect(self._date_field_changed)
         self.date_from.dateChanged.connect(self.apply)
@@ -201,6 +205,7 @@ class LedgerPage(QWidget):
             "department": self.department.currentData(),
             "state": self.state.currentData(),
             "light": self.light.currentData(),
+            "tag": self.tag.currentData(),
             "dates": dates,
             "from": self.date_from.date().toString("yyyy-MM-dd") if dates else None,
             "to": self.date_to.date().toString("yyyy-MM-dd") if dates else None,
@@ -219,6 +224,7 @@ class LedgerPage(QWidget):
             _select(self.department, state.get("department"))
             _select(self.state, state.get("state"))
             _select(self.light, state.get("light"))
+            _select(self.tag, state.get("tag"))
             _select(self.date_field, state.get("dates"))
             for edit, key in ((self.date_from, "from"), (self.date_to, "to")):
                 if state.get(key):
@@ -246,6 +252,7 @@ class LedgerPage(QWidget):
             deadline_from=low if st["dates"] == "deadline" else None,
             deadline_to=high if st["dates"] == "deadline" else None,
             search=st["search"],
+            **tag_filter(st["tag"]),
         )
 
     def apply(self) -> None:
@@ -272,8 +279,9 @@ class LedgerPage(QWidget):
             self.search.clear()
             for box in (self.township, self.village, self.category, self.subcategory, self.department):
                 box.setCurrentIndex(0)
-            for box in (self.state, self.light, self.date_field):
+            for box in (self.state, self.light, self.date_field, self.tag):
                 box.setCurrentIndex(0)
+            _select(self.tag, tag_key(f.tag, f.tag_subtype) if f.tag else None)
             if f.states == tuple(sorted(OPEN_STATES)):
                 _select(self.state, OPEN)
             elif len(f.states) == 1:

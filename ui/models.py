@@ -52,6 +52,7 @@ HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
     Column("township", "乡镇", lambda r: r.township_name, None, 9),
     Column("village", "村", lambda r: r.village_name, None, 9),
     Column("kind", "户类型", lambda r: r.kind, None, 14),
+    Column("tags", "标签", lambda r: r.tags, None, 18),
     Column("size", "人口", lambda r: str(r.size), None, 4),
     Column("open", "未销号问题", lambda r: str(r.open_cases), None, 6),
     Column("all", "问题总数", lambda r: str(r.all_cases), None, 6),
@@ -204,17 +205,18 @@ class HouseholdTableModel(WindowedModel):
         self.viewer = viewer
         self.search = ""
         self.township_id: int | None = None
+        self.tag: str | None = None  # households holding this tag today
 
-    def set_query(self, search: str, township_id: int | None) -> None:
-        self.search, self.township_id = search, township_id
+    def set_query(self, search: str, township_id: int | None, tag: str | None = None) -> None:
+        self.search, self.township_id, self.tag = search, township_id, tag
         self.reload()
 
     def _count_rows(self) -> int:
-        return self.ledger.queries.household_count(self.search, self.township_id, self.viewer)
+        return self.ledger.queries.household_count(self.search, self.township_id, self.viewer, self.tag)
 
     def _fetch(self, offset: int, limit: int) -> list[HouseholdRow]:
         return self.ledger.queries.household_page(
-            self.search, self.township_id, offset=offset, limit=limit, visible_to=self.viewer
+            self.search, self.township_id, offset=offset, limit=limit, visible_to=self.viewer, tag=self.tag
         )
 
 

@@ -12,6 +12,7 @@ from ledger.dto import Actor, HouseholdView, MemberView
 from ledger.errors import NotFound, PermissionDenied, ValidationError
 from ledger.models import Case, Household, HouseholdTag, Member, Region
 from ledger.seed import load_catalog
+from ledger.services.household_edit import HouseholdEditing, canonical_kind, phone_problem
 from ledger.tags import tags_for_kind
 
 WRITE_ROLES = frozenset({"clerk", "coordinator"})
@@ -23,7 +24,7 @@ def household_view(h: Household) -> HouseholdView:
     )
 
 
-class HouseholdService:
+class HouseholdService(HouseholdEditing):
     def __init__(self, ledger):
         self._ledger = ledger
         self.kinds = tuple(load_catalog()["household_kinds"])
@@ -53,13 +54,14 @@ class HouseholdService:
         if not head_name.strip():
             problems.append("户主姓名不能为空")
         problems += textrules.problems({"head_name": head_name.strip()})
+        kind = canonical_kind(kind)  # 监测户 → 监测对象
         if kind not in self.kinds:
             problems.append(f"户类型应为：{'、'.join(self.kinds)}")
         if size < 1:
             problems.append("家庭人口至少为1")
         phone = ids.normalize(phone)
-        if phone and (not phone.isdigit() or len(phone) not in (7, 8, 11, 12)):
-            problems.append("联系电话格式不正确")
+        if (p := phone_problem(phone)) is not None:
+            problems.append(p)
         member_rows = []
         for name, member_id, relation, *rest in members:
             problems += textrules.problems({"member_name": name.strip()})
@@ -125,7 +127,7 @@ class HouseholdService:
         with self._ledger.reading() as s:
             health = viewer is not None and may_see_health(self._ledger.authority(s, viewer))
             rows = s.scalars(select(Member).where(Member.household_id == household_id).order_by(Member.id))
-            return [MemberView(m.name, m.id_number, m.relation, m.health if health else "") for m in rows]
+            return [MemberView(m.name, m.id_number, m.relation, m.health if health else "", m.id) for m in rows]
 
     def reveal(self, actor: Actor, household_id: int, reason: str) -> tuple[str, str]:
         """The head's full ID number and phone, for a user with the right who typed a reason;

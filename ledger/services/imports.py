@@ -43,6 +43,7 @@ from ledger.tabular import (
     parse_count,
     parse_date,
 )
+from ledger.tags import kind_synonyms
 from ledger.workflow import OPEN_STATES, STATE_NAMES, editable_problems
 
 IMPORT_ROLES = frozenset({"clerk", "coordinator"})
@@ -329,7 +330,7 @@ class ImportService:
             all_subs[sub.name] = code
         subs_by_category = {c: Matcher(m.names) for c, m in subs_by_category.items()}
         subs = Matcher(all_subs)
-        kinds = Matcher({k: k for k in lg.households.kinds}, ("户",))
+        kinds = Matcher({k: k for k in lg.households.kinds} | kind_synonyms(), ("户",))  # 监测户 → 监测对象
         sources = Matcher({x: x for x in lg.cases.sources})
         can_assign = "coordinator" in actor.roles
         rules = cat.rules

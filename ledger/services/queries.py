@@ -13,9 +13,11 @@ from sqlalchemy.sql import ColumnElement, Select
 from ledger import ids, textrules
 from ledger.access import visibility, visible_condition
 from ledger.dto import Actor, CaseFilter, CaseRow, DashboardCounts, HouseholdRow
-from ledger.models import Case, CaseCount, Household, Member
+from ledger.models import Case, CaseCount, Household, HouseholdTag, Member
 from ledger.search import MIN_TRIGRAM, fts_phrase
 from ledger.services.cases import SCOPED_ROLES
+from ledger.services.household_edit import tag_view
+from ledger.tags import holds, tag_label
 from ledger.workflow import DEADLINE_STATES, OPEN_STATES, SUBMITTED_STATES, LightPolicy, light, tally, task_states
 
 __all__ = ["DEADLINE_STATES", "QueryService", "due_soon_sql", "light_sql", "overdue_sql"]
@@ -165,6 +167,9 @@ class QueryService:
             conditions.append(Case.state != "void")
         if f.household_id is not None:
             conditions.append(Case.household_id == f.household_id)
+        if f.tag:  # households holding the tag today; a village-level case (no household) never does
+            holders = select(Household.id).where(holds(f.tag, today, f.tag_subtype)).correlate(None)
+            conditions.append(Case.household_id.in_(holders))
         for bound, low, high in (
             (Case.found_date, f.found_from, f.found_to),
             (Case.deadline, f.deadline_from, f.deadline_to),
@@ -338,10 +343,17 @@ class QueryService:
 
     # -- households (农户档案) ---------------------------------------------------------------------
     def _households_filtered(
-        self, query: Select, search: str, township_id: int | None, visible_to: Actor | None = None
+        self,
+        query: Select,
+        search: str,
+        township_id: int | None,
+        visible_to: Actor | None = None,
+        tag: str | None = None,
     ) -> Select:
         if township_id is not None:
             query = query.where(Household.township_id == township_id)
+        if tag:
+            query = query.where(holds(tag, self._ledger.today()))
         if visible_to is not None:
             visible_to = self._ledger.current_actor(visible_to)
             vis = visibility(visible_to)
@@ -359,10 +371,16 @@ class QueryService:
                 query = query.where(Household.head_name.like(like, escape="\\"))
         return query
 
-    def household_count(self, search: str = "", township_id: int | None = None, visible_to: Actor | None = None) -> int:
+    def household_count(
+        self,
+        search: str = "",
+        township_id: int | None = None,
+        visible_to: Actor | None = None,
+        tag: str | None = None,
+    ) -> int:
         with self._ledger.reading() as s:
             query = self._households_filtered(
-                select(func.count()).select_from(Household), search, township_id, visible_to
+                select(func.count()).select_from(Household), search, township_id, visible_to, tag
             )
             return s.scalar(query) or 0
 
@@ -374,12 +392,15 @@ class QueryService:
         offset: int = 0,
         limit: int = 100,
         visible_to: Actor | None = None,
+        tag: str | None = None,
     ) -> list[HouseholdRow]:
-        """Households by id (the order they were recorded), with their open and total case counts."""
-        query = self._households_filtered(select(Household), search, township_id, visible_to)
+        """Households by id (the order they were recorded), with their open and total case counts
+        and the tags they hold today."""
+        query = self._households_filtered(select(Household), search, township_id, visible_to, tag)
         with self._ledger.reading() as s:
             households = list(s.scalars(query.order_by(Household.id).offset(offset).limit(limit)))
             counts: dict[int, tuple[int, int]] = {}
+            labels: dict[int, list[str]] = {}
             if households:
                 open_states = tuple(OPEN_STATES)
                 for hid, total, still_open in s.execute(
@@ -392,6 +413,14 @@ class QueryService:
                     .group_by(Case.household_id)
                 ):
                     counts[hid] = (int(still_open or 0), int(total))
+                today = self._ledger.today()
+                for t in s.scalars(
+                    select(HouseholdTag)
+                    .where(HouseholdTag.household_id.in_([h.id for h in households]))
+                    .order_by(HouseholdTag.id)
+                ):
+                    if tag_view(t, today).active:
+                        labels.setdefault(t.household_id, []).append(tag_label(t.tag, t.subtype))
         cat = self._ledger.catalog
         return [
             HouseholdRow(
@@ -404,6 +433,7 @@ class QueryService:
                 size=h.size,
                 open_cases=counts.get(h.id, (0, 0))[0],
                 all_cases=counts.get(h.id, (0, 0))[1],
+                tags="、".join(labels.get(h.id, ())),
             )
             for h in households
         ]

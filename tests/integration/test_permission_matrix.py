@@ -5,6 +5,8 @@ by `act` without writing anything."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from ledger.errors import LedgerError
@@ -103,3 +105,51 @@ def test_every_role_action_and_scope(world):
                 checked += 1
             assert lg.audit.head() == head and lg.cases.get(case.id).version == view.version
     assert checked > 700
+
+
+# Household register edits (issue 15): role → whether it may edit a household of 城关镇 / of 河西乡.
+HOUSEHOLD_EDITS = {
+    "admin": (False, False),
+    "clerk": (True, True),
+    "coordinator": (True, True),
+    "officer(住建局)": (False, False),
+    "verifier(城关镇)": (True, False),
+    "approver": (False, False),
+    "auditor": (False, False),
+    "viewer": (False, False),
+}
+
+
+def test_household_edits_by_role_and_township(world):
+    w, lg = world, world.ledger
+    far_village = lg.catalog.villages(w.other_township_id)[0].id
+    actors = {
+        "admin": w.admin, "clerk": w.clerk, "coordinator": w.coordinator, "officer(住建局)": w.officer,
+        "verifier(城关镇)": w.verifier, "approver": w.approver, "auditor": w.auditor, "viewer": w.viewer,
+    }  # fmt: skip
+    hs = lg.households
+    for label, actor in actors.items():
+        for township, village in enumerate((w.village_id, far_village)):
+            h = w.household(village_id=village, kind="一般农户")
+            m = hs.add_member(w.clerk, h.id, "王小军", "", "子")
+            t = hs.add_tag(w.clerk, h.id, "低保户")
+            allowed = HOUSEHOLD_EDITS[label][township]
+            edits = (
+                partial(hs.update, actor, h.id, {"size": 7}),
+                partial(hs.add_member, actor, h.id, "王小兰", "", "女"),
+                partial(hs.update_member, actor, m.id, {"relation": "长子"}),
+                partial(hs.add_tag, actor, h.id, "脱贫户"),
+                partial(hs.end_tag, actor, t.id, lg.today(), "退出"),
+                partial(hs.remove_member, actor, m.id),
+            )
+            for edit in edits:
+                head = lg.audit.head()
+                if allowed:
+                    edit()
+                    assert lg.audit.head()[0] == head[0] + 1, label
+                else:
+                    with pytest.raises(LedgerError) as err:
+                        edit()
+                    assert "农户档案" in str(err.value), label
+                    assert lg.audit.head() == head, label
+            assert hs.may_edit(lg.current_actor(actor), h.township_id) == allowed, label

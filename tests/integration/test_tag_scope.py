@@ -1,0 +1,127 @@
+"""A filter by household tag (issue 15 item 2) selects the same cases everywhere: the dashboard's
+count by tag, the ledger view's count, the printed ledger and the handoff workbook — on the demo
+ledger, whose households hold dated tags (some already 风险消除). The title of the paper and of the
+workbook names the tag; the command line takes --tag as a clerk types it (监测户, 边缘易致贫户)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from python_calamine import CalamineWorkbook
+from sqlalchemy import select
+
+from ledger.dto import CaseFilter
+from ledger.errors import ValidationError
+from ledger.models import Case
+from ledger.workflow import OPEN_STATES
+from reports.excel import ExportRequest, export_workbook
+from reports.render import ReportRequest, build_filter, render_report
+from tests import paper
+from tests.pdfcheck import read, text_of
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.parametrize("tag", ["监测对象", "脱贫户"])
+def test_same_cases_in_dashboard_report_and_export(tmp_path, tag):
+    demo = paper.demo(2000)
+    lg, actor = demo.open()
+    try:
+        f = build_filter(lg, tag=tag)
+        assert (f.tag, f.tag_subtype, f.include_void) == (tag, "", False)
+        counts = {c.tag: c for c in lg.households.tag_counts(visible_to=actor)}
+        case_ids = lg.reporting.case_ids(f)
+        assert 0 < len(case_ids) < lg.queries.count(CaseFilter(include_void=False))
+        assert counts[tag].cases == len(case_ids) == lg.queries.count(f)
+        assert counts[tag].open_cases == lg.queries.count(CaseFilter(tag=tag, states=tuple(OPEN_STATES)))
+        assert counts[tag].households == lg.queries.household_count(tag=tag)
+        with lg.reading() as s:
+            expected = set(s.scalars(select(Case.number).where(Case.id.in_(case_ids))))
+
+        pdf = tmp_path / "台账.pdf"
+        printed = render_report(lg, ReportRequest("ledger", filter=f), pdf, actor)
+        assert printed.cases == len(case_ids)
+        text = squeeze(text_of(read(pdf, 1, 1)))
+        assert f"整改台账（{tag}）" in text
+
+        out = tmp_path / "台账.xlsx"
+        written = export_workbook(lg, ExportRequest(filter=f), out, actor)
+        assert written.rows == len(case_ids)
+        with CalamineWorkbook.from_path(str(out)) as cal:
+            rows = cal.get_sheet_by_name("问题台账").to_python()
+            stats = cal.get_sheet_by_name("统计").to_python()
+        assert f"整改台账（{tag}）" in str(rows[0][0])
+        assert {r[1] for r in rows[4:]} == expected
+        assert any(tag in str(cell) for row in stats[:4] for cell in row)  # 统计范围 names it
+    finally:
+        lg.close()
+
+
+def test_tag_subtype_and_end_date(world):
+    w, lg = world, world.ledger
+    h = w.household(kind="边缘易致贫户")
+    w.register(household=h)
+    other = w.household(kind="一般农户")
+    w.register(household=other)
+    assert lg.queries.count(CaseFilter(tag="监测对象")) == 1
+    assert lg.queries.count(CaseFilter(tag="监测对象", tag_subtype="边缘易致贫户")) == 1
+    assert lg.queries.count(CaseFilter(tag="监测对象", tag_subtype="脱贫不稳定户")) == 0
+    assert [r.head_name for r in lg.queries.page(CaseFilter(tag="监测对象"))] == [h.head_name]
+    # ended the day before: no longer counted today
+    tag = next(t for t in lg.households.tags(h.id) if t.tag == "监测对象")
+    lg.households.end_tag(w.clerk, tag.id, lg.today(), "风险消除")
+    assert lg.queries.count(CaseFilter(tag="监测对象")) == 0
+    counts = {c.tag: c for c in lg.households.tag_counts()}
+    assert counts["监测对象"].households == 0 and counts["脱贫户"].households == 0
+
+
+def test_tag_names_as_typed(world):
+    lg = world.ledger
+    assert (build_filter(lg, tag="监测户").tag, build_filter(lg, tag="监测户").tag_subtype) == ("监测对象", "")
+    f = build_filter(lg, tag="边缘易致贫户")
+    assert (f.tag, f.tag_subtype) == ("监测对象", "边缘易致贫户")
+    f = build_filter(lg, tag="分散供养特困人员")
+    assert (f.tag, f.tag_subtype) == ("特困供养", "分散供养")
+    with pytest.raises(ValidationError, match="没有名为“富裕户”的农户标签"):
+        build_filter(lg, tag="富裕户")
+
+
+def test_cli_report_and_export_take_the_tag(tmp_path):
+    demo = paper.demo(2000)
+    env = {**os.environ, "ZGTZ_DATA_DIR": str(tmp_path / "data"), "ZGTZ_KEY_DIR": str(demo.folder / "keys")}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, str(ROOT / "main.py"), *args, "--db", str(demo.path), "--user", "tongchou"]
+        return subprocess.run(
+            [*command, "--password-stdin"], capture_output=True, text=True, env=env, cwd=ROOT,
+            input=paper.DEMO_PASSWORD + "\n",
+        )  # fmt: skip
+
+    pdf, xlsx = tmp_path / "监测对象台账.pdf", tmp_path / "监测对象台账.xlsx"
+    done = run("report", "ledger", "-o", str(pdf), "--tag", "监测户")
+    assert done.returncode == 0, done.stderr
+    assert "整改台账（监测对象）" in squeeze(text_of(read(pdf, 1, 1)))
+    done = run("export", "-o", str(xlsx), "--tag", "监测对象")
+    assert done.returncode == 0, done.stderr
+    with CalamineWorkbook.from_path(str(xlsx)) as cal:
+        assert "整改台账（监测对象）" in str(cal.get_sheet_by_name("问题台账").to_python()[0][0])
+    bad = run("export", "-o", str(tmp_path / "x.xlsx"), "--tag", "富裕户")
+    assert bad.returncode == 2 and "没有名为“富裕户”的农户标签" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_subtype_is_named_in_the_title_without_nested_brackets(world, tmp_path):
+    w, lg = world, world.ledger
+    w.register(household=w.household(kind="边缘易致贫户"))
+    f = build_filter(lg, tag="边缘易致贫户")
+    out = tmp_path / "台账.pdf"
+    assert render_report(lg, ReportRequest("ledger", filter=f), out, w.coordinator).cases == 1
+    assert "整改台账（监测对象·边缘易致贫户）" in squeeze(text_of(read(out, 1, 1)))
