@@ -22,6 +22,7 @@ from ui.case_dialog import CaseDialog
 from ui.case_form import NewCaseDialog
 from ui.common import guarded, settings
 from ui.context import AppContext
+from ui.compare_page import ComparePage
 from ui.dashboard import DashboardPage
 from ui.exchange_page import ExchangePage
 from ui.households_page import HouseholdsPage
@@ -30,7 +31,7 @@ from ui.ledger_page import LedgerPage
 from ui.reports_page import ReportsPage
 from ui.tasks import Task
 
-PAGES = ("工作台", "问题台账", "农户档案", "报表中心", "导入导出", "系统管理")
+PAGES = ("工作台", "问题台账", "农户档案", "部门比对", "报表中心", "导入导出", "系统管理")
 
 
 class MainWindow(QMainWindow):
@@ -48,6 +49,7 @@ class MainWindow(QMainWindow):
         self.dashboard = DashboardPage(ctx)
         self.ledger_page = LedgerPage(ctx)
         self.households = HouseholdsPage(ctx)
+        self.compare = ComparePage(ctx)
         self.admin = AdminPage(ctx)
         self.reports = ReportsPage(ctx)
         self.exchange = ExchangePage(ctx)
@@ -55,6 +57,7 @@ class MainWindow(QMainWindow):
             "工作台": self.dashboard,
             "问题台账": self.ledger_page,
             "农户档案": self.households,
+            "部门比对": self.compare,
             "报表中心": self.reports,
             "导入导出": self.exchange,
             "系统管理": self.admin,
@@ -127,6 +130,8 @@ class MainWindow(QMainWindow):
             self.households.apply()
         if page is self.admin:
             self.admin.refresh()
+        if page is self.compare:
+            self.compare.reload()
         if page is self.dashboard:
             self.dashboard.refresh()
 
