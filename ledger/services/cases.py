@@ -32,6 +32,7 @@ from ledger.errors import ConflictError, NotFound, PermissionDenied, ValidationE
 from ledger.models import Case, CaseAction, Evidence, Household, Member, Meta, ProgressNote, Region, SignOff, User
 from ledger.search import index_cases
 from ledger.seed import load_catalog
+from ledger.services.catalog import level_problems
 from ledger.services.households import household_view
 from ledger.tabular import BadValue, parse_date
 from ledger.workflow import (
@@ -388,6 +389,7 @@ class CaseService:
                     problems.append("村级问题不能指定家庭成员")
                 elif member is None or member.household_id != household.id:
                     problems.append("所选家庭成员不属于该农户")
+            problems += level_problems(sub, household is not None, village is not None)
             if problems or (household is None and village is None) or sub is None:
                 raise ValidationError(problems or ["请选择农户和问题子类"])
             if household is not None:
