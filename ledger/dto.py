@@ -84,6 +84,7 @@ class MemberView:
     id_number: str  # full; callers mask it for display
     relation: str
     health: str  # "" unless the viewer holds the 'health' right
+    id: int = 0  # the member's row (CaseService.register's member_id)
 
 
 @dataclass(frozen=True)

@@ -372,7 +372,8 @@ class CaseService:
                 "register",
                 actor.roles,
                 actor.id,
-                values,
+                # the rule's required 农户 is met by the village of a village-level problem
+                {**values, "household_id": household_id if household_id is not None else village_id},
             )
             if target is None:
                 raise WorkflowError(problems[0])

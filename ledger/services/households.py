@@ -125,7 +125,7 @@ class HouseholdService:
         with self._ledger.reading() as s:
             health = viewer is not None and may_see_health(self._ledger.authority(s, viewer))
             rows = s.scalars(select(Member).where(Member.household_id == household_id).order_by(Member.id))
-            return [MemberView(m.name, m.id_number, m.relation, m.health if health else "") for m in rows]
+            return [MemberView(m.name, m.id_number, m.relation, m.health if health else "", m.id) for m in rows]
 
     def reveal(self, actor: Actor, household_id: int, reason: str) -> tuple[str, str]:
         """The head's full ID number and phone, for a user with the right who typed a reason;

@@ -66,7 +66,7 @@ def write_plan(lg, s: Session, plan: ImportPlan, actor: Actor, progress) -> Impo
         for row in plan.new_rows[start : start + WRITE_CHUNK]:
             seq += 1
             h = row["household"]
-            hid = row["household_id"] or new_households[h["head_id_number"]]
+            hid = row["household_id"] or (new_households[h["head_id_number"]] if h is not None else None)
             township_id, village_id = row["place"] if h is None else (h["township_id"], h["village_id"])
             assign = row["assign"]
             case = {
