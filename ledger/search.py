@@ -1,7 +1,8 @@
 """The quick-search index of the ledger view (SQLite only; see migrations/versions/0002).
 
 One FTS5 trigram row per case (rowid = case id) holding its number, the household head's name (or
-村级 and the village's name), the named member's name and its description. The application writes these rows in the same transaction as the case, because
+村级 and the village's name), the named member's name and its description. The application writes
+these rows in the same transaction as the case, because
 `trusted_schema=OFF` (ENGINEERING.md) forbids triggers from writing to virtual tables.
 """
 

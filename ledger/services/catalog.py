@@ -24,7 +24,6 @@ from ledger.models import (
 from ledger.seed import load_catalog
 from ledger.workflow import ActionDef, Requirement, Transition, WorkflowRules
 
-
 LEVELS = ("household", "village", "both")
 LEVEL_NAMES = {"household": "户级", "village": "村级"}
 

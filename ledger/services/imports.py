@@ -5,9 +5,10 @@ with the file's SHA-256.
 Two kinds of workbook come in:
 - a ledger workbook from a township (or our own handoff export): each row is a problem of a
   household (naming the member it concerns in 涉及成员), or of a village (no 户主, a 村 and a
-  village-level subcategory: ledger/services/import_levels.py). A row with a known 问题编号 updates that case's editable fields; a row without one
-  registers a new case (and the household when its ID number is new), and is 交办 at once when
-  the importer holds 县级统筹 and the row names a lead department.
+  village-level subcategory: ledger/services/import_levels.py). A row with a known 问题编号 updates
+  that case's editable fields; a row without one registers a new case (and the household when its
+  ID number is new), and is 交办 at once when the importer holds 县级统筹 and the row names a lead
+  department.
 - a department's fill-in workbook (reports/excel.py): hidden 问题ID and 版本号 columns; each row adds
   a progress note and the 整改措施 / 完成时间 the department typed. A case changed in the ledger
   since the export is a conflict, never overwritten.
@@ -28,10 +29,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger import ids, textrules
-from ledger.services import import_levels
 from ledger.dto import Actor
 from ledger.errors import ConflictError, LedgerError, PermissionDenied, ValidationError
 from ledger.models import AuditEvent, AuditHead, Case, Household, Meta
+from ledger.services import import_levels
 from ledger.sheets import RawTable, read_table
 from ledger.tabular import (
     DERIVED,

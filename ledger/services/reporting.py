@@ -18,12 +18,12 @@ from sqlalchemy.sql import ColumnElement
 
 from ledger import ids
 from ledger.dto import (
+    VILLAGE_LEVEL_HEAD,
     Actor,
     CaseFilter,
     GroupFigures,
     LedgerLine,
     OverdueCase,
-    VILLAGE_LEVEL_HEAD,
     TimetableBar,
     WeeklyFigures,
 )
