@@ -203,7 +203,9 @@ def ledger_pages(
     width = layout.frame_width
     households = len({_home(line) for line in lines} - {None})
     blocks: list[Block] = [Line(title, sizes.title, "title", leading=sizes.title * 1.7, align="center")]
+    own = sum(1 for line in lines if line.village_level)
     meta = f"填报单位：{signature.unit}    填报日期：{signature.date}    共 {len(lines)} 个问题，涉及 {households} 户"
+    meta += f"，村级问题 {own} 个" if own else ""
     blocks += _title_lines(pen, meta, width, sizes.meta)
     scope = "    ".join(f"{label}：{value}" for label, value in hoisted)
     if empty:
@@ -228,7 +230,9 @@ def ledger_pages(
         key = group_key(line)
         if by_village and key != current:
             place = key[1] if "township" in hoisted_attrs else f"{key[0]} {key[1]}"
-            parts = [f"共 {counts[key]} 个问题", f"涉及 {len(homes[key] - {None})} 户"]
+            parts = [f"共 {counts[key]} 个问题"]
+            if homes[key] - {None}:
+                parts.append(f"涉及 {len(homes[key] - {None})} 户")
             if own[key]:
                 parts.append(f"村级问题 {own[key]} 个")
             heading = f"{place}（{'，'.join(parts)}）"

@@ -38,7 +38,7 @@ CASE_COLUMNS: tuple[Column, ...] = (
     Column("state", "整改进度", lambda r: STATE_NAMES.get(r.state, r.state), "state", 8),
     Column("township", "乡镇", lambda r: r.township_name, None, 8),
     Column("village", "村", lambda r: r.village_name, None, 9),
-    Column("head", "户主", lambda r: r.head_name, None, 10),  # 村级, or 户主（成员）
+    Column("head", "户主", lambda r: r.head_name, None, 14),  # 村级, or 户主（成员）
     Column("id_number", "身份证号", lambda r: r.head_id_masked, None, 17),
     Column("category", "问题类别", lambda r: "", None, 12),  # filled by CaseTableModel from the catalog
     Column("subcategory", "问题子类", lambda r: r.subcategory_name, None, 20),

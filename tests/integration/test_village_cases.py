@@ -64,9 +64,7 @@ def mixed(world: World) -> World:
 def test_the_catalog_says_each_subcategorys_level(world):
     subs = world.ledger.catalog.subcategories
     assert subs["med.clinic"].level == "village" and subs["water.pipes"].level == "village"
-    assert {subs[c].level for c in ("water.quantity", "water.quality", "water.access", "water.reliability")} == {
-        "both"
-    }
+    assert {subs[c].level for c in ("water.quantity", "water.quality", "water.access", "water.reliability")} == {"both"}
     assert subs["house.c"].level == "household" and subs["edu.dropout"].level == "household"
     assert subs["water.quality"].for_villages and subs["water.quality"].for_households
     assert not subs["med.clinic"].for_households and not subs["house.c"].for_villages
@@ -144,12 +142,13 @@ def test_the_printed_ledger_puts_a_village_problem_under_its_village(mixed, tmp_
     assert result.cases == 4
     assert not pdfcheck.check(out, {"村级问题", "张小明", "东关村", "西关村"})
     text = squeeze(pdfcheck.text_of(pdfcheck.read(out)))
-    east, west = text.index("东关村（共3个问题，涉及2户，村级问题1个）"), text.index("西关村（共1个问题，涉及0户，村级问题1个）")
+    east, west = text.index("东关村（共3个问题，涉及2户，村级问题1个）"), text.index("西关村（共1个问题，村级问题1个）")
     village_rows = [m.start() for m in re.finditer("（村级问题）", text)]
     assert len(village_rows) == 2
     assert east < village_rows[0] < west < village_rows[1]  # each under its own village
     assert "张三（张小明）" in text  # the brief profile names the member in the 户主 cell
     assert "合计：共4个问题，涉及2户，村级问题2个" in text
+    assert "共4个问题，涉及2户，村级问题2个" in text[: text.index("东关村（")]  # the title block says so too
 
     full = tmp_path / "完整台账.pdf"
     _render(lg, "ledger", full, mixed.coordinator, profile="full", paper="A3")
@@ -230,10 +229,13 @@ def test_the_handoff_workbook_says_level_and_member(mixed, tmp_path):
     assert plan.counts["unchanged"] == 4, [(o.row, o.reasons) for o in plan.outcomes]
 
 
+HEADER = ["乡镇", "村", "户主姓名", "身份证号", "户类型", "问题类别", "问题子类", "涉及成员", "问题描述", "发现时间"]
+
+
 def _workbook(path, rows):
     book = openpyxl.Workbook()
     ws = book.active
-    ws.append(["乡镇", "村", "户主姓名", "身份证号", "户类型", "问题类别", "问题子类", "涉及成员", "问题描述", "发现时间"])
+    ws.append(HEADER)
     for row in rows:
         ws.append(row)
     for cell in ws["D"]:
@@ -246,19 +248,26 @@ def test_import_village_rows_and_members(mixed, tmp_path):
     lg = mixed.ledger
     zhang = mixed.extra["zhang"]
     day = "2026-11-01"
+
+    def village(name: str, category: str, sub: str, description: str, member: str = "") -> list:
+        return ["城关镇", name, "", "", "", category, sub, member, description, day]
+
+    def of_zhang(category: str, sub: str, member: str, description: str) -> list:
+        return ["城关镇", "东关村", "张三", zhang.head_id_number, "脱贫户", category, sub, member, description, day]
+
     path = _workbook(
         tmp_path / "村级.xlsx",
         [
-            ["城关镇", "西关村", "", "", "", "饮水安全", "老旧管网/设施", "", "西关村管网漏损严重", day],  # 2 new
-            ["城关镇", "东关村", "", "", "", "饮水安全", "水质不达标", "", "水源地浊度超标", day],  # 3 new
-            ["城关镇", "东关村", "张三", zhang.head_id_number, "脱贫户", "义务教育", "辍学/控辍保学", "张小明", "辍学", day],  # 4: open already
-            ["城关镇", "东关村", "张三", zhang.head_id_number, "脱贫户", "基本医疗", "家庭医生未签约", "李桂兰", "未签约", day],
-            ["城关镇", "东关村", "张三", zhang.head_id_number, "脱贫户", "基本医疗", "未参保", CHILD_ID, "未参保", day],
-            ["城关镇", "东关村", "张三", zhang.head_id_number, "脱贫户", "基本医疗", "大病/慢病政策未落实", "张大宝", "未救助", day],
-            ["城关镇", "东关村", "张三", zhang.head_id_number, "脱贫户", "基本医疗", "村卫生室/村医空白点", "", "无村医", day],
-            ["城关镇", "东关村", "", "", "", "住房安全", "危房C级（修缮加固）", "", "房屋开裂", day],  # 9
-            ["城关镇", "东关村", "", "", "", "饮水安全", "老旧管网/设施", "", "又报一次", day],  # 10: already open
-            ["城关镇", "西关村", "", "", "", "饮水安全", "老旧管网/设施", "张小明", "管网", day],  # 11
+            village("西关村", "饮水安全", "老旧管网/设施", "西关村管网漏损严重"),  # 2: new
+            village("东关村", "饮水安全", "水质不达标", "水源地浊度超标"),  # 3: new
+            of_zhang("义务教育", "辍学/控辍保学", "张小明", "辍学"),  # 4: open already
+            of_zhang("基本医疗", "家庭医生未签约", "李桂兰", "未签约"),  # 5: by name
+            of_zhang("基本医疗", "未参保", CHILD_ID, "未参保"),  # 6: by ID number
+            of_zhang("基本医疗", "大病/慢病政策未落实", "张大宝", "未救助"),  # 7: no such member
+            of_zhang("基本医疗", "村卫生室/村医空白点", "", "无村医"),  # 8: a village's kind
+            village("东关村", "住房安全", "危房C级（修缮加固）", "房屋开裂"),  # 9: a household's kind
+            village("东关村", "饮水安全", "老旧管网/设施", "又报一次"),  # 10: already open
+            village("西关村", "饮水安全", "老旧管网/设施", "管网", member="张小明"),  # 11
         ],
     )
     plan = lg.imports.prepare(lg.imports.read(path), mixed.clerk)
