@@ -203,9 +203,9 @@ def ledger_pages(
     width = layout.frame_width
     households = len({_home(line) for line in lines} - {None})
     blocks: list[Block] = [Line(title, sizes.title, "title", leading=sizes.title * 1.7, align="center")]
-    own = sum(1 for line in lines if line.village_level)
+    village_problems = sum(1 for line in lines if line.village_level)
     meta = f"填报单位：{signature.unit}    填报日期：{signature.date}    共 {len(lines)} 个问题，涉及 {households} 户"
-    meta += f"，村级问题 {own} 个" if own else ""
+    meta += f"，村级问题 {village_problems} 个" if village_problems else ""
     blocks += _title_lines(pen, meta, width, sizes.meta)
     scope = "    ".join(f"{label}：{value}" for label, value in hoisted)
     if empty:
