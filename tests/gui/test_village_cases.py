@@ -91,3 +91,9 @@ def test_a_member_problem_through_the_form_and_the_list(qtbot, world, ctx_of):
     shown = {model.index(r, number).data(): model.index(r, head).data() for r in range(model.rowCount())}
     assert shown[case.number] == "张三（张小明）"
     assert shown[village.number] == "村级"
+    tips = {
+        model.index(r, number).data(): model.index(r, head).data(Qt.ItemDataRole.ToolTipRole)
+        for r in range(model.rowCount())
+    }
+    assert tips[case.number] == "户主张三，涉及成员张小明"
+    assert tips[village.number] == "村级问题（东关村），不属于某一农户"
