@@ -393,7 +393,7 @@ class _Generator:
         case = {
             "id": cid,
             "number": f"{self.county}-{found.year}-{cid:06d}",
-            "household_id": hid,
+            "household_id": None if sub.level == "village" else hid,  # 村卫生室, 管网: the village's problem
             "township_id": township_id,
             "village_id": village_id,
             "category": sub.category,
@@ -564,7 +564,7 @@ def township_rows(lg: Ledger, n: int, seed: int = 7) -> list[list[object]]:
     rng = random.Random(seed)
     cat = lg.catalog
     villages = cat.villages()
-    subs = list(cat.subcategories.values())
+    subs = [s for s in cat.subcategories.values() if s.for_households]  # a household's row of a township
     county = lg.meta("county_code")
     today = lg.today()
     rows: list[list[object]] = []

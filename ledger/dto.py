@@ -53,6 +53,16 @@ class SubcategoryView:
     lead_department_code: str | None
     required_evidence: tuple[str, ...]
     standard: str
+    # who the problem may belong to (catalog.json "level"): household | village | both
+    level: str = "household"
+
+    @property
+    def for_households(self) -> bool:
+        return self.level in ("household", "both")
+
+    @property
+    def for_villages(self) -> bool:
+        return self.level in ("village", "both")
 
 
 @dataclass(frozen=True)
@@ -258,6 +268,8 @@ class CaseRow:
     deadline: dt.date | None
     light: str | None
     found_date: dt.date
+    village_level: bool = False  # a village's problem: head_name is 村级, no ID
+    member_name: str = ""  # the family member the problem concerns, when named
 
 
 @dataclass(frozen=True)
@@ -311,7 +323,7 @@ class LedgerLine:
     head_id: str  # masked unless the reader was allowed and gave a reason
     phone: str
     household_kind: str
-    household_size: int
+    household_size: int | str  # "" for a village-level problem
     category: str
     subcategory: str
     description: str
@@ -331,7 +343,25 @@ class LedgerLine:
     evidence_count: int
     light: str
     remarks: str
-    household_id: int = 0  # which household (the printed ledger keeps a household's cases together)
+    household_id: int = 0  # which household (the printed ledger keeps a household's cases together); 0: a village's
+    level: str = "户级"  # 问题层级: 户级 or 村级 (a village's own problem: no 户主, no ID)
+    member: str = ""  # 涉及成员: the family member the problem concerns, when named
+
+    @property
+    def village_level(self) -> bool:
+        return self.level == "村级"
+
+    @property
+    def subject(self) -> str:
+        """户主 as a one-column list shows it: （村级问题）, or 户主（成员） when a member is named."""
+        if self.village_level:
+            return VILLAGE_LEVEL_HEAD
+        if self.member and self.member != self.head_name:
+            return f"{self.head_name}（{self.member}）"
+        return self.head_name
+
+
+VILLAGE_LEVEL_HEAD = "（村级问题）"  # the 户主 cell of a village's own problem in printed lists
 
 
 # (heading, LedgerLine attribute): the canonical column order of PRODUCT.md.
@@ -347,6 +377,8 @@ LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("联系电话", "phone"),
     ("户类型", "household_kind"),
     ("家庭人口", "household_size"),
+    ("问题层级", "level"),
+    ("涉及成员", "member"),
     ("问题类别", "category"),
     ("问题子类", "subcategory"),
     ("问题描述", "description"),

@@ -1,7 +1,8 @@
 """The quick-search index of the ledger view (SQLite only; see migrations/versions/0002).
 
-One FTS5 trigram row per case (rowid = case id) holding its number, the household head's name and
-its description. The application writes these rows in the same transaction as the case, because
+One FTS5 trigram row per case (rowid = case id) holding its number, the household head's name (or
+村级 and the village's name), the named member's name and its description. The application writes
+these rows in the same transaction as the case, because
 `trusted_schema=OFF` (ENGINEERING.md) forbids triggers from writing to virtual tables.
 """
 
@@ -10,12 +11,18 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-_BODY = "c.number || char(10) || h.head_name || char(10) || c.description"
+# A village-level problem (no household) is indexed under 村级 and its village's name; a problem
+# naming a family member also under the member's name.
+_BODY = (
+    "c.number || char(10) || coalesce(h.head_name, '村级 ' || coalesce(r.name, '')) || char(10) || "
+    "coalesce(m.name, '') || char(10) || c.description"
+)
 
 _DELETE_RANGE = text("DELETE FROM case_search WHERE rowid BETWEEN :first AND :last")
 _INSERT_RANGE = text(
     f"INSERT INTO case_search (rowid, body) SELECT c.id, {_BODY} FROM cases c "
-    "JOIN households h ON h.id = c.household_id WHERE c.id BETWEEN :first AND :last"
+    "LEFT JOIN households h ON h.id = c.household_id LEFT JOIN members m ON m.id = c.member_id "
+    "LEFT JOIN regions r ON r.id = c.village_id WHERE c.id BETWEEN :first AND :last"
 )
 
 MIN_TRIGRAM = 3  # FTS5's trigram tokenizer never matches shorter terms

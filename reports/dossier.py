@@ -446,6 +446,7 @@ def household_pages(
             )
         )
         facts: list[tuple[str, str, str, str] | tuple[str, str]] = [
+            *([("涉及成员", case.member_name)] if case.member_name else []),
             ("问题描述", case.description),
             ("发现方式", case.source, "发现时间", _date(case.found_date)),
             ("责任单位", case.lead_department_name or "（未交办）", "责任人", case.responsible_person),

@@ -33,15 +33,15 @@ TEMPLATES = {"handoff": "上报台账（含统计表）", "statistics": "统计�
 # The canonical columns in groups, for the two-row header: (group, first column, last column).
 GROUPS = (
     ("基本信息", 0, 5),
-    ("农户信息", 6, 10),
-    ("问题情况", 11, 15),
-    ("整改责任", 16, 21),
-    ("整改进展", 22, 26),
-    ("其他", 27, 29),
+    ("农户信息", 6, 12),  # with 问题层级 (户级/村级) and 涉及成员
+    ("问题情况", 13, 17),
+    ("整改责任", 18, 23),
+    ("整改进展", 24, 28),
+    ("其他", 29, 31),
 )
 WIDTHS = {
     "seq": 6, "number": 19, "county": 8, "township": 10, "village": 10, "group": 6, "head_name": 9,
-    "head_id": 20, "phone": 13, "household_kind": 11, "household_size": 6, "category": 12,
+    "head_id": 20, "phone": 13, "household_kind": 11, "household_size": 6, "level": 7, "member": 9, "category": 12,
     "subcategory": 16, "description": 30, "source": 12, "found_date": 11, "lead_department": 12,
     "assisting_departments": 12, "responsible_person": 9, "measures": 30, "deadline_class": 9,
     "deadline": 11, "state": 9, "completion_date": 11, "verification": 26, "approval": 26,
@@ -456,7 +456,7 @@ def export_fillin(
                     line.number,
                     line.township,
                     line.village,
-                    line.head_name,
+                    line.subject,
                     line.subcategory,
                     line.description,
                     dt.date.fromisoformat(line.deadline) if line.deadline else None,

@@ -2,7 +2,11 @@
 
 - 周报简表 ("brief", the default): the fourteen columns a weekly meeting reads (PRODUCT.md's
   canonical columns less the contact, verification and bookkeeping ones);
-- 完整 ("full"): all 30 canonical columns.
+- 完整 ("full"): the canonical columns (涉及成员 among them; 问题层级 is said by the 户主 cell).
+
+A village's own problem (村级问题: 村卫生室空白点, a village's 管网) prints among its village's rows,
+before the households, with （村级问题） in the 户主 cell and no ID; it is counted apart from the
+households ("东关村（共 5 个问题，涉及 3 户，村级问题 1 个）").
 
 Columns whose value is the same on every row (县; 乡镇 when one township is printed; 牵头单位 when
 one department...) are said once in the title block instead of taking width; columns empty on every
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 from reportlab.lib.colors import Color
 from reportlab.lib.units import mm
 
-from ledger.dto import LEDGER_COLUMNS, LedgerLine
+from ledger.dto import LEDGER_COLUMNS, VILLAGE_LEVEL_HEAD, LedgerLine
 from ledger.errors import ValidationError
 from ledger.workflow import PROPOSED_PREFIX, STATE_NAMES
 from reports.pdf import (
@@ -170,6 +174,8 @@ def ledger_pages(
     shown: list[tuple[str, str]] = []
     empty: list[str] = []
     for label, attr in spec:
+        if attr == "level":
+            continue  # a village's own problem says so in its 户主 cell: （村级问题）
         if attr in hoisted_attrs and attr not in ALWAYS_KEPT:
             continue
         if attr in ("township", "village") and by_village:
@@ -192,18 +198,20 @@ def ledger_pages(
     table.words = _words(lines)
     if "light" in attrs:
         table.colors[attrs.index("light")] = LIGHT_COLORS.get
-    rows = [[getattr(line, a) for a in attrs] for line in lines]
+    rows = [[_cell(line, a, profile) for a in attrs] for line in lines]
     if "deadline" in attrs:  # a 待交办 case's deadline is only proposed: 拟2026-12-31
         at = attrs.index("deadline")
         for cells, line in zip(rows, lines, strict=True):
             if line.state == STATE_NAMES["registered"] and cells[at]:
-                cells[at] = PROPOSED_PREFIX + cells[at]
+                cells[at] = f"{PROPOSED_PREFIX}{cells[at]}"
     table.fit(layout.frame_width, rows, [line.number for line in lines])
 
     width = layout.frame_width
-    households = len({line.household_id or line.head_id for line in lines})
+    households = len({_home(line) for line in lines} - {None})
     blocks: list[Block] = [Line(title, sizes.title, "title", leading=sizes.title * 1.7, align="center")]
+    village_problems = sum(1 for line in lines if line.village_level)
     meta = f"填报单位：{signature.unit}    填报日期：{signature.date}    共 {len(lines)} 个问题，涉及 {households} 户"
+    meta += f"，村级问题 {village_problems} 个" if village_problems else ""
     blocks += _title_lines(pen, meta, width, sizes.meta)
     scope = "    ".join(f"{label}：{value}" for label, value in hoisted)
     if empty:
@@ -216,8 +224,10 @@ def ledger_pages(
 
     counts: Counter[tuple[str, str]] = Counter(group_key(line) for line in lines)
     homes: dict[tuple[str, str], set[object]] = {}
+    own: Counter[tuple[str, str]] = Counter()  # the village's own problems (村级问题)
     for line in lines:
-        homes.setdefault(group_key(line), set()).add(line.household_id or line.head_id)
+        homes.setdefault(group_key(line), set()).add(_home(line))
+        own[group_key(line)] += line.village_level
     current: tuple[str, str] | None = None
     header: Block = table.header_block
     household: object = None
@@ -226,7 +236,12 @@ def ledger_pages(
         key = group_key(line)
         if by_village and key != current:
             place = key[1] if "township" in hoisted_attrs else f"{key[0]} {key[1]}"
-            heading = f"{place}（共 {counts[key]} 个问题，涉及 {len(homes[key])} 户）"
+            parts = [f"共 {counts[key]} 个问题"]
+            if homes[key] - {None}:
+                parts.append(f"涉及 {len(homes[key] - {None})} 户")
+            if own[key]:
+                parts.append(f"村级问题 {own[key]} 个")
+            heading = f"{place}（{'，'.join(parts)}）"
             band = table.band(heading, BAND_FILL, True, sizes.band)
             band.keep_with_next = True  # never a heading alone at the foot of a page
             blocks.append(band)
@@ -234,7 +249,7 @@ def ledger_pages(
             shade = False
             household = None
         current = key
-        this_household = line.household_id or line.head_id
+        this_household = _home(line) or ("村级", line.case_id)
         if this_household != household:
             shade = not shade if household is not None else False
             household = this_household
@@ -252,13 +267,27 @@ def ledger_pages(
     return paginate(blocks, layout.frame_height)
 
 
+def _home(line: LedgerLine) -> object:
+    """The household a line belongs to; None for a village's own problem (counted apart)."""
+    return None if line.village_level else line.household_id or line.head_id
+
+
+def _cell(line: LedgerLine, attr: str, profile: str) -> object:
+    """A line's value in a column. 户主 of a village's own problem reads （村级问题）; the brief
+    profile (no 涉及成员 column) names the member beside the head: 张三（张小明）."""
+    if attr == "head_name":
+        return line.subject if profile == "brief" else line.head_name or VILLAGE_LEVEL_HEAD
+    return getattr(line, attr)
+
+
 def _words(lines: list[LedgerLine]) -> frozenset[str]:
     """Names and terms of these rows that free text (问题描述, 整改措施...) must not break."""
     words: set[str] = set(STATE_ORDER) | set(LIGHT_ORDER) | {"同意销号", "整改到位", "同意"}
     for line in lines:
         words.update(
-            (line.township, line.village, line.head_name, line.lead_department, line.category, line.subcategory)
-        )
+            (line.township, line.village, line.head_name, line.member, line.lead_department, line.category,
+             line.subcategory)
+        )  # fmt: skip
         words.update(line.assisting_departments.replace("，", "、").split("、"))
         words.add(line.responsible_person)
     return frozenset(w for w in words if len(w) > 1)
@@ -273,7 +302,9 @@ def _title_lines(pen: Pen, text: str, width: float, size: float) -> list[Block]:
 def _total_text(lines: list[LedgerLine], households: int) -> str:
     states = Counter(line.state for line in lines)
     order = [s for s in STATE_ORDER if s in states] + sorted(s for s in states if s not in STATE_ORDER)
-    text = f"合计：共 {len(lines)} 个问题，涉及 {households} 户；其中" + "、".join(f"{s} {states[s]} 个" for s in order)
+    own = sum(1 for line in lines if line.village_level)
+    text = f"合计：共 {len(lines)} 个问题，涉及 {households} 户" + (f"，村级问题 {own} 个" if own else "")
+    text += "；其中" + "、".join(f"{s} {states[s]} 个" for s in order)
     lights = Counter(line.light for line in lines if line.light)
     if lights:
         text += "；" + "、".join(f"{name} {lights[name]} 个" for name in LIGHT_ORDER if lights[name])

@@ -1,9 +1,11 @@
 """New case: live validation of the ID number (check character, birth date), the household found as
-the ID is typed (or registered on the spot), and a warning about an open case of the same kind."""
+the ID is typed (or registered on the spot), the family member it concerns (涉及成员), and a warning
+about an open case of the same kind. A 村级问题 (村卫生室空白点, a village's 管网) is registered
+for a village instead, from the subcategories the catalog allows for villages."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -11,9 +13,11 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QRadioButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -41,6 +45,23 @@ class NewCaseDialog(QDialog):
         self.setWindowTitle("新增问题")
         self.household: HouseholdView | None = None
         cat = ctx.ledger.catalog
+        # 问题归属: a household's problem (the default) or the village's own
+        self.for_household = QRadioButton("农户问题")
+        self.for_village = QRadioButton("村级问题")
+        self.for_household.setChecked(True)
+        self.for_village.setToolTip("属于整个村的问题，如村卫生室/村医空白点、村里的老旧管网，不登记在某一农户名下")
+        level_row = QHBoxLayout()
+        level_row.addWidget(self.for_household)
+        level_row.addWidget(self.for_village)
+        level_row.addStretch(1)
+        self.village_box = QGroupBox("所在村")
+        self.place_township = QComboBox()
+        for t in cat.townships():
+            self.place_township.addItem(t.name, t.id)
+        self.place_village = QComboBox()
+        vform = QFormLayout(self.village_box)
+        vform.addRow("乡镇 *", self.place_township)
+        vform.addRow("村 *", self.place_village)
         self.id_number = QLineEdit()
         self.id_number.setPlaceholderText("18位身份证号，输入后自动查找农户")
         self.id_number.setMaxLength(24)
@@ -98,10 +119,16 @@ class NewCaseDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.setStyleSheet(BAD)
 
-        form = QFormLayout()
+        self.member = QComboBox()
+        self.member.setToolTip("问题涉及的家庭成员（如辍学的孩子）；不涉及具体成员时选“全户”")
+        self.household_part = QWidget()
+        form = QFormLayout(self.household_part)
+        form.setContentsMargins(0, 0, 0, 0)
         form.addRow("身份证号 *", self.id_number)
         form.addRow("", self.id_status)
         case_form = QFormLayout()
+        self.member_label = QLabel("涉及成员")
+        case_form.addRow(self.member_label, self.member)
         case_form.addRow("问题类别 *", self.category)
         case_form.addRow("问题子类 *", self.subcategory)
         case_form.addRow("问题描述 *", self.description)
@@ -115,8 +142,12 @@ class NewCaseDialog(QDialog):
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        owner = QFormLayout()
+        owner.addRow("问题归属 *", level_row)
+        layout.addLayout(owner)
+        layout.addWidget(self.household_part)
         layout.addWidget(self.household_box)
+        layout.addWidget(self.village_box)
         box = QGroupBox("问题")
         box.setLayout(case_form)
         layout.addWidget(box)
@@ -125,6 +156,10 @@ class NewCaseDialog(QDialog):
         layout.addWidget(self.buttons)
         self.setMinimumWidth(520)
 
+        self.for_village.toggled.connect(self._level_changed)
+        self.place_township.currentIndexChanged.connect(self._fill_place_villages)
+        self.place_village.currentIndexChanged.connect(self._check_duplicate)
+        self.place_village.currentIndexChanged.connect(self._validate)
         self.id_number.textChanged.connect(self._id_changed)
         self.township.currentIndexChanged.connect(self._fill_villages)
         self.category.currentIndexChanged.connect(self._fill_subcategories)
@@ -137,18 +172,85 @@ class NewCaseDialog(QDialog):
         ):
             signal.connect(self._validate)
         self._fill_villages()
+        self._fill_place_villages()
+        self._level_changed(False)
         self._id_changed("")
+
+    @property
+    def village_level(self) -> bool:
+        return self.for_village.isChecked()
+
+    def choose_village_level(self, village_level: bool) -> None:
+        (self.for_village if village_level else self.for_household).setChecked(True)
+
+    def _level_changed(self, _checked: bool = False) -> None:
+        village = self.village_level
+        self.household_part.setVisible(not village)
+        self.household_box.setVisible(not village)
+        self.village_box.setVisible(village)
+        self.member.setVisible(not village)
+        self.member_label.setVisible(not village)
+        self._fill_categories()
+        self._check_duplicate()
+        self._validate()
+
+    def _allowed(self, sub) -> bool:
+        return sub.for_villages if self.village_level else sub.for_households
+
+    def _fill_categories(self) -> None:
+        """The 类别 that have a 子类 of the chosen level (村级: 基本医疗, 饮水安全)."""
+        chosen = self.category.currentData()
+        subs = self.ctx.ledger.catalog.subcategories.values()
+        self.category.blockSignals(True)
+        self.category.clear()
+        self.category.addItem("（请选择问题类别）", None)
+        for code, name in self.ctx.ledger.catalog.category_names.items():
+            if any(s.category == code and self._allowed(s) for s in subs):
+                self.category.addItem(name, code)
+        self.category.setCurrentIndex(max(0, self.category.findData(chosen)) if chosen else 0)
+        self.category.blockSignals(False)
+        self._fill_subcategories()
 
     def _fill_subcategories(self) -> None:
         category = self.category.currentData()
+        chosen = self.subcategory.currentData()
         self.subcategory.clear()
         if category is None:
             self.subcategory.addItem("（请先选择问题类别）", None)
             return
         self.subcategory.addItem("（请选择问题子类）", None)
         for code, sub in self.ctx.ledger.catalog.subcategories.items():
-            if sub.category == category:
+            if sub.category == category and self._allowed(sub):
                 self.subcategory.addItem(sub.name, code)
+        if chosen:
+            self.subcategory.setCurrentIndex(max(0, self.subcategory.findData(chosen)))
+
+    def _fill_place_villages(self) -> None:
+        self.place_village.clear()
+        for v in self.ctx.ledger.catalog.villages(self.place_township.currentData()):
+            self.place_village.addItem(v.name, v.id)
+
+    def select_village(self, village_id: int) -> None:
+        """Choose the village of a 村级问题 (its township first)."""
+        village = self.ctx.ledger.catalog.region(village_id)
+        self.place_township.setCurrentIndex(self.place_township.findData(village.parent_id))
+        self.place_village.setCurrentIndex(self.place_village.findData(village_id))
+
+    def select_member(self, name: str) -> None:
+        self.member.setCurrentIndex(self.member.findText(name, Qt.MatchFlag.MatchStartsWith))
+
+    def _fill_members(self) -> None:
+        """The found household's members; 全户 (no one named) first. A new household has none yet."""
+        self.member.clear()
+        if self.household is None:
+            self.member.addItem("（全户；新建农户暂无家庭成员）", None)
+            self.member.setEnabled(False)
+            return
+        self.member.addItem("（全户，不涉及具体成员）", None)
+        for m in self.ctx.ledger.households.members(self.household.id):
+            relation = f"，{m.relation}" if m.relation else ""
+            self.member.addItem(f"{m.name}（{ids.mask(m.id_number) if m.id_number else '无身份证号'}{relation}）", m.id)
+        self.member.setEnabled(self.member.count() > 1)
 
     def select_subcategory(self, code: str) -> None:
         """Choose a 子类 by its code, its 类别 first (a duplicate check, a test, a screenshot)."""
@@ -192,6 +294,7 @@ class NewCaseDialog(QDialog):
                     self.id_status.setStyleSheet(OK)
                     self.id_status.setText(f"✓ 号码有效（出生日期 {born:%Y-%m-%d}）。尚未建档，请填写农户信息")
                     self.household_box.setEnabled(True)
+        self._fill_members()
         self._check_duplicate()
         self._validate()
 
@@ -200,24 +303,32 @@ class NewCaseDialog(QDialog):
 
     def _check_duplicate(self) -> None:
         code = self.subcategory.currentData()
-        if self.household is None or not code:
+        open_states = tuple(sorted(OPEN_STATES))
+        if self.village_level and code and self.place_village.currentData() is not None:
+            f = CaseFilter(village_id=self.place_village.currentData(), subcategory=code, states=open_states)
+            existing = [r for r in self.ctx.ledger.queries.page(f, sort="found_date", limit=50) if r.village_level]
+            who = "该村已有同类未销号的村级问题"
+        elif not self.village_level and self.household is not None and code:
+            f = CaseFilter(household_id=self.household.id, subcategory=code, states=open_states)
+            existing = self.ctx.ledger.queries.page(f, sort="found_date", limit=5)
+            who = "该户已有同类未销号问题"
+        else:
             self.duplicate_warning.clear()
             return
-        f = CaseFilter(household_id=self.household.id, subcategory=code, states=tuple(sorted(OPEN_STATES)))
-        existing = self.ctx.ledger.queries.page(f, sort="found_date", limit=5)
         if existing:
-            numbers = "、".join(r.number for r in existing)
-            self.duplicate_warning.setText(
-                f"⚠ 该户已有同类未销号问题：{numbers}。如确属新问题可继续登记，否则请在原问题中补充。"
-            )
+            numbers = "、".join(r.number for r in existing[:5])
+            self.duplicate_warning.setText(f"⚠ {who}：{numbers}。如确属新问题可继续登记，否则请在原问题中补充。")
         else:
             self.duplicate_warning.clear()
 
     def missing(self) -> list[str]:
         out = []
-        if not self._id_valid():
+        if self.village_level:
+            if self.place_village.currentData() is None:
+                out.append("所在村")
+        elif not self._id_valid():
             out.append("有效的身份证号")
-        if self.household is None and self.household_box.isEnabled():
+        if not self.village_level and self.household is None and self.household_box.isEnabled():
             if not self.head_name.text().strip():
                 out.append("户主姓名")
             if self.village.currentData() is None:
@@ -240,6 +351,15 @@ class NewCaseDialog(QDialog):
             return
         lg, actor = self.ctx.ledger, self.ctx.actor
         try:
+            if self.village_level:
+                result = lg.cases.register(
+                    actor,
+                    household_id=None,
+                    village_id=self.place_village.currentData(),
+                    **self._case_values(),
+                )
+                self._done(result)
+                return
             household = self.household
             if household is None:
                 household = lg.households.create(
@@ -253,18 +373,24 @@ class NewCaseDialog(QDialog):
                 )
                 self.household = household  # a retry after a case error reuses it
             result = lg.cases.register(
-                actor,
-                household_id=household.id,
-                subcategory=self.subcategory.currentData(),
-                description=self.description.toPlainText(),
-                source=self.source.currentData(),
-                found_date=from_qdate(self.found_date.date()),
-                remarks=self.remarks.text(),
+                actor, household_id=household.id, member_id=self.member.currentData(), **self._case_values()
             )
         except LedgerError as err:
             problems = err.problems if isinstance(err, ValidationError) else [str(err)]
             self.message.setText("；".join(problems))
             return
+        self._done(result)
+
+    def _case_values(self) -> dict:
+        return {
+            "subcategory": self.subcategory.currentData(),
+            "description": self.description.toPlainText(),
+            "source": self.source.currentData(),
+            "found_date": from_qdate(self.found_date.date()),
+            "remarks": self.remarks.text(),
+        }
+
+    def _done(self, result) -> None:
         self.ctx.notify(result.change)
         self.created.emit(result)
         self.accept()

@@ -21,8 +21,8 @@ from ui.admin_page import AdminPage
 from ui.case_dialog import CaseDialog
 from ui.case_form import NewCaseDialog
 from ui.common import guarded, settings
-from ui.context import AppContext
 from ui.compare_page import ComparePage
+from ui.context import AppContext
 from ui.dashboard import DashboardPage
 from ui.exchange_page import ExchangePage
 from ui.households_page import HouseholdsPage

@@ -38,7 +38,7 @@ CASE_COLUMNS: tuple[Column, ...] = (
     Column("state", "整改进度", lambda r: STATE_NAMES.get(r.state, r.state), "state", 8),
     Column("township", "乡镇", lambda r: r.township_name, None, 8),
     Column("village", "村", lambda r: r.village_name, None, 9),
-    Column("head", "户主", lambda r: r.head_name, None, 7),
+    Column("head", "户主", lambda r: r.head_name, None, 10),  # 村级, or 户主（成员） (whole in the tooltip)
     Column("id_number", "身份证号", lambda r: r.head_id_masked, None, 17),
     Column("category", "问题类别", lambda r: "", None, 12),  # filled by CaseTableModel from the catalog
     Column("subcategory", "问题子类", lambda r: r.subcategory_name, None, 20),
@@ -195,6 +195,11 @@ class CaseTableModel(WindowedModel):
             return LIGHT_COLOURS["red"]
         if role == Qt.ItemDataRole.ToolTipRole and column.key == "id_number":
             return "身份证号已脱敏显示"
+        if role == Qt.ItemDataRole.ToolTipRole and column.key == "head":
+            if value.village_level:
+                return f"村级问题（{value.village_name}），不属于某一农户"
+            if value.member_name:
+                return f"户主{value.head_name.split('（')[0]}，涉及成员{value.member_name}"
         return None
 
 

@@ -32,6 +32,7 @@ from ledger.errors import ConflictError, NotFound, PermissionDenied, ValidationE
 from ledger.models import Case, CaseAction, Evidence, Household, Member, Meta, ProgressNote, Region, SignOff, User
 from ledger.search import index_cases
 from ledger.seed import load_catalog
+from ledger.services.catalog import level_problems
 from ledger.services.households import household_view
 from ledger.tabular import BadValue, parse_date
 from ledger.workflow import (
@@ -371,8 +372,8 @@ class CaseService:
                 "register",
                 actor.roles,
                 actor.id,
-                # a village-level problem names its village where the requirement asks for 农户
-                values if household_id is not None or village_id is None else {**values, "household_id": village_id},
+                # the rule's required 农户 is met by the village of a village-level problem
+                {**values, "household_id": household_id if household_id is not None else village_id},
             )
             if target is None:
                 raise WorkflowError(problems[0])
@@ -389,6 +390,7 @@ class CaseService:
                     problems.append("村级问题不能指定家庭成员")
                 elif member is None or member.household_id != household.id:
                     problems.append("所选家庭成员不属于该农户")
+            problems += level_problems(sub, household is not None, village is not None)
             if problems or (household is None and village is None) or sub is None:
                 raise ValidationError(problems or ["请选择农户和问题子类"])
             if household is not None:

@@ -21,7 +21,37 @@ from ledger.models import (
     WorkflowRequirement,
     WorkflowTransition,
 )
+from ledger.seed import load_catalog
 from ledger.workflow import ActionDef, Requirement, Transition, WorkflowRules
+
+LEVELS = ("household", "village", "both")
+LEVEL_NAMES = {"household": "户级", "village": "村级"}
+
+
+def subcategory_levels() -> dict[str, str]:
+    """Each subcategory's level from the shipped catalog (resources/seed/catalog.json "level"):
+    household (the default), village (村卫生室空白点, a village's 管网) or both (the water problems).
+    Read from the file, not the database: a level is product knowledge, not a ledger setting."""
+    out: dict[str, str] = {}
+    for cat in load_catalog()["categories"]:
+        for sub in cat["subcategories"]:
+            level = sub.get("level", "household")
+            if level not in LEVELS:
+                raise ValueError(f"catalog.json: {sub['code']} has an unknown level {level!r}")
+            out[sub["code"]] = level
+    return out
+
+
+def level_problems(sub: SubcategoryView | None, of_household: bool, of_village: bool) -> list[str]:
+    """Why a problem of this subcategory cannot belong where it was put (a household, or a village
+    with no household); [] when it can or when nothing is chosen yet."""
+    if sub is None:
+        return []
+    if of_household and not sub.for_households:
+        return [f"“{sub.name}”是村级问题，不能登记在某一农户名下；请选择“村级问题”并选择所在村"]
+    if of_village and not of_household and not sub.for_villages:
+        return [f"“{sub.name}”是农户问题，不能作为村级问题登记；请选择农户"]
+    return []
 
 
 class CatalogService:
@@ -65,6 +95,7 @@ class CatalogService:
 
     @cached_property
     def subcategories(self) -> dict[str, SubcategoryView]:
+        levels = subcategory_levels()
         with self._ledger.reading() as s:
             classes = {d.code: d.name for d in s.scalars(select(DeadlineClass))}
             cats = {c.code: (c.name, c.sort) for c in s.scalars(select(Category))}
@@ -81,6 +112,7 @@ class CatalogService:
                     x.lead_department_code,
                     tuple(k for k in x.required_evidence.split(",") if k),
                     x.standard,
+                    levels.get(x.code, "household"),
                 )
                 for x in subs
             }

@@ -66,14 +66,14 @@ def write_plan(lg, s: Session, plan: ImportPlan, actor: Actor, progress) -> Impo
         for row in plan.new_rows[start : start + WRITE_CHUNK]:
             seq += 1
             h = row["household"]
-            hid = row["household_id"] or new_households[h["head_id_number"]]
+            owner: int | None = row["household_id"] or (new_households[h["head_id_number"]] if h else None)
             township_id, village_id = row["place"] if h is None else (h["township_id"], h["village_id"])
             assign = row["assign"]
             case = {
                 **row["case"],
                 "id": next_case,
                 "number": f"{county}-{now.year}-{seq:06d}",
-                "household_id": hid,
+                "household_id": owner,  # None: a village's own problem
                 "township_id": township_id,
                 "village_id": village_id,
                 "state": "assigned" if assign else "registered",
@@ -101,7 +101,7 @@ def write_plan(lg, s: Session, plan: ImportPlan, actor: Actor, progress) -> Impo
                     {"case_id": next_case, "action": action, "from_state": frm, "to_state": to,
                      "actor_id": actor.id, "at": now, "reason": "Excel导入"}
                 )  # fmt: skip
-            digest.update(f"{case['number']},{hid},{case['subcategory']};".encode())
+            digest.update(f"{case['number']},{owner},{case['subcategory']};".encode())
             next_case += 1
         _bulk_insert(s, case_table, cases)
         _bulk_insert(s, cast(Table, CaseAction.__table__), actions)

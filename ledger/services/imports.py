@@ -4,9 +4,11 @@ with the file's SHA-256.
 
 Two kinds of workbook come in:
 - a ledger workbook from a township (or our own handoff export): each row is a problem of a
-  household. A row with a known 问题编号 updates that case's editable fields; a row without one
-  registers a new case (and the household when its ID number is new), and is 交办 at once when
-  the importer holds 县级统筹 and the row names a lead department.
+  household (naming the member it concerns in 涉及成员), or of a village (no 户主, a 村 and a
+  village-level subcategory: ledger/services/import_levels.py). A row with a known 问题编号 updates
+  that case's editable fields; a row without one registers a new case (and the household when its
+  ID number is new), and is 交办 at once when the importer holds 县级统筹 and the row names a lead
+  department.
 - a department's fill-in workbook (reports/excel.py): hidden 问题ID and 版本号 columns; each row adds
   a progress note and the 整改措施 / 完成时间 the department typed. A case changed in the ledger
   since the export is a conflict, never overwritten.
@@ -30,6 +32,7 @@ from ledger import ids, textrules
 from ledger.dto import Actor
 from ledger.errors import ConflictError, LedgerError, PermissionDenied, ValidationError
 from ledger.models import AuditEvent, AuditHead, Case, Household, Meta
+from ledger.services import import_levels
 from ledger.sheets import RawTable, read_table
 from ledger.tabular import (
     DERIVED,
@@ -365,6 +368,7 @@ class ImportService:
             for c in s.scalars(select(Case).where(Case.number.in_(chunk))):
                 cases[c.number] = c
         seen: dict[tuple[str, str], int] = {}
+        levels = import_levels.load_context(s, households.values(), "member" in mapped)
         for outcome, raw in self._outcomes(plan, rows, progress):
             row_number, reasons = outcome.row, outcome.reasons
             text = {f: normal_text(v) for f, v in raw.items() if f not in DERIVED}
@@ -376,8 +380,12 @@ class ImportService:
                     continue
                 self._plan_update(plan, outcome, case, raw, text, actor, rules, departments, today)
                 continue
-            # -- a new case: the household --------------------------------------------------------
+            # -- a new case: the household (none for a village's own problem) -----------------------
+            is_village, level_reasons = import_levels.village_row(text, raw)
+            reasons += level_reasons
             for f in REQUIRED_NEW:
+                if is_village and f in import_levels.HOUSEHOLD_FIELDS:
+                    continue
                 if f in mapped and not text.get(f):
                     reasons.append(f"“{FIELD_NAMES[f]}”不能为空")
             id_raw = raw.get("head_id")
@@ -419,7 +427,7 @@ class ImportService:
             kind = DEFAULT_KIND
             if "household_kind" in mapped:
                 found_kind = kinds.find(text.get("household_kind", ""))
-                if found_kind is None and household is None:
+                if found_kind is None and household is None and not is_village:
                     reasons.append(
                         "“户类型”不能为空"
                         if not text.get("household_kind")
@@ -485,20 +493,34 @@ class ImportService:
                 lead = cast(int | None, departments.find(text["lead_department"]))
                 if lead is None:
                     reasons.append(departments.explain("牵头单位", text["lead_department"]))
+            reasons += import_levels.sub_level_problems(cat.subcategories.get(sub_code or ""), is_village)
+            member_id, member_reasons, member_notes = import_levels.find_member(
+                levels, household, text.get("member", ""), is_village
+            )
+            reasons += member_reasons
+            outcome.notes += member_notes
             if reasons:
                 continue
             assert sub_code is not None and found is not None
+            if is_village:
+                assert township_id is not None and village_id is not None
+                repeated = import_levels.village_duplicate(levels, village_id, sub_code, row_number)
+                if repeated:
+                    outcome.status = "duplicate"
+                    reasons.append(repeated)
+                    continue
             key = (id_number, sub_code)
             if household is not None and (household.id, sub_code) in open_keys:
                 outcome.status = "duplicate"
                 outcome.case_number = open_keys[(household.id, sub_code)]
                 reasons.append(f"该户已有未销号的同类问题 {outcome.case_number}（{cat.subcategory(sub_code).name}）")
                 continue
-            if key in seen:
+            if key in seen and not is_village:
                 outcome.status = "duplicate"
                 reasons.append(f"与本表第 {seen[key]} 行是同一户的同一类问题")
                 continue
-            seen[key] = row_number
+            if not is_village:
+                seen[key] = row_number
             remarks = text.get("remarks", "")
             assign = bool(lead and can_assign)
             if lead and not can_assign:
@@ -514,9 +536,13 @@ class ImportService:
                 {
                     "row": row_number,
                     "household_id": household.id if household is not None else None,
-                    "place": (household.township_id, household.village_id) if household is not None else None,
-                    "household": None
+                    "place": (household.township_id, household.village_id)
                     if household is not None
+                    else (township_id, village_id)
+                    if is_village
+                    else None,
+                    "household": None
+                    if household is not None or is_village
                     else {
                         "township_id": township_id,
                         "village_id": village_id,
@@ -536,6 +562,7 @@ class ImportService:
                         "deadline_class": sub.deadline_class,
                         "remarks": remarks,
                         "assisting_departments": text.get("assisting_departments", ""),
+                        "member_id": member_id,
                     },
                     "assign": {"lead_department_id": lead, "deadline": deadline} if assign else None,
                     "proposed_deadline": None if assign else dates["deadline"],
@@ -565,7 +592,9 @@ class ImportService:
                 reasons.append(departments.explain("牵头单位", text["lead_department"]))
             else:
                 wanted["lead_department_id"] = lead
-        if text.get("head_id") and isinstance(raw.get("head_id"), str) and "*" not in text["head_id"]:
+        if case.household_id is None and (text.get("head_id") or text.get("head_name")):
+            reasons.append("该问题是村级问题，没有户主；请清空户主姓名和身份证号")
+        elif text.get("head_id") and isinstance(raw.get("head_id"), str) and "*" not in text["head_id"]:
             number = ids.as_id_number(text["head_id"])
             household = self._ledger.households.get(case.household_id)
             if number != household.head_id_number:

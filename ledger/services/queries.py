@@ -20,7 +20,7 @@ from ledger.services.household_edit import tag_view
 from ledger.tags import holds, tag_label
 from ledger.workflow import DEADLINE_STATES, OPEN_STATES, SUBMITTED_STATES, LightPolicy, light, tally, task_states
 
-__all__ = ["DEADLINE_STATES", "QueryService", "due_soon_sql", "light_sql", "overdue_sql"]
+__all__ = ["DEADLINE_STATES", "QueryService", "due_soon_sql", "light_sql", "overdue_sql", "subject_name"]
 
 ALL_CASES = CaseFilter()
 
@@ -71,6 +71,15 @@ def light_sql(colour: str, today: dt.date, warn_days: int) -> ColumnElement[bool
         not_(overdue_sql(today)),
         not_(due_soon_sql(today, warn_days)),
     )
+
+
+def subject_name(head_name: str | None, member_name: str | None) -> str:
+    """A list's 户主 cell: 村级 for a village-level problem, 户主（成员） when a member is named."""
+    if head_name is None:
+        return "村级"
+    if member_name and member_name != head_name:
+        return f"{head_name}（{member_name}）"
+    return head_name
 
 
 class QueryService:
@@ -187,9 +196,17 @@ class QueryService:
             conditions.append(self._tasks_condition(f.tasks_of))
         return query.where(*conditions)
 
+    def _village_problems(self, term: str) -> ColumnElement[bool]:
+        """The village-level problems of the villages whose name holds the term."""
+        places = [v.id for v in self._ledger.catalog.villages() if term in v.name]
+        if not places:
+            return false()
+        return and_(Case.household_id.is_(None), Case.village_id.in_(places))
+
     def _search_condition(self, raw: str) -> ColumnElement[bool]:
         """Quick search. A full ID number finds its household (head or member); 3+ characters use
-        the trigram index over case number, head's name and description; 1–2 characters are a name."""
+        the trigram index over case number, head's name and description; 1–2 characters are a name.
+        A village's name also finds its village-level problems (they have no head)."""
         term = textrules.search_term(raw)  # NUL and other control characters never reach the database
         id_number = ids.as_id_number(term)
         if id_number is not None:
@@ -199,13 +216,14 @@ class QueryService:
         like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         names = select(Household.id).where(Household.head_name.like(like, escape="\\"))
         if len(term) < MIN_TRIGRAM:
-            return Case.household_id.in_(names)
+            return or_(Case.household_id.in_(names), self._village_problems(term))
         if self._ledger.dialect == "sqlite":
             matches = text("SELECT rowid FROM case_search WHERE case_search MATCH :phrase").bindparams(
                 phrase=fts_phrase(term)
             )
-            return Case.id.in_(matches.columns(column("rowid", Integer)))
+            return or_(Case.id.in_(matches.columns(column("rowid", Integer))), self._village_problems(term))
         return or_(
+            self._village_problems(term),
             Case.number.ilike(like, escape="\\"),
             Case.description.ilike(like, escape="\\"),
             Case.household_id.in_(select(Household.id).where(Household.head_name.ilike(like, escape="\\"))),
@@ -317,8 +335,10 @@ class QueryService:
                     Case.found_date,
                     Household.head_name,
                     Household.head_id_number,
+                    Member.name.label("member_name"),
                 )
-                .join(Household, Household.id == Case.household_id)
+                .outerjoin(Household, Household.id == Case.household_id)  # none: a village-level problem
+                .outerjoin(Member, Member.id == Case.member_id)
                 .where(Case.id.in_(page_ids))
             ).all()
         by_id = {r.id: r for r in rows}
@@ -330,13 +350,15 @@ class QueryService:
                 state=r.state,
                 township_name=cat.region(r.township_id).name,
                 village_name=cat.region(r.village_id).name,
-                head_name=r.head_name,
-                head_id_masked=ids.mask(r.head_id_number),
+                head_name=subject_name(r.head_name, r.member_name),
+                head_id_masked=ids.mask(r.head_id_number) if r.head_id_number else "",
                 subcategory_name=cat.subcategory(r.subcategory).name,
                 department_name=cat.departments[r.lead_department_id].name if r.lead_department_id else "",
                 deadline=r.deadline,
                 light=light(r.state, r.deadline, today, policy, r.completion_date),
                 found_date=r.found_date,
+                village_level=r.head_name is None,
+                member_name=r.member_name or "",
             )
             for r in (by_id[i] for i in page_ids)
         ]

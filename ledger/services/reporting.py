@@ -18,6 +18,7 @@ from sqlalchemy.sql import ColumnElement
 
 from ledger import ids
 from ledger.dto import (
+    VILLAGE_LEVEL_HEAD,
     Actor,
     CaseFilter,
     GroupFigures,
@@ -27,7 +28,8 @@ from ledger.dto import (
     WeeklyFigures,
 )
 from ledger.errors import PermissionDenied, ValidationError
-from ledger.models import Case, CaseAction, Evidence, Household, Meta, SignOff, User
+from ledger.models import Case, CaseAction, Evidence, Household, Member, Meta, SignOff, User
+from ledger.services.catalog import LEVEL_NAMES
 from ledger.services.queries import due_soon_sql, overdue_sql
 from ledger.workflow import (
     LIGHT_NAMES,
@@ -71,13 +73,21 @@ class ReportingService:
         queries = self._ledger.queries
         keys = {
             "place": (Case.township_id, Case.village_id, Case.number),
-            "household": (Case.township_id, Case.village_id, Household.head_name, Case.household_id, Case.number),
+            # a village's own problems first (no household), then its households by head's name
+            "household": (
+                Case.township_id,
+                Case.village_id,
+                Case.household_id.is_not(None),
+                Household.head_name,
+                Case.household_id,
+                Case.number,
+            ),
             "deadline": (Case.deadline, Case.number),
             "found": (Case.found_date, Case.number),
         }[order]
         query = select(Case.id)
         if order == "household":
-            query = query.join(Household, Household.id == Case.household_id)
+            query = query.outerjoin(Household, Household.id == Case.household_id)
         with self._ledger.reading() as s:
             result = list(s.scalars(queries.filtered(query, f).order_by(*keys).limit(limit + 1)))
         if len(result) > limit:
@@ -101,8 +111,9 @@ class ReportingService:
                 rows = {
                     r.Case.id: r
                     for r in s.execute(
-                        select(Case, Household)
-                        .join(Household, Household.id == Case.household_id)
+                        select(Case, Household, Member.name.label("member_name"))
+                        .outerjoin(Household, Household.id == Case.household_id)  # none: a village's problem
+                        .outerjoin(Member, Member.id == Case.member_id)
                         .where(Case.id.in_(chunk))
                     )
                 }
@@ -121,7 +132,7 @@ class ReportingService:
                 ):
                     signed[(so.case_id, so.meaning)] = so  # the latest of each meaning wins
             for number, case_id in enumerate(chunk, start + 1):
-                c, h = rows[case_id].Case, rows[case_id].Household
+                c, h, member = rows[case_id].Case, rows[case_id].Household, rows[case_id].member_name
                 sub = cat.subcategory(c.subcategory)
                 if c.deadline_class not in kinds:
                     kinds[c.deadline_class] = next(
@@ -142,12 +153,14 @@ class ReportingService:
                     county=county,
                     township=cat.region(c.township_id).name,
                     village=cat.region(c.village_id).name,
-                    group=h.group_name,
-                    head_name=h.head_name,
-                    head_id=h.head_id_number if unmask else ids.mask(h.head_id_number),
-                    phone=h.phone if unmask else ids.mask_phone(h.phone),
-                    household_kind=h.kind,
-                    household_size=h.size,
+                    group=h.group_name if h else "",
+                    head_name=h.head_name if h else "",
+                    head_id=(h.head_id_number if unmask else ids.mask(h.head_id_number)) if h else "",
+                    phone=(h.phone if unmask else ids.mask_phone(h.phone)) if h else "",
+                    household_kind=h.kind if h else "",
+                    household_size=h.size if h else "",
+                    level=LEVEL_NAMES["household" if h else "village"],
+                    member=member or "",
                     category=sub.category_name,
                     subcategory=sub.name,
                     description=free(c.description),
@@ -167,7 +180,7 @@ class ReportingService:
                     evidence_count=int(evidence.get(case_id, 0)),
                     light=LIGHT_NAMES.get(light(c.state, c.deadline, today, policy, c.completion_date) or "", ""),
                     remarks=free(c.remarks),
-                    household_id=h.id,
+                    household_id=h.id if h else 0,
                 )
 
     # -- the weekly report ----------------------------------------------------------------------------
@@ -390,7 +403,7 @@ class ReportingService:
                     r.Case.id: r
                     for r in s.execute(
                         select(Case, Household.head_name)
-                        .join(Household, Household.id == Case.household_id)
+                        .outerjoin(Household, Household.id == Case.household_id)
                         .where(Case.id.in_(chunk))
                     )
                 }
@@ -402,7 +415,7 @@ class ReportingService:
                 ):
                     milestones[case_id].append((meaning, at.date()))
             for case_id in chunk:
-                c, head = cases[case_id].Case, cases[case_id].head_name
+                c, head = cases[case_id].Case, cases[case_id].head_name or VILLAGE_LEVEL_HEAD
                 dept = cat.departments.get(c.lead_department_id) if c.lead_department_id else None
                 bars.append(
                     TimetableBar(
@@ -428,7 +441,7 @@ class ReportingService:
         with self._ledger.reading() as s:
             rows = s.execute(
                 select(Case, Household.head_name)
-                .join(Household, Household.id == Case.household_id)
+                .outerjoin(Household, Household.id == Case.household_id)
                 .where(Case.lead_department_id == department_id, overdue_sql(today))
                 .order_by(Case.deadline, Case.number)
             ).all()
@@ -438,7 +451,7 @@ class ReportingService:
                 number=c.number,
                 township=cat.region(c.township_id).name,
                 village=cat.region(c.village_id).name,
-                head_name=head,
+                head_name=head or VILLAGE_LEVEL_HEAD,
                 subcategory=cat.subcategory(c.subcategory).name,
                 description=c.description,
                 deadline=c.deadline,

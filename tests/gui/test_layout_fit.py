@@ -27,7 +27,7 @@ def filled(world):
     far = w.household(head_name="欧阳春花", village_id=other_village)
     made = []
     for i, state in enumerate(["registered", "assigned", "in_progress", "pending_approval", "closed", "assigned"]):
-        case = w.register("water.pipes" if i % 2 else "house.c", household=far if i in (0, 5) else None)
+        case = w.register("water.access" if i % 2 else "house.c", household=far if i in (0, 5) else None)
         made.append(w.walk(case, state))
     w.extra["cases"] = made
     return w

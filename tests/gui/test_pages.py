@@ -32,7 +32,7 @@ def busy(world):
     made = []
     for i in range(12):
         household = w.extra["far"] if i % 4 == 0 else None
-        case = w.register("water.pipes" if i % 3 == 0 else "house.c", household=household)
+        case = w.register("water.access" if i % 3 == 0 else "house.c", household=household)
         made.append(w.walk(case, ["registered", "assigned", "in_progress", "closed"][i % 4]))
     w.extra["cases"] = made
     return w
@@ -221,8 +221,8 @@ def test_new_case_form_checks_as_the_user_types(qtbot, busy, ctx_of):
     form.id_number.setText(far.head_id_number.lower())
     assert "已建档农户：欧阳春花" in form.id_status.text()
     assert not form.household_box.isEnabled()
-    form.select_subcategory("water.pipes")
-    # 欧阳春花 has an open water.pipes case (case 0 is registered, water.pipes)
+    form.select_subcategory("water.access")
+    # 欧阳春花 has an open water.access case (case 0 is registered, water.access)
     assert "该户已有同类未销号问题" in form.duplicate_warning.text()
     form.select_subcategory("edu.aid")
     assert form.duplicate_warning.text() == ""

@@ -19,7 +19,7 @@ from ui.start import LoginDialog
 def keyless(world, tmp_path):
     w = world
     w.extra["open"] = w.register()
-    w.extra["closed"] = w.walk(w.register("water.pipes"), "closed")
+    w.extra["closed"] = w.walk(w.register("water.access"), "closed")
     key = w.ledger.key_dir / f"{w.ledger.uuid}.key"
     w.ledger.close()
     shutil.move(key, tmp_path / "别处的密钥")

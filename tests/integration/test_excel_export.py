@@ -50,9 +50,9 @@ def test_handoff_workbook_is_safe_and_complete(ledger_with_cases, tmp_path):
     assert ws["A1"].value == "示例县两不愁三保障及饮水安全问题整改台账"
     assert ws["A2"].value.startswith("填报单位：") and "填报人：统筹员老周" in [c.value for c in ws[2]]
     assert [c.value for c in ws[4]] == [label for label, _ in LEDGER_COLUMNS]
-    assert ws.freeze_panes == "C5" and ws.auto_filter.ref == "A4:AD8"
+    assert ws.freeze_panes == "C5" and ws.auto_filter.ref == "A4:AF8"
     validated = {str(v.sqref): v.formula1 for v in ws.data_validations.dataValidation}
-    assert set(validated) == {"W5:W8", "L5:L8"}  # 整改进度 and 问题类别
+    assert set(validated) == {"Y5:Y8", "N5:N8"}  # 整改进度 and 问题类别
     formulas = [c.coordinate for row in book.worksheets for r in row.iter_rows() for c in r if c.data_type == "f"]
     assert formulas == []
     id_col, phone_col = 8, 9  # H, I
@@ -61,9 +61,9 @@ def test_handoff_workbook_is_safe_and_complete(ledger_with_cases, tmp_path):
             cell = ws.cell(row=r, column=col)
             assert cell.data_type == "s" and cell.number_format == "@"
             assert "*" in cell.value and not FULL_ID.search(cell.value)
-    hostile = next(r for r in ws.iter_rows(min_row=5) if r[13].value.startswith("=HYPERLINK"))
-    assert hostile[13].data_type == "s" and hostile[13].quotePrefix  # text, and stays text when edited
-    assert hostile[29].value == "@SUM(1,2)" and hostile[29].quotePrefix
+    hostile = next(r for r in ws.iter_rows(min_row=5) if r[15].value.startswith("=HYPERLINK"))
+    assert hostile[15].data_type == "s" and hostile[15].quotePrefix  # text, and stays text when edited
+    assert hostile[31].value == "@SUM(1,2)" and hostile[31].quotePrefix
 
     with CalamineWorkbook.from_path(str(out)) as cal:
         rows = cal.get_sheet_by_name("问题台账").to_python()
@@ -73,7 +73,7 @@ def test_handoff_workbook_is_safe_and_complete(ledger_with_cases, tmp_path):
         from ledger.models import Case
 
         assert numbers == set(s.scalars(select(Case.number)))
-    assert isinstance(rows[4][15], dt.date)  # 发现时间 is a real date cell
+    assert isinstance(rows[4][17], dt.date)  # 发现时间 is a real date cell
     text = json.dumps(rows, ensure_ascii=False, default=str)
     assert not FULL_ID.search(text)
     total = next(r for r in stats if r[0] == "合计")

@@ -26,7 +26,7 @@ def searchable(any_world):
         odd=odd,
         leak=w.register(household=zhang, description="屋顶漏雨严重，需要翻修"),
         crack=w.register(household=li, description="墙体开裂"),
-        water=w.register("water.pipes", household=odd, description="自来水入户管道破损"),
+        water=w.register("water.access", household=odd, description="自来水入户管道破损"),
     )
     return w
 
@@ -83,7 +83,7 @@ def test_tasks_of_lists_what_waits_for_each_role_in_its_scope(any_world):
 def test_counter_table_counts_equal_a_real_count(any_world):
     w = any_world
     for i in range(6):
-        case = w.register("water.pipes" if i % 2 else "house.c")
+        case = w.register("water.access" if i % 2 else "house.c")
         w.walk(case, ["registered", "assigned", "in_progress"][i % 3])
     w.ledger.cases.act(w.coordinator, w.register().id, "void", expected_version=1, inputs={"reason": "重复登记"})
     lg = w.ledger

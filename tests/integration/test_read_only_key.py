@@ -45,7 +45,7 @@ def keyless(world: World, tmp_path: Path) -> World:
     passwords; then the ledger is closed, its key file moved away, and the ledger opened again."""
     w = world
     w.extra["open"] = w.register()
-    w.extra["closed"] = w.walk(w.register("water.pipes"), "closed")
+    w.extra["closed"] = w.walk(w.register("water.access"), "closed")
     w.extra["household"] = w.household(head_name="赵小红")
     w.ledger.users.create(w.admin, "locked", "被锁的人", PASSWORD, ["viewer"])
     for _ in range(5):
