@@ -16,7 +16,7 @@ LINES_PER_RULE = 50
 
 def add_parser(sub, password_help: str, func: Callable) -> None:
     p = sub.add_parser("compare", help="部门名单比对：医保参保、学籍、危房鉴定、供水检测名单与农户比对，列出候选问题")
-    p.add_argument("file", help="部门名单（.xlsx 或 .csv）")
+    p.add_argument("file", nargs="?", help="部门名单（.xlsx 或 .csv）；与 --owed-since 二选一")
     p.add_argument("--db", required=True)
     # no argparse `choices`: a wrong kind is refused by the comparison itself, in Chinese
     p.add_argument("--kind", required=True, help="名单类型：医保、学籍、危房、供水")
@@ -27,6 +27,11 @@ def add_parser(sub, password_help: str, func: Callable) -> None:
     p.add_argument(
         "--register", action="store_true", help="把本次比对的全部待核实候选登记为问题（发现方式：部门筛查预警）"
     )
+    p.add_argument(
+        "--owed-since",
+        metavar="日期",
+        help="不比对，改为把应报该部门的名单（如某日以来新识别的监测对象家庭成员，供医保参保）写入 --out",
+    )
     p.add_argument("--unmask", action="store_true", help="输出完整身份证号（须有权限并填写用途）")
     p.add_argument("--reason", help="输出完整身份证号的用途")
     p.set_defaults(func=func)
@@ -35,9 +40,27 @@ def add_parser(sub, password_help: str, func: Callable) -> None:
 def run(args: argparse.Namespace, sign_in: Callable) -> int:
     from ledger import open_ledger
 
+    from ledger.errors import ValidationError
+    from ledger.tabular import BadValue, parse_date
+
+    if args.owed_since:
+        try:
+            since = parse_date(args.owed_since)
+        except BadValue:
+            since = None
+        if since is None or not args.out:
+            raise ValidationError("导出应报名单须写明起始日期（如 --owed-since 2026-9-1）和 --out 文件")
+    elif not args.file:
+        raise ValidationError("请给出部门名单文件，或用 --owed-since 导出应报该部门的名单")
     lg = open_ledger(args.db, create=False)
     try:
         actor = sign_in(lg, args)
+        if args.owed_since:
+            from reports.compare_output import write_owed
+
+            owed = write_owed(lg, actor, args.kind, since, args.out, unmask=args.unmask, reason=args.reason or "")
+            print(f"已写出应报{args.kind}部门的名单：{owed.path}（{owed.rows:,} 人）")
+            return 0
         result = lg.compare.run(actor, args.file, args.kind)
         s = result.run.summary
         print(

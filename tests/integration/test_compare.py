@@ -336,3 +336,24 @@ def test_cli_register_and_refusals(world, people, tmp_path, monkeypatch, capsys)
     for f in made:
         case = world.ledger.cases.get(world.ledger.compare.findings(finding_ids=[f.id])[0].case_id)
         assert (case.source, case.household, case.village_id) == ("部门筛查预警", None, f.village_id)
+
+
+def test_cli_writes_the_roster_owed_to_the_department(world, people, tmp_path, monkeypatch, capsys):
+    import main
+
+    db = str(world.ledger.engine.url.database)
+    monkeypatch.setenv("ZGTZ_KEY_DIR", str(tmp_path / "keys"))
+    out = tmp_path / "应报医保名单.xlsx"
+    command = ["compare", "--db", db, "--kind", "医保", "--user", "tongchou", "--password-stdin"]
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    assert main.main([*command, "--owed-since", "2026年1月1日"]) == 2  # no --out
+    assert "--out" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    assert main.main(command) == 2  # neither a roster nor --owed-since
+    assert "部门名单文件" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
+    assert main.main([*command, "--owed-since", "2026-1-1", "--out", str(out)]) == 0
+    assert "（4 人）" in capsys.readouterr().out
+    with CalamineWorkbook.from_path(str(out)) as book:
+        rows = book.get_sheet_by_name("应报名单").to_python()
+    assert [r[4] for r in rows[3:]] == ["王五", "王芳", "王强", "王丽"]
