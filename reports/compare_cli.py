@@ -39,7 +39,6 @@ def add_parser(sub, password_help: str, func: Callable) -> None:
 
 def run(args: argparse.Namespace, sign_in: Callable) -> int:
     from ledger import open_ledger
-
     from ledger.errors import ValidationError
     from ledger.tabular import BadValue, parse_date
 
