@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from ledger import ids
 from ledger.compare.views import CompareResult, FindingView
+from ledger.errors import PermissionDenied
 from ui.common import guarded
 from ui.context import AppContext
 from ui.models import ListTableModel
@@ -140,13 +141,12 @@ class ComparePage(QWidget):
     # -- the list ----------------------------------------------------------------------------------
     def reload(self) -> None:
         states = self.states.currentData() or ()
-        found = guarded(
-            self,
-            lambda: self.ctx.ledger.compare.findings(
-                viewer=self.ctx.actor, kind=self.kind.currentText(), states=states
-            ),
-        )
-        self.findings = found or []
+        try:  # a user who may not see the county's findings is told so on the page, not by a dialog
+            found = self.ctx.ledger.compare.findings(viewer=self.ctx.actor, kind=self.kind.currentText(), states=states)
+        except PermissionDenied as err:
+            self.summary.setText(str(err))
+            found = []
+        self.findings = found
         self.model.set_rows(
             [
                 (

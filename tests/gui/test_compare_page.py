@@ -41,3 +41,11 @@ def test_compare_page_read_only_for_others(world, ctx_of, qtbot):
     page = ComparePage(ctx_of(world.viewer))
     qtbot.addWidget(page)
     assert not page.run_button.isEnabled() and "只有县级统筹" in page.register_button.toolTip()
+
+
+def test_a_township_user_sees_why_the_page_is_empty_without_a_dialog(world, ctx_of, qtbot):
+    """The page is built with the main window for every user; one who may not read the county's
+    findings gets the reason on the page (a modal refusal would block the window from opening)."""
+    page = ComparePage(ctx_of(world.verifier))
+    qtbot.addWidget(page)
+    assert "只有县级账号可以查看" in page.summary.text() and page.model.rowCount() == 0
