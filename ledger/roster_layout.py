@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
-from ledger.tabular import SYNONYMS, Layout, label_key, normal_text, parse_date
+from ledger.tabular import SYNONYMS, Layout, detect_layout, label_key, parse_date
 
 ROSTER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "seq": SYNONYMS["seq"],
@@ -69,60 +69,12 @@ def roster_field(label: object) -> str | None:
     return _LOOKUP.get(key) if key else None
 
 
-def _score(row: Sequence[object]) -> int:
-    return sum(1 for v in row if isinstance(v, str) and roster_field(v) is not None)
-
-
-def _spread(row: Sequence[object], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]], index: int) -> list[str]:
-    texts = [normal_text(v) for v in row]
-    for (r1, c1), (r2, c2) in merged:
-        if r1 <= index <= r2 and c2 > c1 and c1 < len(texts):
-            top = texts[c1] if r1 == index else ""
-            for c in range(c1 + 1, min(c2 + 1, len(texts))):
-                if not texts[c]:
-                    texts[c] = top
-    return texts
-
-
 def detect_roster_layout(
     rows: Sequence[Sequence[object]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (), scan: int = 30
 ) -> Layout | None:
-    """The roster's header among the first `scan` rows (one row, or a group row with merged cells
-    above the column names): the row naming most roster columns, at least 3."""
-    scores = [_score(r) for r in rows[: scan + 1]]
-
-    def paired(i: int) -> bool:
-        return i + 1 < len(scores) and scores[i] >= 2 and scores[i + 1] >= 2
-
-    best, best_score = -1, 2
-    for i in range(min(scan, len(rows))):
-        total = scores[i] + (scores[i + 1] if paired(i) else 0)
-        if total > best_score:
-            best, best_score = i, total
-    if best < 0:
-        return None
-    first, last = (best, best + 1) if paired(best) else (best, best)
-    width = max(len(r) for r in rows[first : last + 1])
-    padded = [list(rows[i]) + [""] * (width - len(rows[i])) for i in range(first, last + 1)]
-    labels = _spread(padded[0], merged, first)
-    header_rows: tuple[int, ...] = (first,)
-    if last > first:
-        header_rows = (first, last)
-        lower = [normal_text(v) for v in padded[1]]
-        labels = [lo if lo else up for up, lo in zip(labels, lower, strict=True)]
-    mapping: dict[int, str] = {}
-    used: set[str] = set()
-    for col, label in enumerate(labels):
-        f = roster_field(label)
-        if f is not None and f not in used:
-            mapping[col] = f
-            used.add(f)
-    title = ""
-    for row in rows[:best]:
-        title = next((normal_text(v) for v in row if normal_text(v)), "")
-        if title:
-            break
-    return Layout(header_rows, tuple(labels), mapping, title)
+    """The roster's header: the case import's header finder (one row, or a group row with merged
+    cells above the column names) with the roster's column names."""
+    return detect_layout(rows, merged, scan, field=roster_field)
 
 
 def roster_date(value: object) -> dt.date | None:

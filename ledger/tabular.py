@@ -10,7 +10,7 @@ import difflib
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ledger.dto import LEDGER_COLUMNS
@@ -134,8 +134,8 @@ class Layout:
         return hashlib.sha1("\x1f".join(self.labels).encode("utf-8")).hexdigest()[:16]
 
 
-def _row_score(row: Sequence[object]) -> int:
-    return sum(1 for v in row if isinstance(v, str) and field_for(v) is not None)
+def _row_score(row: Sequence[object], field: Callable[[str], str | None]) -> int:
+    return sum(1 for v in row if isinstance(v, str) and field(v) is not None)
 
 
 def _spread(row: Sequence[object], merged: Iterable[tuple[tuple[int, int], tuple[int, int]]], index: int) -> list[str]:
@@ -151,11 +151,16 @@ def _spread(row: Sequence[object], merged: Iterable[tuple[tuple[int, int], tuple
 
 
 def detect_layout(
-    rows: Sequence[Sequence[object]], merged: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (), scan: int = 30
+    rows: Sequence[Sequence[object]],
+    merged: Sequence[tuple[tuple[int, int], tuple[int, int]]] = (),
+    scan: int = 30,
+    field: Callable[[str], str | None] | None = None,
 ) -> Layout | None:
     """The header among the first `scan` rows: the row (or pair of rows, when a group row with
-    merged cells sits above the column names) naming most known columns, at least 3."""
-    scores = [_row_score(r) for r in rows[: scan + 1]]
+    merged cells sits above the column names) naming most known columns, at least 3. `field` names
+    the column a header label means (the case columns by default; a household roster has its own)."""
+    field = field or field_for
+    scores = [_row_score(r, field) for r in rows[: scan + 1]]
 
     def paired(i: int) -> bool:  # a group row above column names: both name columns
         return i + 1 < len(scores) and scores[i] >= 2 and scores[i + 1] >= 2
@@ -179,7 +184,7 @@ def detect_layout(
     mapping: dict[int, str] = {}
     used: set[str] = set()
     for col, label in enumerate(labels):
-        f = field_for(label)
+        f = field(label)
         if f is not None and f not in used:
             mapping[col] = f
             used.add(f)

@@ -57,6 +57,7 @@ def run(args: argparse.Namespace, sign_in: Callable) -> int:
         if args.owed_since:
             from reports.compare_output import write_owed
 
+            assert since is not None  # checked above
             owed = write_owed(lg, actor, args.kind, since, args.out, unmask=args.unmask, reason=args.reason or "")
             print(f"已写出应报{args.kind}部门的名单：{owed.path}（{owed.rows:,} 人）")
             return 0
