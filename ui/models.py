@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
 
 from ledger import CaseFilter
 from ledger.dto import Actor, CaseRow, HouseholdRow
@@ -233,11 +234,18 @@ class ListTableModel(QAbstractTableModel):
         self.headers = list(headers)
         self.rows: list[tuple[str, ...]] = []
         self.tooltips: list[tuple[str, ...]] = []
+        self.backgrounds: list[QBrush | None] = []
 
-    def set_rows(self, rows: Sequence[Sequence[object]], tooltips: Sequence[Sequence[str]] | None = None) -> None:
+    def set_rows(
+        self,
+        rows: Sequence[Sequence[object]],
+        tooltips: Sequence[Sequence[str]] | None = None,
+        backgrounds: Sequence[str | None] | None = None,  # a colour per row (#rrggbb), or None
+    ) -> None:
         self.beginResetModel()
         self.rows = [tuple("" if v is None else str(v) for v in r) for r in rows]
         self.tooltips = [tuple(t) for t in tooltips] if tooltips else []
+        self.backgrounds = [QBrush(QColor(c)) if c else None for c in backgrounds] if backgrounds else []
         self.endResetModel()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -260,4 +268,6 @@ class ListTableModel(QAbstractTableModel):
             return self.rows[index.row()][index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and self.tooltips:
             return self.tooltips[index.row()][index.column()] or None
+        if role == Qt.ItemDataRole.BackgroundRole and self.backgrounds:
+            return self.backgrounds[index.row()]
         return None

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -25,50 +23,19 @@ from ledger.errors import ValidationError
 from ledger.services.household_import import IMPORT_ROLES, HouseholdImportPlan, HouseholdOutcome
 from ui.common import show_error
 from ui.context import AppContext
+from ui.models import ListTableModel
 from ui.tasks import run_with_progress
 
 COLOURS = {"invalid": "#fde2e1", "new": "#e2f0d9", "updated": "#fff2cc"}
 
 
-class HouseholdOutcomeModel(QAbstractTableModel):
-    HEADERS = ("户编号", "户主", "行号", "结果", "说明")
+HEADERS = ("户编号", "户主", "行号", "结果", "说明")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[HouseholdOutcome] = []
 
-    def show(self, rows: list[HouseholdOutcome]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        h = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            col = index.column()
-            if col == 0:
-                return h.key
-            if col == 1:
-                return h.head_name
-            if col == 2:
-                return f"{h.rows[0]}" if len(h.rows) == 1 else f"{h.rows[0]}–{h.rows[-1]}"
-            if col == 3:
-                return h.status_name
-            return "；".join(h.reasons if h.status == "invalid" else h.changes + h.notes)
-        if role == Qt.ItemDataRole.BackgroundRole and h.status in COLOURS:
-            return QBrush(QColor(COLOURS[h.status]))
-        return None
+def _cells(h: HouseholdOutcome) -> tuple[object, ...]:
+    lines = f"{h.rows[0]}" if len(h.rows) == 1 else f"{h.rows[0]}–{h.rows[-1]}"
+    said = "；".join(h.reasons if h.status == "invalid" else h.changes + h.notes)
+    return (h.key, h.head_name, lines, h.status_name, said)
 
 
 class RosterImportTab(QWidget):
@@ -98,7 +65,7 @@ class RosterImportTab(QWidget):
         self.which.addItem("只看有变化和有误的户", "changes")
         self.which.addItem("全部户", "all")
         self.which.currentIndexChanged.connect(self.show_outcomes)
-        self.outcomes = HouseholdOutcomeModel()
+        self.outcomes = ListTableModel(HEADERS)
         self.table = QTableView()
         self.table.setModel(self.outcomes)
         self.table.verticalHeader().setVisible(False)
@@ -175,7 +142,7 @@ class RosterImportTab(QWidget):
         rows = self.plan.households
         if self.which.currentData() == "changes":
             rows = [h for h in rows if h.status != "unchanged"]
-        self.outcomes.show(rows)
+        self.outcomes.set_rows([_cells(h) for h in rows], backgrounds=[COLOURS.get(h.status) for h in rows])
         self.table.resizeColumnsToContents()
 
     def commit(self) -> bool:
