@@ -111,6 +111,25 @@ def read_table(path: str | Path, sheet: str | None = None, cancelled: Callable[[
 
 
 # -- CSV ---------------------------------------------------------------------------------------------
+def read_sheet_with(
+    path: str | Path,
+    sheet: str | None,
+    cancelled: Callable[[], bool] | None,
+    has_header: Callable[[RawTable], bool],
+) -> RawTable:
+    """The named sheet, else the first visible sheet in which `has_header` finds a header (a fill-in
+    workbook opens on its instructions sheet), else the first visible sheet."""
+    table = read_table(path, sheet, cancelled)
+    if sheet is not None or has_header(table):
+        return table
+    for name in table.sheets:
+        if name != table.sheet:
+            other = read_table(path, name, cancelled)
+            if has_header(other):
+                return other
+    return table
+
+
 def _read_csv(path: Path, digest: str) -> RawTable:
     data = path.read_bytes()
     try:

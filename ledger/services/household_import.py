@@ -32,7 +32,7 @@ from ledger.roster_layout import (
     detect_roster_layout,
 )
 from ledger.services.household_plan import HouseholdCheck, group_rows
-from ledger.sheets import RawTable, read_table
+from ledger.sheets import RawTable, read_sheet_with
 from ledger.tabular import Layout, Matcher, compact, normal_text
 from ledger.tags import kind_synonyms, risk_types
 
@@ -170,15 +170,7 @@ class HouseholdImportService:
     # -- reading ----------------------------------------------------------------------------------
     def read(self, path: str | Path, sheet: str | None = None, cancelled: Callable[[], bool] | None = None) -> RawTable:
         """The named sheet, else the first visible sheet with a roster header."""
-        table = read_table(path, sheet, cancelled)
-        if sheet is not None or detect_roster_layout(table.rows, table.merged) is not None:
-            return table
-        for name in table.sheets:
-            if name != table.sheet:
-                other = read_table(path, name, cancelled)
-                if detect_roster_layout(other.rows, other.merged) is not None:
-                    return other
-        return table
+        return read_sheet_with(path, sheet, cancelled, lambda t: detect_roster_layout(t.rows, t.merged) is not None)
 
     def layout(self, table: RawTable) -> Layout:
         layout = detect_roster_layout(table.rows, table.merged)

@@ -33,7 +33,7 @@ from ledger.dto import Actor
 from ledger.errors import ConflictError, LedgerError, PermissionDenied, ValidationError
 from ledger.models import AuditEvent, AuditHead, Case, Household, Meta
 from ledger.services import import_levels
-from ledger.sheets import RawTable, read_table
+from ledger.sheets import RawTable, read_sheet_with
 from ledger.tabular import (
     DERIVED,
     FIELD_NAMES,
@@ -168,15 +168,7 @@ class ImportService:
     def read(self, path: str | Path, sheet: str | None = None, cancelled: Callable[[], bool] | None = None) -> RawTable:
         """The named sheet, else the first visible sheet with a recognisable header (a fill-in
         workbook opens on its instructions sheet)."""
-        table = read_table(path, sheet, cancelled)
-        if sheet is not None or detect_layout(table.rows, table.merged) is not None:
-            return table
-        for name in table.sheets:
-            if name != table.sheet:
-                other = read_table(path, name, cancelled)
-                if detect_layout(other.rows, other.merged) is not None:
-                    return other
-        return table
+        return read_sheet_with(path, sheet, cancelled, lambda t: detect_layout(t.rows, t.merged) is not None)
 
     def layout(self, table: RawTable) -> Layout:
         layout = detect_layout(table.rows, table.merged)
