@@ -139,6 +139,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     bind = op.get_bind()
+    village_level = bind.exec_driver_sql("SELECT count(*) FROM cases WHERE household_id IS NULL").scalar()
+    if village_level:
+        raise RuntimeError(f"台账中有 {village_level} 个村级问题，版本 0007 无法保存，不能降级。")
     if bind.dialect.name != "sqlite":
         for table in NEW_TABLES:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
