@@ -26,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.figures import Figure, emit
 from ledger import CaseFilter, open_ledger
 from ledger.demo import generate
+from ledger.tags import vocabulary
+from ledger.workflow import OPEN_STATES
 
 
 def best_of(fn, repeat: int = 5) -> float:
@@ -78,14 +80,10 @@ def run(n: int, workdir: Path) -> list[tuple[str, str, str, str]]:
             (township,),
         ).fetchall()
 
-    def naive_tags():  # the same figures by a plain join of tags and cases, no index chosen for it
-        raw.execute(
-            "SELECT t.tag, count(DISTINCT t.household_id), count(c.id) FROM household_tags t NOT INDEXED "
-            "LEFT JOIN cases c NOT INDEXED ON c.household_id = t.household_id AND c.state != 'void' "
-            "WHERE (t.start_date IS NULL OR t.start_date <= ?) AND (t.end_date IS NULL OR t.end_date > ?) "
-            "GROUP BY t.tag",
-            (today, today),
-        ).fetchall()
+    def naive_tags():  # the same figures one tag at a time, through the ledger's tag filter
+        for tag in vocabulary():
+            lg.queries.count(CaseFilter(tag=tag, include_void=False))
+            lg.queries.count(CaseFilter(tag=tag, include_void=False, states=tuple(OPEN_STATES)))
 
     naive_counts_ms = best_of(naive_counts, 3)
     naive_tags_ms = best_of(naive_tags, 3)
@@ -97,7 +95,16 @@ def run(n: int, workdir: Path) -> list[tuple[str, str, str, str]]:
             Figure("core", f"示例台账生成（{n:,} 个问题）", summary.cases / gen_s, "问题/秒"),
             Figure("core", f"台账文件大小（{n:,} 个问题）", size_mb, "MB"),
             Figure("core", "工作台统计", dash_ms, "ms", naive_counts_ms, "朴素 GROUP BY", "≤ 200 ms", dash_ms <= 200),
-            Figure("core", "工作台农户标签统计", tags_ms, "ms", naive_tags_ms, "朴素连接", "≤ 200 ms", tags_ms <= 200),
+            Figure(
+                "core",
+                "工作台农户标签统计",
+                tags_ms,
+                "ms",
+                naive_tags_ms,
+                "逐个标签筛选计数",
+                "≤ 200 ms",
+                tags_ms <= 200,
+            ),
             Figure("core", "筛选排序首页 100 行", page_ms, "ms", naive_page_ms, "不走索引", "≤ 20 ms", page_ms <= 20),
         ]
     )
@@ -120,7 +127,7 @@ def run(n: int, workdir: Path) -> list[tuple[str, str, str, str]]:
             label,
             "工作台农户标签统计（每个标签的户数、问题数、未销号数）",
             f"{tags_ms:.1f} ms",
-            f"朴素连接 {naive_tags_ms:.0f} ms，快 {naive_tags_ms / tags_ms:.1f}×；目标 ≤ 200 ms",
+            f"逐个标签筛选计数 {naive_tags_ms:.0f} ms，快 {naive_tags_ms / tags_ms:.1f}×；目标 ≤ 200 ms",
         ),
         (
             label,

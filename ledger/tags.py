@@ -75,6 +75,14 @@ def tag_label(tag: str, subtype: str) -> str:
     return f"{tag}（{subtype}）" if subtype else tag
 
 
+def active_on(on: dt.date) -> ColumnElement[bool]:
+    """SQL: the tag row (HouseholdTag) holds on day `on`: started (or undated) and not yet ended."""
+    return and_(
+        or_(HouseholdTag.start_date.is_(None), HouseholdTag.start_date <= on),
+        or_(HouseholdTag.end_date.is_(None), HouseholdTag.end_date > on),
+    )
+
+
 def holds(tag: str, on: dt.date, subtype: str = "") -> ColumnElement[bool]:
     """SQL: the household (Household.id) holds `tag` (of `subtype`, when given) on day `on`."""
     conditions = [

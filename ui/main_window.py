@@ -232,4 +232,5 @@ class MainWindow(QMainWindow):
         if self._chain_task is not None and self._chain_task.running:
             self._chain_task.cancel()
             self._chain_task.wait()
+        self.dashboard.stop()
         super().closeEvent(event)

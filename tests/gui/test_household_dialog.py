@@ -151,7 +151,8 @@ def test_ledger_page_and_dashboard_filter_by_tag(qtbot, register, ctx_of):
 
     dash = DashboardPage(ctx)
     qtbot.addWidget(dash)
-    dash.refresh()
+    dash.refresh()  # the tag figures are counted on a worker thread
+    qtbot.waitUntil(lambda: bool(dash.tag_figures), timeout=10_000)
     text = dash.tag_line.text()
     assert "<b>脱贫户</b> 1 户" in text and "<b>监测对象</b> 0 户" in text and "低保户" not in text
     opened: list[tuple[CaseFilter, str]] = []
