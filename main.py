@@ -25,13 +25,20 @@ from pathlib import Path
 
 
 def _progress_printer(label: str):
+    """On a terminal one line redrawn in place; piped or redirected (a .bat file, a log) a whole
+    line every 5 seconds and at the end, so the lines never run together."""
     last = [0.0]
+    live = sys.stderr.isatty()
+    every = 0.5 if live else 5.0
 
     def report(done: int, total: int) -> None:
         now = time.monotonic()
-        if now - last[0] > 0.5 or done >= total:
+        if now - last[0] > every or done >= total:
             last[0] = now
-            print(f"\r{label} {done}/{total}", end="\n" if done >= total else "", file=sys.stderr, flush=True)
+            if live:
+                print(f"\r{label} {done}/{total}", end="\n" if done >= total else "", file=sys.stderr, flush=True)
+            else:
+                print(f"{label} {done}/{total}", file=sys.stderr, flush=True)
 
     return report
 
@@ -571,20 +578,26 @@ def _day(text: str):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ledger import __version__
+    from ledger.cli_text import DB_HELP
+    from ledger.cli_text import install as chinese_argparse
+
+    chinese_argparse()  # usage, errors and help headings in Chinese (ledger/cli_text.py)
     parser = argparse.ArgumentParser(prog="整改台账", description="两不愁三保障及饮水安全问题整改台账")
+    parser.add_argument("--version", action="version", version=f"整改台账 {__version__}", help="显示程序版本并退出")
     parser.add_argument("--db", help="台账文件路径或数据库地址（默认：本机用户数据目录中的台账）")
     parser.add_argument("--data-dir", help="用户数据目录（默认：本机用户数据目录，Windows 为 %%LOCALAPPDATA%%）")
     parser.add_argument("--smoke-test", action="store_true", help="自检：打开或新建台账、生成PDF和工作簿、校验审计链")
     sub = parser.add_subparsers(dest="command")
 
     demo = sub.add_parser("demo", help="生成示例县的示例台账")
-    demo.add_argument("--db", required=True)
+    demo.add_argument("--db", required=True, help=DB_HELP)
     demo.add_argument("--cases", type=_count, default=2000, help="示例问题数（不小于 0）")
-    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--seed", type=int, default=1, help="随机数种子：同一种子生成同样的示例台账（默认 1）")
     demo.set_defaults(func=cmd_demo)
 
     init = sub.add_parser("init", help="新建空台账（文件或服务器数据库）和第一个系统管理员，密码从标准输入读取")
-    init.add_argument("--db", required=True)
+    init.add_argument("--db", required=True, help=DB_HELP)
     init.add_argument("--county", required=True, help="县名称")
     init.add_argument("--code", required=True, help="县行政区划代码（6位）")
     init.add_argument("--admin", default="admin", help="系统管理员用户名")
@@ -595,7 +608,7 @@ def build_parser() -> argparse.ArgumentParser:
         "config",
         help="台账设置：佐证材料的共享存放位置（服务器台账）、督办函的代字、联系人和抄送单位，周报统计截止日和预警灯界限",
     )
-    config.add_argument("--db", required=True)
+    config.add_argument("--db", required=True, help=DB_HELP)
     config.add_argument("--user", required=True, help="系统管理员账号（督办函和周报设置也可由县级统筹员设置）")
     config.add_argument("--evidence-dir", help="各电脑都能访问的共享文件夹，如 \\\\server\\zgtz\\佐证材料")
     config.add_argument(
@@ -616,7 +629,7 @@ def build_parser() -> argparse.ArgumentParser:
     config.set_defaults(func=cmd_config)
 
     verify = sub.add_parser("verify", help="校验数据库、审计日志和佐证材料")
-    verify.add_argument("--db", required=True)
+    verify.add_argument("--db", required=True, help=DB_HELP)
     verify.add_argument(
         "--repair-guards",
         action="store_true",
@@ -627,15 +640,15 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(func=cmd_verify)
 
     backup = sub.add_parser("backup", help="在线备份台账（附说明文件）")
-    backup.add_argument("--db", required=True)
-    backup.add_argument("-o", "--output", required=True)
+    backup.add_argument("--db", required=True, help=DB_HELP)
+    backup.add_argument("-o", "--output", required=True, help="备份文件路径（.db），清单和佐证材料放在它旁边")
     backup.add_argument("--user", required=True, help="执行备份的账号（写入审计日志）")
     backup.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)
     backup.set_defaults(func=cmd_backup)
 
     restore = sub.add_parser("restore", help="从备份恢复台账")
-    restore.add_argument("file")
-    restore.add_argument("--db", required=True)
+    restore.add_argument("file", help="要恢复的备份文件（.db）")
+    restore.add_argument("--db", required=True, help=DB_HELP)
     restore.add_argument("--user", required=True, help="备份所属台账的系统管理员账号（须输入密码）")
     restore.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)
     restore.add_argument(
@@ -650,8 +663,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="生成PDF报表：ledger 台账、weekly 周报、timetable 时间表、"
         "closure 销号审批表、household 一户一档、letter 督办函",
     )
-    report.add_argument("kind", choices=["ledger", "weekly", "timetable", "closure", "household", "letter"])
-    report.add_argument("--db", required=True)
+    report.add_argument(
+        "kind",
+        choices=["ledger", "weekly", "timetable", "closure", "household", "letter"],
+        help=(
+            "报表：ledger 问题整改台账，weekly 周报，timetable 整改时间表，"
+            "closure 销号审批表，household 一户一档，letter 督办函"
+        ),
+    )
+    report.add_argument("--db", required=True, help=DB_HELP)
     report.add_argument("-o", "--output", required=True, help="输出的PDF文件")
     report.add_argument("--township", help="乡镇名称")
     report.add_argument("--village", help="村名称")
@@ -686,8 +706,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(func=cmd_report)
 
     imp = sub.add_parser("import", help="导入 Excel（.xlsx）或 CSV 问题台账、部门填报表")
-    imp.add_argument("file")
-    imp.add_argument("--db", required=True)
+    imp.add_argument("file", help="要导入的工作簿（.xlsx、.xls、.csv）")
+    imp.add_argument("--db", required=True, help=DB_HELP)
     imp.add_argument("--user", required=True, help="导入人账号（写入审计日志）")
     imp.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)
     imp.add_argument("--dry-run", action="store_true", help="只校验和预览，不写入台账")
@@ -699,9 +719,14 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_import)
 
     exp = sub.add_parser("export", help="导出 Excel：handoff 上报台账、statistics 统计表、fillin 部门填报表")
-    exp.add_argument("--db", required=True)
+    exp.add_argument("--db", required=True, help=DB_HELP)
     exp.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件")
-    exp.add_argument("--template", choices=["handoff", "statistics", "fillin"], default="handoff")
+    exp.add_argument(
+        "--template",
+        choices=["handoff", "statistics", "fillin"],
+        default="handoff",
+        help="handoff 移交工作簿（默认），statistics 统计表，fillin 乡镇填报表",
+    )
     exp.add_argument("--township", help="乡镇名称")
     exp.add_argument("--village", help="村名称")
     exp.add_argument("--department", help="牵头单位名称（部门填报表必填）")

@@ -6,6 +6,8 @@ actor = lg.users.authenticate("luru", password)
 lg.cases.register(actor, household_id=..., subcategory="house.c", ...)
 """
 
+__version__ = "0.3.0.dev0"  # the one place; pyproject.toml reads it, `main.py --version` prints it
+
 from ledger.dto import Actor, CaseFilter, CaseView
 from ledger.errors import (
     ConflictError,

@@ -9,6 +9,7 @@ import argparse
 from collections.abc import Callable
 
 from ledger import ids
+from ledger.cli_text import DB_HELP
 
 KINDS = ("医保", "学籍", "危房", "供水")
 LINES_PER_RULE = 50
@@ -17,7 +18,7 @@ LINES_PER_RULE = 50
 def add_parser(sub, password_help: str, func: Callable) -> None:
     p = sub.add_parser("compare", help="部门名单比对：医保参保、学籍、危房鉴定、供水检测名单与农户比对，列出候选问题")
     p.add_argument("file", nargs="?", help="部门名单（.xlsx 或 .csv）；与 --owed-since 二选一")
-    p.add_argument("--db", required=True)
+    p.add_argument("--db", required=True, help=DB_HELP)
     # no argparse `choices`: a wrong kind is refused by the comparison itself, in Chinese
     p.add_argument("--kind", required=True, help="名单类型：医保、学籍、危房、供水")
     p.add_argument("--user", required=True, help="比对人账号（县级统筹，写入审计日志）")

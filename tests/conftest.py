@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.world import FakeClock, World, build_world
+from tests.world import FakeClock, World, build_world, copied_world, remove_template
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -28,7 +28,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def world(tmp_path: Path, clock: FakeClock) -> World:
-    w = build_world(tmp_path / "台账.db", tmp_path, clock)
+    w = copied_world(tmp_path, clock)
     yield w
     w.ledger.close()
 
@@ -115,6 +115,7 @@ def pytest_sessionfinish(session, exitstatus):
     from tests import paper
 
     paper.cleanup()
+    remove_template()
     if _OUTPUTS is None or exitstatus not in (0,):
         return
     read, problems = _OUTPUTS.scan()

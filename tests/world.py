@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -222,3 +225,52 @@ def build_world(url_or_path: str | Path, tmp: Path, clock: FakeClock | None = No
         zjj_id=zjj,
         slj_id=slj,
     )
+
+
+# -- one migrated, seeded ledger per test session, copied for each test ----------------------------
+# build_world migrates a new file, seeds the catalog and creates ten accounts: ~0.35 s. A test that
+# takes the `world` fixture gets a copy of one such ledger built at the first use (its file and its
+# key folder, so the chain, the key and the remembered head are the same), opened anew with the
+# test's own clock: ~0.03 s.
+_TEMPLATE: tuple[Path, World] | None = None
+_TEMPLATE_FILES = ("台账.db", "keys")
+
+
+def _template() -> tuple[Path, World]:
+    global _TEMPLATE
+    if _TEMPLATE is None:
+        root = Path(tempfile.mkdtemp(prefix="zgtz-world-"))
+        made = build_world(root / "台账.db", root)
+        made.ledger.close()
+        _TEMPLATE = (root, made)
+    return _TEMPLATE
+
+
+def copied_world(tmp: Path, clock: FakeClock) -> World:
+    """The same World build_world(tmp / "台账.db", tmp, clock) gives, from the session's template.
+    A clock set before the template's last event (a test that starts its clock in the past) gets a
+    ledger built for it instead, so time never runs backwards in the audit chain."""
+    root, made = _template()
+    if clock.now < made.clock.now and clock.now != FakeClock().now:
+        return build_world(tmp / "台账.db", tmp, clock)
+    clock.now = max(clock.now, made.clock.now)
+    shutil.copy2(root / "台账.db", tmp / "台账.db")
+    shutil.copytree(root / "keys", tmp / "keys")
+    lg = open_ledger(
+        tmp / "台账.db",
+        key_dir=tmp / "keys",
+        evidence_dir=tmp / "evidence",
+        clock=clock,
+        backup_dir=tmp / "backups",
+        password_hasher=CHEAP_HASHER,
+    )
+    world = dataclasses.replace(made, clock=clock, extra={})
+    world.use(lg)
+    return world
+
+
+def remove_template() -> None:
+    global _TEMPLATE
+    if _TEMPLATE is not None:
+        shutil.rmtree(_TEMPLATE[0], ignore_errors=True)
+        _TEMPLATE = None
