@@ -14,7 +14,7 @@ from ledger import ids, textrules
 from ledger.access import visibility, visible_condition
 from ledger.dto import Actor, CaseFilter, CaseRow, DashboardCounts, HouseholdRow
 from ledger.models import Case, CaseCount, Household, HouseholdTag, Member
-from ledger.search import MIN_TRIGRAM, fts_phrase
+from ledger.search import GRAMS_TABLE, MIN_TRIGRAM, fts_phrase, gram_query
 from ledger.services.cases import SCOPED_ROLES
 from ledger.services.household_edit import tag_view
 from ledger.tags import holds, tag_label
@@ -205,8 +205,9 @@ class QueryService:
 
     def _search_condition(self, raw: str) -> ColumnElement[bool]:
         """Quick search. A full ID number finds its household (head or member); 3+ characters use
-        the trigram index over case number, head's name and description; 1–2 characters are a name.
-        A village's name also finds its village-level problems (they have no head)."""
+        the trigram index over case number, names and description; 1–2 characters the index of
+        single characters and pairs over names and description (ledger/search.py), and a head's name
+        as typed. A village's name also finds its village-level problems (they have no head)."""
         term = textrules.search_term(raw)  # NUL and other control characters never reach the database
         id_number = ids.as_id_number(term)
         if id_number is not None:
@@ -215,8 +216,13 @@ class QueryService:
             return Case.household_id.in_(heads.union(members))
         like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         names = select(Household.id).where(Household.head_name.like(like, escape="\\"))
-        if len(term) < MIN_TRIGRAM:
-            return or_(Case.household_id.in_(names), self._village_problems(term))
+        if len(term) < MIN_TRIGRAM and self._ledger.dialect == "sqlite":
+            found = or_(Case.household_id.in_(names), self._village_problems(term))
+            query = gram_query(term)
+            if query is None:
+                return found
+            words = text(f"SELECT rowid FROM {GRAMS_TABLE} WHERE {GRAMS_TABLE} MATCH :q").bindparams(q=query)
+            return or_(Case.id.in_(words.columns(column("rowid", Integer))), found)
         if self._ledger.dialect == "sqlite":
             matches = text("SELECT rowid FROM case_search WHERE case_search MATCH :phrase").bindparams(
                 phrase=fts_phrase(term)

@@ -53,6 +53,36 @@ def test_quick_search_by_name_words_number_and_full_id(searchable):
     assert lg.queries.count(CaseFilter(search="张")) == 1
 
 
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("墙", {"crack"}),  # one character of a description
+        ("雨", {"leak"}),
+        ("开裂", {"crack"}),  # two: a word of a description, not taken for a name only
+        ("漏雨", {"leak"}),
+        ("入户", {"water"}),
+        ("翻修", {"leak"}),
+        ("开 裂", set()),  # a space inside is not the word
+        ("管道破", {"water"}),  # three
+        ("需要翻修", {"leak"}),  # more
+        ("李", {"crack"}),  # a name still
+        ("四", {"crack"}),
+    ],
+)
+def test_quick_search_finds_description_words_of_any_length(searchable, term, expected):
+    e = searchable.extra
+    assert ids_of(searchable.ledger, search=term) == {e[name].id for name in expected}
+
+
+def test_short_terms_follow_description_edits(searchable):
+    w, e = searchable, searchable.extra
+    lg = w.ledger
+    case = e["crack"]
+    lg.cases.update(w.clerk, case.id, case.version, {"description": "院墙倒塌"})
+    assert ids_of(lg, search="倒塌") == {case.id}
+    assert ids_of(lg, search="开裂") == set()
+
+
 def test_search_follows_description_edits(searchable):
     w, e = searchable, searchable.extra
     lg = w.ledger
