@@ -140,3 +140,17 @@ def test_a_department_counts_only_the_cases_it_leads(world: World, villages):
     seen = w.ledger.villages.figures(visible_to=w.officer)
     assert [(f.name, f.total, f.open) for f in seen] == [("东关村", 1, 1)]
     assert w.ledger.villages.figures(visible_to=w.other_officer) == []
+
+
+def test_zero_date_on_both_databases(any_world: World):
+    """The same figures on SQLite and PostgreSQL (max() over case_actions.at comes back as text on one)."""
+    w = any_world
+    house = w.register("house.c")
+    water = w.register("water.quality")
+    w.clock.advance(days=1)
+    w.walk(house, "closed")
+    w.ledger.cases.act(w.coordinator, water.id, "void", expected_version=water.version, inputs={"reason": "重复登记"})
+    got = {f.name: f for f in w.ledger.villages.figures(w.township_id, visible_to=w.verifier)}
+    assert got["东关村"].cleared and got["东关村"].zero_since == dt.date(2026, 11, 24)
+    assert (got["东关村"].total, got["东关村"].closed, got["东关村"].void) == (1, 1, 1)
+    assert got["西关村"].status == "从未有问题" and list(got) == ["东关村", "西关村"]
