@@ -334,6 +334,7 @@ def cmd_report(args) -> int:
     from ledger import open_ledger
     from ledger.errors import ValidationError
     from reports.render import KINDS, ReportRequest, render_report
+    from reports.village_reports import run_split
 
     lg = open_ledger(args.db, create=False)
     try:
@@ -359,7 +360,10 @@ def cmd_report(args) -> int:
             paper=args.paper.strip().upper(),
             reviewer=args.reviewer or "",
             signer=args.signer or "",
+            by_village=args.by_village or args.split,
         )
+        if args.split:  # 村级台账, one file per village into the folder -o names
+            return run_split(lg, request, args.output, actor)
         result = render_report(lg, request, args.output, actor, progress=_progress_printer("排版页"))
     finally:
         lg.close()
@@ -703,6 +707,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--unmask", action="store_true", help="打印完整身份证号和电话（须有权限并填写用途）")
     report.add_argument("--reason", help="打印完整号码的用途")
     report.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)
+    report.add_argument("--by-village", action="store_true", help="按村：台账每村一节（须指定乡镇）；周报加“分村情况”")
+    report.add_argument("--split", action="store_true", help="村级台账每村一个文件（-o 为文件夹，须指定乡镇）")
     report.set_defaults(func=cmd_report)
 
     imp = sub.add_parser("import", help="导入 Excel（.xlsx）或 CSV 问题台账、部门填报表")

@@ -420,6 +420,7 @@ class GroupFigures:
     due_soon: int = 0
     rank: int = 0  # 0: not ranked (the total, categories, the 未交办 line)
     light: str | None = None  # red | yellow | green by ledger.workflow.GroupLightPolicy; None: no light
+    place_id: int | None = None  # the township's or village's region id (the 周报 grouped by village)
 
     def add(
         self, state: str, n: int, new: int, closed_week: int, overdue: int, new_overdue: int, due_soon: int

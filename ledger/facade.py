@@ -50,6 +50,7 @@ class Ledger:
         from ledger.services.reporting import ReportingService
         from ledger.services.serials import SerialService
         from ledger.services.users import UserService
+        from ledger.services.villages import VillageService
 
         self.engine = engine
         self.clock = clock
@@ -81,6 +82,7 @@ class Ledger:
         self.audit = AuditService(self)
         self.backup = BackupService(self)
         self.compare = CompareService(self)
+        self.villages = VillageService(self)
 
     # -- plumbing -------------------------------------------------------------------------------
     @property

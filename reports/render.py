@@ -20,7 +20,7 @@ from ledger.opening import os_reason, replace_file
 from ledger.services.queries import DEADLINE_STATES
 from ledger.tags import tag_label
 from ledger.workflow import LIGHT_NAMES
-from reports import dossier, ledger_report, letter, timetable, weekly
+from reports import dossier, ledger_report, letter, timetable, village_reports, weekly
 from reports.fonts import FontSet
 from reports.pdf import (
     LANDSCAPE,
@@ -64,6 +64,7 @@ class ReportRequest:
     signer: str = ""  # 签发人 (weekly report)
     profile: str = "brief"  # ledger: "brief" 周报简表 (about 14 columns) | "full" 完整 (all 30)
     paper: str = "A4"  # ledger: "A4" | "A3", landscape
+    by_village: bool = False  # ledger: a section per village of the township; weekly: 六、分村情况
 
 
 @dataclass(frozen=True)
@@ -357,6 +358,8 @@ class _Builder:
     # -- kinds ----------------------------------------------------------------------------------------
     def ledger(self, doc: Document):
         title = f"{self.county}“两不愁三保障”及饮水安全问题整改台账{tag_title(self.request.filter)}"
+        if self.request.by_village:  # 村级台账: a section per village (reports/village_reports.py)
+            return village_reports.ledger_sections(self, doc, tag_title(self.request.filter))
         layout = ledger_report.layout_for(self.request.paper)
         case_ids = self.lg.reporting.case_ids(self.request.filter, order="household")
         if not case_ids:
@@ -395,6 +398,9 @@ class _Builder:
             signer=self.request.signer.strip(),
             places=places,
             place_word="村" if one_township else "乡镇",
+            village_groups=village_reports.weekly_groups(self.lg, figures)
+            if self.request.by_village and not one_township
+            else None,
         )
         return pages, figures.total.found, lambda page, number, total: weekly.weekly_footer(doc, page, number, total)
 

@@ -137,9 +137,10 @@ def weekly_pages(
     signer: str,
     places: Sequence[GroupFigures] | None = None,
     place_word: str = "乡镇",
+    village_groups: Sequence[tuple[GroupFigures, Sequence[GroupFigures]]] | None = None,
 ) -> list[list[Block]]:
     """The report's pages. `places` are the rows of the place table (townships by default, the
-    villages of a one-township report)."""
+    villages of a one-township report); `village_groups` (township, its villages) add 六、分村情况."""
     width = PORTRAIT.frame_width
     places = w.by_township if places is None else places
     word = period_word(w)
@@ -190,6 +191,14 @@ def weekly_pages(
         blocks.append(Spacer(3 * mm))
         blocks.append(Line(heading, 12, "hei", leading=20, keep_with_next=True))
         blocks += _group_table(pen, groups, ranked, width, first, columns, t, extra)
+    if village_groups:  # the 周报 grouped by village: each township's villages, ranked among themselves
+        blocks += [
+            Spacer(3 * mm),
+            Line("六、分村情况（各乡镇内按销号率排名）", 12, "hei", leading=20, keep_with_next=True),
+        ]
+        for town, villages in village_groups:
+            blocks.append(Line(f"{town.name}（{len(villages)}个村）", 10.5, "hei", leading=18, keep_with_next=True))
+            blocks += _group_table(pen, villages, True, width, "村", columns, town, None)
     blocks.append(Spacer(2 * mm))
     notes = [
         f"1. 预警灯——{w.light_rule}。",

@@ -21,6 +21,7 @@ from ui.common import LIGHT_COLOURS
 from ui.context import AppContext
 from ui.models import CaseTableModel
 from ui.tasks import Task
+from ui.village_drill import VillageDrillDialog
 from ui.widgets import BarChart, Tile, make_table
 
 TILE_STYLE = "font-size: 18pt; font-weight: bold;"
@@ -71,6 +72,11 @@ class DashboardPage(QWidget):
         self._tiles["total"].setToolTip("点击查看：累计发现（不含已作废）= 待交办 + 整改中 + 待核验 + 待审批 + 已销号")
 
         self.township_chart = BarChart("各乡镇销号率（颜色为预警灯）", "#188038", spacing=3)
+        # 各村: a township's bar opens its villages (ui/village_drill.py, counted on a worker thread)
+        self.township_chart.clicked.connect(self.drill_township)
+        self.township_chart.setToolTip("点击乡镇，查看该乡镇各村的整改情况（清零状态、销号率、逾期）")
+        self._town_ids: list[int] = []
+        self.drill: VillageDrillDialog | None = None
         self.category_chart = BarChart("各类问题数量（已销号/累计）", "#1a73e8", spacing=3)
         # 监测对象 and 脱贫户 first (the policy's two groups), then the other tags held by anyone, one
         # line each; each figure opens the ledger on the open cases of households holding the tag today
@@ -151,8 +157,20 @@ class DashboardPage(QWidget):
         if self._tags_again:
             self.load_tags()
 
+    def drill_township(self, bar: int) -> None:
+        """The villages of the township whose bar was clicked, in their own window."""
+        if not 0 <= bar < len(self._town_ids):
+            return
+        if self.drill is not None:
+            self.drill.close()
+        self.drill = VillageDrillDialog(self.ctx, self._town_ids[bar], self)
+        self.drill.open_filter.connect(self.open_filter)
+        self.drill.show()
+
     def stop(self) -> None:
         """Wait for a count under way (the window is closing; the ledger closes after it)."""
+        if self.drill is not None and self.drill.task.running:
+            self.drill.task.wait()
         if self._tag_task is not None and self._tag_task.running:
             self._tags_again = False
             self._tag_task.wait()
@@ -200,9 +218,10 @@ class DashboardPage(QWidget):
             if total:
                 lamp = policy.light(total, done, counts.overdue_by_township.get(township.id, 0))
                 colour = LIGHT_COLOURS[lamp].name() if lamp else "#188038"
-                towns.append((township.name, done / total, f"{done / total:.1%}", colour))
+                towns.append((township.name, done / total, f"{done / total:.1%}", colour, township.id))
         towns.sort(key=lambda bar: -bar[1])
-        self.township_chart.set_bars(towns)
+        self._town_ids = [bar[4] for bar in towns]
+        self.township_chart.set_bars([bar[:4] for bar in towns])
         names = lg.catalog.category_names
         cats = []
         most = max(

@@ -10,6 +10,7 @@ from PySide6.QtCore import QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QFontMetrics
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QFileDialog,
@@ -29,6 +30,7 @@ from ledger import CaseFilter
 from ledger.errors import ValidationError
 from reports.fonts import FontSet
 from reports.render import KINDS, ReportRequest, ReportResult, render_report
+from reports.village_reports import render_village_files
 from ui.common import from_qdate, message, settings, show_error, to_qdate
 from ui.context import AppContext
 from ui.printing import print_with_progress
@@ -112,6 +114,12 @@ class ReportsPage(QWidget):
         self.paper.addItem("A3 横向", "A3")
         # 30 columns only read well on A3: choosing 完整 proposes it (the clerk may still pick A4)
         self.profile.currentIndexChanged.connect(self._propose_paper)
+        # 按村 (reports/village_reports.py): 村级台账 a section or a file per village; 周报 六、分村情况
+        self.village_ledger = QComboBox()
+        self.village_ledger.addItem("不分村", "")
+        self.village_ledger.addItem("村级台账：所选乡镇每村一节，合为一个PDF", "sections")
+        self.village_ledger.addItem("村级台账：所选乡镇每村一个文件（保存到文件夹）", "files")
+        self.village_weekly = QCheckBox("加“分村情况”：各乡镇的村按销号率排名")
         self.unmask, self.reason = unmask_fields(ctx.actor, "打印完整身份证号和电话")
         self.target = QLineEdit()
         browse = QPushButton("选择…")
@@ -119,6 +127,9 @@ class ReportsPage(QWidget):
         target_row = QHBoxLayout()
         target_row.addWidget(self.target, 1)
         target_row.addWidget(browse)
+        self.village_ledger.currentIndexChanged.connect(
+            lambda _i: self.target.setText(str(self.default_target(self.kind)))
+        )
 
         self.form = QFormLayout()
         self.form.addRow("乡镇：", self.township)
@@ -132,6 +143,8 @@ class ReportsPage(QWidget):
         self.form.addRow("", self.issue_label)
         self.form.addRow("台账列：", self.profile)
         self.form.addRow("纸张：", self.paper)
+        self.form.addRow("按村：", self.village_ledger)
+        self.form.addRow("分村：", self.village_weekly)
         self.form.addRow("审核人：", self.reviewer)
         self.form.addRow("签发人：", self.signer)
         self.form.addRow("", self.unmask)
@@ -194,6 +207,8 @@ class ReportsPage(QWidget):
             self.issue_label: kind == "weekly",
             self.profile: kind == "ledger",
             self.paper: kind == "ledger",
+            self.village_ledger: kind == "ledger",
+            self.village_weekly: kind == "weekly",
             self.reviewer: kind in ("ledger", "weekly", "timetable"),
             self.signer: kind == "weekly",
             self.unmask: kind in ("ledger", "closure", "household"),
@@ -205,9 +220,16 @@ class ReportsPage(QWidget):
         self.target.setText(str(self.default_target(kind)))
 
     def default_target(self, kind: str) -> Path:
+        if kind == "ledger" and self.village_ledger.currentData() == "files":
+            return output_folder() / f"村级台账_{dt.date.today():%Y%m%d}"  # a folder
         return output_folder() / f"{KINDS[kind]}_{dt.date.today():%Y%m%d}.pdf"
 
     def browse(self) -> None:
+        if self.kind == "ledger" and self.village_ledger.currentData() == "files":
+            folder = QFileDialog.getExistingDirectory(self, "村级台账保存到文件夹", self.target.text())
+            if folder:
+                self.target.setText(folder)
+            return
         chosen, _ = QFileDialog.getSaveFileName(self, "保存报表", self.target.text(), "PDF 文件 (*.pdf)")
         if chosen:
             self.target.setText(chosen if chosen.lower().endswith(".pdf") else chosen + ".pdf")
@@ -248,6 +270,8 @@ class ReportsPage(QWidget):
             signer=self.signer.text().strip() if kind == "weekly" else "",
             profile=self.profile.currentData() if kind == "ledger" else "brief",
             paper=self.paper.currentData() if kind == "ledger" else "A4",
+            by_village=(kind == "ledger" and bool(self.village_ledger.currentData()))
+            or (kind == "weekly" and self.village_weekly.isChecked()),
         )
 
     # -- rendering ----------------------------------------------------------------------------------
@@ -266,9 +290,21 @@ class ReportsPage(QWidget):
         s.setValue("reports/reviewer", self.reviewer.text().strip())
         s.setValue("reports/signer", self.signer.text().strip())
 
+        split = request.kind == "ledger" and self.village_ledger.currentData() == "files"
+
         def work(progress, cancelled) -> ReportResult:
             if self._fonts is None:
                 self._fonts = FontSet.discover()
+            if split:  # 村级台账, one file per village: the summary of the whole run
+                files = render_village_files(lg, request, target, actor, fonts=self._fonts, cancelled=cancelled)
+                return ReportResult(
+                    target,
+                    sum(r.pages for r in files),
+                    sum(r.cases for r in files),
+                    [m for r in files for m in r.missing],
+                    sum(r.seconds for r in files),
+                    f"共 {len(files)} 个村，每村一个文件",
+                )
             return render_report(lg, request, target, actor, fonts=self._fonts, progress=progress, cancelled=cancelled)
 
         ok, result = run_with_progress(self, "生成报表", f"正在生成{KINDS[request.kind]}（可随时取消）…", work)

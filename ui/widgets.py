@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -99,7 +99,10 @@ class Tile(QFrame):
 
 
 class BarChart(QWidget):
-    """Horizontal bars with a label on the left and the value text on the right."""
+    """Horizontal bars with a label on the left and the value text on the right. `clicked(i)`
+    when bar i is clicked."""
+
+    clicked = Signal(int)
 
     def __init__(self, title: str, colour: str = "#1a73e8", parent: QWidget | None = None, *, spacing: int = 6):
         super().__init__(parent)
@@ -118,6 +121,22 @@ class BarChart(QWidget):
     def sizeHint(self) -> QSize:
         line = QFontMetrics(self.font()).height() + self.spacing
         return QSize(360, line * (len(self.bars) + 2))
+
+    def bar_at(self, y: float) -> int | None:
+        """The bar at height y (pixels from the top), None between or past them."""
+        line = QFontMetrics(self.font()).height() + self.spacing
+        i = int((y - 4) // line) - 1
+        return i if 0 <= i < len(self.bars) else None
+
+    def bar_centre(self, i: int) -> int:
+        line = QFontMetrics(self.font()).height() + self.spacing
+        return line * (i + 1) + 4 + line // 2
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        i = self.bar_at(event.position().y())
+        if i is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(i)
+        super().mouseReleaseEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)

@@ -362,7 +362,8 @@ class ReportingService:
             else:
                 unassigned.add(*figures)
             for group, (name, key) in keys.items():
-                groups[group].setdefault(key, GroupFigures(name)).add(*figures)
+                place = key if group in ("township", "village") else None
+                groups[group].setdefault(key, GroupFigures(name, place_id=place)).add(*figures)
             total.add(*figures)
         policy = self.group_light_policy()
         category_order = list(cat.category_names)

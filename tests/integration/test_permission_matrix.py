@@ -153,3 +153,29 @@ def test_household_edits_by_role_and_township(world):
                     assert "农户档案" in str(err.value), label
                     assert lg.audit.head() == head, label
             assert hs.may_edit(lg.current_actor(actor), h.township_id) == allowed, label
+
+
+# Per-village figures (ledger/services/villages.py) and the batch 村级台账: which villages each role sees
+# (城关镇: 东关村, 西关村; 河西乡: 河西村), None where refused (no case data for that role).
+VILLAGE_SIGHT = {
+    "admin": None, "clerk": ["东关村", "西关村", "河西村"], "coordinator": ["东关村", "西关村", "河西村"],
+    "officer(住建局)": ["东关村"], "verifier(城关镇)": ["东关村", "西关村"], "approver": ["东关村", "西关村", "河西村"],
+    "auditor": None, "viewer": ["东关村", "西关村", "河西村"],
+}  # fmt: skip
+
+
+def test_village_figures_by_role(world):
+    w, lg = world, world.ledger
+    w.walk(w.register("house.c"), "assigned")  # led by 住建局, in 东关村
+    actors = {
+        "admin": w.admin, "clerk": w.clerk, "coordinator": w.coordinator, "officer(住建局)": w.officer,
+        "verifier(城关镇)": w.verifier, "approver": w.approver, "auditor": w.auditor, "viewer": w.viewer,
+    }  # fmt: skip
+    for label, actor in actors.items():
+        head = lg.audit.head()
+        if VILLAGE_SIGHT[label] is None:
+            with pytest.raises(LedgerError, match="不能查看问题数据"):
+                lg.villages.figures(visible_to=actor)
+        else:
+            assert [f.name for f in lg.villages.figures(visible_to=actor)] == VILLAGE_SIGHT[label], label
+        assert lg.audit.head() == head, label  # a read writes nothing
