@@ -20,7 +20,7 @@ OVERDUE_BG = "#fce8e6"
 
 
 def village_row(f: VillageFigures, names: dict[str, str]) -> list[object]:
-    cats = "、".join(f"{names.get(code, code)}{n}" for code, n in f.open_by_category.items())
+    cats = "、".join(f"{names.get(code, code)} {n} 个" for code, n in f.open_by_category.items())
     rate = f"{f.rate:.1%}" if f.total else "—"
     return [f.name, f.total, f.open, f.closed, rate, f.overdue, cats or "—", f.status]
 

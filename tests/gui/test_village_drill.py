@@ -61,7 +61,7 @@ def test_clicking_a_township_shows_its_villages_as_the_ledger_counts_them(qtbot,
         assert (row["累计发现"], row["未销号"], row["已销号"]) == (str(found), str(still), str(closed))
         assert row["销号率"] == f"{closed / found:.1%}"
     assert rows["东关村"]["清零状态"] == "未清零（2个）"
-    assert rows["东关村"]["未销号问题（按类别）"] == "住房安全1、饮水安全1"  # catalog order
+    assert rows["东关村"]["未销号问题（按类别）"] == "住房安全 1 个、饮水安全 1 个"  # catalog order
     assert rows["西关村"]["清零状态"].startswith("已清零（2026年11月23日")
     assert "城关镇" in drill.summary.text() and "已清零 1 个村" in drill.summary.text()
 
