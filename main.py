@@ -227,6 +227,17 @@ def cmd_config(args) -> int:
     return 0
 
 
+def cmd_examples(args) -> int:
+    from ledger import open_ledger
+    from ledger.examples_cli import run_examples
+
+    lg = open_ledger(args.db, create=False)
+    try:
+        return run_examples(lg, args.db)
+    finally:
+        lg.close()
+
+
 def cmd_verify(args) -> int:
     from ledger import open_ledger
     from ledger.verify import repair_guards, verify_ledger
@@ -631,6 +642,10 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--yellow-rate", type=_percent, help="销号率低于此值亮黄灯（%%，默认 60）")
     config.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)
     config.set_defaults(func=cmd_config)
+
+    examples = sub.add_parser("examples", aliases=["示例"], help="列出可直接运行的示例命令，参数取自该台账")
+    examples.add_argument("--db", required=True, help=DB_HELP)
+    examples.set_defaults(func=cmd_examples)
 
     verify = sub.add_parser("verify", help="校验数据库、审计日志和佐证材料")
     verify.add_argument("--db", required=True, help=DB_HELP)
