@@ -124,7 +124,10 @@ def _pages(doc: Document, batch: BatchView, contact: str, phone: str):
         pen,
         [
             Column(label, align=align, breaks=breaks, min_width=0 if breaks is None else pen.width(label, 10, "hei"))
-            for label, align, breaks in COLUMNS
+            for label, align, breaks in (
+                (("监测类型" if batch.kind == "risk" and name == "问题类别" else name), align, breaks)
+                for name, align, breaks in COLUMNS
+            )
         ],
         size=10,
         header_size=10,

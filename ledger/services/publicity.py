@@ -308,7 +308,8 @@ class PublicityService:
                 return ""
             found = self._case_item(s, case)
             if found is None:
-                return f"须公示{cat.publicity_days}天，尚未公示" if case.state != "closed" else "已公示"
+                # a case closed or void before its category asked for 公示 has nothing to show
+                return f"须公示{cat.publicity_days}天，尚未公示" if case.state not in ("closed", "void") else ""
             return _state_text(s, lg.today(), *found)
 
     # -- writing -------------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ def test_publicity_page_starts_objects_resolves_and_prints(world, ctx_of, qtbot,
     assert sorted(r[0] for r in rows) == ["李*英", "欧**国"]
     assert not re.search(r"\d{17}[\dX]", repr(rows)) and "欧阳建国" not in repr(rows)
     page.waiting_view.selectAll()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.grab().save(str(SCREENSHOTS / "公示_待公示.png"))
     batch = page.start_selected()
     assert batch is not None and len(batch.items) == 2 and batch.days == 7
     assert page.waiting_model.rows == [] and page.batch_model.rows[0][5] == "公示中"

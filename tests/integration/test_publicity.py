@@ -36,8 +36,8 @@ def test_categories_without_publicity_are_unaffected(world):
     assert approve(w, water).state == "closed"
 
 
-def test_the_gate_before_during_objection_and_after(world):
-    w, lg = world, world.ledger
+def test_the_gate_before_during_objection_and_after(any_world):
+    w, lg = any_world, any_world.ledger
     house_needs_publicity(w, 5)
     case = verified(w)
     assert lg.publicity.case_state(case.id) == "须公示5天，尚未公示"
@@ -142,7 +142,7 @@ def test_settings_validate_and_are_audited(world):
     assert lg.audit.head()[0] > 0 and verify_ledger(lg).ok
 
 
-def test_risk_elimination_gate(world):
+def test_risk_elimination_gate(world, tmp_path):
     w, lg = world, world.ledger
     h = w.household(kind="脱贫户")
     t = lg.households.add_tag(w.clerk, h.id, "监测对象", "边缘易致贫户", ["因病"], lg.today())
@@ -157,6 +157,12 @@ def test_risk_elimination_gate(world):
     assert {i.household_id for i in lg.publicity.monitored(w.coordinator, w.village_id)} >= {h.id}
     batch = lg.publicity.start_risk(w.verifier, w.village_id, [t.id])
     assert batch.kind_name == "拟风险消除监测对象" and batch.items[0].problem.startswith("监测对象")
+    from reports.publicity import render_notice
+    from tests import pdfcheck
+
+    render_notice(lg, batch, tmp_path / "风险消除公示.pdf", w.verifier)
+    text = pdfcheck.text_of(pdfcheck.read(tmp_path / "风险消除公示.pdf")).replace(" ", "").replace("\n", "")
+    assert "拟风险消除监测对象公示" in text and "监测类型" in text and "王*国" in text and "王建国" not in text
     with pytest.raises(ValidationError, match=r"公示期满.*后才能风险消除"):
         lg.households.end_tag(w.clerk, t.id, lg.today(), "收入稳定")
     o = lg.publicity.object(w.verifier, batch.items[0].id, lg.today(), "王五", "家中仍有重病人")
