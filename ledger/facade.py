@@ -46,6 +46,7 @@ class Ledger:
         from ledger.services.household_import import HouseholdImportService
         from ledger.services.households import HouseholdService
         from ledger.services.imports import ImportService
+        from ledger.services.publicity import PublicityService
         from ledger.services.queries import QueryService
         from ledger.services.reporting import ReportingService
         from ledger.services.serials import SerialService
@@ -83,6 +84,7 @@ class Ledger:
         self.backup = BackupService(self)
         self.compare = CompareService(self)
         self.villages = VillageService(self)
+        self.publicity = PublicityService(self)  # 公示 before 审批销号 / 风险消除
 
     # -- plumbing -------------------------------------------------------------------------------
     @property

@@ -82,6 +82,16 @@ def mask(number: str | None) -> str:
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
 
 
+def mask_name(name: str | None) -> str:
+    """张*, 王*国, 欧阳**明 — a name as a notice posted in public shows it."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def mask_phone(phone: str | None) -> str:
     """138****5678."""
     if not phone:

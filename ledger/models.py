@@ -79,6 +79,7 @@ class Category(Base):
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     sort: Mapped[int] = mapped_column(Integer, default=0)
+    publicity_days: Mapped[int | None] = mapped_column(Integer)  # 公示 days before 审批销号; None: no 公示 (0011)
 
 
 class Subcategory(Base):
@@ -420,3 +421,47 @@ class CompareFinding(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (UniqueConstraint("kind", "key", name="uq_compare_findings_key"),)
+
+
+# -- 公示 before 审批销号 and 风险消除 (0011, ledger/services/publicity.py) ------------------------------------
+class PublicityBatch(Base):
+    """A 公示 posted in one village: kind "close" (拟销号问题) or "risk" (拟风险消除的监测对象), from
+    `start_date` for `days` days (the last day is start_date + days - 1)."""
+
+    __tablename__ = "publicity_batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # close | risk
+    township_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    days: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class PublicityItem(Base):
+    """A case (kind close) or a household's 监测对象 tag (kind risk) on a 公示."""
+
+    __tablename__ = "publicity_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("publicity_batches.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    tag_id: Mapped[int | None] = mapped_column(ForeignKey("household_tags.id"))
+
+
+class PublicityObjection(Base):
+    """An objection received during a 公示 against one item, and its handling (resolved when set)."""
+
+    __tablename__ = "publicity_objections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("publicity_items.id"), index=True)
+    received_date: Mapped[dt.date] = mapped_column(Date)
+    raised_by: Mapped[str] = mapped_column(String(64))  # who objected (a villager may stay anonymous: 匿名)
+    content: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    handling: Mapped[str] = mapped_column(Text, default="")
+    resolved_date: Mapped[dt.date | None] = mapped_column(Date)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

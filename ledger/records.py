@@ -42,6 +42,9 @@ from ledger.models import (
     HouseholdTag,
     Member,
     ProgressNote,
+    PublicityBatch,
+    PublicityItem,
+    PublicityObjection,
     Serial,
     SignOff,
     User,
@@ -100,6 +103,10 @@ KINDS: dict[str, RecordKind] = {
         # A roster comparison and what it found: a finding dismissed or registered is a decision.
         RecordKind("comparison", "比对批次", CompareRun, _columns(CompareRun), "file_name"),
         RecordKind("finding", "比对结果", CompareFinding, _columns(CompareFinding), "key"),
+        # A 公示, what it lists and the objections received with their handling (0011).
+        RecordKind("publicity", "公示", PublicityBatch, _columns(PublicityBatch)),
+        RecordKind("pub_item", "公示对象", PublicityItem, _columns(PublicityItem)),
+        RecordKind("objection", "公示异议", PublicityObjection, _columns(PublicityObjection)),
     )
 }
 
@@ -121,6 +128,9 @@ _TOUCHED_BY: dict[type, tuple[str, Callable[[object], int]]] = {
     HouseholdTag: ("tag", lambda o: o.id),  # type: ignore[attr-defined]
     CompareRun: ("comparison", lambda o: o.id),  # type: ignore[attr-defined]
     CompareFinding: ("finding", lambda o: o.id),  # type: ignore[attr-defined]
+    PublicityBatch: ("publicity", lambda o: o.id),  # type: ignore[attr-defined]
+    PublicityItem: ("pub_item", lambda o: o.id),  # type: ignore[attr-defined]
+    PublicityObjection: ("objection", lambda o: o.id),  # type: ignore[attr-defined]
 }
 WORKFLOW_MODELS = (WorkflowAction, WorkflowTransition, WorkflowRequirement, WorkflowFieldRule)
 

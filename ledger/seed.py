@@ -34,7 +34,7 @@ def seed_catalog(s: Session, county_name: str, county_code: str) -> None:
     s.add_all(EvidenceKind(**k) for k in catalog["evidence_kinds"])
     s.add_all(Department(code=d["code"], name=d["name"], active=True) for d in catalog["departments"])
     for i, cat in enumerate(catalog["categories"]):
-        s.add(Category(code=cat["code"], name=cat["name"], sort=i))
+        s.add(Category(code=cat["code"], name=cat["name"], sort=i, publicity_days=cat.get("publicity_days")))
     s.flush()
     for cat in catalog["categories"]:
         for j, sub in enumerate(cat["subcategories"]):

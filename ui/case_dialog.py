@@ -443,6 +443,7 @@ class CaseDialog(QDialog):
             f"　牵头单位：{case.lead_department_name or '未交办'}"
             f"　{'拟定时限' if proposed_deadline(case.state, case.deadline) else '整改时限'}："
             f"{fmt_date(case.deadline) or '—'}"
+            + (f"<br>公示：{publicity}" if (publicity := self.ctx.ledger.publicity.case_state(case.id)) else "")
         )
         if reset_editors:
             self._fill_basic()

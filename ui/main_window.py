@@ -28,10 +28,11 @@ from ui.exchange_page import ExchangePage
 from ui.households_page import HouseholdsPage
 from ui.idle import IdleLock
 from ui.ledger_page import LedgerPage
+from ui.publicity_page import PublicityPage
 from ui.reports_page import ReportsPage
 from ui.tasks import Task
 
-PAGES = ("工作台", "问题台账", "农户档案", "部门比对", "报表中心", "导入导出", "系统管理")
+PAGES = ("工作台", "问题台账", "农户档案", "部门比对", "公示", "报表中心", "导入导出", "系统管理")
 
 
 class MainWindow(QMainWindow):
@@ -50,6 +51,7 @@ class MainWindow(QMainWindow):
         self.ledger_page = LedgerPage(ctx)
         self.households = HouseholdsPage(ctx)
         self.compare = ComparePage(ctx)
+        self.publicity = PublicityPage(ctx)
         self.admin = AdminPage(ctx)
         self.reports = ReportsPage(ctx)
         self.exchange = ExchangePage(ctx)
@@ -58,6 +60,7 @@ class MainWindow(QMainWindow):
             "问题台账": self.ledger_page,
             "农户档案": self.households,
             "部门比对": self.compare,
+            "公示": self.publicity,
             "报表中心": self.reports,
             "导入导出": self.exchange,
             "系统管理": self.admin,
@@ -132,6 +135,8 @@ class MainWindow(QMainWindow):
             self.admin.refresh()
         if page is self.compare:
             self.compare.reload()
+        if page is self.publicity:
+            self.publicity.reload()
         if page is self.dashboard:
             self.dashboard.refresh()
 

@@ -550,6 +550,7 @@ class CaseService:
                 dup = s.get(Case, merged["duplicate_of_id"])
                 if dup is None or dup.id == case.id:
                     problems.append("请选择另一条已登记的问题作为重复问题")
+            problems += self._ledger.publicity.close_problems(s, case, action)  # 公示 before 审批销号
             if problems:
                 raise ValidationError(problems)
             reason = inputs.get("reason") or inputs.get("opinion") or ""

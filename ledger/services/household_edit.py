@@ -462,6 +462,8 @@ class HouseholdEditing:
             actor, h = self._editable(s, actor, t.household_id)
             if t.end_date is not None:
                 raise ValidationError(f"该标签已于 {t.end_date:%Y-%m-%d} 结束")
+            if gate := self._ledger.publicity.risk_problems(s, t):  # 公示 before 风险消除, when set
+                raise ValidationError(gate)
             if t.start_date is not None and end_date < t.start_date:
                 raise ValidationError(
                     f"风险消除/退出日期不能早于识别日期（{t.start_date.year}年{t.start_date.month}月{t.start_date.day}日）"

@@ -179,3 +179,59 @@ def test_village_figures_by_role(world):
         else:
             assert [f.name for f in lg.villages.figures(visible_to=actor)] == VILLAGE_SIGHT[label], label
         assert lg.audit.head() == head, label  # a read writes nothing
+
+
+# 公示 (publicity): role → whether it may start a 公示 / record an objection / resolve it in 城关镇 and in
+# 河西乡, and whether it may change the 公示 settings.
+PUBLICITY = {
+    "admin": ((False, False), True),
+    "clerk": ((False, False), False),
+    "coordinator": ((True, True), True),
+    "officer(住建局)": ((False, False), False),
+    "verifier(城关镇)": ((True, False), False),
+    "approver": ((False, False), False),
+    "auditor": ((False, False), False),
+    "viewer": ((False, False), False),
+}
+
+
+def test_publicity_by_role_and_township(world):
+    w, lg = world, world.ledger
+    pub = lg.publicity
+    pub.update_settings(w.coordinator, category_days={"house": 5})
+    far_village = lg.catalog.villages(w.other_township_id)[0].id
+    far_verifier = w.account("hx8", "河西乡核验员", ["verifier"], township_id=w.other_township_id)
+    actors = {
+        "admin": w.admin, "clerk": w.clerk, "coordinator": w.coordinator, "officer(住建局)": w.officer,
+        "verifier(城关镇)": w.verifier, "approver": w.approver, "auditor": w.auditor, "viewer": w.viewer,
+    }  # fmt: skip
+    for label, actor in actors.items():
+        (here, there), settings = PUBLICITY[label]
+        for allowed, village, verifier in ((here, w.village_id, w.verifier), (there, far_village, far_verifier)):
+            case = walk(w, village, verifier, "pending_approval")
+            own = pub.start(w.coordinator, village, [case.id])  # an objection and its handling need a 公示
+            other = walk(w, village, verifier, "pending_approval")
+            o = pub.object(w.coordinator, own.items[0].id, lg.today(), "村民", "有异议")
+            steps = (
+                partial(pub.start, actor, village, [other.id]),
+                partial(pub.object, actor, own.items[0].id, lg.today(), "村民乙", "另有异议"),
+                partial(pub.resolve, actor, o.id, "经核实，情况属实已处理"),
+            )
+            for step in steps:
+                head = lg.audit.head()
+                if allowed:
+                    step()
+                    assert lg.audit.head()[0] == head[0] + 1, label
+                else:
+                    with pytest.raises(LedgerError):
+                        step()
+                    assert lg.audit.head() == head, label
+            assert pub.may_run(lg.current_actor(actor), lg.catalog.region(village).parent_id) == allowed, label
+        head = lg.audit.head()
+        if settings:
+            pub.update_settings(actor, contact=f"{label}设", phone="0000-1")
+            assert lg.audit.head()[0] == head[0] + 1
+        else:
+            with pytest.raises(LedgerError):
+                pub.update_settings(actor, contact="某某", phone="0000-1")
+            assert lg.audit.head() == head
