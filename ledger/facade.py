@@ -81,6 +81,9 @@ class Ledger:
         self.audit = AuditService(self)
         self.backup = BackupService(self)
         self.compare = CompareService(self)
+        from ledger.services.dispatch import DispatchService  # 调度 and 通报
+
+        self.dispatch = DispatchService(self)
 
     # -- plumbing -------------------------------------------------------------------------------
     @property

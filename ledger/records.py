@@ -37,6 +37,8 @@ from ledger.models import (
     Case,
     CompareFinding,
     CompareRun,
+    DispatchBulletin,
+    DispatchSubmission,
     Evidence,
     Household,
     HouseholdTag,
@@ -100,6 +102,9 @@ KINDS: dict[str, RecordKind] = {
         # A roster comparison and what it found: a finding dismissed or registered is a decision.
         RecordKind("comparison", "比对批次", CompareRun, _columns(CompareRun), "file_name"),
         RecordKind("finding", "比对结果", CompareFinding, _columns(CompareFinding), "key"),
+        # 调度: a unit's report for a period, and an issued 通报 with the figures it printed (0009).
+        RecordKind("submission", "调度报送", DispatchSubmission, _columns(DispatchSubmission)),
+        RecordKind("bulletin", "调度通报", DispatchBulletin, _columns(DispatchBulletin)),
     )
 }
 
@@ -121,6 +126,8 @@ _TOUCHED_BY: dict[type, tuple[str, Callable[[object], int]]] = {
     HouseholdTag: ("tag", lambda o: o.id),  # type: ignore[attr-defined]
     CompareRun: ("comparison", lambda o: o.id),  # type: ignore[attr-defined]
     CompareFinding: ("finding", lambda o: o.id),  # type: ignore[attr-defined]
+    DispatchSubmission: ("submission", lambda o: o.id),  # type: ignore[attr-defined]
+    DispatchBulletin: ("bulletin", lambda o: o.id),  # type: ignore[attr-defined]
 }
 WORKFLOW_MODELS = (WorkflowAction, WorkflowTransition, WorkflowRequirement, WorkflowFieldRule)
 

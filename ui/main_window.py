@@ -24,6 +24,7 @@ from ui.common import guarded, settings
 from ui.compare_page import ComparePage
 from ui.context import AppContext
 from ui.dashboard import DashboardPage
+from ui.dispatch_page import DispatchPage
 from ui.exchange_page import ExchangePage
 from ui.households_page import HouseholdsPage
 from ui.idle import IdleLock
@@ -31,7 +32,7 @@ from ui.ledger_page import LedgerPage
 from ui.reports_page import ReportsPage
 from ui.tasks import Task
 
-PAGES = ("工作台", "问题台账", "农户档案", "部门比对", "报表中心", "导入导出", "系统管理")
+PAGES = ("工作台", "问题台账", "农户档案", "部门比对", "报表中心", "调度通报", "导入导出", "系统管理")
 
 
 class MainWindow(QMainWindow):
@@ -50,6 +51,7 @@ class MainWindow(QMainWindow):
         self.ledger_page = LedgerPage(ctx)
         self.households = HouseholdsPage(ctx)
         self.compare = ComparePage(ctx)
+        self.dispatch = DispatchPage(ctx)
         self.admin = AdminPage(ctx)
         self.reports = ReportsPage(ctx)
         self.exchange = ExchangePage(ctx)
@@ -59,6 +61,7 @@ class MainWindow(QMainWindow):
             "农户档案": self.households,
             "部门比对": self.compare,
             "报表中心": self.reports,
+            "调度通报": self.dispatch,
             "导入导出": self.exchange,
             "系统管理": self.admin,
         }
@@ -132,6 +135,8 @@ class MainWindow(QMainWindow):
             self.admin.refresh()
         if page is self.compare:
             self.compare.reload()
+        if page is self.dispatch:
+            self.dispatch.reload()
         if page is self.dashboard:
             self.dashboard.refresh()
 
