@@ -165,6 +165,7 @@ def bulletin_pages(doc: Document, figures: dict, *, county: str, number: int, un
         table.fit(width, rows)
         blocks.append(table.header_block)
         blocks += [table.row(r) for r in rows]
+    blocks.append(Spacer(2 * mm))
     blocks.append(Line("五、工作要求", 12, "hei", leading=22, keep_with_next=True))
     blocks += paragraph_words(pen, paragraphs[2], width, 12, "fang", 22, 24, words)
     blocks.append(Spacer(2 * mm))

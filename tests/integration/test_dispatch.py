@@ -196,3 +196,23 @@ def test_a_submission_edited_with_sql_is_named(world):
     assert not report.ok
     text = "\n".join([d for _n, ok, d in report.checks if not ok] + report.details)
     assert "调度报送" in text, text
+
+
+def test_reports_and_an_issued_bulletin_on_both_databases(any_world, tmp_path):
+    """SQLite and PostgreSQL (whose triggers refuse rows written without an audit event)."""
+    from reports.bulletin import render_bulletin
+
+    w = any_world
+    lg = w.ledger
+    units_with_cases(w)
+    at(w, END - MINUTE)
+    lg.dispatch.confirm(w.verifier, "township", w.township_id)
+    at(w, END + MINUTE)
+    lg.dispatch.confirm(w.coordinator, "department", w.slj_id)
+    seen = board(w)
+    assert (seen["城关镇"].status, seen["县水利局"].status, seen["县住建局"].status) == ("已报", "迟报", "未报")
+    figures = lg.dispatch.figures(Period(END))
+    assert {u["name"]: (u["total"], u["closed"]) for u in figures["units"]} == {
+        "城关镇": (2, 0), "河西乡": (1, 0), "县住建局": (1, 0), "县水利局": (1, 0)}  # fmt: skip
+    assert render_bulletin(lg, tmp_path / "通报.pdf", w.coordinator, period=Period(END)).number == 1
+    assert verify_ledger(lg).ok
