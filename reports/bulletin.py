@@ -206,6 +206,9 @@ def render_bulletin(
     cutoff_text = f"每{('周一', '周二', '周三', '周四', '周五', '周六', '周日')[c.weekday]}{c.time:%H:%M}前"
     target = Path(out)
     subject = f"调度期{period.end:%Y-%m-%d %H:%M}"
+    later = lg.dispatch.issued_later(period) if lg.dispatch.issued(period) is None else None
+    if later is not None:
+        raise ValidationError(f"更晚一期的通报（{later[0]}年第{later[1]}期）已印发，不能再补印本期通报")
     for attempt in range(1, 4):
         issued = lg.dispatch.issued(period)
         if issued is not None:

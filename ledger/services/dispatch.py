@@ -12,6 +12,8 @@
   迟报. A period closes for reports when its 通报 is issued.
 - The board: every unit with cases (townships, and departments leading cases), 已报 / 迟报 / 未报
   (or 待报 while the period is still running) with times.
+- Changing the cut-off changes the periods from then on; reports already recorded keep the period
+  they were made for (its end is stored with them).
 - The 通报's figures per unit (销号率, 逾期, 报送) and its ranking; the issued 通报 keeps them
   (`dispatch_bulletins`), so a reprint prints the same and the next one compares with them.
 """
@@ -30,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from ledger.dto import Actor
 from ledger.errors import ConflictError, PermissionDenied, ValidationError
-from ledger.models import Case, Department, DispatchBulletin, DispatchSubmission, Meta, Region, User
+from ledger.models import Case, CaseCount, Department, DispatchBulletin, DispatchSubmission, Meta, Region, User
 from ledger.services.queries import overdue_sql
 
 WEEKDAY_KEY, TIME_KEY, LATE_KEY = "dispatch_weekday", "dispatch_time", "dispatch_late_hours"
@@ -190,15 +192,16 @@ class DispatchService:
 
     # -- units and the board ---------------------------------------------------------------------------------
     def _units(self, s: Session) -> list[Unit]:
-        live = Case.state != "void"
+        """Townships and lead departments with cases (not void), from the trigger-kept counters."""
+        live = (CaseCount.state != "void") & (CaseCount.n > 0)
         towns = s.execute(
             select(Region.id, Region.name)
-            .where(Region.id.in_(select(Case.township_id).where(live).distinct()))
+            .where(Region.id.in_(select(CaseCount.township_id).where(live).distinct()))
             .order_by(Region.code)
         ).all()
         depts = s.execute(
             select(Department.id, Department.name)
-            .where(Department.id.in_(select(Case.lead_department_id).where(live).distinct()))
+            .where(Department.id.in_(select(CaseCount.department_id).where(live, CaseCount.department_id != 0)))
             .order_by(Department.code)
         ).all()
         return [Unit("township", i, n) for i, n in towns] + [Unit("department", i, n) for i, n in depts]
@@ -388,6 +391,18 @@ class DispatchService:
                 else None
             ),
         }
+
+    def issued_later(self, period: Period) -> tuple[int, int] | None:
+        """(year, number) of a 通报 already issued for a later period: then this one may not be
+        issued any more (期数 follow the periods)."""
+        with self._ledger.reading() as s:
+            row = s.execute(
+                select(DispatchBulletin.year, DispatchBulletin.number)
+                .where(DispatchBulletin.period_end > period.end)
+                .order_by(DispatchBulletin.period_end)
+                .limit(1)
+            ).first()
+        return (int(row[0]), int(row[1])) if row else None
 
     def issued(self, period: Period) -> tuple[int, int, dict] | None:
         """(year, number, figures) of the 通报 issued for `period`, if any."""

@@ -139,6 +139,9 @@ def test_numbers_are_never_reused_and_a_reprint_keeps_its_number(world, tmp_path
     register = lg.serials.register("通报")
     assert [(r.number, r.subject) for r in register] == [
         (1, "调度期2026-11-26 17:00"), (2, "调度期2026-12-03 17:00")]  # fmt: skip
+    with pytest.raises(ValidationError, match="更晚一期的通报（2026年第1期）已印发"):
+        issue(world, tmp_path / "更早.pdf", Period(END - WEEK))
+    assert not (tmp_path / "更早.pdf").exists()
     third = issue(world, tmp_path / "2-重印.pdf")
     assert third.reprint and third.number == 2 and len(lg.serials.register("通报")) == 2
 
@@ -168,6 +171,13 @@ def test_who_may_issue_and_when(world, tmp_path):
         issue(world, tmp_path / "x.pdf", Period(END + WEEK))
     assert not (tmp_path / "x.pdf").exists() and lg.serials.register("通报") == []
     assert issue(world, tmp_path / "x.pdf", Period(END), world.clerk).number == 1
+
+
+def test_a_ledger_without_cases_issues_an_empty_bulletin(world, tmp_path):
+    world.clock.now = END + MINUTE
+    result = issue(world, tmp_path / "空.pdf", Period(END))
+    text = text_of(read(result.path)).replace("\n", "")
+    assert result.number == 1 and "本期应报送单位0个" in text and "（无）" in text
 
 
 def test_an_issued_bulletin_edited_with_sql_is_named(world, tmp_path):
