@@ -276,7 +276,10 @@ class DispatchService:
         row = DispatchSubmission(period_end=period.end, unit_kind=unit[0], unit_id=unit[1], submitted_at=now,
                                  submitted_by=actor.id, via=via, note=note)  # fmt: skip
         s.add(row)
-        s.flush()
+        try:
+            s.flush()
+        except IntegrityError as err:  # writers are serialised, so only a bug or a SQL edit gets here
+            raise ConflictError("该单位本期已报送，请刷新后查看") from err
         name = self._unit_name(s, *unit)
         lg.record(
             s,
