@@ -771,6 +771,10 @@ def build_parser() -> argparse.ArgumentParser:
     from reports.compare_cli import add_parser as add_compare
 
     add_compare(sub, PASSWORD_HELP, cmd_compare)
+    from reports.bulletin_cli import add_parser as add_bulletin  # 调度通报
+    from reports.bulletin_cli import run as run_bulletin
+
+    add_bulletin(sub, PASSWORD_HELP, lambda args: run_bulletin(args, _sign_in))
     parser.set_defaults(func=cmd_gui)
     return parser
 

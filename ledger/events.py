@@ -18,6 +18,8 @@ EVENT_NAMES: dict[str, str] = {
     "settings.letter": "设置督办函（机关代字、联系人、抄送）",
     "settings.report_week": "设置周报统计截止日",
     "settings.report_lights": "设置乡镇和单位红黄绿灯界限",
+    "settings.dispatch": "设置调度报送截止时间",
+    "dispatch.submit": "调度报送（确认本期进度）",
     "demo.users": "生成示例账号",
     "demo.generate": "生成示例台账",
     # accounts and signing in

@@ -85,6 +85,9 @@ class Ledger:
         self.compare = CompareService(self)
         self.villages = VillageService(self)
         self.publicity = PublicityService(self)  # 公示 before 审批销号 / 风险消除
+        from ledger.services.dispatch import DispatchService  # 调度 and 通报
+
+        self.dispatch = DispatchService(self)
 
     # -- plumbing -------------------------------------------------------------------------------
     @property

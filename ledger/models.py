@@ -465,3 +465,36 @@ class PublicityObjection(Base):
     handling: Mapped[str] = mapped_column(Text, default="")
     resolved_date: Mapped[dt.date | None] = mapped_column(Date)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# -- 调度 and 通报 (0009) ---------------------------------------------------------------------------------
+class DispatchSubmission(Base):
+    """A township's or department's report for one 调度期 (ledger/services/dispatch.py): recorded when
+    its 填报表 is imported or a user of the unit confirms 本期进度. `period_end` is the cut-off that
+    ends the period; submitted after it = 迟报. One row per unit and period (the first report counts)."""
+
+    __tablename__ = "dispatch_submissions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_end: Mapped[dt.datetime] = mapped_column(DateTime)
+    unit_kind: Mapped[str] = mapped_column(String(16))  # township | department
+    unit_id: Mapped[int] = mapped_column(Integer)
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    via: Mapped[str] = mapped_column(String(16))  # import | confirm | behalf
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (UniqueConstraint("period_end", "unit_kind", "unit_id", name="uq_dispatch_submissions_unit"),)
+
+
+class DispatchBulletin(Base):
+    """An issued 通报 (第N期): its number (also a row of `serials`) and the figures it printed (JSON), so
+    a reprint shows the same and the next 通报 compares with what was issued."""
+
+    __tablename__ = "dispatch_bulletins"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_end: Mapped[dt.datetime] = mapped_column(DateTime, unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    figures: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    issued_by: Mapped[str] = mapped_column(String(64))

@@ -37,6 +37,8 @@ from ledger.models import (
     Case,
     CompareFinding,
     CompareRun,
+    DispatchBulletin,
+    DispatchSubmission,
     Evidence,
     Household,
     HouseholdTag,
@@ -107,6 +109,9 @@ KINDS: dict[str, RecordKind] = {
         RecordKind("publicity", "公示", PublicityBatch, _columns(PublicityBatch)),
         RecordKind("pub_item", "公示对象", PublicityItem, _columns(PublicityItem)),
         RecordKind("objection", "公示异议", PublicityObjection, _columns(PublicityObjection)),
+        # 调度: a unit's report for a period, and an issued 通报 with the figures it printed (0009).
+        RecordKind("submission", "调度报送", DispatchSubmission, _columns(DispatchSubmission)),
+        RecordKind("bulletin", "调度通报", DispatchBulletin, _columns(DispatchBulletin)),
     )
 }
 
@@ -131,6 +136,8 @@ _TOUCHED_BY: dict[type, tuple[str, Callable[[object], int]]] = {
     PublicityBatch: ("publicity", lambda o: o.id),  # type: ignore[attr-defined]
     PublicityItem: ("pub_item", lambda o: o.id),  # type: ignore[attr-defined]
     PublicityObjection: ("objection", lambda o: o.id),  # type: ignore[attr-defined]
+    DispatchSubmission: ("submission", lambda o: o.id),  # type: ignore[attr-defined]
+    DispatchBulletin: ("bulletin", lambda o: o.id),  # type: ignore[attr-defined]
 }
 WORKFLOW_MODELS = (WorkflowAction, WorkflowTransition, WorkflowRequirement, WorkflowFieldRule)
 

@@ -24,6 +24,7 @@ from ui.common import guarded, settings
 from ui.compare_page import ComparePage
 from ui.context import AppContext
 from ui.dashboard import DashboardPage
+from ui.dispatch_page import DispatchPage
 from ui.exchange_page import ExchangePage
 from ui.households_page import HouseholdsPage
 from ui.idle import IdleLock
@@ -32,7 +33,7 @@ from ui.publicity_page import PublicityPage
 from ui.reports_page import ReportsPage
 from ui.tasks import Task
 
-PAGES = ("工作台", "问题台账", "农户档案", "部门比对", "公示", "报表中心", "导入导出", "系统管理")
+PAGES = ("工作台", "问题台账", "农户档案", "调度通报", "部门比对", "公示", "报表中心", "导入导出", "系统管理")
 
 
 class MainWindow(QMainWindow):
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         self.households = HouseholdsPage(ctx)
         self.compare = ComparePage(ctx)
         self.publicity = PublicityPage(ctx)
+        self.dispatch = DispatchPage(ctx)
         self.admin = AdminPage(ctx)
         self.reports = ReportsPage(ctx)
         self.exchange = ExchangePage(ctx)
@@ -62,6 +64,7 @@ class MainWindow(QMainWindow):
             "部门比对": self.compare,
             "公示": self.publicity,
             "报表中心": self.reports,
+            "调度通报": self.dispatch,
             "导入导出": self.exchange,
             "系统管理": self.admin,
         }
@@ -137,6 +140,8 @@ class MainWindow(QMainWindow):
             self.compare.reload()
         if page is self.publicity:
             self.publicity.reload()
+        if page is self.dispatch:
+            self.dispatch.reload()
         if page is self.dashboard:
             self.dashboard.refresh()
 

@@ -771,6 +771,8 @@ class ImportService:
             from ledger.services.import_write import write_plan
 
             result = write_plan(self._ledger, s, plan, actor, progress)
+            if plan.mode == "fillin":  # the departments on the workbook have reported (调度)
+                lg.dispatch.record_import(s, actor, plan)
         layout_key = plan.layout.key
         with lg.unit_of_work() as s:  # remember the mapping for this layout (a setting, not data)
             value = json.dumps({str(k): v for k, v in sorted(plan.mapping.items())}, ensure_ascii=False)

@@ -235,3 +235,67 @@ def test_publicity_by_role_and_township(world):
             with pytest.raises(LedgerError):
                 pub.update_settings(actor, contact="某某", phone="0000-1")
             assert lg.audit.head() == head
+
+
+# 调度 and 通报 (dispatch): role → (确认本期进度 for its own unit, for another unit, set the cut-off, issue a 通报).
+# "Own unit" is 城关镇 for the verifier and 住建局 for the officer; county roles have none (the
+# coordinator records on a unit's behalf).
+DISPATCH = {
+    "admin": (None, False, True, False),
+    "clerk": (None, False, False, True),
+    "coordinator": (None, True, True, True),
+    "officer(住建局)": (True, False, False, False),
+    "verifier(城关镇)": (True, False, False, False),
+    "approver": (None, False, False, False),
+    "auditor": (None, False, False, False),
+    "viewer": (None, False, False, False),
+}
+
+
+def test_dispatch_actions_by_role(world, tmp_path):
+    import datetime as dt
+
+    from ledger.services.dispatch import Period
+    from reports.bulletin import render_bulletin
+
+    w, lg = world, world.ledger
+    far_village = lg.catalog.villages(w.other_township_id)[0].id
+    walk(w, w.village_id, w.verifier, "assigned")  # 城关镇 and 住建局 have cases
+    walk(w, far_village, w.verifier, "registered")  # 河西乡 too
+    actors = {
+        "admin": w.admin, "clerk": w.clerk, "coordinator": w.coordinator, "officer(住建局)": w.officer,
+        "verifier(城关镇)": w.verifier, "approver": w.approver, "auditor": w.auditor, "viewer": w.viewer,
+    }  # fmt: skip
+    own_unit = {"officer(住建局)": ("department", w.zjj_id), "verifier(城关镇)": ("township", w.township_id)}
+    end = lg.dispatch.current_period().end
+    for label, actor in actors.items():
+        own, other, settings, issue = DISPATCH[label]
+        lg.clock.now = end - dt.timedelta(days=5)  # a fresh period for each account, past the late window
+        end = lg.dispatch.current_period().end
+        attempts = [("township", w.other_township_id, other)]
+        if own is not None:
+            attempts.append((*own_unit[label], own))
+        for kind, unit, allowed in attempts:
+            head = lg.audit.head()
+            if allowed:
+                assert lg.dispatch.confirm(actor, kind, unit).status == "已报", label
+            else:
+                with pytest.raises(LedgerError):
+                    lg.dispatch.confirm(actor, kind, unit)
+                assert lg.audit.head() == head, label
+        head = lg.audit.head()
+        if settings:
+            lg.dispatch.set_cutoff(actor, 3, "17:00")
+        else:
+            with pytest.raises(LedgerError):
+                lg.dispatch.set_cutoff(actor, 3, "17:00")
+            assert lg.audit.head() == head, label
+        lg.clock.now = end + dt.timedelta(hours=1)
+        head = lg.audit.head()
+        if issue:
+            assert render_bulletin(lg, tmp_path / f"{label}.pdf", actor, period=Period(end)).number >= 1
+        else:
+            with pytest.raises(LedgerError):
+                render_bulletin(lg, tmp_path / f"{label}.pdf", actor, period=Period(end))
+            assert lg.audit.head() == head and not (tmp_path / f"{label}.pdf").exists(), label
+        end = end + dt.timedelta(days=7)
