@@ -81,6 +81,10 @@ class Ledger:
         self.audit = AuditService(self)
         self.backup = BackupService(self)
         self.compare = CompareService(self)
+        from ledger.services.letters import LetterService  # escalation: 到期提醒 and 督办函 tracking
+        from ledger.services.reminders import ReminderService
+
+        self.reminders, self.letters = ReminderService(self), LetterService(self)
 
     # -- plumbing -------------------------------------------------------------------------------
     @property

@@ -44,6 +44,7 @@ from ledger.models import (
     ProgressNote,
     Serial,
     SignOff,
+    SupervisionLetter,
     User,
     UserRole,
     WorkflowAction,
@@ -100,6 +101,8 @@ KINDS: dict[str, RecordKind] = {
         # A roster comparison and what it found: a finding dismissed or registered is a decision.
         RecordKind("comparison", "比对批次", CompareRun, _columns(CompareRun), "file_name"),
         RecordKind("finding", "比对结果", CompareFinding, _columns(CompareFinding), "key"),
+        # An issued 督办函 and its tracking (issued → replied → closed): each step is a decision.
+        RecordKind("letter", "督办函", SupervisionLetter, _columns(SupervisionLetter), "number_text"),
     )
 }
 
@@ -121,6 +124,7 @@ _TOUCHED_BY: dict[type, tuple[str, Callable[[object], int]]] = {
     HouseholdTag: ("tag", lambda o: o.id),  # type: ignore[attr-defined]
     CompareRun: ("comparison", lambda o: o.id),  # type: ignore[attr-defined]
     CompareFinding: ("finding", lambda o: o.id),  # type: ignore[attr-defined]
+    SupervisionLetter: ("letter", lambda o: o.id),  # type: ignore[attr-defined]
 }
 WORKFLOW_MODELS = (WorkflowAction, WorkflowTransition, WorkflowRequirement, WorkflowFieldRule)
 
