@@ -650,7 +650,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="生成PDF报表：ledger 台账、weekly 周报、timetable 时间表、"
         "closure 销号审批表、household 一户一档、letter 督办函",
     )
-    report.add_argument("kind", choices=["ledger", "weekly", "timetable", "closure", "household", "letter"])
+    kinds = ["ledger", "weekly", "timetable", "closure", "household", "letter", "reminders"]  # reminders: 到期提醒清单
+    report.add_argument("kind", choices=kinds)
     report.add_argument("--db", required=True)
     report.add_argument("-o", "--output", required=True, help="输出的PDF文件")
     report.add_argument("--township", help="乡镇名称")

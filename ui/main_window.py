@@ -28,10 +28,11 @@ from ui.exchange_page import ExchangePage
 from ui.households_page import HouseholdsPage
 from ui.idle import IdleLock
 from ui.ledger_page import LedgerPage
+from ui.letters_page import LettersPage
 from ui.reports_page import ReportsPage
 from ui.tasks import Task
 
-PAGES = ("工作台", "问题台账", "农户档案", "部门比对", "报表中心", "导入导出", "系统管理")
+PAGES = ("工作台", "问题台账", "农户档案", "部门比对", "督办函", "报表中心", "导入导出", "系统管理")
 
 
 class MainWindow(QMainWindow):
@@ -53,11 +54,13 @@ class MainWindow(QMainWindow):
         self.admin = AdminPage(ctx)
         self.reports = ReportsPage(ctx)
         self.exchange = ExchangePage(ctx)
+        self.letters_page = LettersPage(ctx)  # escalation: 督办函 tracking
         pages = {
             "工作台": self.dashboard,
             "问题台账": self.ledger_page,
             "农户档案": self.households,
             "部门比对": self.compare,
+            "督办函": self.letters_page,
             "报表中心": self.reports,
             "导入导出": self.exchange,
             "系统管理": self.admin,
