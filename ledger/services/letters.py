@@ -194,6 +194,12 @@ class LetterService:
             raise NotFound(f"督办函 {view.number_text} 还没有书面说明")
         return self._ledger.evidence_store.read_verified(view.reply_sha256)
 
+    @staticmethod
+    def reply_hashes(s: Session) -> list[str]:
+        """The evidence-store hashes of every scanned 书面说明 (backups and moves copy them too)."""
+        query = select(SupervisionLetter.reply_sha256).where(SupervisionLetter.reply_sha256.is_not(None)).distinct()
+        return [h for h in s.scalars(query) if h]
+
     def _row(self, s: Session, letter_id: int) -> SupervisionLetter:
         row = s.get(SupervisionLetter, letter_id)
         if row is None:

@@ -103,7 +103,6 @@ def test_the_letters_page_takes_a_reply_and_closes_the_letter(qtbot, world, tmp_
     page.ask_file = lambda: scan
     assert page.record_reply() is not None
     assert page.model.rows[0][4] == "已复函" and page.model.rows[0][6] == "书面说明.pdf"
-    shot(page, "督办函跟踪.png")
     assert page.close_letter() is not None and page.model.rows[0][4] == "已办结"
 
     officer_page = LettersPage(AppContext(lg, w.officer))  # the department sees its letter, no buttons

@@ -46,7 +46,8 @@ def test_the_rules_are_data_with_a_default():
         escalation.parse({"remind_days": {"staged": 3}, "reply_days": 7})
 
 
-def test_reminder_lists_take_the_cases_due_within_their_class_days(world):
+def test_reminder_lists_take_the_cases_due_within_their_class_days(any_world):
+    world = any_world
     w, lg = world, world.ledger
     staged = RULES.remind_days("staged")  # house.c
     immediate = RULES.remind_days("immediate")  # food.basic
@@ -117,7 +118,8 @@ def overdue_letter(w: World, tmp_path: Path, actor=None):
     return cases, out
 
 
-def test_a_letter_is_tracked_from_issue_to_reply_to_close(world, tmp_path):
+def test_a_letter_is_tracked_from_issue_to_reply_to_close(any_world, tmp_path):
+    world = any_world
     w, lg = world, world.ledger
     cases, out = overdue_letter(w, tmp_path)
     [letter] = lg.letters.listing(w.coordinator)
@@ -159,6 +161,8 @@ def test_a_letter_is_tracked_from_issue_to_reply_to_close(world, tmp_path):
     assert (replied.state_label, replied.reply_date, replied.reply_name) == ("已复函", lg.today(), "书面说明.pdf")
     assert lg.letters.reply_file(w.coordinator, letter.id) == PDF + b"reply"
     assert lg.evidence_store.path_for(replied.reply_sha256 or "").exists()
+    with lg.reading() as s:  # backups and a moved evidence folder copy the scan too
+        assert lg.letters.reply_hashes(s) == [replied.reply_sha256]
     with pytest.raises(ValidationError, match="不能再登记书面说明"):
         lg.letters.record_reply(w.coordinator, letter.id, scan)
     closed = lg.letters.close(w.coordinator, letter.id, "已按期整改")
