@@ -48,10 +48,12 @@ class CaseLetters(QWidget):
             letters = self.ctx.ledger.letters.for_case(self.ctx.actor, self.case_id)
         except LedgerError as err:
             self.model.set_rows([])
+            self.view.setVisible(False)
             self.summary.setText(str(err))
             return
         self.model.set_rows([letter_row(v) for v in letters], backgrounds=[COLOURS.get(v.state_label) for v in letters])
         self.view.resizeColumnsToContents()
+        self.view.setVisible(bool(letters))  # no empty table: the sentence says it
         if not letters:
             self.summary.setText("本问题尚未被列入督办函。")
         else:
