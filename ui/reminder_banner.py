@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ledger import CaseFilter
+from ledger import CaseFilter, escalation
 from ledger.errors import LedgerError
 from ledger.services.reminders import WORKING_STATES, ReminderCase, ReminderList
+from reports.reminders import rule_text
 from ui.context import AppContext
 
 SHOWN = 5  # the soonest cases listed on the panel
@@ -89,7 +90,10 @@ class ReminderBanner(QFrame):
         if len(cases) > SHOWN:
             self.list.addItem(QListWidgetItem(f"……另有 {len(cases) - SHOWN} 个，点“查看全部”"))
         rows = self.list.count()  # as tall as its lines: the dashboard keeps its room
-        self.list.setFixedHeight(self.list.sizeHintForRow(0) * rows + 2 * self.list.frameWidth() + 2)
+        self.list.setFixedHeight(self.list.sizeHintForRow(0) * rows + 2 * self.list.frameWidth() + 8)
+        classes = {s.deadline_class: s.deadline_class_name for s in self.ctx.ledger.catalog.subcategories.values()}
+        self.title.setToolTip(rule_text(escalation.rules(), classes))  # why these and not the 3日内到期 tile's
+        self.list.scrollToTop()
 
     def show_all(self) -> None:
         if self.listing is None or not self.listing.cases:

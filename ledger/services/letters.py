@@ -200,6 +200,14 @@ class LetterService:
         query = select(SupervisionLetter.reply_sha256).where(SupervisionLetter.reply_sha256.is_not(None)).distinct()
         return [h for h in s.scalars(query) if h]
 
+    @staticmethod
+    def reply_files(s: Session) -> list[tuple[str, str]]:
+        """(发文字号, hash) of every scanned 书面说明, for verify's check of the evidence files."""
+        query = select(SupervisionLetter.number_text, SupervisionLetter.reply_sha256).where(
+            SupervisionLetter.reply_sha256.is_not(None)
+        )
+        return [(n, h) for n, h in s.execute(query) if h]
+
     def _row(self, s: Session, letter_id: int) -> SupervisionLetter:
         row = s.get(SupervisionLetter, letter_id)
         if row is None:

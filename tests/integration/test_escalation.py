@@ -174,6 +174,10 @@ def test_a_letter_is_tracked_from_issue_to_reply_to_close(any_world, tmp_path):
         png.write_bytes(PNG)
         lg.letters.record_reply(w.coordinator, letter.id, png)
     assert verify_ledger(lg, remember=False, outside_heads=False).ok
+    lg.evidence_store.path_for(replied.reply_sha256 or "").write_bytes(b"%PDF-1.4 altered")  # the scan changed
+    report = verify_ledger(lg, remember=False, outside_heads=False)
+    details = "\n".join(d for _n, _ok, d in report.checks)
+    assert not report.ok and f"督办函 {letter.number_text} 的书面说明" in details, details
 
 
 def test_only_the_coordinator_issues_a_numbered_letter(world, tmp_path):
