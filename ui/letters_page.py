@@ -55,6 +55,8 @@ class LettersPage(QWidget):
         for combo in (self.state, self.department):
             combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.counts = QLabel()
+        self.candidates = QLabel()  # 待督办: overdue cases no open letter names yet, per department
+        self.candidates.setWordWrap(True)
         self.model = ListTableModel(HEADERS, self)
         self.view = QTableView()
         self.view.setModel(self.model)
@@ -90,6 +92,7 @@ class LettersPage(QWidget):
         actions.addWidget(self.message, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.candidates)
         layout.addWidget(self.view, 1)
         layout.addLayout(actions)
         self.letters: list[LetterView] = []
@@ -109,6 +112,17 @@ class LettersPage(QWidget):
             every = []
         tally = {label: sum(1 for v in every if v.state_label == label) for label in LABELS}
         self.counts.setText(f"共 {len(every)} 份：" + "，".join(f"{k} {n}" for k, n in tally.items()))
+        try:
+            found = lg.letters.candidates(self.ctx.actor)
+        except LedgerError:
+            found = []
+        self.candidates.setText(
+            "待督办（逾期且未列入未办结的督办函）："
+            + "；".join(f"{c.department} {len(c.not_in_letter)} 个" for c in found)
+            + ("。可在“报表中心”打印督办函签发。" if may_issue(self.ctx.actor) else "。")
+            if found
+            else "待督办：无（逾期问题均已列入未办结的督办函，或没有逾期问题）。"
+        )
         wanted = self.state.currentData()
         self.letters = [v for v in every if wanted is None or v.state_label == wanted]
         self.model.set_rows(

@@ -48,6 +48,14 @@ class LetterView:
         return self.state_label == escalation.REPLY_OVERDUE
 
 
+@dataclass(frozen=True)
+class LetterCandidate:
+    department_id: int
+    department: str
+    overdue: int  # the department's cases overdue at least the rules' days
+    not_in_letter: tuple[str, ...]  # the numbers of those no open 督办函 names yet
+
+
 def may_issue(actor: Actor | None) -> bool:
     return actor is not None and bool(actor.roles & LETTER_ROLES)
 
@@ -180,6 +188,26 @@ class LetterService:
                 .order_by(SupervisionLetter.issued_date, SupervisionLetter.id)
             )
             return [self._view(s, r, today) for r in rows]
+
+    def candidates(self, actor: Actor) -> list[LetterCandidate]:
+        """督办函 candidates per lead department: its cases overdue at least the rules' days that no
+        open letter (issued or replied) names yet; departments with none are left out."""
+        actor = self._ledger.current_actor(actor)
+        vis = visibility(actor)
+        rules = escalation.rules()
+        with self._ledger.reading() as s:
+            named: set[int] = set()
+            for ids in s.scalars(select(SupervisionLetter.case_ids).where(SupervisionLetter.state != "closed")):
+                named.update(int(x) for x in ids.strip(",").split(",") if x)
+        out = []
+        for dept in self._ledger.catalog.departments.values():
+            if not vis.everything and vis.department_id != dept.id:
+                continue
+            overdue = [c for c in self._ledger.reporting.overdue(dept.id) if c.days >= rules.candidate_days]
+            fresh = [c.number for c in overdue if c.case_id not in named]
+            if fresh:
+                out.append(LetterCandidate(dept.id, dept.name, len(overdue), tuple(fresh)))
+        return out
 
     def get(self, actor: Actor, letter_id: int) -> LetterView:
         found = [v for v in self.listing(actor) if v.id == letter_id]

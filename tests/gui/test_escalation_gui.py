@@ -89,6 +89,7 @@ def test_the_letters_page_takes_a_reply_and_closes_the_letter(qtbot, world, tmp_
     page.resize(1100, 420)
     page.refresh()
     assert page.model.rows[0][4] == "逾期未复" and "逾期未复 1" in page.counts.text()
+    assert page.candidates.text().startswith("待督办：无")  # the one overdue case is in the open letter
     page.close_letter()  # nothing selected
     assert "请先在列表中选择" in page.message.text()
     page.select(page.letters[0].id)

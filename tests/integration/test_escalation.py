@@ -197,3 +197,23 @@ def test_a_letter_state_edited_by_sql_is_named_by_verify(world, tmp_path):
     assert not report.ok
     text = "\n".join([d for _n, _ok, d in report.checks] + report.details)
     assert f"督办函“{letter.number_text}”" in text and "被直接改动" in text, text
+
+
+def test_overdue_cases_no_open_letter_names_are_candidates(world, tmp_path):
+    w, lg = world, world.ledger
+    assert lg.letters.candidates(w.coordinator) == []
+    late = assigned(w, "house.c", -RULES.candidate_days)
+    assigned(w, "house.c", 0)  # due today: not overdue
+    [only] = lg.letters.candidates(w.coordinator)
+    assert (only.department, only.overdue, only.not_in_letter) == ("县住建局", 1, (late.number,))
+    assert lg.letters.candidates(w.other_officer) == [] and len(lg.letters.candidates(w.officer)) == 1
+    overdue_letter(w, tmp_path)  # names `late` and two more
+    assert lg.letters.candidates(w.coordinator) == []
+    [letter] = lg.letters.listing(w.coordinator)
+    scan = tmp_path / "说明.png"
+    scan.write_bytes(PNG)
+    lg.letters.record_reply(w.coordinator, letter.id, scan)
+    assert lg.letters.candidates(w.coordinator) == []  # replied: still open
+    lg.letters.close(w.coordinator, letter.id)
+    [again] = lg.letters.candidates(w.coordinator)  # closed, still overdue: a candidate again
+    assert late.number in again.not_in_letter and again.overdue == 3
