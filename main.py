@@ -648,7 +648,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser(
         "report",
         help="生成PDF报表：ledger 台账、weekly 周报、timetable 时间表、"
-        "closure 销号审批表、household 一户一档、letter 督办函",
+        "closure 销号审批表、household 一户一档、letter 督办函、reminders 到期提醒清单",
     )
     kinds = ["ledger", "weekly", "timetable", "closure", "household", "letter", "reminders"]  # reminders: 到期提醒清单
     report.add_argument("kind", choices=kinds)
