@@ -39,7 +39,7 @@ def shot(widget, name: str) -> None:
 
 def test_a_department_user_sees_its_reminders_after_sign_in(qtbot, world, tmp_path):
     w = world
-    mine = [assigned(w, d) for d in (0, 2, 6)]
+    mine = [assigned(w, d) for d in (0, 2, 6, 7)]
     theirs = assigned(w, 1, dept=w.slj_id)
     assigned(w, 30)  # far off: not on the list
     login = LoginDialog(w.ledger)
@@ -56,9 +56,10 @@ def test_a_department_user_sees_its_reminders_after_sign_in(qtbot, world, tmp_pa
     banner = window.dashboard.reminders
     assert banner.isVisible() and banner.isVisibleTo(window)  # a panel on the page, not a dialog
     assert QApplication.activeModalWidget() is None
-    assert "县住建局有 <b>3</b> 个问题即将到期" in banner.title.text() and "今日到期" in banner.title.text()
+    assert "县住建局有 <b>4</b> 个问题即将到期" in banner.title.text() and "今日到期" in banner.title.text()
     items = [banner.list.item(i).text() for i in range(banner.list.count())]
-    assert [t.split()[0] for t in items] == [c.number for c in mine]  # soonest first
+    assert [t.split()[0] for t in items[:3]] == [c.number for c in mine[:3]]  # the soonest three
+    assert items[3].startswith("……另有 1 个")
     assert theirs.number not in " ".join(items)
     assert "今日到期" in items[0] and "2天后到期" in items[1]
     shot(window, "工作台-到期提醒.png")
