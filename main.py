@@ -680,14 +680,14 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser(
         "report",
         help="生成PDF报表：ledger 台账、weekly 周报、timetable 时间表、"
-        "closure 销号审批表、household 一户一档、letter 督办函",
+        "closure 销号审批表、household 一户一档、letter 督办函、reminders 到期提醒清单",
     )
     report.add_argument(
         "kind",
-        choices=["ledger", "weekly", "timetable", "closure", "household", "letter"],
+        choices=["ledger", "weekly", "timetable", "closure", "household", "letter", "reminders"],
         help=(
             "报表：ledger 问题整改台账，weekly 周报，timetable 整改时间表，"
-            "closure 销号审批表，household 一户一档，letter 督办函"
+            "closure 销号审批表，household 一户一档，letter 督办函，reminders 到期提醒清单"
         ),
     )
     report.add_argument("--db", required=True, help=DB_HELP)

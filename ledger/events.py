@@ -77,6 +77,9 @@ EVENT_NAMES: dict[str, str] = {
     "export.excel": "导出Excel台账",
     "export.fillin": "导出单位填报表",
     "export.import_errors": "导出导入错误清单",
+    # 督办函 tracking (escalation)
+    "letter.reply": "登记督办函书面说明",
+    "letter.close": "督办函办结",
 }
 
 

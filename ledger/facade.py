@@ -88,6 +88,10 @@ class Ledger:
         from ledger.services.dispatch import DispatchService  # 调度 and 通报
 
         self.dispatch = DispatchService(self)
+        from ledger.services.letters import LetterService  # escalation: 到期提醒 and 督办函 tracking
+        from ledger.services.reminders import ReminderService
+
+        self.reminders, self.letters = ReminderService(self), LetterService(self)
 
     # -- plumbing -------------------------------------------------------------------------------
     @property
@@ -244,6 +248,7 @@ class Ledger:
             raise StorageError(f"无法写入 {folder}：{err.strerror or err}。请检查共享文件夹的路径和权限。") from err
         with self.reading() as s:
             hashes = list(s.scalars(select(Evidence.sha256).distinct()))
+            hashes += self.letters.reply_hashes(s)  # the 督办函's scanned 书面说明 (escalation)
         copy_blobs(hashes, self.evidence_store, EvidenceStore(folder))  # what this PC holds
         with self.unit_of_work() as s:
             row = s.get(Meta, "evidence_location")

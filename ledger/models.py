@@ -498,3 +498,35 @@ class DispatchBulletin(Base):
     figures: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime)
     issued_by: Mapped[str] = mapped_column(String(64))
+
+
+class SupervisionLetter(Base):
+    """An issued 督办函 and its tracking (0010): written with the report.print event that claims its
+    发文字号 (reports/render.py), then the department's 书面说明 (a scanned reply in the evidence
+    store, by hash) and the coordinator's closing. `case_ids` lists the cases it names as ",3,17,"
+    (found with LIKE ',17,'); state: issued | replied | closed (ledger/escalation.py)."""
+
+    __tablename__ = "supervision_letters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    number_text: Mapped[str] = mapped_column(String(64))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    case_ids: Mapped[str] = mapped_column(Text)
+    case_numbers: Mapped[str] = mapped_column(Text)  # 、-separated, as printed
+    issued_date: Mapped[dt.date] = mapped_column(Date)
+    reply_due: Mapped[dt.date] = mapped_column(Date)
+    issued_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    reply_date: Mapped[dt.date | None] = mapped_column(Date)
+    reply_sha256: Mapped[str | None] = mapped_column(String(64))
+    reply_name: Mapped[str] = mapped_column(String(255), default="")  # for display only, never a path
+    reply_mime: Mapped[str] = mapped_column(String(32), default="")
+    reply_size: Mapped[int | None] = mapped_column(Integer)
+    replied_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_date: Mapped[dt.date | None] = mapped_column(Date)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")  # the coordinator's words when closing
+
+    __table_args__ = (UniqueConstraint("series", "year", "number", name="uq_supervision_letters_number"),)

@@ -49,6 +49,7 @@ from ledger.models import (
     PublicityObjection,
     Serial,
     SignOff,
+    SupervisionLetter,
     User,
     UserRole,
     WorkflowAction,
@@ -112,6 +113,8 @@ KINDS: dict[str, RecordKind] = {
         # 调度: a unit's report for a period, and an issued 通报 with the figures it printed (0009).
         RecordKind("submission", "调度报送", DispatchSubmission, _columns(DispatchSubmission)),
         RecordKind("bulletin", "调度通报", DispatchBulletin, _columns(DispatchBulletin)),
+        # An issued 督办函 and its tracking (issued → replied → closed): each step is a decision.
+        RecordKind("letter", "督办函", SupervisionLetter, _columns(SupervisionLetter), "number_text"),
     )
 }
 
@@ -138,6 +141,7 @@ _TOUCHED_BY: dict[type, tuple[str, Callable[[object], int]]] = {
     PublicityObjection: ("objection", lambda o: o.id),  # type: ignore[attr-defined]
     DispatchSubmission: ("submission", lambda o: o.id),  # type: ignore[attr-defined]
     DispatchBulletin: ("bulletin", lambda o: o.id),  # type: ignore[attr-defined]
+    SupervisionLetter: ("letter", lambda o: o.id),  # type: ignore[attr-defined]
 }
 WORKFLOW_MODELS = (WorkflowAction, WorkflowTransition, WorkflowRequirement, WorkflowFieldRule)
 

@@ -79,6 +79,9 @@ def verify_ledger(
                     .limit(3)
                 )
                 missing_files.append(f"{problem}，涉及问题 {'、'.join(numbers)}")
+        for number, sha in lg.letters.reply_files(s):  # the 督办函's scanned 书面说明 (escalation)
+            if problem := lg.evidence_store.problem(sha):
+                missing_files.append(f"{problem}，为督办函 {number} 的书面说明")
     report.add(
         "佐证材料",
         not missing_files,

@@ -12,15 +12,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ledger import ids, letter_settings
+from ledger import escalation, ids, letter_settings
 from ledger.access import check_unmask, visibility
 from ledger.dto import Actor, CaseFilter, CaseView
 from ledger.errors import ConflictError, PermissionDenied, StorageError, ValidationError
 from ledger.opening import os_reason, replace_file
+from ledger.services.letters import check_may_issue
 from ledger.services.queries import DEADLINE_STATES
 from ledger.tags import tag_label
 from ledger.workflow import LIGHT_NAMES
-from reports import dossier, ledger_report, letter, timetable, village_reports, weekly
+from reports import dossier, ledger_report, letter, reminders, timetable, village_reports, weekly
 from reports.fonts import FontSet
 from reports.pdf import (
     LANDSCAPE,
@@ -43,6 +44,7 @@ KINDS = {
     "closure": "销号审批表",
     "household": "一户一档",
     "letter": "督办函",
+    "reminders": "到期提醒清单",
 }
 CLOSURE_STATES = ("pending_approval", "closed")
 
@@ -226,7 +228,7 @@ def render_report(
         ledger_report.layout_for(request.paper)
         if request.kind == "ledger"
         else LANDSCAPE
-        if request.kind == "timetable"
+        if request.kind in ("timetable", "reminders")
         else letter.LAYOUT
         if request.kind == "letter"
         else PORTRAIT
@@ -252,6 +254,7 @@ def render_report(
                     if attempt == 3:
                         raise
                     raise _Renumber() from None
+                issued = [lg.letters.issue_in(s, actor, **spec).id for spec in builder.letters]  # 督办函 tracking
                 payload = {
                     "kind": request.kind,
                     "title": title,
@@ -267,6 +270,8 @@ def render_report(
                 }
                 if builder.numbers:
                     payload["numbers"] = builder.numbers
+                if issued:
+                    payload["letters"] = issued
                 lg.record(s, actor, "report.print", "report", None, payload)
             replace_file(doc.temporary, target)  # the old file may be open in a PDF reader on Windows
         except _Renumber:
@@ -291,6 +296,7 @@ class _Builder:
         self.scope = describe_filter(lg, request.filter)
         self.claims: list[tuple[str, int, int, str]] = []  # (series, year, number, subject) to claim
         self.numbers: list[dict[str, Any]] = []  # what the event says was numbered
+        self.letters: list[dict[str, Any]] = []  # 督办函 to track (LetterService.issue_in), with the claims
 
     def number(self, series: str, year: int, subject: str, *, reprint: bool = False) -> tuple[int, int]:
         """The (year, number) this paper prints for `subject`: on a reprint (`reprint=True`) the one
@@ -476,6 +482,7 @@ class _Builder:
         dept_id = self.request.filter.department_id
         cat = self.lg.catalog
         viewer = self.request.filter.visible_to
+        check_may_issue(viewer)  # a numbered 督办函 is issued by the coordinator (ledger/services/letters.py)
         wanted = [dept_id] if dept_id is not None else list(cat.departments)
         settings = letter_settings.read(self.lg)
         code = settings.code_for(self.county)
@@ -494,13 +501,19 @@ class _Builder:
                 cases = [replace(c, description=ids.mask_free_text(c.description)) for c in cases]
             name = cat.departments[department_id].name
             year, number = self.number(f"letter:{code}", today.year, f"{name} {today.isoformat()}")
+            number_text, reply_by = f"{code}〔{year}〕{number}号", self.lg.letters.reply_due(today)
+            self.letters.append({
+                "department_id": department_id, "series": f"letter:{code}", "year": year, "number": number,
+                "number_text": number_text, "cases": [(c.case_id, c.number) for c in cases], "issued": today,
+                "reply_due": reply_by,
+            })  # fmt: skip
             parts = letter.LetterParts(
                 department=name,
                 cases=cases,
                 issuer=self.info.unit,
-                number_text=f"{code}〔{year}〕{number}号",
+                number_text=number_text,
                 today=today,
-                reply_by=today + dt.timedelta(days=7),
+                reply_by=reply_by,
                 contact=settings.contact or self.info.author,
                 phone=settings.phone,
                 cc=settings.cc,
@@ -524,6 +537,32 @@ class _Builder:
             letter.finish_page(doc.pen, page, marks[number - 1])
 
         return pages, count, finish
+
+    def reminders(self, doc: Document):
+        """到期提醒清单 of the unit asked for (township and/or department) within what the account may
+        see, or the signed-in account's own unit."""
+        f, cat, lg = self.request.filter, self.lg.catalog, self.lg
+        viewer = f.visible_to
+        if viewer is not None and not visibility(viewer).everything:
+            listing = lg.reminders.for_actor(viewer)
+            unit, cases = listing.unit, listing.cases
+            if f.township_id is not None or f.department_id is not None:
+                wanted = set(lg.reporting.case_ids(replace(f, include_void=False)))
+                cases = [c for c in cases if c.case_id in wanted]
+        else:
+            cases = lg.reminders.due_soon(township_id=f.township_id, department_id=f.department_id)
+            names = [cat.region(f.township_id).name] if f.township_id is not None else []
+            names += [cat.departments[f.department_id].name] if f.department_id in cat.departments else []
+            unit = "、".join(names) or "全县"
+        title = f"{self.county}问题整改到期提醒清单"
+        if not cases:
+            return self.empty(title, LANDSCAPE, f"{unit}目前没有即将到期的问题"), 0, None
+        classes = {s.deadline_class: s.deadline_class_name for s in cat.subcategories.values()}
+        pages = reminders.reminder_pages(
+            doc.pen, cases, title=title, subtitle=reminders.subtitle_for(unit, self.info.printed_at.date(), len(cases)),
+            rule=reminders.rule_text(escalation.rules(), classes),
+        )  # fmt: skip
+        return pages, len(cases), None
 
 
 __all__ = ["KINDS", "Cancelled", "ReportRequest", "ReportResult", "build_filter", "render_report"]

@@ -317,6 +317,10 @@ class CaseDialog(QDialog):
         self.history = ListTableModel(["时间", "操作人", "操作", "变更内容"], self)
         self.history_view = self._table(self.history)
         self.tabs.addTab(self.history_view, "变更历史")
+        from ui.case_letters import CaseLetters  # escalation: the 督办函 that named this case
+
+        self.letters = CaseLetters(ctx, case_id)
+        self.tabs.addTab(self.letters, "督办函")
         self.action_bar = QHBoxLayout()
         self.closure_button = QPushButton("打印销号审批表…")
         self.closure_button.setToolTip("生成本问题的销号审批表（PDF），随后可打开或打印")

@@ -20,6 +20,7 @@ from ledger.workflow import OPEN_STATES, TALLY
 from ui.common import LIGHT_COLOURS
 from ui.context import AppContext
 from ui.models import CaseTableModel
+from ui.reminder_banner import ReminderBanner
 from ui.tasks import Task
 from ui.village_drill import VillageDrillDialog
 from ui.widgets import BarChart, Tile, make_table
@@ -125,6 +126,10 @@ class DashboardPage(QWidget):
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(6)
         layout.addWidget(self.greeting)
+        self.reminders = ReminderBanner(ctx)  # escalation: 到期提醒 after sign-in (non-modal)
+        self.reminders.open_case.connect(self.open_case)
+        self.reminders.open_filter.connect(self.open_filter)
+        layout.addWidget(self.reminders)
         layout.addLayout(tiles)
         layout.addLayout(lower, 1)
         self.scroll_area = QScrollArea()
@@ -235,6 +240,7 @@ class DashboardPage(QWidget):
                 cats.append((name, total / most if most else 0.0, f"{done:,}/{total:,}"))
         self.category_chart.set_bars(cats)
         self.load_tags()
+        self.reminders.refresh()
         self.tasks.reload()
         self.overdue.reload()
         self.tasks_box.setTitle(f"待我处理（{self.tasks.rowCount():,}）")

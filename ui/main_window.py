@@ -29,11 +29,12 @@ from ui.exchange_page import ExchangePage
 from ui.households_page import HouseholdsPage
 from ui.idle import IdleLock
 from ui.ledger_page import LedgerPage
+from ui.letters_page import LettersPage
 from ui.publicity_page import PublicityPage
 from ui.reports_page import ReportsPage
 from ui.tasks import Task
 
-PAGES = ("工作台", "问题台账", "农户档案", "调度通报", "部门比对", "公示", "报表中心", "导入导出", "系统管理")
+PAGES = ("工作台", "问题台账", "农户档案", "调度通报", "督办函", "部门比对", "公示", "报表中心", "导入导出", "系统管理")
 
 
 class MainWindow(QMainWindow):
@@ -57,12 +58,14 @@ class MainWindow(QMainWindow):
         self.admin = AdminPage(ctx)
         self.reports = ReportsPage(ctx)
         self.exchange = ExchangePage(ctx)
+        self.letters_page = LettersPage(ctx)  # escalation: 督办函 tracking
         pages = {
             "工作台": self.dashboard,
             "问题台账": self.ledger_page,
             "农户档案": self.households,
             "部门比对": self.compare,
             "公示": self.publicity,
+            "督办函": self.letters_page,
             "报表中心": self.reports,
             "调度通报": self.dispatch,
             "导入导出": self.exchange,
@@ -118,7 +121,7 @@ class MainWindow(QMainWindow):
         self.admin.backed_up.connect(self.refresh_status)
         for i in range(len(PAGES)):
             action = QAction(self)
-            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.setShortcut(QKeySequence(f"Ctrl+{(i + 1) % 10}"))  # the tenth page is Ctrl+0
             action.triggered.connect(
                 lambda _c=False, i=i: self.nav.setCurrentRow(i) if not self.nav.item(i).isHidden() else None
             )

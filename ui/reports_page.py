@@ -45,6 +45,7 @@ DESCRIPTIONS = {
     "household": "一户一档：农户信息、家庭成员、各部门问题按时间排列、佐证照片缩略图和一户一码。",
     "letter": "督办函：按 GB/T 9704 公文格式致责任单位，列出其逾期问题清单；"
     "不选责任单位时为每个有逾期问题的单位各出一函。",
+    "reminders": "到期提醒清单：本单位（乡镇或责任单位）即将到期的整改中问题，按到期先后排列，提醒天数见规则。",
 }
 
 
@@ -196,8 +197,8 @@ class ReportsPage(QWidget):
         kind = self.kind
         self.description.setText(DESCRIPTIONS[kind])
         visible = {
-            self.township: kind in ("ledger", "weekly", "timetable", "closure"),
-            self.department: kind in ("ledger", "weekly", "timetable", "closure", "letter"),
+            self.township: kind in ("ledger", "weekly", "timetable", "closure", "reminders"),
+            self.department: kind in ("ledger", "weekly", "timetable", "closure", "letter", "reminders"),
             self.category: kind in ("ledger", "weekly", "timetable", "closure"),
             self.state: kind in ("ledger", "timetable", "closure"),
             self.case_number: kind == "closure",

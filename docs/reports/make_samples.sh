@@ -22,6 +22,7 @@ report timetable -o "$out/整改时间表.pdf" --township 城关镇
 report closure -o "$out/销号审批表.pdf" --case "$case_no"
 report household -o "$out/一户一档.pdf" --household "$id_no"
 report letter -o "$out/督办函.pdf" --department 县住建局
+report reminders -o "$out/到期提醒清单.pdf"
 for pdf in "$out"/*.pdf; do
   pdftoppm -r 80 -png -f 1 -l 1 -singlefile "$pdf" "${pdf%.pdf}"
 done

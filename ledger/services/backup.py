@@ -76,6 +76,9 @@ def _inspect(path: Path) -> dict:
         seq, head = con.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
         uuid = con.execute("SELECT value FROM meta WHERE key = 'ledger_uuid'").fetchone()[0]
         hashes = [r[0] for r in con.execute("SELECT DISTINCT sha256 FROM evidence")]
+        if "supervision_letters" in tables:  # the scanned 书面说明 of 督办函 (0010) live in the same store
+            sql = "SELECT DISTINCT reply_sha256 FROM supervision_letters WHERE reply_sha256 IS NOT NULL"
+            hashes += [r[0] for r in con.execute(sql) if r[0] not in set(hashes)]
     except sqlite3.DatabaseError as err:
         raise StorageError(f"文件不是有效的台账数据库：{err}") from None
     finally:

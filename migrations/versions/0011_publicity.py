@@ -1,7 +1,7 @@
 """公示 before 审批销号 and 风险消除: batches, their items, objections; categories.publicity_days
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 
 - `categories.publicity_days`: the days a case of the category is posted in its village before 审批销号
   (NULL: no 公示 step). Not part of any signed record; set by the `settings.publicity` event.
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -121,14 +121,15 @@ def test_one_run_prints_a_numbered_letter_for_each_department_with_overdue_cases
     text = "".join(page_text(p) for p in pages)
     assert "关于督促加快县住建局逾期问题整改的函" in text and "关于督促加快县水利局逾期问题整改的函" in text
     assert "未填" in text  # the 水利局 case has no 责任人 yet
-    # a department's officer prints the letter about their own department only
-    _, own = print_letter(world, tmp_path / "own.pdf", None, world.officer)
-    own_text = "".join(page_text(p) for p in own)
-    assert "县住建局：" in own_text and "县水利局" not in own_text
+    # a numbered letter is issued (and tracked) by the coordinator only: a department's officer is refused
+    with pytest.raises(PermissionDenied, match="只有县级统筹员"):
+        print_letter(world, tmp_path / "own.pdf", None, world.officer)
+    assert not (tmp_path / "own.pdf").exists()
     # no department with overdue cases: the notice page, no number taken
     _, none = print_letter(world, tmp_path / "none.pdf", world.ledger.catalog.department_by_code("jyj").id)
     assert "没有逾期问题" in "".join(page_text(p) for p in none)
-    assert len(world.ledger.serials.register("letter:")) == 3
+    assert len(world.ledger.serials.register("letter:")) == 2
+    assert len(world.ledger.letters.listing(world.coordinator)) == 2  # one tracked letter per number
 
 
 def test_the_letter_sits_where_gbt_9704_puts_it(world: World, tmp_path):

@@ -299,3 +299,61 @@ def test_dispatch_actions_by_role(world, tmp_path):
                 render_bulletin(lg, tmp_path / f"{label}.pdf", actor, period=Period(end))
             assert lg.audit.head() == head and not (tmp_path / f"{label}.pdf").exists(), label
         end = end + dt.timedelta(days=7)
+
+
+# escalation: 督办函 tracking — issuing (printing with a number), recording the reply and closing are the
+# 县级统筹员's; 到期提醒 lists each account's own unit; the department sees its own letters only.
+LETTER_MAY = {"coordinator"}
+
+
+def test_letter_tracking_and_reminders_by_role(world, tmp_path):
+    import datetime as dt
+
+    from ledger.dto import CaseFilter
+    from ledger.errors import PermissionDenied
+    from reports.fonts import FontSet
+    from reports.render import ReportRequest, render_report
+
+    w, lg = world, world.ledger
+    case = w.register("house.c", found_date=lg.today() - dt.timedelta(days=100))
+    lg.cases.act(w.coordinator, case.id, "assign", expected_version=case.version,
+                 inputs={"lead_department_id": w.zjj_id, "deadline": lg.today() - dt.timedelta(days=5)})  # fmt: skip
+    soon = w.register("house.c", found_date=lg.today())
+    lg.cases.act(w.coordinator, soon.id, "assign", expected_version=soon.version,
+                 inputs={"lead_department_id": w.zjj_id, "deadline": lg.today() + dt.timedelta(days=2)})  # fmt: skip
+    scan = tmp_path / "复函.png"
+    scan.write_bytes(PNG)
+    reminders = {"admin": 0, "clerk": 1, "coordinator": 1, "dept_officer": 1, "verifier": 1, "approver": 1,
+                 "auditor": 0, "viewer": 1}  # fmt: skip
+    sees_letters = {"clerk", "coordinator", "approver", "viewer", "dept_officer"}
+    for role, actor in w.all_actors.items():
+        assert len(lg.reminders.for_actor(actor).cases) == reminders[role], role
+        head = lg.audit.head()
+        issue = partial(
+            render_report, lg, ReportRequest("letter", filter=CaseFilter(department_id=w.zjj_id, include_void=False)),
+            tmp_path / f"{role}.pdf", actor, fonts=FontSet.shipped_only(),
+        )  # fmt: skip
+        if role in LETTER_MAY:
+            issue()
+            letter = lg.letters.listing(actor)[-1]
+            lg.letters.record_reply(actor, letter.id, scan)
+            lg.letters.close(actor, letter.id)
+            assert lg.audit.head()[0] == head[0] + 3, role
+            continue
+        with pytest.raises(PermissionDenied):
+            issue()
+        assert lg.audit.head() == head, role
+    [letter] = lg.letters.listing(w.coordinator)
+    for role, actor in {**w.all_actors, "other_officer": w.other_officer}.items():
+        seen = [v.id for v in lg.letters.listing(actor)]
+        assert seen == ([letter.id] if role in sees_letters else []), role
+        if role in LETTER_MAY:
+            continue
+        head = lg.audit.head()
+        for step in (
+            partial(lg.letters.record_reply, actor, letter.id, scan),
+            partial(lg.letters.close, actor, letter.id),
+        ):
+            with pytest.raises(PermissionDenied, match="只有县级统筹员"):
+                step()
+        assert lg.audit.head() == head, role

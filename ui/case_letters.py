@@ -1,0 +1,68 @@
+"""The 督办函 tab of the case window: the letters that named this case, with their state (已签发,
+逾期未复, 已复函, 已办结), reply due date and reply date (ledger/services/letters.py)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QTableView, QVBoxLayout, QWidget
+
+from ledger.errors import LedgerError
+from ledger.services.letters import LetterView
+from ui.context import AppContext
+from ui.models import ListTableModel
+
+HEADERS = ["发文字号", "责任单位", "成文日期", "复函期限", "状态", "复函日期", "办结日期"]
+COLOURS = {"逾期未复": "#fce8e6", "已办结": "#e6f4ea"}
+
+
+def letter_row(v: LetterView) -> tuple[str, ...]:
+    day = lambda d: f"{d:%Y-%m-%d}" if d else ""  # noqa: E731
+    return (
+        v.number_text,
+        v.department,
+        day(v.issued_date),
+        day(v.reply_due),
+        v.state_label,
+        day(v.reply_date),
+        day(v.closed_date),
+    )
+
+
+class CaseLetters(QWidget):
+    def __init__(self, ctx: AppContext, case_id: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx, self.case_id = ctx, case_id
+        self.model = ListTableModel(HEADERS, self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.view, 1)
+        ctx.changed.connect(lambda _change: self.refresh())
+        self.refresh()
+
+    def refresh(self) -> None:
+        try:
+            letters = self.ctx.ledger.letters.for_case(self.ctx.actor, self.case_id)
+        except LedgerError as err:
+            self.model.set_rows([])
+            self.view.setVisible(False)
+            self.summary.setText(str(err))
+            return
+        self.model.set_rows([letter_row(v) for v in letters], backgrounds=[COLOURS.get(v.state_label) for v in letters])
+        self.view.resizeColumnsToContents()
+        self.view.setVisible(bool(letters))  # no empty table: the sentence says it
+        if not letters:
+            self.summary.setText("本问题尚未被列入督办函。")
+        else:
+            open_ = [v for v in letters if v.state != "closed"]
+            self.summary.setText(
+                f"本问题已被 {len(letters)} 份督办函督办"
+                + (f"，{len(open_)} 份未办结" if open_ else "，均已办结")
+                + "。"
+            )
+
+    def texts(self) -> list[tuple[str, ...]]:
+        return list(self.model.rows)
