@@ -255,6 +255,7 @@ class CaseCount(Base):
     department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subcategory: Mapped[str] = mapped_column(String(48), primary_key=True)
     state: Mapped[str] = mapped_column(String(24), primary_key=True)
+    found_year: Mapped[int] = mapped_column(Integer, primary_key=True, default=0)  # 统计年度 (0012)
     n: Mapped[int] = mapped_column(Integer)
 
 
@@ -419,3 +420,20 @@ class CompareFinding(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     __table_args__ = (UniqueConstraint("kind", "key", name="uq_compare_findings_key"),)
+
+
+class YearArchive(Base):
+    """A sealed 统计年度 (年终归档, revision 0012): the archive folder's manifest hash and the audit
+    chain head when it was sealed. A signed record (ledger/records.py); one row per year, never changed."""
+
+    __tablename__ = "year_archives"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    folder: Mapped[str] = mapped_column(String(255))
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    cases: Mapped[int] = mapped_column(Integer)  # cases the year's scope holds
+    sealed_cases: Mapped[int] = mapped_column(Integer)  # closed cases made read-only
+    audit_seq: Mapped[int] = mapped_column(Integer)
+    audit_hash: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    sealed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -17,6 +17,7 @@ from ledger import anchor, guards, records
 from ledger.audit import ChainReport
 from ledger.facade import Ledger
 from ledger.models import AuditEvent, Case, CaseCount, Evidence
+from ledger.scope import found_year
 
 
 @dataclass
@@ -207,10 +208,13 @@ def newest_manifest_head(lg: Ledger, since: str = "") -> tuple[str, int, str] | 
 
 def _count_problems(s) -> list[str]:
     """case_counts (kept by triggers, read by the dashboard) against a count of the cases table."""
-    key = (Case.township_id, func.coalesce(Case.lead_department_id, 0), Case.subcategory, Case.state)
-    actual = {tuple(r[:4]): r[4] for r in s.execute(select(*key, func.count()).group_by(*key))}
+    year = found_year(s)
+    key = (Case.township_id, func.coalesce(Case.lead_department_id, 0), Case.subcategory, Case.state, year)
+    actual = {tuple(r[:5]): r[5] for r in s.execute(select(*key, func.count()).group_by(*key))}
     stored = {
-        (r.township_id, r.department_id, r.subcategory, r.state): r.n for r in s.scalars(select(CaseCount)) if r.n
+        (r.township_id, r.department_id, r.subcategory, r.state, r.found_year): r.n
+        for r in s.scalars(select(CaseCount))
+        if r.n
     }
     if actual == stored:
         return []

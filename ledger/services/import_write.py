@@ -233,10 +233,12 @@ class _CountsAfterwards:
             return
         self.s.execute(
             text(
-                "INSERT INTO case_counts (township_id, department_id, subcategory, state, n) "
-                "SELECT township_id, COALESCE(lead_department_id, 0), subcategory, state, count(*) FROM cases "
-                "WHERE id BETWEEN :first AND :last GROUP BY 1, 2, 3, 4 "
-                "ON CONFLICT (township_id, department_id, subcategory, state) DO UPDATE SET n = n + excluded.n"
+                "INSERT INTO case_counts (township_id, department_id, subcategory, state, found_year, n) "
+                "SELECT township_id, COALESCE(lead_department_id, 0), subcategory, state, "
+                "CAST(substr(found_date, 1, 4) AS INTEGER), count(*) FROM cases "
+                "WHERE id BETWEEN :first AND :last GROUP BY 1, 2, 3, 4, 5 "
+                "ON CONFLICT (township_id, department_id, subcategory, state, found_year) "
+                "DO UPDATE SET n = n + excluded.n"
             ),
             {"first": self.first_id, "last": last_id},
         )

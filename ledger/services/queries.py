@@ -14,6 +14,7 @@ from ledger import ids, textrules
 from ledger.access import visibility, visible_condition
 from ledger.dto import Actor, CaseFilter, CaseRow, DashboardCounts, HouseholdRow
 from ledger.models import Case, CaseCount, Household, HouseholdTag, Member
+from ledger.scope import Scope, label, scope_condition
 from ledger.search import MIN_TRIGRAM, fts_phrase
 from ledger.services.cases import SCOPED_ROLES
 from ledger.services.household_edit import tag_view
@@ -86,12 +87,16 @@ class QueryService:
     def __init__(self, ledger):
         self._ledger = ledger
 
-    def dashboard(self, today: dt.date | None = None, visible_to: Actor | None = None) -> DashboardCounts:
-        """Headline figures, over the cases `visible_to` may see (every case when None)."""
+    def dashboard(
+        self, today: dt.date | None = None, visible_to: Actor | None = None, scope: Scope | None = None
+    ) -> DashboardCounts:
+        """Headline figures, over the cases `visible_to` may see (every case when None), within the
+        统计年度 `scope` (ledger/scope.py; every year when None)."""
         if visible_to is not None:
             visible_to = self._ledger.current_actor(visible_to)
         today = today or self._ledger.today()
         seen: ColumnElement[bool] = true() if visible_to is None else visible_condition(visibility(visible_to))
+        seen = and_(seen, scope_condition(scope, Case.found_date, Case.state))
         vis = visibility(visible_to) if visible_to is not None else None
         counted: list[ColumnElement[bool]] = []
         if vis is not None and not vis.everything:
@@ -109,9 +114,7 @@ class QueryService:
             by_township: dict[tuple[int, str], int] = {}
             by_category: dict[tuple[str, str], int] = {}
             category_of = {code: sub.category for code, sub in self._ledger.catalog.subcategories.items()}
-            counts = select(
-                CaseCount.township_id, CaseCount.department_id, CaseCount.subcategory, CaseCount.state, CaseCount.n
-            ).where(*counted)
+            counts = self._grouped_counts(counted, seen, scope)
             for township_id, dept_id, subcategory, state, n in s.execute(counts):
                 n = int(n)
                 if not n:
@@ -149,7 +152,21 @@ class QueryService:
             closed_this_week=closed_week,
             closure_rate=closed / total if total else 0.0,
             by_category_state=by_category,
+            scope=label(scope),
         )
+
+    @staticmethod
+    def _grouped_counts(counted: list[ColumnElement[bool]], seen: ColumnElement[bool], scope: Scope | None) -> Select:
+        """(township, department, subcategory, state, n): from case_counts for every year or a 统计年度;
+        a custom range groups the cases themselves (on the found_date index)."""
+        if scope is None or scope.year is not None:
+            year = [] if scope is None else [scope.year_condition(CaseCount.found_year, CaseCount.state)]
+            cols = (CaseCount.township_id, CaseCount.department_id, CaseCount.subcategory, CaseCount.state)
+            if scope is None:
+                return select(*cols, CaseCount.n).where(*counted)
+            return select(*cols, func.sum(CaseCount.n)).where(*counted, *year).group_by(*cols)
+        key = (Case.township_id, func.coalesce(Case.lead_department_id, 0), Case.subcategory, Case.state)
+        return select(*key, func.count()).where(seen).group_by(*key)
 
     def filtered(self, query: Select, f: CaseFilter) -> Select:
         """`query` restricted to the cases the filter selects (for reports and exports)."""
@@ -176,6 +193,8 @@ class QueryService:
             conditions.append(Case.state != "void")
         if f.household_id is not None:
             conditions.append(Case.household_id == f.household_id)
+        if f.scope is not None:
+            conditions.append(f.scope.condition(Case.found_date, Case.state))
         if f.tag:  # households holding the tag today; a village-level case (no household) never does
             holders = select(Household.id).where(holds(f.tag, today, f.tag_subtype)).correlate(None)
             conditions.append(Case.household_id.in_(holders))
@@ -273,6 +292,7 @@ class QueryService:
             subcategory=f.subcategory,
             states=f.states,
             include_void=f.include_void,
+            scope=f.scope if f.scope is None or f.scope.year is not None else None,
         )
 
     def _proved(self, f: CaseFilter) -> CaseFilter:
@@ -298,6 +318,8 @@ class QueryService:
                     query = query.where(CaseCount.state.in_(f.states))
                 elif not f.include_void:
                     query = query.where(CaseCount.state != "void")
+                if f.scope is not None:
+                    query = query.where(f.scope.year_condition(CaseCount.found_year, CaseCount.state))
                 return int(s.scalar(query) or 0)
             return s.scalar(self._filtered(select(func.count()).select_from(Case), f, self._ledger.today())) or 0
 
