@@ -50,6 +50,7 @@ from ledger.models import (
     WorkflowFieldRule,
     WorkflowRequirement,
     WorkflowTransition,
+    YearArchive,
 )
 
 HASH_HEX = 32  # 128 bits of HMAC-SHA256: ample against forgery, half the storage of the full digest
@@ -100,6 +101,8 @@ KINDS: dict[str, RecordKind] = {
         # A roster comparison and what it found: a finding dismissed or registered is a decision.
         RecordKind("comparison", "比对批次", CompareRun, _columns(CompareRun), "file_name"),
         RecordKind("finding", "比对结果", CompareFinding, _columns(CompareFinding), "key"),
+        # 年终归档 (ledger/archive.py): a sealed year, its manifest's hash and the chain head then.
+        RecordKind("archive", "年度归档", YearArchive, _columns(YearArchive), "folder"),
     )
 }
 
@@ -121,6 +124,7 @@ _TOUCHED_BY: dict[type, tuple[str, Callable[[object], int]]] = {
     HouseholdTag: ("tag", lambda o: o.id),  # type: ignore[attr-defined]
     CompareRun: ("comparison", lambda o: o.id),  # type: ignore[attr-defined]
     CompareFinding: ("finding", lambda o: o.id),  # type: ignore[attr-defined]
+    YearArchive: ("archive", lambda o: o.id),  # type: ignore[attr-defined]
 }
 WORKFLOW_MODELS = (WorkflowAction, WorkflowTransition, WorkflowRequirement, WorkflowFieldRule)
 

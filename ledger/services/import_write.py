@@ -13,6 +13,7 @@ from sqlalchemy import Boolean, Date, DateTime, Table, func, insert, select, tex
 from sqlalchemy.orm import Session
 
 from ledger import records
+from ledger.archive import refuse_if_sealed
 from ledger.dto import Actor
 from ledger.errors import ConflictError
 from ledger.models import Case, CaseAction, Household, HouseholdTag, Meta, ProgressNote
@@ -121,6 +122,7 @@ def write_plan(lg, s: Session, plan: ImportPlan, actor: Actor, progress) -> Impo
         target = s.get(Case, u["case_id"])
         if target is None or target.version != u["version"]:
             raise ConflictError("预览之后台账已有变化，请重新预览后再确认导入。")
+        refuse_if_sealed(s, target)  # 年终归档 (ledger/archive.py)
         diff = {}
         for name, new in u["changes"].items():
             diff[name] = [getattr(target, name), new]
