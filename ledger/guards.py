@@ -11,8 +11,9 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-_COUNT_KEY = "township_id, department_id, subcategory, state, found_year"
-# the found year of a case (revision 0012): dates are stored as YYYY-MM-DD text on SQLite
+_COUNT_KEY = "township_id, department_id, subcategory, state"
+_YEAR_KEY = _COUNT_KEY + ", found_year"
+# a case's found year (revision 0012): dates are stored as YYYY-MM-DD text on SQLite
 _NEW_YEAR = "CAST(substr(NEW.found_date, 1, 4) AS INTEGER)"
 _OLD_YEAR = "CAST(substr(OLD.found_date, 1, 4) AS INTEGER)"
 
@@ -27,22 +28,42 @@ SQLITE_GUARDS: dict[str, str] = {
        BEGIN SELECT RAISE(ABORT, 'record_stamps is append-only'); END""",
     "cases_count_insert": f"""CREATE TRIGGER cases_count_insert AFTER INSERT ON cases BEGIN
          INSERT INTO case_counts ({_COUNT_KEY}, n)
-         VALUES (NEW.township_id, COALESCE(NEW.lead_department_id, 0), NEW.subcategory, NEW.state,
-                 {_NEW_YEAR}, 1)
+         VALUES (NEW.township_id, COALESCE(NEW.lead_department_id, 0), NEW.subcategory, NEW.state, 1)
          ON CONFLICT ({_COUNT_KEY}) DO UPDATE SET n = n + 1;
        END""",
     "cases_count_update": f"""CREATE TRIGGER cases_count_update
-       AFTER UPDATE OF township_id, lead_department_id, subcategory, state, found_date ON cases BEGIN
+       AFTER UPDATE OF township_id, lead_department_id, subcategory, state ON cases BEGIN
          UPDATE case_counts SET n = n - 1
           WHERE township_id = OLD.township_id AND department_id = COALESCE(OLD.lead_department_id, 0)
-            AND subcategory = OLD.subcategory AND state = OLD.state AND found_year = {_OLD_YEAR};
+            AND subcategory = OLD.subcategory AND state = OLD.state;
          INSERT INTO case_counts ({_COUNT_KEY}, n)
-         VALUES (NEW.township_id, COALESCE(NEW.lead_department_id, 0), NEW.subcategory, NEW.state,
-                 {_NEW_YEAR}, 1)
+         VALUES (NEW.township_id, COALESCE(NEW.lead_department_id, 0), NEW.subcategory, NEW.state, 1)
          ON CONFLICT ({_COUNT_KEY}) DO UPDATE SET n = n + 1;
        END""",
-    "cases_count_delete": f"""CREATE TRIGGER cases_count_delete AFTER DELETE ON cases BEGIN
+    "cases_count_delete": """CREATE TRIGGER cases_count_delete AFTER DELETE ON cases BEGIN
          UPDATE case_counts SET n = n - 1
+          WHERE township_id = OLD.township_id AND department_id = COALESCE(OLD.lead_department_id, 0)
+            AND subcategory = OLD.subcategory AND state = OLD.state;
+       END""",
+    # 统计年度 counters (revision 0012)
+    "cases_year_count_insert": f"""CREATE TRIGGER cases_year_count_insert AFTER INSERT ON cases BEGIN
+         INSERT INTO case_year_counts ({_YEAR_KEY}, n)
+         VALUES (NEW.township_id, COALESCE(NEW.lead_department_id, 0), NEW.subcategory, NEW.state,
+                 {_NEW_YEAR}, 1)
+         ON CONFLICT ({_YEAR_KEY}) DO UPDATE SET n = n + 1;
+       END""",
+    "cases_year_count_update": f"""CREATE TRIGGER cases_year_count_update
+       AFTER UPDATE OF township_id, lead_department_id, subcategory, state, found_date ON cases BEGIN
+         UPDATE case_year_counts SET n = n - 1
+          WHERE township_id = OLD.township_id AND department_id = COALESCE(OLD.lead_department_id, 0)
+            AND subcategory = OLD.subcategory AND state = OLD.state AND found_year = {_OLD_YEAR};
+         INSERT INTO case_year_counts ({_YEAR_KEY}, n)
+         VALUES (NEW.township_id, COALESCE(NEW.lead_department_id, 0), NEW.subcategory, NEW.state,
+                 {_NEW_YEAR}, 1)
+         ON CONFLICT ({_YEAR_KEY}) DO UPDATE SET n = n + 1;
+       END""",
+    "cases_year_count_delete": f"""CREATE TRIGGER cases_year_count_delete AFTER DELETE ON cases BEGIN
+         UPDATE case_year_counts SET n = n - 1
           WHERE township_id = OLD.township_id AND department_id = COALESCE(OLD.lead_department_id, 0)
             AND subcategory = OLD.subcategory AND state = OLD.state AND found_year = {_OLD_YEAR};
        END""",
@@ -56,6 +77,7 @@ POSTGRES_GUARDS = (
     "record_stamps_no_change",
     "record_stamps_no_truncate",
     "cases_counts",
+    "cases_year_counts",
 )
 
 

@@ -255,7 +255,20 @@ class CaseCount(Base):
     department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subcategory: Mapped[str] = mapped_column(String(48), primary_key=True)
     state: Mapped[str] = mapped_column(String(24), primary_key=True)
-    found_year: Mapped[int] = mapped_column(Integer, primary_key=True, default=0)  # 统计年度 (0012)
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class CaseYearCount(Base):
+    """case_counts by found year as well (统计年度, ledger/scope.py; revision 0012), kept by their own
+    triggers, so a year-scoped dashboard is a small grouped read and the unscoped one reads the
+    smaller case_counts as before."""
+
+    __tablename__ = "case_year_counts"
+    township_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subcategory: Mapped[str] = mapped_column(String(48), primary_key=True)
+    state: Mapped[str] = mapped_column(String(24), primary_key=True)
+    found_year: Mapped[int] = mapped_column(Integer, primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
 
 

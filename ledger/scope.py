@@ -129,3 +129,14 @@ def found_year(s):
     if s.get_bind().dialect.name == "sqlite":
         return cast(func.substr(Case.found_date, 1, 4), Integer)
     return cast(extract("year", Case.found_date), Integer)
+
+
+def first_year(lg) -> int:
+    """The year of the earliest found case (this year when the ledger is empty): the selector's range."""
+    from sqlalchemy import func, select
+
+    from ledger.models import Case
+
+    with lg.reading() as s:
+        first = s.scalar(select(func.min(Case.found_date)))
+    return first.year if first is not None else lg.today().year

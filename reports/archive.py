@@ -27,6 +27,7 @@ from ledger.dto import Actor, CaseFilter
 from ledger.errors import StorageError, ValidationError
 from ledger.models import Case
 from ledger.scope import Scope
+from ledger.workflow import TALLY_NAMES
 from reports.render import ReportRequest, render_report
 
 MANIFEST = "归档清单.json"
@@ -65,7 +66,7 @@ def _counts(lg, year: int) -> dict[str, int]:
         "当年发现": found,
         "结转未销号": dash.total - found,
         "当年销号（封存）": int(closed),
-        **{f"其中{name}": n for name, n in dash.tally.items()},
+        **{f"其中{TALLY_NAMES[key]}": n for key, n in dash.tally.items()},
     }
 
 

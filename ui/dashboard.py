@@ -16,12 +16,14 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QScrollArea, QVBox
 
 from ledger import CaseFilter
 from ledger.dto import TagCount
+from ledger.scope import first_year
 from ledger.workflow import OPEN_STATES, TALLY
 from ui.common import LIGHT_COLOURS
 from ui.context import AppContext
 from ui.models import CaseTableModel
 from ui.tasks import Task
 from ui.widgets import BarChart, Tile, make_table
+from ui.year_scope import YearScope
 
 TILE_STYLE = "font-size: 18pt; font-weight: bold;"
 
@@ -118,6 +120,9 @@ class DashboardPage(QWidget):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(6)
+        self.year_scope = YearScope(first_year(ctx.ledger), ctx.ledger.today())  # 统计年度 (ledger/scope.py)
+        self.year_scope.changed.connect(self.refresh)
+        layout.addWidget(self.year_scope)
         layout.addWidget(self.greeting)
         layout.addLayout(tiles)
         layout.addLayout(lower, 1)
@@ -177,7 +182,7 @@ class DashboardPage(QWidget):
 
     def refresh(self) -> None:
         lg = self.ctx.ledger
-        counts = lg.queries.dashboard(visible_to=self.ctx.actor)
+        counts = lg.queries.dashboard(visible_to=self.ctx.actor, scope=self.year_scope.scope())
         values = {
             "total": counts.total,
             **counts.tally,

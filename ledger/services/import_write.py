@@ -224,23 +224,39 @@ class _CountsAfterwards:
     def __init__(self, s: Session, first_id: int):
         self.s, self.first_id = s, first_id
         self.sql = None
+        self.year_sql = None  # the 统计年度 counters' trigger (revision 0012), the same way
         if s.get_bind().dialect.name == "sqlite":
             self.sql = s.scalar(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
                                 {"n": "cases_count_insert"})  # fmt: skip
             if self.sql:
                 s.execute(text("DROP TRIGGER cases_count_insert"))
+            self.year_sql = s.scalar(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
+                                     {"n": "cases_year_count_insert"})  # fmt: skip
+            if self.year_sql:
+                s.execute(text("DROP TRIGGER cases_year_count_insert"))
 
     def finish(self, last_id: int) -> None:
+        if self.year_sql:
+            self.s.execute(
+                text(
+                    "INSERT INTO case_year_counts (township_id, department_id, subcategory, state, found_year, n) "
+                    "SELECT township_id, COALESCE(lead_department_id, 0), subcategory, state, "
+                    "CAST(substr(found_date, 1, 4) AS INTEGER), count(*) FROM cases "
+                    "WHERE id BETWEEN :first AND :last GROUP BY 1, 2, 3, 4, 5 "
+                    "ON CONFLICT (township_id, department_id, subcategory, state, found_year) "
+                    "DO UPDATE SET n = n + excluded.n"
+                ),
+                {"first": self.first_id, "last": last_id},
+            )
+            self.s.execute(text(self.year_sql))
         if not self.sql:
             return
         self.s.execute(
             text(
-                "INSERT INTO case_counts (township_id, department_id, subcategory, state, found_year, n) "
-                "SELECT township_id, COALESCE(lead_department_id, 0), subcategory, state, "
-                "CAST(substr(found_date, 1, 4) AS INTEGER), count(*) FROM cases "
-                "WHERE id BETWEEN :first AND :last GROUP BY 1, 2, 3, 4, 5 "
-                "ON CONFLICT (township_id, department_id, subcategory, state, found_year) "
-                "DO UPDATE SET n = n + excluded.n"
+                "INSERT INTO case_counts (township_id, department_id, subcategory, state, n) "
+                "SELECT township_id, COALESCE(lead_department_id, 0), subcategory, state, count(*) FROM cases "
+                "WHERE id BETWEEN :first AND :last GROUP BY 1, 2, 3, 4 "
+                "ON CONFLICT (township_id, department_id, subcategory, state) DO UPDATE SET n = n + excluded.n"
             ),
             {"first": self.first_id, "last": last_id},
         )

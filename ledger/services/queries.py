@@ -13,7 +13,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from ledger import ids, textrules
 from ledger.access import visibility, visible_condition
 from ledger.dto import Actor, CaseFilter, CaseRow, DashboardCounts, HouseholdRow
-from ledger.models import Case, CaseCount, Household, HouseholdTag, Member
+from ledger.models import Case, CaseCount, CaseYearCount, Household, HouseholdTag, Member
 from ledger.scope import Scope, label, scope_condition
 from ledger.search import MIN_TRIGRAM, fts_phrase
 from ledger.services.cases import SCOPED_ROLES
@@ -83,6 +83,18 @@ def subject_name(head_name: str | None, member_name: str | None) -> str:
     return head_name
 
 
+def _counters_visible(model: Any, vis) -> list[ColumnElement[bool]]:
+    """The viewer's visibility over a counters table (case_counts or case_year_counts)."""
+    if vis is None or vis.everything:
+        return []
+    branches = []
+    if vis.department_id is not None:
+        branches.append(model.department_id == vis.department_id)
+    if vis.township_id is not None:
+        branches.append(model.township_id == vis.township_id)
+    return [or_(*branches) if branches else false()]
+
+
 class QueryService:
     def __init__(self, ledger):
         self._ledger = ledger
@@ -96,16 +108,15 @@ class QueryService:
             visible_to = self._ledger.current_actor(visible_to)
         today = today or self._ledger.today()
         seen: ColumnElement[bool] = true() if visible_to is None else visible_condition(visibility(visible_to))
+        # open cases (overdue, due soon) are in a scope whenever found by its last day: always, for a
+        # scope reaching today (no found date lies ahead), so those figures keep the deadline index
+        open_seen = seen if scope is None or scope.last_day >= today else and_(seen, Case.found_date <= scope.last_day)
+        # cases closed this week: by the closed_date index, the scope checked row by row (the found
+        # date wrapped so the planner does not walk the found_date index instead)
+        closed_seen = and_(seen, scope_condition(scope, func.coalesce(Case.found_date, Case.found_date), Case.state))
         seen = and_(seen, scope_condition(scope, Case.found_date, Case.state))
         vis = visibility(visible_to) if visible_to is not None else None
-        counted: list[ColumnElement[bool]] = []
-        if vis is not None and not vis.everything:
-            branches = []
-            if vis.department_id is not None:
-                branches.append(CaseCount.department_id == vis.department_id)
-            if vis.township_id is not None:
-                branches.append(CaseCount.township_id == vis.township_id)
-            counted.append(or_(*branches) if branches else false())
+        counted = _counters_visible(CaseCount if scope is None else CaseYearCount, vis)
         warn_days = int(self._ledger.meta("warn_days", "3"))
         week_start = today - dt.timedelta(days=today.weekday())
         with self._ledger.reading() as s:
@@ -127,13 +138,15 @@ class QueryService:
             overdue_by_township = {
                 int(tid): int(n)
                 for tid, n in s.execute(
-                    select(Case.township_id, func.count()).where(overdue_sql(today), seen).group_by(Case.township_id)
+                    select(Case.township_id, func.count())
+                    .where(overdue_sql(today), open_seen)
+                    .group_by(Case.township_id)
                 )
             }
             overdue = sum(overdue_by_township.values())
-            due_soon = s.scalar(select(func.count()).where(due_soon_sql(today, warn_days), seen)) or 0
+            due_soon = s.scalar(select(func.count()).where(due_soon_sql(today, warn_days), open_seen)) or 0
             new_week = s.scalar(select(func.count()).where(Case.found_date >= week_start, seen)) or 0
-            closed_week = s.scalar(select(func.count()).where(Case.closed_date >= week_start, seen)) or 0
+            closed_week = s.scalar(select(func.count()).where(Case.closed_date >= week_start, closed_seen)) or 0
         groups = tally(by_state)
         total = sum(groups.values())
         closed = groups["closed"]
@@ -157,14 +170,20 @@ class QueryService:
 
     @staticmethod
     def _grouped_counts(counted: list[ColumnElement[bool]], seen: ColumnElement[bool], scope: Scope | None) -> Select:
-        """(township, department, subcategory, state, n): from case_counts for every year or a 统计年度;
-        a custom range groups the cases themselves (on the found_date index)."""
-        if scope is None or scope.year is not None:
-            year = [] if scope is None else [scope.year_condition(CaseCount.found_year, CaseCount.state)]
-            cols = (CaseCount.township_id, CaseCount.department_id, CaseCount.subcategory, CaseCount.state)
-            if scope is None:
-                return select(*cols, CaseCount.n).where(*counted)
-            return select(*cols, func.sum(CaseCount.n)).where(*counted, *year).group_by(*cols)
+        """(township, department, subcategory, state, n): case_counts for every year (as before 0012),
+        case_year_counts for a 统计年度; a custom range groups the cases themselves (found_date index)."""
+        if scope is None:
+            return select(
+                CaseCount.township_id, CaseCount.department_id, CaseCount.subcategory, CaseCount.state, CaseCount.n
+            ).where(*counted)
+        if scope.year is not None:
+            y = CaseYearCount
+            cols = (y.township_id, y.department_id, y.subcategory, y.state)
+            return (
+                select(*cols, func.sum(y.n))
+                .where(*counted, scope.year_condition(y.found_year, y.state))
+                .group_by(*cols)
+            )
         key = (Case.township_id, func.coalesce(Case.lead_department_id, 0), Case.subcategory, Case.state)
         return select(*key, func.count()).where(seen).group_by(*key)
 
@@ -305,21 +324,22 @@ class QueryService:
         f = self._scoped(self._proved(f))
         with self._ledger.reading() as s:
             if self._counted(f):
-                query = select(func.sum(CaseCount.n))
+                c: Any = CaseCount if f.scope is None else CaseYearCount
+                query = select(func.sum(c.n))
                 if f.township_id is not None:
-                    query = query.where(CaseCount.township_id == f.township_id)
+                    query = query.where(c.township_id == f.township_id)
                 if f.department_id is not None:
-                    query = query.where(CaseCount.department_id == f.department_id)
+                    query = query.where(c.department_id == f.department_id)
                 if f.subcategory:
-                    query = query.where(CaseCount.subcategory == f.subcategory)
+                    query = query.where(c.subcategory == f.subcategory)
                 if f.category:
-                    query = query.where(CaseCount.subcategory.in_(self._ledger.catalog.subcategory_codes(f.category)))
+                    query = query.where(c.subcategory.in_(self._ledger.catalog.subcategory_codes(f.category)))
                 if f.states:
-                    query = query.where(CaseCount.state.in_(f.states))
+                    query = query.where(c.state.in_(f.states))
                 elif not f.include_void:
-                    query = query.where(CaseCount.state != "void")
+                    query = query.where(c.state != "void")
                 if f.scope is not None:
-                    query = query.where(f.scope.year_condition(CaseCount.found_year, CaseCount.state))
+                    query = query.where(f.scope.year_condition(c.found_year, c.state))
                 return int(s.scalar(query) or 0)
             return s.scalar(self._filtered(select(func.count()).select_from(Case), f, self._ledger.today())) or 0
 

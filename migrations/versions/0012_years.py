@@ -1,12 +1,13 @@
-"""统计年度 and 年终归档: case_counts keep each case's found year; sealed years
+"""统计年度 and 年终归档: case counts by found year; sealed years
 
 Revision ID: 0012
 Revises: 0008
 
-- `case_counts` gains `found_year` in its key, so a 统计年度 (ledger/scope.py) is a small grouped
-  read like the unscoped dashboard. The table is created again with the new key and filled with one
-  GROUP BY over cases; the triggers that keep it are created again with the year (SQLite: the three
-  cases_count_* triggers, also fired by a changed found_date; PostgreSQL: zgtz_case_counts).
+- `case_year_counts`: cases per (township, department, subcategory, state, found year), kept by
+  their own triggers beside case_counts (SQLite: cases_year_count_insert/update/delete, also fired
+  by a changed found_date; PostgreSQL: zgtz_case_year_counts), filled with one GROUP BY over cases.
+  A 统计年度 (ledger/scope.py) is a small grouped read of it; the unscoped dashboard keeps reading the
+  smaller case_counts, untouched.
 - `year_archives`: one row per sealed year (ledger/archive.py), a signed record.
 
 The trigger statements are written out here as they were at this revision (ledger/guards.py holds
@@ -24,126 +25,79 @@ branch_labels = None
 depends_on = None
 
 _KEY = "township_id, department_id, subcategory, state, found_year"
-_OLD_KEY = "township_id, department_id, subcategory, state"
-_SQLITE_NEW, _SQLITE_OLD = (
-    "CAST(substr(NEW.found_date, 1, 4) AS INTEGER)",
-    "CAST(substr(OLD.found_date, 1, 4) AS INTEGER)",
-)
-_PG_NEW, _PG_OLD = (
-    "CAST(EXTRACT(YEAR FROM NEW.found_date) AS INTEGER)",
-    "CAST(EXTRACT(YEAR FROM OLD.found_date) AS INTEGER)",
-)
+_SQLITE_NEW = "CAST(substr(NEW.found_date, 1, 4) AS INTEGER)"
+_SQLITE_OLD = "CAST(substr(OLD.found_date, 1, 4) AS INTEGER)"
+_PG_NEW = "CAST(EXTRACT(YEAR FROM NEW.found_date) AS INTEGER)"
+_PG_OLD = "CAST(EXTRACT(YEAR FROM OLD.found_date) AS INTEGER)"
+SQLITE_NAMES = ("cases_year_count_insert", "cases_year_count_update", "cases_year_count_delete")
 
 SQLITE_TRIGGERS = [
-    f"""CREATE TRIGGER cases_count_insert AFTER INSERT ON cases BEGIN
-         INSERT INTO case_counts ({_KEY}, n)
+    f"""CREATE TRIGGER cases_year_count_insert AFTER INSERT ON cases BEGIN
+         INSERT INTO case_year_counts ({_KEY}, n)
          VALUES (NEW.township_id, COALESCE(NEW.lead_department_id, 0), NEW.subcategory, NEW.state,
                  {_SQLITE_NEW}, 1)
          ON CONFLICT ({_KEY}) DO UPDATE SET n = n + 1;
        END""",
-    f"""CREATE TRIGGER cases_count_update
+    f"""CREATE TRIGGER cases_year_count_update
        AFTER UPDATE OF township_id, lead_department_id, subcategory, state, found_date ON cases BEGIN
-         UPDATE case_counts SET n = n - 1
+         UPDATE case_year_counts SET n = n - 1
           WHERE township_id = OLD.township_id AND department_id = COALESCE(OLD.lead_department_id, 0)
             AND subcategory = OLD.subcategory AND state = OLD.state AND found_year = {_SQLITE_OLD};
-         INSERT INTO case_counts ({_KEY}, n)
+         INSERT INTO case_year_counts ({_KEY}, n)
          VALUES (NEW.township_id, COALESCE(NEW.lead_department_id, 0), NEW.subcategory, NEW.state,
                  {_SQLITE_NEW}, 1)
          ON CONFLICT ({_KEY}) DO UPDATE SET n = n + 1;
        END""",
-    f"""CREATE TRIGGER cases_count_delete AFTER DELETE ON cases BEGIN
-         UPDATE case_counts SET n = n - 1
+    f"""CREATE TRIGGER cases_year_count_delete AFTER DELETE ON cases BEGIN
+         UPDATE case_year_counts SET n = n - 1
           WHERE township_id = OLD.township_id AND department_id = COALESCE(OLD.lead_department_id, 0)
             AND subcategory = OLD.subcategory AND state = OLD.state AND found_year = {_SQLITE_OLD};
        END""",
 ]
 
-POSTGRES_FUNCTION = f"""CREATE OR REPLACE FUNCTION zgtz_case_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+POSTGRES_FUNCTION = f"""CREATE FUNCTION zgtz_case_year_counts() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
          IF TG_OP IN ('UPDATE', 'DELETE') THEN
-           UPDATE case_counts SET n = n - 1
+           UPDATE case_year_counts SET n = n - 1
             WHERE township_id = OLD.township_id AND department_id = COALESCE(OLD.lead_department_id, 0)
               AND subcategory = OLD.subcategory AND state = OLD.state AND found_year = {_PG_OLD};
          END IF;
          IF TG_OP IN ('UPDATE', 'INSERT') THEN
-           INSERT INTO case_counts ({_KEY}, n)
+           INSERT INTO case_year_counts ({_KEY}, n)
            VALUES (NEW.township_id, COALESCE(NEW.lead_department_id, 0), NEW.subcategory, NEW.state,
                    {_PG_NEW}, 1)
-           ON CONFLICT ({_KEY}) DO UPDATE SET n = case_counts.n + 1;
+           ON CONFLICT ({_KEY}) DO UPDATE SET n = case_year_counts.n + 1;
          END IF;
          RETURN NULL;
        END $$"""
-POSTGRES_TRIGGER = """CREATE TRIGGER cases_counts AFTER INSERT OR DELETE
+POSTGRES_TRIGGER = """CREATE TRIGGER cases_year_counts AFTER INSERT OR DELETE
        OR UPDATE OF township_id, lead_department_id, subcategory, state, found_date ON cases
-       FOR EACH ROW EXECUTE FUNCTION zgtz_case_counts()"""
-
-
-def _counts_table(with_year: bool) -> None:
-    columns = [
-        sa.Column("township_id", sa.Integer(), nullable=False),
-        sa.Column("department_id", sa.Integer(), nullable=False),
-        sa.Column("subcategory", sa.String(length=48), nullable=False),
-        sa.Column("state", sa.String(length=24), nullable=False),
-    ]
-    key = ["township_id", "department_id", "subcategory", "state"]
-    if with_year:
-        columns.append(sa.Column("found_year", sa.Integer(), nullable=False))
-        key.append("found_year")
-    op.create_table(
-        "case_counts",
-        *columns,
-        sa.Column("n", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint(*key, name=op.f("pk_case_counts")),
-    )
-
-
-def _rebuild_counts(with_year: bool) -> None:
-    bind = op.get_bind()
-    sqlite = bind.dialect.name == "sqlite"
-    if sqlite:
-        for name in ("cases_count_insert", "cases_count_update", "cases_count_delete"):
-            op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    else:
-        op.execute("DROP TRIGGER IF EXISTS cases_counts ON cases")
-    op.drop_table("case_counts")
-    _counts_table(with_year)
-    year = "CAST(substr(found_date, 1, 4) AS INTEGER)" if sqlite else "CAST(EXTRACT(YEAR FROM found_date) AS INTEGER)"
-    group = f"COALESCE(lead_department_id, 0), subcategory, state{', ' + year if with_year else ''}"
-    key = _KEY if with_year else _OLD_KEY
-    op.execute(f"INSERT INTO case_counts ({key}, n) SELECT township_id, {group}, count(*) FROM cases "
-               f"GROUP BY township_id, {group}")  # fmt: skip
-    if with_year:
-        if sqlite:
-            for sql in SQLITE_TRIGGERS:
-                op.execute(sql)
-        else:
-            op.execute(POSTGRES_FUNCTION)
-            op.execute(POSTGRES_TRIGGER)
-        return
-    # downgrade: the triggers of revision 0001
-    old = _OLD_SQLITE if sqlite else _OLD_POSTGRES
-    for sql in old:
-        op.execute(sql)
-
-
-_OLD_SQLITE = [
-    sql.replace(_KEY, _OLD_KEY)
-    .replace(f",\n                 {_SQLITE_NEW}, 1)", ", 1)")
-    .replace(f" AND found_year = {_SQLITE_OLD}", "")
-    .replace(", state, found_date ON", ", state ON")
-    for sql in SQLITE_TRIGGERS
-]
-_OLD_POSTGRES = [
-    POSTGRES_FUNCTION.replace(_KEY, _OLD_KEY)
-    .replace(f",\n                   {_PG_NEW}, 1)", ", 1)")
-    .replace(f" AND found_year = {_PG_OLD}", ""),
-    POSTGRES_TRIGGER.replace(", state, found_date ON", ", state ON"),
-]
+       FOR EACH ROW EXECUTE FUNCTION zgtz_case_year_counts()"""
 
 
 def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
-    _rebuild_counts(with_year=True)
+    op.create_table(
+        "case_year_counts",
+        sa.Column("township_id", sa.Integer(), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=False),
+        sa.Column("subcategory", sa.String(length=48), nullable=False),
+        sa.Column("state", sa.String(length=24), nullable=False),
+        sa.Column("found_year", sa.Integer(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "township_id", "department_id", "subcategory", "state", "found_year", name=op.f("pk_case_year_counts")
+        ),
+    )
+    year = "CAST(substr(found_date, 1, 4) AS INTEGER)" if sqlite else "CAST(EXTRACT(YEAR FROM found_date) AS INTEGER)"
+    group = f"township_id, COALESCE(lead_department_id, 0), subcategory, state, {year}"
+    op.execute(f"INSERT INTO case_year_counts ({_KEY}, n) SELECT {group}, count(*) FROM cases GROUP BY {group}")
+    if sqlite:
+        for sql in SQLITE_TRIGGERS:
+            op.execute(sql)
+    else:
+        op.execute(POSTGRES_FUNCTION)
+        op.execute(POSTGRES_TRIGGER)
     op.create_table(
         "year_archives",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -177,8 +131,13 @@ def downgrade() -> None:
     sealed = bind.exec_driver_sql("SELECT count(*) FROM year_archives").scalar()
     if sealed:
         raise RuntimeError(f"台账中有 {sealed} 个已归档年度，版本 0008 无法保存，不能降级。")
-    if bind.dialect.name != "sqlite":
+    if bind.dialect.name == "sqlite":
+        for name in SQLITE_NAMES:
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    else:
         op.execute("DROP TRIGGER IF EXISTS year_archives_no_truncate ON year_archives")
         op.execute("DROP TRIGGER IF EXISTS year_archives_needs_audit_event ON year_archives")
+        op.execute("DROP TRIGGER IF EXISTS cases_year_counts ON cases")
+        op.execute("DROP FUNCTION IF EXISTS zgtz_case_year_counts()")
     op.drop_table("year_archives")
-    _rebuild_counts(with_year=False)
+    op.drop_table("case_year_counts")
