@@ -122,8 +122,10 @@ class DashboardPage(QWidget):
         layout.setSpacing(6)
         self.year_scope = YearScope(first_year(ctx.ledger), ctx.ledger.today())  # 统计年度 (ledger/scope.py)
         self.year_scope.changed.connect(self.refresh)
-        layout.addWidget(self.year_scope)
-        layout.addWidget(self.greeting)
+        top = QHBoxLayout()  # the selector beside the greeting: the page still fits 1366×768
+        top.addWidget(self.greeting, 1)
+        top.addWidget(self.year_scope)
+        layout.addLayout(top)
         layout.addLayout(tiles)
         layout.addLayout(lower, 1)
         self.scroll_area = QScrollArea()

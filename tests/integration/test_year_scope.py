@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
+from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook
@@ -130,3 +132,41 @@ def test_build_filter_takes_the_year(world):
     assert build_filter(world.ledger, year="2025").scope == Scope(year=2025)
     with pytest.raises(ValidationError, match="统计年度应为四位年份"):
         build_filter(world.ledger, year="abc")
+
+
+def test_upgrade_fills_the_year_counters_and_verify_checks_them(years, tmp_path):
+    """Revision 0012 on a ledger that already holds cases of three years: the counters are filled
+    from the cases (a downgrade to 0008 and back); a raw-SQL edit of them is named by verify."""
+    from sqlalchemy import create_engine, text
+
+    from ledger import open_ledger
+    from ledger.migrate import alembic_config, downgrade, upgrade
+    from ledger.verify import verify_ledger
+
+    w, _ = years
+    lg = w.ledger
+    want = {y: lg.queries.dashboard(scope=Scope(year=y)).total for y in (2024, 2025, 2026)}
+    db = Path(str(lg.engine.url.database))
+    lg.close()
+    engine = create_engine(f"sqlite:///{db}")
+    try:
+        downgrade(engine, alembic_config(), "0008")
+        with engine.connect() as con:
+            assert "case_year_counts" not in {r[0] for r in con.execute(text("SELECT name FROM sqlite_master"))}
+        upgrade(engine, alembic_config())
+    finally:
+        engine.dispose()
+    again = open_ledger(db, key_dir=tmp_path / "keys", evidence_dir=tmp_path / "evidence", clock=w.clock)
+    try:
+        assert {y: again.queries.dashboard(scope=Scope(year=y)).total for y in want} == want
+        assert verify_ledger(again, remember=False).ok
+        con = sqlite3.connect(db, isolation_level=None)
+        try:
+            con.execute("UPDATE case_year_counts SET n = n + 3 WHERE rowid = (SELECT min(rowid) FROM case_year_counts)")
+        finally:
+            con.close()
+        report = verify_ledger(again, remember=False)
+        assert not report.ok
+        assert any("按年度看板计数与问题表不一致" in detail for _, ok, detail in report.checks if not ok)
+    finally:
+        again.close()
