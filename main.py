@@ -473,12 +473,6 @@ def cmd_compare(args) -> int:
     return run(args, _sign_in)
 
 
-def cmd_archive(args) -> int:
-    from reports.archive_cli import run
-
-    return run(args, _sign_in)
-
-
 def cmd_smoke(args) -> int:
     """Open (or create) the ledger in the data folder, migrate it, write a PDF and a workbook and read
     them back, verify the audit chain: the check that a build (frozen or not) really works."""
@@ -736,7 +730,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_compare(sub, PASSWORD_HELP, cmd_compare)
     from reports.archive_cli import add_parser as add_archive
 
-    add_archive(sub, PASSWORD_HELP, cmd_archive)
+    add_archive(sub, PASSWORD_HELP, _sign_in)  # 年终归档
     parser.set_defaults(func=cmd_gui)
     return parser
 

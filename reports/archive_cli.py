@@ -5,10 +5,11 @@ archive folder against its manifest and the ledger's record (exit 1 when anythin
 from __future__ import annotations
 
 import argparse
+import functools
 from collections.abc import Callable
 
 
-def add_parser(sub, password_help: str, func: Callable) -> None:
+def add_parser(sub, password_help: str, sign_in: Callable) -> None:
     p = sub.add_parser(
         "archive", help="年终归档：封存一个已结束的统计年度（备份、年度台账PDF、归档清单），或核对归档文件夹"
     )
@@ -18,7 +19,7 @@ def add_parser(sub, password_help: str, func: Callable) -> None:
     p.add_argument("--out", metavar="文件夹", help="归档存放位置（默认：台账文件旁的“归档”文件夹）")
     p.add_argument("--user", help="归档人账号（县级统筹或系统管理员）")
     p.add_argument("--password-stdin", action="store_true", help=password_help)
-    p.set_defaults(func=func)
+    p.set_defaults(func=functools.partial(run, sign_in=sign_in))
 
 
 def run(args: argparse.Namespace, sign_in: Callable) -> int:

@@ -32,9 +32,10 @@ def at(w, day: dt.date) -> None:
 
 
 @pytest.fixture
-def years(world):
-    """Cases over three years: closed in their year, carried over still open, and this year's."""
-    w = world
+def years(any_world):
+    """Cases over three years: closed in their year, carried over still open, and this year's
+    (SQLite and PostgreSQL: each keeps the year counters by its own triggers)."""
+    w = any_world
     made = {}
     for year in (2024, 2025, 2026):
         at(w, dt.date(year, 3, 2))
@@ -145,6 +146,8 @@ def test_upgrade_fills_the_year_counters_and_verify_checks_them(years, tmp_path)
 
     w, _ = years
     lg = w.ledger
+    if lg.dialect != "sqlite":
+        pytest.skip("the downgrade/upgrade round trip is run on the SQLite file")
     want = {y: lg.queries.dashboard(scope=Scope(year=y)).total for y in (2024, 2025, 2026)}
     db = Path(str(lg.engine.url.database))
     lg.close()
