@@ -14,7 +14,7 @@ from ledger import ids, textrules
 from ledger.access import visibility, visible_condition
 from ledger.dto import Actor, CaseFilter, CaseRow, DashboardCounts, HouseholdRow
 from ledger.models import Case, CaseCount, CaseYearCount, Household, HouseholdTag, Member
-from ledger.scope import Scope, label, scope_condition
+from ledger.scope import Scope, label
 from ledger.search import MIN_TRIGRAM, fts_phrase
 from ledger.services.cases import SCOPED_ROLES
 from ledger.services.household_edit import tag_view
@@ -110,11 +110,14 @@ class QueryService:
         seen: ColumnElement[bool] = true() if visible_to is None else visible_condition(visibility(visible_to))
         # open cases (overdue, due soon) are in a scope whenever found by its last day: always, for a
         # scope reaching today (no found date lies ahead), so those figures keep the deadline index
-        open_seen = seen if scope is None or scope.last_day >= today else and_(seen, Case.found_date <= scope.last_day)
         # cases closed this week: by the closed_date index, the scope checked row by row (the found
         # date wrapped so the planner does not walk the found_date index instead)
-        closed_seen = and_(seen, scope_condition(scope, func.coalesce(Case.found_date, Case.found_date), Case.state))
-        seen = and_(seen, scope_condition(scope, Case.found_date, Case.state))
+        closed_seen, open_seen = seen, seen
+        if scope is not None:  # unscoped, the statements are those of before (no added "1 = 1")
+            if scope.last_day < today:
+                open_seen = and_(seen, Case.found_date <= scope.last_day)
+            closed_seen = and_(seen, scope.condition(func.coalesce(Case.found_date, Case.found_date), Case.state))
+            seen = and_(seen, scope.condition(Case.found_date, Case.state))
         vis = visibility(visible_to) if visible_to is not None else None
         counted = _counters_visible(CaseCount if scope is None else CaseYearCount, vis)
         warn_days = int(self._ledger.meta("warn_days", "3"))
