@@ -338,6 +338,7 @@ def _filter(lg, args):
         subcategory=args.subcategory,
         state=args.state,
         tag=getattr(args, "tag", None),
+        year=getattr(args, "year", None),
     )
 
 
@@ -699,6 +700,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--subcategory", help="问题子类")
     report.add_argument("--state", help="状态，如 整改中；多个用逗号分隔")
     report.add_argument("--tag", help=TAG_HELP)
+    report.add_argument("--year", help="统计年度，如 2026（当年发现的问题及以前年度结转未销号的问题）")
     report.add_argument("--case", help="问题编号（销号审批表）")
     report.add_argument("--household", help="户主身份证号（一户一档）")
     report.add_argument("--group-by", choices=["department", "township"], default="department", help="时间表分组")
@@ -755,6 +757,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--subcategory", help="问题子类")
     exp.add_argument("--state", help="状态；多个用逗号分隔")
     exp.add_argument("--tag", help=TAG_HELP)
+    exp.add_argument("--year", help="统计年度，如 2026（当年发现的问题及以前年度结转未销号的问题）")
     exp.add_argument("--unit", help="填报单位")
     exp.add_argument(
         "--from", dest="period_start", type=_day, metavar="日期", help="统计表统计周期的第一天，如 2026-11-16"
@@ -775,6 +778,9 @@ def build_parser() -> argparse.ArgumentParser:
     from reports.bulletin_cli import run as run_bulletin
 
     add_bulletin(sub, PASSWORD_HELP, lambda args: run_bulletin(args, _sign_in))
+    from reports.archive_cli import add_parser as add_archive
+
+    add_archive(sub, PASSWORD_HELP, _sign_in)  # 年终归档
     parser.set_defaults(func=cmd_gui)
     return parser
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from ledger.scope import Scope
 from ledger.workflow import TALLY_OF_STATE
 
 
@@ -252,6 +253,7 @@ class CaseFilter:
     tasks_of: Actor | None = None  # only cases awaiting a main-path action of this user (待我处理)
     include_void: bool = True  # False: leave 已作废 out (the dashboard's 累计发现 and its tiles)
     visible_to: Actor | None = None  # only the cases this user may see (ledger/access.py)
+    scope: Scope | None = None  # 统计年度 or 自定义区间 (ledger/scope.py); None = 全部年度
 
 
 @dataclass(frozen=True)
@@ -306,6 +308,7 @@ class DashboardCounts:
     tally: dict[str, int] = field(default_factory=dict)  # TALLY key -> count
     within_deadline: int = 0
     overdue_by_township: dict[int, int] = field(default_factory=dict)
+    scope: str = "全部年度"  # what the figures count (ledger/scope.py label)
 
 
 @dataclass(frozen=True)

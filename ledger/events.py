@@ -57,6 +57,7 @@ EVENT_NAMES: dict[str, str] = {
     "publicity.object": "登记公示异议",
     "publicity.resolve": "登记异议处理结果",
     "settings.publicity": "设置公示天数和联系电话",
+    "year.seal": "年终归档（封存年度）",
     "case.register": "登记",
     "case.update": "修改",
     "case.assign": "交办",

@@ -260,6 +260,20 @@ class CaseCount(Base):
     n: Mapped[int] = mapped_column(Integer)
 
 
+class CaseYearCount(Base):
+    """case_counts by found year as well (统计年度, ledger/scope.py; revision 0012), kept by their own
+    triggers, so a year-scoped dashboard is a small grouped read and the unscoped one reads the
+    smaller case_counts as before."""
+
+    __tablename__ = "case_year_counts"
+    township_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subcategory: Mapped[str] = mapped_column(String(48), primary_key=True)
+    state: Mapped[str] = mapped_column(String(24), primary_key=True)
+    found_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class CaseAction(Base):
     """One row per workflow action taken on a case (who did what, when, and why)."""
 
@@ -530,3 +544,20 @@ class SupervisionLetter(Base):
     note: Mapped[str] = mapped_column(Text, default="")  # the coordinator's words when closing
 
     __table_args__ = (UniqueConstraint("series", "year", "number", name="uq_supervision_letters_number"),)
+
+
+class YearArchive(Base):
+    """A sealed 统计年度 (年终归档, revision 0012): the archive folder's manifest hash and the audit
+    chain head when it was sealed. A signed record (ledger/records.py); one row per year, never changed."""
+
+    __tablename__ = "year_archives"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    folder: Mapped[str] = mapped_column(String(255))
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    cases: Mapped[int] = mapped_column(Integer)  # cases the year's scope holds
+    sealed_cases: Mapped[int] = mapped_column(Integer)  # closed cases made read-only
+    audit_seq: Mapped[int] = mapped_column(Integer)
+    audit_hash: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    sealed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -56,6 +56,7 @@ from ledger.models import (
     WorkflowFieldRule,
     WorkflowRequirement,
     WorkflowTransition,
+    YearArchive,
 )
 
 HASH_HEX = 32  # 128 bits of HMAC-SHA256: ample against forgery, half the storage of the full digest
@@ -115,6 +116,8 @@ KINDS: dict[str, RecordKind] = {
         RecordKind("bulletin", "调度通报", DispatchBulletin, _columns(DispatchBulletin)),
         # An issued 督办函 and its tracking (issued → replied → closed): each step is a decision.
         RecordKind("letter", "督办函", SupervisionLetter, _columns(SupervisionLetter), "number_text"),
+        # 年终归档 (ledger/archive.py): a sealed year, its manifest's hash and the chain head then.
+        RecordKind("archive", "年度归档", YearArchive, _columns(YearArchive), "folder"),
     )
 }
 
@@ -142,6 +145,7 @@ _TOUCHED_BY: dict[type, tuple[str, Callable[[object], int]]] = {
     DispatchSubmission: ("submission", lambda o: o.id),  # type: ignore[attr-defined]
     DispatchBulletin: ("bulletin", lambda o: o.id),  # type: ignore[attr-defined]
     SupervisionLetter: ("letter", lambda o: o.id),  # type: ignore[attr-defined]
+    YearArchive: ("archive", lambda o: o.id),  # type: ignore[attr-defined]
 }
 WORKFLOW_MODELS = (WorkflowAction, WorkflowTransition, WorkflowRequirement, WorkflowFieldRule)
 

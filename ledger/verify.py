@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from ledger import anchor, guards, records
 from ledger.audit import ChainReport
 from ledger.facade import Ledger
-from ledger.models import AuditEvent, Case, CaseCount, Evidence
+from ledger.models import AuditEvent, Case, CaseCount, CaseYearCount, Evidence
+from ledger.scope import found_year
 
 
 @dataclass
@@ -215,14 +216,23 @@ def _count_problems(s) -> list[str]:
     stored = {
         (r.township_id, r.department_id, r.subcategory, r.state): r.n for r in s.scalars(select(CaseCount)) if r.n
     }
-    if actual == stored:
-        return []
-    wrong = sorted(set(actual) | set(stored), key=str)
-    return [
-        f"看板计数与问题表不一致（{k[3]}：计数 {stored.get(k, 0)}，实际 {actual.get(k, 0)}）"
-        for k in wrong
-        if actual.get(k, 0) != stored.get(k, 0)
-    ]
+    year = found_year(s)  # the 统计年度 counters (revision 0012) likewise
+    key5 = (*key, year)
+    actual_y = {tuple(r[:5]): r[5] for r in s.execute(select(*key5, func.count()).group_by(*key5))}
+    stored_y = {
+        (r.township_id, r.department_id, r.subcategory, r.state, r.found_year): r.n
+        for r in s.scalars(select(CaseYearCount))
+        if r.n
+    }
+    problems = []
+    for actual_n, stored_n, what in ((actual, stored, ""), (actual_y, stored_y, "按年度")):
+        wrong = sorted(set(actual_n) | set(stored_n), key=str)
+        problems += [
+            f"{what}看板计数与问题表不一致（{k[3]}：计数 {stored_n.get(k, 0)}，实际 {actual_n.get(k, 0)}）"
+            for k in wrong
+            if actual_n.get(k, 0) != stored_n.get(k, 0)
+        ]
+    return problems
 
 
 def repair_guards(lg: Ledger, actor) -> list[str]:

@@ -17,6 +17,7 @@ from ledger.access import check_unmask, visibility
 from ledger.dto import Actor, CaseFilter, CaseView
 from ledger.errors import ConflictError, PermissionDenied, StorageError, ValidationError
 from ledger.opening import os_reason, replace_file
+from ledger.scope import Scope
 from ledger.services.letters import check_may_issue
 from ledger.services.queries import DEADLINE_STATES
 from ledger.tags import tag_label
@@ -109,14 +110,17 @@ def describe_filter(lg, f: CaseFilter) -> str:
         parts.append(LIGHT_NAMES[f.light])
     if f.tag:
         parts.append(tag_label(f.tag, f.tag_subtype))
+    if f.scope is not None:
+        parts.append(f.scope.label)
     return "、".join(parts) if parts else "全县"
 
 
 def tag_title(f: CaseFilter) -> str:
     """What a title adds for a filter by household tag: （监测对象）, （监测对象·边缘易致贫户）, or nothing."""
+    years = f"（{f.scope.short}）" if f.scope is not None else ""  # 统计年度 (ledger/scope.py)
     if not f.tag:
-        return ""
-    return f"（{f.tag}·{f.tag_subtype}）" if f.tag_subtype else f"（{f.tag}）"
+        return years
+    return (f"（{f.tag}·{f.tag_subtype}）" if f.tag_subtype else f"（{f.tag}）") + years
 
 
 def parse_tag(lg, tag: str) -> tuple[str, str]:
@@ -142,6 +146,7 @@ def build_filter(
     subcategory: str | None = None,
     state: str | None = None,
     tag: str | None = None,
+    year: str | int | None = None,
 ) -> CaseFilter:
     """A CaseFilter from the names a clerk types (乡镇、村、单位、类别、状态 by their Chinese names)."""
     from ledger.workflow import STATE_NAMES
@@ -183,6 +188,7 @@ def build_filter(
         include_void=False,
         tag=tag_name,
         tag_subtype=tag_subtype,
+        scope=Scope.parse(year),
     )
 
 

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QScrollArea, QVBox
 
 from ledger import CaseFilter
 from ledger.dto import TagCount
+from ledger.scope import first_year
 from ledger.workflow import OPEN_STATES, TALLY
 from ui.common import LIGHT_COLOURS
 from ui.context import AppContext
@@ -24,6 +25,7 @@ from ui.reminder_banner import ReminderBanner
 from ui.tasks import Task
 from ui.village_drill import VillageDrillDialog
 from ui.widgets import BarChart, Tile, make_table
+from ui.year_scope import YearScope
 
 TILE_STYLE = "font-size: 18pt; font-weight: bold;"
 
@@ -125,7 +127,12 @@ class DashboardPage(QWidget):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(6)
-        layout.addWidget(self.greeting)
+        self.year_scope = YearScope(first_year(ctx.ledger), ctx.ledger.today())  # 统计年度 (ledger/scope.py)
+        self.year_scope.changed.connect(self.refresh)
+        top = QHBoxLayout()  # the selector beside the greeting: the page still fits 1366×768
+        top.addWidget(self.greeting, 1)
+        top.addWidget(self.year_scope)
+        layout.addLayout(top)
         self.reminders = ReminderBanner(ctx)  # escalation: 到期提醒 after sign-in (non-modal)
         self.reminders.open_case.connect(self.open_case)
         self.reminders.open_filter.connect(self.open_filter)
@@ -200,7 +207,7 @@ class DashboardPage(QWidget):
 
     def refresh(self) -> None:
         lg = self.ctx.ledger
-        counts = lg.queries.dashboard(visible_to=self.ctx.actor)
+        counts = lg.queries.dashboard(visible_to=self.ctx.actor, scope=self.year_scope.scope())
         values = {
             "total": counts.total,
             **counts.tally,

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from ledger import CaseFilter, ids
 from ledger.dto import Change
 from ledger.errors import ValidationError
+from ledger.scope import first_year
 from ledger.services.imports import IMPORT_ROLES, ImportPlan, RowOutcome
 from ledger.tabular import FIELD_NAMES, SYNONYMS, normal_text
 from reports.excel import TEMPLATES, ExportRequest, ExportResult, export_fillin, export_workbook, write_errors
@@ -37,6 +38,7 @@ from ui.context import AppContext
 from ui.roster_import import RosterImportTab
 from ui.tasks import run_with_progress
 from ui.widgets import scope_combos, unmask_fields
+from ui.year_scope import YearScope
 
 STATUS_COLOURS = {"invalid": "#fde2e1", "conflict": "#fde2e1", "duplicate": "#fff2cc", "new": "#e2f0d9"}
 IGNORE = "（不导入）"
@@ -322,6 +324,8 @@ class ExportTab(QWidget):
         self.form.addRow("责任单位：", self.department)
         self.form.addRow("问题类别：", self.category)
         self.form.addRow("状态：", self.state)
+        self.year_scope = YearScope(first_year(lg), lg.today())  # 统计年度 (ledger/scope.py)
+        self.form.addRow("", self.year_scope)
         self.form.addRow("", self.unmask)
         self.form.addRow("用途：", self.reason)
         self.form.addRow("保存到：", target_row)
@@ -393,6 +397,7 @@ class ExportTab(QWidget):
                     category=self.category.currentData(),
                     states=(state,) if state else (),
                     include_void=False,
+                    scope=self.year_scope.scope(),
                 ),
                 template=kind,
                 unmask=kind == "handoff" and self.unmask.isChecked() and self.unmask.isEnabled(),

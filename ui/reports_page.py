@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ledger import CaseFilter
 from ledger.errors import ValidationError
+from ledger.scope import first_year
 from reports.fonts import FontSet
 from reports.render import KINDS, ReportRequest, ReportResult, render_report
 from reports.village_reports import render_village_files
@@ -36,6 +37,7 @@ from ui.context import AppContext
 from ui.printing import print_with_progress
 from ui.tasks import run_with_progress
 from ui.widgets import scope_combos, unmask_fields
+from ui.year_scope import YearScope
 
 DESCRIPTIONS = {
     "ledger": "每周上墙、归档的问题整改台账：周报简表或完整30列，A4或A3横向，逐页重复表头。",
@@ -137,6 +139,8 @@ class ReportsPage(QWidget):
         self.form.addRow("责任单位：", self.department)
         self.form.addRow("问题类别：", self.category)
         self.form.addRow("状态：", self.state)
+        self.year_scope = YearScope(first_year(lg), lg.today())  # 统计年度 (ledger/scope.py)
+        self.form.addRow("", self.year_scope)
         self.form.addRow("问题编号：", self.case_number)
         self.form.addRow("户主身份证号：", self.id_number)
         self.form.addRow("时间表分组：", self.group_by)
@@ -245,6 +249,7 @@ class ReportsPage(QWidget):
             category=self.category.currentData() if self.form.isRowVisible(self.category) else None,
             states=(state,) if state else (),
             include_void=False,
+            scope=self.year_scope.scope() if kind not in ("household", "closure") else None,
         )
         household_id = None
         if kind == "household":

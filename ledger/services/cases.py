@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ledger import ids, textrules
 from ledger.access import visibility
+from ledger.archive import refuse_if_sealed
 from ledger.audit import canonical_json
 from ledger.dto import (
     Actor,
@@ -123,10 +124,12 @@ class CaseService:
         self.sources = tuple(catalog["sources"])
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _load(self, s: Session, case_id: int) -> Case:
+    def _load(self, s: Session, case_id: int, change: bool = True) -> Case:
         case = s.get(Case, case_id)
         if case is None:
             raise NotFound(f"没有编号为 {case_id} 的问题")
+        if change:  # every change of a case, its evidence, progress or sign-offs loads it here
+            refuse_if_sealed(s, case)
         return case
 
     def _evidence_hashes(self, s: Session, case_id: int) -> list[str]:
@@ -220,7 +223,7 @@ class CaseService:
         with self._ledger.reading() as s:
             if viewer is not None:
                 viewer = self._ledger.authority(s, viewer)
-            case = self._load(s, case_id)
+            case = self._load(s, case_id, change=False)
             if viewer is not None and not visibility(viewer).allows(case.township_id, case.lead_department_id):
                 raise PermissionDenied("该问题不属于您所在的单位或乡镇，您无权查看")
             return self._view(s, case, full=True)

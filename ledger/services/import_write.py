@@ -13,6 +13,7 @@ from sqlalchemy import Boolean, Date, DateTime, Table, func, insert, select, tex
 from sqlalchemy.orm import Session
 
 from ledger import records
+from ledger.archive import refuse_if_sealed
 from ledger.dto import Actor
 from ledger.errors import ConflictError
 from ledger.models import Case, CaseAction, Household, HouseholdTag, Meta, ProgressNote
@@ -121,6 +122,7 @@ def write_plan(lg, s: Session, plan: ImportPlan, actor: Actor, progress) -> Impo
         target = s.get(Case, u["case_id"])
         if target is None or target.version != u["version"]:
             raise ConflictError("预览之后台账已有变化，请重新预览后再确认导入。")
+        refuse_if_sealed(s, target)  # 年终归档 (ledger/archive.py)
         diff = {}
         for name, new in u["changes"].items():
             diff[name] = [getattr(target, name), new]
@@ -222,13 +224,31 @@ class _CountsAfterwards:
     def __init__(self, s: Session, first_id: int):
         self.s, self.first_id = s, first_id
         self.sql = None
+        self.year_sql = None  # the 统计年度 counters' trigger (revision 0012), the same way
         if s.get_bind().dialect.name == "sqlite":
             self.sql = s.scalar(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
                                 {"n": "cases_count_insert"})  # fmt: skip
             if self.sql:
                 s.execute(text("DROP TRIGGER cases_count_insert"))
+            self.year_sql = s.scalar(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
+                                     {"n": "cases_year_count_insert"})  # fmt: skip
+            if self.year_sql:
+                s.execute(text("DROP TRIGGER cases_year_count_insert"))
 
     def finish(self, last_id: int) -> None:
+        if self.year_sql:
+            self.s.execute(
+                text(
+                    "INSERT INTO case_year_counts (township_id, department_id, subcategory, state, found_year, n) "
+                    "SELECT township_id, COALESCE(lead_department_id, 0), subcategory, state, "
+                    "CAST(substr(found_date, 1, 4) AS INTEGER), count(*) FROM cases "
+                    "WHERE id BETWEEN :first AND :last GROUP BY 1, 2, 3, 4, 5 "
+                    "ON CONFLICT (township_id, department_id, subcategory, state, found_year) "
+                    "DO UPDATE SET n = n + excluded.n"
+                ),
+                {"first": self.first_id, "last": last_id},
+            )
+            self.s.execute(text(self.year_sql))
         if not self.sql:
             return
         self.s.execute(

@@ -13,7 +13,8 @@ from sqlalchemy.sql import ColumnElement, Select
 from ledger import ids, textrules
 from ledger.access import visibility, visible_condition
 from ledger.dto import Actor, CaseFilter, CaseRow, DashboardCounts, HouseholdRow
-from ledger.models import Case, CaseCount, Household, HouseholdTag, Member
+from ledger.models import Case, CaseCount, CaseYearCount, Household, HouseholdTag, Member
+from ledger.scope import Scope, label
 from ledger.search import GRAMS_TABLE, MIN_TRIGRAM, fts_phrase, gram_query
 from ledger.services.cases import SCOPED_ROLES
 from ledger.services.household_edit import tag_view
@@ -82,25 +83,43 @@ def subject_name(head_name: str | None, member_name: str | None) -> str:
     return head_name
 
 
+def _counters_visible(model: Any, vis) -> list[ColumnElement[bool]]:
+    """The viewer's visibility over a counters table (case_counts or case_year_counts)."""
+    if vis is None or vis.everything:
+        return []
+    branches = []
+    if vis.department_id is not None:
+        branches.append(model.department_id == vis.department_id)
+    if vis.township_id is not None:
+        branches.append(model.township_id == vis.township_id)
+    return [or_(*branches) if branches else false()]
+
+
 class QueryService:
     def __init__(self, ledger):
         self._ledger = ledger
 
-    def dashboard(self, today: dt.date | None = None, visible_to: Actor | None = None) -> DashboardCounts:
-        """Headline figures, over the cases `visible_to` may see (every case when None)."""
+    def dashboard(
+        self, today: dt.date | None = None, visible_to: Actor | None = None, scope: Scope | None = None
+    ) -> DashboardCounts:
+        """Headline figures, over the cases `visible_to` may see (every case when None), within the
+        统计年度 `scope` (ledger/scope.py; every year when None)."""
         if visible_to is not None:
             visible_to = self._ledger.current_actor(visible_to)
         today = today or self._ledger.today()
         seen: ColumnElement[bool] = true() if visible_to is None else visible_condition(visibility(visible_to))
+        # open cases (overdue, due soon) are in a scope whenever found by its last day: always, for a
+        # scope reaching today (no found date lies ahead), so those figures keep the deadline index
+        # cases closed this week: by the closed_date index, the scope checked row by row (the found
+        # date wrapped so the planner does not walk the found_date index instead)
+        closed_seen, open_seen = seen, seen
+        if scope is not None:  # unscoped, the statements are those of before (no added "1 = 1")
+            if scope.last_day < today:
+                open_seen = and_(seen, Case.found_date <= scope.last_day)
+            closed_seen = and_(seen, scope.condition(func.coalesce(Case.found_date, Case.found_date), Case.state))
+            seen = and_(seen, scope.condition(Case.found_date, Case.state))
         vis = visibility(visible_to) if visible_to is not None else None
-        counted: list[ColumnElement[bool]] = []
-        if vis is not None and not vis.everything:
-            branches = []
-            if vis.department_id is not None:
-                branches.append(CaseCount.department_id == vis.department_id)
-            if vis.township_id is not None:
-                branches.append(CaseCount.township_id == vis.township_id)
-            counted.append(or_(*branches) if branches else false())
+        counted = _counters_visible(CaseCount if scope is None else CaseYearCount, vis)
         warn_days = int(self._ledger.meta("warn_days", "3"))
         week_start = today - dt.timedelta(days=today.weekday())
         with self._ledger.reading() as s:
@@ -109,9 +128,7 @@ class QueryService:
             by_township: dict[tuple[int, str], int] = {}
             by_category: dict[tuple[str, str], int] = {}
             category_of = {code: sub.category for code, sub in self._ledger.catalog.subcategories.items()}
-            counts = select(
-                CaseCount.township_id, CaseCount.department_id, CaseCount.subcategory, CaseCount.state, CaseCount.n
-            ).where(*counted)
+            counts = self._grouped_counts(counted, seen, scope)
             for township_id, dept_id, subcategory, state, n in s.execute(counts):
                 n = int(n)
                 if not n:
@@ -124,13 +141,15 @@ class QueryService:
             overdue_by_township = {
                 int(tid): int(n)
                 for tid, n in s.execute(
-                    select(Case.township_id, func.count()).where(overdue_sql(today), seen).group_by(Case.township_id)
+                    select(Case.township_id, func.count())
+                    .where(overdue_sql(today), open_seen)
+                    .group_by(Case.township_id)
                 )
             }
             overdue = sum(overdue_by_township.values())
-            due_soon = s.scalar(select(func.count()).where(due_soon_sql(today, warn_days), seen)) or 0
+            due_soon = s.scalar(select(func.count()).where(due_soon_sql(today, warn_days), open_seen)) or 0
             new_week = s.scalar(select(func.count()).where(Case.found_date >= week_start, seen)) or 0
-            closed_week = s.scalar(select(func.count()).where(Case.closed_date >= week_start, seen)) or 0
+            closed_week = s.scalar(select(func.count()).where(Case.closed_date >= week_start, closed_seen)) or 0
         groups = tally(by_state)
         total = sum(groups.values())
         closed = groups["closed"]
@@ -149,7 +168,27 @@ class QueryService:
             closed_this_week=closed_week,
             closure_rate=closed / total if total else 0.0,
             by_category_state=by_category,
+            scope=label(scope),
         )
+
+    @staticmethod
+    def _grouped_counts(counted: list[ColumnElement[bool]], seen: ColumnElement[bool], scope: Scope | None) -> Select:
+        """(township, department, subcategory, state, n): case_counts for every year (as before 0012),
+        case_year_counts for a 统计年度; a custom range groups the cases themselves (found_date index)."""
+        if scope is None:
+            return select(
+                CaseCount.township_id, CaseCount.department_id, CaseCount.subcategory, CaseCount.state, CaseCount.n
+            ).where(*counted)
+        if scope.year is not None:
+            y = CaseYearCount
+            cols = (y.township_id, y.department_id, y.subcategory, y.state)
+            return (
+                select(*cols, func.sum(y.n))
+                .where(*counted, scope.year_condition(y.found_year, y.state))
+                .group_by(*cols)
+            )
+        key = (Case.township_id, func.coalesce(Case.lead_department_id, 0), Case.subcategory, Case.state)
+        return select(*key, func.count()).where(seen).group_by(*key)
 
     def filtered(self, query: Select, f: CaseFilter) -> Select:
         """`query` restricted to the cases the filter selects (for reports and exports)."""
@@ -176,6 +215,8 @@ class QueryService:
             conditions.append(Case.state != "void")
         if f.household_id is not None:
             conditions.append(Case.household_id == f.household_id)
+        if f.scope is not None:
+            conditions.append(f.scope.condition(Case.found_date, Case.state))
         if f.tag:  # households holding the tag today; a village-level case (no household) never does
             holders = select(Household.id).where(holds(f.tag, today, f.tag_subtype)).correlate(None)
             conditions.append(Case.household_id.in_(holders))
@@ -279,6 +320,7 @@ class QueryService:
             subcategory=f.subcategory,
             states=f.states,
             include_void=f.include_void,
+            scope=f.scope if f.scope is None or f.scope.year is not None else None,
         )
 
     def _proved(self, f: CaseFilter) -> CaseFilter:
@@ -291,19 +333,22 @@ class QueryService:
         f = self._scoped(self._proved(f))
         with self._ledger.reading() as s:
             if self._counted(f):
-                query = select(func.sum(CaseCount.n))
+                c: Any = CaseCount if f.scope is None else CaseYearCount
+                query = select(func.sum(c.n))
                 if f.township_id is not None:
-                    query = query.where(CaseCount.township_id == f.township_id)
+                    query = query.where(c.township_id == f.township_id)
                 if f.department_id is not None:
-                    query = query.where(CaseCount.department_id == f.department_id)
+                    query = query.where(c.department_id == f.department_id)
                 if f.subcategory:
-                    query = query.where(CaseCount.subcategory == f.subcategory)
+                    query = query.where(c.subcategory == f.subcategory)
                 if f.category:
-                    query = query.where(CaseCount.subcategory.in_(self._ledger.catalog.subcategory_codes(f.category)))
+                    query = query.where(c.subcategory.in_(self._ledger.catalog.subcategory_codes(f.category)))
                 if f.states:
-                    query = query.where(CaseCount.state.in_(f.states))
+                    query = query.where(c.state.in_(f.states))
                 elif not f.include_void:
-                    query = query.where(CaseCount.state != "void")
+                    query = query.where(c.state != "void")
+                if f.scope is not None:
+                    query = query.where(f.scope.year_condition(c.found_year, c.state))
                 return int(s.scalar(query) or 0)
             return s.scalar(self._filtered(select(func.count()).select_from(Case), f, self._ledger.today())) or 0
 

@@ -1,7 +1,7 @@
 """the overdue count answered from an index
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 
 The 工作台's 逾期 figure (and the weekly report's) counts the open cases past their deadline,
 grouped by township: ledger.services.queries.overdue_sql reads state, deadline, completion_date
@@ -16,7 +16,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

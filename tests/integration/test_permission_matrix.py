@@ -357,3 +357,20 @@ def test_letter_tracking_and_reminders_by_role(world, tmp_path):
             with pytest.raises(PermissionDenied, match="只有县级统筹员"):
                 step()
         assert lg.audit.head() == head, role
+
+
+# 年终归档 (ledger/archive.py): only 县级统筹 and 系统管理员 seal a year; nobody unseals.
+YEAR_SEAL = {"admin": True, "clerk": False, "coordinator": True, "dept_officer": False, "verifier": False,
+             "approver": False, "auditor": False, "viewer": False}  # fmt: skip
+
+
+def test_year_seal_by_role(world, tmp_path):
+    from ledger.archive import check_may_seal
+
+    assert set(YEAR_SEAL) == set(world.all_actors)
+    for name, actor in world.all_actors.items():
+        if YEAR_SEAL[name]:
+            assert check_may_seal(world.ledger, actor, 2025).id == actor.id, name
+        else:
+            with pytest.raises(LedgerError, match="只有县级统筹或系统管理员可以进行年终归档"):
+                check_may_seal(world.ledger, actor, 2025)
