@@ -14,8 +14,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -187,6 +189,10 @@ class AdminPage(QWidget):
         backup.clicked.connect(lambda: self.backup())
         verify = QPushButton("全面校验台账")
         verify.clicked.connect(self.verify)
+        self.seal_button = QPushButton("年终归档…")
+        self.seal_button.setToolTip("封存已结束的年度：备份、该年度台账PDF和归档清单；该年销号的问题此后只读，不能撤销")
+        self.seal_button.setEnabled(ctx.has_role("admin") or ctx.has_role("coordinator"))
+        self.seal_button.clicked.connect(lambda: self.seal_year())
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.events = ListTableModel(["序号", "时间", "操作人", "事件"], self)
@@ -204,6 +210,7 @@ class AdminPage(QWidget):
             self.rights_button,
             backup,
             verify,
+            self.seal_button,
         ):
             row.addWidget(b)
         row.addStretch(1)
@@ -361,3 +368,38 @@ class AdminPage(QWidget):
             lines = [f"{'✓' if good else '✗'} {escape(name)}：{escape(detail)}" for name, good, detail in report.checks]
             lines += [f"&nbsp;&nbsp;· {escape(detail)}" for detail in report.details[:20]]
             self.status.setText("<br>".join(lines))
+
+    def seal_year(self, year: int | None = None, base: str | None = None, confirm: bool = True) -> bool:
+        """年终归档 (reports/archive.py): the year, the folder, one confirmation (it cannot be undone),
+        then the backup, the year's ledger and the manifest written off the GUI thread."""
+        from reports.archive import archive_year, default_base
+
+        lg, actor = self.ctx.ledger, self.ctx.actor
+        if year is None:
+            last = lg.today().year - 1
+            year, ok = QInputDialog.getInt(self, "年终归档", "归档年度（须已结束）：", last, 2000, last)
+            if not ok:
+                return False
+        if base is None:
+            base = QFileDialog.getExistingDirectory(self, "归档存放位置", str(default_base(lg)))
+            if not base:
+                return False
+        if confirm:
+            answer = QMessageBox.question(
+                self, "年终归档", f"归档后，{year}年销号的问题将只读，且不能撤销。确定归档{year}年度吗？"
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        ok, result = run_with_progress(
+            self,
+            "年终归档",
+            f"正在归档{year}年度：备份台账、生成年度台账PDF和归档清单…",
+            lambda progress, cancelled: archive_year(lg, actor, year, base),
+        )
+        if ok and result is not None:
+            self.status.setText(
+                f"{year}年度已归档到 {result.folder}（归档清单已登记，可用 main.py archive --verify 核对）；"
+                f"该年销号的 {result.counts['当年销号（封存）']} 个问题此后只读。"
+            )
+        self.refresh()
+        return bool(ok and result is not None)
