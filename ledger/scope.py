@@ -10,9 +10,9 @@ belongs to 2025 and to every later year until it is closed. Cases found after th
 never in it. Figures name the rule: "2026年度（含结转）". A custom range (自定义区间) applies the same
 rule to its first and last day. No scope (全部年度) counts every case, as before.
 
-A year scope is answered from `case_counts`, which also keeps each case's found year (revision
-0012), so a scoped dashboard stays a small grouped read; a custom range scans the cases table on its
-found_date index.
+A year scope is answered from `case_year_counts` (revision 0012: counts per found year, township,
+department, subcategory and state, kept by triggers beside `case_counts`), so a scoped dashboard
+stays a small grouped read; a custom range scans the cases table on its found_date index.
 """
 
 from __future__ import annotations

@@ -175,7 +175,7 @@ class DashboardPage(QWidget):
             return
         if self.drill is not None:
             self.drill.close()
-        self.drill = VillageDrillDialog(self.ctx, self._town_ids[bar], self)
+        self.drill = VillageDrillDialog(self.ctx, self._town_ids[bar], self, scope=self.year_scope.scope())
         self.drill.open_filter.connect(self.open_filter)
         self.drill.show()
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QLabel, QTableView, QVBoxLayout, QWidget
 
 from ledger import CaseFilter
+from ledger.scope import Scope
 from ledger.services.villages import VillageFigures
 from ui.context import AppContext
 from ui.models import ListTableModel
@@ -31,9 +32,10 @@ class VillageDrillDialog(QDialog):
     open_filter = Signal(object, str)
     loaded = Signal()
 
-    def __init__(self, ctx: AppContext, township_id: int, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, township_id: int, parent: QWidget | None = None, scope: Scope | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.scope = scope  # the 工作台's 统计年度 (None: 全部年度)
         self.township_id = township_id
         self.township = ctx.ledger.catalog.region(township_id).name
         self.setWindowTitle(f"{self.township}各村整改情况")
@@ -64,7 +66,7 @@ class VillageDrillDialog(QDialog):
         layout.addWidget(hint)
         layout.addWidget(buttons)
         ledger, actor = ctx.ledger, ctx.actor
-        self.task = Task(lambda _p, _c: ledger.villages.figures(township_id, visible_to=actor), self)
+        self.task = Task(lambda _p, _c: ledger.villages.figures(township_id, visible_to=actor, scope=scope), self)
         self.task.done.connect(self.show_figures)
         self.task.failed.connect(lambda err: self.summary.setText(f"{self.township}各村整改情况：统计失败（{err}）"))
         self.task.start()
@@ -80,8 +82,9 @@ class VillageDrillDialog(QDialog):
         cleared = sum(1 for f in figures if f.cleared)
         never = sum(1 for f in figures if not f.ever_had_cases)
         rate = f"{closed / total:.1%}" if total else "—"
+        scope = f"（{self.scope.label}）" if self.scope else ""
         self.summary.setText(
-            f"<b>{self.township}</b> 共 {len(figures)} 个村：累计发现 {total:,} 个问题，已销号 {closed:,} 个，"
+            f"<b>{self.township}</b>{scope} 共 {len(figures)} 个村：累计发现 {total:,} 个问题，已销号 {closed:,} 个，"
             f"销号率 {rate}，逾期 {sum(f.overdue for f in figures):,} 个；"
             f"已清零 {cleared} 个村，未清零 {len(figures) - cleared - never} 个村，从未有问题 {never} 个村。"
         )
@@ -91,7 +94,7 @@ class VillageDrillDialog(QDialog):
         if not 0 <= row < len(self.figures):
             return
         f = self.figures[row]
-        flt = CaseFilter(township_id=f.township_id, village_id=f.village_id, include_void=False)
+        flt = CaseFilter(township_id=f.township_id, village_id=f.village_id, include_void=False, scope=self.scope)
         self.open_filter.emit(flt, f"{self.township}{f.name}的问题")
 
     def done(self, result: int) -> None:

@@ -23,6 +23,7 @@ from ledger.access import visibility
 from ledger.dto import Actor
 from ledger.errors import PermissionDenied
 from ledger.models import Case, CaseAction
+from ledger.scope import Scope, scope_condition
 from ledger.services.queries import overdue_sql
 from ledger.workflow import OPEN_STATES
 
@@ -74,16 +75,21 @@ class VillageService:
         self._ledger = ledger
 
     def figures(
-        self, township_id: int | None = None, visible_to: Actor | None = None, today: dt.date | None = None
+        self,
+        township_id: int | None = None,
+        visible_to: Actor | None = None,
+        today: dt.date | None = None,
+        scope: Scope | None = None,
     ) -> list[VillageFigures]:
         """The figures of every village of `township_id` (of the county when None), in code order,
         over the cases `visible_to` may see (every case when None). A township's 核验员 sees the
         villages of its own township only; a department's 经办人 the villages where its department
-        leads a case, counting those cases; 系统管理员 and 审计员 see no case data."""
+        leads a case, counting those cases; 系统管理员 and 审计员 see no case data. A 统计年度 `scope`
+        counts its cases only (ledger/scope.py: found in it, or carried over still open)."""
         cat = self._ledger.catalog
         today = today or self._ledger.today()
         villages = cat.villages(township_id)
-        scope: list[ColumnElement[bool]] = []
+        seen: list[ColumnElement[bool]] = []
         only_with_cases = False
         if visible_to is not None:
             actor = self._ledger.current_actor(visible_to)
@@ -96,16 +102,16 @@ class VillageService:
                         raise PermissionDenied("只能查看本乡镇各村的整改情况")
                     villages = [v for v in villages if v.parent_id == vis.township_id]
                 elif vis.township_id is None:  # a department's officer: the cases it leads
-                    scope.append(Case.lead_department_id == vis.department_id)
+                    seen.append(Case.lead_department_id == vis.department_id)
                     only_with_cases = True
                 else:  # both: its township's villages, and the cases its department leads elsewhere
-                    scope.append((Case.township_id == vis.township_id) | (Case.lead_department_id == vis.department_id))
+                    seen.append((Case.township_id == vis.township_id) | (Case.lead_department_id == vis.department_id))
                     only_with_cases = township_id not in (None, vis.township_id)
         ids = [v.id for v in villages]
         if not ids:
             return []
         # One IN list of the villages: the planner walks the index village by village.
-        where = [Case.village_id.in_(ids), *scope]
+        where = [Case.village_id.in_(ids), *seen, scope_condition(scope, Case.found_date, Case.state)]
         by_state: dict[int, dict[str, int]] = {}
         by_category: dict[int, dict[str, int]] = {}
         overdue: dict[int, int] = {}
@@ -129,7 +135,7 @@ class VillageService:
                 for v, states in by_state.items()
                 if not any(states.get(state, 0) for state in OPEN_STATES) and any(states.values())
             ]
-            since = self._zero_since(s, zero, scope)
+            since = self._zero_since(s, zero, seen)
         names = cat.category_names
         order = list(names)
         result = []

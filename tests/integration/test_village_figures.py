@@ -154,3 +154,26 @@ def test_zero_date_on_both_databases(any_world: World):
     assert got["东关村"].cleared and got["东关村"].zero_since == dt.date(2026, 11, 24)
     assert (got["东关村"].total, got["东关村"].closed, got["东关村"].void) == (1, 1, 1)
     assert got["西关村"].status == "从未有问题" and list(got) == ["东关村", "西关村"]
+
+
+def test_village_figures_follow_the_year_scope(world):
+    """A 统计年度 counts, per village, the cases found in the year plus those carried over still open."""
+    from ledger.scope import Scope
+
+    w = world
+    w.clock.now = dt.datetime(2025, 3, 1, 9)
+    w.walk(w.register(), "closed")  # 2025, closed in 2025
+    carried = w.walk(w.register(), "in_progress")  # 2025, still open
+    w.clock.now = dt.datetime(2026, 2, 1, 9)
+    w.register()  # 2026, open
+    lg = w.ledger
+    rows = sqlite3.connect(lg.engine.url.database).execute("SELECT found_date, state FROM cases").fetchall()
+    for year in (2025, 2026):
+        scope = Scope(year=year)
+        want = sum(1 for found, state in rows if scope.holds(dt.date.fromisoformat(found), state) and state != "void")
+        figures = {f.village_id: f for f in lg.villages.figures(w.township_id, scope=scope)}
+        assert figures[w.village_id].total == want, year
+    assert {f.village_id: f.total for f in lg.villages.figures(w.township_id, scope=Scope(year=2026))}[
+        w.village_id
+    ] == 2
+    assert lg.cases.get(carried.id).state == "in_progress"
