@@ -53,3 +53,12 @@ def letter_state_label(state: str, reply_due: dt.date, today: dt.date) -> str:
     if state == "issued" and today > reply_due:
         return REPLY_OVERDUE
     return LETTER_STATES[state]
+
+
+def rule_text(rules: EscalationRules, class_names: dict[str, str]) -> str:
+    parts = [f"{class_names.get(k, k)}{v}天" for k, v in rules.remind.items() if k != "default"]
+    return (
+        f"提醒规则：整改中的问题在整改时限前{rules.remind['default']}天内列入清单（"
+        + "、".join(parts)
+        + "），当日到期的也列入。"
+    )

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from ledger import ids
@@ -23,12 +23,11 @@ from ledger.errors import LedgerError, PermissionDenied, ValidationError
 from ledger.services.imports import ImportPlan
 from ledger.tabular import BadValue, parse_date
 from ledger.workflow import LIGHT_NAMES, OPEN_STATES, STATE_NAMES
+from reports.kinds import TEMPLATES, ExportRequest, ExportResult
 from reports.pdf import cn_date
 from reports.render import default_unit, describe_filter, tag_title
 from reports.weekly import figure_columns, period_text, period_word
 from reports.xlsx import Sheet, Style, Validation, Workbook
-
-TEMPLATES = {"handoff": "上报台账（含统计表）", "statistics": "统计表"}
 
 # The canonical columns in groups, for the two-row header: (group, first column, last column).
 GROUPS = (
@@ -57,27 +56,6 @@ INFO = Style(halign="left")
 DATE_CELL = Style(border=True, num_format="yyyy-mm-dd", halign="center")
 HEAD = Style(bold=True, border=True, wrap=True, halign="center", fill="D9E1F2")
 LIGHT_FILLS = {"红灯": "F8CBAD", "黄灯": "FFE699", "绿灯": "C6EFCE"}
-
-
-@dataclass
-class ExportRequest:
-    filter: CaseFilter = field(default_factory=lambda: CaseFilter(include_void=False))
-    template: str = "handoff"
-    unmask: bool = False
-    reason: str = ""
-    unit: str | None = None
-    # 统计表: the 统计周期 (default: the 周报's, the last full report week; for the handoff workbook,
-    # the seven days ending today, so its figures are those of the rows beside them)
-    period_start: dt.date | None = None
-    period_end: dt.date | None = None
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    path: Path
-    rows: int
-    seconds: float
-    sha256: str
 
 
 def _finish(lg, book: Workbook, actor: Actor | None, action: str, payload: dict) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ledger import escalation
 from ledger.services.reminders import ReminderCase
 from reports.pdf import LANDSCAPE, WORD_BREAKS, Block, Column, Line, Pen, Spacer, Table, cn_date, paginate
 
@@ -15,15 +14,6 @@ LABELS = ("序号", "问题编号", "乡镇", "村", "户主", "问题子类", "
 
 def days_text(days_left: int) -> str:
     return "今日到期" if days_left == 0 else f"{days_left}天"
-
-
-def rule_text(rules: escalation.EscalationRules, class_names: dict[str, str]) -> str:
-    parts = [f"{class_names.get(k, k)}{v}天" for k, v in rules.remind.items() if k != "default"]
-    return (
-        f"提醒规则：整改中的问题在整改时限前{rules.remind['default']}天内列入清单（"
-        + "、".join(parts)
-        + "），当日到期的也列入。"
-    )
 
 
 def reminder_pages(

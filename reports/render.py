@@ -4,11 +4,10 @@ and the 报表中心 page alike."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from ledger.tags import tag_label
 from ledger.workflow import LIGHT_NAMES
 from reports import dossier, ledger_report, letter, reminders, timetable, village_reports, weekly
 from reports.fonts import FontSet
+from reports.kinds import KINDS, ReportRequest, ReportResult
 from reports.pdf import (
     LANDSCAPE,
     PORTRAIT,
@@ -38,46 +38,7 @@ from reports.pdf import (
     paginate,
 )
 
-KINDS = {
-    "ledger": "问题整改台账",
-    "weekly": "整改进度周报",
-    "timetable": "整改时间表",
-    "closure": "销号审批表",
-    "household": "一户一档",
-    "letter": "督办函",
-    "reminders": "到期提醒清单",
-}
 CLOSURE_STATES = ("pending_approval", "closed")
-
-
-@dataclass
-class ReportRequest:
-    kind: str
-    filter: CaseFilter = field(default_factory=lambda: CaseFilter(include_void=False))
-    case_number: str | None = None  # closure: one case
-    household_id: int | None = None  # household: one household
-    group_by: str = "department"  # timetable: department | township
-    unmask: bool = False
-    reason: str = ""
-    unit: str | None = None  # 制表单位; default from the county name
-    # Paper an office signs (issue 14). Each report kind reads the ones that concern it.
-    period_start: dt.date | None = None  # weekly: 统计周期 (default: the last full report week)
-    period_end: dt.date | None = None
-    reviewer: str = ""  # 审核人 printed in the signature block (blank line when empty)
-    signer: str = ""  # 签发人 (weekly report)
-    profile: str = "brief"  # ledger: "brief" 周报简表 (about 14 columns) | "full" 完整 (all 30)
-    paper: str = "A4"  # ledger: "A4" | "A3", landscape
-    by_village: bool = False  # ledger: a section per village of the township; weekly: 六、分村情况
-
-
-@dataclass(frozen=True)
-class ReportResult:
-    path: Path
-    pages: int
-    cases: int
-    missing: list[str]  # characters no font has: "“𠇔”（U+201D4）见 990101-2026-000001"
-    seconds: float
-    fonts: str
 
 
 def default_unit(county: str) -> str:
@@ -566,7 +527,7 @@ class _Builder:
         classes = {s.deadline_class: s.deadline_class_name for s in cat.subcategories.values()}
         pages = reminders.reminder_pages(
             doc.pen, cases, title=title, subtitle=reminders.subtitle_for(unit, self.info.printed_at.date(), len(cases)),
-            rule=reminders.rule_text(escalation.rules(), classes),
+            rule=escalation.rule_text(escalation.rules(), classes),
         )  # fmt: skip
         return pages, len(cases), None
 

@@ -41,7 +41,7 @@ from ledger.dto import CaseView, EvidenceView
 from ledger.errors import ConflictError, EvidenceError, LedgerError, ValidationError
 from ledger.textrules import RULES
 from ledger.workflow import FIELD_LABELS, STATE_NAMES, proposed_deadline
-from reports.render import ReportRequest, render_report
+from reports.kinds import ReportRequest
 from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, from_qdate, ok_cancel, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
@@ -736,6 +736,8 @@ class CaseDialog(QDialog):
         if target is None:
             return None
         lg, actor = self.ctx.ledger, self.ctx.actor
+        from reports.render import render_report  # ReportLab loads with the first report
+
         request = ReportRequest(kind="closure", case_number=self.case.number)
         ok, result = run_with_progress(
             self,

@@ -32,7 +32,7 @@ from ledger.errors import ValidationError
 from ledger.scope import first_year
 from ledger.services.imports import IMPORT_ROLES, ImportPlan, RowOutcome
 from ledger.tabular import FIELD_NAMES, SYNONYMS, normal_text
-from reports.excel import TEMPLATES, ExportRequest, ExportResult, export_fillin, export_workbook, write_errors
+from reports.kinds import TEMPLATES, ExportRequest, ExportResult
 from ui.common import show_error
 from ui.context import AppContext
 from ui.roster_import import RosterImportTab
@@ -267,6 +267,8 @@ class ImportTab(QWidget):
             target, _ = QFileDialog.getSaveFileName(self, "保存错误清单", str(default), "Excel 工作簿 (*.xlsx)")
             if not target:
                 return None
+        from reports.excel import write_errors  # openpyxl loads with the first workbook
+
         lg, actor = self.ctx.ledger, self.ctx.actor
         ok, result = run_with_progress(
             self, "保存错误清单", "正在写出错误清单…", lambda progress, cancelled: write_errors(lg, plan, target, actor)
@@ -379,6 +381,8 @@ class ExportTab(QWidget):
         if not self.target.text().strip():
             show_error(self, ValidationError("请选择保存位置"))
             return False
+        from reports.excel import export_fillin, export_workbook  # openpyxl loads with the first workbook
+
         department_id = self.department.currentData()
         if kind == "fillin":
             if department_id is None:

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 from ledger import CaseFilter, escalation
 from ledger.errors import LedgerError
 from ledger.services.reminders import WORKING_STATES, ReminderCase, ReminderList
-from reports.reminders import rule_text
 from ui.context import AppContext
 
 SHOWN = 3  # the soonest cases listed on the panel (the 工作台 still fits 1366×768 unscrolled)
@@ -93,7 +92,9 @@ class ReminderBanner(QFrame):
         rows = self.list.count()  # as tall as its lines: the dashboard keeps its room
         self.list.setFixedHeight(self.list.sizeHintForRow(0) * rows + 2 * self.list.frameWidth() + 8)
         classes = {s.deadline_class: s.deadline_class_name for s in self.ctx.ledger.catalog.subcategories.values()}
-        self.title.setToolTip(rule_text(escalation.rules(), classes))  # why these and not the 3日内到期 tile's
+        self.title.setToolTip(
+            escalation.rule_text(escalation.rules(), classes)
+        )  # why these and not the 3日内到期 tile's
         self.list.scrollToTop()
 
     def show_all(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QFontMetrics
@@ -29,15 +30,16 @@ from PySide6.QtWidgets import (
 from ledger import CaseFilter
 from ledger.errors import ValidationError
 from ledger.scope import first_year
-from reports.fonts import FontSet
-from reports.render import KINDS, ReportRequest, ReportResult, render_report
-from reports.village_reports import render_village_files
+from reports.kinds import KINDS, ReportRequest, ReportResult
 from ui.common import from_qdate, message, settings, show_error, to_qdate
 from ui.context import AppContext
 from ui.printing import print_with_progress
 from ui.tasks import run_with_progress
 from ui.widgets import scope_combos, unmask_fields
 from ui.year_scope import YearScope
+
+if TYPE_CHECKING:
+    from reports.fonts import FontSet
 
 DESCRIPTIONS = {
     "ledger": "每周上墙、归档的问题整改台账：周报简表或完整30列，A4或A3横向，逐页重复表头。",
@@ -60,7 +62,7 @@ class ReportsPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self._fonts: FontSet | None = None
+        self._fonts: FontSet | None = None  # found at the first report (ReportLab loads then)
         self.last: ReportResult | None = None
         lg = ctx.ledger
 
@@ -297,6 +299,10 @@ class ReportsPage(QWidget):
         s.setValue("reports/signer", self.signer.text().strip())
 
         split = request.kind == "ledger" and self.village_ledger.currentData() == "files"
+
+        from reports.fonts import FontSet
+        from reports.render import render_report
+        from reports.village_reports import render_village_files
 
         def work(progress, cancelled) -> ReportResult:
             if self._fonts is None:
