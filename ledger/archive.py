@@ -62,6 +62,12 @@ def sealed_in(year: int):
     )
 
 
+def sealable_count(lg, year: int) -> int:
+    """How many cases a seal of `year` makes read-only (those closed in it)."""
+    with lg.reading() as s:
+        return int(s.scalar(select(func.count()).select_from(Case).where(sealed_in(year))) or 0)
+
+
 def check_may_seal(lg, actor: Actor, year: int) -> Actor:
     """Who may seal, and which year: a finished year not sealed before. Returns the proved actor."""
     actor = lg.current_actor(actor)

@@ -159,3 +159,31 @@ def describe(engine: Engine) -> str:
     if url.get_backend_name() == "sqlite":
         return f"本地文件 {url.database}"
     return f"服务器 {url.host}:{url.port or 5432}/{url.database}"
+
+
+def server_url(host: str, port: int, database: str, user: str, password: str, sslmode: str = "require") -> str:
+    """The address of a ledger on a PostgreSQL server as the window builds it from its fields (with
+    the password: kept in memory only, never written anywhere)."""
+    url = URL.create(
+        "postgresql+psycopg",
+        username=user,
+        password=password,
+        host=host,
+        port=port,
+        database=database,
+        query={"sslmode": sslmode, "connect_timeout": "10", "application_name": "zgtz"},
+    )
+    return url.render_as_string(hide_password=False)
+
+
+def server_fields(address: str) -> dict[str, str | int]:
+    """The fields of a remembered server address (host, port, database, user, sslmode) for the
+    window's 连接台账服务器 form."""
+    url = make_url(address)
+    return {
+        "host": url.host or "",
+        "port": url.port or 5432,
+        "database": url.database or "",
+        "user": url.username or "",
+        "sslmode": str(url.query.get("sslmode", "require")),
+    }

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from ledger import anchor, audit, paths, records
-from ledger.db import create_ledger_engine, describe, refuse_network_path, to_url
+from ledger.db import create_ledger_engine, describe, refuse_network_path, to_url, without_password
 from ledger.dto import Actor
 from ledger.errors import ConflictError, PermissionDenied, StorageError, ValidationError
 from ledger.evidence import EvidenceStore, copy_blobs, evidence_dir_beside
@@ -114,6 +114,14 @@ class Ledger:
     @property
     def location(self) -> str:
         return describe(self.engine)
+
+    @property
+    def address(self) -> str:
+        """What a PC remembers to open this ledger again: the file's full path, or the server's
+        address without its password (ledger/db.py without_password)."""
+        if self.dialect == "sqlite":
+            return str(Path(self.engine.url.database or "").resolve())
+        return without_password(self.engine.url)
 
     def today(self) -> dt.date:
         return self.clock().date()

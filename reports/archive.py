@@ -20,12 +20,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
-
-from ledger.archive import SealedYear, check_may_seal, seal, sealed, sealed_in
+from ledger.archive import SealedYear, check_may_seal, seal, sealable_count, sealed
 from ledger.dto import Actor, CaseFilter
 from ledger.errors import StorageError, ValidationError
-from ledger.models import Case
 from ledger.scope import Scope
 from ledger.workflow import TALLY_NAMES
 from reports.render import ReportRequest, render_report
@@ -59,8 +56,7 @@ def _counts(lg, year: int) -> dict[str, int]:
     first, last = scope.first_day, scope.last_day
     dash = lg.queries.dashboard(scope=scope)
     found = lg.queries.count(CaseFilter(include_void=False, found_from=first, found_to=last))
-    with lg.reading() as s:
-        closed = s.scalar(select(func.count()).select_from(Case).where(sealed_in(year))) or 0
+    closed = sealable_count(lg, year)
     return {
         "统计范围问题数": dash.total,
         "当年发现": found,

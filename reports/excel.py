@@ -414,20 +414,7 @@ def export_fillin(
                 [open_styles[i] if k in opened else locked_styles[i] for i, k in enumerate(keys)],
                 "、".join(labels[k] for k in opened),
             )
-        with lg.reading() as s:
-            from sqlalchemy import select
-
-            from ledger.models import Case
-
-            versions = {}
-            for start in range(0, len(case_ids), 900):
-                chunk = case_ids[start : start + 900]
-                versions.update(
-                    {
-                        i: (v, st)
-                        for i, v, st in s.execute(select(Case.id, Case.version, Case.state).where(Case.id.in_(chunk)))
-                    }
-                )
+        versions = lg.queries.versions(case_ids)
         for n, line in enumerate(lg.reporting.ledger_lines(case_ids), 1):
             sheet.append(
                 [

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
-from sqlalchemy.engine import URL
 
 from ledger import LedgerError, open_ledger
 from ledger.dto import Actor
@@ -18,7 +17,6 @@ from ui.admin_page import UserDialog
 from ui.common import message
 from ui.context import AppContext
 from ui.main_window import MainWindow
-from ui.server_dialog import remembered
 from ui.start import DEMO_FILE, LoginDialog, NewLedgerDialog, StartDialog, remember_ledger
 from ui.tasks import run_with_progress
 
@@ -63,8 +61,8 @@ def choose_ledger() -> tuple[Ledger, str] | None:
         lg.pending_regions = value.rows  # type: ignore[attr-defined] # added once the first admin exists
         return lg, ""
     if kind == "server":
-        assert isinstance(value, URL)
-        return open_ledger(value.render_as_string(hide_password=False), create=False), ""
+        assert isinstance(value, str)
+        return open_ledger(value, create=False), ""
     path = Path(str(value))
     if kind == "demo" and not path.exists() and not make_demo(path):
         return None
@@ -106,9 +104,7 @@ def run(db: str | None) -> int:
     except LedgerError as err:
         message(None, "无法打开台账", str(err), QMessageBox.Icon.Critical)
         return 2
-    remember_ledger(
-        remembered(lg.engine.url) if lg.dialect != "sqlite" else str(Path(lg.engine.url.database or "").resolve())
-    )
+    remember_ledger(lg.address)  # the file's path, or the server's address without its password
     actor = sign_in(lg, hint)
     if actor is None:
         lg.close()

@@ -6,9 +6,8 @@ list) is the address without it, so no configuration file ever holds a password.
 from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
-from sqlalchemy.engine import URL, make_url
 
-from ledger.db import without_password
+from ledger.db import server_fields, server_url, without_password
 from ui.common import ok_cancel
 
 SSL_MODES = (
@@ -18,9 +17,9 @@ SSL_MODES = (
 )
 
 
-def remembered(url: URL) -> str:
+def remembered(address: str) -> str:
     """The address as it may be written to the settings: everything but the password."""
-    return without_password(url)
+    return without_password(address)
 
 
 class ServerDialog(QDialog):
@@ -29,7 +28,7 @@ class ServerDialog(QDialog):
     def __init__(self, known: str | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("连接台账服务器")
-        self.url: URL | None = None
+        self.url: str | None = None  # with the password: in memory only
         self.host = QLineEdit()
         self.host.setPlaceholderText("如 192.168.1.10 或 taizhang-server")
         self.port = QSpinBox()
@@ -58,16 +57,15 @@ class ServerDialog(QDialog):
             self.fill(known)
 
     def fill(self, known: str) -> None:
-        url = make_url(known)
-        self.host.setText(url.host or "")
-        self.port.setValue(url.port or 5432)
-        self.database.setText(url.database or "")
-        self.user.setText(url.username or "")
-        mode = url.query.get("sslmode", "require")
-        self.ssl.setCurrentIndex(max(0, self.ssl.findData(mode)))
+        fields = server_fields(known)
+        self.host.setText(str(fields["host"]))
+        self.port.setValue(int(fields["port"]))
+        self.database.setText(str(fields["database"]))
+        self.user.setText(str(fields["user"]))
+        self.ssl.setCurrentIndex(max(0, self.ssl.findData(fields["sslmode"])))
         self.password.setFocus()
 
-    def build(self) -> URL:
+    def build(self) -> str:
         problems = []
         if not self.host.text().strip():
             problems.append("请填写服务器地址")
@@ -79,14 +77,13 @@ class ServerDialog(QDialog):
             problems.append("请填写数据库密码")
         if problems:
             raise ValueError("；".join(problems))
-        return URL.create(
-            "postgresql+psycopg",
-            username=self.user.text().strip(),
-            password=self.password.text(),
-            host=self.host.text().strip(),
-            port=self.port.value(),
-            database=self.database.text().strip(),
-            query={"sslmode": str(self.ssl.currentData()), "connect_timeout": "10", "application_name": "zgtz"},
+        return server_url(
+            self.host.text().strip(),
+            self.port.value(),
+            self.database.text().strip(),
+            self.user.text().strip(),
+            self.password.text(),
+            str(self.ssl.currentData()),
         )
 
     def submit(self) -> None:

@@ -37,10 +37,10 @@ def test_connect_to_a_server_ledger_and_remember_it_without_the_password(qtbot, 
     dialog.ssl.setCurrentIndex(dialog.ssl.findData("disable"))  # the throwaway test server has no TLS
     dialog.submit()
     assert dialog.url is not None
-    lg = open_ledger(dialog.url.render_as_string(hide_password=False), create=False, key_dir=tmp_path / "keys")
+    lg = open_ledger(dialog.url, create=False, key_dir=tmp_path / "keys")
     try:
         assert lg.dialect == "postgresql" and lg.users.authenticate("luru", "Zg#2026pw").username == "luru"
-        kept = remembered(lg.engine.url)
+        kept = remembered(lg.address)
     finally:
         lg.close()
     assert target.password not in kept and make_url(kept).password is None

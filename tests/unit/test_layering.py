@@ -57,3 +57,19 @@ def test_importing_every_module_loads_no_forbidden_package(package):
     )
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# The storage stays inside ledger/: outputs and the window ask the services, never the tables.
+STORAGE = ("sqlalchemy", "alembic", "ledger.models")
+
+
+@pytest.mark.parametrize("place", ["ui", "reports", "main.py"])
+def test_storage_is_reached_only_through_the_ledger(place):
+    paths = [ROOT / place] if place.endswith(".py") else sorted((ROOT / place).rglob("*.py"))
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in paths
+        for line, module in imported_modules(path)
+        if any(module == name or module.startswith(name + ".") for name in STORAGE)
+    ]
+    assert offenders == []
