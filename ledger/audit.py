@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.errors import StorageError
+from ledger.events import EVENT_NAMES
 from ledger.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -114,6 +115,8 @@ def append(
 ) -> AuditEvent:
     """Append one event inside the caller's transaction. The head row is locked (FOR UPDATE on
     PostgreSQL; SQLite writers already hold the write lock), so concurrent appends serialise."""
+    if action not in EVENT_NAMES:  # our bug: the code would reach 系统管理 and histories unnamed
+        raise RuntimeError(f"audit event {action!r} is not a member of ledger.events.Event")
     head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
     event = AuditEvent(
         seq=head.seq + 1,

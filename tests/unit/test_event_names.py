@@ -143,3 +143,23 @@ def test_the_scan_fails_on_an_unnamed_or_unreadable_code():
     assert set(result.codes) == {"made.up", "case.void"}
     assert "made.up" not in EVENT_NAMES
     assert len(result.unresolved) == 1 and "how" in result.unresolved[0]
+
+
+def test_an_event_code_that_is_not_an_event_is_refused_and_nothing_is_written(world):
+    import pytest
+    from sqlalchemy import func, select
+
+    from ledger.events import Event
+    from ledger.models import AuditEvent
+
+    lg = world.ledger
+    with lg.reading() as s:
+        before = s.scalar(select(func.count()).select_from(AuditEvent))
+    with pytest.raises(RuntimeError, match=r"target\.updated"), lg.unit_of_work() as s:
+        lg.record(s, None, "target.updated", "case", None, {})
+    with lg.unit_of_work() as s:
+        lg.record(s, None, Event.HOUSEHOLD_TAGS, "household", None, {})  # a member is its code
+    with lg.reading() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == before + 1
+        assert s.scalars(select(AuditEvent.action).order_by(AuditEvent.seq.desc())).first() == "household.tags"
+    assert Event("case.assign").label == "交办" and event_name(Event.YEAR_SEAL) == "年终归档（封存年度）"
