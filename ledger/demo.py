@@ -40,6 +40,7 @@ from ledger.models import (
     User,
     UserRole,
 )
+from ledger.photos import photo_minimums
 from ledger.search import index_cases
 from ledger.services.cases import content_hash
 from ledger.services.users import hash_password
@@ -468,7 +469,8 @@ class _Generator:
                 )
         hashes = []
         if completion and reached >= 3:
-            for kind in sub.required_evidence:
+            least = photo_minimums().get(sub.code, {})
+            for kind in [k for k in sub.required_evidence for _ in range(least.get(k, 1))]:
                 sha, size = rng.choice(self.pool[kind])
                 hashes.append(sha)
                 rows.evidence.append(

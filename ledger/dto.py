@@ -126,6 +126,16 @@ class EvidenceView:
     original_name: str
     added_by: str
     added_at: dt.datetime
+    taken_at: dt.datetime | None = None  # a photo's EXIF capture time (ledger/photos.py)
+    gps_lat: float | None = None
+    gps_lon: float | None = None
+
+    @property
+    def photo_caption(self) -> str:
+        """拍摄于 … 北纬… 东经…, or 无拍摄信息 (a photo without EXIF); "" for other files."""
+        from ledger.photos import PHOTO_KINDS, caption
+
+        return caption(self.taken_at, self.gps_lat, self.gps_lon) if self.kind in PHOTO_KINDS else ""
 
 
 @dataclass(frozen=True)

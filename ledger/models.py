@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -309,6 +310,10 @@ class Evidence(Base):
     original_name: Mapped[str] = mapped_column(String(255))  # for display only, never a path
     added_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     added_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # A photo's capture time and GPS position from its EXIF (0016), None when the file has none.
+    taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    gps_lat: Mapped[float | None] = mapped_column(Float)
+    gps_lon: Mapped[float | None] = mapped_column(Float)
 
 
 class SignOff(Base):

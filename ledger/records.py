@@ -83,6 +83,9 @@ class RecordKind:
     added: tuple[str, ...] = ()
 
 
+PHOTO_COLUMNS = ("taken_at", "gps_lat", "gps_lon")  # 0016: set for photos with EXIF only
+
+
 def _columns(model: type, leave_out: Sequence[str] = ()) -> tuple[str, ...]:
     return tuple(c.name for c in _table(model).columns if c.name not in leave_out)
 
@@ -94,7 +97,7 @@ KINDS: dict[str, RecordKind] = {
         RecordKind("case", "问题", Case, _columns(Case, ("member_id",)), "number", added=("member_id",)),
         RecordKind("signoff", "签批记录", SignOff, _columns(SignOff)),
         RecordKind("progress", "整改进度", ProgressNote, _columns(ProgressNote)),
-        RecordKind("evidence", "佐证材料", Evidence, _columns(Evidence)),
+        RecordKind("evidence", "佐证材料", Evidence, _columns(Evidence, PHOTO_COLUMNS), added=PHOTO_COLUMNS),
         RecordKind("household", "农户", Household, _columns(Household, ("code",)), "head_name", added=("code",)),
         RecordKind("tag", "农户标签", HouseholdTag, _columns(HouseholdTag)),
         RecordKind("member", "家庭成员", Member, _columns(Member)),

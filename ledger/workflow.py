@@ -124,6 +124,8 @@ class CaseFacts:
     required_evidence: frozenset[str] = frozenset()
     evidence_kinds: frozenset[str] = frozenset()
     last_actor_of: Mapping[str, int] = field(default_factory=dict)
+    evidence_counts: Mapping[str, int] = field(default_factory=dict)  # files per kind
+    min_photos: Mapping[str, int] = field(default_factory=dict)  # the subcategory's least photos per kind
 
 
 def _blank(value: object) -> bool:
@@ -162,6 +164,10 @@ def check_action(
         missing = sorted(facts.required_evidence - facts.evidence_kinds)
         if missing:
             problems.append("缺少佐证材料：" + "、".join(names.get(k, k) for k in missing))
+        for kind, least in sorted(facts.min_photos.items()):
+            have = facts.evidence_counts.get(kind, 0)
+            if have < least and kind not in missing:
+                problems.append(f"{names.get(kind, kind)}至少需要{least}张，已有{have}张")
     return target, problems
 
 

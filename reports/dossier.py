@@ -22,6 +22,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 
 from ledger.dto import CaseView, EvidenceView, HouseholdView, MemberView, SignOffView
+from ledger.photos import NO_INFO, PHOTO_KINDS
 from reports.pdf import (
     GREY,
     PORTRAIT,
@@ -194,8 +195,14 @@ def _submitted(case: CaseView, submission: Submission | None) -> Submission | No
     return submission if undone is None or submission.at > undone else None
 
 
-def _evidence_label(e: EvidenceView) -> tuple[str, str]:
-    return e.kind_name, _date(e.added_at)
+def _evidence_label(e: EvidenceView) -> tuple[str, str, str]:
+    """Under a picture: its kind, then for a photo when and where it was taken as its EXIF says
+    (ledger/photos.py; 无拍摄信息 when it says nothing), for another picture the day it was added."""
+    if e.kind not in PHOTO_KINDS:
+        return e.kind_name, _date(e.added_at), ""
+    when = f"拍摄 {e.taken_at:%Y-%m-%d %H:%M}" if e.taken_at else (NO_INFO if e.gps_lat is None else "拍摄时间不详")
+    where = f"{e.gps_lat:.5f},{e.gps_lon:.5f}" if e.gps_lat is not None and e.gps_lon is not None else ""
+    return e.kind_name, when, where
 
 
 def closure_pages(
@@ -309,7 +316,11 @@ def closure_pages(
 
 
 def _evidence_blocks(pen: Pen, case: CaseView, width: float, image: Callable[[str], bytes | None]) -> list[Block]:
-    pictures = [e for e in case.evidence if e.mime.startswith("image/")]
+    # 整改前 then 整改后, so the two sit side by side in the first row; then other pictures
+    order = {"photo_before": 0, "photo_after": 1}
+    pictures = sorted(
+        (e for e in case.evidence if e.mime.startswith("image/")), key=lambda e: (order.get(e.kind, 2), e.id)
+    )
     others = [e for e in case.evidence if not e.mime.startswith("image/")]
     blocks: list[Block] = []
     if pictures:
@@ -498,19 +509,19 @@ def _signatures(roles: Sequence[str]) -> Block:
 
 
 def _thumbnails(
-    items: Sequence[tuple[tuple[str, str], str]], image: Callable[[str], bytes | None], width: float
+    items: Sequence[tuple[tuple[str, str, str], str]], image: Callable[[str], bytes | None], width: float
 ) -> list[Block]:
     """Pictures in rows that fit the frame, each labelled with its kind and date; a file missing
     or corrupt says so in place of the picture. One block per row, so rows break across pages."""
     size, gap = 26 * mm, 6 * mm
     per_row = max(1, int((width + gap) // (size + gap)))
-    row_h = size + 27
+    row_h = size + 36  # three caption lines: kind, time, place
     blocks: list[Block] = []
     for start in range(0, len(items), per_row):
         chunk = items[start : start + per_row]
 
         def draw(page: Page, x: float, top: float, w: float, chunk=chunk) -> None:
-            for col, ((kind, day), sha) in enumerate(chunk):
+            for col, ((kind, day, place), sha) in enumerate(chunk):
                 ix = x + col * (size + gap)
                 iy = top - 4 - size
                 data = image(sha)
@@ -527,7 +538,9 @@ def _thumbnails(
                         reader, ix + (size - iw * scale) / 2, iy + (size - ih * scale) / 2, iw * scale, ih * scale
                     )
                 page.pen.draw(ix + size / 2, iy - 10, kind, 8, "song", "center")
-                page.pen.draw(ix + size / 2, iy - 20, day, 8, "song", "center")
+                page.pen.draw(ix + size / 2, iy - 20, day, 7, "song", "center")
+                if place:
+                    page.pen.draw(ix + size / 2, iy - 29, place, 6.5, "song", "center")
             page.canvas.setStrokeColor(black)
 
         blocks.append(Drawing(row_h, draw))

@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 
 from ledger import Actor, Ledger, open_ledger
 from ledger.ids import with_check_digit
+from ledger.photos import photo_minimums
 
 PASSWORD = "Zg#2026pw"
 # Test ledgers hash their accounts' passwords with the cheapest Argon2id parameters: sign-in then
@@ -145,8 +146,11 @@ class World:
                 ).case
             elif case.state == "in_progress":
                 sub = self.ledger.catalog.subcategory(case.subcategory)
+                least = photo_minimums().get(case.subcategory, {})
                 for kind in sub.required_evidence:
-                    cases.add_evidence(self.officer, case.id, PNG + kind.encode(), kind, f"{kind}.png")
+                    for n in range(least.get(kind, 1)):  # as many photos as the subcategory asks for
+                        content = PNG + kind.encode() + (b"-%d" % n if n else b"")
+                        cases.add_evidence(self.officer, case.id, content, kind, f"{kind}.png")
                 case = cases.act(
                     self.officer,
                     case.id,

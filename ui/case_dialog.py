@@ -39,12 +39,14 @@ from PySide6.QtWidgets import (
 from ledger import ids
 from ledger.dto import CaseView, EvidenceView
 from ledger.errors import ConflictError, EvidenceError, LedgerError, ValidationError
+from ledger.photos import folder_files
 from ledger.textrules import RULES
 from ledger.workflow import FIELD_LABELS, STATE_NAMES, proposed_deadline
 from reports.kinds import ReportRequest
 from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, from_qdate, ok_cancel, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
+from ui.photo_order import evidence_order, list_caption, photo_shortfall
 from ui.printing import print_with_progress
 from ui.reports_page import output_folder
 from ui.tasks import run_with_progress
@@ -412,13 +414,16 @@ class CaseDialog(QDialog):
         self.evidence_missing.setStyleSheet("color: #e37400;")
         add = QPushButton("添加材料…")
         add.clicked.connect(lambda: self.add_files())
+        add_folder = QPushButton("添加文件夹…")
+        add_folder.setToolTip("把一个文件夹里的照片、扫描件一次添加（不含子文件夹）")
+        add_folder.clicked.connect(lambda: self.add_folder())
         open_button = QPushButton("打开")
         open_button.clicked.connect(lambda: self._open_current())
         check = QPushButton("校验哈希")
         check.clicked.connect(self.check_current)
         row = QHBoxLayout()
         row.addWidget(self.evidence_missing, 1)
-        for b in (add, open_button, check):
+        for b in (add, add_folder, open_button, check):
             row.addWidget(b)
         layout = QVBoxLayout(page)
         layout.addWidget(self.evidence_list, 1)
@@ -538,8 +543,8 @@ class CaseDialog(QDialog):
     def _fill_evidence(self) -> None:
         self.evidence_list.clear()
         file_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
-        for e in self.case.evidence:
-            item = QListWidgetItem(f"{e.kind_name}\n{e.original_name}")
+        for e in sorted(self.case.evidence, key=evidence_order):  # 整改前 beside 整改后, then the rest
+            item = QListWidgetItem(list_caption(e))
             item.setData(Qt.ItemDataRole.UserRole, e.id)
             item.setToolTip(self._evidence_text(e))
             icon = file_icon
@@ -560,6 +565,7 @@ class CaseDialog(QDialog):
         names = self.ctx.ledger.catalog.evidence_kind_names
         have = {e.kind for e in self.case.evidence}
         missing = [names[k] for k in sub.required_evidence if k not in have]
+        missing += photo_shortfall(self.case.subcategory, self.case.evidence, names)
         self.evidence_missing.setText("提交核验还缺：" + "、".join(missing) if missing else "必备材料已齐全")
 
     @staticmethod
@@ -567,7 +573,7 @@ class CaseDialog(QDialog):
         return (
             f"{e.kind_name}：{e.original_name}（{e.size:,} 字节）\n"
             f"由 {e.added_by} 于 {e.added_at:%Y-%m-%d %H:%M} 添加\nSHA-256：{e.sha256}"
-        )
+        ) + (f"\n{e.photo_caption}" if e.photo_caption else "")
 
     def _evidence_selected(self, item: QListWidgetItem | None) -> None:
         if item is None:
@@ -678,6 +684,16 @@ class CaseDialog(QDialog):
 
         self.ctx.notify(Change((self.case.id,)))
         return added
+
+    def add_folder(self, folder: str | None = None, kind: str | None = None) -> int:
+        folder = folder or QFileDialog.getExistingDirectory(self, "选择照片所在的文件夹")
+        if not folder:
+            return 0
+        paths = [str(p) for p in folder_files(Path(folder))]
+        if not paths:
+            self.evidence_detail.setText(f"文件夹“{Path(folder).name}”中没有照片、PDF 或扫描件。")
+            return 0
+        return self.add_files(paths, kind)
 
     def _open_current(self) -> None:
         item = self.evidence_list.currentItem()

@@ -12,10 +12,10 @@ import hmac
 from collections.abc import Mapping
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger import ids, textrules
+from ledger import ids, photos, textrules
 from ledger.access import visibility
 from ledger.archive import refuse_if_sealed
 from ledger.audit import canonical_json
@@ -185,13 +185,16 @@ class CaseService:
         if case is None:
             return CaseFacts(state=None, category=category)
         sub = self._ledger.catalog.subcategory(case.subcategory)
-        kinds = frozenset(s.scalars(select(Evidence.kind).where(Evidence.case_id == case.id)))
+        by_kind = select(Evidence.kind, func.count()).where(Evidence.case_id == case.id).group_by(Evidence.kind)
+        counts: dict[str, int] = {str(k): int(n) for k, n in s.execute(by_kind)}
+        kinds = frozenset(counts)
         last: dict[str, int] = {}
         for action, actor_id in s.execute(
             select(CaseAction.action, CaseAction.actor_id).where(CaseAction.case_id == case.id).order_by(CaseAction.id)
         ):
             last[action] = actor_id
-        return CaseFacts(case.state, case.category, frozenset(sub.required_evidence), kinds, last)
+        least = photos.photo_minimums().get(case.subcategory, {})
+        return CaseFacts(case.state, case.category, frozenset(sub.required_evidence), kinds, last, counts, least)
 
     def _role_for(self, actor: Actor, action: str, case: Case) -> str:
         """The actor's role that permits this action on this case (scope included)."""
@@ -257,6 +260,9 @@ class CaseService:
                         e.original_name,
                         names.get(e.added_by, ""),
                         e.added_at,
+                        e.taken_at,
+                        e.gps_lat,
+                        e.gps_lon,
                     )
                 )
             for so in s.scalars(select(SignOff).where(SignOff.case_id == case.id).order_by(SignOff.id)):
@@ -680,12 +686,10 @@ class CaseService:
                 raise WorkflowError(f"“{STATE_NAMES[case.state]}”的问题不能再添加材料，如需补充请先销号回退")
             self._require_writer(actor, case)
         store = self._ledger.evidence_store
-        if isinstance(source, bytes):
-            name = display_name or "材料"
-            blob = store.put_bytes(source, name)
-        else:
-            name = display_name or Path(source).name
-            blob = store.put_file(Path(source), name)
+        name = display_name or ("材料" if isinstance(source, bytes) else Path(source).name)
+        photos.check_photo(kind, source, name)  # an image whose name agrees with it, or refused
+        info = photos.read_info(source) if kind in photos.PHOTO_KINDS else photos.PhotoInfo()
+        blob = store.put_bytes(source, name) if isinstance(source, bytes) else store.put_file(Path(source), name)
         name = name.replace("\\", "/").rsplit("/", 1)[-1][:255]
         with self._ledger.unit_of_work() as s:
             actor = self._ledger.authority(s, actor)
@@ -702,6 +706,9 @@ class CaseService:
                 original_name=name,
                 added_by=actor.id,
                 added_at=self._ledger.clock(),
+                taken_at=info.taken_at,
+                gps_lat=info.latitude,
+                gps_lon=info.longitude,
             )
             s.add(row)
             s.flush()
@@ -725,6 +732,9 @@ class CaseService:
                 name,
                 actor.display_name,
                 row.added_at,
+                info.taken_at,
+                info.latitude,
+                info.longitude,
             )
 
     def evidence_bytes(self, evidence_id: int) -> bytes:
