@@ -515,7 +515,6 @@ def _thumbnails(
     or corrupt says so in place of the picture. One block per row, so rows break across pages."""
     size, gap = 26 * mm, 6 * mm
     per_row = max(1, int((width + gap) // (size + gap)))
-    row_h = size + 36  # three caption lines: kind, time, place
     blocks: list[Block] = []
     for start in range(0, len(items), per_row):
         chunk = items[start : start + per_row]
@@ -543,7 +542,8 @@ def _thumbnails(
                     page.pen.draw(ix + size / 2, iy - 29, place, 6.5, "song", "center")
             page.canvas.setStrokeColor(black)
 
-        blocks.append(Drawing(row_h, draw))
+        placed = any(place for (_kind, _day, place), _sha in chunk)
+        blocks.append(Drawing(size + (36 if placed else 27), draw))  # a third caption line: the place
     return blocks
 
 
