@@ -354,14 +354,7 @@ class PublicityService:
                     longest = max(longest, cat.publicity_days)
                     items.append(PublicityItem(household_id=case.household_id, case_id=case.id))
             batch = self._new_batch(s, actor, "close", village, start_date, days, longest, note, problems)
-            for item in items:
-                item.batch_id = batch.id
-            s.add_all(items)
-            s.flush()
-            payload = {"kind": "close", "village": village.name, "start": batch.start_date.isoformat(),
-                       "days": batch.days, "cases": [i.case_id for i in items]}  # fmt: skip
-            lg.record(s, actor, "publicity.start", "publicity", batch.id, payload)
-            return self._batch_view(s, batch)
+            return self._post(s, actor, batch, village.name, items, "cases", [i.case_id for i in items])
 
     def start_risk(
         self,
@@ -401,14 +394,18 @@ class PublicityService:
                 else:
                     items.append(PublicityItem(household_id=h.id, tag_id=t.id))
             batch = self._new_batch(s, actor, "risk", village, start_date, days, required, note, problems)
-            for item in items:
-                item.batch_id = batch.id
-            s.add_all(items)
-            s.flush()
-            payload = {"kind": "risk", "village": village.name, "start": batch.start_date.isoformat(),
-                       "days": batch.days, "tags": [i.tag_id for i in items]}  # fmt: skip
-            lg.record(s, actor, "publicity.start", "publicity", batch.id, payload)
-            return self._batch_view(s, batch)
+            return self._post(s, actor, batch, village.name, items, "tags", [i.tag_id for i in items])
+
+    def _post(self, s, actor, batch, village: str, items: list, listed: str, ids: list) -> BatchView:
+        """The items of a new 公示 written under it, with the one audited event that posts it."""
+        for item in items:
+            item.batch_id = batch.id
+        s.add_all(items)
+        s.flush()
+        payload = {"kind": batch.kind, "village": village, "start": batch.start_date.isoformat(),
+                   "days": batch.days, listed: ids}  # fmt: skip
+        self._ledger.record(s, actor, "publicity.start", "publicity", batch.id, payload)
+        return self._batch_view(s, batch)
 
     def object(self, actor: Actor, item_id: int, received_date: dt.date, raised_by: str, content: str) -> ObjectionView:
         """Record an objection received against one item of a 公示."""
