@@ -13,6 +13,9 @@ def test_full_numbers_are_found_and_masked_ones_are_not():
     assert leaks(f"户主 {number} 电话 13800001234") == [number, "13800001234"]
     assert leaks("9901**********1234 138****1234 990101-2026-000001 " + "a1" * 32) == []
     assert leaks(number[:-1] + ("0" if number[-1] != "0" else "1")) == []  # not a valid ID number
+    # the footer's 审计链头 is 16 hex characters: 11 decimal digits in a row there are not a phone
+    assert leaks("审计链头：第 7 号 a13891631208c4e2") == []
+    assert leaks("审计链头：第 7 号 a13891631208c4e2 电话13891631208") == ["13891631208"]
 
 
 def test_a_workbook_with_a_full_number_fails_the_scan(tmp_path):
