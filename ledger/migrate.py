@@ -7,33 +7,73 @@ was (tested in tests/integration/test_migrations.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from ledger.errors import StorageError
 from ledger.paths import migrations_path
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic (about 190 ms of imports) and the revision scripts it loads are needed only when the schema
+# is behind. Opening an up-to-date ledger — every start of the window and of each command — reads the
+# head from the revision files' `revision = "…"` lines and the current one with one SELECT.
+_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN = re.compile(r"^down_revision\s*=\s*(?:None|['\"]([^'\"]+)['\"])\s*$", re.M)
+
+
+def quick_head(script_location: Path | None = None) -> str | None:
+    """The head revision read from the revision files without Alembic; None when the files do not
+    form one plain chain (a merge, a branch, a line this reader does not understand)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((script_location or migrations_path()).joinpath("versions").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        found, down = _REVISION.findall(source), _DOWN.findall(source)
+        if len(found) != 1 or len(down) != 1:
+            return None
+        revisions.add(found[0])
+        if down[0]:
+            parents.add(down[0])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 and parents <= revisions else None
+
+
+def _stored_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+    except DBAPIError:  # no such table: a new or foreign database, the full check decides
+        return None
+    return str(rows[0][0]) if len(rows) == 1 else None
+
 
 def alembic_config(script_location: Path | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location or migrations_path()))
     return cfg
 
 
 def head_revision(cfg: Config) -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(cfg).get_current_head()
     assert head is not None, "migrations folder has no revisions"
     return head
 
 
 def current_revision(conn: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -64,6 +104,8 @@ def status(engine: Engine, cfg: Config) -> SchemaStatus:
 
 
 def _known(cfg: Config, revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+
     try:
         return ScriptDirectory.from_config(cfg).get_revision(revision) is not None
     except Exception:  # alembic raises several types for an unknown id
@@ -72,11 +114,15 @@ def _known(cfg: Config, revision: str) -> bool:
 
 def upgrade(engine: Engine, cfg: Config, target: str = "head") -> None:
     """Run every pending revision in one transaction (all or nothing)."""
+    from alembic import command
+
     _migrate(engine, cfg, command.upgrade, target)
 
 
 def downgrade(engine: Engine, cfg: Config, target: str) -> None:
     """Back to `target`, in one transaction (tests build older ledgers so)."""
+    from alembic import command
+
     _migrate(engine, cfg, command.downgrade, target)
 
 
@@ -116,6 +162,9 @@ def ensure_schema(
 ) -> SchemaStatus:
     """Bring the database to the head revision. `before_upgrade` runs (and must succeed) before an
     existing ledger is upgraded: the caller takes its verified backup there."""
+    head = quick_head(script_location)
+    if head is not None and _stored_revision(engine) == head:
+        return SchemaStatus(head, head, empty=False)
     cfg = alembic_config(script_location)
     st = status(engine, cfg)
     if st.empty and not allow_create:

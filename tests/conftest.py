@@ -98,7 +98,11 @@ def any_world(request, tmp_path: Path, clock: FakeClock) -> World:
 
 
 # -- the scan of every output of the session for full ID numbers and phones (tests/leakscan.py) --------
+# Under pytest-xdist each worker records and scans what its own tests wrote and leaves its findings in a
+# folder the controller made; the controller reports them all and fails the run on any.
 _OUTPUTS = None
+_LEAK_DIR = "zgtz_leak_dir"
+_LEAK_KEY = pytest.StashKey[Path]()
 
 
 def pytest_configure(config):
@@ -109,17 +113,45 @@ def pytest_configure(config):
 
     _OUTPUTS = Outputs()
     _OUTPUTS.install(Path(tempfile.mkdtemp(prefix="zgtz-log-")) / "app.log")
+    if not hasattr(config, "workerinput"):
+        config.stash[_LEAK_KEY] = Path(tempfile.mkdtemp(prefix="zgtz-leaks-"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """(pytest-xdist, on the controller) tell each worker where to leave its scan."""
+    node.workerinput[_LEAK_DIR] = str(node.config.stash[_LEAK_KEY])
+
+
+def pytest_collection_modifyitems(config, items):
+    """The paper tests share the session's demo ledgers (2,000 and 20,000 cases, made on first use):
+    under pytest-xdist --dist loadgroup they go to one worker so each ledger is made once."""
+    for item in items:
+        if "demo_ledger" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("paper"))
 
 
 def pytest_sessionfinish(session, exitstatus):
+    import json
+
     from tests import paper
 
     paper.cleanup()
     remove_template()
-    if _OUTPUTS is None or exitstatus not in (0,):
+    config = session.config
+    worker = getattr(config, "workerinput", None)
+    if worker is not None:  # a pytest-xdist worker: scan its own outputs, leave the findings
+        read, problems = _OUTPUTS.scan() if exitstatus == 0 else (0, [])
+        found = Path(worker[_LEAK_DIR]) / f"{worker['workerid']}.json"
+        found.write_text(json.dumps({"read": read, "problems": problems}), encoding="utf-8")
+        return
+    if exitstatus not in (0,):
         return
     read, problems = _OUTPUTS.scan()
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for found in sorted(config.stash[_LEAK_KEY].glob("*.json")):
+        left = json.loads(found.read_text(encoding="utf-8"))
+        read, problems = read + left["read"], problems + left["problems"]
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(f"output scan: {read} files (PDF text, workbook cells, the log) read back for full numbers")
     if problems:

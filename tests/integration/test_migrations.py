@@ -144,7 +144,8 @@ def test_open_ledger_backs_up_before_upgrading(world, tmp_path, monkeypatch):
     """The real start-up path: open_ledger() with a newer program (one more revision)."""
     db = Path(world.ledger.engine.url.database)
     world.ledger.close()
-    monkeypatch.setattr("ledger.migrate.migrations_path", lambda: migrations_with(tmp_path, HARMLESS))
+    newer = migrations_with(tmp_path, HARMLESS)
+    monkeypatch.setattr("ledger.migrate.migrations_path", lambda: newer)
     lg = open_ledger(db, key_dir=tmp_path / "keys", backup_dir=tmp_path / "自动备份")
     try:
         backup = next((tmp_path / "自动备份").glob(f"*升级前-{HEAD}-*.db"))
