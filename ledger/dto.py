@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from ledger import schema
 from ledger.scope import Scope
 from ledger.workflow import TALLY_OF_STATE
 
@@ -377,41 +378,8 @@ class LedgerLine:
 VILLAGE_LEVEL_HEAD = "（村级问题）"  # the 户主 cell of a village's own problem in printed lists
 
 
-# (heading, LedgerLine attribute): the canonical column order of PRODUCT.md.
-LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("序号", "seq"),
-    ("问题编号", "number"),
-    ("县", "county"),
-    ("乡镇", "township"),
-    ("村", "village"),
-    ("组", "group"),
-    ("户主姓名", "head_name"),
-    ("户主身份证号", "head_id"),
-    ("联系电话", "phone"),
-    ("户类型", "household_kind"),
-    ("家庭人口", "household_size"),
-    ("问题层级", "level"),
-    ("涉及成员", "member"),
-    ("问题类别", "category"),
-    ("问题子类", "subcategory"),
-    ("问题描述", "description"),
-    ("发现方式", "source"),
-    ("发现时间", "found_date"),
-    ("牵头单位", "lead_department"),
-    ("配合单位", "assisting_departments"),
-    ("责任人", "responsible_person"),
-    ("整改措施", "measures"),
-    ("整改类型", "deadline_class"),
-    ("整改时限", "deadline"),
-    ("整改进度", "state"),
-    ("完成时间", "completion_date"),
-    ("乡镇核验人/时间/意见", "verification"),
-    ("县审批人/时间/意见", "approval"),
-    ("销号时间", "closed_date"),
-    ("佐证材料", "evidence_count"),
-    ("红黄绿灯", "light"),
-    ("备注", "remarks"),
-)
+# (heading, LedgerLine attribute): the canonical column order of PRODUCT.md (ledger/schema.py).
+LEDGER_COLUMNS: tuple[tuple[str, str], ...] = schema.ledger_columns()
 
 
 @dataclass

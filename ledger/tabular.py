@@ -13,41 +13,13 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from ledger import schema
 from ledger.dto import LEDGER_COLUMNS
 
 # field → labels seen in township and department workbooks (normalised: NFKC, no spaces, no
 # bracketed notes, no * marks). The canonical label of LEDGER_COLUMNS always counts.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "seq": ("序号", "编号序号"),
-    "number": ("问题编号", "台账编号"),
-    "county": ("县", "县区", "县市区", "县名称"),
-    "township": ("乡镇", "乡镇街道", "乡镇名称", "乡", "镇", "所属乡镇"),
-    "village": ("村", "行政村", "村社区", "村名", "村名称", "所属村"),
-    "group": ("组", "村民小组", "小组", "组别", "社"),
-    "head_name": ("户主姓名", "姓名", "户主", "户主名"),
-    "head_id": ("户主身份证号", "身份证号", "身份证号码", "公民身份号码", "户主身份证号码", "证件号码", "身份证"),
-    "phone": ("联系电话", "电话", "手机号", "手机号码", "联系方式", "电话号码"),
-    "household_kind": ("户类型", "户属性", "农户类型", "家庭类型", "户别"),
-    "household_size": ("家庭人口", "家庭人口数", "人口数", "人口", "家庭人数"),
-    "category": ("问题类别", "问题类型", "类别", "问题分类"),
-    "subcategory": ("问题子类", "问题细类", "子类", "具体类别"),
-    "description": ("问题描述", "问题表现", "存在问题", "问题情况", "具体问题", "问题具体表现"),
-    "source": ("发现方式", "问题来源", "来源", "发现途径"),
-    "found_date": ("发现时间", "发现日期", "排查时间", "排查日期", "登记时间"),
-    "lead_department": ("牵头单位", "责任单位", "牵头部门", "责任部门"),
-    "assisting_departments": ("配合单位", "配合部门"),
-    "responsible_person": ("责任人",),
-    "measures": ("整改措施",),
-    "deadline_class": ("整改类型",),
-    "deadline": ("整改时限", "完成时限", "整改期限", "计划完成时间"),
-    "state": ("整改进度", "整改状态", "状态", "整改进度状态", "整改情况"),
-    "completion_date": ("完成时间", "完成日期", "整改完成时间", "实际完成时间"),
-    "verification": ("乡镇核验人/时间/意见", "乡镇核验"),
-    "approval": ("县审批人/时间/意见", "县审批"),
-    "closed_date": ("销号时间", "销号日期"),
-    "evidence_count": ("佐证材料", "佐证材料数量"),
-    "light": ("红黄绿灯", "预警"),
-    "remarks": ("备注",),
+    **schema.import_headings(),  # the ledger's own columns (ledger/schema.py)
     # the department fill-in workbook
     "progress": ("本次进度", "整改进度情况", "进度"),
     "progress_date": ("进度日期",),
@@ -62,7 +34,7 @@ FIELD_NAMES = {f: label for label, f in LEDGER_COLUMNS} | {
     "version": "版本号",
 }
 # Columns the ledger computes itself: read for matching a layout, never imported.
-DERIVED = frozenset({"seq", "county", "verification", "approval", "closed_date", "evidence_count", "light"})
+DERIVED = frozenset(c.code for c in schema.COLUMNS if c.derived)
 
 # Full-width digits and letters and the ideographic space become ASCII (NFKC restricted to them:
 # full NFKC would also turn the Chinese comma and brackets of free text into ASCII punctuation).

@@ -14,7 +14,9 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ledger import schema
 from ledger.errors import ValidationError
+from ledger.schema import LONG, NAME, NOTE
 
 
 @dataclass(frozen=True)
@@ -24,18 +26,13 @@ class TextRule:
     multiline: bool  # newline and tab allowed
 
 
-NAME, LONG, NOTE = 50, 2000, 1000
-
-# Keys are the names the services and the import use for these values.
+# Keys are the names the services and the import use for these values: the ledger's columns
+# (ledger/schema.py) and the texts of sign-offs, progress and members.
 RULES: dict[str, TextRule] = {
-    "head_name": TextRule("户主姓名", NAME, False),
+    **{key: TextRule(label, t.limit, t.multiline) for key, (label, t) in schema.text_limits().items()},
     "member_name": TextRule("家庭成员姓名", NAME, False),
-    "responsible_person": TextRule("责任人", NAME, False),
     "signer_name": TextRule("签字人姓名", NAME, False),
-    "description": TextRule("问题描述", LONG, True),
-    "measures": TextRule("整改措施", LONG, True),
     "progress": TextRule("进度内容", LONG, True),
-    "remarks": TextRule("备注", NOTE, True),
     "opinion": TextRule("意见", NOTE, True),
     "reason": TextRule("理由", NOTE, True),
 }

@@ -13,31 +13,13 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from ledger import schema
 from ledger.paths import resource_path
 
 STATE_NAMES: dict[str, str] = {}
 
-# Case fields as the UI and the messages name them.
-FIELD_LABELS = {
-    "household_id": "农户",
-    "subcategory": "问题子类",
-    "description": "问题描述",
-    "source": "发现方式",
-    "found_date": "发现时间",
-    "state": "整改进度",
-    "lead_department_id": "牵头单位",
-    "assisting_departments": "配合单位",
-    "responsible_person": "责任人",
-    "measures": "整改措施",
-    "deadline": "整改时限",
-    "assigned_date": "交办时间",
-    "completion_date": "完成时间",
-    "closed_date": "销号时间",
-    "closed_on_time": "按期销号",
-    "void_reason": "作废原因",
-    "duplicate_of_id": "重复问题",
-    "remarks": "备注",
-}
+# Case fields as the UI and the messages name them (ledger/schema.py).
+FIELD_LABELS = schema.field_labels()
 
 ROLE_NAMES: dict[str, str] = {}
 OPEN_STATES: frozenset[str] = frozenset()

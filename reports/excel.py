@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from ledger import ids
+from ledger import ids, schema
 from ledger.access import check_unmask, visibility
 from ledger.dto import LEDGER_COLUMNS, Actor, CaseFilter, GroupFigures
 from ledger.errors import LedgerError, PermissionDenied, ValidationError
@@ -29,26 +29,12 @@ from reports.render import default_unit, describe_filter, tag_title
 from reports.weekly import figure_columns, period_text, period_word
 from reports.xlsx import Sheet, Style, Validation, Workbook
 
-# The canonical columns in groups, for the two-row header: (group, first column, last column).
-GROUPS = (
-    ("基本信息", 0, 5),
-    ("农户信息", 6, 12),  # with 问题层级 (户级/村级) and 涉及成员
-    ("问题情况", 13, 17),
-    ("整改责任", 18, 23),
-    ("整改进展", 24, 28),
-    ("其他", 29, 31),
-)
-WIDTHS = {
-    "seq": 6, "number": 19, "county": 8, "township": 10, "village": 10, "group": 6, "head_name": 9,
-    "head_id": 20, "phone": 13, "household_kind": 11, "household_size": 6, "level": 7, "member": 9, "category": 12,
-    "subcategory": 16, "description": 30, "source": 12, "found_date": 11, "lead_department": 12,
-    "assisting_departments": 12, "responsible_person": 9, "measures": 30, "deadline_class": 9,
-    "deadline": 11, "state": 9, "completion_date": 11, "verification": 26, "approval": 26,
-    "closed_date": 11, "evidence_count": 7, "light": 7, "remarks": 16,
-}  # fmt: skip
-DATE_FIELDS = frozenset({"found_date", "deadline", "completion_date", "closed_date"})
-NUMBER_FIELDS = frozenset({"seq", "household_size", "evidence_count"})
-TEXT_FIELDS = frozenset({"number", "head_id", "phone"})
+# The canonical columns in groups for the two-row header, widths and cell kinds: ledger/schema.py.
+GROUPS = schema.header_groups()  # (group, first column, last column)
+WIDTHS = {c.code: c.width for c in schema.COLUMNS}
+DATE_FIELDS = schema.codes_of_kind("date")
+NUMBER_FIELDS = schema.codes_of_kind("number")
+TEXT_FIELDS = schema.codes_of_kind("code")  # digits kept as text
 
 CELL = Style(border=True, wrap=True)
 TITLE = Style(bold=True, size=16, halign="center")
