@@ -254,6 +254,12 @@ class CaseCount(Base):
     dashboard never scans the cases table. department_id 0 means 未交办."""
 
     __tablename__ = "case_counts"
+    # the dashboard's three margins, each summed in index order (revision 0017)
+    __table_args__ = (
+        Index("ix_case_counts_state_department", "state", "department_id", "n"),
+        Index("ix_case_counts_township_state", "township_id", "state", "n"),
+        Index("ix_case_counts_subcategory_state", "subcategory", "state", "n"),
+    )
     township_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subcategory: Mapped[str] = mapped_column(String(48), primary_key=True)

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Integer, and_, case, column, false, func, not_, or_, select, text, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ColumnElement, Select
 
 from ledger import ids, textrules
@@ -129,15 +130,18 @@ class QueryService:
             by_category: dict[tuple[str, str], int] = {}
             category_of = {code: sub.category for code, sub in self._ledger.catalog.subcategories.items()}
             counts = self._grouped_counts(counted, seen, scope)
-            for township_id, dept_id, subcategory, state, n in s.execute(counts):
-                n = int(n)
-                if not n:
-                    continue
-                by_state[state] = by_state.get(state, 0) + n
-                by_state_dept[(state, dept_id)] = by_state_dept.get((state, dept_id), 0) + n
-                by_township[(township_id, state)] = by_township.get((township_id, state), 0) + n
-                key = (category_of[subcategory], state)
-                by_category[key] = by_category.get(key, 0) + n
+            if scope is None:
+                self._margins(s, counted, by_state, by_state_dept, by_township, by_category)
+            else:  # a year: the year counters; a custom range: the cases themselves, grouped
+                for township_id, dept_id, subcategory, state, n in s.execute(counts):
+                    n = int(n)
+                    if not n:
+                        continue
+                    by_state[state] = by_state.get(state, 0) + n
+                    by_state_dept[(state, dept_id)] = by_state_dept.get((state, dept_id), 0) + n
+                    by_township[(township_id, state)] = by_township.get((township_id, state), 0) + n
+                    key = (category_of[subcategory], state)
+                    by_category[key] = by_category.get(key, 0) + n
             overdue_by_township = {
                 int(tid): int(n)
                 for tid, n in s.execute(
@@ -170,6 +174,34 @@ class QueryService:
             by_category_state=by_category,
             scope=label(scope),
         )
+
+    def _margins(
+        self,
+        s: Session,
+        counted: list[ColumnElement[bool]],
+        by_state: dict[str, int],
+        by_state_dept: dict[tuple[str, int], int],
+        by_township: dict[tuple[int, str], int],
+        by_category: dict[tuple[str, str], int],
+    ) -> None:
+        """The counters summed three ways by SQLite, each in the order of its own index (revision
+        0017): a few hundred rows read instead of every counter row (15,884 at 1,000,000 cases)."""
+        category_of = {code: sub.category for code, sub in self._ledger.catalog.subcategories.items()}
+        c = CaseCount
+
+        def margin(*keys: InstrumentedAttribute[Any]) -> list[tuple[Any, ...]]:
+            total = func.sum(c.n)
+            summed = select(*keys, total).where(*counted).group_by(*keys).having(total != 0)
+            return [tuple(row) for row in s.execute(summed)]
+
+        for state, dept_id, n in margin(c.state, c.department_id):
+            by_state[state] = by_state.get(state, 0) + int(n)
+            by_state_dept[(state, dept_id)] = int(n)
+        for township_id, state, n in margin(c.township_id, c.state):
+            by_township[(township_id, state)] = int(n)
+        for subcategory, state, n in margin(c.subcategory, c.state):
+            key = (category_of[subcategory], state)
+            by_category[key] = by_category.get(key, 0) + int(n)
 
     @staticmethod
     def _grouped_counts(counted: list[ColumnElement[bool]], seen: ColumnElement[bool], scope: Scope | None) -> Select:
