@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -99,7 +100,8 @@ def any_world(request, tmp_path: Path, clock: FakeClock) -> World:
 
 # -- the scan of every output of the session for full ID numbers and phones (tests/leakscan.py) --------
 # Under pytest-xdist each worker records and scans what its own tests wrote and leaves its findings in a
-# folder the controller made; the controller reports them all and fails the run on any.
+# folder the controller made (shared with the workers, which also take the demo ledgers from it); the
+# controller reports them all, fails the run on any, and removes the folder.
 _OUTPUTS = None
 _LEAK_DIR = "zgtz_leak_dir"
 _LEAK_KEY = pytest.StashKey[Path]()
@@ -113,8 +115,13 @@ def pytest_configure(config):
 
     _OUTPUTS = Outputs()
     _OUTPUTS.install(Path(tempfile.mkdtemp(prefix="zgtz-log-")) / "app.log")
-    if not hasattr(config, "workerinput"):
-        config.stash[_LEAK_KEY] = Path(tempfile.mkdtemp(prefix="zgtz-leaks-"))
+    worker = getattr(config, "workerinput", None)
+    if worker is None:
+        config.stash[_LEAK_KEY] = Path(tempfile.mkdtemp(prefix="zgtz-shared-"))
+    else:  # the demo ledgers of the paper tests: made once, copied by each worker
+        from tests import paper
+
+        paper.SHARED = Path(worker[_LEAK_DIR]) / "paper"
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -123,12 +130,13 @@ def pytest_configure_node(node):
     node.workerinput[_LEAK_DIR] = str(node.config.stash[_LEAK_KEY])
 
 
-def pytest_collection_modifyitems(config, items):
-    """The paper tests share the session's demo ledgers (2,000 and 20,000 cases, made on first use):
-    under pytest-xdist --dist loadgroup they go to one worker so each ledger is made once."""
-    for item in items:
-        if "demo_ledger" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("paper"))
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session):
+    """Under pytest-xdist the tests marked slow (a PyInstaller build, processes killed at every step)
+    are scheduled first, so the workers end together instead of one of them finishing a long test
+    alone (sorted before the worker sends its collection to the controller)."""
+    if hasattr(session.config, "workerinput"):
+        session.items.sort(key=lambda item: 0 if item.get_closest_marker("slow") else 1)
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -145,12 +153,16 @@ def pytest_sessionfinish(session, exitstatus):
         found = Path(worker[_LEAK_DIR]) / f"{worker['workerid']}.json"
         found.write_text(json.dumps({"read": read, "problems": problems}), encoding="utf-8")
         return
-    if exitstatus not in (0,):
-        return
-    read, problems = _OUTPUTS.scan()
-    for found in sorted(config.stash[_LEAK_KEY].glob("*.json")):
-        left = json.loads(found.read_text(encoding="utf-8"))
-        read, problems = read + left["read"], problems + left["problems"]
+    shared = config.stash[_LEAK_KEY]
+    try:
+        if exitstatus not in (0,):
+            return
+        read, problems = _OUTPUTS.scan()
+        for found in sorted(shared.glob("*.json")):
+            left = json.loads(found.read_text(encoding="utf-8"))
+            read, problems = read + left["read"], problems + left["problems"]
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(f"output scan: {read} files (PDF text, workbook cells, the log) read back for full numbers")

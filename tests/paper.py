@@ -16,6 +16,7 @@ import datetime as dt
 import shutil
 import sqlite3
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,19 +70,44 @@ class DemoLedger:
 
 
 _made: dict[int, DemoLedger] = {}
+# Under pytest-xdist (tests/conftest.py sets it): a folder shared by the workers, where the first
+# worker to need a demo ledger makes it once and every worker copies it into a folder of its own.
+SHARED: Path | None = None
+
+
+def _generate(folder: Path, cases: int) -> None:
+    lg = DemoLedger(cases, folder)._open()
+    try:
+        generate(lg, cases, seed=7)
+    finally:
+        lg.close()
+
+
+def _from_shared(shared: Path, cases: int, folder: Path) -> None:
+    master, done = shared / f"demo{cases}", shared / f"demo{cases}.done"
+    try:
+        master.mkdir(parents=True)  # atomic: this worker makes it
+    except FileExistsError:
+        deadline = time.monotonic() + 900
+        while not done.exists():  # another worker is making it
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"demo ledger of {cases} cases not made by another worker") from None
+            time.sleep(0.2)
+    else:
+        _generate(master, cases)
+        done.touch()
+    shutil.copytree(master, folder, dirs_exist_ok=True)
 
 
 def demo(cases: int) -> DemoLedger:
     """The session's demo ledger of `cases` cases (made on first use)."""
     if cases not in _made:
         folder = Path(tempfile.mkdtemp(prefix=f"zgtz-demo{cases}-"))
-        made = DemoLedger(cases, folder)
-        lg = made._open()
-        try:
-            generate(lg, cases, seed=7)
-        finally:
-            lg.close()
-        _made[cases] = made
+        if SHARED is None:
+            _generate(folder, cases)
+        else:
+            _from_shared(SHARED, cases, folder)
+        _made[cases] = DemoLedger(cases, folder)
     return _made[cases]
 
 

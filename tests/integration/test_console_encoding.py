@@ -47,6 +47,7 @@ def run(place, name: str, *args: str, password: str | None = PASSWORD) -> tuple[
     return code, stdout, stderr
 
 
+@pytest.mark.slow
 def test_every_command_under_gbk(place):
     folder, _env = place
     db = str(folder / "示例.db")
