@@ -234,8 +234,12 @@ class Case(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (
-        # covering the overdue count by township (0014): state, deadline, then what overdue_sql reads
-        Index("ix_cases_state_deadline", "state", "deadline", "township_id", "completion_date", "lead_department_id"),
+        # covering the overdue count by township (0014): state, deadline, then what overdue_sql reads;
+        # and the deadline class the 到期提醒 windows depend on (0017)
+        Index(
+            "ix_cases_state_deadline",
+            *("state", "deadline", "township_id", "completion_date", "lead_department_id", "deadline_class"),
+        ),
         Index("ix_cases_township_state_deadline", "township_id", "state", "deadline"),
         Index("ix_cases_village_state_deadline", "village_id", "state", "deadline"),
         Index("ix_cases_dept_state_deadline", "lead_department_id", "state", "deadline"),

@@ -68,16 +68,16 @@ class ReminderBanner(QFrame):
 
     def refresh(self) -> None:
         try:
-            self.listing = self.ctx.ledger.reminders.for_actor(self.ctx.actor)
+            self.listing = self.ctx.ledger.reminders.for_actor(self.ctx.actor, limit=SHOWN)
         except LedgerError:
             self.listing = None
         cases = self.listing.cases if self.listing else []
         self.setVisible(bool(cases))
         if not cases or self.listing is None:
             return
-        today = sum(1 for c in cases if c.days_left == 0)
+        total, today = self.listing.total, self.listing.due_today
         self.title.setText(
-            f"<b>到期提醒</b>：{self.listing.unit}有 <b>{len(cases)}</b> 个问题即将到期"
+            f"<b>到期提醒</b>：{self.listing.unit}有 <b>{total}</b> 个问题即将到期"
             + (f"，其中今日到期 <b style='color:#d93025'>{today}</b> 个" if today else "")
             + "，请抓紧整改。"
         )
@@ -87,8 +87,8 @@ class ReminderBanner(QFrame):
             item = QListWidgetItem(f"{c.number}  {where}  整改时限 {c.deadline:%Y-%m-%d}（{days_text(c)}）")
             item.setData(Qt.ItemDataRole.UserRole, c.case_id)
             self.list.addItem(item)
-        if len(cases) > SHOWN:
-            self.list.addItem(QListWidgetItem(f"……另有 {len(cases) - SHOWN} 个，点“查看全部”"))
+        if total > len(cases):
+            self.list.addItem(QListWidgetItem(f"……另有 {total - len(cases)} 个，点“查看全部”"))
         rows = self.list.count()  # as tall as its lines: the dashboard keeps its room
         self.list.setFixedHeight(self.list.sizeHintForRow(0) * rows + 2 * self.list.frameWidth() + 8)
         classes = {s.deadline_class: s.deadline_class_name for s in self.ctx.ledger.catalog.subcategories.values()}
@@ -98,9 +98,9 @@ class ReminderBanner(QFrame):
         self.list.scrollToTop()
 
     def show_all(self) -> None:
-        if self.listing is None or not self.listing.cases:
+        if self.listing is None or self.listing.last_deadline is None:
             return
-        last = max(c.deadline for c in self.listing.cases)
+        last = self.listing.last_deadline
         flt = CaseFilter(deadline_from=self.listing.today, deadline_to=last, states=WORKING_STATES)
         self.open_filter.emit(flt, f"到期提醒（{self.listing.unit}）")
 
