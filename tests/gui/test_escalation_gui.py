@@ -89,7 +89,8 @@ def test_the_letters_page_takes_a_reply_and_closes_the_letter(qtbot, world, tmp_
     page = LettersPage(AppContext(lg, w.coordinator))
     qtbot.addWidget(page)
     page.resize(1100, 420)
-    page.refresh()
+    assert page.model.rows == []  # nothing read while the page has not been shown
+    page.show()
     assert page.model.rows[0][4] == "逾期未复" and "逾期未复 1" in page.counts.text()
     assert page.candidates.text().startswith("待督办：无")  # the one overdue case is in the open letter
     page.close_letter()  # nothing selected
@@ -110,6 +111,7 @@ def test_the_letters_page_takes_a_reply_and_closes_the_letter(qtbot, world, tmp_
 
     officer_page = LettersPage(AppContext(lg, w.officer))  # the department sees its letter, no buttons
     qtbot.addWidget(officer_page)
+    officer_page.show()
     assert [r[0] for r in officer_page.model.rows] == [page.letters[0].number_text]
     assert not officer_page.reply_button.isVisibleTo(officer_page)
 
