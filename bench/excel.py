@@ -2,15 +2,17 @@
 
     python bench/excel.py [--rows N] [--keep DIR]
 
-Import (goal, issue 5: at most 2× a bare python-calamine read of the same file):
-  baseline  CalamineWorkbook.from_path(...).get_sheet_by_name(...).to_python() of the workbook
+Import (goal, issue 18: at most 1.3× the physical limit):
+  baseline  the physical limit (step_floor): a bare python-calamine read of the workbook plus one
+            executemany per table of the rows our import wrote (households, members, cases, both
+            search indexes) into the same schema with its indexes; no checks, no audit
   ours      `ImportService.read` (zip, entity and size checks, formula scan, calamine) + `prepare`
             (header, mapping, every row validated and matched against the ledger) + `commit`
             (households, cases, actions, search index and the audit event in one transaction)
   The workbook is a township's sheet of N new problems (ledger/demo.py `township_rows`), written
   once before either clock starts; the ledger is the demo county with no cases yet.
 
-Export (goal: no longer than XlsxWriter's constant_memory mode writing the same rows):
+Export (goal, issue 18: at most 0.6× XlsxWriter's constant_memory mode writing the same rows):
   baseline  XlsxWriter, constant_memory, the same canonical rows (fetched before its clock starts)
             with text cells for IDs and phones, date cells and a header
   ours      `reports.excel.export_workbook`, the whole handoff workbook: query the ledger, write
@@ -25,6 +27,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -57,6 +60,7 @@ def step_prepare(folder: Path, rows: int) -> dict:
         for row in township_rows(lg, rows):
             sheet.append(row)
     lg.close()
+    shutil.copyfile(folder / "导入.db", folder / "底线.db")  # the floor's ledger, as before the import
     lg = open_ledger(folder / "导出.db")
     generate(lg, cases=rows, seed=1)
     lg.close()
@@ -70,6 +74,59 @@ def step_calamine(folder: Path) -> dict:
     with CalamineWorkbook.from_path(str(folder / "乡镇台账.xlsx")) as book:
         data = book.get_sheet_by_name("排查台账").to_python()
     return {"seconds": time.perf_counter() - started, "rows": len(data), "peak_mb": _peak_mb()}
+
+
+FLOOR_TABLES = ("households", "members", "cases", "case_search", "case_search_grams")
+
+
+def step_floor(folder: Path) -> dict:
+    """The physical limit of an import on this machine: python-calamine reading the workbook, then
+    the rows our import wrote (households, members, cases and both quick-search indexes, read back
+    from its ledger before the clock starts) put with one executemany per table into a copy of the
+    ledger as it was before the import: the same schema, every index. No checks, no matching, no
+    actions, stamps or audit, and the counter triggers dropped (the import adds the counts with one
+    GROUP BY at the end; the floor leaves them out)."""
+    import sqlite3
+
+    from python_calamine import CalamineWorkbook
+
+    done = sqlite3.connect(folder / "导入.db")
+    before = sqlite3.connect(folder / "底线.db", isolation_level=None)
+    known = {t: done.execute(f"SELECT max(rowid) FROM {t}").fetchone()[0] or 0 for t in FLOOR_TABLES}
+    baseline = {t: before.execute(f"SELECT max(rowid) FROM {t}").fetchone()[0] or 0 for t in FLOOR_TABLES}
+    rows = {}
+    for table in FLOOR_TABLES:
+        columns = [r[1] for r in done.execute(f"PRAGMA table_info({table})")] or ["body"]
+        names = ["rowid", *columns] if table.startswith("case_search") else columns
+        rows[table] = (
+            names,
+            done.execute(
+                f"SELECT {', '.join(names)} FROM {table} WHERE rowid > ? AND rowid <= ?",
+                (baseline[table], known[table]),
+            ).fetchall(),
+        )
+    done.close()
+    for trigger in ("cases_count_insert", "cases_year_count_insert"):
+        before.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    before.execute("PRAGMA foreign_keys = ON")  # as the program's connections have it
+    started = time.perf_counter()
+    with CalamineWorkbook.from_path(str(folder / "乡镇台账.xlsx")) as book:
+        book.get_sheet_by_name("排查台账").to_python()
+    read = time.perf_counter()
+    before.execute("BEGIN")
+    for table, (names, values) in rows.items():
+        marks = ", ".join("?" * len(names))
+        before.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", values)
+    before.execute("COMMIT")
+    written = time.perf_counter()
+    before.close()
+    return {
+        "seconds": written - started,
+        "read": read - started,
+        "write": written - read,
+        "rows": {t: len(v) for t, (_n, v) in rows.items()},
+        "peak_mb": _peak_mb(),
+    }
 
 
 def step_import(folder: Path) -> dict:
@@ -150,6 +207,7 @@ STEPS = {
     "prepare": step_prepare,
     "calamine": step_calamine,
     "import": step_import,
+    "floor": step_floor,
     "xlsxwriter": step_xlsxwriter,
     "export": step_export,
 }
@@ -187,20 +245,23 @@ def main() -> None:
     print(f"  用时 {prep['seconds']:.1f} s；文件 {(folder / '乡镇台账.xlsx').stat().st_size / 1e6:.1f} MB")
     base = run_step("calamine", folder)
     imp = run_step("import", folder)
+    floor = run_step("floor", folder)
     xw = run_step("xlsxwriter", folder)
     exp = run_step("export", folder)
     print()
     print(f"{'figure':<46}{'ours':>10}{'baseline':>10}{'ratio':>8}  goal")
     print(
         f"{'import ' + format(args.rows, ',') + ' rows (read+validate+commit), s':<46}"
-        f"{imp['seconds']:>10.2f}{base['seconds']:>10.2f}{imp['seconds'] / base['seconds']:>8.2f}  ≤ 2.00"
+        f"{imp['seconds']:>10.2f}{floor['seconds']:>10.2f}{imp['seconds'] / floor['seconds']:>8.2f}  ≤ 1.30"
     )
+    print(f"{'  floor: calamine read, s':<46}{'':>10}{floor['read']:>10.2f}")
+    print(f"{'  floor: executemany of the same rows, s':<46}{'':>10}{floor['write']:>10.2f}  {floor['rows']}")
     print(f"{'  of which read (checks + calamine), s':<46}{imp['read']:>10.2f}")
     print(f"{'  of which validate, s':<46}{imp['validate']:>10.2f}")
     print(f"{'  of which commit, s':<46}{imp['commit']:>10.2f}")
     print(
         f"{'export ' + format(exp['rows'], ',') + ' cases (handoff workbook), s':<46}"
-        f"{exp['seconds']:>10.2f}{xw['seconds']:>10.2f}{exp['seconds'] / xw['seconds']:>8.2f}  ≤ 1.00"
+        f"{exp['seconds']:>10.2f}{xw['seconds']:>10.2f}{exp['seconds'] / xw['seconds']:>8.2f}  ≤ 0.60"
     )
     print(f"{'peak memory import / calamine, MB':<46}{imp['peak_mb']:>10.0f}{base['peak_mb']:>10.0f}{'':>8}  ≤ 500")
     print(f"{'peak memory export / xlsxwriter, MB':<46}{exp['peak_mb']:>10.0f}{xw['peak_mb']:>10.0f}{'':>8}  ≤ 500")
@@ -208,10 +269,11 @@ def main() -> None:
     print(f"files in {folder}")
     emit(
         [
-            Figure("excel", f"导入 {args.rows:,} 行（读取+校验+写入）", imp["seconds"], "s", base["seconds"],
-                   "python-calamine 只读", "比值 ≤ 2", imp["seconds"] <= 2 * base["seconds"]),
+            Figure("excel", f"导入 {args.rows:,} 行（读取+校验+写入）", imp["seconds"], "s", floor["seconds"],
+                   "物理极限：calamine 读取 + 同样的行 executemany 写入", "比值 ≤ 1.3",
+                   imp["seconds"] <= 1.3 * floor["seconds"]),
             Figure("excel", f"导出 {exp['rows']:,} 个问题（上报台账）", exp["seconds"], "s", xw["seconds"],
-                   "XlsxWriter constant_memory", "比值 ≤ 1", exp["seconds"] <= xw["seconds"]),
+                   "XlsxWriter constant_memory", "比值 ≤ 0.6", exp["seconds"] <= 0.6 * xw["seconds"]),
             Figure("excel", "导入峰值内存", imp["peak_mb"], "MB", base["peak_mb"], "python-calamine 只读",
                    "≤ 500 MB", imp["peak_mb"] <= 500),
             Figure("excel", "导出峰值内存", exp["peak_mb"], "MB", xw["peak_mb"], "XlsxWriter constant_memory",
