@@ -3,9 +3,9 @@ adding a 20 MB evidence file, and a deep scroll of the ledger.
 
     python bench/stall.py [--db EXISTING.db | --cases N]
 
-A timer asks the event loop for a tick every 2 ms; the longest gap between two ticks while an action
-runs is the stall the clerk sees (the window neither paints nor answers). Each action is driven as
-the clerk drives it, through the real widgets:
+A timer asks the event loop for a tick every 2 ms (ui/ops.py StallMeter); the longest gap between
+two ticks while an action runs, until its result is shown, is the stall the clerk sees (the window
+neither paints nor answers). Each action is driven as the clerk drives it, through the real widgets:
   approve    open the case window of a 待审批 case as 县审批人, 审批销号, opinion, password, 确定
   evidence   open the case window of an 整改中 case as its department's officer, add a 20 MB PDF
   scroll     the 问题台账 page: jump to the last row, then to the middle
@@ -34,34 +34,31 @@ from bench.figures import Figure, emit  # noqa: E402
 PASSWORD = "Demo#2026"
 
 
-def longest_stall(action: Callable[[], None]) -> float:
-    """ms: the longest gap between ticks of a 2 ms timer while `action` runs in the event loop."""
+def longest_stall(action: Callable[[], None], settled: Callable[[], bool] = lambda: True) -> float:
+    """ms: the longest gap between ticks of a 2 ms timer (ui/ops.py StallMeter) from just before
+    `action` until `settled()` and 100 ms more (what the result queued runs inside the measure)."""
+    from PySide6.QtCore import QCoreApplication
+
+    from ui.ops import StallMeter
+
+    meter = StallMeter()
+    meter.start()
+    pause(20)
+    action()
+    deadline = time.perf_counter() + 60
+    while not settled() and time.perf_counter() < deadline:
+        QCoreApplication.processEvents()
+        time.sleep(0.001)
+    pause(100)
+    return meter.stop()
+
+
+def pause(ms: int) -> None:
     from PySide6.QtCore import QEventLoop, QTimer
 
-    ticks = [time.perf_counter()]
-    worst = [0.0]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        worst[0] = max(worst[0], now - ticks[0])
-        ticks[0] = now
-
-    timer = QTimer()
-    timer.setInterval(2)
-    timer.timeout.connect(tick)
     loop = QEventLoop()
-
-    def run() -> None:
-        try:
-            action()
-        finally:
-            QTimer.singleShot(100, loop.quit)  # let what the action queued run too
-
-    timer.start()
-    QTimer.singleShot(20, run)
+    QTimer.singleShot(ms, loop.quit)
     loop.exec()
-    timer.stop()
-    return worst[0] * 1000
 
 
 def main() -> int:
@@ -102,17 +99,23 @@ def main() -> int:
     approver = AppContext(lg, lg.users.authenticate("shenpi", PASSWORD))
     kept: list[object] = []
 
+    forms: list[object] = []
+
     def approve() -> None:
         dialog = CaseDialog(approver, pending[0])
         kept.append(dialog)
         dialog.show()
         dialog.action_buttons["approve"].click()
         form = dialog.action_dialog
+        forms.append(form)
         form.editors.widgets["opinion"].setPlainText("同意销号")
         form.password.setText(PASSWORD)
         form.buttons.buttons()[0].click()
 
-    figures["审批销号（打开问题窗口、签字、确定）"] = longest_stall(approve)
+    figures["审批销号（打开问题窗口、签字、确定）"] = longest_stall(
+        approve,
+        lambda: bool(forms) and not forms[-1].busy,  # type: ignore[attr-defined]
+    )
 
     officer = AppContext(lg, lg.users.authenticate(working[1], PASSWORD))
     big = work / "整改方案.pdf"
@@ -124,7 +127,10 @@ def main() -> int:
         dialog.show()
         dialog.add_files([str(big)], "other")
 
-    figures["添加 20 MB 佐证材料"] = longest_stall(add_evidence)
+    figures["添加 20 MB 佐证材料"] = longest_stall(
+        add_evidence,
+        lambda: bool(kept) and not kept[-1].evidence_busy,  # type: ignore[attr-defined]
+    )
     added = kept[-1].evidence_detail.text()  # type: ignore[attr-defined]
     if not added.startswith("已添加 1 个文件"):
         raise SystemExit(f"佐证材料没有加上：{added}")

@@ -3,18 +3,14 @@ signed-in user may take now, each asking only for what that action needs."""
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QDateEdit,
     QDialog,
     QFileDialog,
@@ -27,7 +23,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QStyle,
     QTableView,
@@ -38,14 +33,16 @@ from PySide6.QtWidgets import (
 
 from ledger import ids
 from ledger.dto import CaseView, EvidenceView
-from ledger.errors import ConflictError, EvidenceError, LedgerError, ValidationError
+from ledger.errors import ConflictError, EvidenceError, LedgerError
 from ledger.photos import folder_files
 from ledger.textrules import RULES
 from ledger.workflow import FIELD_LABELS, STATE_NAMES, proposed_deadline
 from reports.kinds import ReportRequest
-from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, from_qdate, ok_cancel, to_qdate
+from ui.case_action import CONFLICT_TEXT, ActionDialog, FieldEditors, problems_text
+from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, from_qdate, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
+from ui.ops import ops
 from ui.photo_order import evidence_order, list_caption, photo_shortfall
 from ui.printing import print_with_progress
 from ui.reports_page import output_folder
@@ -57,210 +54,6 @@ CLOSURE_STATES = ("pending_approval", "closed")
 
 # A sign-off against the case as it is now (SignOffView.changed_since; None: read-only, no key to check).
 SIGNOFF_CHECK = {False: "一致", True: "签批后已变更", None: "无法核对（缺少审计密钥）"}
-
-CONFLICT_TEXT = (
-    "这个问题在您打开之后已被他人修改（{who}）。您填写的内容仍保留在窗口中，"
-    "上方信息已更新为最新内容；请核对后再次提交。"
-)
-
-
-def problems_text(err: LedgerError) -> str:
-    if isinstance(err, ValidationError) and err.problems:
-        return "；".join(err.problems)
-    return str(err)
-
-
-class FieldEditors:
-    """One editor per case field, reading and writing plain values."""
-
-    def __init__(self, ctx: AppContext, case: CaseView):
-        self.ctx = ctx
-        self.case = case
-        self.widgets: dict[str, QWidget] = {}
-        self.baseline: dict[str, Any] = {}
-
-    def make(self, field: str, value: Any) -> QWidget:
-        cat = self.ctx.ledger.catalog
-        today = self.ctx.ledger.today()
-        widget: QWidget
-        if field == "lead_department_id":
-            box = QComboBox()
-            box.addItem("（请选择）", None)
-            for d in cat.departments.values():
-                box.addItem(d.name, d.id)
-            if value is None:
-                lead = cat.subcategory(self.case.subcategory).lead_department_code
-                value = cat.department_by_code(lead).id if lead else None
-            box.setCurrentIndex(max(box.findData(value), 0))
-            widget = box
-        elif field == "subcategory":
-            box = QComboBox()
-            for code, sub in cat.subcategories.items():
-                box.addItem(f"{sub.category_name} · {sub.name}", code)
-            box.setCurrentIndex(max(box.findData(value), 0))
-            widget = box
-        elif field == "source":
-            box = QComboBox()
-            box.setEditable(False)
-            for name in self.ctx.ledger.cases.sources:
-                box.addItem(name, name)
-            box.setCurrentIndex(max(box.findData(value), 0))
-            widget = box
-        elif field in ("deadline", "completion_date", "found_date"):
-            edit = QDateEdit()
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat("yyyy-MM-dd")
-            if value is None:
-                value = (
-                    today + dt.timedelta(days=cat.subcategory(self.case.subcategory).default_days)
-                    if field == "deadline"
-                    else today
-                )
-            edit.setDate(to_qdate(value))
-            if field != "deadline":
-                edit.setMaximumDate(to_qdate(today))
-            widget = edit
-        elif field in ("measures", "description", "remarks", "opinion", "reason"):
-            text = QPlainTextEdit(value or "")
-            text.setTabChangesFocus(True)
-            text.setFixedHeight(text.fontMetrics().height() * 4 + 12)
-            widget = text
-        else:
-            widget = QLineEdit(value or "")
-            if field in RULES:  # e.g. 责任人: the service's limit (ledger/textrules.py)
-                widget.setMaxLength(RULES[field].limit)
-        widget.setObjectName(field)
-        self.widgets[field] = widget
-        self.baseline[field] = self.value(field)
-        return widget
-
-    def set_value(self, field: str, value: Any) -> None:
-        widget = self.widgets[field]
-        if isinstance(widget, QComboBox):
-            widget.setCurrentIndex(max(widget.findData(value), 0))
-        elif isinstance(widget, QDateEdit):
-            if value is not None:
-                widget.setDate(to_qdate(value))
-        elif isinstance(widget, QPlainTextEdit):
-            widget.setPlainText(value or "")
-        elif isinstance(widget, QLineEdit):
-            widget.setText(value or "")
-        self.baseline[field] = self.value(field)
-
-    def edited(self) -> dict[str, Any]:
-        """Fields the user changed since they were filled from the case."""
-        return {f: v for f, v in self.values().items() if v != self.baseline.get(f)}
-
-    def rebase(self, case: CaseView) -> None:
-        """After someone else saved: untouched fields show the latest values; edited ones keep
-        the user's input and stay edited against the latest values."""
-        edited = self.edited()
-        self.case = case
-        for field in self.widgets:
-            latest = getattr(case, field, None)
-            if field in edited:
-                self.baseline[field] = latest if latest is not None else ""
-            else:
-                self.set_value(field, latest)
-
-    def value(self, field: str) -> Any:
-        widget = self.widgets[field]
-        if isinstance(widget, QComboBox):
-            return widget.currentData()
-        if isinstance(widget, QDateEdit):
-            return from_qdate(widget.date())
-        if isinstance(widget, QPlainTextEdit):
-            return widget.toPlainText().strip()
-        assert isinstance(widget, QLineEdit)
-        return widget.text().strip()
-
-    def values(self) -> dict[str, Any]:
-        return {field: self.value(field) for field in self.widgets}
-
-
-class ActionDialog(QDialog):
-    """One workflow action. Stays open with the input kept when the ledger refuses it."""
-
-    OPTIONAL: ClassVar[dict[str, tuple[str, ...]]] = {"assign": ("assisting_departments",)}
-
-    def __init__(self, parent: CaseDialog, action: str):
-        super().__init__(parent)
-        self.case_dialog = parent
-        self.ctx = parent.ctx
-        self.action = action
-        rules = self.ctx.ledger.catalog.rules
-        self.definition = rules.actions[action]
-        self.setWindowTitle(f"{self.definition.name} — {parent.case.number}")
-        self.editors = FieldEditors(self.ctx, parent.case)
-        form = QFormLayout(self)
-        form.addRow(QLabel(f"<b>{self.definition.name}</b>：{parent.case.number} {parent.case.subject}"))
-        fields = [(r.field, r.label) for r in rules.required_fields(action)]
-        fields += [(f, FIELD_LABELS[f]) for f in self.OPTIONAL.get(action, ())]
-        for field, label in fields:
-            current = getattr(parent.case, field, None)
-            form.addRow(
-                label + ("" if field in self.OPTIONAL.get(action, ()) else " *"), self.editors.make(field, current)
-            )
-        self.password = QLineEdit()
-        self.on_behalf = QCheckBox("代录：本人录入，签批人为纸质签字表上的领导")
-        self.signer = QLineEdit()
-        self.signer.setMaxLength(RULES["signer_name"].limit)
-        self.form_evidence = QComboBox()
-        if self.definition.signoff:
-            self.password.setEchoMode(QLineEdit.EchoMode.Password)
-            self.password.setPlaceholderText("签批前请再次输入您的登录密码")
-            form.addRow("登录密码 *", self.password)
-            form.addRow(self.on_behalf)
-            self.signer.setPlaceholderText("纸质表上签字领导的姓名")
-            form.addRow("签批人", self.signer)
-            forms = [e for e in parent.case.evidence if e.kind == "signed_form"]
-            for e in forms:
-                self.form_evidence.addItem(f"{e.original_name}（{e.sha256[:12]}…）", e.id)
-            if not forms:
-                self.form_evidence.addItem("（先在“佐证材料”中添加“签字表”扫描件）", None)
-            form.addRow("签字表扫描件", self.form_evidence)
-            self.on_behalf.toggled.connect(self._behalf_toggled)
-            self._behalf_toggled(False)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #d93025;")
-        form.addRow(self.message)
-        self.buttons = ok_cancel(self.definition.name, self.submit, self.reject)
-        form.addRow(self.buttons)
-        self.setMinimumWidth(460)
-
-    def _behalf_toggled(self, on: bool) -> None:
-        self.signer.setEnabled(on)
-        self.form_evidence.setEnabled(on)
-
-    def submit(self) -> None:
-        inputs = {k: v for k, v in self.editors.values().items() if v not in ("", None)}
-        behalf = self.on_behalf.isChecked()
-        if behalf and not self.signer.text().strip():
-            self.message.setText("代录签批请填写签批人姓名")
-            return
-        case = self.case_dialog.case
-        try:
-            result = self.ctx.ledger.cases.act(
-                self.ctx.actor,
-                case.id,
-                self.action,
-                expected_version=case.version,
-                inputs=inputs,
-                password=self.password.text() if self.definition.signoff else None,
-                on_behalf_of=self.signer.text().strip() if behalf else None,
-                form_evidence_id=self.form_evidence.currentData() if behalf else None,
-            )
-        except ConflictError:
-            who = self.case_dialog.reload()
-            self.message.setText(CONFLICT_TEXT.format(who=who))
-            return
-        except LedgerError as err:
-            self.message.setText(problems_text(err))
-            return
-        self.case_dialog.show_case(self.ctx.ledger.cases.get(case.id))  # with evidence and sign-offs
-        self.ctx.notify(result.change)
-        self.accept()
 
 
 class EvidenceList(QListWidget):
@@ -304,6 +97,7 @@ class CaseDialog(QDialog):
     def __init__(self, ctx: AppContext, case_id: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.evidence_busy = False  # files on their way through ui/ops.py
         self.case: CaseView = ctx.ledger.cases.get(case_id, viewer=ctx.actor)
         self.action_dialog: ActionDialog | None = None
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
@@ -653,6 +447,8 @@ class CaseDialog(QDialog):
         self.ctx.notify(result.change)
 
     def add_files(self, paths: list[str] | None = None, kind: str | None = None) -> int:
+        """Hand the files to the operations thread (ui/ops.py): checked, hashed and copied there while
+        the window keeps answering; the list and the message follow. Returns how many were handed."""
         if not paths:
             paths, _ = QFileDialog.getOpenFileNames(
                 self, "选择佐证材料", "", "图片和文档 (*.jpg *.jpeg *.png *.pdf *.tif *.tiff);;所有文件 (*)"
@@ -671,19 +467,37 @@ class CaseDialog(QDialog):
             if not ok:
                 return 0
             kind = next(k for k, n in names.items() if n == choice)
-        added, problems = 0, []
-        for path in paths:
-            try:
-                self.ctx.ledger.cases.add_evidence(self.ctx.actor, self.case.id, Path(path), kind)
-                added += 1
-            except LedgerError as err:
-                problems.append(f"{Path(path).name}：{err}")
-        self.show_case(self.ctx.ledger.cases.get(self.case.id), reset_editors=False)
-        self.evidence_detail.setText(f"已添加 {added} 个文件。" + ("\n" + "\n".join(problems) if problems else ""))
+        lg, actor, case_id, chosen = self.ctx.ledger, self.ctx.actor, self.case.id, kind
+
+        def work() -> tuple[int, list[str], CaseView]:  # on the operations thread: checks, hashing, copying
+            added, problems = 0, []
+            for path in paths:
+                try:
+                    lg.cases.add_evidence(actor, case_id, Path(path), chosen)
+                    added += 1
+                except LedgerError as err:
+                    problems.append(f"{Path(path).name}：{err}")
+            return added, problems, lg.cases.get(case_id)
+
+        self.evidence_busy = True
+        self.evidence_detail.setText(f"正在添加 {len(paths)} 个文件…")
+        ops().run(work, self._files_added, self._files_failed, owner=self)
+        return len(paths)
+
+    def _files_added(self, outcome: tuple[int, list[str], CaseView]) -> None:
         from ledger.dto import Change
 
+        added, problems, view = outcome
+        self.evidence_busy = False
+        self.show_case(view, reset_editors=False)
+        self.evidence_detail.setText(f"已添加 {added} 个文件。" + ("\n" + "\n".join(problems) if problems else ""))
         self.ctx.notify(Change((self.case.id,)))
-        return added
+
+    def _files_failed(self, error: BaseException) -> None:
+        self.evidence_busy = False
+        if not isinstance(error, LedgerError):
+            raise error
+        self.evidence_detail.setText(str(error))
 
     def add_folder(self, folder: str | None = None, kind: str | None = None) -> int:
         folder = folder or QFileDialog.getExistingDirectory(self, "选择照片所在的文件夹")

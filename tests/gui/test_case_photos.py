@@ -21,10 +21,13 @@ def test_a_folder_of_photos_is_added_at_once(qtbot, world, ctx_of, tmp_path):
     (folder / "子文件夹" / "4.jpg").write_bytes(jpeg())
     dialog = CaseDialog(ctx_of(w.officer), case.id)
     qtbot.addWidget(dialog)
-    assert dialog.add_folder(str(folder), "photo_after") == 1
+    assert dialog.add_folder(str(folder), "photo_after") == 2  # the two .jpg files, handed to ui/ops.py
+    qtbot.waitUntil(lambda: not dialog.evidence_busy, timeout=10_000)
+    assert dialog.evidence_detail.text().startswith("已添加 1 个文件")
     assert "2-其实是PDF.jpg" in dialog.evidence_detail.text() and "是 PDF 文件" in dialog.evidence_detail.text()
     assert "整改后照片（至少2张，已有1张）" in dialog.evidence_missing.text()
     assert dialog.add_files([str(folder / "子文件夹" / "4.jpg")], "photo_before") == 1
+    qtbot.waitUntil(lambda: not dialog.evidence_busy, timeout=10_000)
     texts = [dialog.evidence_list.item(i).text() for i in range(dialog.evidence_list.count())]
     assert texts == ["整改前照片\n无拍摄信息", "整改后照片\n拍摄于\n2026-05-06 10:21\n北纬30.50000°\n东经114.25000°"]
     empty = tmp_path / "空"

@@ -37,6 +37,12 @@ def fill(dialog, **values) -> None:
             widget.setText(value)
 
 
+def submit(qtbot, action_dialog) -> None:
+    """确定 on an action window: the action runs on the operations thread (ui/ops.py); wait for it."""
+    click(qtbot, action_dialog.buttons.buttons()[0])
+    qtbot.waitUntil(lambda: not action_dialog.busy, timeout=10_000)
+
+
 def act(qtbot, ctx, case_id, action, password=None, **values) -> CaseDialog:
     dialog = CaseDialog(ctx, case_id)
     qtbot.addWidget(dialog)
@@ -47,7 +53,7 @@ def act(qtbot, ctx, case_id, action, password=None, **values) -> CaseDialog:
     fill(action_dialog, **values)
     if password is not None:
         qtbot.keyClicks(action_dialog.password, password)
-    click(qtbot, action_dialog.buttons.buttons()[0])
+    submit(qtbot, action_dialog)
     assert not action_dialog.isVisible(), action_dialog.message.text()
     return dialog
 
@@ -96,6 +102,7 @@ def test_a_case_walks_from_registration_to_closure_through_the_widgets(qtbot, wo
         photo = tmp_path / f"{kind}.png"
         photo.write_bytes(PNG + kind.encode())
         assert officer_view.add_files([str(photo)], kind) == 1
+        qtbot.waitUntil(lambda: not officer_view.evidence_busy, timeout=10_000)
     assert officer_view.evidence_missing.text() == "必备材料已齐全"
     assert officer_view.evidence_list.count() == len(lg.catalog.subcategory("house.c").required_evidence)
     officer_view.evidence_list.setCurrentRow(0)
@@ -141,7 +148,7 @@ def test_a_wrong_password_keeps_the_sign_off_dialog_open(qtbot, world, ctx_of):
     action = dialog.action_dialog
     fill(action, opinion="同意销号")
     qtbot.keyClicks(action.password, "wrong-password")
-    click(qtbot, action.buttons.buttons()[0])
+    submit(qtbot, action)
     assert action.isVisible()
     assert "密码" in action.message.text()
     assert action.editors.value("opinion") == "同意销号"
@@ -158,12 +165,12 @@ def test_a_conflicting_action_is_explained_and_the_input_kept(qtbot, world, ctx_
     action = dialog.action_dialog
     fill(action, lead_department_id=world.slj_id, assisting_departments="县卫健局")
     lg.cases.update(world.clerk, case.id, case.version, {"remarks": "村里补充了情况"})  # someone else, meanwhile
-    click(qtbot, action.buttons.buttons()[0])
+    submit(qtbot, action)
     assert action.isVisible()
     assert "已被他人修改" in action.message.text() and "录入员小刘" in action.message.text()
     assert action.editors.value("lead_department_id") == world.slj_id
     assert action.editors.value("assisting_departments") == "县卫健局"
-    click(qtbot, action.buttons.buttons()[0])  # the same input, now against the latest version
+    submit(qtbot, action)  # the same input, now against the latest version
     assert not action.isVisible()
     after = lg.cases.get(case.id)
     assert (after.state, after.lead_department_id, after.remarks) == ("assigned", world.slj_id, "村里补充了情况")
@@ -228,7 +235,7 @@ def test_on_behalf_sign_off_needs_the_scanned_form(qtbot, world, ctx_of, tmp_pat
     qtbot.keyClicks(action.password, PASSWORD)
     action.on_behalf.setChecked(True)
     action.signer.insert("王副县长")
-    click(qtbot, action.buttons.buttons()[0])
+    submit(qtbot, action)
     assert action.isVisible() and "签字表" in action.message.text()
     action.reject()
     form = tmp_path / "签字表.png"
@@ -242,7 +249,7 @@ def test_on_behalf_sign_off_needs_the_scanned_form(qtbot, world, ctx_of, tmp_pat
     action.on_behalf.setChecked(True)
     action.signer.insert("王副县长")
     assert action.form_evidence.currentData() is not None
-    click(qtbot, action.buttons.buttons()[0])
+    submit(qtbot, action)
     assert not action.isVisible(), action.message.text()
     signoff = lg.cases.get(case.id).signoffs[-1]
     assert (signoff.signer_name, signoff.on_behalf, signoff.recorded_by) == ("王副县长", True, "县审批人")
