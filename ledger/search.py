@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, select, text
 from sqlalchemy.orm import Session
 
 # A village-level problem (no household) is indexed under 村级 and its village's name; a problem
@@ -89,6 +89,14 @@ def index_cases(session: Session, first_id: int, last_id: int) -> None:
     rows = [(case_id, grams(body)) for case_id, body in session.execute(_GRAMS_RANGE, params)]
     if rows:
         session.connection().exec_driver_sql(GRAMS_INSERT, rows)
+
+
+def reindex(session: Session, which: ColumnElement[bool]) -> None:
+    """(Re)write the search rows of the cases `which` selects (a head or a member renamed)."""
+    from ledger.models import Case
+
+    for case_id in session.scalars(select(Case.id).where(which)):
+        index_cases(session, case_id, case_id)
 
 
 def fts_phrase(term: str) -> str:

@@ -31,6 +31,7 @@ from ledger.dto import Actor, HistoryEntry, HouseholdView, MemberView, TagCount,
 from ledger.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from ledger.events import event_name
 from ledger.models import AuditEvent, Case, Household, HouseholdTag, Member, Region
+from ledger.search import reindex
 from ledger.tags import active_on, kind_synonyms, risk_types, tag_label, tags_for_kind, vocabulary
 from ledger.workflow import OPEN_STATES
 
@@ -176,6 +177,9 @@ class HouseholdEditing:
                     setattr(h, name, wanted[name])
             if not diff:
                 return household_view(h)
+            if "head_name" in diff:  # the quick-search rows of its cases hold the head's name
+                s.flush()
+                reindex(s, Case.household_id == h.id)
             added = self._tags_of_kind(s, h) if "kind" in diff else []
             payload: dict[str, object] = {"changes": diff}
             if added:
@@ -354,6 +358,9 @@ class HouseholdEditing:
             if diff:
                 for key, value in wanted.items():
                     setattr(m, key, value)
+                if "name" in diff:  # the quick-search rows of the cases naming the member hold the name
+                    s.flush()
+                    reindex(s, Case.member_id == m.id)
                 self._event(s, actor, "member.update", h, {"member_id": m.id, "name": m.name, "changes": diff})
             return MemberView(m.name, m.id_number, m.relation, m.health if allowed else "", m.id)
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from ledger import ids
+from ledger.dto import CaseFilter
 from ledger.errors import ConflictError, PermissionDenied, ValidationError
 from ledger.models import AuditEvent
 from ledger.verify import verify_ledger
@@ -255,3 +256,28 @@ def test_case_import_takes_kind_synonyms(world, tmp_path):
     plan = lg.imports.prepare(lg.imports.read(tmp_path / "synonyms.csv"), world.clerk)
     assert [o.status for o in plan.outcomes] == ["new"] * 3, plan.outcomes
     assert [r["household"]["kind"] for r in plan.new_rows] == ["监测对象", "低保边缘家庭", "一般农户"]
+
+
+@pytest.mark.parametrize("term", ["欧阳振华", "振华", "华"])
+def test_a_renamed_head_is_found_under_the_new_name_and_not_the_old(world, term):
+    """The quick-search indexes hold the head's name (ledger/search.py): renaming the head in the
+    household's own window re-indexes its cases, for terms of any length."""
+    w, lg = world, world.ledger
+    h = w.household()
+    case = w.register(household=h)
+    old = h.head_name  # 王建国
+    lg.households.update(w.clerk, h.id, {"head_name": "欧阳振华"})
+    found = {r.id for r in lg.queries.page(CaseFilter(search=term), limit=500)}
+    assert case.id in found
+    assert case.id not in {r.id for r in lg.queries.page(CaseFilter(search=old), limit=500)}
+
+
+def test_a_renamed_member_is_found_under_the_new_name(world):
+    w, lg = world, world.ledger
+    h = w.household()
+    member = lg.households.add_member(w.clerk, h.id, "王小明", fresh_id_number(), "子女")
+    case = w.register(household=h, member_id=member.id, subcategory="edu.dropout")
+    lg.households.update_member(w.clerk, member.id, {"name": "王晓明"})
+    for term in ("王晓明", "晓明", "晓"):
+        assert case.id in {r.id for r in lg.queries.page(CaseFilter(search=term), limit=500)}, term
+    assert case.id not in {r.id for r in lg.queries.page(CaseFilter(search="小明"), limit=500)}
