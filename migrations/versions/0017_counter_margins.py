@@ -13,11 +13,20 @@ The 到期提醒 of a county-level account (the 工作台's panel, after sign-in
 at every case still being worked on due within the widest window (68,000 at 1M cases) and keeps
 those within the window of their deadline class: one table lookup each for deadline_class, 620 ms.
 The overdue index of 0014 carrying deadline_class as well answers it from the index alone.
+
+The quick-search rows of the cases of a household whose head or a member was renamed in the
+household window are written again: that window did not re-index them before this program (the
+new name found nothing, the old one still found the cases), and a one- or two-character search now
+reads only its index.
 """
 
 from __future__ import annotations
 
 from alembic import op
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from ledger.search import index_cases
 
 revision = "0017"
 down_revision = "0016"
@@ -39,6 +48,16 @@ def upgrade() -> None:
         op.create_index(name, "case_counts", columns, unique=False)
     op.drop_index("ix_cases_state_deadline", table_name="cases")
     op.create_index("ix_cases_state_deadline", "cases", [*OVERDUE, "deadline_class"], unique=False)
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        renamed = text(
+            "SELECT c.id FROM cases c WHERE c.household_id IN (SELECT entity_id FROM audit_events "
+            "WHERE entity = 'household' AND action IN ('household.update', 'member.update'))"
+        )
+        session = Session(bind=bind)
+        for (case_id,) in bind.execute(renamed).all():
+            index_cases(session, case_id, case_id)
+        session.flush()
 
 
 def downgrade() -> None:
