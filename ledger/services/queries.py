@@ -4,12 +4,14 @@ case_counts table, pages filtered and sorted in SQL on the composite indexes of 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Integer, and_, case, column, false, func, not_, or_, select, text, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.selectable import TextualSelect
 
 from ledger import ids, textrules
 from ledger.access import visibility, visible_condition
@@ -25,6 +27,10 @@ from ledger.workflow import DEADLINE_STATES, OPEN_STATES, SUBMITTED_STATES, Ligh
 __all__ = ["DEADLINE_STATES", "QueryService", "due_soon_sql", "light_sql", "overdue_sql", "subject_name"]
 
 ALL_CASES = CaseFilter()
+
+# Sorts that an index of their own reads in order (ix_cases_deadline, ix_cases_found_date, the unique
+# number; the row id is every index's last column).
+WALKED_SORTS = frozenset({"deadline", "found_date", "number"})
 
 SORTS = {
     "deadline": (Case.deadline, Case.id),
@@ -290,28 +296,55 @@ class QueryService:
             return Case.household_id.in_(heads.union(members))
         like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         names = select(Household.id).where(Household.head_name.like(like, escape="\\"))
-        if len(term) < MIN_TRIGRAM and self._ledger.dialect == "sqlite":
-            found = or_(Case.household_id.in_(names), self._village_problems(term))
-            query = gram_query(term)
-            if query is None:
-                return found
-            # The index holds the head's and the member's names (re-indexed when either is renamed) and,
-            # for a village's own problem, 村级 and the village's name (regions are never renamed): no
-            # LIKE over every household and no scan of the village-level problems beside it.
-            # 建国 at 1,000,000 cases: 92 → 1 ms; 王: 240 → 26 ms.
-            words = text(f"SELECT rowid FROM {GRAMS_TABLE} WHERE {GRAMS_TABLE} MATCH :q").bindparams(q=query)
-            return Case.id.in_(words.columns(column("rowid", Integer)))
-        if self._ledger.dialect == "sqlite":
-            matches = text("SELECT rowid FROM case_search WHERE case_search MATCH :phrase").bindparams(
-                phrase=fts_phrase(term)
-            )
-            return Case.id.in_(matches.columns(column("rowid", Integer)))  # village names are indexed too
+        matches = self._search_index(term)
+        if matches is not None:
+            return Case.id.in_(matches)
+        if len(term) < MIN_TRIGRAM and self._ledger.dialect == "sqlite":  # punctuation only
+            return or_(Case.household_id.in_(names), self._village_problems(term))
         return or_(
             self._village_problems(term),
             Case.number.ilike(like, escape="\\"),
             Case.description.ilike(like, escape="\\"),
             Case.household_id.in_(select(Household.id).where(Household.head_name.ilike(like, escape="\\"))),
         )
+
+    def _search_index(self, term: str) -> TextualSelect | None:
+        """The case ids one of the quick-search indexes finds for `term` (SQLite), or None.
+
+        The indexes hold the case number (3+ characters), the head's and the member's names
+        (re-indexed when either is renamed) and, for a village's own problem, 村级 and the village's
+        name (regions are never renamed), so no LIKE over every household and no scan of the
+        village-level problems stands beside them (建国 at 1,000,000 cases: 92 → 1 ms; 王: 240 → 26 ms)."""
+        if self._ledger.dialect != "sqlite" or ids.as_id_number(term) is not None:
+            return None
+        if len(term) < MIN_TRIGRAM:
+            query = gram_query(term)
+            if query is None:
+                return None
+            sql = text(f"SELECT rowid FROM {GRAMS_TABLE} WHERE {GRAMS_TABLE} MATCH :q").bindparams(q=query)
+        else:
+            sql = text("SELECT rowid FROM case_search WHERE case_search MATCH :q").bindparams(q=fts_phrase(term))
+        return sql.columns(column("rowid", Integer))
+
+    def _walk(self, s: Session, f: CaseFilter, sort: str, need: int) -> TextualSelect | None:
+        """The search's matches, when the page's ids are better read from the sort's own index in
+        order, each tested against them, than by reading every match and sorting: a common phrase
+        (墙体开裂 hits 73,466 of 1,000,000 cases) gives its first page after ~1,400 index entries
+        (30 ms) instead of 73,466 row lookups and a sort (119 ms). Only for a search alone (void
+        cases left out, as the ledger view shows it) on SQLite, sorted by a column with an index of
+        its own, and only when the matches are many: reading `need` rows in index order costs about
+        need × total / hits entries, fewer than the hits once hits² > need × total."""
+        term = textrules.search_term(f.search)
+        if sort not in WALKED_SORTS or not term or replace(f, search="") != CaseFilter():
+            return None
+        matches = self._search_index(term)
+        if matches is None:
+            return None
+        total = int(s.scalar(select(func.sum(CaseCount.n))) or 0)
+        enough = math.isqrt(need * total) + 1
+        found = matches.subquery()
+        hits = s.scalar(select(func.count()).select_from(select(found.c.rowid).limit(enough).subquery())) or 0
+        return matches if hits >= enough else None
 
     def _tasks_condition(self, actor: Actor) -> ColumnElement[bool]:
         rules = self._ledger.catalog.rules
@@ -415,9 +448,13 @@ class QueryService:
         policy = LightPolicy(int(self._ledger.meta("warn_days", "3")))
         f = self._proved(f)
         order = [c.desc() if descending else c.asc() for c in SORTS[sort]]
-        ids_query = self._filtered(select(Case.id), f, today).order_by(*order).offset(offset).limit(limit)
         with self._ledger.reading() as s:
-            page_ids = list(s.scalars(ids_query))
+            walk = self._walk(s, f, sort, offset + limit)
+            if walk is not None:  # "id + 0": the matches may not drive the query, the sort's index does
+                chosen = self._filtered(select(Case.id), replace(f, search=""), today).where((Case.id + 0).in_(walk))
+            else:
+                chosen = self._filtered(select(Case.id), f, today)
+            page_ids = list(s.scalars(chosen.order_by(*order).offset(offset).limit(limit)))
             if not page_ids:
                 return []
             rows = s.execute(

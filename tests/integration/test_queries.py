@@ -192,3 +192,28 @@ def test_postgresql_quick_search_uses_the_trigram_indexes(pg_url, tmp_path, cloc
         assert lg.queries.count(CaseFilter(search="梁柱受损")) == 3
     finally:
         lg.close()
+
+
+@pytest.mark.parametrize("term", ["墙体开裂", "开裂", "裂"])
+@pytest.mark.parametrize(("sort", "descending"), [("deadline", False), ("number", True), ("found_date", False)])
+def test_a_common_phrase_reads_its_pages_in_sort_order_and_gets_the_same_rows(world, term, sort, descending):
+    """When the matches are many, the page's ids come from the sort's own index, each tested against
+    the search (queries._walk): the rows and their order are those of reading every match."""
+    w, lg = world, world.ledger
+    for i in range(45):
+        case = w.register(
+            description="房屋墙体开裂" if i % 3 else "屋顶漏雨",
+            found_date=w.clock.now.date() - dt.timedelta(days=i % 7),
+        )
+        if i % 2:
+            w.walk(case, "assigned")
+    every = lg.queries.page(CaseFilter(), sort=sort, descending=descending, limit=1000)
+    matching = [r.id for r in every if "漏雨" not in lg.cases.get(r.id).description]
+    f = CaseFilter(search=term)
+    with lg.reading() as s:
+        assert lg.queries._walk(s, f, sort, 10) is not None  # 30 matches of 45: read in index order
+        assert lg.queries._walk(s, f, "state", 10) is None  # no index of its own
+        assert lg.queries._walk(s, CaseFilter(search=term, township_id=w.township_id), sort, 10) is None
+    for offset in (0, 10, 25):
+        page = lg.queries.page(f, sort=sort, descending=descending, offset=offset, limit=10)
+        assert [r.id for r in page] == matching[offset : offset + 10], (offset, sort)
