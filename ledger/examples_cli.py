@@ -6,16 +6,20 @@ of the working folder (the checkout's .gitignore covers it). main.py only hands 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from ledger.models import Case, Department, Household, Region
 
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
+
 _PYTHON = ".venv/bin/python main.py"
 OUTPUT = "输出"
 
 
-def example_arguments(lg) -> dict[str, str]:
+def example_arguments(lg: Ledger) -> dict[str, str]:
     """Real names and numbers of the ledger: the busiest township and lead department, a case
     waiting for approval (else any), and the head of the household with most cases."""
     with lg.reading() as s:
@@ -48,7 +52,7 @@ def example_arguments(lg) -> dict[str, str]:
     }
 
 
-def run_examples(lg, db: str, out: Callable[[str], None] = print) -> int:
+def run_examples(lg: Ledger, db: str, out: Callable[[str], None] = print) -> int:
     found = example_arguments(lg)
     if not found["case"]:
         out("台账中还没有问题，示例命令需要先登记问题（或用 main.py demo 生成示例台账）。")

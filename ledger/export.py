@@ -23,7 +23,7 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def write_rows_csv(path: str | os.PathLike, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Path:
+def write_rows_csv(path: str | os.PathLike[str], headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Path:
     """UTF-8 with BOM (Excel and WPS open it as Chinese text), CRLF line ends."""
     target = Path(path)
     temporary = target.with_name(target.name + ".tmp")

@@ -145,7 +145,7 @@ def explain_os_error(err: OSError) -> str:
 IN_USE = "文件正被其他程序打开，请关闭后重试"
 
 
-def replace_file(source: str | os.PathLike, target: str | os.PathLike) -> None:
+def replace_file(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
     """Move a finished temporary file over its target (atomic on one volume). Windows refuses to
     replace a file another program holds open — a PDF in the reader, a workbook in Excel or WPS, a
     ledger in a second window — with PermissionError: that becomes one Chinese sentence, and the
@@ -167,7 +167,7 @@ MAX_PATH = 259
 EVIDENCE_TAIL = len("\\ab\\" + "0" * 64 + ".jpeg")  # what the evidence store adds to its folder
 
 
-def check_path_length(path: str | os.PathLike, extra: int = 0) -> None:
+def check_path_length(path: str | os.PathLike[str], extra: int = 0) -> None:
     """Refuse a path (plus `extra` characters the program will add below it) longer than Windows'
     limit. Applies on Windows; tests switch `WINDOWS` on."""
     if not WINDOWS:
