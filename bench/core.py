@@ -30,6 +30,16 @@ from ledger.tags import vocabulary
 from ledger.workflow import OPEN_STATES
 
 
+def demo_ledger(db: Path, cases: int) -> Path:
+    """`db`, generated as the demo county with `cases` cases when it does not exist yet."""
+    if not db.exists():
+        lg = open_ledger(db)
+        print(f"生成 {cases:,} 个示例问题…", file=sys.stderr)
+        generate(lg, cases, seed=7)
+        lg.close()
+    return db
+
+
 def best_of(fn, repeat: int = 5) -> float:
     """Median of `repeat` warm runs, in milliseconds."""
     fn()

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from bench.core import best_of  # noqa: E402 - after sys.path; median of warm runs, in ms
+from bench.core import best_of, demo_ledger  # noqa: E402 - after sys.path; median of warm runs, in ms
 from bench.figures import Figure, emit  # noqa: E402
 
 CHILD_WINDOW = """
@@ -90,14 +90,8 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     os.environ["ZGTZ_DATA_DIR"] = str(work / "data")
     from ledger import CaseFilter, open_ledger
-    from ledger.demo import generate
 
-    db = Path(args.db) if args.db else work / f"gui-{args.cases}.db"
-    if not db.exists():
-        lg = open_ledger(db)
-        print(f"生成 {args.cases} 个示例问题…", file=sys.stderr)
-        generate(lg, args.cases, seed=7)
-        lg.close()
+    db = demo_ledger(Path(args.db) if args.db else work / f"gui-{args.cases}.db", args.cases)
 
     startup = (
         statistics.median(

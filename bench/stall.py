@@ -70,15 +70,10 @@ def main() -> int:
     os.environ.setdefault("ZGTZ_DATA_DIR", str(work / "data"))
     from PySide6.QtWidgets import QApplication
 
+    from bench.core import demo_ledger
     from ledger import open_ledger
-    from ledger.demo import generate
 
-    db = Path(args.db) if args.db else work / f"stall-{args.cases}.db"
-    if not db.exists():
-        lg = open_ledger(db)
-        print(f"生成 {args.cases:,} 个示例问题…", file=sys.stderr)
-        generate(lg, args.cases, seed=7)
-        lg.close()
+    db = demo_ledger(Path(args.db) if args.db else work / f"stall-{args.cases}.db", args.cases)
     app = QApplication.instance() or QApplication([])
     from ui.case_dialog import CaseDialog
     from ui.context import AppContext
