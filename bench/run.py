@@ -2,11 +2,12 @@
 
     python bench/run.py [--cases N] [--write-doc]
 
-Runs bench/core.py, bench/gui.py, bench/verify.py, bench/reports.py and bench/excel.py one after another, each in
-its own process on its own generated data (N cases; 100,000 by default, 1,000,000 on request; the
-printed ledger is measured on min(N, 10,000) lines and the Excel import/export on min(N, 100,000)
-rows, the sizes their goals name), gathers the figures they emit (bench/figures.py) and prints each
-with its baseline measured in the same run, the ratio ours/baseline, the goal and whether it is met.
+Runs bench/core.py, bench/gui.py, bench/stall.py, bench/verify.py, bench/reports.py and bench/excel.py one
+after another, each in its own process on its own generated data (N cases; 100,000 by default,
+1,000,000 on request; the printed ledger is measured on min(N, 10,000) lines and the Excel
+import/export on min(N, 100,000) rows, the sizes their goals name), gathers the figures they emit
+(bench/figures.py) and prints each with its baseline measured in the same run, the ratio
+ours/baseline, the goal and whether it is met.
 With --write-doc the table replaces the "bench/run.py" section of docs/performance.md, with the
 machine it was measured on.
 """
@@ -63,6 +64,7 @@ def run_all(cases: int, work: Path) -> tuple[list[Figure], list[str]]:
         ("core", ["bench/core.py", "--cases", str(cases), "--keep", str(core_dir)]),
         # the window is measured on core's ledger, so its process holds the window, not a generation
         ("gui", ["bench/gui.py", "--db", str(core_dir / f"bench-{cases}.db")]),
+        ("stall", ["bench/stall.py", "--db", str(core_dir / f"bench-{cases}.db")]),
         ("verify", ["bench/verify.py", "--db", str(core_dir / f"bench-{cases}.db")]),
         ("reports", ["bench/reports.py", "--cases", str(min(cases, 10_000)), "--keep", str(work / "reports")]),
         ("excel", ["bench/excel.py", "--rows", str(min(cases, 100_000)), "--keep", str(work / "excel")]),
