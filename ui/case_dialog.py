@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QIcon, QPixmap
+from PySide6.QtGui import QDesktopServices, QIcon, QImage, QPixmap
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QDateEdit,
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ledger import ids
+from ledger import Ledger, ids
 from ledger.dto import CaseView, EvidenceView
 from ledger.errors import ConflictError, EvidenceError, LedgerError
 from ledger.photos import folder_files
@@ -91,6 +91,28 @@ class EvidenceList(QListWidget):
             self.files_dropped.emit(paths)
 
 
+def thumbnails(lg: Ledger, evidence_ids: list[int]) -> Callable[[], dict[int, QImage | None]]:
+    """The work of reading, checking and scaling photos to 96 px, for the operations thread (a QImage
+    may be made off the GUI thread, a QPixmap not): evidence id → image, None when the file is
+    missing or its hash differs."""
+
+    def work() -> dict[int, QImage | None]:
+        made: dict[int, QImage | None] = {}
+        for evidence_id in evidence_ids:
+            try:
+                image = QImage.fromData(lg.cases.evidence_bytes(evidence_id))
+            except LedgerError:
+                made[evidence_id] = None
+                continue
+            if not image.isNull():  # else not a picture Qt can read: the file icon stays
+                smooth = Qt.TransformationMode.SmoothTransformation
+                image = image.scaled(96, 96, Qt.AspectRatioMode.KeepAspectRatio, smooth)
+            made[evidence_id] = image
+        return made
+
+    return work
+
+
 class CaseDialog(QDialog):
     """The case window. `show_case` repaints it from a CaseView; editors keep the user's input."""
 
@@ -98,6 +120,7 @@ class CaseDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.evidence_busy = False  # files on their way through ui/ops.py
+        self.thumbnails_pending = False  # photos being read and scaled there
         self.case: CaseView = ctx.ledger.cases.get(case_id, viewer=ctx.actor)
         self.action_dialog: ActionDialog | None = None
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
@@ -341,26 +364,32 @@ class CaseDialog(QDialog):
             item = QListWidgetItem(list_caption(e))
             item.setData(Qt.ItemDataRole.UserRole, e.id)
             item.setToolTip(self._evidence_text(e))
-            icon = file_icon
-            if e.mime.startswith("image/"):
-                try:
-                    pixmap = QPixmap()
-                    if pixmap.loadFromData(self.ctx.ledger.cases.evidence_bytes(e.id)):
-                        icon = QIcon(
-                            pixmap.scaled(
-                                96, 96, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-                            )
-                        )
-                except LedgerError:
-                    item.setText(f"{e.kind_name}\n⚠ 文件缺失或已损坏")
-            item.setIcon(icon)
+            item.setIcon(file_icon)  # a photo's thumbnail follows from the operations thread
             self.evidence_list.addItem(item)
+        photos = [e.id for e in self.case.evidence if e.mime.startswith("image/")]
+        if photos:
+            self.thumbnails_pending = True
+            ops().run(thumbnails(self.ctx.ledger, photos), self._show_thumbnails, owner=self)
         sub = self.ctx.ledger.catalog.subcategory(self.case.subcategory)
         names = self.ctx.ledger.catalog.evidence_kind_names
         have = {e.kind for e in self.case.evidence}
         missing = [names[k] for k in sub.required_evidence if k not in have]
         missing += photo_shortfall(self.case.subcategory, self.case.evidence, names)
         self.evidence_missing.setText("提交核验还缺：" + "、".join(missing) if missing else "必备材料已齐全")
+
+    def _show_thumbnails(self, made: dict[int, QImage | None]) -> None:
+        self.thumbnails_pending = False
+        for row in range(self.evidence_list.count()):
+            item = self.evidence_list.item(row)
+            evidence_id = item.data(Qt.ItemDataRole.UserRole)
+            if evidence_id not in made:
+                continue
+            image = made[evidence_id]
+            if image is None:
+                kind = item.text().split("\n", 1)[0]
+                item.setText(f"{kind}\n⚠ 文件缺失或已损坏")
+            elif not image.isNull():
+                item.setIcon(QIcon(QPixmap.fromImage(image)))
 
     @staticmethod
     def _evidence_text(e: EvidenceView) -> str:

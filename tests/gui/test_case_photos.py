@@ -33,3 +33,28 @@ def test_a_folder_of_photos_is_added_at_once(qtbot, world, ctx_of, tmp_path):
     empty = tmp_path / "空"
     empty.mkdir()
     assert dialog.add_folder(str(empty), "photo_after") == 0 and "没有照片" in dialog.evidence_detail.text()
+
+
+def test_thumbnails_come_from_the_operations_thread_and_a_changed_file_says_so(qtbot, world, ctx_of, tmp_path):
+    w, lg = world, world.ledger
+    case = w.walk(w.register("house.d"), "in_progress")
+    good = lg.cases.add_evidence(w.officer, case.id, _photo(tmp_path, "前.jpg"), "photo_before")
+    bad = lg.cases.add_evidence(w.officer, case.id, _photo(tmp_path, "后.jpg", "2026:05:07 09:00:00"), "photo_after")
+    changed = lg.evidence_store.path_for(bad.sha256)
+    changed.write_bytes(changed.read_bytes()[:-10] + b"0123456789")  # the stored photo altered on disk
+    dialog = CaseDialog(ctx_of(w.officer), case.id)
+    qtbot.addWidget(dialog)
+    assert dialog.thumbnails_pending  # the list is there at once, the pictures follow
+    qtbot.waitUntil(lambda: not dialog.thumbnails_pending, timeout=10_000)
+    items = {dialog.evidence_list.item(i).data(256): dialog.evidence_list.item(i) for i in range(2)}
+    thumbnail = items[good.id].icon().pixmap(96, 96).toImage()
+    assert (thumbnail.width(), thumbnail.height()) == (96, 72)  # the 64×48 photo itself, scaled
+    centre = thumbnail.pixelColor(48, 36)
+    assert abs(centre.red() - 200) < 12 and abs(centre.green() - 120) < 12 and abs(centre.blue() - 40) < 12
+    assert items[bad.id].text().endswith("⚠ 文件缺失或已损坏")
+
+
+def _photo(folder, name: str, taken: str = "2026:05:06 10:21:33"):
+    path = folder / name
+    path.write_bytes(jpeg(taken))
+    return path
