@@ -56,6 +56,8 @@ window.show()
 window.repaint()
 app.processEvents()
 print(time.perf_counter() - t0)
+window.close()  # as the clerk closes it: background counts are waited for, not killed with the process
+lg.close()
 """
 
 # The child's peak from /proc (VmHWM): on Linux ru_maxrss starts from the parent's peak at fork,
