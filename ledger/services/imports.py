@@ -273,6 +273,8 @@ class ImportService:
         """Cells longer than an Excel cell can hold: refused whole, never cut (a CSV or another
         program's workbook can carry them; the ledger would not keep them intact anyway)."""
         out: dict[str, str] = {}
+        if all(not isinstance(v, str) or len(v) <= MAX_CELL_CHARS for v in raw.values()):
+            return out  # every row but a broken one: no sorting of the columns for it
         for c, f in sorted(plan.mapping.items()):
             value = raw.get(f)
             if isinstance(value, str) and len(value) > MAX_CELL_CHARS and f not in out:
@@ -795,8 +797,8 @@ def _conversion_notes(plan: ImportPlan, raw: dict[str, Any]) -> list[str]:
     wide, spaced = [], []
     for c, f in sorted(plan.mapping.items()):
         value = raw.get(f)
-        if not isinstance(value, str) or f in DERIVED:
-            continue
+        if not isinstance(value, str) or f in DERIVED or _CONVERTED.search(value) is None:
+            continue  # no full-width character, no space of any kind: nothing was changed (most cells)
         label = plan.layout.labels[c] or FIELD_NAMES.get(f, f)
         if _FULL_WIDTH.search(value):
             wide.append(label)
@@ -814,5 +816,6 @@ def _conversion_notes(plan: ImportPlan, raw: dict[str, Any]) -> list[str]:
 
 
 _FULL_WIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+_CONVERTED = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\\s\u3000\xa0]")  # what reading may change
 _TO_HALF_SPACE = str.maketrans({"\u3000": " ", "\xa0": " "})
 _NAME_FIELDS = frozenset({"head_name", "township", "village"})
