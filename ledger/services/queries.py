@@ -294,12 +294,12 @@ class QueryService:
             members = select(Member.household_id).where(Member.id_number == id_number)
             heads = select(Household.id).where(Household.head_id_number == id_number)
             return Case.household_id.in_(heads.union(members))
-        like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        names = select(Household.id).where(Household.head_name.like(like, escape="\\"))
         matches = self._search_index(term)
         if matches is not None:
             return Case.id.in_(matches)
+        like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         if len(term) < MIN_TRIGRAM and self._ledger.dialect == "sqlite":  # punctuation only
+            names = select(Household.id).where(Household.head_name.like(like, escape="\\"))
             return or_(Case.household_id.in_(names), self._village_problems(term))
         return or_(
             self._village_problems(term),
