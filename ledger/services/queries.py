@@ -135,10 +135,10 @@ class QueryService:
             by_township: dict[tuple[int, str], int] = {}
             by_category: dict[tuple[str, str], int] = {}
             category_of = {code: sub.category for code, sub in self._ledger.catalog.subcategories.items()}
-            counts = self._grouped_counts(counted, seen, scope)
             if scope is None:
-                self._margins(s, counted, by_state, by_state_dept, by_township, by_category)
+                self._margins(s, counted, category_of, by_state, by_state_dept, by_township, by_category)
             else:  # a year: the year counters; a custom range: the cases themselves, grouped
+                counts = self._grouped_counts(counted, seen, scope)
                 for township_id, dept_id, subcategory, state, n in s.execute(counts):
                     n = int(n)
                     if not n:
@@ -185,6 +185,7 @@ class QueryService:
         self,
         s: Session,
         counted: list[ColumnElement[bool]],
+        category_of: dict[str, str],
         by_state: dict[str, int],
         by_state_dept: dict[tuple[str, int], int],
         by_township: dict[tuple[int, str], int],
@@ -192,7 +193,6 @@ class QueryService:
     ) -> None:
         """The counters summed three ways by SQLite, each in the order of its own index (revision
         0017): a few hundred rows read instead of every counter row (15,884 at 1,000,000 cases)."""
-        category_of = {code: sub.category for code, sub in self._ledger.catalog.subcategories.items()}
         c = CaseCount
 
         def margin(*keys: InstrumentedAttribute[Any]) -> list[tuple[Any, ...]]:
@@ -210,13 +210,9 @@ class QueryService:
             by_category[key] = by_category.get(key, 0) + int(n)
 
     @staticmethod
-    def _grouped_counts(counted: list[ColumnElement[bool]], seen: ColumnElement[bool], scope: Scope | None) -> Select:
-        """(township, department, subcategory, state, n): case_counts for every year (as before 0012),
-        case_year_counts for a 统计年度; a custom range groups the cases themselves (found_date index)."""
-        if scope is None:
-            return select(
-                CaseCount.township_id, CaseCount.department_id, CaseCount.subcategory, CaseCount.state, CaseCount.n
-            ).where(*counted)
+    def _grouped_counts(counted: list[ColumnElement[bool]], seen: ColumnElement[bool], scope: Scope) -> Select:
+        """(township, department, subcategory, state, n) of a scope: case_year_counts for a 统计年度; a
+        custom range groups the cases themselves (found_date index). Every year: _margins."""
         if scope.year is not None:
             y = CaseYearCount
             cols = (y.township_id, y.department_id, y.subcategory, y.state)
