@@ -135,6 +135,8 @@ def main() -> int:
     window.show()
     window.nav.setCurrentRow(PAGES.index("问题台账"))
     app.processEvents()
+    while not window.ledger_page.model.exact:  # the count arrives from the operations thread
+        app.processEvents()
     bar = window.ledger_page.view.verticalScrollBar()
 
     def scroll() -> None:

@@ -22,7 +22,7 @@ from typing import cast
 
 from sqlalchemy import Table, func, insert, select, update
 
-from ledger import records
+from ledger import records, schema
 from ledger.dto import Actor
 from ledger.facade import Ledger
 from ledger.ids import with_check_digit
@@ -117,6 +117,16 @@ def _png(rgb: tuple[int, int, int], size: int = 48) -> bytes:
     raw = zlib.compress(row * size)
     header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+def _plain(column: schema.Column, rng: random.Random, reached: int, category: str, cid: int) -> object:
+    """A demo case's plain column: the 责任人 once accepted, 整改资金 of a finished house or water
+    problem (from the case id, so the draws of the generator stay as they were)."""
+    if column is schema.PERSON_IN_CHARGE:
+        return _name(rng) if reached >= 2 else ""
+    if column.kind == "amount":
+        return 3000 + (cid * 7919 % 55) * 500 if reached >= 3 and category in ("house", "water") else None
+    return schema.blank(column)
 
 
 def _name(rng: random.Random) -> str:
@@ -405,7 +415,7 @@ class _Generator:
             "state": state,
             "lead_department_id": lead if reached >= 1 else None,
             "assisting_departments": "",
-            "responsible_person": _name(rng) if reached >= 2 else "",
+            **{c.stored or c.code: _plain(c, rng, reached, sub.category, cid) for c in schema.PLAIN},
             "measures": MEASURES[sub.category] if reached >= 3 else "",
             "deadline_class": sub.deadline_class,
             "deadline": deadline if reached >= 1 else None,

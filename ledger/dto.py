@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ledger import schema
@@ -172,8 +173,26 @@ class HistoryEntry:
     detail: str
 
 
+class PlainValues:
+    """The plain columns of a case (ledger/schema.py PLAIN) ride in `values` and read as attributes
+    (`line.funds`), so adding such a column changes no DTO."""
+
+    values: Mapping[str, object]
+
+    def __getattr__(self, name: str) -> object:
+        values = self.__dict__.get("values")  # absent while copy/pickle rebuild the object
+        if values is not None and name in values:
+            return values[name]
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    @property
+    def person_in_charge(self) -> str:
+        """责任人 (schema.PERSON_IN_CHARGE), "" when nobody is named yet."""
+        return str(self.values.get(schema.PERSON_IN_CHARGE.stored or "", "") or "")
+
+
 @dataclass(frozen=True)
-class CaseView:
+class CaseView(PlainValues):
     id: int
     number: str
     version: int
@@ -194,7 +213,6 @@ class CaseView:
     lead_department_id: int | None
     lead_department_name: str
     assisting_departments: str
-    responsible_person: str
     measures: str
     deadline_class: str
     deadline: dt.date | None
@@ -212,6 +230,7 @@ class CaseView:
     progress: tuple[ProgressView, ...] = ()
     member_id: int | None = None  # the family member the problem concerns, when named
     member_name: str = ""
+    values: Mapping[str, object] = field(default_factory=dict, hash=False)  # the plain columns, as kept
 
     @property
     def village_level(self) -> bool:
@@ -323,7 +342,7 @@ class DashboardCounts:
 
 
 @dataclass(frozen=True)
-class LedgerLine:
+class LedgerLine(PlainValues):
     """One case in the canonical columns of the printed and exported ledger (PRODUCT.md, Excel)."""
 
     case_id: int
@@ -345,7 +364,6 @@ class LedgerLine:
     found_date: str
     lead_department: str
     assisting_departments: str
-    responsible_person: str
     measures: str
     deadline_class: str
     deadline: str
@@ -360,6 +378,7 @@ class LedgerLine:
     household_id: int = 0  # which household (the printed ledger keeps a household's cases together); 0: a village's
     level: str = "户级"  # 问题层级: 户级 or 村级 (a village's own problem: no 户主, no ID)
     member: str = ""  # 涉及成员: the family member the problem concerns, when named
+    values: Mapping[str, object] = field(default_factory=dict, hash=False)  # plain columns; "" for none
 
     @property
     def village_level(self) -> bool:
@@ -470,7 +489,7 @@ class TimetableBar:
 
 
 @dataclass(frozen=True)
-class OverdueCase:
+class OverdueCase(PlainValues):
     case_id: int
     number: str
     township: str
@@ -481,4 +500,4 @@ class OverdueCase:
     deadline: dt.date
     days: int
     state: str
-    responsible_person: str
+    values: Mapping[str, object] = field(default_factory=dict, hash=False)  # the plain columns, as kept

@@ -28,6 +28,7 @@ class Event(StrEnum):
     LEDGER_BACKUP = "ledger.backup", "备份台账"
     LEDGER_BACKUP_FAILED = "ledger.backup_failed", "备份失败"
     RECORDS_BASELINE = "records.baseline", "建立记录校验基准"
+    WORKFLOW_FIELDS_ADDED = "workflow.fields_added", "新增台账字段的可修改规则（升级）"
     GUARDS_REPAIR = "guards.repair", "恢复数据保护"
     REGIONS_ADD = "regions.add", "添加行政区划"
     SETTINGS_EVIDENCE_LOCATION = "settings.evidence_location", "设置佐证材料存放位置"

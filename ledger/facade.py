@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from ledger import anchor, audit, paths, records
+from ledger import anchor, audit, paths, records, schema
 from ledger.db import create_ledger_engine, describe, refuse_network_path, to_url, without_password
 from ledger.dto import Actor
 from ledger.errors import ConflictError, PermissionDenied, StorageError, ValidationError
@@ -372,12 +372,20 @@ def open_ledger(
         _stamp_existing_records(lg)
     if not status.empty and (status.current or "") < HOUSEHOLD_TAGS_REVISION:
         _tags_from_kinds(lg)
+    if not status.empty and schema.field_rules(after=status.current or ""):
+        _rules_for_new_columns(lg, status.current or "")
     return lg
 
 
 RECORD_STAMPS_REVISION = "0005"
 HOUSEHOLD_TAGS_REVISION = "0008"
-KEYED_UPGRADES = (RECORD_STAMPS_REVISION, HOUSEHOLD_TAGS_REVISION)  # upgrades that write stamped records
+# upgrades that write stamped records: the record stamps, the household tags, the field rules of the
+# columns added since (the workflow tables are one stamped record)
+KEYED_UPGRADES = (
+    RECORD_STAMPS_REVISION,
+    HOUSEHOLD_TAGS_REVISION,
+    *(c.since for c in schema.COLUMNS if c.since and c.editable_in),
+)
 
 
 def _key_for_upgrade(engine: Engine, key_dir: Path, st: SchemaStatus) -> None:
@@ -437,6 +445,23 @@ def _tags_from_kinds(lg: Ledger) -> None:
             s.execute(insert(HouseholdTag), rows)
         records.touch_since(s, before)
         lg.record(s, None, "household.tags_from_kind", "ledger", None, {"tags": len(rows)})
+
+
+def _rules_for_new_columns(lg: Ledger, before: str) -> None:
+    """Columns the case schema added after revision `before` (ledger/schema.py `since`) become
+    editable in the states they name, in one audited `workflow.fields_added` event that re-stamps
+    the workflow record. Like the baseline it happens only in the run that upgraded the schema."""
+    from ledger.models import WorkflowFieldRule
+
+    with lg.unit_of_work() as s:
+        have = set(s.execute(select(WorkflowFieldRule.state, WorkflowFieldRule.field)).tuples())
+        added = [(state, f) for state, fields in schema.field_rules(after=before).items() for f in fields]
+        added = [pair for pair in added if pair not in have]
+        if not added:
+            return
+        s.add_all(WorkflowFieldRule(state=state, field=f) for state, f in added)
+        records.touch(s, "workflow", [records.WORKFLOW_ID])
+        lg.record(s, None, "workflow.fields_added", "ledger", None, {"rules": [f"{st}:{f}" for st, f in added]})
 
 
 def _initialise(engine: Engine, key_dir: Path, county_name: str, county_code: str, clock: Clock) -> None:

@@ -231,6 +231,8 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     # The family member a household problem concerns (the child out of school), when named (0008).
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    # 整改资金 in whole 元, when the department states it (0018; a plain column of ledger/schema.py).
+    funds: Mapped[int | None] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (

@@ -32,6 +32,7 @@ from typing import cast
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
+from ledger import schema
 from ledger.models import (
     AuditEvent,
     Case,
@@ -84,6 +85,8 @@ class RecordKind:
 
 
 PHOTO_COLUMNS = ("taken_at", "gps_lat", "gps_lon")  # 0016: set for photos with EXIF only
+# 涉及成员 (0008), then the case columns ledger/schema.py declares as added later (整改资金, 0018).
+CASE_ADDED = ("member_id", *schema.added_case_columns())
 
 
 def _columns(model: type, leave_out: Sequence[str] = ()) -> tuple[str, ...]:
@@ -94,7 +97,7 @@ KINDS: dict[str, RecordKind] = {
     k.code: k
     for k in (
         # A case: every column, so no field of the ledger can change without an event.
-        RecordKind("case", "问题", Case, _columns(Case, ("member_id",)), "number", added=("member_id",)),
+        RecordKind("case", "问题", Case, _columns(Case, CASE_ADDED), "number", added=CASE_ADDED),
         RecordKind("signoff", "签批记录", SignOff, _columns(SignOff)),
         RecordKind("progress", "整改进度", ProgressNote, _columns(ProgressNote)),
         RecordKind("evidence", "佐证材料", Evidence, _columns(Evidence, PHOTO_COLUMNS), added=PHOTO_COLUMNS),

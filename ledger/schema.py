@@ -13,16 +13,22 @@ What is derived from this table instead of being written again:
 - the text rules of case fields (ledger/textrules.py RULES);
 - the labels of case fields in messages and histories (ledger/workflow.py FIELD_LABELS).
 
-Adding a column: an entry here, a model attribute and its migration, and (when the clerk types it)
-an editor in the case form.
+A column marked `plain` is a value the case only keeps — nothing in the code acts on it. Such a
+column is carried by the DTOs (`values`), shown and edited in the case window, updated by a ledger
+workbook, printed, exported and signed through this table alone, so no module names it.
+
+Adding a plain column: an entry here (with `since` its migration's revision and `editable_in` the
+states in which it may be edited), the model attribute, and the migration. Other columns need code
+that acts on them as well.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["text", "code", "date", "number"]
+Kind = Literal["text", "code", "date", "number", "amount"]  # amount: whole 元, typed as 2.35万 or 23,500
 
 NAME, LONG, NOTE = 50, 2000, 1000  # characters (code points): a name, a description, a remark
 
@@ -45,6 +51,12 @@ class Column:
     text: TextLimit | None = None  # the rule a typed or imported value must keep
     personal: bool = False  # masked unless the reader may unmask and gave a reason
     derived: bool = False  # computed by the ledger: matched on import, never written from a file
+    plain: bool = False  # the case keeps it as given; only this table names it (see the module text)
+    signed: bool = False  # part of what a 核验/审批 sign-off vouches for (the case's content hash)
+    # The migration that added it, when ledgers held signed and stamped cases before: it joins the
+    # signed content only once set, and an upgraded ledger gets its field rules (editable_in).
+    since: str | None = None
+    editable_in: tuple[str, ...] = ()  # states in which it may be edited, beyond workflow.json's rules
 
 
 def _c(code: str, label: str, group: str, width: int, *extra: str, **options: object) -> Column:
@@ -56,7 +68,7 @@ BASIC, HOUSEHOLD, PROBLEM, DUTY, PROGRESS, OTHER = "基本信息", "农户信息
 
 COLUMNS: tuple[Column, ...] = (
     _c("seq", "序号", BASIC, 6, "编号序号", kind="number", derived=True),
-    _c("number", "问题编号", BASIC, 19, "台账编号", kind="code"),
+    _c("number", "问题编号", BASIC, 19, "台账编号", kind="code", stored="number", signed=True),
     _c("county", "县", BASIC, 8, "县区", "县市区", "县名称", derived=True),
     _c("township", "乡镇", BASIC, 10, "乡镇街道", "乡镇名称", "乡", "镇", "所属乡镇"),
     _c("village", "村", BASIC, 10, "行政村", "村社区", "村名", "村名称", "所属村"),
@@ -94,7 +106,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("level", "问题层级", HOUSEHOLD, 7),  # 户级 / 村级
     Column("member", "涉及成员", HOUSEHOLD, 9),
     _c("category", "问题类别", PROBLEM, 12, "问题类型", "类别", "问题分类", stored="category"),
-    _c("subcategory", "问题子类", PROBLEM, 16, "问题细类", "子类", "具体类别", stored="subcategory"),
+    _c("subcategory", "问题子类", PROBLEM, 16, "问题细类", "子类", "具体类别", stored="subcategory", signed=True),
     _c(
         "description",
         "问题描述",
@@ -107,8 +119,9 @@ COLUMNS: tuple[Column, ...] = (
         "问题具体表现",
         stored="description",
         text=TextLimit(LONG, True),
+        signed=True,
     ),
-    _c("source", "发现方式", PROBLEM, 12, "问题来源", "来源", "发现途径", stored="source"),
+    _c("source", "发现方式", PROBLEM, 12, "问题来源", "来源", "发现途径", stored="source", signed=True),
     _c(
         "found_date",
         "发现时间",
@@ -120,13 +133,62 @@ COLUMNS: tuple[Column, ...] = (
         "登记时间",
         kind="date",
         stored="found_date",
+        signed=True,
     ),
-    _c("lead_department", "牵头单位", DUTY, 12, "责任单位", "牵头部门", "责任部门", stored="lead_department_id"),
-    _c("assisting_departments", "配合单位", DUTY, 12, "配合部门", stored="assisting_departments"),
-    _c("responsible_person", "责任人", DUTY, 9, stored="responsible_person", text=TextLimit(NAME, False)),
-    _c("measures", "整改措施", DUTY, 30, stored="measures", text=TextLimit(LONG, True)),
+    _c(
+        "lead_department",
+        "牵头单位",
+        DUTY,
+        12,
+        "责任单位",
+        "牵头部门",
+        "责任部门",
+        stored="lead_department_id",
+        signed=True,
+    ),
+    _c("assisting_departments", "配合单位", DUTY, 12, "配合部门", stored="assisting_departments", signed=True),
+    _c(
+        "responsible_person",
+        "责任人",
+        DUTY,
+        9,
+        "整改责任人",
+        stored="responsible_person",
+        text=TextLimit(NAME, False),
+        plain=True,
+        signed=True,
+    ),
+    _c("measures", "整改措施", DUTY, 30, stored="measures", text=TextLimit(LONG, True), signed=True),
+    _c(
+        "funds",
+        "整改资金（元）",
+        DUTY,
+        10,
+        "整改资金",
+        "整改资金(元)",
+        "投入资金",
+        "投入资金（元）",
+        "资金",
+        kind="amount",
+        stored="funds",
+        plain=True,
+        signed=True,
+        since="0018",
+        editable_in=("assigned", "in_progress"),
+    ),
     _c("deadline_class", "整改类型", DUTY, 9, stored="deadline_class"),
-    _c("deadline", "整改时限", DUTY, 11, "完成时限", "整改期限", "计划完成时间", kind="date", stored="deadline"),
+    _c(
+        "deadline",
+        "整改时限",
+        DUTY,
+        11,
+        "完成时限",
+        "整改期限",
+        "计划完成时间",
+        kind="date",
+        stored="deadline",
+        signed=True,
+    ),
     _c("state", "整改进度", PROGRESS, 9, "整改状态", "状态", "整改进度状态", "整改情况", stored="state"),
     _c(
         "completion_date",
@@ -138,6 +200,7 @@ COLUMNS: tuple[Column, ...] = (
         "实际完成时间",
         kind="date",
         stored="completion_date",
+        signed=True,
     ),
     _c("verification", "乡镇核验人/时间/意见", PROGRESS, 26, "乡镇核验", derived=True),
     _c("approval", "县审批人/时间/意见", PROGRESS, 26, "县审批", derived=True),
@@ -157,6 +220,10 @@ CASE_ONLY_LABELS: dict[str, str] = {
 }
 
 BY_CODE: dict[str, Column] = {c.code: c for c in COLUMNS}
+
+# The column naming who answers for a case's rectification: the 督办函, the 到期提醒 and the 销号审批表
+# print it by this role, not by its code.
+PERSON_IN_CHARGE = BY_CODE["responsible_person"]
 
 
 def ledger_columns() -> tuple[tuple[str, str], ...]:
@@ -192,3 +259,65 @@ def field_labels() -> dict[str, str]:
 def text_limits() -> dict[str, tuple[str, TextLimit]]:
     """Case attribute (or household field) → (label, limit) of every column with a text rule."""
     return {(c.stored or c.code): (c.label, c.text) for c in COLUMNS if c.text is not None}
+
+
+# The case's own attribute signed besides its columns: which household the problem is of.
+SIGNED_CASE_ONLY = ("household_id",)
+
+PLAIN: tuple[Column, ...] = tuple(c for c in COLUMNS if c.plain)
+
+
+def plain_codes() -> tuple[str, ...]:
+    """Case attributes of the plain columns, in ledger order."""
+    return tuple(c.stored or c.code for c in PLAIN)
+
+
+def plain_values(case: object) -> dict[str, object]:
+    """A case's plain columns (an ORM row or any object with those attributes), by attribute."""
+    return {code: getattr(case, code) for code in plain_codes()}
+
+
+def signed_fields() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(always, added): the case attributes a sign-off vouches for, and those that join it only once
+    set (so every sign-off made before they existed stays valid)."""
+    always = tuple(c.stored for c in COLUMNS if c.signed and not c.since and c.stored) + SIGNED_CASE_ONLY
+    added = tuple(c.stored for c in COLUMNS if c.signed and c.since and c.stored)
+    return always, added
+
+
+def added_case_columns() -> tuple[str, ...]:
+    """Case columns added after cases were first stamped (ledger/records.py `added`), ledger order."""
+    return tuple(c.stored for c in COLUMNS if c.since and c.stored)
+
+
+def field_rules(after: str = "") -> dict[str, tuple[str, ...]]:
+    """state → the case attributes the schema makes editable there (columns added by a migration
+    later than `after`), beside the field rules of resources/seed/workflow.json."""
+    rules: dict[str, tuple[str, ...]] = {}
+    for c in COLUMNS:
+        if c.stored and (c.since or "") > after:
+            for state in c.editable_in:
+                rules[state] = (*rules.get(state, ()), c.stored)
+    return rules
+
+
+def blank(column: Column) -> object:
+    """What a new case holds in a plain column until someone fills it."""
+    return None if column.kind in ("amount", "date", "number") else ""
+
+
+def show(column: Column, value: object) -> str:
+    """A plain value as a form or a message shows it: 23,500 for an amount, "" for nothing."""
+    if value is None:
+        return ""
+    if column.kind == "amount" and isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def shown(values: Mapping[str, object]) -> dict[str, str]:
+    """Every plain value of a case as text (show), by attribute."""
+    return {code: show(BY_STORED[code], values.get(code)) for code in plain_codes()}
+
+
+BY_STORED: dict[str, Column] = {c.stored: c for c in COLUMNS if c.stored}

@@ -6,6 +6,7 @@ import json
 
 from sqlalchemy.orm import Session
 
+from ledger import schema
 from ledger.models import (
     Category,
     DeadlineClass,
@@ -59,4 +60,6 @@ def seed_catalog(s: Session, county_name: str, county_code: str) -> None:
     s.add_all(
         WorkflowFieldRule(state=state, field=f) for state, fields in workflow["editable_fields"].items() for f in fields
     )
+    # columns added to the ledger since (ledger/schema.py) say themselves where they may be edited
+    s.add_all(WorkflowFieldRule(state=state, field=f) for state, fields in schema.field_rules().items() for f in fields)
     s.add(Meta(key="workflow_edit_roles", value=",".join(workflow["edit_roles"])))

@@ -216,6 +216,43 @@ def parse_count(value: object) -> int | None:
     raise BadValue(f"“{normal_text(value)}”不是整数")
 
 
+_AMOUNT = re.compile(r"^(\d+(?:\.\d+)?)\s*(万元|万|元)?$")
+
+
+def parse_amount(value: object) -> int | None:
+    """An amount of money in whole 元: a number cell, or text as clerks type it — 23500, 23,500,
+    23500元, 2.35万, 2.35万元. Blank gives None; a negative amount, a fraction of a 元 or anything
+    else raises BadValue."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise BadValue(f"“{value}”不是金额")
+    if isinstance(value, int | float):
+        amount = float(value)
+    else:
+        text = normal_text(value).replace(",", "").replace("，", "")
+        if not text:
+            return None
+        match = _AMOUNT.match(text)
+        if match is None:
+            raise BadValue(f"“{normal_text(value)}”不是金额（可写作 23500、23,500元 或 2.35万）")
+        amount = float(match.group(1)) * (10_000 if match.group(2) in ("万", "万元") else 1)
+    if amount < 0:
+        raise BadValue(f"“{normal_text(value)}”不能是负数")
+    if abs(amount - round(amount)) > 1e-6:
+        raise BadValue(f"“{normal_text(value)}”须精确到元")
+    return round(amount)
+
+
+def parse_plain(column: schema.Column, value: object) -> object:
+    """A typed or imported value of a plain column (ledger/schema.py) as the case keeps it."""
+    if column.kind == "amount":
+        return parse_amount(value)
+    if column.kind == "date":
+        return parse_date(value)
+    return value.strip() if isinstance(value, str) else value
+
+
 def compact(text: str) -> str:
     """Names with the spaces officers type for alignment removed (“王  五” → 王五)."""
     return _SPACES.sub("", text)

@@ -21,8 +21,10 @@ from reportlab.lib.colors import black
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 
+from ledger import schema
 from ledger.dto import CaseView, EvidenceView, HouseholdView, MemberView, SignOffView
 from ledger.photos import NO_INFO, PHOTO_KINDS
+from ledger.schema import PERSON_IN_CHARGE
 from reports.pdf import (
     GREY,
     PORTRAIT,
@@ -56,6 +58,20 @@ class Submission:
 
     signer_name: str
     at: dt.datetime
+
+
+def _other_plain(case: CaseView) -> list[tuple[str, str, str, str] | tuple[str, str]]:
+    """The case's other plain columns (ledger/schema.py: 整改资金…) that hold a value, two to a row."""
+    cells = [
+        (c.label, schema.show(c, case.values.get(c.stored or c.code)))
+        for c in schema.PLAIN
+        if c is not PERSON_IN_CHARGE and case.values.get(c.stored or c.code) not in (None, "")
+    ]
+    rows: list[tuple[str, str, str, str] | tuple[str, str]] = []
+    for i in range(0, len(cells), 2):
+        pair = cells[i : i + 2]
+        rows.append((*pair[0], *pair[1]) if len(pair) == 2 else pair[0])
+    return rows
 
 
 def draw_qr(page: Page, value: str, x: float, y: float, size: float = QR_SIZE) -> None:
@@ -266,8 +282,9 @@ def closure_pages(
                 ),
                 ("问题描述", case.description),
                 ("牵头单位", case.lead_department_name, "配合单位", case.assisting_departments),
-                ("责任人", case.responsible_person, "整改时限", _date(case.deadline)),
+                (PERSON_IN_CHARGE.label, case.person_in_charge, "整改时限", _date(case.deadline)),
                 ("整改措施", case.measures),
+                *_other_plain(case),
                 ("完成时间", _date(case.completion_date), "销号时间", _date(case.closed_date)),
             ],
             width,
@@ -460,9 +477,10 @@ def household_pages(
             *([("涉及成员", case.member_name)] if case.member_name else []),
             ("问题描述", case.description),
             ("发现方式", case.source, "发现时间", _date(case.found_date)),
-            ("责任单位", case.lead_department_name or "（未交办）", "责任人", case.responsible_person),
+            ("责任单位", case.lead_department_name or "（未交办）", PERSON_IN_CHARGE.label, case.person_in_charge),
             ("整改时限", _date(case.deadline) or "（未定）", "完成时间", _date(case.completion_date)),
             ("整改措施", case.measures or "（未填写）"),
+            *_other_plain(case),
         ]
         if case.closed_date:
             facts.append(("销号时间", _date(case.closed_date)))

@@ -34,6 +34,7 @@ GROUPS = schema.header_groups()  # (group, first column, last column)
 WIDTHS = {c.code: c.width for c in schema.COLUMNS}
 DATE_FIELDS = schema.codes_of_kind("date")
 NUMBER_FIELDS = schema.codes_of_kind("number")
+AMOUNT_FIELDS = schema.codes_of_kind("amount")  # whole 元, shown 23,500
 TEXT_FIELDS = schema.codes_of_kind("code")  # digits kept as text
 
 CELL = Style(border=True, wrap=True)
@@ -139,6 +140,8 @@ def _ledger_sheet(lg, book, case_ids, unmask, unit, author, today, county, progr
             styles.append(Style(border=True, num_format="yyyy-mm-dd", halign="center"))
         elif f in NUMBER_FIELDS:
             styles.append(Style(border=True, halign="center"))
+        elif f in AMOUNT_FIELDS:
+            styles.append(Style(border=True, num_format="#,##0", halign="right"))
         else:
             styles.append(CELL)
     sheet.columns([WIDTHS[f] for f in fields], styles)

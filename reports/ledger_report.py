@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from reportlab.lib.colors import Color
 from reportlab.lib.units import mm
 
+from ledger import schema
 from ledger.dto import LEDGER_COLUMNS, VILLAGE_LEVEL_HEAD, LedgerLine
 from ledger.errors import ValidationError
 from ledger.workflow import PROPOSED_PREFIX, STATE_NAMES
@@ -277,7 +278,12 @@ def _cell(line: LedgerLine, attr: str, profile: str) -> object:
     profile (no 涉及成员 column) names the member beside the head: 张三（张小明）."""
     if attr == "head_name":
         return line.subject if profile == "brief" else line.head_name or VILLAGE_LEVEL_HEAD
+    if attr in AMOUNTS:
+        return schema.show(AMOUNTS[attr], getattr(line, attr) or None)  # 23,500
     return getattr(line, attr)
+
+
+AMOUNTS = {c.code: c for c in schema.COLUMNS if c.kind == "amount"}
 
 
 def _words(lines: list[LedgerLine]) -> frozenset[str]:
@@ -289,7 +295,7 @@ def _words(lines: list[LedgerLine]) -> frozenset[str]:
              line.subcategory)
         )  # fmt: skip
         words.update(line.assisting_departments.replace("，", "、").split("、"))
-        words.add(line.responsible_person)
+        words.add(line.person_in_charge)
     return frozenset(w for w in words if len(w) > 1)
 
 

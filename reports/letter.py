@@ -286,7 +286,7 @@ def letter_blocks(pen: Pen, parts: LetterParts) -> list[list[Block]]:
             f"{cn_date(parts.reply_by)}前书面说明原因、整改计划和完成时限，报我办备案。",
         ),
     ]
-    blank = sum(1 for c in cases if not c.responsible_person.strip())
+    blank = sum(1 for c in cases if not c.person_in_charge.strip())
     if blank:
         sections.append(
             (
@@ -378,7 +378,7 @@ def attachment_table(pen: Pen, cases: Sequence[OverdueCase], width: float) -> li
             f"{c.subcategory}\n{c.description}",
             f"{c.deadline:%Y-%m-%d}",
             c.days,
-            c.responsible_person.strip() or "未填",
+            c.person_in_charge.strip() or "未填",
         )
         for i, c in enumerate(cases, 1)
     ]

@@ -47,7 +47,7 @@ def reminder_pages(
             f"{c.deadline:%Y-%m-%d}",
             days_text(c.days_left),
             c.state,
-            c.responsible_person.strip() or "未填",
+            c.person_in_charge.strip() or "未填",
         )
         for i, c in enumerate(cases, 1)
     ]

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ledger import schema
 from ledger.dto import CaseView
 from ledger.errors import ConflictError, LedgerError, ValidationError
 from ledger.textrules import RULES
@@ -99,9 +100,11 @@ class FieldEditors:
             text.setFixedHeight(text.fontMetrics().height() * 4 + 12)
             widget = text
         else:
-            widget = QLineEdit(value or "")
+            widget = QLineEdit(_as_text(field, value))
             if field in RULES:  # e.g. 责任人: the service's limit (ledger/textrules.py)
                 widget.setMaxLength(RULES[field].limit)
+            if field in AMOUNTS:  # the service reads 23500, 23,500元 or 2.35万 (ledger/tabular.py)
+                widget.setPlaceholderText("单位：元，可填 23500 或 2.35万")
         widget.setObjectName(field)
         self.widgets[field] = widget
         self.baseline[field] = self.value(field)
@@ -117,7 +120,7 @@ class FieldEditors:
         elif isinstance(widget, QPlainTextEdit):
             widget.setPlainText(value or "")
         elif isinstance(widget, QLineEdit):
-            widget.setText(value or "")
+            widget.setText(_as_text(field, value))
         self.baseline[field] = self.value(field)
 
     def edited(self) -> dict[str, Any]:
@@ -149,6 +152,15 @@ class FieldEditors:
 
     def values(self) -> dict[str, Any]:
         return {field: self.value(field) for field in self.widgets}
+
+
+AMOUNTS = {c.stored for c in schema.PLAIN if c.kind == "amount"}
+
+
+def _as_text(field: str, value: Any) -> str:
+    """A value in a line editor: a plain column as ledger/schema.py shows it (23,500), else the text."""
+    column = schema.BY_STORED.get(field)
+    return schema.show(column, value) if column is not None and column.plain else (value or "")
 
 
 class ActionDialog(QDialog):

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ledger import Ledger, ids
+from ledger import Ledger, ids, schema
 from ledger.dto import CaseView, EvidenceView
 from ledger.errors import ConflictError, EvidenceError, LedgerError
 from ledger.photos import folder_files
@@ -331,7 +331,7 @@ class CaseDialog(QDialog):
             ("state", case.state_name),
             ("lead_department_id", case.lead_department_name),
             ("assisting_departments", case.assisting_departments),
-            ("responsible_person", case.responsible_person),
+            *schema.shown(case.values).items(),  # 责任人, 整改资金… (ledger/schema.py PLAIN)
             ("deadline", fmt_date(case.deadline)),
             ("assigned_date", fmt_date(case.assigned_date)),
             ("completion_date", fmt_date(case.completion_date)),

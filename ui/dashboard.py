@@ -20,7 +20,7 @@ from ledger.scope import first_year
 from ledger.workflow import OPEN_STATES, TALLY
 from ui.common import LIGHT_COLOURS
 from ui.context import AppContext
-from ui.models import CaseTableModel
+from ui.models import CaseTableModel, count_text
 from ui.reminder_banner import ReminderBanner
 from ui.tasks import Task
 from ui.village_drill import VillageDrillDialog
@@ -99,6 +99,8 @@ class DashboardPage(QWidget):
         self.tasks = CaseTableModel(ctx.ledger, self, viewer=ctx.actor)
         self.tasks.filter = CaseFilter(tasks_of=ctx.actor)
         self.overdue = CaseTableModel(ctx.ledger, self, viewer=ctx.actor)
+        for counted in (self.tasks, self.overdue):  # their counts arrive from the operations thread
+            counted.counted.connect(self._titles)
         self.overdue.filter = CaseFilter(light="red")
         for model in (self.tasks, self.overdue):  # the most urgent first
             model.sort_key, model.descending = "deadline", False
@@ -205,6 +207,10 @@ class DashboardPage(QWidget):
         """The tiles' numbers as shown, by key (total, unassigned, working, …, overdue)."""
         return {key: tile.value.text() for key, tile in self._tiles.items()}
 
+    def _titles(self) -> None:
+        self.tasks_box.setTitle(f"待我处理（{count_text(self.tasks)}）")
+        self.overdue_box.setTitle(f"逾期问题（{count_text(self.overdue)}）")
+
     def refresh(self) -> None:
         lg = self.ctx.ledger
         counts = lg.queries.dashboard(visible_to=self.ctx.actor, scope=self.year_scope.scope())
@@ -250,8 +256,7 @@ class DashboardPage(QWidget):
         self.reminders.refresh()
         self.tasks.reload()
         self.overdue.reload()
-        self.tasks_box.setTitle(f"待我处理（{self.tasks.rowCount():,}）")
-        self.overdue_box.setTitle(f"逾期问题（{self.overdue.rowCount():,}）")
+        self._titles()
         still_open = counts.total - counts.tally.get("closed", 0)
         self.greeting.setText(
             f"<b>{self.ctx.actor.display_name}</b>（{self.ctx.role_names}），今天是 "

@@ -25,7 +25,7 @@ from ledger.tags import vocabulary
 from ui.common import guarded, ok_cancel
 from ui.context import AppContext
 from ui.household_dialog import HouseholdDialog
-from ui.models import CaseTableModel, HouseholdTableModel, ListTableModel
+from ui.models import CaseTableModel, HouseholdTableModel, ListTableModel, count_text
 from ui.widgets import fit_columns, make_table
 
 
@@ -67,6 +67,7 @@ class HouseholdsPage(QWidget):
         self.tag.setToolTip("只列出今天持有该标签的农户")
         self.summary = QLabel()
         self.model = HouseholdTableModel(ctx.ledger, self, viewer=ctx.actor)
+        self.model.counted.connect(self._update_summary)  # the exact count, read in the background
         self.view = make_table(self.model)
         self.view.selectionModel().currentRowChanged.connect(lambda current, _p: self.show_household(current.row()))
 
@@ -175,10 +176,13 @@ class HouseholdsPage(QWidget):
         """After a change: the same list, the same household chosen."""
         self.apply(keep=self.view.currentIndex().row())
 
+    def _update_summary(self) -> None:
+        self.summary.setText(f"共 {count_text(self.model)} 户")
+
     def apply(self, *_signal: object, keep: int = 0) -> None:
         row = keep
         self.model.set_query(self.search.text().strip(), self.township.currentData(), self.tag.currentData())
-        self.summary.setText(f"共 {self.model.rowCount():,} 户")
+        self._update_summary()
         if self.model.rowCount():
             self.view.selectRow(row if 0 <= row < self.model.rowCount() else 0)
             self.show_household(self.view.currentIndex().row())

@@ -190,6 +190,7 @@ class LedgerPage(QWidget):
         self.date_to.dateChanged.connect(self.apply)
         self.saved.activated.connect(self._saved_chosen)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_summary())
+        self.model.counted.connect(self._update_summary)  # the exact count, read in the background
         ctx.changed.connect(self._changed)
         self._restore()
 
@@ -300,7 +301,9 @@ class LedgerPage(QWidget):
     def _update_summary(self) -> None:
         selected = len(self.view.selectionModel().selectedRows())
         caption = getattr(self, "_caption", "")
-        text = f"{caption + '：' if caption else ''}共 {self.model.rowCount():,} 个问题"
+        rows = self.model.rowCount()
+        counted = f"共 {rows:,} 个问题" if self.model.exact else f"{rows:,} 个以上问题，正在统计总数…"
+        text = f"{caption + '：' if caption else ''}{counted}"
         if selected:
             text += f"，已选 {selected:,} 个"
         self.summary.setText(text)

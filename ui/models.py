@@ -1,6 +1,6 @@
-"""Table models over the ledger. The case and household models are windowed: they know the row
-count of the current filter and fetch rows in blocks on demand (sorted and filtered in SQL), so a
-1,000,000-case ledger costs one COUNT and one page, not a million rows."""
+"""Table models over the ledger. The case and household models are windowed: they fetch rows in
+blocks on demand (sorted and filtered in SQL) and count the filter's rows on the operations thread,
+so a 1,000,000-case ledger costs one page at once and one COUNT in the background, not a million rows."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from ledger import CaseFilter
@@ -17,6 +17,7 @@ from ledger.dto import Actor, CaseRow, HouseholdRow
 from ledger.facade import Ledger
 from ledger.workflow import STATE_NAMES, deadline_text
 from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, light_icon
+from ui.ops import ops
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -61,18 +62,30 @@ HOUSEHOLD_COLUMNS: tuple[Column, ...] = (
 
 
 class WindowedModel(QAbstractTableModel):
-    """Rows fetched `BLOCK` at a time through `fetch(offset, limit)`, the latest blocks kept."""
+    """Rows fetched `BLOCK` at a time, the latest blocks kept.
+
+    The first block is read at once when the filter or the sort changes: the first screen shows
+    without waiting for anything else. The row count follows from it when it is short; otherwise it
+    stands at the first block's length ("counting", `exact` False) while the operations thread
+    (ui/ops.py) counts, and the rows grow to the exact count when it arrives (`counted`). Blocks the
+    view scrolls to are read on the operations thread too: their cells stay blank for the moment it
+    takes, and the event loop never waits on the database while the clerk scrolls a 1,000,000-case
+    ledger. `row(n)` — an explicit caller's question — still answers at once."""
 
     BLOCK = 200
     KEEP_BLOCKS = 40
+    counted = Signal()  # the exact row count arrived (rowCount may have grown)
 
     def __init__(self, columns: Sequence[Column], parent=None):
         super().__init__(parent)
         self.columns = tuple(columns)
         self._count = 0
+        self.exact = True
         self._blocks: OrderedDict[int, list] = OrderedDict()
+        self._pending: set[int] = set()
+        self._generation = 0  # bumped by every reload and sort: answers for an older one are dropped
 
-    # subclasses: how many rows, and one block of them
+    # subclasses: how many rows, and one block of them (called on either thread: plain reads only)
     def _count_rows(self) -> int:
         raise NotImplementedError
 
@@ -80,10 +93,43 @@ class WindowedModel(QAbstractTableModel):
         raise NotImplementedError
 
     def reload(self) -> None:
+        first = self._fetch(0, self.BLOCK)
         self.beginResetModel()
-        self._blocks.clear()
-        self._count = self._count_rows()
+        self._restart(first)
         self.endResetModel()
+
+    def _restart(self, first: list, known: int | None = None) -> None:
+        """Forget every block but the first, just read; count on the operations thread unless the
+        first block or `known` tells the count."""
+        self._generation += 1
+        self._blocks.clear()
+        self._pending.clear()
+        self._blocks[0] = first
+        self._count = len(first) if known is None else known
+        self.exact = known is not None or len(first) < self.BLOCK
+        if not self.exact:
+            generation = self._generation
+            ops().run(self._count_rows, lambda n: self._counted(generation, n), self._failed, owner=self)
+
+    def _counted(self, generation: int, n: int) -> None:
+        if generation != self._generation:
+            return
+        self.exact = True
+        if n > self._count:
+            self.beginInsertRows(QModelIndex(), self._count, n - 1)
+            self._count = n
+            self.endInsertRows()
+        elif n < self._count:  # rows removed since the first block was read
+            self.beginResetModel()
+            self._count = n
+            self.endResetModel()
+        self.counted.emit()
+
+    def _failed(self, error: BaseException) -> None:
+        """A read on the operations thread failed (the server went away…): stop counting; the
+        page's next refresh asks again and shows the message."""
+        self.exact = True
+        self.counted.emit()
 
     def row(self, row: int):
         """The value object of a row (CaseRow, HouseholdRow), fetching its block when needed."""
@@ -93,13 +139,48 @@ class WindowedModel(QAbstractTableModel):
         block = self._blocks.get(number)
         if block is None:
             block = self._fetch(number * self.BLOCK, self.BLOCK)
-            self._blocks[number] = block
-            while len(self._blocks) > self.KEEP_BLOCKS:
-                self._blocks.popitem(last=False)
+            self._keep(number, block)
         else:
             self._blocks.move_to_end(number)
         offset = row - number * self.BLOCK
         return block[offset] if offset < len(block) else None
+
+    def _keep(self, number: int, block: list) -> None:
+        self._blocks[number] = block
+        self._pending.discard(number)
+        while len(self._blocks) > self.KEEP_BLOCKS:
+            self._blocks.popitem(last=False)
+
+    def _cached(self, row: int):
+        """The row if its block is here; otherwise ask the operations thread for the block."""
+        if not 0 <= row < self._count:
+            return None
+        number = row // self.BLOCK
+        block = self._blocks.get(number)
+        if block is None:
+            if number not in self._pending:
+                self._pending.add(number)
+                generation = self._generation
+                offset = number * self.BLOCK
+                ops().run(
+                    lambda: self._fetch(offset, self.BLOCK),
+                    lambda rows: self._arrived(generation, number, rows),
+                    self._failed,
+                    owner=self,
+                )
+            return None
+        self._blocks.move_to_end(number)
+        offset = row - number * self.BLOCK
+        return block[offset] if offset < len(block) else None
+
+    def _arrived(self, generation: int, number: int, rows: list) -> None:
+        if generation != self._generation:
+            return
+        self._keep(number, rows)
+        first = number * self.BLOCK
+        last = min(first + len(rows), self._count) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.columns) - 1))
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else self._count
@@ -120,7 +201,7 @@ class WindowedModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.column() >= len(self.columns):
             return None
-        value = self.row(index.row())
+        value = self._cached(index.row())
         if value is None:
             return None
         column = self.columns[index.column()]
@@ -132,6 +213,11 @@ class WindowedModel(QAbstractTableModel):
 
     def _extra(self, value, column: Column, role: int) -> Any:
         return None
+
+
+def count_text(model: WindowedModel) -> str:
+    """A windowed model's row count as a title shows it: 73,466, or 200+ while still counting."""
+    return f"{model.rowCount():,}" if model.exact else f"{model.rowCount():,}+"
 
 
 class CaseTableModel(WindowedModel):
@@ -179,8 +265,9 @@ class CaseTableModel(WindowedModel):
         if (key, descending) == (self.sort_key, self.descending) and self._count:
             return
         self.sort_key, self.descending = key, descending
+        first = self._fetch(0, self.BLOCK)
         self.layoutAboutToBeChanged.emit()
-        self._blocks.clear()
+        self._restart(first, known=self._count if self.exact else None)  # the same rows in a new order
         self.layoutChanged.emit()
 
     def sort_column(self) -> int:

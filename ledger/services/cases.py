@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger import ids, photos, textrules
+from ledger import ids, photos, schema, textrules
 from ledger.access import visibility
 from ledger.archive import refuse_if_sealed
 from ledger.audit import canonical_json
@@ -35,7 +35,7 @@ from ledger.search import index_cases
 from ledger.seed import load_catalog
 from ledger.services.catalog import level_problems
 from ledger.services.households import household_view
-from ledger.tabular import BadValue, parse_date
+from ledger.tabular import BadValue, parse_date, parse_plain
 from ledger.workflow import (
     FIELD_LABELS,
     OPEN_STATES,
@@ -56,21 +56,9 @@ ACTION_WRITES = {
     "void": ("duplicate_of_id",),
 }
 
-# What a sign-off vouches for: the case content and the hashes of its evidence.
-CONTENT_FIELDS = (
-    "number",
-    "household_id",
-    "subcategory",
-    "description",
-    "source",
-    "found_date",
-    "lead_department_id",
-    "assisting_departments",
-    "responsible_person",
-    "measures",
-    "deadline",
-    "completion_date",
-)
+# What a sign-off vouches for: the case content (ledger/schema.py `signed`) and its evidence hashes.
+# Columns added later join it only once set, so sign-offs made before them stay valid.
+CONTENT_FIELDS, ADDED_CONTENT_FIELDS = schema.signed_fields()
 
 # Roles whose actions are limited to their own department or township.
 SCOPED_ROLES = {"dept_officer": "department", "verifier": "township"}
@@ -79,6 +67,7 @@ SCOPED_ROLES = {"dept_officer": "department", "verifier": "township"}
 def _signed_body(case: Case | Mapping[str, object], evidence_hashes: list[str]) -> bytes:
     get = case.get if isinstance(case, Mapping) else lambda f: getattr(case, f)
     body: dict[str, object] = {f: get(f) for f in CONTENT_FIELDS}
+    body.update({f: value for f in ADDED_CONTENT_FIELDS if (value := get(f)) is not None})
     body["evidence"] = sorted(evidence_hashes)
     return canonical_json(body).encode("utf-8")
 
@@ -144,17 +133,15 @@ class CaseService:
         for name in DATE_FIELDS:
             if name in out:
                 out[name] = _as_date(out[name], FIELD_LABELS[name])
-        for name in (
-            "description",
-            "measures",
-            "responsible_person",
-            "remarks",
-            "assisting_departments",
-            "reason",
-            "opinion",
-        ):
+        for name in ("description", "measures", "remarks", "assisting_departments", "reason", "opinion"):
             if isinstance(out.get(name), str):
                 out[name] = out[name].strip()
+        for name in schema.plain_codes():  # typed text of the plain columns: 23,500 or 2.35万 for an amount
+            if name in out:
+                try:
+                    out[name] = parse_plain(schema.BY_STORED[name], out[name])
+                except BadValue as err:
+                    raise ValidationError(f"{FIELD_LABELS[name]}{err}") from None
         textrules.require(out)  # lengths and control characters (ledger/textrules.py)
         return out
 
@@ -308,7 +295,6 @@ class CaseService:
             lead_department_id=case.lead_department_id,
             lead_department_name=dept.name if dept else "",
             assisting_departments=case.assisting_departments,
-            responsible_person=case.responsible_person,
             measures=case.measures,
             deadline_class=case.deadline_class,
             deadline=case.deadline,
@@ -326,6 +312,7 @@ class CaseService:
             progress=tuple(progress),
             member_id=case.member_id,
             member_name=member.name if member is not None else "",
+            values=schema.plain_values(case),
         )
 
     def available_actions(self, actor: Actor, case: CaseView) -> list[str]:
@@ -426,8 +413,8 @@ class CaseService:
                 created_at=now,
                 updated_at=now,
                 assisting_departments="",
-                responsible_person="",
                 measures="",
+                **{c.stored or c.code: schema.blank(c) for c in schema.PLAIN},
                 void_reason="",
             )
             s.add(case)

@@ -12,7 +12,7 @@ from typing import cast
 from sqlalchemy import Boolean, Date, DateTime, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from ledger import records
+from ledger import records, schema
 from ledger.archive import refuse_if_sealed
 from ledger.dto import Actor
 from ledger.errors import ConflictError
@@ -22,6 +22,9 @@ from ledger.services.imports import ImportPlan, ImportResult
 from ledger.tags import tags_for_kind
 
 WRITE_CHUNK = 10_000
+
+
+PLAIN_BLANKS = {c.stored or c.code: schema.blank(c) for c in schema.PLAIN}  # a new case's plain columns
 
 
 def write_plan(lg, s: Session, plan: ImportPlan, actor: Actor, progress) -> ImportResult:
@@ -84,7 +87,7 @@ def write_plan(lg, s: Session, plan: ImportPlan, actor: Actor, progress) -> Impo
                 "completion_date": None,
                 "closed_date": None,
                 "closed_on_time": None,
-                "responsible_person": "",
+                **PLAIN_BLANKS,
                 "measures": "",
                 "void_reason": "",
                 "duplicate_of_id": None,

@@ -28,7 +28,7 @@ from typing import Any, cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import ids, textrules
+from ledger import ids, schema, textrules
 from ledger.dto import Actor
 from ledger.errors import ConflictError, LedgerError, PermissionDenied, ValidationError
 from ledger.models import AuditEvent, AuditHead, Case, Household, Meta
@@ -45,6 +45,7 @@ from ledger.tabular import (
     normal_text,
     parse_count,
     parse_date,
+    parse_plain,
 )
 from ledger.tags import kind_synonyms
 from ledger.workflow import OPEN_STATES, STATE_NAMES, editable_problems
@@ -63,8 +64,8 @@ UPDATABLE = (
     "deadline",
     "lead_department_id",
     "measures",
-    "responsible_person",
     "completion_date",
+    *schema.plain_codes(),  # 责任人, 整改资金… (ledger/schema.py)
 )
 STATUS_NAMES = {
     "new": "新增",
@@ -567,9 +568,21 @@ class ImportService:
         reasons = outcome.reasons
         outcome.case_number = case.number
         wanted: dict[str, object] = {}
-        for f in ("description", "remarks", "assisting_departments", "measures", "responsible_person"):
+        for f in ("description", "remarks", "assisting_departments", "measures"):
             if text.get(f) and text[f] != ids.mask_free_text(getattr(case, f)):  # a masked export read back
                 wanted[f] = text[f]
+        for column in schema.PLAIN:  # a blank cell leaves the value as it is, like the columns above
+            f = column.stored or column.code
+            try:
+                value = parse_plain(column, raw.get(column.code) if column.kind == "amount" else text.get(column.code))
+            except BadValue as err:
+                reasons.append(f"{column.label}{err}")
+                continue
+            if value in (None, "") or value == getattr(case, f):
+                continue
+            if isinstance(value, str) and value == ids.mask_free_text(getattr(case, f) or ""):
+                continue  # a masked export read back
+            wanted[f] = value
         if text.get("source") and text["source"] in self._ledger.cases.sources:
             wanted["source"] = text["source"]
         for f in ("found_date", "deadline", "completion_date"):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
-from ledger import escalation
+from ledger import escalation, schema
 from ledger.access import visibility, visible_condition
 from ledger.dto import VILLAGE_LEVEL_HEAD, Actor
 from ledger.models import Case, Household
@@ -31,7 +31,7 @@ class ReminderCase:
     deadline: dt.date
     days_left: int  # 0 = due today
     state: str
-    responsible_person: str
+    person_in_charge: str  # 责任人 (ledger/schema.py PERSON_IN_CHARGE)
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ class ReminderService:
                 Case.deadline,
                 Case.deadline_class,
                 Case.state,
-                Case.responsible_person,
+                getattr(Case, PERSON).label("person"),
                 Household.head_name,
             )
             .outerjoin(Household, Household.id == Case.household_id)
@@ -154,10 +154,13 @@ class ReminderService:
                     deadline=c.deadline,
                     days_left=left,
                     state=STATE_NAMES[c.state],
-                    responsible_person=c.responsible_person,
+                    person_in_charge=c.person,
                 )
             )
         return out
+
+
+PERSON = schema.PERSON_IN_CHARGE.stored or ""
 
 
 def _department_name(cat, department_id: int | None) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.sql import ColumnElement
 
-from ledger import ids
+from ledger import ids, schema
 from ledger.dto import (
     VILLAGE_LEVEL_HEAD,
     Actor,
@@ -168,7 +168,6 @@ class ReportingService:
                     found_date=_date(c.found_date),
                     lead_department=lead.name if lead else "",
                     assisting_departments=c.assisting_departments,
-                    responsible_person=c.responsible_person,
                     measures=free(c.measures),
                     deadline_class=kinds[c.deadline_class],
                     deadline=_date(c.deadline),
@@ -181,6 +180,7 @@ class ReportingService:
                     light=LIGHT_NAMES.get(light(c.state, c.deadline, today, policy, c.completion_date) or "", ""),
                     remarks=free(c.remarks),
                     household_id=h.id if h else 0,
+                    values={f: "" if v is None else v for f, v in schema.plain_values(c).items()},
                 )
 
     # -- the weekly report ----------------------------------------------------------------------------
@@ -458,7 +458,7 @@ class ReportingService:
                 deadline=c.deadline,
                 days=(today - c.deadline).days,
                 state=STATE_NAMES[c.state],
-                responsible_person=c.responsible_person,
+                values=schema.plain_values(c),
             )
             for c, head in rows
         ]

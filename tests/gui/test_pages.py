@@ -65,18 +65,28 @@ def test_every_model_passes_qtmodeltester(busy, qtmodeltester, kind):
     qtmodeltester.check(model, force_py=True)
 
 
-def test_windowed_model_fetches_blocks_on_demand(busy):
+def test_windowed_model_reads_the_first_block_at_once_and_the_rest_on_the_operations_thread(qtbot, busy):
     model = CaseTableModel(busy.ledger)
     model.BLOCK = 5
-    model.reload()
-    assert model.rowCount() == 12 and model._blocks == {}
-    first = model.row(0)
-    assert list(model._blocks) == [0]
-    model.row(11)
-    assert list(model._blocks) == [0, 2]
+    with qtbot.waitSignal(model.counted, timeout=10_000):
+        model.reload()
+        # the first screen at once; the count of a long list follows from the operations thread
+        assert model.rowCount() == 5 and not model.exact and list(model._blocks) == [0]
+    assert model.rowCount() == 12 and model.exact
     truth = busy.ledger.queries.page(CaseFilter(), sort="number", descending=True, limit=12)
-    assert [model.row(i).id for i in range(12)] == [r.id for r in truth]
-    assert first.id == truth[0].id
+    deep = model.index(11, 0)
+    with qtbot.waitSignal(model.dataChanged, timeout=10_000) as changed:
+        assert model.data(deep) is None  # not read yet: blank, and asked for, never read on this thread
+        assert list(model._blocks) == [0]
+    assert changed.args[0].row() == 10 and changed.args[1].row() == 11
+    assert model.data(deep) == truth[11].number and list(model._blocks) == [0, 2]
+    assert [model.row(i).id for i in range(12)] == [r.id for r in truth]  # row(): an explicit question, answered at once
+
+
+def test_a_filter_short_of_a_block_is_counted_from_its_first_block(busy):
+    model = CaseTableModel(busy.ledger)
+    model.reload()
+    assert model.exact and model.rowCount() == 12 == busy.ledger.queries.count(CaseFilter())
 
 
 def test_dashboard_tiles_open_the_ledger_filtered_to_their_number(qtbot, window, busy):

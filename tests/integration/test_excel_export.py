@@ -50,9 +50,9 @@ def test_handoff_workbook_is_safe_and_complete(ledger_with_cases, tmp_path):
     assert ws["A1"].value == "示例县两不愁三保障及饮水安全问题整改台账"
     assert ws["A2"].value.startswith("填报单位：") and "填报人：统筹员老周" in [c.value for c in ws[2]]
     assert [c.value for c in ws[4]] == [label for label, _ in LEDGER_COLUMNS]
-    assert ws.freeze_panes == "C5" and ws.auto_filter.ref == "A4:AF8"
+    assert ws.freeze_panes == "C5" and ws.auto_filter.ref == "A4:AG8"  # 33 columns with 整改资金 (0018)
     validated = {str(v.sqref): v.formula1 for v in ws.data_validations.dataValidation}
-    assert set(validated) == {"Y5:Y8", "N5:N8"}  # 整改进度 and 问题类别
+    assert set(validated) == {"Z5:Z8", "N5:N8"}  # 整改进度 and 问题类别
     formulas = [c.coordinate for row in book.worksheets for r in row.iter_rows() for c in r if c.data_type == "f"]
     assert formulas == []
     id_col, phone_col = 8, 9  # H, I
@@ -63,7 +63,7 @@ def test_handoff_workbook_is_safe_and_complete(ledger_with_cases, tmp_path):
             assert "*" in cell.value and not FULL_ID.search(cell.value)
     hostile = next(r for r in ws.iter_rows(min_row=5) if r[15].value.startswith("=HYPERLINK"))
     assert hostile[15].data_type == "s" and hostile[15].quotePrefix  # text, and stays text when edited
-    assert hostile[31].value == "@SUM(1,2)" and hostile[31].quotePrefix
+    assert hostile[-1].value == "@SUM(1,2)" and hostile[-1].quotePrefix  # 备注, the last column
 
     with CalamineWorkbook.from_path(str(out)) as cal:
         rows = cal.get_sheet_by_name("问题台账").to_python()
