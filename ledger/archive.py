@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,6 +23,9 @@ from sqlalchemy.orm import Session
 from ledger.dto import Actor
 from ledger.errors import PermissionDenied, ValidationError, WorkflowError
 from ledger.models import AuditHead, Case, YearArchive
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 MAY_SEAL = frozenset({"coordinator", "admin"})
 
@@ -62,13 +66,13 @@ def sealed_in(year: int):
     )
 
 
-def sealable_count(lg, year: int) -> int:
+def sealable_count(lg: Ledger, year: int) -> int:
     """How many cases a seal of `year` makes read-only (those closed in it)."""
     with lg.reading() as s:
         return int(s.scalar(select(func.count()).select_from(Case).where(sealed_in(year))) or 0)
 
 
-def check_may_seal(lg, actor: Actor, year: int) -> Actor:
+def check_may_seal(lg: Ledger, actor: Actor, year: int) -> Actor:
     """Who may seal, and which year: a finished year not sealed before. Returns the proved actor."""
     actor = lg.current_actor(actor)
     if not actor.roles & MAY_SEAL:
@@ -81,19 +85,19 @@ def check_may_seal(lg, actor: Actor, year: int) -> Actor:
     return actor
 
 
-def sealed(lg, year: int) -> SealedYear | None:
+def sealed(lg: Ledger, year: int) -> SealedYear | None:
     with lg.reading() as s:
         row = s.scalar(select(YearArchive).where(YearArchive.year == year))
         return _view(row) if row is not None else None
 
 
-def sealed_years(lg) -> list[SealedYear]:
+def sealed_years(lg: Ledger) -> list[SealedYear]:
     with lg.reading() as s:
         return [_view(r) for r in s.scalars(select(YearArchive).order_by(YearArchive.year))]
 
 
 def seal(
-    lg, actor: Actor, year: int, folder: str, manifest_sha256: str, cases: int, head: tuple[int, str]
+    lg: Ledger, actor: Actor, year: int, folder: str, manifest_sha256: str, cases: int, head: tuple[int, str]
 ) -> SealedYear:
     """Record the sealed year (after its folder is written), audited and stamped."""
     lg.refuse_if_read_only()

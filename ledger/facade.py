@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal, overload
 
 from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -220,6 +221,10 @@ class Ledger:
             session=actor.session,
         )  # fmt: skip
 
+    @overload
+    def output_actor(self, actor: Actor | None, *, personal: Literal[True]) -> Actor: ...
+    @overload
+    def output_actor(self, actor: Actor | None, *, personal: bool) -> Actor | None: ...
     def output_actor(self, actor: Actor | None, *, personal: bool) -> Actor | None:
         """Who a printed report or workbook is made for, proved again. Outputs that carry names or
         other personal data need a signed-in user; aggregate figures (the weekly report, the

@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, or_, true
 from sqlalchemy.sql import ColumnElement
 
 from ledger.errors import ValidationError
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 FIRST_YEAR = 2000
 LAST_YEAR = 2100
@@ -131,7 +135,7 @@ def found_year(s):
     return cast(extract("year", Case.found_date), Integer)
 
 
-def first_year(lg) -> int:
+def first_year(lg: Ledger) -> int:
     """The year of the earliest found case (this year when the ledger is empty): the selector's range."""
     from sqlalchemy import func, select
 

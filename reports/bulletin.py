@@ -15,6 +15,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.colors import Color
 from reportlab.lib.units import mm
@@ -26,6 +27,9 @@ from ledger.services.dispatch import ISSUE_ROLES, KIND_NAMES, SERIES, Period
 from reports.fonts import FontSet
 from reports.pdf import PORTRAIT, RED, Block, Column, Document, Line, ReportInfo, Spacer, Table, cn_date, paginate
 from reports.weekly import _distribution, _masthead, _notes, paragraph_words
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 ORANGE = Color(0.85, 0.45, 0.0)
 STATUS_COLORS = {"迟报": ORANGE, "未报": RED}
@@ -186,7 +190,7 @@ class _Renumber(Exception):
 
 
 def render_bulletin(
-    lg, out: str | Path, actor: Actor | None, *, period: Period | None = None, fonts: FontSet | None = None
+    lg: Ledger, out: str | Path, actor: Actor | None, *, period: Period | None = None, fonts: FontSet | None = None
 ) -> BulletinResult:
     started = time.perf_counter()
     lg.refuse_if_read_only()

@@ -9,6 +9,7 @@ import datetime as dt
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ledger import ids
 from ledger.access import check_unmask
@@ -17,6 +18,9 @@ from ledger.dto import Actor
 from reports.excel import CELL, DATE_CELL, HEAD, INFO, ExportResult, _finish
 from reports.pdf import cn_date
 from reports.xlsx import Style, Workbook
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 FINDING_COLUMNS = (
     ("序号", 6),
@@ -58,7 +62,7 @@ def finding_cells(f: FindingView, unmask: bool) -> list:
 
 
 def write_findings(
-    lg,
+    lg: Ledger,
     run: RunView,
     findings: Sequence[FindingView],
     out: str | Path,
@@ -134,7 +138,7 @@ OWED_COLUMNS = (
 
 
 def write_owed(
-    lg,
+    lg: Ledger,
     actor: Actor,
     kind: str,
     since: dt.date,

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ledger import ids, schema
 from ledger.access import check_unmask, visibility
@@ -28,6 +29,9 @@ from reports.pdf import cn_date
 from reports.render import default_unit, describe_filter, tag_title
 from reports.weekly import figure_columns, period_text, period_word
 from reports.xlsx import Sheet, Style, Validation, Workbook
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 # The canonical columns in groups for the two-row header, widths and cell kinds: ledger/schema.py.
 GROUPS = schema.header_groups()  # (group, first column, last column)
@@ -44,7 +48,7 @@ HEAD = Style(bold=True, border=True, wrap=True, halign="center", fill="D9E1F2")
 LIGHT_FILLS = {"红灯": "F8CBAD", "黄灯": "FFE699", "绿灯": "C6EFCE"}
 
 
-def _finish(lg, book: Workbook, actor: Actor | None, action: str, payload: dict) -> str:
+def _finish(lg: Ledger, book: Workbook, actor: Actor | None, action: str, payload: dict) -> str:
     """Hash the finished package, record the event, then put the file in place."""
     part = book.finish()
     digest = hashlib.sha256(part.read_bytes()).hexdigest()
@@ -73,7 +77,7 @@ def _info_rows(sheet: Sheet, title: str, unit: str, author: str, day: dt.date, w
 
 # -- the handoff ledger ----------------------------------------------------------------------------
 def export_workbook(
-    lg,
+    lg: Ledger,
     request: ExportRequest,
     out: str | Path,
     actor: Actor | None,
@@ -127,7 +131,9 @@ def export_workbook(
     return ExportResult(Path(out), len(case_ids), time.perf_counter() - started, digest)
 
 
-def _ledger_sheet(lg, book, case_ids, unmask, unit, author, today, county, progress, cancelled, tail="") -> None:
+def _ledger_sheet(
+    lg: Ledger, book, case_ids, unmask, unit, author, today, county, progress, cancelled, tail=""
+) -> None:
     width = len(LEDGER_COLUMNS)
     fields = [f for _label, f in LEDGER_COLUMNS]
     sheet = book.add_sheet("问题台账")
@@ -194,7 +200,7 @@ def _ledger_sheet(lg, book, case_ids, unmask, unit, author, today, county, progr
     sheet.close()
 
 
-def _choices_sheet(lg, book: Workbook) -> None:
+def _choices_sheet(lg: Ledger, book: Workbook) -> None:
     """A hidden sheet holding the drop-down lists (a list typed into the rule is limited to 255 characters)."""
     sheet = book.add_sheet("选项", hidden=True)
     sheet.columns([12, 16])
@@ -208,7 +214,7 @@ def _choices_sheet(lg, book: Workbook) -> None:
 
 
 def _statistics_sheet(
-    lg,
+    lg: Ledger,
     book: Workbook,
     f: CaseFilter,
     unit: str,
@@ -328,7 +334,12 @@ def _fillin_guide(rules) -> list[str]:
 
 
 def export_fillin(
-    lg, department_id: int, out: str | Path, actor: Actor | None, *, progress: Callable[[int, int], None] | None = None
+    lg: Ledger,
+    department_id: int,
+    out: str | Path,
+    actor: Actor | None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
     """One department's open cases with 整改措施 / 本次进度 / 完成时间 to fill in; the rest locked."""
     from ledger.services.queries import DEADLINE_STATES
@@ -447,7 +458,7 @@ def _serial_date(value: int | float) -> dt.date | int | float:
         return value  # not a day number either: shown as it was, the reason says why
 
 
-def write_errors(lg, plan: ImportPlan, out: str | Path, actor: Actor | None) -> ExportResult:
+def write_errors(lg: Ledger, plan: ImportPlan, out: str | Path, actor: Actor | None) -> ExportResult:
     """The refused rows as they were (ID numbers and phones masked), with 原行号 and 错误原因 columns,
     to send back to the township."""
     started = time.perf_counter()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 
@@ -33,6 +34,9 @@ from reports.pdf import (
     paginate,
     paragraph,
 )
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 COLUMNS = (
     ("序号", "center", WORD_BREAKS),
@@ -61,7 +65,7 @@ def issuer_of(batch: BatchView) -> str:
 
 
 def render_notice(
-    lg, batch: BatchView, out: str | Path, actor: Actor | None, fonts: FontSet | None = None
+    lg: Ledger, batch: BatchView, out: str | Path, actor: Actor | None, fonts: FontSet | None = None
 ) -> NoticeResult:
     lg.refuse_if_read_only()
     actor = lg.output_actor(actor, personal=True)

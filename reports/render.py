@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ledger import escalation, ids, letter_settings
 from ledger.access import check_unmask, visibility
@@ -38,6 +38,9 @@ from reports.pdf import (
     paginate,
 )
 
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
+
 CLOSURE_STATES = ("pending_approval", "closed")
 
 
@@ -45,12 +48,12 @@ def default_unit(county: str) -> str:
     return f"{county}巩固拓展脱贫攻坚成果领导小组办公室"
 
 
-def letter_code(lg, county: str) -> str:
+def letter_code(lg: Ledger, county: str) -> str:
     """The 机关代字 of the office's 督办函 (发文字号 = 代字〔年份〕序号号), a ledger setting."""
     return letter_settings.read(lg).code_for(county)
 
 
-def describe_filter(lg, f: CaseFilter) -> str:
+def describe_filter(lg: Ledger, f: CaseFilter) -> str:
     cat = lg.catalog
     parts = []
     if f.township_id is not None:
@@ -84,7 +87,7 @@ def tag_title(f: CaseFilter) -> str:
     return (f"（{f.tag}·{f.tag_subtype}）" if f.tag_subtype else f"（{f.tag}）") + years
 
 
-def parse_tag(lg, tag: str) -> tuple[str, str]:
+def parse_tag(lg: Ledger, tag: str) -> tuple[str, str]:
     """A tag as a clerk types it — 监测对象, 监测户, 边缘易致贫户, 分散供养特困人员 — as (tag, subtype)."""
     from ledger.services.household_edit import canonical_kind
     from ledger.tags import tags_for_kind, vocabulary
@@ -98,7 +101,7 @@ def parse_tag(lg, tag: str) -> tuple[str, str]:
 
 
 def build_filter(
-    lg,
+    lg: Ledger,
     *,
     township: str | None = None,
     village: str | None = None,
@@ -154,7 +157,7 @@ def build_filter(
 
 
 def render_report(
-    lg,
+    lg: Ledger,
     request: ReportRequest,
     out: str | Path,
     actor: Actor | None,
@@ -221,7 +224,9 @@ def render_report(
                     if attempt == 3:
                         raise
                     raise _Renumber() from None
-                issued = [lg.letters.issue_in(s, actor, **spec).id for spec in builder.letters]  # 督办函 tracking
+                issued = [
+                    lg.letters.issue_in(s, cast(Actor, actor), **spec).id for spec in builder.letters
+                ]  # 督办函 tracking
                 payload = {
                     "kind": request.kind,
                     "title": title,
@@ -258,7 +263,7 @@ class _Renumber(Exception):
 
 
 class _Builder:
-    def __init__(self, lg, request: ReportRequest, fonts: FontSet, info: ReportInfo, county: str):
+    def __init__(self, lg: Ledger, request: ReportRequest, fonts: FontSet, info: ReportInfo, county: str):
         self.lg, self.request, self.fonts, self.info, self.county = lg, request, fonts, info, county
         self.scope = describe_filter(lg, request.filter)
         self.claims: list[tuple[str, int, int, str]] = []  # (series, year, number, subject) to claim

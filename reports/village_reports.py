@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 
@@ -20,6 +21,9 @@ from ledger.services.villages import VillageFigures
 from reports import ledger_report
 from reports.pdf import Block, Document, Line, Page, Spacer, cn_date, paginate
 
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
+
 NEEDS_TOWNSHIP = "村级台账须选择乡镇：每个村一节（或一个文件），请在“乡镇”中选定一个乡镇"
 
 
@@ -27,7 +31,7 @@ def ledger_title(county: str, township: str, village: str, tag: str = "") -> str
     return f"{county}{township}{village}“两不愁三保障”及饮水安全问题整改台账{tag}"
 
 
-def village_list(lg, f) -> list[VillageFigures]:
+def village_list(lg: Ledger, f) -> list[VillageFigures]:
     """The villages the batch prints: those of the filter's township (or its one village) the
     printing account may see, with their 清零状态."""
     if f.township_id is None:
@@ -91,7 +95,7 @@ def safe_name(text: str) -> str:
 
 
 def render_village_files(
-    lg,
+    lg: Ledger,
     request,
     folder: str | Path,
     actor,
@@ -123,7 +127,7 @@ def render_village_files(
     return results
 
 
-def weekly_groups(lg, w: WeeklyFigures) -> list[tuple[GroupFigures, list[GroupFigures]]]:
+def weekly_groups(lg: Ledger, w: WeeklyFigures) -> list[tuple[GroupFigures, list[GroupFigures]]]:
     """The villages of each township of the 周报 (townships in their ranking), each township's
     villages ranked among themselves by closure rate."""
     cat = lg.catalog
@@ -134,7 +138,7 @@ def weekly_groups(lg, w: WeeklyFigures) -> list[tuple[GroupFigures, list[GroupFi
     return out
 
 
-def run_split(lg, request, folder: str, actor) -> int:
+def run_split(lg: Ledger, request, folder: str, actor) -> int:
     """`main.py report ledger --by-village --split -o 文件夹`: one file per village, said line by line."""
     if request.kind != "ledger":
         raise ValidationError("--split（每村一个文件）只用于村级台账：main.py report ledger --by-village --split")

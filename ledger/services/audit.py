@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -12,6 +13,9 @@ from ledger.dto import HistoryEntry
 from ledger.events import event_name
 from ledger.models import AuditEvent, AuditHead
 from ledger.workflow import FIELD_LABELS, STATE_NAMES
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 # Events that created many cases at once: they name their case-id range instead of one case.
 BULK_ACTIONS = ("import.commit", "demo.generate")
@@ -40,7 +44,7 @@ def _readable(field: str, old: object, new: object, catalog=None) -> tuple[objec
 
 
 class AuditService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     def head(self) -> tuple[int, str]:
@@ -104,4 +108,4 @@ class AuditService:
                 .order_by(AuditEvent.seq.desc())
                 .limit(limit)
             )
-            return [tuple(r) for r in rows]
+            return [(seq, at, actor_name, action) for seq, at, actor_name, action in rows]

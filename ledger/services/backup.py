@@ -12,12 +12,16 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Engine
 
 from ledger.errors import StorageError
 from ledger.evidence import EvidenceStore, copy_blobs, evidence_dir_beside
 from ledger.opening import EVIDENCE_TAIL, check_path_length, replace_file
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 log = logging.getLogger(__name__)
 
@@ -199,13 +203,13 @@ def backup_before_upgrade(engine: Engine, status, backup_dir: Path | None) -> No
 
 
 class BackupService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     def _db_path(self) -> Path:
         if self._ledger.dialect != "sqlite":
             raise StorageError("服务器模式的台账由数据库管理员在服务器上用 pg_dump 备份，本命令只用于本机台账文件")
-        return Path(self._ledger.engine.url.database)
+        return Path(cast(str, self._ledger.engine.url.database))  # a SQLite URL always names its file
 
     def backup(
         self,

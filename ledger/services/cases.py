@@ -11,6 +11,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -47,6 +48,9 @@ from ledger.workflow import (
     editable_problems,
     light,
 )
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 # Inputs of an action that are written onto the case (the rest are opinions and reasons).
 ACTION_WRITES = {
@@ -118,7 +122,7 @@ def _in_scope(role: str, actor: Actor, case: Case | CaseView) -> bool:
 
 
 class CaseService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
         catalog = load_catalog()
         self.sources = tuple(catalog["sources"])

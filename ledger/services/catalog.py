@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -23,6 +24,9 @@ from ledger.models import (
 )
 from ledger.seed import load_catalog
 from ledger.workflow import ActionDef, Requirement, Transition, WorkflowRules
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 LEVELS = ("household", "village", "both")
 LEVEL_NAMES = {"household": "户级", "village": "村级"}
@@ -55,7 +59,7 @@ def level_problems(sub: SubcategoryView | None, of_household: bool, of_village: 
 
 
 class CatalogService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     def invalidate(self) -> None:

@@ -25,6 +25,7 @@ import json
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +35,9 @@ from ledger.dto import Actor
 from ledger.errors import ConflictError, PermissionDenied, ValidationError
 from ledger.models import Case, CaseCount, Department, DispatchBulletin, DispatchSubmission, Meta, Region, User
 from ledger.services.queries import overdue_sql
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 WEEKDAY_KEY, TIME_KEY, LATE_KEY = "dispatch_weekday", "dispatch_time", "dispatch_late_hours"
 DEFAULT_WEEKDAY, DEFAULT_TIME, DEFAULT_LATE_HOURS = 3, "17:00", 24  # 每周四 17:00, 迟报 within a day
@@ -129,7 +133,7 @@ def rank_units(rows: list[dict]) -> list[dict]:
 
 
 class DispatchService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     # -- settings ---------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +35,9 @@ from ledger.services.household_plan import HouseholdCheck, group_rows
 from ledger.sheets import RawTable, read_sheet_with
 from ledger.tabular import Layout, Matcher, compact, normal_text
 from ledger.tags import kind_synonyms, risk_types
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 IMPORT_ROLES = frozenset({"clerk", "coordinator"})
 MAX_CELL_CHARS = 32_767
@@ -164,7 +167,7 @@ class HouseholdImportResult:
 
 
 class HouseholdImportService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     # -- reading ----------------------------------------------------------------------------------
@@ -357,7 +360,7 @@ class _Context:
         self.file_ids: dict[str, tuple[int, str]] = {}  # id number -> (first row, household key)
 
     @classmethod
-    def load(cls, lg, s: Session, rows: list[RosterRow], groups: dict[str, list[RosterRow]]) -> _Context:
+    def load(cls, lg: Ledger, s: Session, rows: list[RosterRow], groups: dict[str, list[RosterRow]]) -> _Context:
         ctx = cls()
         codes = sorted({k[5:] for k in groups if k.startswith("code:")})
         numbers = sorted({p.id_number for p in rows if p.id_number})

@@ -4,7 +4,7 @@ per table, every row stamped by the one `household.import` event — inside the 
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
@@ -15,8 +15,11 @@ from ledger.models import Case, Household, HouseholdTag, Member
 from ledger.search import index_cases
 from ledger.services.import_write import _bulk_insert, _next_id, _sync_sequence
 
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
-def write_roster(lg, s: Session, plan, actor: Actor):
+
+def write_roster(lg: Ledger, s: Session, plan, actor: Actor):
     from ledger.services.household_import import HouseholdImportResult
 
     now = lg.clock()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Boolean, Date, DateTime, Table, func, insert, select, text
 from sqlalchemy.orm import Session
@@ -21,10 +21,13 @@ from ledger.search import index_cases
 from ledger.services.imports import ImportPlan, ImportResult
 from ledger.tags import tags_for_kind
 
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
+
 WRITE_CHUNK = 10_000
 
 
-def write_plan(lg, s: Session, plan: ImportPlan, actor: Actor, progress) -> ImportResult:
+def write_plan(lg: Ledger, s: Session, plan: ImportPlan, actor: Actor, progress) -> ImportResult:
     """Everything a checked plan writes, inside the caller's transaction (ImportService.commit)."""
     now = lg.clock()
     today = now.date()

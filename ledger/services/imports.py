@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,6 +48,9 @@ from ledger.tabular import (
 )
 from ledger.tags import kind_synonyms
 from ledger.workflow import OPEN_STATES, STATE_NAMES, editable_problems
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 IMPORT_ROLES = frozenset({"clerk", "coordinator"})
 FILLIN_ROLES = frozenset({"clerk", "coordinator", "dept_officer"})
@@ -161,7 +164,7 @@ def _progress(callback, done: int, total: int) -> None:
 
 
 class ImportService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     # -- reading ----------------------------------------------------------------------------------
@@ -327,7 +330,9 @@ class ImportService:
             all_subs[sub.name] = code
         subs_by_category = {c: Matcher(m.names) for c, m in subs_by_category.items()}
         subs = Matcher(all_subs)
-        kinds = Matcher({k: k for k in lg.households.kinds} | kind_synonyms(), ("户",))  # 监测户 → 监测对象
+        kinds = Matcher(
+            cast(dict[str, object], {k: k for k in lg.households.kinds} | kind_synonyms()), ("户",)
+        )  # 监测户 → 监测对象
         sources = Matcher({x: x for x in lg.cases.sources})
         can_assign = "coordinator" in actor.roles
         rules = cat.rules
@@ -351,12 +356,12 @@ class ImportService:
                 households[h.head_id_number] = h
         open_keys: dict[tuple[int | None, str], str] = {}
         for chunk in _chunks(sorted(h.id for h in households.values())):
-            for hid, sub, number in s.execute(
+            for hid, open_sub, number in s.execute(
                 select(Case.household_id, Case.subcategory, Case.number).where(
                     Case.household_id.in_(chunk), Case.state.in_(OPEN_STATES)
                 )
             ):
-                open_keys[(hid, sub)] = number
+                open_keys[(hid, open_sub)] = number
         cases = {}
         for chunk in _chunks(sorted(numbers)):
             for c in s.scalars(select(Case).where(Case.number.in_(chunk))):
@@ -590,7 +595,7 @@ class ImportService:
             reasons.append("该问题是村级问题，没有户主；请清空户主姓名和身份证号")
         elif text.get("head_id") and isinstance(raw.get("head_id"), str) and "*" not in text["head_id"]:
             number = ids.as_id_number(text["head_id"])
-            household = self._ledger.households.get(case.household_id)
+            household = self._ledger.households.get(cast(int, case.household_id))  # a household's case here
             if number != household.head_id_number:
                 reasons.append("身份证号与台账中该问题的户主不一致")
         if reasons:

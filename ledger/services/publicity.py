@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +39,9 @@ from ledger.models import (
     User,
 )
 from ledger.tags import tag_label
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 KIND_NAMES = {"close": "拟销号问题", "risk": "拟风险消除监测对象"}
 RISK_TAG = "监测对象"
@@ -135,7 +139,7 @@ def _days_problem(days: object, label: str) -> str | None:
 
 
 class PublicityService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     # -- settings ----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Integer, and_, case, column, false, func, not_, or_, select, text, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -23,6 +23,9 @@ from ledger.services.cases import SCOPED_ROLES
 from ledger.services.household_edit import tag_view
 from ledger.tags import holds, tag_label
 from ledger.workflow import DEADLINE_STATES, OPEN_STATES, SUBMITTED_STATES, LightPolicy, light, tally, task_states
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 __all__ = ["DEADLINE_STATES", "QueryService", "due_soon_sql", "light_sql", "overdue_sql", "subject_name"]
 
@@ -103,7 +106,7 @@ def _counters_visible(model: Any, vis) -> list[ColumnElement[bool]]:
 
 
 class QueryService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     def dashboard(

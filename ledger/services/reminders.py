@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql import ColumnElement
@@ -15,6 +16,9 @@ from ledger.access import visibility, visible_condition
 from ledger.dto import VILLAGE_LEVEL_HEAD, Actor
 from ledger.models import Case, Household
 from ledger.workflow import DEADLINE_STATES, STATE_NAMES, SUBMITTED_STATES
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 WORKING_STATES = tuple(s for s in DEADLINE_STATES if s not in SUBMITTED_STATES)
 
@@ -45,7 +49,7 @@ class ReminderList:
 
 
 class ReminderService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     def due_soon(

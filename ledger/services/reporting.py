@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.sql import ColumnElement
@@ -42,6 +42,9 @@ from ledger.workflow import (
     report_period,
 )
 
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
+
 # A printout of more lines than this is thousands of pages: nobody means it.
 MAX_LINES = 100_000
 UNASSIGNED_LINE = "未交办（待交办）"
@@ -62,7 +65,7 @@ def _date(value: dt.date | dt.datetime | None) -> str:
 
 
 class ReportingService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     # -- selection --------------------------------------------------------------------------------
@@ -368,7 +371,9 @@ class ReportingService:
         policy = self.group_light_policy()
         category_order = list(cat.category_names)
         by_category = [
-            g for _, g in sorted(groups["category"].items(), key=lambda kv: category_order.index(kv[0])) if g.found
+            g
+            for _, g in sorted(groups["category"].items(), key=lambda kv: category_order.index(cast(str, kv[0])))
+            if g.found
         ]
         ranked: dict[str, list[GroupFigures]] = {}
         for name in ("township", "village", "department"):
@@ -455,8 +460,8 @@ class ReportingService:
                 head_name=head or VILLAGE_LEVEL_HEAD,
                 subcategory=cat.subcategory(c.subcategory).name,
                 description=c.description,
-                deadline=c.deadline,
-                days=(today - c.deadline).days,
+                deadline=cast(dt.date, c.deadline),  # overdue_sql: a deadline is set
+                days=(today - cast(dt.date, c.deadline)).days,
                 state=STATE_NAMES[c.state],
                 responsible_person=c.responsible_person,
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,6 +16,9 @@ from ledger.dto import Actor
 from ledger.errors import NotFound, PermissionDenied, ValidationError
 from ledger.models import Meta, User, UserRole
 from ledger.workflow import ROLE_NAMES
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -63,7 +67,7 @@ def _role_problems(roles: list[str], department_id: int | None, township_id: int
 
 
 class UserService:
-    def __init__(self, ledger, hasher: PasswordHasher | None = None):
+    def __init__(self, ledger: Ledger, hasher: PasswordHasher | None = None) -> None:
         self._ledger = ledger
         # New hashes use these parameters; verification follows each stored hash's own. Tests pass
         # cheap ones (tests/world.py) so a test ledger's ten accounts cost milliseconds, not seconds.
@@ -85,7 +89,7 @@ class UserService:
         now = self._ledger.clock()
         with self._ledger.reading() as s:
             rows = s.execute(select(User.id, User.locked_until).where(User.locked_until > now)).all()
-            return {user_id: until for user_id, until in rows}
+            return {user_id: cast(dt.datetime, until) for user_id, until in rows}  # not NULL: compared above
 
     def count(self) -> int:
         with self._ledger.reading() as s:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, func, select
 
@@ -26,6 +27,9 @@ from ledger.models import Case, CaseAction
 from ledger.scope import Scope, scope_condition
 from ledger.services.queries import overdue_sql
 from ledger.workflow import OPEN_STATES
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 NEVER = "从未有问题"
 ZERO = "已清零"
@@ -71,7 +75,7 @@ class VillageFigures:
 
 
 class VillageService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     def figures(
