@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from ledger.dto import Actor
@@ -57,7 +57,7 @@ def refuse_if_sealed(s: Session, case: Case) -> None:
         raise WorkflowError(f"问题 {case.number} 已于{year}年度销号并随年终归档封存，不能再修改、回退或添加材料")
 
 
-def sealed_in(year: int):
+def sealed_in(year: int) -> ColumnElement[bool]:
     """The SQL condition of the cases a seal of `year` makes read-only."""
     return (
         (Case.state == "closed")
