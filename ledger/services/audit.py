@@ -16,12 +16,13 @@ from ledger.workflow import FIELD_LABELS, STATE_NAMES
 
 if TYPE_CHECKING:
     from ledger.facade import Ledger
+    from ledger.services.catalog import CatalogService
 
 # Events that created many cases at once: they name their case-id range instead of one case.
 BULK_ACTIONS = ("import.commit", "demo.generate")
 
 
-def _readable(field: str, old: object, new: object, catalog=None) -> tuple[object, object]:
+def _readable(field: str, old: object, new: object, catalog: CatalogService | None = None) -> tuple[object, object]:
     """Codes and ids shown by their Chinese names in the change history: states, 问题子类, units,
     yes/no."""
 

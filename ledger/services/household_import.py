@@ -39,6 +39,7 @@ from ledger.tags import kind_synonyms, risk_types
 if TYPE_CHECKING:
     from ledger.facade import Ledger
 
+
 IMPORT_ROLES = frozenset({"clerk", "coordinator"})
 MAX_CELL_CHARS = 32_767
 DEFAULT_KIND = "一般农户"
@@ -109,12 +110,12 @@ class HouseholdImportPlan:
     households: list[HouseholdOutcome] = field(default_factory=list)
     rows: list[RosterRow] = field(default_factory=list)
     # the writes (ledger/services/household_import_write.py)
-    new_households: list[dict] = field(default_factory=list)
-    household_updates: list[dict] = field(default_factory=list)
-    member_inserts: list[dict] = field(default_factory=list)
-    member_updates: list[dict] = field(default_factory=list)
-    tag_inserts: list[dict] = field(default_factory=list)
-    tag_updates: list[dict] = field(default_factory=list)
+    new_households: list[dict[str, Any]] = field(default_factory=list)
+    household_updates: list[dict[str, Any]] = field(default_factory=list)
+    member_inserts: list[dict[str, Any]] = field(default_factory=list)
+    member_updates: list[dict[str, Any]] = field(default_factory=list)
+    tag_inserts: list[dict[str, Any]] = field(default_factory=list)
+    tag_updates: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -246,7 +247,13 @@ class HouseholdImportService:
             return f"此文件已于 {at[:16].replace('T', ' ')} 由 {who} 导入过。"
         return ""
 
-    def _plan(self, s: Session, plan: HouseholdImportPlan, progress, cancelled) -> None:
+    def _plan(
+        self,
+        s: Session,
+        plan: HouseholdImportPlan,
+        progress: Callable[[int, int], None] | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> None:
         mapped = set(plan.mapping.values())
         missing = [FIELD_LABELS[f] for f in ("name", "id_number") if f not in mapped]
         if not mapped & {"code", "head_id", "head_name", "relation"}:
@@ -269,7 +276,7 @@ class HouseholdImportService:
             plan.households.append(outcome)
             HouseholdCheck(context, plan, outcome, people).check()
 
-    def _read_rows(self, plan: HouseholdImportPlan, cancelled) -> list[RosterRow]:
+    def _read_rows(self, plan: HouseholdImportPlan, cancelled: Callable[[], bool] | None) -> list[RosterRow]:
         table, layout = plan.table, plan.layout
         columns = sorted(plan.mapping.items())
         header = [compact(x) for x in layout.labels]
@@ -412,6 +419,6 @@ class _Context:
     region_name: Callable[[int], str]
 
 
-def _chunks(values: list, size: int = _CHUNK) -> Iterable[list]:
+def _chunks(values: list[Any], size: int = _CHUNK) -> Iterable[list[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]

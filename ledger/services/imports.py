@@ -20,7 +20,7 @@ import contextlib
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -51,6 +51,8 @@ from ledger.workflow import OPEN_STATES, STATE_NAMES, editable_problems
 
 if TYPE_CHECKING:
     from ledger.facade import Ledger
+    from ledger.workflow import WorkflowRules
+
 
 IMPORT_ROLES = frozenset({"clerk", "coordinator"})
 FILLIN_ROLES = frozenset({"clerk", "coordinator", "dept_officer"})
@@ -116,9 +118,9 @@ class ImportPlan:
     already: str  # "" or when/who imported this very file before
     audit_seq: int  # the ledger's state the plan was made against
     table: RawTable
-    new_rows: list[dict] = field(default_factory=list)
-    updates: list[dict] = field(default_factory=list)
-    notes: list[dict] = field(default_factory=list)
+    new_rows: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -158,7 +160,7 @@ class ImportResult:
     seconds: float = 0.0
 
 
-def _progress(callback, done: int, total: int) -> None:
+def _progress(callback: Callable[[int, int], None] | None, done: int, total: int) -> None:
     if callback is not None and (done % 2000 == 0 or done == total):
         callback(done, total)
 
@@ -231,7 +233,9 @@ class ImportService:
             return f"此文件已于 {at[:16].replace('T', ' ')} 由 {who} 导入过，再次导入不会新建或修改任何问题。"
         return ""
 
-    def _rows(self, plan: ImportPlan, cancelled) -> Iterable[tuple[int, list, dict[str, Any]]]:
+    def _rows(
+        self, plan: ImportPlan, cancelled: Callable[[], bool] | None
+    ) -> Iterable[tuple[int, Sequence[object], dict[str, Any]]]:
         """(Excel row number, original cells, {field: raw value}) for each non-blank data row."""
         table, mapping = plan.table, plan.mapping
         columns = sorted(mapping.items())
@@ -255,7 +259,12 @@ class ImportService:
                 continue
             yield index + 1, row, raw
 
-    def _outcomes(self, plan: ImportPlan, rows: list, progress) -> Iterable[tuple[RowOutcome, dict[str, Any]]]:
+    def _outcomes(
+        self,
+        plan: ImportPlan,
+        rows: list[tuple[int, Sequence[object], dict[str, Any]]],
+        progress: Callable[[int, int], None] | None,
+    ) -> Iterable[tuple[RowOutcome, dict[str, Any]]]:
         """Each row's outcome (invalid until the row proves otherwise), formula cells already noted."""
         total = len(rows)
         for done, (row_number, _cells, raw) in enumerate(rows, 1):
@@ -298,7 +307,14 @@ class ImportService:
         return out
 
     # .. ledger workbooks ...........................................................................
-    def _plan_ledger(self, s: Session, plan: ImportPlan, actor: Actor, progress, cancelled) -> None:
+    def _plan_ledger(
+        self,
+        s: Session,
+        plan: ImportPlan,
+        actor: Actor,
+        progress: Callable[[int, int], None] | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> None:
         lg = self._ledger
         cat = lg.catalog
         if not actor.roles & IMPORT_ROLES:
@@ -568,7 +584,18 @@ class ImportService:
                 }
             )
 
-    def _plan_update(self, plan, outcome, case: Case, raw, text, actor, rules, departments, today) -> None:
+    def _plan_update(
+        self,
+        plan: ImportPlan,
+        outcome: RowOutcome,
+        case: Case,
+        raw: dict[str, Any],
+        text: dict[str, str],
+        actor: Actor,
+        rules: WorkflowRules,
+        departments: Matcher,
+        today: dt.date,
+    ) -> None:
         reasons = outcome.reasons
         outcome.case_number = case.number
         wanted: dict[str, object] = {}
@@ -600,7 +627,7 @@ class ImportService:
                 reasons.append("身份证号与台账中该问题的户主不一致")
         if reasons:
             return
-        changes = {f: v for f, v in wanted.items() if (getattr(case, f) or "") != v}
+        changes: dict[str, Any] = {f: v for f, v in wanted.items() if (getattr(case, f) or "") != v}
         if not changes:
             outcome.status = "unchanged"
             return
@@ -617,7 +644,14 @@ class ImportService:
         plan.updates.append({"row": outcome.row, "case_id": case.id, "version": case.version, "changes": changes})
 
     # .. department fill-in workbooks ...............................................................
-    def _plan_fillin(self, s: Session, plan: ImportPlan, actor: Actor, progress, cancelled) -> None:
+    def _plan_fillin(
+        self,
+        s: Session,
+        plan: ImportPlan,
+        actor: Actor,
+        progress: Callable[[int, int], None] | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> None:
         if not actor.roles & FILLIN_ROLES:
             raise PermissionDenied("只有录入员、县级统筹或责任单位经办人可以导入部门填报表")
         lg = self._ledger
@@ -791,7 +825,7 @@ class ImportService:
         return ImportResult(**{**result.__dict__, "seconds": time.perf_counter() - started})
 
 
-def _chunks(values: list, size: int = 900) -> Iterable[list]:
+def _chunks(values: list[Any], size: int = 900) -> Iterable[list[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 

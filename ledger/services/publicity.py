@@ -400,7 +400,16 @@ class PublicityService:
             batch = self._new_batch(s, actor, "risk", village, start_date, days, required, note, problems)
             return self._post(s, actor, batch, village.name, items, "tags", [i.tag_id for i in items])
 
-    def _post(self, s, actor, batch, village: str, items: list, listed: str, ids: list) -> BatchView:
+    def _post(
+        self,
+        s: Session,
+        actor: Actor,
+        batch: PublicityBatch,
+        village: str,
+        items: list[PublicityItem],
+        listed: str,
+        ids: list[int | None],
+    ) -> BatchView:
         """The items of a new 公示 written under it, with the one audited event that posts it."""
         for item in items:
             item.batch_id = batch.id

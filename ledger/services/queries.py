@@ -14,7 +14,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.selectable import TextualSelect
 
 from ledger import ids, textrules
-from ledger.access import visibility, visible_condition
+from ledger.access import Visibility, visibility, visible_condition
 from ledger.dto import Actor, CaseFilter, CaseRow, DashboardCounts, HouseholdRow
 from ledger.models import Case, CaseCount, CaseYearCount, Household, HouseholdTag, Member
 from ledger.scope import Scope, label
@@ -93,7 +93,7 @@ def subject_name(head_name: str | None, member_name: str | None) -> str:
     return head_name
 
 
-def _counters_visible(model: Any, vis) -> list[ColumnElement[bool]]:
+def _counters_visible(model: Any, vis: Visibility | None) -> list[ColumnElement[bool]]:
     """The viewer's visibility over a counters table (case_counts or case_year_counts)."""
     if vis is None or vis.everything:
         return []

@@ -19,6 +19,7 @@ from ledger.workflow import DEADLINE_STATES, STATE_NAMES, SUBMITTED_STATES
 
 if TYPE_CHECKING:
     from ledger.facade import Ledger
+    from ledger.services.catalog import CatalogService
 
 WORKING_STATES = tuple(s for s in DEADLINE_STATES if s not in SUBMITTED_STATES)
 
@@ -164,6 +165,6 @@ class ReminderService:
         return out
 
 
-def _department_name(cat, department_id: int | None) -> str:
+def _department_name(cat: CatalogService, department_id: int | None) -> str:
     found = cat.departments.get(department_id) if department_id is not None else None
     return found.name if found is not None else ""

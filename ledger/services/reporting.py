@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from ledger import ids
@@ -212,14 +213,14 @@ class ReportingService:
             least = 3
         return GroupLightPolicy(**values, red_min_overdue=least)
 
-    def _settings_actor(self, s, actor: Actor | None) -> Actor:
+    def _settings_actor(self, s: Session, actor: Actor | None) -> Actor:
         actor = self._ledger.authority(s, actor)
         if actor is None or not SETTING_ROLES & set(actor.roles):
             raise PermissionDenied("只有系统管理员或县级统筹可以修改报表设置")
         return actor
 
     @staticmethod
-    def _put(s, key: str, value: str) -> None:
+    def _put(s: Session, key: str, value: str) -> None:
         row = s.get(Meta, key)
         if row is None:
             s.add(Meta(key=key, value=value))

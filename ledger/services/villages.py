@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
 
 from ledger.access import visibility
 from ledger.dto import Actor
@@ -171,7 +172,7 @@ class VillageService:
         return result
 
     @staticmethod
-    def _zero_since(s, village_ids: list[int], scope: list[ColumnElement[bool]]) -> dict[int, dt.date]:
+    def _zero_since(s: Session, village_ids: list[int], scope: list[ColumnElement[bool]]) -> dict[int, dt.date]:
         """The day each of these (zero) villages last became zero: its latest 销号 or 作废 day."""
         since: dict[int, dt.date] = {}
         if not village_ids:
