@@ -116,7 +116,9 @@ class ReminderService:
         # the widest window bounds the range read from the (state, deadline) index
         return and_(Case.deadline >= today, Case.deadline <= today + dt.timedelta(days=rules.widest), or_(*within))
 
-    def _select(self, conditions: list, today: dt.date | None, limit: int | None = None) -> list[ReminderCase]:
+    def _select(
+        self, conditions: list[ColumnElement[bool]], today: dt.date | None, limit: int | None = None
+    ) -> list[ReminderCase]:
         today = today or self._ledger.today()
         cat = self._ledger.catalog
         # The cases chosen from the (state, deadline, …, deadline_class) index alone (revision 0017), in
