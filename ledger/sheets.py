@@ -170,7 +170,7 @@ def _parse_small(zf: zipfile.ZipFile, name: str, path: Path) -> Element:
     if info.file_size > _SMALL_PART:
         raise _refuse(path, f"工作簿结构文件 {name} 异常过大")
     try:
-        return cast(Element, ElementTree.fromstring(zf.read(name)))  # defusedxml has no type stubs
+        return cast("Element", ElementTree.fromstring(zf.read(name)))  # defusedxml has no type stubs
     except DefusedXmlException:
         raise _refuse(path, "文件中含有 XML 实体声明（DTD），可能是恶意构造的文件") from None
     except Exception:
