@@ -15,7 +15,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reportlab.lib.colors import Color
 from reportlab.lib.units import mm
@@ -55,7 +55,7 @@ def percent(value: float) -> str:
     return f"{value * 100:.1f}%"
 
 
-def rate_change(row: dict) -> str:
+def rate_change(row: dict[str, Any]) -> str:
     prev = row.get("prev")
     if not prev:
         return "—"
@@ -63,7 +63,7 @@ def rate_change(row: dict) -> str:
     return "持平" if delta == 0 else f"{delta:+.1f}"
 
 
-def count_change(row: dict, key: str) -> str:
+def count_change(row: dict[str, Any], key: str) -> str:
     prev = row.get("prev")
     if not prev:
         return "—"
@@ -71,12 +71,12 @@ def count_change(row: dict, key: str) -> str:
     return "持平" if delta == 0 else f"{delta:+d}"
 
 
-def submitted_text(row: dict) -> str:
+def submitted_text(row: dict[str, Any]) -> str:
     when = row.get("submitted_at") or ""
     return f"{when[5:10]} {when[11:16]}" if when else ""
 
 
-def table_rows(figures: dict, kind: str) -> list[list[object]]:
+def table_rows(figures: dict[str, Any], kind: str) -> list[list[object]]:
     out: list[list[object]] = []
     for r in (u for u in figures["units"] if u["kind"] == kind):
         prev = r.get("prev")
@@ -86,11 +86,11 @@ def table_rows(figures: dict, kind: str) -> list[list[object]]:
     return out
 
 
-def _names(figures: dict, status: str) -> list[str]:
+def _names(figures: dict[str, Any], status: str) -> list[str]:
     return [u["name"] for u in figures["units"] if u["status"] == status]
 
 
-def narrative(figures: dict, cutoff_text: str) -> list[str]:
+def narrative(figures: dict[str, Any], cutoff_text: str) -> list[str]:
     units = figures["units"]
     late, missing = _names(figures, "迟报"), _names(figures, "未报")
     on_time = len(units) - len(late) - len(missing)
@@ -130,7 +130,7 @@ def _when(iso: str) -> str:
     return f"{cn_date(t.date())}{t:%H:%M}"
 
 
-def bulletin_pages(doc: Document, figures: dict, *, county: str, number: int, unit: str, printed: dt.date,
+def bulletin_pages(doc: Document, figures: dict[str, Any], *, county: str, number: int, unit: str, printed: dt.date,
                    cutoff_text: str) -> list[list[Block]]:  # fmt: skip
     pen = doc.pen
     width = PORTRAIT.frame_width

@@ -15,9 +15,10 @@ from ledger import ids
 from ledger.access import check_unmask
 from ledger.compare.views import FindingView, OwedRoster, RunView
 from ledger.dto import Actor
-from reports.excel import CELL, DATE_CELL, HEAD, INFO, ExportResult, _finish
+from reports.excel import CELL, DATE_CELL, HEAD, INFO, _finish
+from reports.kinds import ExportResult
 from reports.pdf import cn_date
-from reports.xlsx import Style, Workbook
+from reports.xlsx import Style, Value, Workbook
 
 if TYPE_CHECKING:
     from ledger.facade import Ledger
@@ -41,7 +42,7 @@ FINDING_COLUMNS = (
 WEAK = Style(border=True, wrap=True, fill="FFE699")
 
 
-def finding_cells(f: FindingView, unmask: bool) -> list:
+def finding_cells(f: FindingView, unmask: bool) -> list[Value]:
     number = f.id_number if unmask else ids.mask(f.id_number)
     text = f.description if unmask else ids.mask_free_text(f.description)
     return [

@@ -140,7 +140,9 @@ def render_compare(
     )
 
 
-def _pages(doc: Document, run: RunView, findings: Sequence[FindingView], info: ReportInfo, unmask: bool):
+def _pages(
+    doc: Document, run: RunView, findings: Sequence[FindingView], info: ReportInfo, unmask: bool
+) -> list[list[Block]]:
     pen = doc.pen
     layout = doc.layout
     width = layout.frame_width

@@ -19,7 +19,7 @@ from ledger import ids
 from ledger.dto import Actor
 from ledger.errors import StorageError
 from ledger.opening import os_reason, replace_file
-from ledger.services.publicity import BatchView, cn
+from ledger.services.publicity import BatchView, ItemView, cn
 from reports.fonts import FontSet
 from reports.pdf import (
     PORTRAIT,
@@ -107,7 +107,7 @@ def render_notice(
     return NoticeResult(target, len(pages), len(batch.items), fonts.missing.describe())
 
 
-def _cells(n: int, batch: BatchView, item) -> list[str]:
+def _cells(n: int, batch: BatchView, item: ItemView) -> list[str]:
     text = ids.mask_free_text(item.description).replace(item.head_name, ids.mask_name(item.head_name))
     if batch.kind == "close":
         text = f"{text}（已整改到位，经乡镇核验通过）"
@@ -121,7 +121,7 @@ def _cells(n: int, batch: BatchView, item) -> list[str]:
     ]
 
 
-def _pages(doc: Document, batch: BatchView, contact: str, phone: str):
+def _pages(doc: Document, batch: BatchView, contact: str, phone: str) -> list[list[Block]]:
     pen = doc.pen
     width = doc.layout.frame_width
     table = Table(
