@@ -460,7 +460,8 @@ def cmd_import(args) -> int:
 def cmd_export(args) -> int:
     from ledger import open_ledger
     from ledger.errors import ValidationError
-    from reports.excel import ExportRequest, export_fillin, export_workbook
+    from reports.excel import export_fillin, export_workbook
+    from reports.kinds import ExportRequest
     from reports.render import build_filter
 
     lg = open_ledger(args.db, create=False)

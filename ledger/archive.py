@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from ledger.dto import Actor
 from ledger.errors import PermissionDenied, ValidationError, WorkflowError
 from ledger.models import AuditHead, Case, YearArchive
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 MAY_SEAL = frozenset({"coordinator", "admin"})
 
@@ -53,7 +57,7 @@ def refuse_if_sealed(s: Session, case: Case) -> None:
         raise WorkflowError(f"问题 {case.number} 已于{year}年度销号并随年终归档封存，不能再修改、回退或添加材料")
 
 
-def sealed_in(year: int):
+def sealed_in(year: int) -> ColumnElement[bool]:
     """The SQL condition of the cases a seal of `year` makes read-only."""
     return (
         (Case.state == "closed")
@@ -62,13 +66,13 @@ def sealed_in(year: int):
     )
 
 
-def sealable_count(lg, year: int) -> int:
+def sealable_count(lg: Ledger, year: int) -> int:
     """How many cases a seal of `year` makes read-only (those closed in it)."""
     with lg.reading() as s:
         return int(s.scalar(select(func.count()).select_from(Case).where(sealed_in(year))) or 0)
 
 
-def check_may_seal(lg, actor: Actor, year: int) -> Actor:
+def check_may_seal(lg: Ledger, actor: Actor, year: int) -> Actor:
     """Who may seal, and which year: a finished year not sealed before. Returns the proved actor."""
     actor = lg.current_actor(actor)
     if not actor.roles & MAY_SEAL:
@@ -81,19 +85,19 @@ def check_may_seal(lg, actor: Actor, year: int) -> Actor:
     return actor
 
 
-def sealed(lg, year: int) -> SealedYear | None:
+def sealed(lg: Ledger, year: int) -> SealedYear | None:
     with lg.reading() as s:
         row = s.scalar(select(YearArchive).where(YearArchive.year == year))
         return _view(row) if row is not None else None
 
 
-def sealed_years(lg) -> list[SealedYear]:
+def sealed_years(lg: Ledger) -> list[SealedYear]:
     with lg.reading() as s:
         return [_view(r) for r in s.scalars(select(YearArchive).order_by(YearArchive.year))]
 
 
 def seal(
-    lg, actor: Actor, year: int, folder: str, manifest_sha256: str, cases: int, head: tuple[int, str]
+    lg: Ledger, actor: Actor, year: int, folder: str, manifest_sha256: str, cases: int, head: tuple[int, str]
 ) -> SealedYear:
     """Record the sealed year (after its folder is written), audited and stamped."""
     lg.refuse_if_read_only()

@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -84,12 +85,12 @@ def load_key(key_dir: Path, ledger_uuid: str) -> bytes:
     return key
 
 
-def event_hash(key: bytes, prev_hash: str, fields: list) -> str:
+def event_hash(key: bytes, prev_hash: str, fields: list[object]) -> str:
     message = (prev_hash + "\n" + canonical_json(fields)).encode("utf-8")
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def _fields(e: AuditEvent) -> list:
+def _fields(e: AuditEvent) -> list[object]:
     return [e.seq, e.at, e.actor_id, e.actor_name, e.action, e.entity, e.entity_id, e.case_id, e.payload]
 
 
@@ -110,7 +111,7 @@ def append(
     action: str,
     entity: str,
     entity_id: int | None,
-    payload: dict,
+    payload: dict[str, Any],
     case_id: int | None = None,
 ) -> AuditEvent:
     """Append one event inside the caller's transaction. The head row is locked (FOR UPDATE on

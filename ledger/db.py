@@ -9,8 +9,9 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
 from ledger.errors import StorageError
@@ -33,7 +34,7 @@ NETWORK_PATH_MESSAGE = (
 )
 
 
-def to_url(url_or_path: str | os.PathLike) -> URL:
+def to_url(url_or_path: str | os.PathLike[str]) -> URL:
     """A SQLAlchemy URL from either a URL string or a plain file path."""
     text = os.fspath(url_or_path)
     if _is_unc(text):
@@ -93,7 +94,9 @@ def _linux_fs_type(path: Path) -> str | None:
     return best_type
 
 
-def refuse_network_path(path: str, *, windows: bool = sys.platform == "win32", get_drive_type=None) -> None:
+def refuse_network_path(
+    path: str, *, windows: bool = sys.platform == "win32", get_drive_type: Callable[[str], int] | None = None
+) -> None:
     """Raise StorageError when a SQLite file would live on a network share."""
     if _is_unc(path):
         raise StorageError(NETWORK_PATH_MESSAGE.format(path=path))
@@ -116,7 +119,7 @@ def _sqlite_engine(url: URL) -> Engine:
     engine = create_engine(url, pool_pre_ping=False, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # pragma: no branch - trivial
+    def _on_connect(dbapi_connection: Any, _record: object) -> None:  # pragma: no branch - trivial
         dbapi_connection.isolation_level = None  # the driver must not BEGIN by itself
         cursor = dbapi_connection.cursor()
         for name, value in SQLITE_PRAGMAS:
@@ -124,7 +127,7 @@ def _sqlite_engine(url: URL) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):
+    def _on_begin(conn: Connection) -> None:
         # Writers take the write lock up front so a read-then-write never fails half way with
         # SQLITE_BUSY; readers use a plain deferred BEGIN.
         immediate = conn.get_execution_options().get("zgtz_write", False)
@@ -133,7 +136,7 @@ def _sqlite_engine(url: URL) -> Engine:
     return engine
 
 
-def create_ledger_engine(url_or_path: str | os.PathLike) -> Engine:
+def create_ledger_engine(url_or_path: str | os.PathLike[str]) -> Engine:
     url = to_url(url_or_path)
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url)

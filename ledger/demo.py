@@ -18,7 +18,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, update
 
@@ -134,7 +134,7 @@ def _name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + given
 
 
-def create_regions_and_users(lg: Ledger, rng: random.Random) -> dict:
+def create_regions_and_users(lg: Ledger, rng: random.Random) -> dict[str, Any]:
     """Townships, villages and the documented demo accounts."""
     lg.users.create(None, "admin", "系统管理员", DEMO_PASSWORD, ["admin"])
     admin = lg.users.authenticate("admin", DEMO_PASSWORD)
@@ -225,17 +225,17 @@ RISK_TYPES = ("因病", "因病", "因残", "因学", "因灾", "因意外事故
 class _Rows:
     """One chunk of generated rows, table by table, in foreign-key order."""
 
-    households: list[dict] = field(default_factory=list)
-    members: list[dict] = field(default_factory=list)
-    tags: list[dict] = field(default_factory=list)
-    cases: list[dict] = field(default_factory=list)
-    actions: list[dict] = field(default_factory=list)
-    progress: list[dict] = field(default_factory=list)
-    evidence: list[dict] = field(default_factory=list)
-    signoffs: list[dict] = field(default_factory=list)
+    households: list[dict[str, Any]] = field(default_factory=list)
+    members: list[dict[str, Any]] = field(default_factory=list)
+    tags: list[dict[str, Any]] = field(default_factory=list)
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    progress: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    signoffs: list[dict[str, Any]] = field(default_factory=list)
 
-    def by_table(self) -> list[tuple[Table, list[dict]]]:
-        order: list[tuple[type[Base], list[dict]]] = [
+    def by_table(self) -> list[tuple[Table, list[dict[str, Any]]]]:
+        order: list[tuple[type[Base], list[dict[str, Any]]]] = [
             (Household, self.households),
             (Member, self.members),
             (HouseholdTag, self.tags),
@@ -581,7 +581,7 @@ def township_rows(lg: Ledger, n: int, seed: int = 7) -> list[list[object]]:
     today = lg.today()
     rows: list[list[object]] = []
     used: set[str] = set()
-    people: list[tuple] = []
+    people: list[tuple[Any, ...]] = []
     problems: dict[str, set[str]] = {}
     for i in range(1, n + 1):
         if people and rng.random() < 0.2:

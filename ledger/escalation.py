@@ -15,6 +15,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from ledger.paths import resource_path
 
@@ -36,7 +37,7 @@ class EscalationRules:
         return max(self.remind.values())
 
 
-def parse(data: dict) -> EscalationRules:
+def parse(data: dict[str, Any]) -> EscalationRules:
     remind = {str(k): int(v) for k, v in data["remind_days"].items()}
     if "default" not in remind or any(v < 0 for v in remind.values()) or int(data["reply_days"]) < 1:
         raise ValueError("escalation rules: remind_days needs a non-negative 'default'; reply_days >= 1")

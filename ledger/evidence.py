@@ -12,6 +12,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from ledger.errors import EvidenceError
 
@@ -73,7 +74,7 @@ class EvidenceStore:
 
         return self._put_stream(io.BytesIO(data), display_name)
 
-    def _put_stream(self, stream, name: str) -> StoredBlob:
+    def _put_stream(self, stream: BinaryIO, name: str) -> StoredBlob:
         head = stream.read(16)
         mime = sniff(head)
         if mime is None:

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -23,9 +24,12 @@ from ledger.dto import Actor
 from ledger.errors import ConflictError, PermissionDenied, StorageError, ValidationError
 from ledger.evidence import EvidenceStore, copy_blobs, evidence_dir_beside
 from ledger.migrate import SchemaStatus, ensure_schema
-from ledger.models import AuditHead, Case, Evidence, Meta, User, UserRole
+from ledger.models import AuditEvent, AuditHead, Case, Evidence, Meta, User, UserRole
 from ledger.opening import EVIDENCE_TAIL, check_path_length, check_sqlite_file, explain_open_error
 from ledger.seed import seed_catalog
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 Clock = Callable[[], dt.datetime]
 
@@ -36,8 +40,14 @@ def _local_now() -> dt.datetime:
 
 class Ledger:
     def __init__(
-        self, engine: Engine, *, key_dir: Path, evidence_dir: Path, clock: Clock = _local_now, password_hasher=None
-    ):
+        self,
+        engine: Engine,
+        *,
+        key_dir: Path,
+        evidence_dir: Path,
+        clock: Clock = _local_now,
+        password_hasher: PasswordHasher | None = None,
+    ) -> None:
         from ledger.services.audit import AuditService
         from ledger.services.backup import BackupService
         from ledger.services.cases import CaseService
@@ -172,13 +182,13 @@ class Ledger:
     def record(
         self,
         session: Session,
-        actor,
+        actor: Actor | None,
         action: str,
         entity: str,
         entity_id: int | None,
-        payload: dict,
+        payload: dict[str, Any],
         case_id: int | None = None,
-    ) -> audit.AuditEvent:
+    ) -> AuditEvent:
         """Write an audit event in the caller's transaction, stamped with the keyed hash of every
         record the transaction changed since the previous event (ledger/records.py)."""
         who = audit.AuditActor(actor.id, actor.display_name) if actor is not None else audit.SYSTEM
@@ -220,6 +230,10 @@ class Ledger:
             session=actor.session,
         )  # fmt: skip
 
+    @overload
+    def output_actor(self, actor: Actor | None, *, personal: Literal[True]) -> Actor: ...
+    @overload
+    def output_actor(self, actor: Actor | None, *, personal: bool) -> Actor | None: ...
     def output_actor(self, actor: Actor | None, *, personal: bool) -> Actor | None:
         """Who a printed report or workbook is made for, proved again. Outputs that carry names or
         other personal data need a signed-in user; aggregate figures (the weekly report, the
@@ -237,7 +251,7 @@ class Ledger:
         with self.reading() as s:
             return self.authority(s, actor)
 
-    def set_evidence_location(self, actor, location: str | os.PathLike) -> Path:
+    def set_evidence_location(self, actor: Actor | None, location: str | os.PathLike[str]) -> Path:
         """Server mode: the office's shared folder for evidence files, used by every PC from its
         next start (系统管理员 only; audited). Existing files are copied there first."""
         self.refuse_if_read_only()  # before copying files
@@ -305,7 +319,7 @@ def _default_evidence_dir(engine: Engine, ledger_uuid: str, shared: str | None) 
 
 
 def open_ledger(
-    url_or_path: str | os.PathLike | None = None,
+    url_or_path: str | os.PathLike[str] | None = None,
     *,
     create: bool = True,
     county_name: str = "示例县",
@@ -315,7 +329,7 @@ def open_ledger(
     backup_dir: Path | None = None,
     clock: Clock = _local_now,
     before_upgrade: Callable[[SchemaStatus], None] | None = None,
-    password_hasher=None,
+    password_hasher: PasswordHasher | None = None,
     remember_heads: bool = True,
 ) -> Ledger:
     """Open (and if needed create or upgrade) a ledger.

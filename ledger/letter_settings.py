@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ledger.errors import PermissionDenied, ValidationError
 from ledger.models import Meta
+
+if TYPE_CHECKING:
+    from ledger.dto import Actor
+    from ledger.facade import Ledger
 
 DEFAULT_CC = "县巩固拓展脱贫攻坚成果领导小组各成员单位。"
 KEYS = {"code": "letter_code", "contact": "letter_contact", "phone": "letter_phone", "cc": "letter_cc"}
@@ -31,7 +36,7 @@ class LetterSettings:
         return self.code or f"{county[:2]}整改督"
 
 
-def read(lg) -> LetterSettings:
+def read(lg: Ledger) -> LetterSettings:
     return LetterSettings(
         code=lg.meta(KEYS["code"], ""),
         contact=lg.meta(KEYS["contact"], ""),
@@ -59,7 +64,7 @@ def _clean(field: str, value: str) -> str:
     return value
 
 
-def update(lg, actor, **changes: str | None) -> dict[str, str]:
+def update(lg: Ledger, actor: Actor | None, **changes: str | None) -> dict[str, str]:
     """Set the given settings (code, contact, phone, cc; None = leave as is); returns what was
     stored. Refused in Chinese when a value is malformed or the account may not set them."""
     lg.refuse_if_read_only()

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from json import encoder as _json_encoder
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
@@ -200,7 +200,7 @@ def merkle_root(key: bytes, leaves: Iterable[tuple[str, int, str]]) -> str:
 
 
 # -- loading the current content of records ------------------------------------------------------------
-def _raw(s: Session, sql: str) -> Iterator[tuple]:
+def _raw(s: Session, sql: str) -> Iterator[tuple[Any, ...]]:
     """Rows of `sql` straight from the driver's cursor, streamed: no SQLAlchemy result processing
     (per-row wrapping and type conversion were most of a verify's time, bench/verify.py). On
     PostgreSQL a named (server-side) cursor keeps memory flat over a million rows."""
@@ -219,7 +219,7 @@ def _raw(s: Session, sql: str) -> Iterator[tuple]:
         cursor.close()
 
 
-def _simple_rows(s: Session, kind: RecordKind, ids: Sequence[int] | None) -> Iterator[tuple[int, list]]:
+def _simple_rows(s: Session, kind: RecordKind, ids: Sequence[int] | None) -> Iterator[tuple[int, list[Any]]]:
     """(id, values) in id order; values are the driver's own (SQLite: stored text for dates)."""
     assert kind.model is not None
     table = _table(kind.model).name
@@ -248,7 +248,7 @@ def _id_conditions(ids: Sequence[int] | None) -> Iterator[str]:
         yield f" WHERE id IN ({', '.join(map(str, ordered[i : i + _CHUNK]))})"
 
 
-def _user_rows(s: Session, ids: Sequence[int] | None) -> Iterator[tuple[int, list]]:
+def _user_rows(s: Session, ids: Sequence[int] | None) -> Iterator[tuple[int, list[Any]]]:
     roles: dict[int, list[str]] = defaultdict(list)
     role_query = select(UserRole.user_id, UserRole.role).order_by(UserRole.user_id, UserRole.role)
     if ids is not None:
@@ -259,7 +259,7 @@ def _user_rows(s: Session, ids: Sequence[int] | None) -> Iterator[tuple[int, lis
         yield record_id, [*values, roles.get(record_id, [])]
 
 
-def _workflow_rows(s: Session, ids: Sequence[int] | None) -> Iterator[tuple[int, list]]:
+def _workflow_rows(s: Session, ids: Sequence[int] | None) -> Iterator[tuple[int, list[Any]]]:
     if ids is not None and WORKFLOW_ID not in ids:
         return
     content: list[object] = []
@@ -270,7 +270,7 @@ def _workflow_rows(s: Session, ids: Sequence[int] | None) -> Iterator[tuple[int,
     yield WORKFLOW_ID, content
 
 
-def current(s: Session, kind: str, ids: Sequence[int] | None = None) -> Iterator[tuple[int, list]]:
+def current(s: Session, kind: str, ids: Sequence[int] | None = None) -> Iterator[tuple[int, list[Any]]]:
     """(id, content values) of the records of `kind` now, by id; all of them when `ids` is None."""
     if kind == "user":
         return _user_rows(s, ids)
@@ -312,7 +312,7 @@ class Stamps:
     def count(self) -> int:
         return len(self.rows)
 
-    def declaration(self, key: bytes) -> dict:
+    def declaration(self, key: bytes) -> dict[str, object]:
         """What the event's payload says of its stamps: their count, root and, when few, themselves."""
         out: dict[str, object] = {"n": len(self.rows), "root": merkle_root(key, self.rows)}
         if len(self.rows) <= 8:
@@ -460,7 +460,7 @@ def _case_number(s: Session, case_id: int) -> str | None:
         except ValueError:
             continue
         if isinstance(data, dict) and isinstance(data.get("number"), str):
-            return data["number"]
+            return cast(str, data["number"])
     return None
 
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
+
+    from ledger.dto import Actor
+    from ledger.facade import Ledger
 
 MAX_LISTED = 50
 
 
-def run_roster_import(lg, actor, args, out: Callable[[str], None] = print) -> int:
+def run_roster_import(lg: Ledger, actor: Actor, args: argparse.Namespace, out: Callable[[str], None] = print) -> int:
     service = lg.household_import
     table = service.read(args.file, args.sheet)
     plan = service.prepare(table, actor)

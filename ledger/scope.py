@@ -19,11 +19,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, or_, true
+from sqlalchemy import SQLColumnExpression, and_, or_, true
 from sqlalchemy.sql import ColumnElement
 
 from ledger.errors import ValidationError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from ledger.facade import Ledger
 
 FIRST_YEAR = 2000
 LAST_YEAR = 2100
@@ -49,7 +55,9 @@ class Scope:
             raise ValidationError(f"自定义区间的起始日期（{self.start}）晚于结束日期（{self.end}）")
 
     @classmethod
-    def parse(cls, year: str | int | None = None, start=None, end=None) -> Scope | None:
+    def parse(
+        cls, year: str | int | None = None, start: dt.date | str | None = None, end: dt.date | str | None = None
+    ) -> Scope | None:
         """A scope from what a clerk types: a year (2026, "2026", "2026年"), or two dates; None = 全部年度."""
         if year not in (None, "", "全部年度"):
             text = str(year).strip().removesuffix("年度").removesuffix("年")
@@ -80,7 +88,9 @@ class Scope:
         """The label without nested brackets, for titles: 2026年度·含结转."""
         return self.label.replace("（", "·").replace("）", "")
 
-    def condition(self, found_date, state) -> ColumnElement[bool]:
+    def condition(
+        self, found_date: SQLColumnExpression[dt.date], state: SQLColumnExpression[str]
+    ) -> ColumnElement[bool]:
         """The SQL condition over a found date and a state column (cases)."""
         from ledger.workflow import OPEN_STATES
 
@@ -89,7 +99,9 @@ class Scope:
             or_(found_date >= self.first_day, state.in_(sorted(OPEN_STATES))),
         )
 
-    def year_condition(self, found_year, state) -> ColumnElement[bool]:
+    def year_condition(
+        self, found_year: SQLColumnExpression[int], state: SQLColumnExpression[str]
+    ) -> ColumnElement[bool]:
         """The same rule over case_counts' found year (a year scope only)."""
         from ledger.workflow import OPEN_STATES
 
@@ -103,7 +115,9 @@ class Scope:
         return found_date <= self.last_day and (found_date >= self.first_day or state in OPEN_STATES)
 
 
-def scope_condition(scope: Scope | None, found_date, state) -> ColumnElement[bool]:
+def scope_condition(
+    scope: Scope | None, found_date: SQLColumnExpression[dt.date], state: SQLColumnExpression[str]
+) -> ColumnElement[bool]:
     return true() if scope is None else scope.condition(found_date, state)
 
 
@@ -111,7 +125,7 @@ def label(scope: Scope | None) -> str:
     return "全部年度" if scope is None else scope.label
 
 
-def _day(value, what: str) -> dt.date:
+def _day(value: object, what: str) -> dt.date:
     if isinstance(value, dt.date):
         return value
     try:
@@ -120,7 +134,7 @@ def _day(value, what: str) -> dt.date:
         raise ValidationError(f"自定义区间的{what}应为 2026-01-01 这样的日期，收到：{value or '（空）'}") from None
 
 
-def found_year(s):
+def found_year(s: Session) -> ColumnElement[int]:
     """The found year of cases.found_date as SQL (what the case_counts triggers store)."""
     from sqlalchemy import Integer, cast, extract, func
 
@@ -131,7 +145,7 @@ def found_year(s):
     return cast(extract("year", Case.found_date), Integer)
 
 
-def first_year(lg) -> int:
+def first_year(lg: Ledger) -> int:
     """The year of the earliest found case (this year when the ledger is empty): the selector's range."""
     from sqlalchemy import func, select
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -24,8 +25,8 @@ from ledger.paths import resource_path
 from ledger.workflow import load_seed
 
 
-def load_catalog() -> dict:
-    return json.loads(resource_path("seed", "catalog.json").read_text(encoding="utf-8"))
+def load_catalog() -> dict[str, Any]:
+    return cast(dict[str, Any], json.loads(resource_path("seed", "catalog.json").read_text(encoding="utf-8")))
 
 
 def seed_catalog(s: Session, county_name: str, county_code: str) -> None:

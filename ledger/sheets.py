@@ -21,9 +21,13 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from ledger.errors import ValidationError
 from ledger.opening import os_reason
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
 
@@ -158,7 +162,7 @@ def _refuse(path: Path, why: str) -> ValidationError:
     return ValidationError(f"{path.name} 未导入：{why}")
 
 
-def _parse_small(zf: zipfile.ZipFile, name: str, path: Path):
+def _parse_small(zf: zipfile.ZipFile, name: str, path: Path) -> Element:
     from defusedxml import ElementTree
     from defusedxml.common import DefusedXmlException
 
@@ -166,7 +170,7 @@ def _parse_small(zf: zipfile.ZipFile, name: str, path: Path):
     if info.file_size > _SMALL_PART:
         raise _refuse(path, f"工作簿结构文件 {name} 异常过大")
     try:
-        return ElementTree.fromstring(zf.read(name))
+        return cast("Element", ElementTree.fromstring(zf.read(name)))  # defusedxml has no type stubs
     except DefusedXmlException:
         raise _refuse(path, "文件中含有 XML 实体声明（DTD），可能是恶意构造的文件") from None
     except Exception:
@@ -218,7 +222,9 @@ def _sheet_parts(zf: zipfile.ZipFile, path: Path) -> list[tuple[str, str, bool]]
     return out
 
 
-def _scan_sheet(zf: zipfile.ZipFile, part: str, path: Path, cancelled) -> set[tuple[int, int]]:
+def _scan_sheet(
+    zf: zipfile.ZipFile, part: str, path: Path, cancelled: Callable[[], bool] | None
+) -> set[tuple[int, int]]:
     """Stream the sheet XML once: refuse a DTD, too many rows or columns; return formula cells."""
     info = zf.getinfo(part)
     formulas: set[tuple[int, int]] = set()
@@ -269,7 +275,7 @@ def _scan_sheet(zf: zipfile.ZipFile, part: str, path: Path, cancelled) -> set[tu
     return formulas
 
 
-def _read_xlsx(path: Path, digest: str, wanted: str | None, cancelled) -> RawTable:
+def _read_xlsx(path: Path, digest: str, wanted: str | None, cancelled: Callable[[], bool] | None) -> RawTable:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):

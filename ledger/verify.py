@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ledger import anchor, guards, records
 from ledger.audit import ChainReport
+from ledger.dto import Actor
 from ledger.facade import Ledger
 from ledger.models import AuditEvent, Case, CaseCount, CaseYearCount, Evidence
 from ledger.scope import found_year
@@ -156,11 +158,11 @@ class _FileChecks(threading.Thread):
         ]
 
 
-def _hash_at(s, seq: int) -> str | None:
+def _hash_at(s: Session, seq: int) -> str | None:
     return s.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq))
 
 
-def _against_outside_heads(lg: Ledger, s, chain: ChainReport) -> list[str]:
+def _against_outside_heads(lg: Ledger, s: Session, chain: ChainReport) -> list[str]:
     """The chain must reach, and pass through, the heads recorded outside the database: the one this
     PC saw last (ledger/anchor.py) and those in backup manifests beside the ledger."""
     problems = []
@@ -209,17 +211,17 @@ def newest_manifest_head(lg: Ledger, since: str = "") -> tuple[str, int, str] | 
     return best
 
 
-def _count_problems(s) -> list[str]:
+def _count_problems(s: Session) -> list[str]:
     """case_counts (kept by triggers, read by the dashboard) against a count of the cases table."""
     key = (Case.township_id, func.coalesce(Case.lead_department_id, 0), Case.subcategory, Case.state)
     actual = {tuple(r[:4]): r[4] for r in s.execute(select(*key, func.count()).group_by(*key))}
-    stored = {
+    stored: dict[tuple[object, ...], int] = {
         (r.township_id, r.department_id, r.subcategory, r.state): r.n for r in s.scalars(select(CaseCount)) if r.n
     }
     year = found_year(s)  # the 统计年度 counters (revision 0012) likewise
     key5 = (*key, year)
     actual_y = {tuple(r[:5]): r[5] for r in s.execute(select(*key5, func.count()).group_by(*key5))}
-    stored_y = {
+    stored_y: dict[tuple[object, ...], int] = {
         (r.township_id, r.department_id, r.subcategory, r.state, r.found_year): r.n
         for r in s.scalars(select(CaseYearCount))
         if r.n
@@ -235,7 +237,7 @@ def _count_problems(s) -> list[str]:
     return problems
 
 
-def repair_guards(lg: Ledger, actor) -> list[str]:
+def repair_guards(lg: Ledger, actor: Actor | None) -> list[str]:
     """Create the dropped guard triggers again (SQLite; a 系统管理员 or 审计员), audited. Returns
     the names restored."""
     from ledger.errors import PermissionDenied, StorageError

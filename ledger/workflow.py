@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from ledger import schema
 from ledger.paths import resource_path
@@ -317,11 +318,11 @@ def report_period(today: dt.date, week_end: int = 6) -> tuple[dt.date, dt.date]:
 WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
-def load_seed() -> dict:
-    return json.loads(resource_path("seed", "workflow.json").read_text(encoding="utf-8"))
+def load_seed() -> dict[str, Any]:
+    return cast(dict[str, Any], json.loads(resource_path("seed", "workflow.json").read_text(encoding="utf-8")))
 
 
-def rules_from_seed(seed: Mapping) -> WorkflowRules:
+def rules_from_seed(seed: Mapping[str, Any]) -> WorkflowRules:
     """Build rules straight from the seed document (the database holds the same rows)."""
     return WorkflowRules(
         actions={a["code"]: ActionDef(**a) for a in seed["actions"]},

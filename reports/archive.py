@@ -19,6 +19,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ledger.archive import SealedYear, check_may_seal, seal, sealable_count, sealed
 from ledger.dto import Actor, CaseFilter
@@ -26,6 +27,9 @@ from ledger.errors import StorageError, ValidationError
 from ledger.scope import Scope
 from ledger.workflow import TALLY_NAMES
 from reports.render import ReportRequest, render_report
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 MANIFEST = "归档清单.json"
 RULE = "统计范围：当年发现的问题，及以前年度发现、至归档时仍未销号的问题（结转）；封存：当年销号的问题"
@@ -51,7 +55,7 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
 
 
-def _counts(lg, year: int) -> dict[str, int]:
+def _counts(lg: Ledger, year: int) -> dict[str, int]:
     scope = Scope(year=year)
     first, last = scope.first_day, scope.last_day
     dash = lg.queries.dashboard(scope=scope)
@@ -66,7 +70,7 @@ def _counts(lg, year: int) -> dict[str, int]:
     }
 
 
-def archive_year(lg, actor: Actor, year: int, base: str | Path) -> ArchiveResult:
+def archive_year(lg: Ledger, actor: Actor, year: int, base: str | Path) -> ArchiveResult:
     """Write the year's archive folder under `base` and seal the year (coordinator or admin)."""
     actor = check_may_seal(lg, actor, year)
     if lg.dialect != "sqlite":
@@ -109,7 +113,7 @@ def archive_year(lg, actor: Actor, year: int, base: str | Path) -> ArchiveResult
     return ArchiveResult(folder, path, done, counts)
 
 
-def verify_archive(lg, folder: str | Path) -> tuple[int, list[str]]:
+def verify_archive(lg: Ledger, folder: str | Path) -> tuple[int, list[str]]:
     """(year, problems): each file missing, added or changed, and any mismatch with the ledger's record."""
     folder = Path(folder)
     path = folder / MANIFEST
@@ -144,6 +148,6 @@ def verify_archive(lg, folder: str | Path) -> tuple[int, list[str]]:
     return year, problems
 
 
-def default_base(lg) -> Path:
+def default_base(lg: Ledger) -> Path:
     """归档 beside the ledger file."""
     return Path(str(lg.engine.url.database)).parent / "归档"

@@ -7,11 +7,17 @@ from __future__ import annotations
 import argparse
 import functools
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ledger.cli_text import DB_HELP
 
+if TYPE_CHECKING:
+    from ledger.dto import Actor
 
-def add_parser(sub, password_help: str, sign_in: Callable) -> None:
+    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def add_parser(sub: SubParsers, password_help: str, sign_in: Callable[..., Actor]) -> None:
     p = sub.add_parser(
         "archive", help="年终归档：封存一个已结束的统计年度（备份、年度台账PDF、归档清单），或核对归档文件夹"
     )
@@ -24,7 +30,7 @@ def add_parser(sub, password_help: str, sign_in: Callable) -> None:
     p.set_defaults(func=functools.partial(run, sign_in=sign_in))
 
 
-def run(args: argparse.Namespace, sign_in: Callable) -> int:
+def run(args: argparse.Namespace, sign_in: Callable[..., Actor]) -> int:
     from ledger import open_ledger
     from ledger.errors import ValidationError
     from ledger.scope import Scope

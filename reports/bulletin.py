@@ -15,6 +15,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from reportlab.lib.colors import Color
 from reportlab.lib.units import mm
@@ -26,6 +27,9 @@ from ledger.services.dispatch import ISSUE_ROLES, KIND_NAMES, SERIES, Period
 from reports.fonts import FontSet
 from reports.pdf import PORTRAIT, RED, Block, Column, Document, Line, ReportInfo, Spacer, Table, cn_date, paginate
 from reports.weekly import _distribution, _masthead, _notes, paragraph_words
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 ORANGE = Color(0.85, 0.45, 0.0)
 STATUS_COLORS = {"迟报": ORANGE, "未报": RED}
@@ -51,7 +55,7 @@ def percent(value: float) -> str:
     return f"{value * 100:.1f}%"
 
 
-def rate_change(row: dict) -> str:
+def rate_change(row: dict[str, Any]) -> str:
     prev = row.get("prev")
     if not prev:
         return "—"
@@ -59,7 +63,7 @@ def rate_change(row: dict) -> str:
     return "持平" if delta == 0 else f"{delta:+.1f}"
 
 
-def count_change(row: dict, key: str) -> str:
+def count_change(row: dict[str, Any], key: str) -> str:
     prev = row.get("prev")
     if not prev:
         return "—"
@@ -67,12 +71,12 @@ def count_change(row: dict, key: str) -> str:
     return "持平" if delta == 0 else f"{delta:+d}"
 
 
-def submitted_text(row: dict) -> str:
+def submitted_text(row: dict[str, Any]) -> str:
     when = row.get("submitted_at") or ""
     return f"{when[5:10]} {when[11:16]}" if when else ""
 
 
-def table_rows(figures: dict, kind: str) -> list[list[object]]:
+def table_rows(figures: dict[str, Any], kind: str) -> list[list[object]]:
     out: list[list[object]] = []
     for r in (u for u in figures["units"] if u["kind"] == kind):
         prev = r.get("prev")
@@ -82,11 +86,11 @@ def table_rows(figures: dict, kind: str) -> list[list[object]]:
     return out
 
 
-def _names(figures: dict, status: str) -> list[str]:
+def _names(figures: dict[str, Any], status: str) -> list[str]:
     return [u["name"] for u in figures["units"] if u["status"] == status]
 
 
-def narrative(figures: dict, cutoff_text: str) -> list[str]:
+def narrative(figures: dict[str, Any], cutoff_text: str) -> list[str]:
     units = figures["units"]
     late, missing = _names(figures, "迟报"), _names(figures, "未报")
     on_time = len(units) - len(late) - len(missing)
@@ -126,7 +130,7 @@ def _when(iso: str) -> str:
     return f"{cn_date(t.date())}{t:%H:%M}"
 
 
-def bulletin_pages(doc: Document, figures: dict, *, county: str, number: int, unit: str, printed: dt.date,
+def bulletin_pages(doc: Document, figures: dict[str, Any], *, county: str, number: int, unit: str, printed: dt.date,
                    cutoff_text: str) -> list[list[Block]]:  # fmt: skip
     pen = doc.pen
     width = PORTRAIT.frame_width
@@ -186,7 +190,7 @@ class _Renumber(Exception):
 
 
 def render_bulletin(
-    lg, out: str | Path, actor: Actor | None, *, period: Period | None = None, fonts: FontSet | None = None
+    lg: Ledger, out: str | Path, actor: Actor | None, *, period: Period | None = None, fonts: FontSet | None = None
 ) -> BulletinResult:
     started = time.perf_counter()
     lg.refuse_if_read_only()

@@ -7,11 +7,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ledger.cli_text import DB_HELP
 
+if TYPE_CHECKING:
+    from ledger.dto import Actor
 
-def add_parser(sub, password_help: str, func: Callable) -> None:
+    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def add_parser(sub: SubParsers, password_help: str, func: Callable[[argparse.Namespace], int]) -> None:
     p = sub.add_parser("bulletin", help="调度通报：列出各乡镇、各责任单位本期报送情况，印发第N期通报（PDF）")
     p.add_argument("--db", required=True, help=DB_HELP)
     p.add_argument("--period", metavar="日期", help="调度期内的任一天（截止日当天即该期），默认为最近已截止的一期")
@@ -22,7 +28,7 @@ def add_parser(sub, password_help: str, func: Callable) -> None:
     p.set_defaults(func=func)
 
 
-def run(args: argparse.Namespace, sign_in: Callable) -> int:
+def run(args: argparse.Namespace, sign_in: Callable[..., Actor]) -> int:
     from ledger import open_ledger
     from ledger.errors import ValidationError
     from ledger.tabular import BadValue, parse_date

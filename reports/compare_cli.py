@@ -7,15 +7,22 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ledger import ids
 from ledger.cli_text import DB_HELP
+
+if TYPE_CHECKING:
+    from ledger.compare.views import FindingView
+    from ledger.dto import Actor
+
+    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 KINDS = ("医保", "学籍", "危房", "供水")
 LINES_PER_RULE = 50
 
 
-def add_parser(sub, password_help: str, func: Callable) -> None:
+def add_parser(sub: SubParsers, password_help: str, func: Callable[[argparse.Namespace], int]) -> None:
     p = sub.add_parser("compare", help="部门名单比对：医保参保、学籍、危房鉴定、供水检测名单与农户比对，列出候选问题")
     p.add_argument("file", nargs="?", help="部门名单（.xlsx 或 .csv）；与 --owed-since 二选一")
     p.add_argument("--db", required=True, help=DB_HELP)
@@ -38,7 +45,7 @@ def add_parser(sub, password_help: str, func: Callable) -> None:
     p.set_defaults(func=func)
 
 
-def run(args: argparse.Namespace, sign_in: Callable) -> int:
+def run(args: argparse.Namespace, sign_in: Callable[..., Actor]) -> int:
     from ledger import open_ledger
     from ledger.errors import ValidationError
     from ledger.tabular import BadValue, parse_date
@@ -78,7 +85,7 @@ def run(args: argparse.Namespace, sign_in: Callable) -> int:
             f"候选问题 {len(result.findings):,} 条：新增 {len(result.new):,} 条，无变化 {result.unchanged:,} 条，"
             f"已消失 {len(result.gone):,} 条"
         )
-        by_rule: dict[str, list] = {}
+        by_rule: dict[str, list[FindingView]] = {}
         for f in result.findings:
             by_rule.setdefault(f.rule, []).append(f)
         for rule, items in by_rule.items():

@@ -9,14 +9,19 @@ import datetime as dt
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ledger import ids
 from ledger.access import check_unmask
 from ledger.compare.views import FindingView, OwedRoster, RunView
 from ledger.dto import Actor
-from reports.excel import CELL, DATE_CELL, HEAD, INFO, ExportResult, _finish
+from reports.excel import CELL, DATE_CELL, HEAD, INFO, _finish
+from reports.kinds import ExportResult
 from reports.pdf import cn_date
-from reports.xlsx import Style, Workbook
+from reports.xlsx import Style, Value, Workbook
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 FINDING_COLUMNS = (
     ("序号", 6),
@@ -37,7 +42,7 @@ FINDING_COLUMNS = (
 WEAK = Style(border=True, wrap=True, fill="FFE699")
 
 
-def finding_cells(f: FindingView, unmask: bool) -> list:
+def finding_cells(f: FindingView, unmask: bool) -> list[Value]:
     number = f.id_number if unmask else ids.mask(f.id_number)
     text = f.description if unmask else ids.mask_free_text(f.description)
     return [
@@ -58,7 +63,7 @@ def finding_cells(f: FindingView, unmask: bool) -> list:
 
 
 def write_findings(
-    lg,
+    lg: Ledger,
     run: RunView,
     findings: Sequence[FindingView],
     out: str | Path,
@@ -134,7 +139,7 @@ OWED_COLUMNS = (
 
 
 def write_owed(
-    lg,
+    lg: Ledger,
     actor: Actor,
     kind: str,
     since: dt.date,

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.colors import Color
 from reportlab.lib.units import mm
@@ -40,6 +41,9 @@ from reports.pdf import (
     paginate,
 )
 from reports.render import default_unit
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 COLUMNS = (
     ("序号", "center", WORD_BREAKS),
@@ -82,7 +86,7 @@ def _cells(n: int, f: FindingView, unmask: bool) -> list[str]:
 
 
 def render_compare(
-    lg,
+    lg: Ledger,
     run: RunView,
     findings: Sequence[FindingView],
     out: str | Path,
@@ -136,7 +140,9 @@ def render_compare(
     )
 
 
-def _pages(doc: Document, run: RunView, findings: Sequence[FindingView], info: ReportInfo, unmask: bool):
+def _pages(
+    doc: Document, run: RunView, findings: Sequence[FindingView], info: ReportInfo, unmask: bool
+) -> list[list[Block]]:
     pen = doc.pen
     layout = doc.layout
     width = layout.frame_width

@@ -246,7 +246,13 @@ def closure_pages(
         title_lines = pen.wrap(title, width - FORM_QR - 10, 16, "title")
 
         def head(
-            page: Page, x: float, top: float, w: float, case: CaseView = case, qr: str = qr, lines=title_lines
+            page: Page,
+            x: float,
+            top: float,
+            w: float,
+            case: CaseView = case,
+            qr: str = qr,
+            lines: list[str] = title_lines,
         ) -> None:
             y = top - FORM_QR / 2 - 2 + (len(lines) - 1) * 11
             for line in lines:
@@ -537,7 +543,9 @@ def _thumbnails(
     for start in range(0, len(items), per_row):
         chunk = items[start : start + per_row]
 
-        def draw(page: Page, x: float, top: float, w: float, chunk=chunk) -> None:
+        def draw(
+            page: Page, x: float, top: float, w: float, chunk: Sequence[tuple[tuple[str, str, str], str]] = chunk
+        ) -> None:
             for col, ((kind, day, place), sha) in enumerate(chunk):
                 ix = x + col * (size + gap)
                 iy = top - 4 - size

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ledger import ids, schema
 from ledger.access import check_unmask, visibility
@@ -22,12 +23,15 @@ from ledger.dto import LEDGER_COLUMNS, Actor, CaseFilter, GroupFigures
 from ledger.errors import LedgerError, PermissionDenied, ValidationError
 from ledger.services.imports import ImportPlan
 from ledger.tabular import BadValue, parse_date
-from ledger.workflow import LIGHT_NAMES, OPEN_STATES, STATE_NAMES
+from ledger.workflow import LIGHT_NAMES, OPEN_STATES, STATE_NAMES, WorkflowRules
 from reports.kinds import TEMPLATES, ExportRequest, ExportResult
 from reports.pdf import cn_date
 from reports.render import default_unit, describe_filter, tag_title
 from reports.weekly import figure_columns, period_text, period_word
-from reports.xlsx import Sheet, Style, Validation, Workbook
+from reports.xlsx import Sheet, Style, Validation, Value, Workbook
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 # The canonical columns in groups for the two-row header, widths and cell kinds: ledger/schema.py.
 GROUPS = schema.header_groups()  # (group, first column, last column)
@@ -45,7 +49,7 @@ HEAD = Style(bold=True, border=True, wrap=True, halign="center", fill="D9E1F2")
 LIGHT_FILLS = {"红灯": "F8CBAD", "黄灯": "FFE699", "绿灯": "C6EFCE"}
 
 
-def _finish(lg, book: Workbook, actor: Actor | None, action: str, payload: dict) -> str:
+def _finish(lg: Ledger, book: Workbook, actor: Actor | None, action: str, payload: dict[str, Any]) -> str:
     """Hash the finished package, record the event, then put the file in place."""
     part = book.finish()
     digest = hashlib.sha256(part.read_bytes()).hexdigest()
@@ -74,7 +78,7 @@ def _info_rows(sheet: Sheet, title: str, unit: str, author: str, day: dt.date, w
 
 # -- the handoff ledger ----------------------------------------------------------------------------
 def export_workbook(
-    lg,
+    lg: Ledger,
     request: ExportRequest,
     out: str | Path,
     actor: Actor | None,
@@ -128,7 +132,19 @@ def export_workbook(
     return ExportResult(Path(out), len(case_ids), time.perf_counter() - started, digest)
 
 
-def _ledger_sheet(lg, book, case_ids, unmask, unit, author, today, county, progress, cancelled, tail="") -> None:
+def _ledger_sheet(
+    lg: Ledger,
+    book: Workbook,
+    case_ids: list[int],
+    unmask: bool,
+    unit: str,
+    author: str,
+    today: dt.date,
+    county: str,
+    progress: Callable[[int, int], None] | None,
+    cancelled: Callable[[], bool] | None,
+    tail: str = "",
+) -> None:
     width = len(LEDGER_COLUMNS)
     fields = [f for _label, f in LEDGER_COLUMNS]
     sheet = book.add_sheet("问题台账")
@@ -174,7 +190,7 @@ def _ledger_sheet(lg, book, case_ids, unmask, unit, author, today, county, progr
     total = len(case_ids)
     from_iso = dt.date.fromisoformat
     for n, line in enumerate(lg.reporting.ledger_lines(case_ids, unmask=unmask), 1):
-        values: list = [getattr(line, f) for f in fields]
+        values: list[Any] = [getattr(line, f) for f in fields]
         for i in date_cols:
             if values[i]:
                 values[i] = from_iso(values[i])
@@ -197,7 +213,7 @@ def _ledger_sheet(lg, book, case_ids, unmask, unit, author, today, county, progr
     sheet.close()
 
 
-def _choices_sheet(lg, book: Workbook) -> None:
+def _choices_sheet(lg: Ledger, book: Workbook) -> None:
     """A hidden sheet holding the drop-down lists (a list typed into the rule is limited to 255 characters)."""
     sheet = book.add_sheet("选项", hidden=True)
     sheet.columns([12, 16])
@@ -211,7 +227,7 @@ def _choices_sheet(lg, book: Workbook) -> None:
 
 
 def _statistics_sheet(
-    lg,
+    lg: Ledger,
     book: Workbook,
     f: CaseFilter,
     unit: str,
@@ -253,7 +269,9 @@ def _statistics_sheet(
     head = book.style(HEAD)
     lamps = {k: book.style(Style(border=True, halign="center", fill=LIGHT_FILLS[v])) for k, v in LIGHT_NAMES.items()}
 
-    def table(title: str, first: str, groups: list[GroupFigures], ranked: bool, extra=None) -> None:
+    def table(
+        title: str, first: str, groups: list[GroupFigures], ranked: bool, extra: GroupFigures | None = None
+    ) -> None:
         sheet.append([])
         sheet.append([title], [Style(bold=True, size=12)])
         sheet.append([first] + [c.label for c in columns] + (["排名", "预警"] if ranked else []), [head] * width)
@@ -261,7 +279,7 @@ def _statistics_sheet(
         if extra is not None and extra.found:
             rows.append(extra)
         for g in [*rows, weekly.total]:
-            values: list = [g.name] + [g.rate if c.attr == "rate" else getattr(g, c.attr) for c in columns]
+            values: list[Value] = [g.name] + [g.rate if c.attr == "rate" else getattr(g, c.attr) for c in columns]
             styles = [name] + [rate if c.attr == "rate" else number for c in columns]
             if g is extra:
                 values[1 + next(i for i, c in enumerate(columns) if c.attr == "rate")] = "/"
@@ -302,7 +320,7 @@ EDITABLE = frozenset({"measures", "progress", "progress_date", "completion_date"
 FILLIN_FILL = "FFF2CC"
 
 
-def fillin_open_columns(rules, state: str) -> tuple[str, ...]:
+def fillin_open_columns(rules: WorkflowRules, state: str) -> tuple[str, ...]:
     """The fill-in columns a department may fill on a case in this state: 本次进度/进度日期 while the case
     is open, 整改措施 and 完成时间 only where the workflow's field rules let that state edit them."""
     if state not in OPEN_STATES:
@@ -315,7 +333,7 @@ def fillin_open_columns(rules, state: str) -> tuple[str, ...]:
     )
 
 
-def _fillin_guide(rules) -> list[str]:
+def _fillin_guide(rules: WorkflowRules) -> list[str]:
     """One line per state saying which columns are open (the 填写说明 sheet)."""
     labels = {key: label for label, key, _w in FILLIN_COLUMNS}
     lines = []
@@ -331,7 +349,12 @@ def _fillin_guide(rules) -> list[str]:
 
 
 def export_fillin(
-    lg, department_id: int, out: str | Path, actor: Actor | None, *, progress: Callable[[int, int], None] | None = None
+    lg: Ledger,
+    department_id: int,
+    out: str | Path,
+    actor: Actor | None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
     """One department's open cases with 整改措施 / 本次进度 / 完成时间 to fill in; the rest locked."""
     from ledger.services.queries import DEADLINE_STATES
@@ -450,7 +473,7 @@ def _serial_date(value: int | float) -> dt.date | int | float:
         return value  # not a day number either: shown as it was, the reason says why
 
 
-def write_errors(lg, plan: ImportPlan, out: str | Path, actor: Actor | None) -> ExportResult:
+def write_errors(lg: Ledger, plan: ImportPlan, out: str | Path, actor: Actor | None) -> ExportResult:
     """The refused rows as they were (ID numbers and phones masked), with 原行号 and 错误原因 columns,
     to send back to the township."""
     started = time.perf_counter()
@@ -489,7 +512,7 @@ def write_errors(lg, plan: ImportPlan, out: str | Path, actor: Actor | None) -> 
         for outcome in refused:
             cells = plan.table.rows[outcome.row - 1]
             said = [*(outcome.reasons or outcome.ignored), *outcome.converted]
-            values: list = [outcome.row, "；".join(said)]
+            values: list[Value] = [outcome.row, "；".join(said)]
             for c in range(width):
                 value = cells[c] if c < len(cells) else ""
                 if c in id_cols and value not in (None, ""):

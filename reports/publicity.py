@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 
@@ -18,7 +19,7 @@ from ledger import ids
 from ledger.dto import Actor
 from ledger.errors import StorageError
 from ledger.opening import os_reason, replace_file
-from ledger.services.publicity import BatchView, cn
+from ledger.services.publicity import BatchView, ItemView, cn
 from reports.fonts import FontSet
 from reports.pdf import (
     PORTRAIT,
@@ -33,6 +34,9 @@ from reports.pdf import (
     paginate,
     paragraph,
 )
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 COLUMNS = (
     ("序号", "center", WORD_BREAKS),
@@ -61,7 +65,7 @@ def issuer_of(batch: BatchView) -> str:
 
 
 def render_notice(
-    lg, batch: BatchView, out: str | Path, actor: Actor | None, fonts: FontSet | None = None
+    lg: Ledger, batch: BatchView, out: str | Path, actor: Actor | None, fonts: FontSet | None = None
 ) -> NoticeResult:
     lg.refuse_if_read_only()
     actor = lg.output_actor(actor, personal=True)
@@ -103,7 +107,7 @@ def render_notice(
     return NoticeResult(target, len(pages), len(batch.items), fonts.missing.describe())
 
 
-def _cells(n: int, batch: BatchView, item) -> list[str]:
+def _cells(n: int, batch: BatchView, item: ItemView) -> list[str]:
     text = ids.mask_free_text(item.description).replace(item.head_name, ids.mask_name(item.head_name))
     if batch.kind == "close":
         text = f"{text}（已整改到位，经乡镇核验通过）"
@@ -117,7 +121,7 @@ def _cells(n: int, batch: BatchView, item) -> list[str]:
     ]
 
 
-def _pages(doc: Document, batch: BatchView, contact: str, phone: str):
+def _pages(doc: Document, batch: BatchView, contact: str, phone: str) -> list[list[Block]]:
     pen = doc.pen
     width = doc.layout.frame_width
     table = Table(

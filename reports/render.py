@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from ledger import escalation, ids, letter_settings
 from ledger.access import check_unmask, visibility
@@ -32,11 +32,18 @@ from reports.pdf import (
     Document,
     Layout,
     Line,
+    Page,
     ReportInfo,
     Spacer,
     cn_date,
     paginate,
 )
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
+
+    # What a kind of report lays out: (pages, cases counted, the footer drawn on every page).
+    Built: TypeAlias = tuple[list[list[Block]], int, Callable[[Page, int, int], None] | None]
 
 CLOSURE_STATES = ("pending_approval", "closed")
 
@@ -45,12 +52,12 @@ def default_unit(county: str) -> str:
     return f"{county}巩固拓展脱贫攻坚成果领导小组办公室"
 
 
-def letter_code(lg, county: str) -> str:
+def letter_code(lg: Ledger, county: str) -> str:
     """The 机关代字 of the office's 督办函 (发文字号 = 代字〔年份〕序号号), a ledger setting."""
     return letter_settings.read(lg).code_for(county)
 
 
-def describe_filter(lg, f: CaseFilter) -> str:
+def describe_filter(lg: Ledger, f: CaseFilter) -> str:
     cat = lg.catalog
     parts = []
     if f.township_id is not None:
@@ -84,7 +91,7 @@ def tag_title(f: CaseFilter) -> str:
     return (f"（{f.tag}·{f.tag_subtype}）" if f.tag_subtype else f"（{f.tag}）") + years
 
 
-def parse_tag(lg, tag: str) -> tuple[str, str]:
+def parse_tag(lg: Ledger, tag: str) -> tuple[str, str]:
     """A tag as a clerk types it — 监测对象, 监测户, 边缘易致贫户, 分散供养特困人员 — as (tag, subtype)."""
     from ledger.services.household_edit import canonical_kind
     from ledger.tags import tags_for_kind, vocabulary
@@ -98,7 +105,7 @@ def parse_tag(lg, tag: str) -> tuple[str, str]:
 
 
 def build_filter(
-    lg,
+    lg: Ledger,
     *,
     township: str | None = None,
     village: str | None = None,
@@ -154,7 +161,7 @@ def build_filter(
 
 
 def render_report(
-    lg,
+    lg: Ledger,
     request: ReportRequest,
     out: str | Path,
     actor: Actor | None,
@@ -221,8 +228,10 @@ def render_report(
                     if attempt == 3:
                         raise
                     raise _Renumber() from None
-                issued = [lg.letters.issue_in(s, actor, **spec).id for spec in builder.letters]  # 督办函 tracking
-                payload = {
+                issued = [
+                    lg.letters.issue_in(s, cast(Actor, actor), **spec).id for spec in builder.letters
+                ]  # 督办函 tracking
+                payload: dict[str, Any] = {
                     "kind": request.kind,
                     "title": title,
                     "scope": describe_filter(lg, request.filter),
@@ -258,7 +267,7 @@ class _Renumber(Exception):
 
 
 class _Builder:
-    def __init__(self, lg, request: ReportRequest, fonts: FontSet, info: ReportInfo, county: str):
+    def __init__(self, lg: Ledger, request: ReportRequest, fonts: FontSet, info: ReportInfo, county: str):
         self.lg, self.request, self.fonts, self.info, self.county = lg, request, fonts, info, county
         self.scope = describe_filter(lg, request.filter)
         self.claims: list[tuple[str, int, int, str]] = []  # (series, year, number, subject) to claim
@@ -324,12 +333,13 @@ class _Builder:
             layout.frame_height,
         )
 
-    def build(self, doc: Document):
+    def build(self, doc: Document) -> Built:
         kind = self.request.kind
-        return getattr(self, kind)(doc)
+        built: Built = getattr(self, kind)(doc)
+        return built
 
     # -- kinds ----------------------------------------------------------------------------------------
-    def ledger(self, doc: Document):
+    def ledger(self, doc: Document) -> Built:
         title = f"{self.county}“两不愁三保障”及饮水安全问题整改台账{tag_title(self.request.filter)}"
         if self.request.by_village:  # 村级台账: a section per village (reports/village_reports.py)
             return village_reports.ledger_sections(self, doc, tag_title(self.request.filter))
@@ -347,7 +357,7 @@ class _Builder:
         pages = ledger_report.ledger_pages(doc.pen, lines, title, signature, self.request.profile, self.request.paper)
         return pages, len(lines), None
 
-    def weekly(self, doc: Document):
+    def weekly(self, doc: Document) -> Built:
         """The 周报 of the requested 统计周期 (default: the last full report week). Its 期数 is the
         next of the year in the series "weekly", claimed with the printing; a reprint of the same
         period keeps the number it was given."""
@@ -377,7 +387,7 @@ class _Builder:
         )
         return pages, figures.total.found, lambda page, number, total: weekly.weekly_footer(doc, page, number, total)
 
-    def timetable(self, doc: Document):
+    def timetable(self, doc: Document) -> Built:
         title = f"{self.county}问题整改时间表（路线图）"
         f = self.request.filter
         if not f.states:  # the roadmap shows work under way unless asked otherwise
@@ -392,7 +402,7 @@ class _Builder:
         pages = timetable.timetable_pages(doc.pen, bars, self.request.group_by, title, subtitle, self.lg.today())
         return pages, len(bars), None
 
-    def closure(self, doc: Document):
+    def closure(self, doc: Document) -> Built:
         if self.request.case_number:
             case_ids = [self.lg.reporting.case_id_of(self.request.case_number)]
         else:
@@ -423,7 +433,7 @@ class _Builder:
         except Exception:  # missing or corrupted: the page says so in place of the picture
             return None
 
-    def household(self, doc: Document):
+    def household(self, doc: Document) -> Built:
         if self.request.household_id is None:
             raise ValidationError("一户一档须指定农户（户主身份证号）")
         h = self.lg.households.get(self.request.household_id)
@@ -442,7 +452,7 @@ class _Builder:
         )
         return pages, len(cases), None
 
-    def letter(self, doc: Document):
+    def letter(self, doc: Document) -> Built:
         """One 督办函 per department: the one asked for, or every department with overdue cases
         (each letter with its own 发文字号, starting on an odd page: a blank page is put in after
         a letter of an odd number of pages, so double-sided printing keeps the letters apart)."""
@@ -500,12 +510,12 @@ class _Builder:
                 title, what = "督办函", "各责任单位目前都没有逾期问题，无需督办"
             return self.empty(title, letter.LAYOUT, what), 0, None
 
-        def finish(page, number: int, total: int) -> None:
+        def finish(page: Page, number: int, total: int) -> None:
             letter.finish_page(doc.pen, page, marks[number - 1])
 
         return pages, count, finish
 
-    def reminders(self, doc: Document):
+    def reminders(self, doc: Document) -> Built:
         """到期提醒清单 of the unit asked for (township and/or department) within what the account may
         see, or the signed-in account's own unit."""
         f, cat, lg = self.request.filter, self.lg.catalog, self.lg

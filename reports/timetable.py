@@ -9,11 +9,12 @@ and 已销号 is an outline only. Colour stays for colour printers."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from reportlab.lib.colors import Color, black, white
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 
 from ledger.dto import TimetableBar
 from reports.fonts import FontSet
@@ -98,7 +99,7 @@ def plan(fonts: FontSet, bars: Sequence[TimetableBar], today: dt.date, width: fl
     """Text columns as wide as their longest entry (within limits), the rest for the bars."""
     width = width or LANDSCAPE.frame_width
 
-    def widest(texts, role: str = "song") -> float:
+    def widest(texts: Iterable[str], role: str = "song") -> float:
         return max((fonts.width(t, SIZE, role) for t in texts), default=0.0) + 2 * PAD
 
     heads = [fonts.width(h, SIZE, "hei") + 2 * PAD for h in HEADINGS]
@@ -116,7 +117,7 @@ def plan(fonts: FontSet, bars: Sequence[TimetableBar], today: dt.date, width: fl
     return Plan(widths, Axis(first, last, today, width - sum(widths)))
 
 
-def bar_shape(c, kind: str, x: float, y: float, w: float, h: float) -> None:
+def bar_shape(c: Canvas, kind: str, x: float, y: float, w: float, h: float) -> None:
     """One bar: 'open' solid, 'overdue' hatched in an outline, 'closed' an outline only."""
     c.saveState()
     if kind == "open":
@@ -162,7 +163,9 @@ def timetable_pages(
         Spacer(1 * mm),
         head,
     ]
-    key = (lambda b: b.department) if group_by == "department" else (lambda b: b.township)
+    key: Callable[[TimetableBar], str] = (
+        (lambda b: b.department) if group_by == "department" else (lambda b: b.township)
+    )
     ordered = sorted(bars, key=lambda b: (key(b), b.deadline or b.start, b.number))
     counts: dict[str, int] = {}
     for bar in bars:
@@ -201,7 +204,7 @@ def _legend() -> Block:
     return Drawing(17, draw)
 
 
-def _diamond(c, x: float, y: float, color: Color, r: float = 4.2) -> None:
+def _diamond(c: Canvas, x: float, y: float, color: Color, r: float = 4.2) -> None:
     """A milestone: a filled diamond with a white rim, so it stands out on a bar."""
     c.setFillColor(color)
     c.setStrokeColor(white)

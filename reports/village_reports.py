@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from reportlab.lib.units import mm
 
@@ -20,6 +21,12 @@ from ledger.services.villages import VillageFigures
 from reports import ledger_report
 from reports.pdf import Block, Document, Line, Page, Spacer, cn_date, paginate
 
+if TYPE_CHECKING:
+    from ledger.dto import Actor, CaseFilter
+    from ledger.facade import Ledger
+    from reports.kinds import ReportRequest, ReportResult
+    from reports.render import Built, _Builder
+
 NEEDS_TOWNSHIP = "村级台账须选择乡镇：每个村一节（或一个文件），请在“乡镇”中选定一个乡镇"
 
 
@@ -27,7 +34,7 @@ def ledger_title(county: str, township: str, village: str, tag: str = "") -> str
     return f"{county}{township}{village}“两不愁三保障”及饮水安全问题整改台账{tag}"
 
 
-def village_list(lg, f) -> list[VillageFigures]:
+def village_list(lg: Ledger, f: CaseFilter) -> list[VillageFigures]:
     """The villages the batch prints: those of the filter's township (or its one village) the
     printing account may see, with their 清零状态."""
     if f.township_id is None:
@@ -40,7 +47,7 @@ def village_list(lg, f) -> list[VillageFigures]:
     return rows
 
 
-def ledger_sections(builder, doc: Document, title_tag: str = ""):
+def ledger_sections(builder: _Builder, doc: Document, title_tag: str = "") -> Built:
     """The batch 村级台账 as one document: (pages, cases, footer) for reports/render.py."""
     lg, request = builder.lg, builder.request
     layout = ledger_report.layout_for(request.paper)
@@ -91,14 +98,14 @@ def safe_name(text: str) -> str:
 
 
 def render_village_files(
-    lg,
-    request,
+    lg: Ledger,
+    request: ReportRequest,
     folder: str | Path,
-    actor,
+    actor: Actor | None,
     *,
     progress: Callable[[int, int], None] | None = None,
-    **kw,
-) -> list:
+    **kw: Any,
+) -> list[ReportResult]:
     """One 村级台账 PDF per village of the request's township into `folder` (created if missing),
     each rendered and audited as its own report. Returns the ReportResults in village order."""
     from reports.render import render_report
@@ -112,7 +119,7 @@ def render_village_files(
         target.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise StorageError(f"无法创建文件夹 {target}：{os_reason(err)}") from err
-    township = lg.catalog.region(f.township_id).name
+    township = lg.catalog.region(cast(int, f.township_id)).name  # village_list refused a filter without one
     results = []
     for i, v in enumerate(villages, 1):
         one = replace(request, kind="ledger", by_village=False, filter=replace(request.filter, village_id=v.village_id))
@@ -123,7 +130,7 @@ def render_village_files(
     return results
 
 
-def weekly_groups(lg, w: WeeklyFigures) -> list[tuple[GroupFigures, list[GroupFigures]]]:
+def weekly_groups(lg: Ledger, w: WeeklyFigures) -> list[tuple[GroupFigures, list[GroupFigures]]]:
     """The villages of each township of the 周报 (townships in their ranking), each township's
     villages ranked among themselves by closure rate."""
     cat = lg.catalog
@@ -134,7 +141,7 @@ def weekly_groups(lg, w: WeeklyFigures) -> list[tuple[GroupFigures, list[GroupFi
     return out
 
 
-def run_split(lg, request, folder: str, actor) -> int:
+def run_split(lg: Ledger, request: ReportRequest, folder: str, actor: Actor | None) -> int:
     """`main.py report ledger --by-village --split -o 文件夹`: one file per village, said line by line."""
     if request.kind != "ledger":
         raise ValidationError("--split（每村一个文件）只用于村级台账：main.py report ledger --by-village --split")

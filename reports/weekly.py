@@ -9,7 +9,7 @@ The column names are the ones the 工作台 and the Excel 统计表 use (FIGURES
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from reportlab.lib.colors import Color, black
@@ -24,6 +24,7 @@ from reports.pdf import (
     RED,
     Block,
     Column,
+    Document,
     Drawing,
     Line,
     Page,
@@ -218,13 +219,15 @@ WORDS = frozenset(
 )
 
 
-def wrap_words(pen: Pen, text: str, width: float, size: float, role: str = "song", words=WORDS) -> list[str]:
+def wrap_words(
+    pen: Pen, text: str, width: float, size: float, role: str = "song", words: Iterable[str] = WORDS
+) -> list[str]:
     """pen.wrap keeping `words` (names of places and units, the state and light names) whole."""
     return pen.wrap(text, width, size, role, words=frozenset(words))
 
 
 def paragraph_words(
-    pen: Pen, text: str, width: float, size: float, role: str, leading: float, first_indent: float, words
+    pen: Pen, text: str, width: float, size: float, role: str, leading: float, first_indent: float, words: Iterable[str]
 ) -> list[Block]:
     """A paragraph (first line indented) whose lines never break inside one of `words`."""
     first = wrap_words(pen, text, width - first_indent, size, role, words)[0]
@@ -435,7 +438,7 @@ def _category_chart(groups: list[GroupFigures]) -> Block:
     return Drawing(height, draw)
 
 
-def weekly_footer(doc, page: Page, number: int, total: int) -> None:
+def weekly_footer(doc: Document, page: Page, number: int, total: int) -> None:
     """第 X 页 共 Y 页 centred under the frame; the printing line, small and grey, inside the margin."""
     info: ReportInfo = doc.info
     layout = PORTRAIT

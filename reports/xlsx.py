@@ -21,6 +21,8 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import TracebackType
+from typing import IO
 from xml.sax.saxutils import escape, quoteattr
 
 from ledger.errors import StorageError
@@ -104,7 +106,7 @@ DATE = Style(num_format="yyyy-mm-dd", halign="center")
 class _Styles:
     def __init__(self) -> None:
         self._xf: dict[Style, int] = {Style(): 0}
-        self._fonts: dict[tuple, int] = {(False, 11.0, ""): 0}
+        self._fonts: dict[tuple[bool, float, str], int] = {(False, 11.0, ""): 0}
         self._fills: dict[str, int] = {"": 0, "gray125": 1}
         self._formats: dict[str, int] = {"": 0, "@": 49}
 
@@ -199,7 +201,7 @@ class Sheet:
         self.validations: list[Validation] = []
         self.rows = 0
         self._started = False
-        self._stream = None
+        self._stream: IO[bytes] | None = None
         self._buffer: list[str] = []
         self._letters: list[str] = []
 
@@ -370,7 +372,12 @@ class Workbook:
     Sheets are written one after another (a zip takes one entry at a time)."""
 
     def __init__(
-        self, path: str | os.PathLike, *, creator: str = "整改台账", compress_level: int = 1, full_numbers: bool = False
+        self,
+        path: str | os.PathLike[str],
+        *,
+        creator: str = "整改台账",
+        compress_level: int = 1,
+        full_numbers: bool = False,
     ):
         self.path = Path(path)
         check_path_length(self.path.with_name(self.path.name + ".part"))  # before a row is written
@@ -394,7 +401,9 @@ class Workbook:
     def __enter__(self) -> Workbook:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc_type is None:
             self.close()
         else:
@@ -413,7 +422,7 @@ class Workbook:
             found = self._quoted[style_id] = self.style(replace(self._style_by_id[style_id], quote=True))
         return found
 
-    def open_entry(self, name: str):
+    def open_entry(self, name: str) -> IO[bytes]:
         return self._zip.open(name, "w", force_zip64=True)
 
     def add_sheet(self, name: str, *, hidden: bool = False) -> Sheet:

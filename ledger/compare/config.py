@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any, cast
 
 from ledger.errors import ValidationError
 from ledger.paths import resource_path
@@ -27,7 +28,7 @@ class KindRules:
     roster: str  # person | village_or_person
     columns: dict[str, tuple[str, ...]]  # field → header synonyms (person columns included)
     rules: tuple[Rule, ...]
-    params: dict = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
     def rule(self, code: str) -> Rule:
         for r in self.rules:
@@ -40,8 +41,8 @@ class KindRules:
 
 
 @cache
-def _data() -> dict:
-    return json.loads(resource_path("seed", "compare_rules.json").read_text(encoding="utf-8"))
+def _data() -> dict[str, Any]:
+    return cast(dict[str, Any], json.loads(resource_path("seed", "compare_rules.json").read_text(encoding="utf-8")))
 
 
 @cache

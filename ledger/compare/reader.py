@@ -34,7 +34,7 @@ class RosterRow:
     notes: list[str] = field(default_factory=list)  # conversions made while reading
     problems: list[str] = field(default_factory=list)  # what could not be read
 
-    def as_record(self, labels: dict[str, str]) -> dict:
+    def as_record(self, labels: dict[str, str]) -> dict[str, object]:
         """What a finding keeps of its row: number, the cells by their header labels, notes."""
         cells = {labels.get("name", "姓名"): self.name, labels.get("village", "村"): self.village}
         if self.id_number:
@@ -102,7 +102,9 @@ def find_header(
     return header, mapping, labels
 
 
-def _pick_sheet(path: Path, lookup: dict[str, str]) -> tuple[RawTable, tuple]:
+def _pick_sheet(
+    path: Path, lookup: dict[str, str]
+) -> tuple[RawTable, tuple[tuple[int, ...], dict[int, str], list[str]]]:
     table = read_table(path)
     found = find_header(table.rows, lookup)
     if found is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 STATE_NAMES = {"open": "待核实", "registered": "已登记", "dismissed": "已排除", "gone": "已消失"}
 MATCH_NAMES = {"id": "身份证号", "name": "姓名+村（弱）", "village": "村名", "": "名单中无此人"}
@@ -64,7 +65,7 @@ class RunView:
     rows: int
     run_at: dt.datetime
     run_by: str
-    summary: dict
+    summary: dict[str, Any]
 
     @property
     def batch(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -13,11 +14,15 @@ from ledger.events import event_name
 from ledger.models import AuditEvent, AuditHead
 from ledger.workflow import FIELD_LABELS, STATE_NAMES
 
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
+    from ledger.services.catalog import CatalogService
+
 # Events that created many cases at once: they name their case-id range instead of one case.
 BULK_ACTIONS = ("import.commit", "demo.generate")
 
 
-def _readable(field: str, old: object, new: object, catalog=None) -> tuple[object, object]:
+def _readable(field: str, old: object, new: object, catalog: CatalogService | None = None) -> tuple[object, object]:
     """Codes and ids shown by their Chinese names in the change history: states, 问题子类, units,
     yes/no."""
 
@@ -40,7 +45,7 @@ def _readable(field: str, old: object, new: object, catalog=None) -> tuple[objec
 
 
 class AuditService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     def head(self) -> tuple[int, str]:
@@ -104,4 +109,4 @@ class AuditService:
                 .order_by(AuditEvent.seq.desc())
                 .limit(limit)
             )
-            return [tuple(r) for r in rows]
+            return [(seq, at, actor_name, action) for seq, at, actor_name, action in rows]

@@ -12,12 +12,18 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Engine
 
 from ledger.errors import StorageError
 from ledger.evidence import EvidenceStore, copy_blobs, evidence_dir_beside
 from ledger.opening import EVIDENCE_TAIL, check_path_length, replace_file
+
+if TYPE_CHECKING:
+    from ledger.dto import Actor
+    from ledger.facade import Ledger
+    from ledger.migrate import SchemaStatus
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +62,7 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _inspect(path: Path) -> dict:
+def _inspect(path: Path) -> dict[str, Any]:
     """Integrity check and facts of a ledger file; raises StorageError when it is not sound."""
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
@@ -111,7 +117,7 @@ def sqlite_backup(
     part = dest.with_name(dest.name + ".part")
     part.unlink(missing_ok=True)
 
-    def _progress(_status, remaining, total):
+    def _progress(_status: int, remaining: int, total: int) -> None:
         if progress:
             progress(total - remaining, total)
         if cancelled and cancelled():
@@ -185,7 +191,7 @@ def default_backup_dir(db_path: Path) -> Path:
     return db_path.parent / "备份"
 
 
-def backup_before_upgrade(engine: Engine, status, backup_dir: Path | None) -> None:
+def backup_before_upgrade(engine: Engine, status: SchemaStatus, backup_dir: Path | None) -> None:
     """Taken (and verified) before any schema upgrade of an existing ledger."""
     if engine.url.get_backend_name() != "sqlite":
         log.warning("server-mode upgrade from %s: back the server up with pg_dump first", status.current)
@@ -199,17 +205,17 @@ def backup_before_upgrade(engine: Engine, status, backup_dir: Path | None) -> No
 
 
 class BackupService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     def _db_path(self) -> Path:
         if self._ledger.dialect != "sqlite":
             raise StorageError("服务器模式的台账由数据库管理员在服务器上用 pg_dump 备份，本命令只用于本机台账文件")
-        return Path(self._ledger.engine.url.database)
+        return Path(cast(str, self._ledger.engine.url.database))  # a SQLite URL always names its file
 
     def backup(
         self,
-        actor,
+        actor: Actor | None,
         dest: Path,
         progress: Callable[[int, int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,

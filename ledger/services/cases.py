@@ -11,6 +11,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -47,6 +48,9 @@ from ledger.workflow import (
     editable_problems,
     light,
 )
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 # Inputs of an action that are written onto the case (the rest are opinions and reasons).
 ACTION_WRITES = {
@@ -107,7 +111,7 @@ def _in_scope(role: str, actor: Actor, case: Case | CaseView) -> bool:
 
 
 class CaseService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
         catalog = load_catalog()
         self.sources = tuple(catalog["sources"])
@@ -128,7 +132,7 @@ class CaseService:
         if case.version != expected_version:
             raise ConflictError()
 
-    def _normalise(self, values: dict) -> dict:
+    def _normalise(self, values: dict[str, Any]) -> dict[str, Any]:
         out = dict(values)
         for name in DATE_FIELDS:
             if name in out:
@@ -145,7 +149,7 @@ class CaseService:
         textrules.require(out)  # lengths and control characters (ledger/textrules.py)
         return out
 
-    def _field_problems(self, values: dict, case: Case | None) -> list[str]:
+    def _field_problems(self, values: dict[str, Any], case: Case | None) -> list[str]:
         problems = []
         today = self._ledger.today()
         found = values.get("found_date") or (case.found_date if case else None)
@@ -448,7 +452,7 @@ class CaseService:
             view = self._view(s, case)
         return CaseResult(view, Change((view.id,), counts=True, audit_seq=event.seq))
 
-    def update(self, actor: Actor, case_id: int, expected_version: int, changes: dict) -> CaseResult:
+    def update(self, actor: Actor, case_id: int, expected_version: int, changes: dict[str, Any]) -> CaseResult:
         """Edit fields the case's state allows; each changed field is journalled old → new."""
         values = self._normalise(changes)
         rules = self._ledger.catalog.rules
@@ -485,7 +489,7 @@ class CaseService:
         )
 
     @staticmethod
-    def _apply(case: Case, values: dict) -> dict:
+    def _apply(case: Case, values: dict[str, Any]) -> dict[str, Any]:
         diff = {}
         for name, new in values.items():
             old = getattr(case, name)
@@ -503,7 +507,7 @@ class CaseService:
         action: str,
         *,
         expected_version: int,
-        inputs: dict | None = None,
+        inputs: dict[str, Any] | None = None,
         password: str | None = None,
         on_behalf_of: str | None = None,
         form_evidence_id: int | None = None,
@@ -556,7 +560,7 @@ class CaseService:
             now = self._ledger.clock()
             today = now.date()
             diff = self._apply(case, {k: merged.get(k) for k in ACTION_WRITES.get(action, ())})
-            effects: dict = {"state": target}
+            effects: dict[str, Any] = {"state": target}
             if action == "assign":
                 effects["assigned_date"] = today
             elif action == "approve":
@@ -581,7 +585,7 @@ class CaseService:
                     reason=reason,
                 )
             )
-            payload: dict = {"action": action, "from": facts.state, "to": target, "changes": diff}
+            payload: dict[str, Any] = {"action": action, "from": facts.state, "to": target, "changes": diff}
             if reason:
                 payload["reason" if action in ("return", "reopen", "void") else "opinion"] = reason
             if signoff_values is not None:
@@ -608,7 +612,7 @@ class CaseService:
 
     def _signoff_values(
         self, s: Session, actor: Actor, case: Case, role: str, on_behalf_of: str | None, form_evidence_id: int | None
-    ) -> dict:
+    ) -> dict[str, Any]:
         values = {"signer_role": ROLE_NAMES[role], "recorded_by_id": actor.id, "form_evidence_id": None}
         if on_behalf_of:
             textrules.require({"signer_name": on_behalf_of.strip()})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -23,6 +24,10 @@ from ledger.models import (
 )
 from ledger.seed import load_catalog
 from ledger.workflow import ActionDef, Requirement, Transition, WorkflowRules
+
+if TYPE_CHECKING:
+    from ledger.dto import Actor
+    from ledger.facade import Ledger
 
 LEVELS = ("household", "village", "both")
 LEVEL_NAMES = {"household": "户级", "village": "村级"}
@@ -55,7 +60,7 @@ def level_problems(sub: SubcategoryView | None, of_household: bool, of_village: 
 
 
 class CatalogService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     def invalidate(self) -> None:
@@ -176,7 +181,7 @@ class CatalogService:
         except KeyError:
             raise NotFound(f"没有编号为 {region_id} 的行政区划") from None
 
-    def add_regions(self, actor, rows: list[tuple[str, str, str | None]]) -> int:
+    def add_regions(self, actor: Actor | None, rows: list[tuple[str, str, str | None]]) -> int:
         """Add townships and villages: (12-digit code, name, parent code or None for a township).
         系统管理员 only (the regions are set up with the ledger)."""
         with self._ledger.unit_of_work() as s:

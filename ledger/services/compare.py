@@ -14,6 +14,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -36,6 +37,9 @@ from ledger.errors import NotFound, PermissionDenied, ValidationError
 from ledger.models import Case, CompareFinding, CompareRun, Household, HouseholdTag, Member, User
 from ledger.tags import holds, tag_label
 
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
+
 RUN_ROLES = frozenset({"coordinator"})
 SOURCE = "部门筛查预警"
 UNMATCHED_KEPT = 500  # unmatched rows the run's summary keeps (the count is always whole)
@@ -57,7 +61,7 @@ def _row_record(c: Candidate, labels: dict[str, str]) -> str:
 
 
 class CompareService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     # -- who may ----------------------------------------------------------------------------------
@@ -89,7 +93,8 @@ class CompareService:
                 for hid in s.scalars(select(Household.id).where(holds(tag, today))):
                     tagged.setdefault(hid, []).append(tag)
             category = rules.params.get("case_category")
-            house = (
+            house = cast(
+                frozenset[int],
                 frozenset(
                     s.scalars(
                         select(Case.household_id).where(
@@ -98,7 +103,7 @@ class CompareService:
                     )
                 )
                 if category
-                else frozenset()
+                else frozenset(),
             )
             facts = Facts(today, {h: tuple(t) for h, t in tagged.items()}, house)
             outcome = evaluate(rules, roster, people, facts)

@@ -25,6 +25,7 @@ import json
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +35,10 @@ from ledger.dto import Actor
 from ledger.errors import ConflictError, PermissionDenied, ValidationError
 from ledger.models import Case, CaseCount, Department, DispatchBulletin, DispatchSubmission, Meta, Region, User
 from ledger.services.queries import overdue_sql
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
+    from ledger.services.imports import ImportPlan
 
 WEEKDAY_KEY, TIME_KEY, LATE_KEY = "dispatch_weekday", "dispatch_time", "dispatch_late_hours"
 DEFAULT_WEEKDAY, DEFAULT_TIME, DEFAULT_LATE_HOURS = 3, "17:00", 24  # 每周四 17:00, 迟报 within a day
@@ -115,11 +120,11 @@ def status_of(period: Period, submitted_at: dt.datetime | None, at: dt.datetime)
     return "未报" if at > period.end else "待报"
 
 
-def rank_units(rows: list[dict]) -> list[dict]:
+def rank_units(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows of one kind ranked: 销号率 high first, then fewer 逾期, then reporting (已报, 迟报, 未报),
     then name. Ties on all three share a rank."""
 
-    def key(r: dict) -> tuple:
+    def key(r: dict[str, Any]) -> tuple[Fraction | int, int, int]:
         return (-Fraction(r["closed"], r["total"]) if r["total"] else 0, r["overdue"], STATUS_ORDER[r["status"]])
 
     ordered = sorted(rows, key=lambda r: (*key(r), r["name"]))
@@ -129,7 +134,7 @@ def rank_units(rows: list[dict]) -> list[dict]:
 
 
 class DispatchService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     # -- settings ---------------------------------------------------------------------------------------
@@ -323,7 +328,7 @@ class DispatchService:
             status = status_of(target, row.submitted_at, now)
         return BoardRow(Unit(kind, unit_id, name), status, row.submitted_at, actor.display_name, VIA_NAMES[via])
 
-    def record_import(self, s: Session, actor: Actor, plan) -> None:
+    def record_import(self, s: Session, actor: Actor, plan: ImportPlan) -> None:
         """Inside a 填报表 import's transaction (ImportService.commit): each department leading a case
         on an accepted row has reported (once per period; a second workbook changes nothing here)."""
         numbers = sorted({o.case_number for o in plan.outcomes if o.case_number and o.status not in REFUSED})
@@ -340,7 +345,7 @@ class DispatchService:
                 self._add(s, actor, target, ("department", dept), "import", "")
 
     # -- the 通报's figures --------------------------------------------------------------------------------
-    def figures(self, period: Period, at: dt.datetime | None = None) -> dict:
+    def figures(self, period: Period, at: dt.datetime | None = None) -> dict[str, Any]:
         """Per unit: 问题数 (not void), 已销号, 逾期 today, 报送 for the period; ranked within each kind;
         with the previous issued 通报's figures for comparison."""
         lg = self._ledger
@@ -371,7 +376,7 @@ class DispatchService:
             ).first()
         before = json.loads(previous.figures) if previous is not None else None
         before_units = {(u["kind"], u["id"]): u for u in before["units"]} if before else {}
-        units: list[dict] = []
+        units: list[dict[str, Any]] = []
         for kind in KIND_NAMES:
             rows = []
             for (k, unit_id), r in board.items():
@@ -407,13 +412,15 @@ class DispatchService:
             ).first()
         return (int(row[0]), int(row[1])) if row else None
 
-    def issued(self, period: Period) -> tuple[int, int, dict] | None:
+    def issued(self, period: Period) -> tuple[int, int, dict[str, Any]] | None:
         """(year, number, figures) of the 通报 issued for `period`, if any."""
         with self._ledger.reading() as s:
             row = s.scalars(select(DispatchBulletin).where(DispatchBulletin.period_end == period.end)).first()
         return (row.year, row.number, json.loads(row.figures)) if row is not None else None
 
-    def store_bulletin(self, s: Session, period: Period, year: int, number: int, figures: dict, issued_by: str) -> None:
+    def store_bulletin(
+        self, s: Session, period: Period, year: int, number: int, figures: dict[str, Any], issued_by: str
+    ) -> None:
         """Inside the print transaction (reports/bulletin.py), with the serial claim and its event."""
         s.add(DispatchBulletin(period_end=period.end, year=year, number=number,
                                figures=json.dumps(figures, ensure_ascii=False, sort_keys=True),

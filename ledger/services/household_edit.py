@@ -25,7 +25,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from ledger import ids, textrules
+from ledger import ids, schema, textrules
 from ledger.access import may_see_health, visibility, visible_condition
 from ledger.dto import Actor, HistoryEntry, HouseholdView, MemberView, TagCount, TagView
 from ledger.errors import ConflictError, NotFound, PermissionDenied, ValidationError
@@ -125,7 +125,7 @@ class HouseholdEditing:
             raise PermissionDenied("乡镇核验员只能修改本乡镇的农户档案")
         return actor, h
 
-    def _event(self, s: Session, actor: Actor, code: str, h: Household, payload: dict) -> None:
+    def _event(self, s: Session, actor: Actor, code: str, h: Household, payload: dict[str, Any]) -> None:
         self._ledger.record(s, actor, code, "household", h.id, {"head_name": h.head_name, **payload})
 
     # -- the household --------------------------------------------------------------------------------
@@ -254,7 +254,9 @@ class HouseholdEditing:
         )
 
     # -- members ---------------------------------------------------------------------------------------
-    def _checked_member(self, values: Mapping[str, object], *, health_allowed: bool) -> tuple[dict[str, str], list]:
+    def _checked_member(
+        self, values: Mapping[str, object], *, health_allowed: bool
+    ) -> tuple[dict[str, str], list[str]]:
         wanted: dict[str, str] = {}
         problems: list[str] = []
         unknown = sorted(set(values) - set(MEMBER_FIELDS))
@@ -476,8 +478,8 @@ class HouseholdEditing:
                     f"风险消除/退出日期不能早于识别日期（{t.start_date.year}年{t.start_date.month}月{t.start_date.day}日）"
                 )
             note = f"{t.note}；{reason.strip()}" if t.note else reason.strip()
-            if len(note) > textrules.NOTE:
-                raise ValidationError(f"“备注”最多{textrules.NOTE}个字，请精简理由")
+            if len(note) > schema.NOTE:
+                raise ValidationError(f"“备注”最多{schema.NOTE}个字，请精简理由")
             diff = {"end_date": [None, end_date.isoformat()], "note": [t.note or "", note]}
             t.end_date, t.note = end_date, note
             payload = {"tag_id": t.id, "name": tag_label(t.tag, t.subtype), "reason": reason.strip(), "changes": diff}

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +35,10 @@ from ledger.services.household_plan import HouseholdCheck, group_rows
 from ledger.sheets import RawTable, read_sheet_with
 from ledger.tabular import Layout, Matcher, compact, normal_text
 from ledger.tags import kind_synonyms, risk_types
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
+
 
 IMPORT_ROLES = frozenset({"clerk", "coordinator"})
 MAX_CELL_CHARS = 32_767
@@ -106,12 +110,12 @@ class HouseholdImportPlan:
     households: list[HouseholdOutcome] = field(default_factory=list)
     rows: list[RosterRow] = field(default_factory=list)
     # the writes (ledger/services/household_import_write.py)
-    new_households: list[dict] = field(default_factory=list)
-    household_updates: list[dict] = field(default_factory=list)
-    member_inserts: list[dict] = field(default_factory=list)
-    member_updates: list[dict] = field(default_factory=list)
-    tag_inserts: list[dict] = field(default_factory=list)
-    tag_updates: list[dict] = field(default_factory=list)
+    new_households: list[dict[str, Any]] = field(default_factory=list)
+    household_updates: list[dict[str, Any]] = field(default_factory=list)
+    member_inserts: list[dict[str, Any]] = field(default_factory=list)
+    member_updates: list[dict[str, Any]] = field(default_factory=list)
+    tag_inserts: list[dict[str, Any]] = field(default_factory=list)
+    tag_updates: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -164,7 +168,7 @@ class HouseholdImportResult:
 
 
 class HouseholdImportService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     # -- reading ----------------------------------------------------------------------------------
@@ -243,7 +247,13 @@ class HouseholdImportService:
             return f"此文件已于 {at[:16].replace('T', ' ')} 由 {who} 导入过。"
         return ""
 
-    def _plan(self, s: Session, plan: HouseholdImportPlan, progress, cancelled) -> None:
+    def _plan(
+        self,
+        s: Session,
+        plan: HouseholdImportPlan,
+        progress: Callable[[int, int], None] | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> None:
         mapped = set(plan.mapping.values())
         missing = [FIELD_LABELS[f] for f in ("name", "id_number") if f not in mapped]
         if not mapped & {"code", "head_id", "head_name", "relation"}:
@@ -266,7 +276,7 @@ class HouseholdImportService:
             plan.households.append(outcome)
             HouseholdCheck(context, plan, outcome, people).check()
 
-    def _read_rows(self, plan: HouseholdImportPlan, cancelled) -> list[RosterRow]:
+    def _read_rows(self, plan: HouseholdImportPlan, cancelled: Callable[[], bool] | None) -> list[RosterRow]:
         table, layout = plan.table, plan.layout
         columns = sorted(plan.mapping.items())
         header = [compact(x) for x in layout.labels]
@@ -357,7 +367,7 @@ class _Context:
         self.file_ids: dict[str, tuple[int, str]] = {}  # id number -> (first row, household key)
 
     @classmethod
-    def load(cls, lg, s: Session, rows: list[RosterRow], groups: dict[str, list[RosterRow]]) -> _Context:
+    def load(cls, lg: Ledger, s: Session, rows: list[RosterRow], groups: dict[str, list[RosterRow]]) -> _Context:
         ctx = cls()
         codes = sorted({k[5:] for k in groups if k.startswith("code:")})
         numbers = sorted({p.id_number for p in rows if p.id_number})
@@ -409,6 +419,6 @@ class _Context:
     region_name: Callable[[int], str]
 
 
-def _chunks(values: list, size: int = _CHUNK) -> Iterable[list]:
+def _chunks(values: list[Any], size: int = _CHUNK) -> Iterable[list[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]

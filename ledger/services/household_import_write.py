@@ -4,7 +4,7 @@ per table, every row stamped by the one `household.import` event — inside the 
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
@@ -15,8 +15,12 @@ from ledger.models import Case, Household, HouseholdTag, Member
 from ledger.search import index_cases
 from ledger.services.import_write import _bulk_insert, _next_id, _sync_sequence
 
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
+    from ledger.services.household_import import HouseholdImportPlan, HouseholdImportResult
 
-def write_roster(lg, s: Session, plan, actor: Actor):
+
+def write_roster(lg: Ledger, s: Session, plan: HouseholdImportPlan, actor: Actor) -> HouseholdImportResult:
     from ledger.services.household_import import HouseholdImportResult
 
     now = lg.clock()
@@ -25,8 +29,8 @@ def write_roster(lg, s: Session, plan, actor: Actor):
     member_table = cast(Table, Member.__table__)
     tag_table = cast(Table, HouseholdTag.__table__)
     # new households, then their members and tags (which refer to them)
-    members: list[dict] = []
-    tags: list[dict] = []
+    members: list[dict[str, Any]] = []
+    tags: list[dict[str, Any]] = []
     if plan.new_households:
         rows = []
         for hid, entry in enumerate(plan.new_households, _next_id(s, Household)):
@@ -82,9 +86,9 @@ def write_roster(lg, s: Session, plan, actor: Actor):
     return HouseholdImportResult(**result, audit_seq=event.seq)
 
 
-def _update_rows(s: Session, table: Table, updates: list[dict]) -> None:
+def _update_rows(s: Session, table: Table, updates: list[dict[str, Any]]) -> None:
     """UPDATE … WHERE id = ? for each change, grouped by the set of changed columns."""
-    groups: dict[tuple[str, ...], list[dict]] = {}
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for u in updates:
         columns = tuple(sorted(u["changes"]))
         groups.setdefault(columns, []).append({"_id": u["id"], **{f"_{c}": v for c, v in u["changes"].items()}})

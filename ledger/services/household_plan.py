@@ -5,7 +5,7 @@ its place, head, 户类型 and tags, members — into a plan entry and the previ
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ledger import ids
 from ledger.models import Household, HouseholdTag
@@ -268,7 +268,19 @@ class HouseholdCheck:
         return f"{name(h.township_id)}{name(h.village_id)} {h.head_name}户" + (f"，户编号“{h.code}”" if h.code else "")
 
     # -- the plan entries -----------------------------------------------------------------------------
-    def _new(self, code, township_id, village_id, head, members, kinds, asserted, tag_values, phone, size) -> None:
+    def _new(
+        self,
+        code: str,
+        township_id: int,
+        village_id: int,
+        head: RosterRow,
+        members: list[RosterRow],
+        kinds: list[str],
+        asserted: list[tuple[str, str]],
+        tag_values: dict[str, Any],
+        phone: str,
+        size: int | None,
+    ) -> None:
         o = self.o
         kind = kinds[0] if kinds else DEFAULT_KIND
         if not kinds:
@@ -290,7 +302,15 @@ class HouseholdCheck:
         o.changes.append(f"新建农户（{kind}，{len(self.people)}人）")
         o.changes += [f"新增标签：{_label(t)}" for t in tags]
 
-    def _update(self, h: Household, head: RosterRow, fields: dict, members, asserted, tag_values) -> None:
+    def _update(
+        self,
+        h: Household,
+        head: RosterRow,
+        fields: dict[str, object],
+        members: list[RosterRow],
+        asserted: list[tuple[str, str]] | None,
+        tag_values: dict[str, Any],
+    ) -> None:
         o, plan = self.o, self.plan
         changes: dict[str, object] = {}
         for name, value in fields.items():
@@ -339,7 +359,9 @@ class HouseholdCheck:
                 labels = "、".join(MEMBER_LABELS[n] for n in changes)
                 self.o.changes.append(f"修改成员：{m.name}（{labels}）")
 
-    def _tags(self, h: Household, asserted: list[tuple[str, str]], values: dict, new_kind: str | None) -> None:
+    def _tags(
+        self, h: Household, asserted: list[tuple[str, str]], values: dict[str, Any], new_kind: str | None
+    ) -> None:
         plan, o = self.plan, self.o
         start, end, risk = values["start"], values["end"], values["risk"]
         existing = self.ctx.tags.get(h.id, [])
@@ -398,11 +420,11 @@ MEMBER_LABELS = {"name": "姓名", "id_number": "证件号码", "relation": "与
 TAG_LABELS = {"risk_type": "风险类型", "start_date": "识别时间", "end_date": "风险消除时间"}
 
 
-def _member_row(p: RosterRow) -> dict:
+def _member_row(p: RosterRow) -> dict[str, object]:
     return {"name": p.name, "id_number": p.id_number, "relation": p.relation, "health": p.health}
 
 
-def _tag_row(tag: str, subtype: str, values: dict) -> dict:
+def _tag_row(tag: str, subtype: str, values: dict[str, Any]) -> dict[str, object]:
     has_risk = vocabulary()[tag].has_risk
     return {
         "tag": tag,
@@ -414,7 +436,7 @@ def _tag_row(tag: str, subtype: str, values: dict) -> dict:
     }
 
 
-def _label(row: dict) -> str:
+def _label(row: dict[str, Any]) -> str:
     text = tag_label(row["tag"], row["subtype"])
     if row["risk_type"]:
         text += f"，{row['risk_type']}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -15,6 +16,9 @@ from ledger.seed import load_catalog
 from ledger.services.household_edit import HouseholdEditing, canonical_kind, phone_problem
 from ledger.tags import tags_for_kind
 
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
+
 WRITE_ROLES = frozenset({"clerk", "coordinator"})
 
 
@@ -25,7 +29,7 @@ def household_view(h: Household) -> HouseholdView:
 
 
 class HouseholdService(HouseholdEditing):
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
         self.kinds = tuple(load_catalog()["household_kinds"])
 

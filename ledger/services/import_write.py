@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from typing import cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Boolean, Date, DateTime, Table, func, insert, select, text
 from sqlalchemy.orm import Session
@@ -16,10 +17,13 @@ from ledger import records, schema
 from ledger.archive import refuse_if_sealed
 from ledger.dto import Actor
 from ledger.errors import ConflictError
-from ledger.models import Case, CaseAction, Household, HouseholdTag, Meta, ProgressNote
+from ledger.models import Base, Case, CaseAction, Household, HouseholdTag, Meta, ProgressNote
 from ledger.search import index_cases
 from ledger.services.imports import ImportPlan, ImportResult
 from ledger.tags import tags_for_kind
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 WRITE_CHUNK = 10_000
 
@@ -27,7 +31,9 @@ WRITE_CHUNK = 10_000
 PLAIN_BLANKS = {c.stored or c.code: schema.blank(c) for c in schema.PLAIN}  # a new case's plain columns
 
 
-def write_plan(lg, s: Session, plan: ImportPlan, actor: Actor, progress) -> ImportResult:
+def write_plan(
+    lg: Ledger, s: Session, plan: ImportPlan, actor: Actor, progress: Callable[[int, int], None] | None
+) -> ImportResult:
     """Everything a checked plan writes, inside the caller's transaction (ImportService.commit)."""
     now = lg.clock()
     today = now.date()
@@ -197,7 +203,7 @@ def _sqlite_value(value: object) -> object:
     return value
 
 
-def _bulk_insert(s: Session, table: Table, rows: list[dict]) -> None:
+def _bulk_insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """One executemany. On SQLite the rows go to the driver as tuples of stored values: SQLAlchemy's
     per-row parameter processing took a third of an import's commit (bench/excel.py)."""
     if not rows:
@@ -266,7 +272,7 @@ class _CountsAfterwards:
         self.s.execute(text(self.sql))
 
 
-def _next_id(s: Session, model) -> int:
+def _next_id(s: Session, model: type[Base]) -> int:
     """Explicit ids let one executemany insert all rows (RETURNING would insert them one by one on
     SQLite). Writers are serialised (BEGIN IMMEDIATE; the audit head lock on PostgreSQL), so no one
     else takes these ids; PostgreSQL's sequence is moved past them."""
@@ -274,7 +280,7 @@ def _next_id(s: Session, model) -> int:
     return (s.scalar(select(func.max(table.c.id))) or 0) + 1
 
 
-def _sync_sequence(s: Session, model) -> None:
+def _sync_sequence(s: Session, model: type[Base]) -> None:
     if s.get_bind().dialect.name == "postgresql":
-        name = model.__table__.name
+        name = cast(Table, model.__table__).name
         s.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"))

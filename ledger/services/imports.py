@@ -20,10 +20,10 @@ import contextlib
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,6 +49,11 @@ from ledger.tabular import (
 )
 from ledger.tags import kind_synonyms
 from ledger.workflow import OPEN_STATES, STATE_NAMES, editable_problems
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
+    from ledger.workflow import WorkflowRules
+
 
 IMPORT_ROLES = frozenset({"clerk", "coordinator"})
 FILLIN_ROLES = frozenset({"clerk", "coordinator", "dept_officer"})
@@ -114,9 +119,9 @@ class ImportPlan:
     already: str  # "" or when/who imported this very file before
     audit_seq: int  # the ledger's state the plan was made against
     table: RawTable
-    new_rows: list[dict] = field(default_factory=list)
-    updates: list[dict] = field(default_factory=list)
-    notes: list[dict] = field(default_factory=list)
+    new_rows: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -156,13 +161,13 @@ class ImportResult:
     seconds: float = 0.0
 
 
-def _progress(callback, done: int, total: int) -> None:
+def _progress(callback: Callable[[int, int], None] | None, done: int, total: int) -> None:
     if callback is not None and (done % 2000 == 0 or done == total):
         callback(done, total)
 
 
 class ImportService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     # -- reading ----------------------------------------------------------------------------------
@@ -229,7 +234,9 @@ class ImportService:
             return f"此文件已于 {at[:16].replace('T', ' ')} 由 {who} 导入过，再次导入不会新建或修改任何问题。"
         return ""
 
-    def _rows(self, plan: ImportPlan, cancelled) -> Iterable[tuple[int, list, dict[str, Any]]]:
+    def _rows(
+        self, plan: ImportPlan, cancelled: Callable[[], bool] | None
+    ) -> Iterable[tuple[int, Sequence[object], dict[str, Any]]]:
         """(Excel row number, original cells, {field: raw value}) for each non-blank data row."""
         table, mapping = plan.table, plan.mapping
         columns = sorted(mapping.items())
@@ -253,7 +260,12 @@ class ImportService:
                 continue
             yield index + 1, row, raw
 
-    def _outcomes(self, plan: ImportPlan, rows: list, progress) -> Iterable[tuple[RowOutcome, dict[str, Any]]]:
+    def _outcomes(
+        self,
+        plan: ImportPlan,
+        rows: list[tuple[int, Sequence[object], dict[str, Any]]],
+        progress: Callable[[int, int], None] | None,
+    ) -> Iterable[tuple[RowOutcome, dict[str, Any]]]:
         """Each row's outcome (invalid until the row proves otherwise), formula cells already noted."""
         total = len(rows)
         for done, (row_number, _cells, raw) in enumerate(rows, 1):
@@ -296,7 +308,14 @@ class ImportService:
         return out
 
     # .. ledger workbooks ...........................................................................
-    def _plan_ledger(self, s: Session, plan: ImportPlan, actor: Actor, progress, cancelled) -> None:
+    def _plan_ledger(
+        self,
+        s: Session,
+        plan: ImportPlan,
+        actor: Actor,
+        progress: Callable[[int, int], None] | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> None:
         lg = self._ledger
         cat = lg.catalog
         if not actor.roles & IMPORT_ROLES:
@@ -328,7 +347,9 @@ class ImportService:
             all_subs[sub.name] = code
         subs_by_category = {c: Matcher(m.names) for c, m in subs_by_category.items()}
         subs = Matcher(all_subs)
-        kinds = Matcher({k: k for k in lg.households.kinds} | kind_synonyms(), ("户",))  # 监测户 → 监测对象
+        kinds = Matcher(
+            cast(dict[str, object], {k: k for k in lg.households.kinds} | kind_synonyms()), ("户",)
+        )  # 监测户 → 监测对象
         sources = Matcher({x: x for x in lg.cases.sources})
         can_assign = "coordinator" in actor.roles
         rules = cat.rules
@@ -352,12 +373,12 @@ class ImportService:
                 households[h.head_id_number] = h
         open_keys: dict[tuple[int | None, str], str] = {}
         for chunk in _chunks(sorted(h.id for h in households.values())):
-            for hid, sub, number in s.execute(
+            for hid, open_sub, number in s.execute(
                 select(Case.household_id, Case.subcategory, Case.number).where(
                     Case.household_id.in_(chunk), Case.state.in_(OPEN_STATES)
                 )
             ):
-                open_keys[(hid, sub)] = number
+                open_keys[(hid, open_sub)] = number
         cases = {}
         for chunk in _chunks(sorted(numbers)):
             for c in s.scalars(select(Case).where(Case.number.in_(chunk))):
@@ -564,7 +585,18 @@ class ImportService:
                 }
             )
 
-    def _plan_update(self, plan, outcome, case: Case, raw, text, actor, rules, departments, today) -> None:
+    def _plan_update(
+        self,
+        plan: ImportPlan,
+        outcome: RowOutcome,
+        case: Case,
+        raw: dict[str, Any],
+        text: dict[str, str],
+        actor: Actor,
+        rules: WorkflowRules,
+        departments: Matcher,
+        today: dt.date,
+    ) -> None:
         reasons = outcome.reasons
         outcome.case_number = case.number
         wanted: dict[str, object] = {}
@@ -603,12 +635,12 @@ class ImportService:
             reasons.append("该问题是村级问题，没有户主；请清空户主姓名和身份证号")
         elif text.get("head_id") and isinstance(raw.get("head_id"), str) and "*" not in text["head_id"]:
             number = ids.as_id_number(text["head_id"])
-            household = self._ledger.households.get(case.household_id)
+            household = self._ledger.households.get(cast(int, case.household_id))  # a household's case here
             if number != household.head_id_number:
                 reasons.append("身份证号与台账中该问题的户主不一致")
         if reasons:
             return
-        changes = {f: v for f, v in wanted.items() if (getattr(case, f) or "") != v}
+        changes: dict[str, Any] = {f: v for f, v in wanted.items() if (getattr(case, f) or "") != v}
         if not changes:
             outcome.status = "unchanged"
             return
@@ -625,7 +657,14 @@ class ImportService:
         plan.updates.append({"row": outcome.row, "case_id": case.id, "version": case.version, "changes": changes})
 
     # .. department fill-in workbooks ...............................................................
-    def _plan_fillin(self, s: Session, plan: ImportPlan, actor: Actor, progress, cancelled) -> None:
+    def _plan_fillin(
+        self,
+        s: Session,
+        plan: ImportPlan,
+        actor: Actor,
+        progress: Callable[[int, int], None] | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> None:
         if not actor.roles & FILLIN_ROLES:
             raise PermissionDenied("只有录入员、县级统筹或责任单位经办人可以导入部门填报表")
         lg = self._ledger
@@ -799,7 +838,7 @@ class ImportService:
         return ImportResult(**{**result.__dict__, "seconds": time.perf_counter() - started})
 
 
-def _chunks(values: list, size: int = 900) -> Iterable[list]:
+def _chunks(values: list[Any], size: int = 900) -> Iterable[list[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +21,9 @@ from ledger.access import visibility
 from ledger.dto import Actor
 from ledger.errors import NotFound, PermissionDenied, ValidationError
 from ledger.models import Case, SupervisionLetter, User
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 LETTER_ROLES = frozenset({"coordinator"})
 
@@ -66,7 +70,7 @@ def check_may_issue(actor: Actor | None) -> None:
 
 
 class LetterService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     # -- issuing (inside the printing's unit of work) ---------------------------------------------------
@@ -213,7 +217,7 @@ class LetterService:
             for ids in s.scalars(select(SupervisionLetter.case_ids).where(SupervisionLetter.state != "closed")):
                 named.update(int(x) for x in ids.strip(",").split(",") if x)
             for dept_id, case_id, number in s.execute(query.order_by(Case.deadline, Case.number)):
-                by_department.setdefault(int(dept_id), []).append((int(case_id), str(number)))
+                by_department.setdefault(int(cast(int, dept_id)), []).append((int(case_id), str(number)))
         out = []
         for dept in self._ledger.catalog.departments.values():
             overdue = by_department.get(dept.id, [])

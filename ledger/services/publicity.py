@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +39,9 @@ from ledger.models import (
     User,
 )
 from ledger.tags import tag_label
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 KIND_NAMES = {"close": "拟销号问题", "risk": "拟风险消除监测对象"}
 RISK_TAG = "监测对象"
@@ -135,7 +139,7 @@ def _days_problem(days: object, label: str) -> str | None:
 
 
 class PublicityService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     # -- settings ----------------------------------------------------------------------------------
@@ -396,7 +400,16 @@ class PublicityService:
             batch = self._new_batch(s, actor, "risk", village, start_date, days, required, note, problems)
             return self._post(s, actor, batch, village.name, items, "tags", [i.tag_id for i in items])
 
-    def _post(self, s, actor, batch, village: str, items: list, listed: str, ids: list) -> BatchView:
+    def _post(
+        self,
+        s: Session,
+        actor: Actor,
+        batch: PublicityBatch,
+        village: str,
+        items: list[PublicityItem],
+        listed: str,
+        ids: list[int | None],
+    ) -> BatchView:
         """The items of a new 公示 written under it, with the one audited event that posts it."""
         for item in items:
             item.batch_id = batch.id

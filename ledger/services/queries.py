@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Integer, and_, case, column, false, func, not_, or_, select, text, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -14,7 +14,7 @@ from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.selectable import TextualSelect
 
 from ledger import ids, textrules
-from ledger.access import visibility, visible_condition
+from ledger.access import Visibility, visibility, visible_condition
 from ledger.dto import Actor, CaseFilter, CaseRow, DashboardCounts, HouseholdRow
 from ledger.models import Case, CaseCount, CaseYearCount, Household, HouseholdTag, Member
 from ledger.scope import Scope, label
@@ -23,6 +23,12 @@ from ledger.services.cases import SCOPED_ROLES
 from ledger.services.household_edit import tag_view
 from ledger.tags import holds, tag_label
 from ledger.workflow import DEADLINE_STATES, OPEN_STATES, SUBMITTED_STATES, LightPolicy, light, tally, task_states
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
+
+# A query that keeps its own type when conditions are added to it.
+_Q = TypeVar("_Q", bound="Select[*tuple[Any, ...]]")
 
 __all__ = ["DEADLINE_STATES", "QueryService", "due_soon_sql", "light_sql", "overdue_sql", "subject_name"]
 
@@ -90,7 +96,7 @@ def subject_name(head_name: str | None, member_name: str | None) -> str:
     return head_name
 
 
-def _counters_visible(model: Any, vis) -> list[ColumnElement[bool]]:
+def _counters_visible(model: Any, vis: Visibility | None) -> list[ColumnElement[bool]]:
     """The viewer's visibility over a counters table (case_counts or case_year_counts)."""
     if vis is None or vis.everything:
         return []
@@ -103,7 +109,7 @@ def _counters_visible(model: Any, vis) -> list[ColumnElement[bool]]:
 
 
 class QueryService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     def dashboard(
@@ -210,7 +216,9 @@ class QueryService:
             by_category[key] = by_category.get(key, 0) + int(n)
 
     @staticmethod
-    def _grouped_counts(counted: list[ColumnElement[bool]], seen: ColumnElement[bool], scope: Scope) -> Select:
+    def _grouped_counts(
+        counted: list[ColumnElement[bool]], seen: ColumnElement[bool], scope: Scope
+    ) -> Select[*tuple[Any, ...]]:
         """(township, department, subcategory, state, n) of a scope: case_year_counts for a 统计年度; a
         custom range groups the cases themselves (found_date index). Every year: _margins."""
         if scope.year is not None:
@@ -224,11 +232,11 @@ class QueryService:
         key = (Case.township_id, func.coalesce(Case.lead_department_id, 0), Case.subcategory, Case.state)
         return select(*key, func.count()).where(seen).group_by(*key)
 
-    def filtered(self, query: Select, f: CaseFilter) -> Select:
+    def filtered(self, query: _Q, f: CaseFilter) -> _Q:
         """`query` restricted to the cases the filter selects (for reports and exports)."""
         return self._filtered(query, self._proved(f), self._ledger.today())
 
-    def _filtered(self, query: Select, f: CaseFilter, today: dt.date) -> Select:
+    def _filtered(self, query: _Q, f: CaseFilter, today: dt.date) -> _Q:
         f = self._scoped(f)
         conditions: list[ColumnElement[bool]] = []
         if f.visible_to is not None:
@@ -498,12 +506,12 @@ class QueryService:
     # -- households (农户档案) ---------------------------------------------------------------------
     def _households_filtered(
         self,
-        query: Select,
+        query: _Q,
         search: str,
         township_id: int | None,
         visible_to: Actor | None = None,
         tag: str | None = None,
-    ) -> Select:
+    ) -> _Q:
         if township_id is not None:
             query = query.where(Household.township_id == township_id)
         if tag:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.sql import ColumnElement
@@ -15,6 +16,10 @@ from ledger.access import visibility, visible_condition
 from ledger.dto import VILLAGE_LEVEL_HEAD, Actor
 from ledger.models import Case, Household
 from ledger.workflow import DEADLINE_STATES, STATE_NAMES, SUBMITTED_STATES
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
+    from ledger.services.catalog import CatalogService
 
 WORKING_STATES = tuple(s for s in DEADLINE_STATES if s not in SUBMITTED_STATES)
 
@@ -45,7 +50,7 @@ class ReminderList:
 
 
 class ReminderService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     def due_soon(
@@ -111,7 +116,9 @@ class ReminderService:
         # the widest window bounds the range read from the (state, deadline) index
         return and_(Case.deadline >= today, Case.deadline <= today + dt.timedelta(days=rules.widest), or_(*within))
 
-    def _select(self, conditions: list, today: dt.date | None, limit: int | None = None) -> list[ReminderCase]:
+    def _select(
+        self, conditions: list[ColumnElement[bool]], today: dt.date | None, limit: int | None = None
+    ) -> list[ReminderCase]:
         today = today or self._ledger.today()
         cat = self._ledger.catalog
         # The cases chosen from the (state, deadline, …, deadline_class) index alone (revision 0017), in
@@ -163,6 +170,6 @@ class ReminderService:
 PERSON = schema.PERSON_IN_CHARGE.stored or ""
 
 
-def _department_name(cat, department_id: int | None) -> str:
+def _department_name(cat: CatalogService, department_id: int | None) -> str:
     found = cat.departments.get(department_id) if department_id is not None else None
     return found.name if found is not None else ""

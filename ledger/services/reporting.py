@@ -11,9 +11,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from ledger import ids, schema
@@ -42,6 +43,9 @@ from ledger.workflow import (
     report_period,
 )
 
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
+
 # A printout of more lines than this is thousands of pages: nobody means it.
 MAX_LINES = 100_000
 UNASSIGNED_LINE = "未交办（待交办）"
@@ -62,7 +66,7 @@ def _date(value: dt.date | dt.datetime | None) -> str:
 
 
 class ReportingService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     # -- selection --------------------------------------------------------------------------------
@@ -209,14 +213,14 @@ class ReportingService:
             least = 3
         return GroupLightPolicy(**values, red_min_overdue=least)
 
-    def _settings_actor(self, s, actor: Actor | None) -> Actor:
+    def _settings_actor(self, s: Session, actor: Actor | None) -> Actor:
         actor = self._ledger.authority(s, actor)
         if actor is None or not SETTING_ROLES & set(actor.roles):
             raise PermissionDenied("只有系统管理员或县级统筹可以修改报表设置")
         return actor
 
     @staticmethod
-    def _put(s, key: str, value: str) -> None:
+    def _put(s: Session, key: str, value: str) -> None:
         row = s.get(Meta, key)
         if row is None:
             s.add(Meta(key=key, value=value))
@@ -368,7 +372,9 @@ class ReportingService:
         policy = self.group_light_policy()
         category_order = list(cat.category_names)
         by_category = [
-            g for _, g in sorted(groups["category"].items(), key=lambda kv: category_order.index(kv[0])) if g.found
+            g
+            for _, g in sorted(groups["category"].items(), key=lambda kv: category_order.index(cast(str, kv[0])))
+            if g.found
         ]
         ranked: dict[str, list[GroupFigures]] = {}
         for name in ("township", "village", "department"):
@@ -455,8 +461,8 @@ class ReportingService:
                 head_name=head or VILLAGE_LEVEL_HEAD,
                 subcategory=cat.subcategory(c.subcategory).name,
                 description=c.description,
-                deadline=c.deadline,
-                days=(today - c.deadline).days,
+                deadline=cast(dt.date, c.deadline),  # overdue_sql: a deadline is set
+                days=(today - cast(dt.date, c.deadline)).days,
                 state=STATE_NAMES[c.state],
                 values=schema.plain_values(c),
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,9 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import ConflictError
 from ledger.models import Serial
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ class IssuedNumber:
 
 
 class SerialService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     def peek(self, series: str, year: int) -> int:

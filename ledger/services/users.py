@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ledger.access import RIGHTS
 from ledger.dto import Actor
 from ledger.errors import NotFound, PermissionDenied, ValidationError
 from ledger.models import Meta, User, UserRole
 from ledger.workflow import ROLE_NAMES
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
@@ -63,14 +68,14 @@ def _role_problems(roles: list[str], department_id: int | None, township_id: int
 
 
 class UserService:
-    def __init__(self, ledger, hasher: PasswordHasher | None = None):
+    def __init__(self, ledger: Ledger, hasher: PasswordHasher | None = None) -> None:
         self._ledger = ledger
         # New hashes use these parameters; verification follows each stored hash's own. Tests pass
         # cheap ones (tests/world.py) so a test ledger's ten accounts cost milliseconds, not seconds.
         self._hasher = hasher or _hasher
 
     @staticmethod
-    def _actor(s, user: User) -> Actor:
+    def _actor(s: Session, user: User) -> Actor:
         roles = frozenset(s.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
         rights = frozenset(r for r in (user.rights or "").split(",") if r)
         return Actor(user.id, user.username, user.display_name, roles, user.department_id, user.township_id, rights)
@@ -85,7 +90,7 @@ class UserService:
         now = self._ledger.clock()
         with self._ledger.reading() as s:
             rows = s.execute(select(User.id, User.locked_until).where(User.locked_until > now)).all()
-            return {user_id: until for user_id, until in rows}
+            return {user_id: cast(dt.datetime, until) for user_id, until in rows}  # not NULL: compared above
 
     def count(self) -> int:
         with self._ledger.reading() as s:
@@ -192,10 +197,10 @@ class UserService:
                 raise PermissionDenied(SIGN_IN_FAILED)
             return replace(self._actor(s, user), session=self._ledger.issue(user.id))
 
-    def _count_failure(self, s, user: User, now: dt.datetime, action: str) -> None:
+    def _count_failure(self, s: Session, user: User, now: dt.datetime, action: str) -> None:
         """One more wrong password (at sign-in or at a re-check): audited; the fifth locks the account."""
         user.failed_logins += 1
-        payload: dict = {"failures": user.failed_logins}
+        payload: dict[str, Any] = {"failures": user.failed_logins}
         if user.failed_logins >= MAX_FAILURES:
             user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
             user.failed_logins = 0
@@ -262,7 +267,7 @@ class UserService:
         if actor is None or "admin" not in actor.roles:
             raise PermissionDenied("只有系统管理员可以管理账号和设置")
 
-    def _target(self, s, actor: Actor | None, user_id: int) -> User:
+    def _target(self, s: Session, actor: Actor | None, user_id: int) -> User:
         self._require_admin(self._ledger.authority(s, actor))
         user = s.get(User, user_id)
         if user is None:
@@ -283,7 +288,7 @@ class UserService:
             self._ledger.record(s, actor, "user.enable" if active else "user.disable", "user", user.id,
                                 {"username": user.username})  # fmt: skip
 
-    def _active_admins(self, s) -> int:
+    def _active_admins(self, s: Session) -> int:
         return s.scalar(
             select(func.count()).select_from(User).join(UserRole, UserRole.user_id == User.id)
             .where(User.active, UserRole.role == "admin")

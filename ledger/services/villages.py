@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
 
 from ledger.access import visibility
 from ledger.dto import Actor
@@ -26,6 +28,9 @@ from ledger.models import Case, CaseAction
 from ledger.scope import Scope, scope_condition
 from ledger.services.queries import overdue_sql
 from ledger.workflow import OPEN_STATES
+
+if TYPE_CHECKING:
+    from ledger.facade import Ledger
 
 NEVER = "从未有问题"
 ZERO = "已清零"
@@ -71,7 +76,7 @@ class VillageFigures:
 
 
 class VillageService:
-    def __init__(self, ledger):
+    def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
     def figures(
@@ -167,7 +172,7 @@ class VillageService:
         return result
 
     @staticmethod
-    def _zero_since(s, village_ids: list[int], scope: list[ColumnElement[bool]]) -> dict[int, dt.date]:
+    def _zero_since(s: Session, village_ids: list[int], scope: list[ColumnElement[bool]]) -> dict[int, dt.date]:
         """The day each of these (zero) villages last became zero: its latest 销号 or 作废 day."""
         since: dict[int, dt.date] = {}
         if not village_ids:

@@ -29,3 +29,10 @@ def test_mypy_is_clean():
     """Types of the application packages (configuration in pyproject.toml)."""
     result = subprocess.run([MYPY], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(MYPY is None, reason="mypy is installed by .ci/setup")
+def test_mypy_strict_core():
+    """The core packages pass `mypy --strict` as well (the pyproject overrides keep them there)."""
+    result = subprocess.run([MYPY, "--strict", "ledger", "reports"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
