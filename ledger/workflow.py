@@ -46,6 +46,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import NamedTuple
 
 from ledger import schema
 from ledger.paths import resource_path
@@ -160,12 +161,17 @@ class WorkflowRules:
     def effects_of(self, action: str) -> Effects:
         return self.effects.get(action, NO_EFFECTS)
 
+    # the transitions by (action, from state), in the table's order
+    _index: Mapping[tuple[str, str | None], tuple[Transition, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index: dict[tuple[str, str | None], list[Transition]] = {}
+        for t in self.transitions:
+            index.setdefault((t.action, t.from_state), []).append(t)
+        object.__setattr__(self, "_index", {key: tuple(ts) for key, ts in index.items()})
+
     def _matching(self, action: str, state: str | None, category: str | None) -> list[Transition]:
-        return [
-            t
-            for t in self.transitions
-            if t.action == action and t.from_state == state and t.category in (None, category)
-        ]
+        return [t for t in self._index.get((action, state), ()) if t.category in (None, category)]
 
     def target(self, action: str, state: str | None, roles: Iterable[str], category: str | None) -> str | None:
         roles = set(roles)
@@ -272,9 +278,9 @@ def editable_problems(rules: WorkflowRules, state: str, roles: Iterable[str], fi
 # -- what an action does to a case -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TransitionResult:
-    """A workflow action applied to a case's values: its new state and the fields that change."""
+class TransitionResult(NamedTuple):
+    """A workflow action applied to a case's values: its new state and the fields that change.
+    (A named tuple: the import makes two for each of its rows, a frozen dataclass costs twice as much.)"""
 
     action: str
     from_state: str | None
@@ -295,12 +301,21 @@ def effective_inputs(
     """The inputs an action works with: the case's current values of the fields it writes,
     overridden by the inputs given (blank ones left out), and the default deadline (today +
     default_days) when the action has one and no deadline is given nor already on the case."""
-    effects = rules.effects_of(action)
-    values: dict[str, object] = {f: case.get(f) for f in effects.writes}
-    values.update({k: v for k, v in inputs.items() if v not in (None, "")})
-    name = effects.default_deadline
-    if name is not None and default_days is not None and _blank(values.get(name)):
-        values[name] = today + dt.timedelta(days=default_days)
+    return _effective_inputs(rules.effects_of(action), case, inputs, today, default_days)
+
+
+def _effective_inputs(
+    effects: Effects, case: Mapping[str, object], inputs: Mapping[str, object], today: dt.date, default_days: int | None
+) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for name in effects.writes:
+        values[name] = case.get(name)
+    for k, v in inputs.items():
+        if v is not None and v != "":
+            values[k] = v
+    deadline = effects.default_deadline
+    if deadline is not None and default_days is not None and _blank(values.get(deadline)):
+        values[deadline] = today + dt.timedelta(days=default_days)
     return values
 
 
@@ -324,27 +339,35 @@ def apply_transition(
     state = case.get("state")
     from_state = state if isinstance(state, str) else None
     category = case.get("category")
-    category = category if isinstance(category, str) else None
-    if roles is not None:
-        target = rules.target(action, from_state, roles, category)
-    else:
-        matching = rules._matching(action, from_state, category)
-        target = matching[0].to_state if matching else None
+    allowed = None if roles is None else frozenset(roles)
+    target: str | None = None
+    for t in rules._index.get((action, from_state), ()):  # plain loops: the import runs this twice a row
+        if (t.category is None or t.category == category) and (allowed is None or t.role in allowed):
+            target = t.to_state
+            break
     if target is None:
         raise ValueError(f"no transition {action!r} from {from_state!r}")
-    effects = rules.effects_of(action)
-    values = effective_inputs(rules, case, action, inputs, today, default_days)
+    effects = rules.effects.get(action, NO_EFFECTS)
+    values = _effective_inputs(effects, case, inputs, today, default_days)
     note = str(inputs.get("reason") or inputs.get("opinion") or "")
-    wanted: dict[str, object] = {f: values.get(f) for f in effects.writes}
+    wanted: dict[str, object] = {}
+    for name in effects.writes:
+        wanted[name] = values.get(name)
     wanted["state"] = target
-    wanted.update({f: today for f in effects.sets_today})
-    after = {**case, **wanted}
-    wanted.update({f: COMPUTED[f](after, today) for f in effects.computes})
-    wanted.update({f: None for f in effects.clears})
-    wanted.update({f: note for f in effects.note_to})
+    for name in effects.sets_today:
+        wanted[name] = today
+    if effects.computes:  # from the values the action leaves
+        after = {**case, **wanted}
+        for name in effects.computes:
+            wanted[name] = COMPUTED[name](after, today)
+    for name in effects.clears:
+        wanted[name] = None
+    for name in effects.note_to:
+        wanted[name] = note
     changes: dict[str, object] = {}
+    get = case.get
     for name, new in wanted.items():
-        old = case.get(name)
+        old = get(name)
         if new is None and isinstance(old, str):
             new = ""
         if old != new:
