@@ -45,6 +45,7 @@ from ledger.search import index_cases
 from ledger.services.cases import content_hash
 from ledger.services.users import hash_password
 from ledger.tags import tags_for_kind
+from ledger.workflow import apply_transition
 
 DEMO_PASSWORD = "Demo#2026"
 
@@ -119,14 +120,14 @@ def _png(rgb: tuple[int, int, int], size: int = 48) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
-def _plain(column: schema.Column, rng: random.Random, reached: int, category: str, cid: int) -> object:
-    """A demo case's plain column: the 责任人 once accepted, 整改资金 of a finished house or water
-    problem (from the case id, so the draws of the generator stay as they were)."""
-    if column is schema.PERSON_IN_CHARGE:
-        return _name(rng) if reached >= 2 else ""
-    if column.kind == "amount":
-        return 3000 + (cid * 7919 % 55) * 500 if reached >= 3 and category in ("house", "water") else None
-    return schema.blank(column)
+PERSON = schema.PERSON_IN_CHARGE.stored or ""  # 责任人, the input of 接收
+AMOUNTS = tuple(c for c in schema.PLAIN if c.kind == "amount")  # 整改资金
+
+
+def _amount(reached: int, category: str, cid: int) -> int | None:
+    """整改资金 of a demo case: for a finished house or water problem, from the case id (so the draws
+    of the generator stay as they were)."""
+    return 3000 + (cid * 7919 % 55) * 500 if reached >= 3 and category in ("house", "water") else None
 
 
 def _name(rng: random.Random) -> str:
@@ -266,6 +267,7 @@ class _Generator:
         self.tagging = random.Random(f"demo-tags-{seed}")  # tag dates and risk types: their own stream
         self.sources = lg.cases.sources
         self.evidence_names = cat.evidence_kind_names
+        self.rules = cat.rules
         self.villages = cat.villages()
         self.subs = list(cat.subcategories.values())
         self.sub_weights = [CATEGORY_WEIGHTS[x.category] for x in self.subs]
@@ -397,72 +399,76 @@ class _Generator:
         if rng.random() >= 0.9 or lead is None:
             lead = rng.choice(self.department_ids)
         assigned = min(found + dt.timedelta(days=rng.randint(0, 5)), today)
-        deadline = assigned + dt.timedelta(days=sub.default_days)
         span = max(1, min((today - assigned).days, int(sub.default_days * 1.3)))
         completion = min(assigned + dt.timedelta(days=rng.randint(1, span)), today) if reached >= 3 else None
         closed = min(completion + dt.timedelta(days=rng.randint(1, 12)), today) if completion and reached >= 5 else None
+        description = rng.choice(DESCRIPTIONS[sub.category])
+        source = rng.choices(self.sources, [50, 15, 20, 10, 5])[0]
+        person = _name(rng) if reached >= 2 else ""
+        officer, verifier = self.officer_of.get(lead, self.coordinator), self.verifier_of[township_id]
+        # The actions up to its state, each on its day: the state and the fields they leave
+        # (ledger.workflow.apply_transition; 交办 without a deadline gives the subcategory's default).
+        steps: list[tuple[str, dict[str, object], int, dt.date | None]] = [
+            ("register", {}, self.clerk, found),
+            ("assign", {"lead_department_id": lead}, self.coordinator, assigned),
+            ("accept", {PERSON: person}, officer, assigned),
+            ("submit", {"measures": MEASURES[sub.category], "completion_date": completion}, officer, completion),
+            ("verify", {}, verifier, completion),
+            ("approve", {}, self.approver, closed),
+        ]
+        del steps[reached + 1 :]
+        if voided:
+            steps.append(("void", {"reason": VOID_REASON}, self.coordinator, today))
+        values: dict[str, object] = {
+            "category": sub.category,
+            "subcategory": sub.code,
+            "description": description,
+            "source": source,
+            "found_date": found,
+            "state": None,
+            "lead_department_id": None,
+            "assisting_departments": "",
+            "measures": "",
+            **{c.stored or c.code: schema.blank(c) for c in schema.PLAIN},
+            "deadline_class": sub.deadline_class,
+            "deadline": None,
+            "assigned_date": None,
+            "completion_date": None,
+            "closed_date": None,
+            "closed_on_time": None,
+            "void_reason": "",
+            "duplicate_of_id": None,
+            "remarks": "",
+        }
+        taken = []
+        for action, inputs, actor_id, day in steps:
+            moved = apply_transition(self.rules, values, action, inputs, day or today, default_days=sub.default_days)
+            values.update(moved.changes)
+            taken.append((moved, actor_id, day))
+        values.update({c.stored or c.code: _amount(reached, sub.category, cid) for c in AMOUNTS})
         case = {
             "id": cid,
             "number": f"{self.county}-{found.year}-{cid:06d}",
             "household_id": None if sub.level == "village" else hid,  # 村卫生室, 管网: the village's problem
             "township_id": township_id,
             "village_id": village_id,
-            "category": sub.category,
-            "subcategory": sub.code,
-            "description": rng.choice(DESCRIPTIONS[sub.category]),
-            "source": rng.choices(self.sources, [50, 15, 20, 10, 5])[0],
-            "found_date": found,
-            "state": state,
-            "lead_department_id": lead if reached >= 1 else None,
-            "assisting_departments": "",
-            **{c.stored or c.code: _plain(c, rng, reached, sub.category, cid) for c in schema.PLAIN},
-            "measures": MEASURES[sub.category] if reached >= 3 else "",
-            "deadline_class": sub.deadline_class,
-            "deadline": deadline if reached >= 1 else None,
-            "assigned_date": assigned if reached >= 1 else None,
-            "completion_date": completion,
-            "closed_date": closed,
-            "closed_on_time": (closed <= deadline) if closed else None,
-            "void_reason": VOID_REASON if voided else "",
-            "duplicate_of_id": None,
-            "remarks": "",
+            **values,
             "created_by": self.clerk,
             "created_at": self.at(found),
             "updated_at": self.at(closed or completion or assigned),
-            "version": reached + 1 + int(voided),
+            "version": len(steps),  # one per action taken
         }
         rows.cases.append(case)
-        officer, verifier = self.officer_of.get(lead, self.coordinator), self.verifier_of[township_id]
-        steps = [
-            ("register", None, self.clerk, found),
-            ("assign", "registered", self.coordinator, assigned),
-            ("accept", "assigned", officer, assigned),
-            ("submit", "in_progress", officer, completion),
-            ("verify", "pending_verification", verifier, completion),
-            ("approve", "pending_approval", self.approver, closed),
-        ]
-        for i, (action, frm, actor_id, day) in enumerate(steps[: reached + 1]):
+        for moved, actor_id, day in taken:
             rows.actions.append(
                 {
                     "case_id": cid,
-                    "action": action,
-                    "from_state": frm,
-                    "to_state": STEPS[i],
+                    "action": moved.action,
+                    "from_state": moved.from_state,
+                    "to_state": moved.to_state,
                     "actor_id": actor_id,
                     "at": self.at(day or today),
-                    "reason": "",
-                }
-            )
-        if voided:
-            rows.actions.append(
-                {
-                    "case_id": cid,
-                    "action": "void",
-                    "from_state": STEPS[reached],
-                    "to_state": "void",
-                    "actor_id": self.coordinator,
-                    "at": self.at(today),
-                    "reason": VOID_REASON,
+                    "reason": moved.note,
                 }
             )
         if reached >= 2:

@@ -468,7 +468,7 @@ def _rules_for_new_columns(lg: Ledger, before: str) -> None:
     from ledger.models import WorkflowFieldRule
 
     with lg.unit_of_work() as s:
-        have = set(s.execute(select(WorkflowFieldRule.state, WorkflowFieldRule.field)).tuples())
+        have = {(state, f) for state, f in s.execute(select(WorkflowFieldRule.state, WorkflowFieldRule.field))}
         added = [(state, f) for state, fields in schema.field_rules(after=before).items() for f in fields]
         added = [pair for pair in added if pair not in have]
         if not added:

@@ -1,29 +1,102 @@
 """The case workflow as data, and the pure rules that read it.
 
-The tables (states, actions, transitions per role and category, required fields per action, field
-rules per state) are rows in the ledger database, seeded from resources/seed/workflow.json. Nothing
-here touches the database: `check_action` takes plain values and returns the target state and the
-list of problems, so every rule can be tested without storage.
+The tables (states, roles, actions, transitions per role and category, required fields per action,
+field rules per state, the effects of each action) are data in resources/seed/workflow.json.
+Nothing here touches the database: `check_action` takes plain values and returns the target state
+and the list of problems, `apply_transition` takes a case's values and returns its new state and
+field changes, so every rule can be tested without storage.
+
+Where the data lives. Actions, transitions, requirements, field rules and the roles that may edit
+are mirrored into the ledger database at creation (ledger/seed.py) and read back from there
+(CatalogService.rules). The states, the roles (their names, scope and right to add material) and
+the action effects are read from the seed document only (`WorkflowRules` takes them from it by
+default): they are what the code and the stored data already agree on — a state or an effect
+changed in one ledger's tables alone would leave its existing cases, its SQL and its reports
+meaning something else — so mirroring them would need a migration and new tables for no editable
+gain. The seed document is shipped with the program and versioned with the code that reads it.
+
+Roles (`"roles"`): `scope` limits a role's actions to the cases of its own department
+("department": the case's lead department) or township ("township"); `writes_material` lets the
+role add progress notes and evidence (within its scope).
+
+Action effects (`"effects"`, per action code, every key optional):
+
+- `writes`: case fields the action's inputs are written to (交办: 牵头单位、整改时限…). An input left
+  blank keeps the case's current value.
+- `default_deadline`: the field (整改时限) that, still blank after `writes`, takes the action's day
+  plus the subcategory's default days (its 时限类别); a proposed deadline (拟定时限) on the case is
+  kept, being the case's current value.
+- `sets_today`: fields set to the action's day (交办日期, 销号日期).
+- `computes`: fields computed by a named rule of `COMPUTED` (closed_on_time: 按期销号, the day on or
+  before the deadline, or no deadline).
+- `clears`: fields emptied (销号回退 clears 销号日期 and 按期销号).
+- `note_to`: fields that take the action's note (its reason, else its opinion: 作废原因).
+- `note`: the name the note goes under in the audit event, "reason" or (default) "opinion".
+- `case_refs`: inputs that must name another case of the ledger (作废: 重复问题); checked by the
+  caller, who has the storage.
+
+The changes of a transition come in this order: `writes`, the state, `sets_today`, `computes`,
+`clears`, `note_to`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from types import MappingProxyType
+from typing import Any, NamedTuple, cast
 
 from ledger import schema
 from ledger.paths import resource_path
 
-STATE_NAMES: dict[str, str] = {}
-
 # Case fields as the UI and the messages name them (ledger/schema.py).
 FIELD_LABELS = schema.field_labels()
 
-ROLE_NAMES: dict[str, str] = {}
-OPEN_STATES: frozenset[str] = frozenset()
+
+@dataclass(frozen=True)
+class StateDef:
+    code: str
+    name: str
+    open: bool  # 未销号: the case is still being worked on (not closed, not void)
+
+
+@dataclass(frozen=True)
+class RoleDef:
+    code: str
+    name: str
+    scope: str | None = None  # "department" or "township": only the cases of the actor's own unit
+    writes_material: bool = False  # may add progress notes and evidence (within its scope)
+
+
+def _closed_on_time(values: Mapping[str, object], today: dt.date) -> object:
+    deadline = values.get("deadline")
+    return deadline is None or (isinstance(deadline, dt.date) and today <= deadline)
+
+
+# The named rules an action's `computes` may use: field -> value from the case's values (after the
+# action's writes) and the action's day.
+COMPUTED: Mapping[str, Callable[[Mapping[str, object], dt.date], object]] = MappingProxyType(
+    {"closed_on_time": _closed_on_time}
+)
+
+
+@dataclass(frozen=True)
+class Effects:
+    """What an action does to a case's fields besides its state (module docstring)."""
+
+    writes: tuple[str, ...] = ()
+    default_deadline: str | None = None
+    sets_today: tuple[str, ...] = ()
+    computes: tuple[str, ...] = ()
+    clears: tuple[str, ...] = ()
+    note_to: tuple[str, ...] = ()
+    note: str = "opinion"
+    case_refs: tuple[str, ...] = ()
+
+
+NO_EFFECTS = Effects()
 
 
 @dataclass(frozen=True)
@@ -58,13 +131,47 @@ class WorkflowRules:
     requirements: tuple[Requirement, ...]
     editable: Mapping[str, frozenset[str]]
     edit_roles: frozenset[str]
+    # From the seed document only, never from the database (module docstring).
+    states: Mapping[str, StateDef] = field(default_factory=lambda: _DECLARED.states)
+    roles: Mapping[str, RoleDef] = field(default_factory=lambda: _DECLARED.roles)
+    effects: Mapping[str, Effects] = field(default_factory=lambda: _DECLARED.effects)
+
+    @property
+    def state_names(self) -> Mapping[str, str]:
+        return MappingProxyType({code: s.name for code, s in self.states.items()})
+
+    @property
+    def role_names(self) -> Mapping[str, str]:
+        return MappingProxyType({code: r.name for code, r in self.roles.items()})
+
+    @property
+    def open_states(self) -> frozenset[str]:
+        return frozenset(code for code, s in self.states.items() if s.open)
+
+    @property
+    def scoped_roles(self) -> Mapping[str, str]:
+        """Roles whose actions are limited to their own department or township: role -> scope."""
+        return MappingProxyType({code: r.scope for code, r in self.roles.items() if r.scope})
+
+    @property
+    def action_writes(self) -> Mapping[str, tuple[str, ...]]:
+        """Inputs of an action that are written onto the case (the rest are opinions and reasons)."""
+        return MappingProxyType({code: e.writes for code, e in self.effects.items() if e.writes})
+
+    def effects_of(self, action: str) -> Effects:
+        return self.effects.get(action, NO_EFFECTS)
+
+    # the transitions by (action, from state), in the table's order
+    _index: Mapping[tuple[str, str | None], tuple[Transition, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index: dict[tuple[str, str | None], list[Transition]] = {}
+        for t in self.transitions:
+            index.setdefault((t.action, t.from_state), []).append(t)
+        object.__setattr__(self, "_index", {key: tuple(ts) for key, ts in index.items()})
 
     def _matching(self, action: str, state: str | None, category: str | None) -> list[Transition]:
-        return [
-            t
-            for t in self.transitions
-            if t.action == action and t.from_state == state and t.category in (None, category)
-        ]
+        return [t for t in self._index.get((action, state), ()) if t.category in (None, category)]
 
     def target(self, action: str, state: str | None, roles: Iterable[str], category: str | None) -> str | None:
         roles = set(roles)
@@ -130,11 +237,12 @@ def check_action(
     if definition is None:
         return None, [f"未知的操作：{action}"]
     if not rules._matching(action, facts.state, facts.category):
-        state_name = STATE_NAMES.get(facts.state or "", "新问题")
+        state_name = rules.state_names.get(facts.state or "", "新问题")
         return None, [f"“{state_name}”状态的问题不能{definition.name}"]
     target = rules.target(action, facts.state, roles, facts.category)
     if target is None:
-        allowed = sorted({ROLE_NAMES.get(t.role, t.role) for t in rules._matching(action, facts.state, facts.category)})
+        role_names = rules.role_names
+        allowed = sorted({role_names.get(t.role, t.role) for t in rules._matching(action, facts.state, facts.category)})
         return None, [f"您的角色无权{definition.name}，需由{'、'.join(allowed)}操作"]
     problems = [
         f"{definition.name}须填写{r.label}" for r in rules.required_fields(action) if _blank(inputs.get(r.field))
@@ -163,8 +271,108 @@ def editable_problems(rules: WorkflowRules, state: str, roles: Iterable[str], fi
     locked = sorted(f for f in fields if f not in allowed)
     if locked:
         names = "、".join(FIELD_LABELS.get(f, f) for f in locked)
-        return [f"“{STATE_NAMES.get(state, state)}”状态下不能修改：{names}"]
+        return [f"“{rules.state_names.get(state, state)}”状态下不能修改：{names}"]
     return []
+
+
+# -- what an action does to a case -----------------------------------------------------------------------
+
+
+class TransitionResult(NamedTuple):
+    """A workflow action applied to a case's values: its new state and the fields that change.
+    (A named tuple: the import makes two for each of its rows, a frozen dataclass costs twice as much.)"""
+
+    action: str
+    from_state: str | None
+    to_state: str
+    changes: Mapping[str, object]  # field -> new value (the state included), only what differs, in effect order
+    inputs: Mapping[str, object]  # the action's effective inputs (effective_inputs): what check_action checks
+    note: str  # the action's reason, else its opinion, else ""
+
+
+def effective_inputs(
+    rules: WorkflowRules,
+    case: Mapping[str, object],
+    action: str,
+    inputs: Mapping[str, object],
+    today: dt.date,
+    default_days: int | None = None,
+) -> dict[str, object]:
+    """The inputs an action works with: the case's current values of the fields it writes,
+    overridden by the inputs given (blank ones left out), and the default deadline (today +
+    default_days) when the action has one and no deadline is given nor already on the case."""
+    return _effective_inputs(rules.effects_of(action), case, inputs, today, default_days)
+
+
+def _effective_inputs(
+    effects: Effects, case: Mapping[str, object], inputs: Mapping[str, object], today: dt.date, default_days: int | None
+) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for name in effects.writes:
+        values[name] = case.get(name)
+    for k, v in inputs.items():
+        if v is not None and v != "":
+            values[k] = v
+    deadline = effects.default_deadline
+    if deadline is not None and default_days is not None and _blank(values.get(deadline)):
+        values[deadline] = today + dt.timedelta(days=default_days)
+    return values
+
+
+def apply_transition(
+    rules: WorkflowRules,
+    case: Mapping[str, object],
+    action: str,
+    inputs: Mapping[str, object],
+    today: dt.date,
+    *,
+    default_days: int | None = None,
+    roles: Iterable[str] | None = None,
+) -> TransitionResult:
+    """The state and field changes of taking `action` on a case with these values (its `state`,
+    `category` and the fields the action's effects name) on `today`, following the action's effects
+    (module docstring). `default_days` is the subcategory's default 整改天数 for an action with a
+    default deadline; `roles`, when given, must hold a role the transition table allows.
+
+    Pure: checks neither permissions in full nor the required inputs (check_action does, with
+    `TransitionResult.inputs`). Raises ValueError when no transition leads from the case's state."""
+    state = case.get("state")
+    from_state = state if isinstance(state, str) else None
+    category = case.get("category")
+    allowed = None if roles is None else frozenset(roles)
+    target: str | None = None
+    for t in rules._index.get((action, from_state), ()):  # plain loops: the import runs this twice a row
+        if (t.category is None or t.category == category) and (allowed is None or t.role in allowed):
+            target = t.to_state
+            break
+    if target is None:
+        raise ValueError(f"no transition {action!r} from {from_state!r}")
+    effects = rules.effects.get(action, NO_EFFECTS)
+    values = _effective_inputs(effects, case, inputs, today, default_days)
+    note = str(inputs.get("reason") or inputs.get("opinion") or "")
+    wanted: dict[str, object] = {}
+    for name in effects.writes:
+        wanted[name] = values.get(name)
+    wanted["state"] = target
+    for name in effects.sets_today:
+        wanted[name] = today
+    if effects.computes:  # from the values the action leaves
+        after = {**case, **wanted}
+        for name in effects.computes:
+            wanted[name] = COMPUTED[name](after, today)
+    for name in effects.clears:
+        wanted[name] = None
+    for name in effects.note_to:
+        wanted[name] = note
+    changes: dict[str, object] = {}
+    get = case.get
+    for name, new in wanted.items():
+        old = get(name)
+        if new is None and isinstance(old, str):
+            new = ""
+        if old != new:
+            changes[name] = new
+    return TransitionResult(action, from_state, target, changes, values, note)
 
 
 # -- one vocabulary: the counts, the overdue flag and the lights every screen and paper shows ------------
@@ -322,23 +530,82 @@ def load_seed() -> dict[str, Any]:
     return cast(dict[str, Any], json.loads(resource_path("seed", "workflow.json").read_text(encoding="utf-8")))
 
 
+@dataclass(frozen=True)
+class _Declared:
+    """The parts of the workflow read from the seed document only (module docstring)."""
+
+    states: Mapping[str, StateDef]
+    roles: Mapping[str, RoleDef]
+    effects: Mapping[str, Effects]
+
+
+_EFFECT_KEYS = frozenset(Effects.__dataclass_fields__)
+
+
+def _effects(action: str, raw: Mapping[str, object]) -> Effects:
+    unknown = sorted(set(raw) - _EFFECT_KEYS)
+    if unknown:
+        raise ValueError(f"workflow.json: unknown effects of {action}: {', '.join(unknown)}")
+
+    def names(key: str) -> tuple[str, ...]:
+        value = raw.get(key, ())
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"workflow.json: {key} of {action} is not a list of field names")
+        return tuple(value)
+
+    default_deadline = raw.get("default_deadline")
+    effects = Effects(
+        writes=names("writes"),
+        default_deadline=default_deadline if isinstance(default_deadline, str) else None,
+        sets_today=names("sets_today"),
+        computes=names("computes"),
+        clears=names("clears"),
+        note_to=names("note_to"),
+        note=str(raw.get("note", "opinion")),
+        case_refs=names("case_refs"),
+    )
+    missing = sorted(set(effects.computes) - set(COMPUTED))
+    if missing:
+        raise ValueError(f"workflow.json: {action} computes an unknown field: {', '.join(missing)}")
+    if effects.note not in ("reason", "opinion"):
+        raise ValueError(f"workflow.json: the note of {action} is neither reason nor opinion")
+    return effects
+
+
+def _declared(seed: Mapping[str, Any]) -> _Declared:
+    return _Declared(
+        states=MappingProxyType({s["code"]: StateDef(**s) for s in seed["states"]}),
+        roles=MappingProxyType({r["code"]: RoleDef(**r) for r in seed["roles"]}),
+        effects=MappingProxyType({code: _effects(code, raw) for code, raw in seed.get("effects", {}).items()}),
+    )
+
+
 def rules_from_seed(seed: Mapping[str, Any]) -> WorkflowRules:
-    """Build rules straight from the seed document (the database holds the same rows)."""
+    """Build rules straight from the seed document (the database holds the same rows, with the field
+    rules of the columns ledger/schema.py added since)."""
+    declared = _declared(seed)
+    editable = {s: set(f) for s, f in seed["editable_fields"].items()}
+    for state, fields in schema.field_rules().items():
+        editable.setdefault(state, set()).update(fields)
     return WorkflowRules(
         actions={a["code"]: ActionDef(**a) for a in seed["actions"]},
         transitions=tuple(Transition(*row) for row in seed["transitions"]),
         requirements=tuple(Requirement(*row) for row in seed["requirements"]),
-        editable={s: frozenset(f) for s, f in seed["editable_fields"].items()},
+        editable={s: frozenset(f) for s, f in editable.items()},
         edit_roles=frozenset(seed["edit_roles"]),
+        states=declared.states,
+        roles=declared.roles,
+        effects=declared.effects,
     )
 
 
-def _init_names() -> None:
-    global OPEN_STATES
-    seed = load_seed()
-    STATE_NAMES.update({s["code"]: s["name"] for s in seed["states"]})
-    ROLE_NAMES.update({r["code"]: r["name"] for r in seed["roles"]})
-    OPEN_STATES = frozenset(s["code"] for s in seed["states"] if s["open"])
+_SEED: dict[str, Any] = load_seed()
+_DECLARED: _Declared = _declared(_SEED)
+SEED_RULES: WorkflowRules = rules_from_seed(_SEED)
 
-
-_init_names()
+# Read-only views of the seed's states and roles, for the many callers that need no rules object.
+STATE_NAMES: Mapping[str, str] = SEED_RULES.state_names
+ROLE_NAMES: Mapping[str, str] = SEED_RULES.role_names
+OPEN_STATES: frozenset[str] = SEED_RULES.open_states
+SCOPED_ROLES: Mapping[str, str] = SEED_RULES.scoped_roles
+ACTION_WRITES: Mapping[str, tuple[str, ...]] = SEED_RULES.action_writes

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from ledger import ids, photos, schema, textrules
@@ -41,31 +42,23 @@ from ledger.workflow import (
     FIELD_LABELS,
     OPEN_STATES,
     ROLE_NAMES,
+    SCOPED_ROLES,
     STATE_NAMES,
     CaseFacts,
     LightPolicy,
+    apply_transition,
     check_action,
     editable_problems,
+    effective_inputs,
     light,
 )
 
 if TYPE_CHECKING:
     from ledger.facade import Ledger
 
-# Inputs of an action that are written onto the case (the rest are opinions and reasons).
-ACTION_WRITES = {
-    "assign": ("lead_department_id", "deadline", "assisting_departments"),
-    "accept": ("responsible_person",),
-    "submit": ("measures", "completion_date"),
-    "void": ("duplicate_of_id",),
-}
-
 # What a sign-off vouches for: the case content (ledger/schema.py `signed`) and its evidence hashes.
 # Columns added later join it only once set, so sign-offs made before them stay valid.
 CONTENT_FIELDS, ADDED_CONTENT_FIELDS = schema.signed_fields()
-
-# Roles whose actions are limited to their own department or township.
-SCOPED_ROLES = {"dept_officer": "department", "verifier": "township"}
 
 
 def _signed_body(case: Case | Mapping[str, object], evidence_hashes: list[str]) -> bytes:
@@ -99,8 +92,17 @@ def _as_date(value: object, label: str) -> dt.date | None:
 DATE_FIELDS = ("found_date", "deadline", "completion_date")
 
 
+# The stored fields of a case, as the workflow's pure rules read them (ledger.workflow.apply_transition).
+CASE_COLUMNS = tuple(attr.key for attr in sa_inspect(Case).column_attrs)
+
+
+def _case_values(case: Case) -> dict[str, object]:
+    return {name: getattr(case, name) for name in CASE_COLUMNS}
+
+
 def _in_scope(role: str, actor: Actor, case: Case | CaseView) -> bool:
-    """Whether acting in `role` on this case is within the actor's department or township."""
+    """Whether acting in `role` on this case is within the actor's department or township (the
+    role's scope in the workflow data: SCOPED_ROLES)."""
     scope = SCOPED_ROLES.get(role)
     if scope == "department":
         return actor.department_id is not None and case.lead_department_id == actor.department_id
@@ -521,6 +523,7 @@ class CaseService:
         definition = rules.actions.get(action)
         if definition is None or action == "register":
             raise WorkflowError(f"未知的操作：{action}")
+        effects = rules.effects_of(action)
         inputs = self._normalise(inputs or {})
         actor = self._ledger.current_actor(actor)
         if definition.signoff and actor.roles & {t.role for t in rules.transitions if t.action == action}:
@@ -531,11 +534,12 @@ class CaseService:
             actor = self._ledger.authority(s, actor)
             case = self._load(s, case_id)
             self._check_version(case, expected_version)
-            if action == "assign" and not inputs.get("deadline"):  # the proposed deadline (拟定时限), or the default
-                sub = self._ledger.catalog.subcategory(case.subcategory)
-                inputs["deadline"] = case.deadline or self._ledger.today() + dt.timedelta(days=sub.default_days)
-            merged = {f: getattr(case, f) for f in ACTION_WRITES.get(action, ())}
-            merged.update({k: v for k, v in inputs.items() if v not in (None, "")})
+            now = self._ledger.clock()
+            today = now.date()
+            values = _case_values(case)
+            # the written fields as they will be: the proposed deadline (拟定时限) or the default one included
+            default_days = self._ledger.catalog.subcategory(case.subcategory).default_days
+            merged = effective_inputs(rules, values, action, inputs, today, default_days)
             facts = self._facts(s, case, case.category)
             target, problems = check_action(
                 rules, facts, action, actor.roles, actor.id, merged, self._ledger.catalog.evidence_kind_names
@@ -544,34 +548,24 @@ class CaseService:
                 raise WorkflowError(problems[0])
             role = self._role_for(actor, action, case)
             problems += self._field_problems(
-                {k: merged.get(k) for k in ACTION_WRITES.get(action, ()) if merged.get(k) is not None}, case
+                {k: merged.get(k) for k in effects.writes if merged.get(k) is not None}, case
             )
-            if action == "void" and merged.get("duplicate_of_id") is not None:
-                dup = s.get(Case, merged["duplicate_of_id"])
-                if dup is None or dup.id == case.id:
-                    problems.append("请选择另一条已登记的问题作为重复问题")
+            for name in effects.case_refs:  # 作废: the case this one duplicates
+                if merged.get(name) is not None:
+                    dup = s.get(Case, merged[name])
+                    if dup is None or dup.id == case.id:
+                        problems.append("请选择另一条已登记的问题作为重复问题")
             problems += self._ledger.publicity.close_problems(s, case, action)  # 公示 before 审批销号
             if problems:
                 raise ValidationError(problems)
-            reason = inputs.get("reason") or inputs.get("opinion") or ""
             signoff_values = None
             if definition.signoff:
                 signoff_values = self._signoff_values(s, actor, case, role, on_behalf_of, form_evidence_id)
-            now = self._ledger.clock()
-            today = now.date()
-            diff = self._apply(case, {k: merged.get(k) for k in ACTION_WRITES.get(action, ())})
-            effects: dict[str, Any] = {"state": target}
-            if action == "assign":
-                effects["assigned_date"] = today
-            elif action == "approve":
-                effects["closed_date"] = today
-                effects["closed_on_time"] = case.deadline is None or today <= case.deadline
-            elif action == "reopen":
-                effects["closed_date"] = None
-                effects["closed_on_time"] = None
-            elif action == "void":
-                effects["void_reason"] = reason
-            diff.update(self._apply(case, effects))
+            result = apply_transition(
+                rules, values, action, inputs, today, default_days=default_days, roles=actor.roles
+            )  # the new state and the action's effects on the fields (workflow.json "effects")
+            reason = result.note
+            diff = self._apply(case, dict(result.changes))
             case.updated_at = now
             s.flush()
             s.add(
@@ -587,7 +581,7 @@ class CaseService:
             )
             payload: dict[str, Any] = {"action": action, "from": facts.state, "to": target, "changes": diff}
             if reason:
-                payload["reason" if action in ("return", "reopen", "void") else "opinion"] = reason
+                payload[effects.note] = reason
             if signoff_values is not None:
                 signoff = SignOff(
                     **signoff_values,
@@ -655,11 +649,9 @@ class CaseService:
         return CaseResult(view, Change((case_id,), audit_seq=event.seq))
 
     def _require_writer(self, actor: Actor, case: Case) -> None:
-        if actor.roles & {"clerk", "coordinator"}:
-            return
-        if "dept_officer" in actor.roles and _in_scope("dept_officer", actor, case):
-            return
-        if "verifier" in actor.roles and _in_scope("verifier", actor, case):
+        """Progress notes and evidence: a role that may add material (workflow.json roles), in its scope."""
+        roles = self._ledger.catalog.rules.roles
+        if any(r in roles and roles[r].writes_material and _in_scope(r, actor, case) for r in actor.roles):
             return
         raise PermissionDenied("您无权修改该问题的材料或进度")
 

@@ -21,6 +21,7 @@ from ledger.models import Base, Case, CaseAction, Household, HouseholdTag, Meta,
 from ledger.search import index_cases
 from ledger.services.imports import ImportPlan, ImportResult
 from ledger.tags import tags_for_kind
+from ledger.workflow import apply_transition
 
 if TYPE_CHECKING:
     from ledger.facade import Ledger
@@ -37,6 +38,8 @@ def write_plan(
     """Everything a checked plan writes, inside the caller's transaction (ImportService.commit)."""
     now = lg.clock()
     today = now.date()
+    rules = lg.catalog.rules
+    subcategories = lg.catalog.subcategories
     before = records.high_water(s, ("household", "tag", "case"))
     household_table = cast(Table, Household.__table__)
     case_table = cast(Table, Case.__table__)
@@ -78,18 +81,14 @@ def write_plan(
             h = row["household"]
             owner: int | None = row["household_id"] or (new_households[h["head_id_number"]] if h else None)
             township_id, village_id = row["place"] if h is None else (h["township_id"], h["village_id"])
-            assign = row["assign"]
-            case = {
+            # a new case, registered and (when the row names its 牵头单位 and the user may) handed over,
+            # its state and fields as the workflow's actions leave them (ledger.workflow.apply_transition)
+            values: dict[str, object] = {
                 **row["case"],
-                "id": next_case,
-                "number": f"{county}-{now.year}-{seq:06d}",
-                "household_id": owner,  # None: a village's own problem
-                "township_id": township_id,
-                "village_id": village_id,
-                "state": "assigned" if assign else "registered",
-                "lead_department_id": assign["lead_department_id"] if assign else None,
-                "deadline": assign["deadline"] if assign else row.get("proposed_deadline"),  # 拟定时限 while 待交办
-                "assigned_date": today if assign else None,
+                "state": None,
+                "lead_department_id": None,
+                "deadline": row.get("proposed_deadline"),  # 拟定时限 while 待交办
+                "assigned_date": None,
                 "completion_date": None,
                 "closed_date": None,
                 "closed_on_time": None,
@@ -97,20 +96,31 @@ def write_plan(
                 "measures": "",
                 "void_reason": "",
                 "duplicate_of_id": None,
+            }
+            steps: list[tuple[str, dict[str, Any]]] = [("register", {})]
+            if row["assign"]:
+                steps.append(("assign", row["assign"]))
+            default_days = subcategories[row["case"]["subcategory"]].default_days
+            for action, inputs in steps:
+                moved = apply_transition(rules, values, action, inputs, today, default_days=default_days)
+                values.update(moved.changes)
+                actions.append(
+                    {"case_id": next_case, "action": action, "from_state": moved.from_state,
+                     "to_state": moved.to_state, "actor_id": actor.id, "at": now, "reason": "Excel导入"}
+                )  # fmt: skip
+            case = {
+                **values,
+                "id": next_case,
+                "number": f"{county}-{now.year}-{seq:06d}",
+                "household_id": owner,  # None: a village's own problem
+                "township_id": township_id,
+                "village_id": village_id,
                 "created_by": actor.id,
                 "created_at": now,
                 "updated_at": now,
-                "version": 2 if assign else 1,
+                "version": len(steps),  # one per action taken
             }
             cases.append(case)
-            steps: list[tuple[str, str | None, str]] = [("register", None, "registered")]
-            if assign:
-                steps.append(("assign", "registered", "assigned"))
-            for action, frm, to in steps:
-                actions.append(
-                    {"case_id": next_case, "action": action, "from_state": frm, "to_state": to,
-                     "actor_id": actor.id, "at": now, "reason": "Excel导入"}
-                )  # fmt: skip
             digest.update(f"{case['number']},{owner},{case['subcategory']};".encode())
             next_case += 1
         _bulk_insert(s, case_table, cases)

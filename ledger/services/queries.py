@@ -19,10 +19,18 @@ from ledger.dto import Actor, CaseFilter, CaseRow, DashboardCounts, HouseholdRow
 from ledger.models import Case, CaseCount, CaseYearCount, Household, HouseholdTag, Member
 from ledger.scope import Scope, label
 from ledger.search import GRAMS_TABLE, MIN_TRIGRAM, fts_phrase, gram_query
-from ledger.services.cases import SCOPED_ROLES
 from ledger.services.household_edit import tag_view
 from ledger.tags import holds, tag_label
-from ledger.workflow import DEADLINE_STATES, OPEN_STATES, SUBMITTED_STATES, LightPolicy, light, tally, task_states
+from ledger.workflow import (
+    DEADLINE_STATES,
+    OPEN_STATES,
+    SCOPED_ROLES,
+    SUBMITTED_STATES,
+    LightPolicy,
+    light,
+    tally,
+    task_states,
+)
 
 if TYPE_CHECKING:
     from ledger.facade import Ledger

@@ -80,7 +80,8 @@ def test_windowed_model_reads_the_first_block_at_once_and_the_rest_on_the_operat
         assert list(model._blocks) == [0]
     assert changed.args[0].row() == 10 and changed.args[1].row() == 11
     assert model.data(deep) == truth[11].number and list(model._blocks) == [0, 2]
-    assert [model.row(i).id for i in range(12)] == [r.id for r in truth]  # row(): an explicit question, answered at once
+    # row(): an explicit question, answered at once
+    assert [model.row(i).id for i in range(12)] == [r.id for r in truth]
 
 
 def test_a_filter_short_of_a_block_is_counted_from_its_first_block(busy):

@@ -42,16 +42,8 @@ def test_a_plain_field_is_named_in_at_most_four_files(field):
 
 
 def test_amounts_are_read_as_clerks_write_them():
-    assert [parse_amount(v) for v in ("23500", "23,500", "23500元", "2.35万", "2.35万元", "２３５００", 8000.0, "")] == [
-        23500,
-        23500,
-        23500,
-        23500,
-        23500,
-        23500,
-        8000,
-        None,
-    ]
+    typed = ("23500", "23,500", "23500元", "2.35万", "2.35万元", "２３５００", 8000.0, "")
+    assert [parse_amount(v) for v in typed] == [23500] * 6 + [8000, None]
     for bad, why in (("abc", "不是金额"), ("-5", "不是金额"), (-5, "不能是负数"), ("12.5", "须精确到元")):
         with pytest.raises(BadValue, match=why):
             parse_amount(bad)
@@ -155,7 +147,11 @@ def test_a_ledger_from_before_the_column_gets_its_field_rules_at_upgrade(tmp_pat
     engine.dispose()
 
     lg = open_ledger(
-        db, key_dir=tmp_path / "keys", evidence_dir=tmp_path / "evidence", backup_dir=tmp_path / "备份", clock=world.clock
+        db,
+        key_dir=tmp_path / "keys",
+        evidence_dir=tmp_path / "evidence",
+        backup_dir=tmp_path / "备份",
+        clock=world.clock,
     )
     try:
         assert lg.catalog.rules.editable["in_progress"] >= {"funds"}
