@@ -207,8 +207,10 @@ def test_an_upgrade_that_needs_the_key_is_refused_before_anything_changes(tmp_pa
     lg = open_ledger(tmp_path / "旧.db", key_dir=tmp_path / "keys")
     engine: Engine = lg.engine
     (tmp_path / "keys" / f"{lg.uuid}.key").unlink()
-    for before in ("0004", "0007"):  # across 0005 (the record baseline) or 0008 (tags from 户类型): stamped rows
+    # across 0005 (the record baseline), 0008 (tags from 户类型) or 0018 (the field rules of 整改资金, in the
+    # stamped workflow record): stamped rows are written
+    for before in ("0004", "0007", "0017"):
         with pytest.raises(StorageError, match="没有密钥不能升级"):
-            _key_for_upgrade(engine, tmp_path / "keys", SchemaStatus(current=before, head="0008", empty=False))
-    _key_for_upgrade(engine, tmp_path / "keys", SchemaStatus(current="0008", head="0009", empty=False))
+            _key_for_upgrade(engine, tmp_path / "keys", SchemaStatus(current=before, head="0018", empty=False))
+    _key_for_upgrade(engine, tmp_path / "keys", SchemaStatus(current="0018", head="0019", empty=False))
     lg.close()
