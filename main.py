@@ -306,21 +306,16 @@ def cmd_restore(args) -> int:
     lg = open_ledger(args.db, create=False)
     try:  # the restore itself goes into the restored ledger's audit log
         actor = lg.users.authenticate(args.user, _password(args))
-        with lg.unit_of_work() as s:
-            lg.record(
-                s,
-                actor,
-                "ledger.restore",
-                "ledger",
-                None,
-                {
-                    "backup": Path(args.file).name,
-                    "sha256": manifest.sha256,
-                    "kept": result.kept.name if result.kept else None,
-                    "replaced_ledger": result.replaced.uuid if result.replaced else None,
-                    "older_than_seen": result.older_than_seen,
-                },
-            )
+        lg.backup.restored(
+            actor,
+            {
+                "backup": Path(args.file).name,
+                "sha256": manifest.sha256,
+                "kept": result.kept.name if result.kept else None,
+                "replaced_ledger": result.replaced.uuid if result.replaced else None,
+                "older_than_seen": result.older_than_seen,
+            },
+        )
     finally:
         lg.close()
     return 0

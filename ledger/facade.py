@@ -102,6 +102,9 @@ class Ledger:
         from ledger.services.reminders import ReminderService
 
         self.reminders, self.letters = ReminderService(self), LetterService(self)
+        from ledger.services.outputs import OutputService  # a finished file: hashed, claimed, audited
+
+        self.outputs = OutputService(self)
 
     # -- plumbing -------------------------------------------------------------------------------
     @property

@@ -11,7 +11,6 @@ under the same number; the next 通报 compares against what was issued, not aga
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from ledger.dto import Actor
 from ledger.errors import ConflictError, PermissionDenied, StorageError, ValidationError
 from ledger.opening import os_reason, replace_file
 from ledger.services.dispatch import ISSUE_ROLES, KIND_NAMES, SERIES, Period
+from ledger.services.outputs import BulletinIssue, Claim, Output
 from reports.fonts import FontSet
 from reports.pdf import PORTRAIT, RED, Block, Column, Document, Line, ReportInfo, Spacer, Table, cn_date, paginate
 from reports.weekly import _distribution, _masthead, _notes, paragraph_words
@@ -234,35 +234,36 @@ def render_bulletin(
                 doc.canvas.save()
             except OSError as err:
                 raise StorageError(f"无法写入 {target}：{os_reason(err)}") from err
-            digest = hashlib.sha256(doc.temporary.read_bytes()).hexdigest()
-            with lg.unit_of_work() as s:
-                if issued is None:
-                    try:
-                        lg.serials.claim(s, SERIES, year, number, subject, issued_by=actor.display_name)
-                        lg.dispatch.store_bulletin(s, period, year, number, figures, actor.display_name)
-                    except ConflictError:
-                        if attempt == 3:
-                            raise
-                        raise _Renumber() from None
-                payload = {
-                    "kind": "bulletin",
-                    "title": "调度通报",
-                    "period_end": period.end.isoformat(timespec="minutes"),
-                    "pages": len(pages),
-                    "file": target.name,
-                    "sha256": digest,
-                    "reprint": issued is not None,
-                    "numbers": [
-                        {
-                            "series": SERIES,
-                            "year": year,
-                            "number": number,
-                            "subject": subject,
-                            **({} if issued else {"new": True}),
-                        }
-                    ],
-                }
-                lg.record(s, actor, "report.print", "report", None, payload)
+            payload = {
+                "kind": "bulletin",
+                "title": "调度通报",
+                "period_end": period.end.isoformat(timespec="minutes"),
+                "pages": len(pages),
+                "reprint": issued is not None,
+                "numbers": [
+                    {
+                        "series": SERIES,
+                        "year": year,
+                        "number": number,
+                        "subject": subject,
+                        **({} if issued else {"new": True}),
+                    }
+                ],
+            }
+            first = issued is None  # a reprint keeps its number and figures: nothing to claim or keep
+            output = Output(
+                "report.print",
+                "report",
+                payload,
+                claims=[Claim(SERIES, year, number, subject)] if first else [],
+                bulletin=BulletinIssue(period, year, number, figures) if first else None,
+            )
+            try:
+                lg.outputs.record(actor, doc.temporary, target.name, output)
+            except ConflictError:  # the number taken meanwhile: lay out with the next
+                if attempt == 3 or not first:
+                    raise
+                raise _Renumber() from None
             replace_file(doc.temporary, target)
         except _Renumber:
             doc.discard()

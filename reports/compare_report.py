@@ -8,7 +8,6 @@ lines. Written to `<name>.part`, recorded as a `report.print` event, renamed int
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ from ledger.compare.views import FindingView, RunView
 from ledger.dto import Actor
 from ledger.errors import StorageError
 from ledger.opening import os_reason, replace_file
+from ledger.services.outputs import Output
 from reports.fonts import FontSet
 from reports.pdf import (
     LANDSCAPE,
@@ -123,14 +123,12 @@ def render_compare(
             doc.canvas.save()
         except OSError as err:
             raise StorageError(f"无法写入 {target}：{os_reason(err)}") from err
-        digest = hashlib.sha256(doc.temporary.read_bytes()).hexdigest()
-        with lg.unit_of_work() as s:
-            lg.record(
-                s, actor, "report.print", "report", None,
-                {"kind": "compare", "title": "部门比对结果", "run": run.id, "findings": len(findings),
-                 "pages": len(pages), "unmasked": unmask, "reason": reason.strip() if unmask else "",
-                 "file": target.name, "sha256": digest},
-            )  # fmt: skip
+        lg.outputs.record(
+            actor, doc.temporary, target.name,
+            Output("report.print", "report",
+                   {"kind": "compare", "title": "部门比对结果", "run": run.id, "findings": len(findings),
+                    "pages": len(pages), "unmasked": unmask, "reason": reason.strip() if unmask else ""}),
+        )  # fmt: skip
         replace_file(doc.temporary, target)
     except BaseException:
         doc.discard()

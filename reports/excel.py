@@ -22,6 +22,7 @@ from ledger.access import check_unmask, visibility
 from ledger.dto import LEDGER_COLUMNS, Actor, CaseFilter, GroupFigures
 from ledger.errors import LedgerError, PermissionDenied, ValidationError
 from ledger.services.imports import ImportPlan
+from ledger.services.outputs import Output
 from ledger.tabular import BadValue, parse_date
 from ledger.workflow import LIGHT_NAMES, OPEN_STATES, STATE_NAMES, WorkflowRules
 from reports.kinds import TEMPLATES, ExportRequest, ExportResult
@@ -52,10 +53,8 @@ LIGHT_FILLS = {"红灯": "F8CBAD", "黄灯": "FFE699", "绿灯": "C6EFCE"}
 def _finish(lg: Ledger, book: Workbook, actor: Actor | None, action: str, payload: dict[str, Any]) -> str:
     """Hash the finished package, record the event, then put the file in place."""
     part = book.finish()
-    digest = hashlib.sha256(part.read_bytes()).hexdigest()
     try:
-        with lg.unit_of_work() as s:
-            lg.record(s, actor, action, "export", None, {**payload, "file": book.path.name, "sha256": digest})
+        digest = lg.outputs.record(actor, part, book.path.name, Output(action, "export", payload)).sha256
     except BaseException:
         book.abort()
         raise

@@ -8,7 +8,6 @@ village committee) and the date. Never unmasked: a notice is posted in public. W
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ from ledger import ids
 from ledger.dto import Actor
 from ledger.errors import StorageError
 from ledger.opening import os_reason, replace_file
+from ledger.services.outputs import Output
 from ledger.services.publicity import BatchView, ItemView, cn
 from reports.fonts import FontSet
 from reports.pdf import (
@@ -92,14 +92,12 @@ def render_notice(
             doc.canvas.save()
         except OSError as err:
             raise StorageError(f"无法写入 {target}：{os_reason(err)}") from err
-        digest = hashlib.sha256(doc.temporary.read_bytes()).hexdigest()
-        with lg.unit_of_work() as s:
-            lg.record(
-                s, actor, "report.print", "report", None,
-                {"kind": "publicity", "title": title_of(batch), "batch": batch.id, "items": len(batch.items),
-                 "pages": len(pages), "unmasked": False, "file": target.name, "sha256": digest,
-                 "county": county},
-            )  # fmt: skip
+        lg.outputs.record(
+            actor, doc.temporary, target.name,
+            Output("report.print", "report",
+                   {"kind": "publicity", "title": title_of(batch), "batch": batch.id, "items": len(batch.items),
+                    "pages": len(pages), "unmasked": False, "county": county}),
+        )  # fmt: skip
         replace_file(doc.temporary, target)
     except BaseException:
         doc.discard()

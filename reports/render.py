@@ -4,12 +4,11 @@ and the 报表中心 page alike."""
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ledger import escalation, ids, letter_settings
 from ledger.access import check_unmask, visibility
@@ -18,6 +17,7 @@ from ledger.errors import ConflictError, PermissionDenied, StorageError, Validat
 from ledger.opening import os_reason, replace_file
 from ledger.scope import Scope
 from ledger.services.letters import check_may_issue
+from ledger.services.outputs import Claim, Output
 from ledger.services.queries import DEADLINE_STATES
 from ledger.tags import tag_label
 from ledger.workflow import LIGHT_NAMES
@@ -219,36 +219,31 @@ def render_report(
                 doc.canvas.save()
             except OSError as err:
                 raise StorageError(f"无法写入 {target}：{os_reason(err)}") from err
-            digest = hashlib.sha256(doc.temporary.read_bytes()).hexdigest()
-            with lg.unit_of_work() as s:
-                try:
-                    for claim in builder.claims:
-                        lg.serials.claim(s, *claim, issued_by=info.author)
-                except ConflictError:
-                    if attempt == 3:
-                        raise
-                    raise _Renumber() from None
-                issued = [
-                    lg.letters.issue_in(s, cast(Actor, actor), **spec).id for spec in builder.letters
-                ]  # 督办函 tracking
-                payload: dict[str, Any] = {
-                    "kind": request.kind,
-                    "title": title,
-                    "scope": describe_filter(lg, request.filter),
-                    "case": request.case_number,
-                    "household_id": request.household_id,
-                    "cases": count,
-                    "pages": len(pages),
-                    "unmasked": request.unmask,
-                    "reason": request.reason.strip() if request.unmask else "",
-                    "file": target.name,
-                    "sha256": digest,
-                }
-                if builder.numbers:
-                    payload["numbers"] = builder.numbers
-                if issued:
-                    payload["letters"] = issued
-                lg.record(s, actor, "report.print", "report", None, payload)
+            payload: dict[str, Any] = {
+                "kind": request.kind,
+                "title": title,
+                "scope": describe_filter(lg, request.filter),
+                "case": request.case_number,
+                "household_id": request.household_id,
+                "cases": count,
+                "pages": len(pages),
+                "unmasked": request.unmask,
+                "reason": request.reason.strip() if request.unmask else "",
+            }
+            output = Output(
+                "report.print",
+                "report",
+                payload,
+                claims=[Claim(*claim) for claim in builder.claims],
+                letters=builder.letters,  # 督办函 tracking
+                extra={"numbers": builder.numbers} if builder.numbers else {},
+            )
+            try:
+                lg.outputs.record(actor, doc.temporary, target.name, output)
+            except ConflictError:  # a number taken meanwhile by another PC: lay out with the next
+                if attempt == 3:
+                    raise
+                raise _Renumber() from None
             replace_file(doc.temporary, target)  # the old file may be open in a PDF reader on Windows
         except _Renumber:
             doc.discard()

@@ -88,10 +88,7 @@ class IdleLock(QObject):
         return self.dialog is not None
 
     def lock(self) -> LockDialog:
-        lg, actor = self.ctx.ledger, self.ctx.actor
-        if lg.read_only_reason is None:  # read-only (no audit key): the lock still locks, unaudited
-            with lg.unit_of_work() as s:
-                lg.record(s, actor, "session.lock", "user", actor.id, {"idle_minutes": self.minutes})
+        self.ctx.ledger.users.session_locked(self.ctx.actor, self.minutes)
         self._hidden = [w for w in QApplication.topLevelWidgets() if w.isVisible() and not isinstance(w, LockDialog)]
         for window in self._hidden:
             window.hide()  # nothing on screen while locked; hiding keeps every edit as it was

@@ -208,6 +208,11 @@ class BackupService:
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
+    def restored(self, actor: Actor, payload: dict[str, Any]) -> None:
+        """The restore goes into the restored ledger's own audit log (main.py restore)."""
+        with self._ledger.unit_of_work() as s:
+            self._ledger.record(s, actor, "ledger.restore", "ledger", None, payload)
+
     def _db_path(self) -> Path:
         if self._ledger.dialect != "sqlite":
             raise StorageError("服务器模式的台账由数据库管理员在服务器上用 pg_dump 备份，本命令只用于本机台账文件")

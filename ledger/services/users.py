@@ -213,6 +213,14 @@ class UserService:
         """The handle stops working at once (the window's 退出登录, the command line's end)."""
         self._ledger.revoke(actor)
 
+    def session_locked(self, actor: Actor, idle_minutes: int) -> None:
+        """The window locked itself after `idle_minutes` without input (audited; not on a read-only
+        ledger, where the lock still locks)."""
+        if self._ledger.read_only_reason is not None:
+            return
+        with self._ledger.unit_of_work() as s:
+            self._ledger.record(s, actor, "session.lock", "user", actor.id, {"idle_minutes": idle_minutes})
+
     def confirm_password(self, actor: Actor, password: str | None, purpose: str = "签批") -> None:
         """Re-ask the signed-in user's password (a sign-off, full numbers, a command-line write).
         A wrong password counts towards the lockout like a failed sign-in and is audited."""

@@ -13,7 +13,9 @@ from ledger.events import EVENT_NAMES, event_name
 
 ROOT = Path(__file__).resolve().parents[2]
 # The position of `action` in each writer's signature (Ledger.record, ledger.audit.append).
-ACTION_ARG = {"record": 2, "append": 4}
+# An output's event is declared by its `Output(action, …)` (ledger/services/outputs.py) and written by
+# OutputService.record as `output.action`: the declarations are what the scan reads.
+ACTION_ARG = {"record": 2, "append": 4, "output": 0}
 
 
 def sources() -> list[Path]:
@@ -27,10 +29,14 @@ def workflow_actions() -> list[str]:
 
 def _writer(call: ast.Call) -> str | None:
     fn = call.func
+    if isinstance(fn, ast.Attribute) and fn.attr == "record" and ast.unparse(fn.value).endswith("outputs"):
+        return None  # OutputService.record(actor, file, name, output): the event is the Output's
     if isinstance(fn, ast.Attribute) and fn.attr == "record":
         return "record"
     if isinstance(fn, ast.Name) and fn.id == "record":
         return "record"
+    if isinstance(fn, ast.Name) and fn.id == "Output":
+        return "output"
     if isinstance(fn, ast.Attribute) and fn.attr == "append" and isinstance(fn.value, ast.Name):
         return "append" if fn.value.id == "audit" else None
     return None
@@ -67,6 +73,8 @@ class Scan:
         elif isinstance(expr, ast.JoinedStr) and ast.unparse(expr) == "f'case.{action}'":
             for action in workflow_actions():  # CaseService.act: one event per workflow action
                 self.add(f"case.{action}", where)
+        elif isinstance(expr, ast.Attribute) and ast.unparse(expr) == "output.action":
+            pass  # OutputService.record: the codes are those of the Output(...) declarations, scanned
         elif isinstance(expr, ast.Name) and (codes := self.parameter(expr.id, call, tree, parents)):
             for code in codes:
                 self.add(code, where)

@@ -73,3 +73,33 @@ def test_storage_is_reached_only_through_the_ledger(place):
         if any(module == name or module.startswith(name + ".") for name in STORAGE)
     ]
     assert offenders == []
+
+
+# An output's audit (its hash, its numbers, its event) is a use case of the ledger
+# (ledger/services/outputs.py): the renderers neither open a unit of work nor write an event.
+WRITES = ("unit_of_work", "record", "reading")
+
+
+def _ledger_writes(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        f"{path.name}:{node.lineno} calls {node.func.attr}()"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in WRITES
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id in ("lg", "ledger", "self")
+    ]
+
+
+@pytest.mark.parametrize("place", ["ui", "reports", "main.py"])
+def test_outputs_and_the_window_open_no_unit_of_work_and_write_no_event(place):
+    paths = [ROOT / place] if place.endswith(".py") else sorted((ROOT / place).rglob("*.py"))
+    assert [hit for path in paths for hit in _ledger_writes(path)] == []
+
+
+def test_the_write_check_sees_a_renderer_that_records(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f(lg, s):\n    with lg.unit_of_work() as s:\n        lg.record(s, None, 'x', 'y', None, {})\n")
+    assert len(_ledger_writes(bad)) == 2
