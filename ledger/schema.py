@@ -57,6 +57,12 @@ class Column:
     # signed content only once set, and an upgraded ledger gets its field rules (editable_in).
     since: str | None = None
     editable_in: tuple[str, ...] = ()  # states in which it may be edited, beyond workflow.json's rules
+    unit: str = ""  # printed after a value on a form (元); the heading says it in brackets
+
+    @property
+    def name(self) -> str:
+        """The label without its unit, as a form's label cell shows it: 整改资金."""
+        return self.label.removesuffix(f"（{self.unit}）") if self.unit else self.label
 
 
 def _c(code: str, label: str, group: str, width: int, *extra: str, **options: object) -> Column:
@@ -170,6 +176,7 @@ COLUMNS: tuple[Column, ...] = (
         "投入资金（元）",
         "资金",
         kind="amount",
+        unit="元",
         stored="funds",
         plain=True,
         signed=True,
@@ -313,6 +320,12 @@ def show(column: Column, value: object) -> str:
     if column.kind == "amount" and isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def with_unit(column: Column, value: object) -> str:
+    """A value as a form prints it beside `column.name`: 20,500 元."""
+    text = show(column, value)
+    return f"{text} {column.unit}" if text and column.unit else text
 
 
 def shown(values: Mapping[str, object]) -> dict[str, str]:

@@ -63,7 +63,7 @@ class Submission:
 def _other_plain(case: CaseView) -> list[tuple[str, str, str, str] | tuple[str, str]]:
     """The case's other plain columns (ledger/schema.py: 整改资金…) that hold a value, two to a row."""
     cells = [
-        (c.label, schema.show(c, case.values.get(c.stored or c.code)))
+        (c.name, schema.with_unit(c, case.values.get(c.stored or c.code)))
         for c in schema.PLAIN
         if c is not PERSON_IN_CHARGE and case.values.get(c.stored or c.code) not in (None, "")
     ]

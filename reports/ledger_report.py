@@ -84,7 +84,7 @@ CENTERED = {
 FREE_TEXT = {"description", "measures", "remarks", "verification", "approval"}
 # Category names carry "、" and subcategory names "/" inside ("不愁吃、不愁穿", "寄宿/营养改善未落实"):
 # they break only at spaces, i.e. never.
-BREAKS = {"category": " ", "subcategory": " "}
+BREAKS = {"category": " ", "subcategory": " ", **{c.code: " " for c in schema.COLUMNS if c.kind == "amount"}}
 # Said once in the title block when every row has the same value.
 HOISTABLE = (
     "county",
@@ -189,8 +189,10 @@ def ledger_pages(
     columns = [
         Column(
             label,
-            align="center" if attr in CENTERED else "left",
+            align="right" if attr in AMOUNTS else "center" if attr in CENTERED else "left",
             breaks=None if attr in FREE_TEXT else BREAKS.get(attr, WORD_BREAKS),
+            # an amount's heading on two lines: 整改资金 / （元）
+            min_width=pen.width(AMOUNTS[attr].name, sizes.header, "hei") + 2 * sizes.pad if attr in AMOUNTS else 0.0,
         )
         for label, attr in shown
     ]
