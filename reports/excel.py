@@ -14,6 +14,7 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -179,25 +180,30 @@ def _ledger_sheet(
     sheet.append([label for label, _f in LEDGER_COLUMNS], [HEAD] * width, height=30)
     column_ids = [book.style(s) for s in styles]
     light_col = fields.index("light")
-    light_styles = {
-        name: book.style(Style(border=True, halign="center", fill=fill)) for name, fill in LIGHT_FILLS.items()
-    }
+    light_rows: dict[str, list[int]] = {}  # the column styles with the lamp's fill, one list per lamp
+    for name, fill in LIGHT_FILLS.items():
+        light_rows[name] = list(column_ids)
+        light_rows[name][light_col] = book.style(Style(border=True, halign="center", fill=fill))
     date_cols = [i for i, f in enumerate(fields) if f in DATE_FIELDS]
     # a 待交办 case's deadline is only proposed: still a date cell, shown as 拟2026-12-31
     deadline_col, registered = fields.index("deadline"), STATE_NAMES["registered"]
     proposed_style = book.style(Style(border=True, num_format='"拟"yyyy-mm-dd', halign="center"))
     total = len(case_ids)
-    from_iso = dt.date.fromisoformat
+    row_of = attrgetter(*fields)  # the line's cells as one tuple
+    days: dict[str, dt.date] = {}  # ISO text → date (a ledger has a few thousand distinct days)
     for n, line in enumerate(lg.reporting.ledger_lines(case_ids, unmask=unmask), 1):
-        values: list[Any] = [getattr(line, f) for f in fields]
+        values: list[Any] = list(row_of(line))
         for i in date_cols:
-            if values[i]:
-                values[i] = from_iso(values[i])
+            text = values[i]
+            if text:
+                day = days.get(text)
+                if day is None:
+                    day = days[text] = dt.date.fromisoformat(text)
+                values[i] = day
         row_styles: Sequence[int] = column_ids
         lamp = values[light_col]
         if lamp:
-            row_styles = list(column_ids)
-            row_styles[light_col] = light_styles[lamp]
+            row_styles = light_rows[lamp]
         if line.state == registered and values[deadline_col]:
             row_styles = list(row_styles)
             row_styles[deadline_col] = proposed_style

@@ -20,6 +20,7 @@ import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import chain, repeat
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -35,6 +36,7 @@ _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _NEEDS_WORK = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
 _EXCEL_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")
 _EPOCH = dt.datetime(1899, 12, 30)
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)  # single characters: a set test per string cell
 MAX_ROWS = 1_048_576
 MAX_SHEET_NAME = 31
 
@@ -203,7 +205,7 @@ class Sheet:
         self._started = False
         self._stream: IO[bytes] | None = None
         self._buffer: list[str] = []
-        self._letters: list[str] = []
+        self._refs: list[str] = []  # '<c r="A', '<c r="B', … by column
 
     # -- set-up --------------------------------------------------------------------------------------
     def columns(self, widths: Sequence[float], styles: Sequence[Style] | None = None) -> None:
@@ -268,49 +270,55 @@ class Sheet:
             self._start()
         if self.rows >= MAX_ROWS:
             raise StorageError(f"工作表“{self.name}”超过 Excel 的最大行数 {MAX_ROWS:,}")
-        self.rows += 1
-        row = self.rows
-        letters = self._letters
-        while len(letters) < len(values):
-            letters.append(column_letter(len(letters)))
+        self.rows = row = self.rows + 1
+        refs = self._refs
+        while len(refs) < len(values):
+            refs.append(f'<c r="{column_letter(len(refs))}')
+        book = self.book
         if styles is None:
             style_ids: Sequence[int] = self.column_styles
         else:
-            style_ids = [s if isinstance(s, int) else self.book.style(s) for s in styles]
-        strings = self.book.strings
-        quoted = self.book.quoted
-        ht = f' ht="{height:g}" customHeight="1"' if height else ""
-        parts = [f'<row r="{row}"{ht}>']
-        add = parts.append
+            style_ids = [s if isinstance(s, int) else book.style(s) for s in styles]
+        strings = book.strings
+        serials = book.serials
         tail = str(row)
-        n_styles = len(style_ids)
-        for col, value in enumerate(values):
-            s = style_ids[col] if col < n_styles else 0
-            if value is None or value == "":
-                if s:
-                    add(f'<c r="{letters[col]}{tail}" s="{s}"/>')
-                continue
-            kind = type(value)
+        parts = [f'<row r="{tail}" ht="{height:g}" customHeight="1">' if height else f'<row r="{tail}">']
+        add = parts.append
+        # one f-string per cell: `<c r="` + column letter are prepared per column, the style is a number
+        for value, s, ref in zip(values, chain(style_ids, repeat(0)), refs, strict=False):
+            kind = value.__class__
             if kind is str:
-                if len(value) > _LONG:  # type: ignore[arg-type]
-                    value = fit_cell(value)  # type: ignore[arg-type]
+                if not value:
+                    if s:
+                        add(f'{ref}{tail}" s="{s}"/>')
+                    continue
                 idx = strings.get(value)  # type: ignore[arg-type]
                 if idx is None:
-                    idx = strings[value] = len(strings)  # type: ignore[index]
-                if value[0] in FORMULA_STARTS:  # type: ignore[index]
-                    s = quoted(s)
-                add(f'<c r="{letters[col]}{tail}" s="{s}" t="s"><v>{idx}</v></c>')
+                    if len(value) > _LONG:  # type: ignore[arg-type]
+                        value = fit_cell(value)  # type: ignore[arg-type]
+                        idx = strings.get(value)
+                    if idx is None:
+                        idx = strings[value] = len(strings)  # type: ignore[index]
+                if value[0] in _FORMULA_FIRST:  # type: ignore[index]
+                    s = book.quoted(s)
+                add(f'{ref}{tail}" s="{s}" t="s"><v>{idx}</v></c>')
+            elif value is None:
+                if s:
+                    add(f'{ref}{tail}" s="{s}"/>')
             elif kind is int or kind is float:
-                add(f'<c r="{letters[col]}{tail}" s="{s}"><v>{value!r}</v></c>')
+                add(f'{ref}{tail}" s="{s}"><v>{value!r}</v></c>')
             elif kind is bool:
-                add(f'<c r="{letters[col]}{tail}" s="{s}" t="b"><v>{int(value)}</v></c>')  # type: ignore[arg-type]
+                add(f'{ref}{tail}" s="{s}" t="b"><v>{int(value)}</v></c>')  # type: ignore[arg-type]
             elif isinstance(value, dt.date):
-                add(f'<c r="{letters[col]}{tail}" s="{s}"><v>{serial(value)!r}</v></c>')
+                number = serials.get(value)
+                if number is None:
+                    number = serials[value] = repr(serial(value))
+                add(f'{ref}{tail}" s="{s}"><v>{number}</v></c>')
             else:
                 raise TypeError(f"cannot write {kind.__name__} to a cell")
         add("</row>")
         self._buffer.append("".join(parts))
-        if len(self._buffer) >= 500:
+        if len(self._buffer) >= 1000:
             self._flush()
         return row
 
@@ -385,6 +393,7 @@ class Workbook:
         self.part = self.path.with_name(self.path.name + ".part")
         self.creator = creator
         self.strings: dict[str, int] = {}
+        self.serials: dict[dt.date, str] = {}  # a date's day number as written (dates repeat)
         self.sheets: list[Sheet] = []
         self._styles = _Styles()
         self._style_cache: dict[Style, int] = {}
