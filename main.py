@@ -247,7 +247,7 @@ def cmd_verify(args) -> int:
         if args.repair_guards:
             restored = repair_guards(lg, _sign_in(lg, args))
             print(f"已恢复保护触发器：{'、'.join(restored)}" if restored else "保护触发器齐全，无需恢复。")
-        report = verify_ledger(lg, progress=lambda msg: print(msg, file=sys.stderr))
+        report = verify_ledger(lg, progress=lambda msg: print(msg, file=sys.stderr), full=args.full)
     finally:
         lg.close()
     for name, ok, detail in report.checks:
@@ -650,6 +650,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--repair-guards",
         action="store_true",
         help="先恢复被删除的保护触发器（须 --user 系统管理员或审计员，记入审计日志）",
+    )
+    verify.add_argument(
+        "--full",
+        action="store_true",
+        help="完整检查数据库文件（另逐条对照索引与表、查唯一约束，大台账要多花数倍时间）；"
+        "默认为快速检查：读遍每一页，查页面结构和记录格式",
     )
     verify.add_argument("--user", help="恢复保护触发器的账号")
     verify.add_argument("--password-stdin", action="store_true", help=PASSWORD_HELP)

@@ -1,0 +1,54 @@
+"""`verify` without --full checks the SQLite file with quick_check (issue 18): it says so in the
+report, and a damaged page is still found."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from ledger.verify import verify_ledger
+
+
+def _checks(report) -> dict[str, tuple[bool, str]]:
+    return {name: (ok, detail) for name, ok, detail in report.checks}
+
+
+def _damage_root_page(db: Path, name: str) -> None:
+    """Overwrite the page-type byte of the b-tree `name` (a table or index) in the file itself."""
+    with sqlite3.connect(db) as con:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        (root,) = con.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+        (page_size,) = con.execute("PRAGMA page_size").fetchone()
+    with open(db, "r+b") as f:
+        f.seek((root - 1) * page_size + (100 if root == 1 else 0))
+        f.write(b"\x00")
+
+
+def test_the_quick_check_says_what_it_checked(world):
+    for _ in range(3):
+        world.register("house.c")
+    report = verify_ledger(world.ledger, remember=False, outside_heads=False, full=False)
+    ok, detail = _checks(report)["数据库完整性"]
+    assert ok and detail.startswith("正常（快速检查") and "verify --full" in detail, detail
+    assert report.ok, report.checks
+    full = verify_ledger(world.ledger, remember=False, outside_heads=False)
+    assert _checks(full)["数据库完整性"] == (True, "正常")
+
+
+def test_a_damaged_page_is_found_by_the_quick_check(world):
+    for _ in range(3):
+        world.register("house.c")
+    db = Path(str(world.ledger.engine.url.database))
+    index = "ix_cases_closed_date"  # a b-tree verify's own queries do not read
+    root = _root(db, index)
+    _damage_root_page(db, index)
+    for full in (False, True):
+        report = verify_ledger(world.ledger, remember=False, outside_heads=False, full=full)
+        ok, detail = _checks(report)["数据库完整性"]
+        assert not ok and not report.ok, (full, detail)
+        assert f"Page {root}" in detail or "malformed" in detail, detail  # either way, a ✗
+
+
+def _root(db: Path, name: str) -> int:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+        return int(con.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0])
