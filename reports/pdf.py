@@ -141,8 +141,9 @@ class Pen:
             if len(runs) != 1:
                 return None
             face, part = runs[0]
+            em = self.fonts.ems(role).get(text)  # measured when the row was laid out, as a rule
             found = (
-                sum(f.em(p) for f, p in runs),
+                sum(f.em(p) for f, p in runs) if em is None else em,
                 tuple((name, f"({data}) Tj") for name, data in self._encode(face, part)),
             )
             if len(cache) < 300_000:
