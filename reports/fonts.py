@@ -169,7 +169,7 @@ class FontSet:
         self.context = ""  # set by the report to the case being laid out, for the missing report
         self.record = True  # layout records missing characters; drawing the same text again does not
         self._run_cache: dict[tuple[str, str], list[tuple[Face, str]]] = {}
-        self._width_cache: dict[tuple[str, str], float] = {}
+        self._width_cache: dict[str, dict[str, float]] = {role: {} for role in roles}  # role -> text -> em
         for face in roles.values():
             face.load()
         placeholder_face = next((f for f in [*roles.values(), *fallbacks] if f.covers(PLACEHOLDER)), None)
@@ -281,13 +281,23 @@ class FontSet:
         return next((f for f in self.fallbacks if f.covers(PLACEHOLDER)), primary)
 
     def width(self, text: str, size: float, role: str = "song") -> float:
-        key = (role, text)
-        em = self._width_cache.get(key)
+        cache = self._width_cache.get(role)
+        if cache is None:
+            cache = self._width_cache.setdefault(role, {})
+        em = cache.get(text)
         if em is None:
             em = sum(face.em(part) for face, part in self.runs(text, role))
-            if len(self._width_cache) < 200_000:
-                self._width_cache[key] = em
+            if len(cache) < 200_000:
+                cache[text] = em
         return em * size / 1000.0
+
+    def ems(self, role: str = "song") -> dict[str, float]:
+        """The cache behind `width` for one role (text -> advance in 1/1000 em): a caller measuring
+        many strings looks them up here and calls `width` only for those not yet measured."""
+        cache = self._width_cache.get(role)
+        if cache is None:
+            cache = self._width_cache.setdefault(role, {})
+        return cache
 
     def char_widths(self, text: str, size: float, role: str = "song") -> list[float]:
         """Per-character advances in points (for line breaking)."""
@@ -295,8 +305,8 @@ class FontSet:
         scale = size / 1000.0
         for face, part in self.runs(text, role):
             face.load()
-            widths, default = face._widths, face._default
-            out.extend(widths.get(ord(ch), default) * scale for ch in part)
+            get, default = face._widths.get, face._default
+            out += [get(ord(ch), default) * scale for ch in part]
         return out
 
 

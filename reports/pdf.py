@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
+from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import A3, A4, landscape
-from reportlab.lib.rl_accel import escapePDF
+from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
@@ -34,6 +37,14 @@ RED = Color(0.8, 0.1, 0.1)
 YELLOW = Color(0.93, 0.7, 0.0)
 GREEN = Color(0.1, 0.55, 0.2)
 LIGHT_COLORS = {"红灯": RED, "黄灯": YELLOW, "绿灯": GREEN, "red": RED, "yellow": YELLOW, "green": GREEN}
+
+
+# Words never broken by Pen.wrap: the words, the greatest length, the lengths by first character.
+WordIndex = tuple[Collection[str], int, dict[str, tuple[int, ...]]]
+
+
+# A text drawn in one face: its width in 1/1000 em, and per subset the font and the "(codes) Tj".
+Shown = tuple[float, tuple[tuple[str, str], ...]]
 
 
 class Cancelled(LedgerError):
@@ -80,7 +91,9 @@ class Pen:
         self._font: tuple[str, float] | None = None
         self._color: Color | None = None
         self._encoded: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        self._longest_words: dict[int, tuple[Collection[str], int]] = {}
+        self._shown: dict[str, dict[str, Shown]] = {}  # role -> text in one face -> its width and operators
+        self.coordinates: dict[float, str] = {}  # fp_str of the rulings' coordinates (Page.flush)
+        self._word_indexes: dict[int, tuple[Collection[str], WordIndex | None]] = {}
 
     def flush(self) -> None:
         """Put the page's text on the canvas (above the shapes drawn so far)."""
@@ -109,6 +122,48 @@ class Pen:
 
     def width(self, text: str, size: float, role: str = "song") -> float:
         return self.fonts.width(text, size, role)
+
+    def shown(self, role: str) -> dict[str, Shown]:
+        """Texts of one role drawn before in a single face: width in 1/1000 em and the (font,
+        "(codes) Tj") operators that show it. Filled by `glyphs`."""
+        found = self._shown.get(role)
+        if found is None:
+            found = self._shown[role] = {}
+        return found
+
+    def glyphs(self, text: str, role: str) -> Shown | None:
+        """`text` (not empty) measured and encoded for `show`; None when it needs several faces
+        (a rare character drawn with a fallback font, or none at all: `draw` handles those)."""
+        cache = self.shown(role)
+        found = cache.get(text)
+        if found is None:
+            runs = self.fonts.runs(text, role)
+            if len(runs) != 1:
+                return None
+            face, part = runs[0]
+            em = self.fonts.ems(role).get(text)  # measured when the row was laid out, as a rule
+            found = (
+                sum(f.em(p) for f, p in runs) if em is None else em,
+                tuple((name, f"({data}) Tj") for name, data in self._encode(face, part)),
+            )
+            if len(cache) < 300_000:
+                cache[text] = found
+        return found
+
+    def show(self, xs: str, ys: str, glyphs: Shown, size: float, color: Color | None) -> None:
+        """What `draw` writes for a text in one face at a position already formatted ("%.2f")."""
+        ops = self._ops
+        wanted = color or black
+        if wanted is not self._color:
+            ops.append(f"{wanted.red:.3f} {wanted.green:.3f} {wanted.blue:.3f} rg")
+            self._color = wanted
+        ops.append("1 0 0 1 " + xs + " " + ys + " Tm")
+        for name, shows in glyphs[1]:
+            font = self._font
+            if font is None or font[0] != name or font[1] != size:
+                ops.append(f"{name} {size:g} Tf")
+                self._font = (name, size)
+            ops.append(shows)
 
     def draw(
         self,
@@ -167,36 +222,49 @@ class Pen:
 
         With `breaks` (e.g. WORD_BREAKS) a line ends only after one of those characters: names,
         places, dates stay whole; a single token wider than `width` is broken as above."""
-        longest = self._longest(words) if words else 0
         lines: list[str] = []
-        for para in str(text).split("\n"):
+        text = str(text)
+        paras = text.split("\n") if "\n" in text else (text,)
+        for para in paras:
             if self.fonts.width(para, size, role) <= width:
                 lines.append(para)
                 continue
             if breaks is not None:
                 lines += self._wrap_tokens(para, width, size, role, breaks)
                 continue
+            index = self._word_index(words) if words else None
             widths = self.fonts.char_widths(para, size, role)
-            start, acc, i, n = 0, 0.0, 0, len(para)
-            while i < n:
-                w = widths[i]
-                if acc + w > width and i > start:
-                    cut = _break_before(para, start, i)
-                    if longest > 1:
-                        cut = _before_word(para, start, cut, words, longest)
-                    lines.append(para[start:cut])
-                    start = cut
-                    acc = sum(widths[cut:i])
-                acc += w
-                i += 1
+            # A line from `start` overflows at the first character i (checked from `check` on) where
+            # the running sum of the widths from `start` exceeds `width`; the running sums are added
+            # left to right (as the line is filled), so they are the very floats a character loop adds.
+            start, check, n = 0, 1, len(para)
+            while True:
+                sums = list(accumulate(widths[start:]))
+                k = bisect_right(sums, width, check - start)
+                if k >= n - start:
+                    break
+                i = start + k
+                cut = _break_before(para, start, i)
+                if index is not None:
+                    cut = _before_word(para, start, cut, index)
+                lines.append(para[start:cut])
+                start, check = cut, i + 1
             lines.append(para[start:])
         return lines
 
-    def _longest(self, words: Collection[str]) -> int:
-        found = self._longest_words.get(id(words))
+    def _word_index(self, words: Collection[str]) -> WordIndex | None:
+        """The `words` with their greatest length and the lengths of those longer than one
+        character by first character; None when no word is longer than one character."""
+        found = self._word_indexes.get(id(words))
         if found is None or found[0] is not words:
-            found = (words, max((len(w) for w in words), default=0))
-            self._longest_words[id(words)] = found
+            lengths: dict[str, set[int]] = {}
+            for w in words:
+                if len(w) > 1:
+                    lengths.setdefault(w[0], set()).add(len(w))
+            longest = max((len(w) for w in words), default=0)
+            index = (words, longest, {ch: tuple(sorted(ns)) for ch, ns in lengths.items()}) if lengths else None
+            found = (words, index)
+            self._word_indexes[id(words)] = found
         return found[1]
 
     def _wrap_tokens(self, para: str, width: float, size: float, role: str, breaks: str) -> list[str]:
@@ -217,13 +285,18 @@ class Pen:
         return out
 
 
-def _before_word(para: str, start: int, cut: int, words: Collection[str], longest: int) -> int:
-    """`cut` moved back to the start of a word it would break (when the line keeps something)."""
+def _before_word(para: str, start: int, cut: int, index: WordIndex) -> int:
+    """`cut` moved back to the start of a word it would break (when the line keeps something):
+    the first position before `cut` where one of the words begins and runs past `cut`."""
+    words, longest, lengths_of = index
     n = len(para)
     for s in range(max(start + 1, cut - longest + 1), cut):
-        for e in range(min(n, s + longest), cut, -1):
-            if para[s:e] in words:
-                return s
+        lengths = lengths_of.get(para[s])
+        if lengths is not None:
+            for length in lengths:
+                e = s + length
+                if cut < e <= n and para[s:e] in words:
+                    return s
     return cut
 
 
@@ -464,19 +537,22 @@ class Table:
         for i, col in enumerate(self.columns):
             natural[i] = pen.width(col.label, head_size, self.header_role)
             minimum[i] = max(col.min_width, min(natural[i], pen.width(col.label[:2], head_size, self.header_role)))
+        ems = pen.fonts.ems(self.role)  # widths measured before, looked up without a call
+        breaks_of = [col.breaks for col in self.columns]
         for row_index, values in enumerate(sample):
             if contexts is not None:
                 pen.fonts.context = contexts[row_index]
             for i, v in enumerate(values):
-                text = "" if v is None else str(v)
+                text = v if type(v) is str else "" if v is None else str(v)
                 if not text:
                     continue
-                w = pen.width(text, size, self.role)
+                em = ems.get(text)
+                w = em * size / 1000.0 if em is not None else pen.width(text, size, self.role)
                 sums[i] += w
                 counts[i] += 1
                 if w > natural[i]:
                     natural[i] = w
-                breaks = self.columns[i].breaks
+                breaks = breaks_of[i]
                 if breaks is not None:
                     if w > hard[i]:
                         widest = token_cache.get(text)
@@ -549,16 +625,14 @@ def _longest_piece(pen: Pen, text: str, size: float, role: str, whole: float) ->
     """Width of the longest run of ASCII letters/digits (it should not be broken)."""
     if text.isascii() and " " not in text:
         return whole
-    best, run = 0.0, []
-    for ch in text + " ":
-        if _word_char(ch):
-            run.append(ch)
-        else:
-            if len(run) > 3:
-                best = max(best, pen.width("".join(run), size, role))
-            run = []
+    best = 0.0
+    for run in _WORD_RUN.findall(text):  # runs of more than 3 word characters (_word_char)
+        best = max(best, pen.width(run, size, role))
     # a CJK text needs at least two characters per line to stay readable
     return max(best, pen.width(text[:2], size, role))
+
+
+_WORD_RUN = re.compile(r"[A-Za-z0-9\-./:]{4,}")
 
 
 class _HeaderRow(Block):
@@ -605,10 +679,18 @@ class _Row(Block):
         self.fill = fill
         self.role = table.header_role if bold else table.role
         t = table
-        self.lines = [
-            t.pen.wrap(v, c.width - 2 * t.pad, t.size, self.role, c.breaks, t.words) if v else []
-            for v, c in zip(values, t.columns, strict=True)
-        ]
+        size, role, pad, pen = t.size, self.role, t.pad, t.pen
+        ems = pen.fonts.ems(role)
+        self.lines: list[list[str]] = []
+        for v, c in zip(values, t.columns, strict=True):
+            if not v:
+                self.lines.append([])
+                continue
+            em = ems.get(v)  # a text measured before that fits: one line (what wrap would say)
+            if em is not None and em * size / 1000.0 <= c.width - 2 * pad and "\n" not in v:
+                self.lines.append([v])
+            else:
+                self.lines.append(pen.wrap(v, c.width - 2 * pad, size, role, c.breaks, t.words))
         self.height = max(1, max(len(lines) for lines in self.lines)) * t.size * t.leading + 2 * t.pad
 
     def split(self, limit: float) -> list[_Row]:
@@ -634,16 +716,34 @@ class _Row(Block):
             canvas.setFillColor(black)
         cx = x
         step = t.size * t.leading
+        pen, size, role = page.pen, t.size, self.role
+        # the baselines of the row's lines, the same for every cell (formatted as draw does)
+        depth = max(len(lines) for lines in self.lines)
+        ys: list[str] = []
+        y = top - t.pad - step * 0.78
+        for _ in range(depth):
+            ys.append(f"{y:.2f}")
+            y -= step
+        shown = pen.shown(role)
         for index, (col, lines) in enumerate(zip(t.columns, self.lines, strict=True)):
-            y = top - t.pad - step * 0.78
             color = t.colors[index](self.values[index]) if index in t.colors else None
-            for line in lines:
-                if col.align == "left":
-                    page.pen.draw(cx + t.pad, y, line, t.size, self.role, color=color)
-                elif col.align == "right":
-                    page.pen.draw(cx + col.width - t.pad, y, line, t.size, self.role, "right", color)
+            left = f"{cx + t.pad:.2f}" if col.align == "left" else ""
+            y = top - t.pad - step * 0.78
+            for j, line in enumerate(lines):
+                glyphs = (shown.get(line) or pen.glyphs(line, role)) if line else None
+                if glyphs is None:  # empty, or in several faces
+                    if col.align == "left":
+                        pen.draw(cx + t.pad, y, line, size, role, color=color)
+                    elif col.align == "right":
+                        pen.draw(cx + col.width - t.pad, y, line, size, role, "right", color)
+                    else:
+                        pen.draw(cx + col.width / 2, y, line, size, role, "center", color)
+                elif left:
+                    pen.show(left, ys[j], glyphs, size, color)
                 else:
-                    page.pen.draw(cx + col.width / 2, y, line, t.size, self.role, "center", color)
+                    w = glyphs[0] * size / 1000.0
+                    at = cx + col.width - t.pad - w if col.align == "right" else cx + col.width / 2 - w / 2
+                    pen.show(f"{at:.2f}", ys[j], glyphs, size, color)
                 y -= step
             cx += col.width
         page.grid(x, top, [c.width for c in t.columns], self.height)
@@ -714,10 +814,25 @@ class Page:
             self._segments.append((cx, top, cx, bottom))
 
     def flush(self) -> None:
+        """The rulings as canvas.lines writes them, each coordinate formatted once per document."""
         if self._segments:
             self.canvas.setLineWidth(0.5)
-            self.canvas.lines(self._segments)
+            cache = self.pen.coordinates
+            out = ["n"]
+            for x1, y1, x2, y2 in self._segments:
+                a = cache.get(x1) or _coordinate(cache, x1)
+                b = cache.get(y1) or _coordinate(cache, y1)
+                c = cache.get(x2) or _coordinate(cache, x2)
+                d = cache.get(y2) or _coordinate(cache, y2)
+                out.append(f"{a} {b} m {c} {d} l")
+            out.append("S")
+            self.canvas.addLiteral("\n".join(out))
             self._segments = []
+
+
+def _coordinate(cache: dict[float, str], value: float) -> str:
+    text = cache[value] = str(fp_str(value))
+    return text
 
 
 @dataclass
