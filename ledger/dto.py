@@ -175,7 +175,7 @@ class HistoryEntry:
 
 class PlainValues:
     """The plain columns of a case (ledger/schema.py PLAIN) ride in `values` and read as attributes
-    (`line.funds`), so adding such a column changes no DTO."""
+    (`line.<code>`), so adding such a column changes no DTO."""
 
     values: Mapping[str, object]
 

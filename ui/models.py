@@ -109,7 +109,7 @@ class WindowedModel(QAbstractTableModel):
         self.exact = known is not None or len(first) < self.BLOCK
         if not self.exact:
             generation = self._generation
-            ops().run(self._count_rows, lambda n: self._counted(generation, n), self._failed, owner=self)
+            ops().run(self._count_rows, lambda n: self._counted(generation, n), self._count_failed, owner=self)
 
     def _counted(self, generation: int, n: int) -> None:
         if generation != self._generation:
@@ -125,9 +125,9 @@ class WindowedModel(QAbstractTableModel):
             self.endResetModel()
         self.counted.emit()
 
-    def _failed(self, error: BaseException) -> None:
-        """A read on the operations thread failed (the server went away…): stop counting; the
-        page's next refresh asks again and shows the message."""
+    def _count_failed(self, error: BaseException) -> None:
+        """The count failed on the operations thread (the server went away…): the rows read stand;
+        the page's next refresh asks again."""
         self.exact = True
         self.counted.emit()
 
@@ -165,7 +165,7 @@ class WindowedModel(QAbstractTableModel):
                 ops().run(
                     lambda: self._fetch(offset, self.BLOCK),
                     lambda rows: self._arrived(generation, number, rows),
-                    self._failed,
+                    lambda _error: self._pending.discard(number),  # blank for now; asked again when shown
                     owner=self,
                 )
             return None

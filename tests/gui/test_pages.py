@@ -15,6 +15,7 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from ledger import CaseFilter
+from ledger.errors import StorageError
 from ledger.services.backup import verify_backup
 from tests.world import fresh_id_number
 from ui.case_form import NewCaseDialog
@@ -296,3 +297,27 @@ def test_the_audit_chain_is_checked_in_the_background(qtbot, window):
     task = window.check_chain()
     qtbot.waitUntil(lambda: not task.running, timeout=10000)
     assert window.chain_label.text().startswith("审计链：完整")
+
+
+def test_a_block_the_server_could_not_give_is_asked_again_when_shown(qtbot, busy, monkeypatch):
+    """The network went away for one read: the rows stay blank, not stuck, and the next paint asks again."""
+    model = CaseTableModel(busy.ledger)
+    model.BLOCK = 5
+    with qtbot.waitSignal(model.counted, timeout=10_000):
+        model.reload()
+    real, calls = busy.ledger.queries.page, []
+
+    def once_refused(*args, **kwargs):
+        calls.append(kwargs.get("offset"))
+        if len(calls) == 1:
+            raise StorageError("无法连接台账服务器")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(busy.ledger.queries, "page", once_refused)
+    deep = model.index(11, 0)
+    assert model.data(deep) is None
+    qtbot.waitUntil(lambda: calls == [10] and not model._pending, timeout=10_000)
+    with qtbot.waitSignal(model.dataChanged, timeout=10_000):
+        assert model.data(deep) is None  # asked again
+    truth = real(CaseFilter(), sort="number", descending=True, limit=12)
+    assert calls == [10, 10] and model.data(deep) == truth[11].number
