@@ -9,7 +9,6 @@ pages out again with the next number and asks again.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,7 +67,9 @@ class OutputService:
     def record(self, actor: Actor | None, finished: Path, name: str, output: Output) -> Recorded:
         """Hash `finished` (the file about to become `name`) and record the output in one unit of
         work. ConflictError when one of its numbers was taken meanwhile (nothing written)."""
-        digest = _sha256(finished)
+        from ledger.sheets import file_sha256  # on first output: the window starts without it
+
+        digest = file_sha256(finished)
         lg = self._ledger
         issued_by = actor.display_name if actor is not None else "命令行"
         with lg.unit_of_work() as s:
@@ -87,11 +88,3 @@ class OutputService:
                 payload["letters"] = list(letters)
             lg.record(s, actor, output.action, output.target, None, payload)
         return Recorded(digest, letters)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
