@@ -203,7 +203,7 @@ class Case(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
     # None for a village-level problem (村卫生室空白点, a village's 管网): it belongs to village_id (0008).
-    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
     township_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     village_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     category: Mapped[str] = mapped_column(ForeignKey("categories.code"))
@@ -252,6 +252,9 @@ class Case(Base):
         # the ledger view's default order (newest number first) within a township or department (0002)
         Index("ix_cases_township_number", "township_id", "number"),
         Index("ix_cases_dept_number", "lead_department_id", "number"),
+        # a household's cases, with their state: the 工作台's tag counts join every tagged household to
+        # its cases and read only the state, from this index alone (0019; 0.22 → 0.13 s of CPU at 100,000)
+        Index("ix_cases_household_state", "household_id", "state"),
     )
 
 
