@@ -1,6 +1,6 @@
 """Every benchmark of the project in one run, one table.
 
-    python bench/run.py [--cases N] [--write-doc]
+    python bench/run.py [--cases N] [--write-doc] [--keep DIR]
 
 Runs bench/core.py, bench/gui.py, bench/stall.py, bench/verify.py, bench/reports.py and bench/excel.py one
 after another, each in its own process on its own generated data (N cases; 100,000 by default,
@@ -126,10 +126,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--write-doc", action="store_true", help="write the table into docs/performance.md")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="work in this folder and keep it; a ledger left there by an earlier run (core/bench-N.db with "
+        "core/keys) is measured again instead of generated (1,000,000 cases take minutes to generate)",
+    )
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="zgtz-bench-all-"))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="zgtz-bench-all-"))
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "figures.jsonl").unlink(missing_ok=True)
+    reused = (work / "core" / f"bench-{args.cases}.db").exists()
     figures, failures = run_all(args.cases, work)
-    lines = [f"测得于 {dt.date.today()}：{machine()}；{args.cases:,} 个问题。", "", *table(figures)]
+    kept = "（台账沿用先前一次运行生成的，未重新生成）" if reused else ""
+    lines = [f"测得于 {dt.date.today()}：{machine()}；{args.cases:,} 个问题{kept}。", "", *table(figures)]
     print("\n".join(lines))
     for failure in failures:
         print(f"失败：{failure}", file=sys.stderr)
