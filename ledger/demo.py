@@ -42,7 +42,7 @@ from ledger.models import (
 )
 from ledger.photos import photo_minimums
 from ledger.search import index_cases
-from ledger.services.cases import content_hash
+from ledger.services.signoff_hash import content_hash
 from ledger.services.users import hash_password
 from ledger.tags import tags_for_kind
 from ledger.workflow import apply_transition

@@ -429,7 +429,7 @@ def _stamp_existing_records(lg: Ledger) -> None:
     hashes that still match their case (issue 13). It happens only in the run that upgraded the
     schema, so deleting stamps later can never make the app launder edited records."""
     from ledger.models import SignOff
-    from ledger.services.cases import content_hash, legacy_content_hash
+    from ledger.services.signoff_hash import content_hash, legacy_content_hash
 
     with lg.unit_of_work() as s:
         for kind in records.KINDS:

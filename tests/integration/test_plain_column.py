@@ -17,7 +17,7 @@ from ledger.db import create_ledger_engine
 from ledger.errors import LedgerError, ValidationError
 from ledger.migrate import alembic_config, downgrade
 from ledger.models import AuditEvent
-from ledger.services.cases import content_hash
+from ledger.services.signoff_hash import content_hash
 from ledger.tabular import BadValue, parse_amount
 from ledger.verify import verify_ledger
 from reports.excel import ExportRequest, export_workbook

@@ -7,6 +7,8 @@ import argparse
 import pytest
 
 import main
+from cli.common import progress_printer
+from cli.parser import build_parser
 from ledger import __version__
 
 
@@ -22,7 +24,7 @@ def _walk(parser: argparse.ArgumentParser, path: str = "整改台账"):
 def test_every_option_and_argument_is_described_in_chinese():
     undescribed = [
         f"{path} {'/'.join(action.option_strings) or action.dest}"
-        for path, action in _walk(main.build_parser())
+        for path, action in _walk(build_parser())
         if not action.help or not any("\u4e00" <= ch <= "\u9fff" for ch in action.help)
     ]
     assert undescribed == []
@@ -30,7 +32,7 @@ def test_every_option_and_argument_is_described_in_chinese():
 
 def test_a_missing_argument_is_refused_in_chinese(capsys):
     with pytest.raises(SystemExit) as stop:
-        main.build_parser().parse_args(["demo"])
+        build_parser().parse_args(["demo"])
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("用法：整改台账 demo")
@@ -40,7 +42,7 @@ def test_a_missing_argument_is_refused_in_chinese(capsys):
 
 def test_an_unknown_command_and_option_are_refused_in_chinese(capsys):
     with pytest.raises(SystemExit):
-        main.build_parser().parse_args(["repot"])
+        build_parser().parse_args(["repot"])
     assert "无效的选择：'repot'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main.main(["demo", "--db", "x.db", "--casse", "3"])
@@ -49,7 +51,7 @@ def test_an_unknown_command_and_option_are_refused_in_chinese(capsys):
 
 def test_help_headings_are_chinese(capsys):
     with pytest.raises(SystemExit) as stop:
-        main.build_parser().parse_args(["report", "--help"])
+        build_parser().parse_args(["report", "--help"])
     assert stop.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith("用法：") and "选项" in out and "显示本帮助并退出" in out
@@ -58,12 +60,12 @@ def test_help_headings_are_chinese(capsys):
 
 def test_version(capsys):
     with pytest.raises(SystemExit):
-        main.build_parser().parse_args(["--version"])
+        build_parser().parse_args(["--version"])
     assert capsys.readouterr().out.strip() == f"整改台账 {__version__}"
 
 
 def test_progress_piped_prints_whole_lines(capsys):
-    report = main._progress_printer("备份页")
+    report = progress_printer("备份页")
     for done in range(0, 1001, 100):
         report(done, 1000)
     err = capsys.readouterr().err

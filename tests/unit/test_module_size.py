@@ -1,0 +1,62 @@
+"""No module of the program grows past what a newcomer can read in one go: 700 lines. main.py (816)
+and ledger/services/cases.py (733) were split along their seams (cli/; case_*.py) when they passed it;
+the next module to pass it is split the same way rather than the limit raised."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LIMIT = 700
+PACKAGES = ("ledger", "ui", "reports", "cli")
+
+# TEMPORARY: over the limit (873 and 940 lines) and being split on other branches at the time of
+# writing; drop each line when its split is merged.
+TEMPORARY_EXCEPTIONS = {
+    "ledger/services/imports.py",
+    "reports/pdf.py",
+}
+
+
+def _line_count(path: Path) -> int:
+    with path.open(encoding="utf-8") as text:
+        return sum(1 for _line in text)
+
+
+def modules() -> list[Path]:
+    return [ROOT / "main.py", *sorted(p for d in PACKAGES for p in (ROOT / d).rglob("*.py"))]
+
+
+def oversized(paths: list[Path], limit: int = LIMIT) -> list[str]:
+    """'path: N lines' for each file over the limit, outside the temporary exceptions."""
+    found = []
+    for path in paths:
+        name = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
+        lines = _line_count(path)
+        if lines > limit and name not in TEMPORARY_EXCEPTIONS:
+            found.append(f"{name}: {lines} lines")
+    return found
+
+
+def test_no_module_is_over_700_lines():
+    too_long = oversized(modules())
+    assert too_long == [], f"split these along their seams (no module over {LIMIT} lines):\n" + "\n".join(too_long)
+
+
+def test_the_check_reads_every_package_and_main():
+    """Not vacuous: it sees main.py and modules of every package."""
+    names = {p.relative_to(ROOT).parts[0] for p in modules()}
+    assert names == {"main.py", *PACKAGES}
+
+
+def test_the_check_names_a_long_file(tmp_path):
+    long = tmp_path / "long.py"
+    long.write_text("x = 1\n" * (LIMIT + 1), encoding="utf-8")
+    exact = tmp_path / "exact.py"
+    exact.write_text("x = 1\n" * LIMIT, encoding="utf-8")
+    assert oversized([long, exact]) == [f"long.py: {LIMIT + 1} lines"]
+
+
+def test_the_temporary_exceptions_still_exist():
+    """A renamed or deleted exception would silently stop excusing anything: each must be a real file."""
+    assert [name for name in sorted(TEMPORARY_EXCEPTIONS) if not (ROOT / name).is_file()] == []
