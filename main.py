@@ -14,7 +14,7 @@
 
 --db takes a file path or a SQLAlchemy URL (postgresql+psycopg://user@host/db).
 Exit codes: 0 success, 1 a check failed, 2 the command could not be carried out.
-The arguments and the commands are in cli/ (cli/__init__.py says which module holds which).
+The arguments and the commands are in ui/cli/ (ui/cli/__init__.py says which module holds which).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from cli.parser import build_parser
-from cli.program import cmd_smoke
+from ui.cli.parser import build_parser
+from ui.cli.program import cmd_smoke
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,9 +7,9 @@ import argparse
 import pytest
 
 import main
-from cli.common import progress_printer
-from cli.parser import build_parser
 from ledger import __version__
+from ui.cli.common import progress_printer
+from ui.cli.parser import build_parser
 
 
 def _walk(parser: argparse.ArgumentParser, path: str = "整改台账"):
@@ -72,3 +72,22 @@ def test_progress_piped_prints_whole_lines(capsys):
     assert "\r" not in err
     lines = err.splitlines()
     assert lines[-1] == "备份页 1000/1000" and all(line.startswith("备份页 ") for line in lines)
+
+
+def test_the_command_line_loads_no_qt_until_the_window_is_asked_for():
+    """ui/cli/ lives under ui/ as the program's second interface, but a command such as `verify` on a
+    server's console must not need Qt's libraries: building the parser loads neither PySide6 nor
+    ReportLab (each command imports what it needs when it runs)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import sys; import main; main.build_parser(); "
+        "print(sorted(m for m in ('PySide6', 'reportlab', 'openpyxl') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -63,7 +63,7 @@ def test_importing_every_module_loads_no_forbidden_package(package):
 STORAGE = ("sqlalchemy", "alembic", "ledger.models")
 
 
-@pytest.mark.parametrize("place", ["ui", "reports", "cli", "main.py"])
+@pytest.mark.parametrize("place", ["ui", "reports", "main.py"])
 def test_storage_is_reached_only_through_the_ledger(place):
     paths = [ROOT / place] if place.endswith(".py") else sorted((ROOT / place).rglob("*.py"))
     offenders = [
@@ -93,7 +93,7 @@ def _ledger_writes(path: Path) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("place", ["ui", "reports", "cli", "main.py"])
+@pytest.mark.parametrize("place", ["ui", "reports", "main.py"])
 def test_outputs_and_the_window_open_no_unit_of_work_and_write_no_event(place):
     paths = [ROOT / place] if place.endswith(".py") else sorted((ROOT / place).rglob("*.py"))
     assert [hit for path in paths for hit in _ledger_writes(path)] == []

@@ -1,5 +1,5 @@
 """No module of the program grows past what a newcomer can read in one go: 700 lines. main.py (816)
-and ledger/services/cases.py (733) were split along their seams (cli/; case_*.py) when they passed it;
+and ledger/services/cases.py (733) were split along their seams (ui/cli/; case_*.py) when they passed it;
 the next module to pass it is split the same way rather than the limit raised."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 700
-PACKAGES = ("ledger", "ui", "reports", "cli")
+PACKAGES = ("ledger", "ui", "reports")
 
 # TEMPORARY: over the limit (873 and 940 lines) and being split on other branches at the time of
 # writing; drop each line when its split is merged.

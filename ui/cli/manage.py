@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from cli.common import progress_printer, read_password, sign_in
+from ui.cli.common import progress_printer, read_password, sign_in
 
 
 def cmd_demo(args) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from cli.common import progress_printer, sign_in
+from ui.cli.common import progress_printer, sign_in
 
 
 def _filter(lg, args):

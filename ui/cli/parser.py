@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 
-from cli.common import sign_in
-from cli.documents import cmd_compare, cmd_export, cmd_import, cmd_report
-from cli.manage import cmd_backup, cmd_config, cmd_demo, cmd_examples, cmd_init, cmd_restore, cmd_verify
-from cli.program import cmd_gui
+from ui.cli.common import sign_in
+from ui.cli.documents import cmd_compare, cmd_export, cmd_import, cmd_report
+from ui.cli.manage import cmd_backup, cmd_config, cmd_demo, cmd_examples, cmd_init, cmd_restore, cmd_verify
+from ui.cli.program import cmd_gui
 
 WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 

@@ -1,4 +1,5 @@
-"""The command line behind main.py: the argument parser (parser.py) and the commands it runs.
+"""The command line behind main.py: the argument parser (parser.py) and the commands it runs. The
+program's second interface beside the window, so under ui/, but it imports no Qt.
 
     common.py     what every command shares: the progress line, signing in with --user
     manage.py     making and looking after a ledger: demo, init, config, examples, verify, backup, restore
