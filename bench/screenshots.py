@@ -62,8 +62,10 @@ def main() -> int:
     settle()
     window.grab().save(str(out / "问题台账.png"))
     rows = lg.queries.page(CaseFilter(states=("pending_approval",)), limit=1)
-    dialog = window.open_case(rows[0].id)
-    assert dialog is not None
+    window.open_case(rows[0].id)  # read on the operations thread, the window follows
+    while rows[0].id not in window.case_windows:
+        app.processEvents()
+    dialog = window.case_windows[rows[0].id]
     dialog.resize(1100, 720)
     dialog.tabs.setCurrentIndex(3)  # 签批记录
     settle()

@@ -30,12 +30,20 @@ from ui.context import AppContext
 from ui.ops import ops
 
 if TYPE_CHECKING:
-    from ui.case_dialog import CaseDialog
+    from ui.case_dialog import CaseBundle, CaseDialog
 
 CONFLICT_TEXT = (
     "这个问题在您打开之后已被他人修改（{who}）。您填写的内容仍保留在窗口中，"
     "上方信息已更新为最新内容；请核对后再次提交。"
 )
+
+
+def conflict_text(err: ConflictError, before: CaseView, latest: CaseBundle) -> str:
+    """A refused write re-read at once: who changed the case meanwhile, or, when nobody did (the
+    database was briefly locked by another program), the ledger's own sentence."""
+    if latest.case.version == before.version:
+        return str(err)
+    return CONFLICT_TEXT.format(who=latest.last_change())
 
 
 def problems_text(err: LedgerError) -> str:
@@ -213,6 +221,7 @@ class ActionDialog(QDialog):
         self.buttons = ok_cancel(self.definition.name, self.submit, self.reject)
         form.addRow(self.buttons)
         self.busy = False  # an action on its way through ui/ops.py
+        self.submitted: CaseView = parent.case
         self.setMinimumWidth(460)
 
     def _behalf_toggled(self, on: bool) -> None:
@@ -226,16 +235,23 @@ class ActionDialog(QDialog):
             self.message.setText("代录签批请填写签批人姓名")
             return
         case, lg, actor = self.case_dialog.case, self.ctx.ledger, self.ctx.actor
+        self.submitted = case  # the version the action was asked against
         password = self.password.text() if self.definition.signoff else None
         signer = self.signer.text().strip() if behalf else None
         form_id = self.form_evidence.currentData() if behalf else None
 
-        def work() -> tuple[Any, CaseView]:  # on the operations thread: the password hash, the write, the re-read
-            result = lg.cases.act(
-                actor, case.id, self.action, expected_version=case.version, inputs=inputs, password=password,
-                on_behalf_of=signer, form_evidence_id=form_id,
-            )  # fmt: skip
-            return result, lg.cases.get(case.id)
+        from ui.case_dialog import load_case
+
+        def work() -> tuple[Any, ConflictError | None, CaseBundle]:
+            # On the operations thread: the password hash, the write, the re-read (a conflict re-reads too).
+            try:
+                result = lg.cases.act(
+                    actor, case.id, self.action, expected_version=case.version, inputs=inputs, password=password,
+                    on_behalf_of=signer, form_evidence_id=form_id,
+                )  # fmt: skip
+            except ConflictError as err:
+                return None, err, load_case(lg, actor, case.id, check_scope=False)
+            return result, None, load_case(lg, actor, case.id, check_scope=False)
 
         self._busy(True)
         ops().run(work, self._done, self._failed, owner=self)
@@ -249,19 +265,20 @@ class ActionDialog(QDialog):
         else:
             self.unsetCursor()
 
-    def _done(self, outcome: tuple[Any, CaseView]) -> None:
+    def _done(self, outcome: tuple[Any, ConflictError | None, CaseBundle]) -> None:
         self._busy(False)
-        result, view = outcome
-        self.case_dialog.show_case(view)  # with evidence and sign-offs
-        self.ctx.notify(result.change)
+        result, conflict, bundle = outcome
+        if conflict is not None:  # the case window shows the latest version; this one keeps the input
+            self.case_dialog.show_latest(bundle)
+            self.message.setText(conflict_text(conflict, self.submitted, bundle))
+            return
+        self.case_dialog.show_bundle(bundle)  # with evidence and sign-offs
+        self.ctx.notify_soon(result.change)
         self.accept()
 
     def _failed(self, error: BaseException) -> None:
         self._busy(False)
-        if isinstance(error, ConflictError):
-            who = self.case_dialog.reload()
-            self.message.setText(CONFLICT_TEXT.format(who=who))
-        elif isinstance(error, LedgerError):
+        if isinstance(error, LedgerError):
             self.message.setText(problems_text(error))
         else:
             raise error

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -142,7 +143,9 @@ class HouseholdsPage(QWidget):
         self.search.textChanged.connect(lambda _t: self._timer.start())
         self.township.currentIndexChanged.connect(self.apply)
         self.tag.currentIndexChanged.connect(self.apply)
-        ctx.changed.connect(lambda change: self.refresh() if change.households or change.case_ids else None)
+        # Hidden behind another page, a change only marks the list stale (ui/dashboard.py says why).
+        self._stale = False
+        ctx.changed.connect(lambda change: self._changed() if change.households or change.case_ids else None)
 
     def reveal(self, reason: str | None = None) -> tuple[str, str] | None:
         """The head's full ID number and phone, after a typed reason (audited by the ledger)."""
@@ -172,6 +175,20 @@ class HouseholdsPage(QWidget):
             dialog.exec()
         return dialog
 
+    def _changed(self) -> None:
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self._refresh_if_stale)  # after MainWindow.show_page's own apply
+
+    def _refresh_if_stale(self) -> None:
+        if self._stale and self.isVisible():
+            self.refresh()
+
     def refresh(self) -> None:
         """After a change: the same list, the same household chosen."""
         self.apply(keep=self.view.currentIndex().row())
@@ -180,6 +197,7 @@ class HouseholdsPage(QWidget):
         self.summary.setText(f"共 {count_text(self.model)} 户")
 
     def apply(self, *_signal: object, keep: int = 0) -> None:
+        self._stale = False
         row = keep
         self.model.set_query(self.search.text().strip(), self.township.currentData(), self.tag.currentData())
         self._update_summary()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -214,6 +214,10 @@ def fit_columns(view: QTableView, model, stretch: int | None = None, widest: int
     header.setStretchLastSection(False)
 
     def fit() -> None:
+        if not view.isVisible():  # on a tab not shown: fitted when shown (~5 ms a table, the case window has 3)
+            shown.pending = True
+            return
+        shown.pending = False
         for column in range(model.columnCount()):
             if column == chosen:
                 continue
@@ -223,8 +227,25 @@ def fit_columns(view: QTableView, model, stretch: int | None = None, widest: int
             view.setColumnWidth(column, min(wanted, widest))
         header.setSectionResizeMode(chosen, QHeaderView.ResizeMode.Stretch)
 
+    shown = WhenShown(view, fit)
     model.modelReset.connect(fit)
     fit()
+
+
+class WhenShown(QObject):
+    """Runs `work` when `view` is next shown, if `pending` was set meanwhile (sizing a hidden tab's
+    table waits until the tab is opened)."""
+
+    def __init__(self, view: QWidget, work) -> None:
+        super().__init__(view)
+        self.pending = False
+        self.work = work
+        view.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self.pending and event.type() == QEvent.Type.Show:
+            self.work()
+        return False
 
 
 class FlowLayout(QLayout):

@@ -43,6 +43,11 @@ def submit(qtbot, action_dialog) -> None:
     qtbot.waitUntil(lambda: not action_dialog.busy, timeout=10_000)
 
 
+def settled(qtbot, dialog) -> None:
+    """A save, progress note or re-read of the case window runs on the operations thread: wait for it."""
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+
+
 def act(qtbot, ctx, case_id, action, password=None, **values) -> CaseDialog:
     dialog = CaseDialog(ctx, case_id)
     qtbot.addWidget(dialog)
@@ -186,9 +191,11 @@ def test_a_conflicting_edit_keeps_the_typed_fields(qtbot, world, ctx_of):
     remarks.setPlainText("户主外出务工，联系其子女")
     lg.cases.update(world.clerk, case.id, case.version, {"description": "房屋墙体开裂，已有危险"})
     click(qtbot, dialog.save_button)
+    settled(qtbot, dialog)
     assert "已被他人修改" in dialog.basic_message.text()
     assert remarks.toPlainText() == "户主外出务工，联系其子女"
     click(qtbot, dialog.save_button)
+    settled(qtbot, dialog)
     assert "已保存" in dialog.basic_message.text()
     after = lg.cases.get(case.id)
     assert after.remarks == "户主外出务工，联系其子女"
@@ -242,6 +249,7 @@ def test_on_behalf_sign_off_needs_the_scanned_form(qtbot, world, ctx_of, tmp_pat
     form.write_bytes(PNG + b"signed")
     lg.cases.add_evidence(world.officer, case.id, form, "signed_form")
     dialog.reload()
+    settled(qtbot, dialog)
     click(qtbot, dialog.action_buttons["approve"])
     action = dialog.action_dialog
     fill(action, opinion="同意销号")

@@ -19,14 +19,17 @@ def test_idle_lock_hides_everything_and_keeps_unsaved_input(qtbot, world, ctx_of
     window = MainWindow(ctx_of(world.clerk))
     qtbot.addWidget(window)
     window.show()
-    dialog = window.open_case(case.id)
-    assert dialog is not None
+    assert window.open_case(case.id) is None  # read on the operations thread, the window follows
+    qtbot.waitUntil(lambda: case.id in window.case_windows, timeout=10_000)
+    dialog = window.case_windows[case.id]
     remarks = dialog.editors.widgets["remarks"]
     remarks.setPlainText("还没保存的备注")
     idle = window.idle
 
     world.clock.advance(minutes=10)
-    QTest.keyClick(window, Qt.Key.Key_Shift)  # the user is working: the idle time starts again
+    # The user is working: the idle time starts again. Through the window system, as a real key press
+    # comes (ui/idle.py watches the windows, where input arrives before any widget sees it).
+    QTest.keyClick(window.windowHandle(), Qt.Key.Key_Shift)
     world.clock.advance(minutes=14)
     assert idle.check() is False and window.isVisible()
     world.clock.advance(minutes=2)

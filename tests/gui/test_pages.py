@@ -286,7 +286,7 @@ def test_keyboard_search_new_case_enter_and_escape(qtbot, window, busy):
     view.setFocus()
     view.setCurrentIndex(window.ledger_page.model.index(0, 0))
     qtbot.keyClick(view, Qt.Key.Key_Return)
-    assert len(window.case_windows) == 1
+    qtbot.waitUntil(lambda: len(window.case_windows) == 1, timeout=10_000)  # read on the operations thread
     dialog = next(iter(window.case_windows.values()))
     assert dialog.isVisible() and dialog.case.id == window.ledger_page.model.row(0).id
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)

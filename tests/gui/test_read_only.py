@@ -83,12 +83,16 @@ def test_the_window_shows_the_banner_and_every_action_says_why(qtbot, keyless, c
     qtbot.waitUntil(lambda: any(reason in text for text in answer_boxes), timeout=5000)
     assert not (tmp_path / "周报.pdf").exists()
 
-    closed = window.open_case(keyless.extra["closed"].id)
-    assert closed is not None
+    def opened(case_id: int) -> CaseDialog:
+        window.open_case(case_id)  # read on the operations thread, the window follows
+        qtbot.waitUntil(lambda: case_id in window.case_windows, timeout=10_000)
+        return window.case_windows[case_id]
+
+    closed = opened(keyless.extra["closed"].id)
     assert [row[-1] for row in closed.signoffs.rows] == ["无法核对（缺少审计密钥）"] * 2
-    dialog = window.open_case(keyless.extra["open"].id)
-    assert isinstance(dialog, CaseDialog)
+    dialog = opened(keyless.extra["open"].id)
     dialog.editors.widgets["remarks"].setPlainText("补充情况")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
     assert reason in dialog.basic_message.text()
     assert keyless.ledger.cases.get(keyless.extra["open"].id).remarks == ""

@@ -1,0 +1,78 @@
+"""The case window's reads go through the operations thread (ui/ops.py): the application opens a case
+by reading it there and building the window on arrival, and a re-read that fails leaves the window
+as it was, usable, with the reason in Chinese."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from PySide6.QtCore import Qt
+
+from ui.case_dialog import CaseDialog
+from ui.main_window import MainWindow
+
+
+def test_a_re_read_that_fails_leaves_the_window_usable_with_a_chinese_message(qtbot, world, ctx_of):
+    lg = world.ledger
+    case = world.register()
+    dialog = CaseDialog(ctx_of(world.coordinator), case.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    title = dialog.title.text()
+    remarks = dialog.editors.widgets["remarks"]
+    remarks.setPlainText("户主外出务工，联系其子女")
+    # The case removed behind the window's back (another program on the same file): every read and
+    # write of it is refused from now on.
+    raw = sqlite3.connect(lg.engine.url.database)
+    with raw:
+        raw.execute("DELETE FROM cases WHERE id = ?", (case.id,))
+    raw.close()
+
+    dialog.reload()
+    assert dialog.busy and not dialog.refresh_button.isEnabled() and not dialog.save_button.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+    assert dialog.notice.isVisible()
+    assert dialog.notice.text() == f"未能读取最新内容：没有编号为 {case.id} 的问题"
+    assert dialog.title.text() == title and remarks.toPlainText() == "户主外出务工，联系其子女"
+    buttons = [dialog.refresh_button, dialog.save_button, dialog.progress_button, *dialog.action_buttons.values()]
+    assert all(b.isEnabled() for b in buttons)
+
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)  # the window still answers
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+    assert dialog.basic_message.text() == f"没有编号为 {case.id} 的问题"
+    assert remarks.toPlainText() == "户主外出务工，联系其子女"
+    dialog.note_text.setText("已联系施工队")
+    dialog.add_progress()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+    assert dialog.progress_message.text() == f"没有编号为 {case.id} 的问题"
+    assert dialog.note_text.text() == "已联系施工队"
+    dialog.tabs.setCurrentIndex(4)
+    assert dialog.tabs.currentWidget() is dialog.history_view
+    dialog.close()
+    assert not dialog.isVisible()
+
+
+def test_the_application_opens_a_case_by_reading_it_on_the_operations_thread(qtbot, world, ctx_of, answer_boxes):
+    case = world.walk(world.register(), "assigned")  # to 县住建局
+    window = MainWindow(ctx_of(world.officer))
+    qtbot.addWidget(window)
+    window.show()
+    assert window.open_case(case.id) is None and window.open_case(case.id) is None  # a double double-click
+    assert case.id not in window.case_windows and window.statusBar().currentMessage() == "正在读取问题…"
+    qtbot.waitUntil(lambda: case.id in window.case_windows, timeout=10_000)
+    dialog = window.case_windows[case.id]
+    assert dialog.isVisible() and dialog.case.id == case.id and set(dialog.action_buttons) == {"accept"}
+    assert window.open_case(case.id) is dialog  # open already: brought forward, not read again
+    qtbot.wait(100)
+    assert len([w for w in window.findChildren(CaseDialog) if w.isVisible()]) == 1
+
+    other = world.register()
+    inputs = {"lead_department_id": world.slj_id}  # 县水利局's: not for this officer's eyes
+    elsewhere = world.ledger.cases.act(
+        world.coordinator, other.id, "assign", expected_version=other.version, inputs=inputs
+    ).case
+    assert window.open_case(elsewhere.id) is None
+    qtbot.waitUntil(lambda: bool(answer_boxes), timeout=10_000)
+    assert answer_boxes == ["该问题不属于您所在的单位或乡镇，您无权查看"]
+    assert elsewhere.id not in window.case_windows and not window.cases_opening
+    assert window.statusBar().currentMessage() == ""
