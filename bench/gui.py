@@ -5,8 +5,9 @@
 Runs offscreen (QT_QPA_PLATFORM=offscreen unless a display is set). Each figure is printed beside a
 baseline measured in the same run and the ratio between them:
 
-  start-up to a usable window   child process: import, open, sign-in-free window, first paint;
-                                baseline: a child process that shows a bare QMainWindow
+  start-up to a usable window   child process: import, open, sign-in-free window, first paint (wall,
+                                and the process's CPU time); baseline: a child process that shows a
+                                bare QMainWindow
   first paint of the ledger     windowed model: count + one block + paint;
                                 baseline: reading the ordered ids of every row (what a model that
                                 loads everything must do before it can paint)
@@ -55,7 +56,7 @@ window = MainWindow(AppContext(lg, lg.users.authenticate("tongchou", "Demo#2026"
 window.show()
 window.repaint()
 app.processEvents()
-print(time.perf_counter() - t0)
+print(time.perf_counter() - t0, time.process_time())
 window.close()  # as the clerk closes it: background counts are waited for, not killed with the process
 lg.close()
 """
@@ -68,12 +69,12 @@ t0 = time.perf_counter()
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 app = QApplication([])
 w = QMainWindow(); w.setCentralWidget(QLabel("整改台账")); w.show(); w.repaint(); app.processEvents()
-elapsed = time.perf_counter() - t0
+elapsed, cpu = time.perf_counter() - t0, time.process_time()
 try:
     hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")) / 1024
 except OSError:
     hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(elapsed, hwm)
+print(elapsed, hwm, cpu)
 """
 
 
@@ -95,15 +96,15 @@ def main() -> int:
 
     db = demo_ledger(Path(args.db) if args.db else work / f"gui-{args.cases}.db", args.cases)
 
-    startup = (
-        statistics.median(
-            child(CHILD_WINDOW.format(root=str(ROOT), data=str(work / "data"), db=str(db)))[0] for _ in range(3)
-        )
-        * 1000
-    )
+    # CPU time beside wall time: on a loaded machine (the two cores shared) the wall figure mostly
+    # measures the wait for a core; the CPU time of the process (all threads, from its start) does not.
+    starts = [child(CHILD_WINDOW.format(root=str(ROOT), data=str(work / "data"), db=str(db))) for _ in range(3)]
+    startup = statistics.median(s[0] for s in starts) * 1000
+    startup_cpu = statistics.median(s[1] for s in starts) * 1000
     bare = [child(CHILD_BARE) for _ in range(3)]
     bare_ms = statistics.median(b[0] for b in bare) * 1000
     bare_rss = statistics.median(b[1] for b in bare)
+    bare_cpu = statistics.median(b[2] for b in bare) * 1000
 
     from PySide6.QtWidgets import QApplication
 
@@ -145,6 +146,16 @@ def main() -> int:
             f"{bare_ms / startup:.2f}×",
             "空白 Qt 窗口进程",
             "≤ 1000 ms",
+        )
+    )
+    rows.append(
+        (
+            "启动到可用窗口（CPU 时间）",
+            f"{startup_cpu:,.0f} ms",
+            f"{bare_cpu:,.0f} ms",
+            f"{bare_cpu / startup_cpu:.2f}×",
+            "空白 Qt 窗口进程",
+            "—",
         )
     )
     first = best_of(lambda: show(CaseFilter()))
@@ -208,6 +219,7 @@ def main() -> int:
     figures.insert(
         0, Figure("gui", "启动到可用窗口", startup, "ms", bare_ms, "空白 Qt 窗口进程", "≤ 1000 ms", startup <= 1000)
     )
+    figures.insert(1, Figure("gui", "启动到可用窗口（CPU 时间）", startup_cpu, "ms", bare_cpu, "空白 Qt 窗口进程"))
     figures.append(Figure("gui", "常驻内存峰值", rss, "MB", bare_rss, "空白 Qt 窗口进程", "≤ 200 MB", rss <= 200))
     emit(figures)
 
