@@ -54,9 +54,10 @@ class MainWindow(QMainWindow):
         self.nav.setStyleSheet("#nav { font-size: 11pt; } #nav::item { padding: 10px 12px; }")
         self.stack = QStackedWidget()
         # A page is built on its first visit (page()), an empty placeholder holding its place until
-        # then: at start-up only the page shown is. Building all ten (their imports, a query or two
-        # each, ~500 combo box items) took ~450 ms of CPU of the window's ~2 s start-up at 100,000
-        # cases, and their modules pulled in reports.kinds and pypdfium2 (issue 18).
+        # then: at start-up only the page shown is. With all ten built (their modules, a query or two
+        # each, ~500 combo box items) importing and building the window took ~1.2 s of CPU at 100,000
+        # cases on the loaded bench machine, ~0.55 s with the first page alone; and the modules
+        # pulled in reports.kinds and pypdfium2 (issue 18).
         self._built: dict[str, QWidget] = {}
         # 系统管理员 and 审计员 see no case data (ledger/access.py): their window is 系统管理 alone.
         self.case_pages = not visibility(ctx.actor).nothing
