@@ -96,7 +96,7 @@ class Ledger:
         self.audit = AuditService(self)
 
     # The services the first screen does not use are made (and their modules imported) on first use:
-    # imports, comparison, publicity, dispatch… cost ~130 ms of CPU at every open otherwise (issue 18).
+    # importing comparison, imports, publicity, dispatch… took 50–80 ms of CPU at every open (issue 18).
     @functools.cached_property
     def serials(self) -> SerialService:
         from ledger.services.serials import SerialService
