@@ -5,8 +5,9 @@
 Runs offscreen (QT_QPA_PLATFORM=offscreen unless a display is set). Each figure is printed beside a
 baseline measured in the same run and the ratio between them:
 
-  start-up to a usable window   child process: import, open, sign-in-free window, first paint;
-                                baseline: a child process that shows a bare QMainWindow
+  start-up to a usable window   child process: import, open, sign-in-free window, first paint (wall,
+                                and the process's CPU time); baseline: a child process that shows a
+                                bare QMainWindow
   first paint of the ledger     windowed model: count + one block + paint;
                                 baseline: reading the ordered ids of every row (what a model that
                                 loads everything must do before it can paint)
@@ -14,7 +15,8 @@ baseline measured in the same run and the ratio between them:
   search (3+ / 1–2 characters)  quick search (trigram index / name LIKE);
                                 baseline: LIKE over description and name, no index
   dashboard                     counters table; baseline: GROUP BY over the cases table
-  resident memory               this process after all of the above; baseline: a bare window process
+  resident memory               this process (the window) after all of the above, the naive baselines
+                                having run in a process of their own; baseline: a bare window process
 
 Goals (issue 18, at 1,000,000 cases): start-up ≤ 1.0 s, first paint ≤ 150 ms, filter/sort ≤ 100 ms,
 a name or case number ≤ 20 ms, a common phrase ≤ 50 ms, 1–2 characters ≤ 100 ms, dashboard ≤ 50 ms,
@@ -24,9 +26,9 @@ memory ≤ 200 MB.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -55,7 +57,7 @@ window = MainWindow(AppContext(lg, lg.users.authenticate("tongchou", "Demo#2026"
 window.show()
 window.repaint()
 app.processEvents()
-print(time.perf_counter() - t0)
+print(time.perf_counter() - t0, time.process_time())
 window.close()  # as the clerk closes it: background counts are waited for, not killed with the process
 lg.close()
 """
@@ -68,12 +70,42 @@ t0 = time.perf_counter()
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 app = QApplication([])
 w = QMainWindow(); w.setCentralWidget(QLabel("整改台账")); w.show(); w.repaint(); app.processEvents()
-elapsed = time.perf_counter() - t0
+elapsed, cpu = time.perf_counter() - t0, time.process_time()
 try:
     hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")) / 1024
 except OSError:
     hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(elapsed, hwm)
+print(elapsed, hwm, cpu)
+"""
+
+
+# The naive baselines run in a process of their own, one after the other before the window is
+# built: what they read (every id of 1,000,000 cases in a list: ~90 MB) is not the window's memory,
+# and this process's peak is the figure for it.
+NAIVE = """
+import json, sqlite3, sys
+sys.path.insert(0, {root!r})
+from bench.core import best_of
+raw = sqlite3.connect({uri!r}, uri=True)
+
+def rows(sql, *args):
+    return lambda: raw.execute(sql, args).fetchall()
+
+search = (
+    "SELECT c.id FROM cases c JOIN households h ON h.id = c.household_id "
+    "WHERE c.description LIKE ? OR h.head_name LIKE ? OR c.number LIKE ? ORDER BY c.number DESC LIMIT 200"
+)
+out = {{
+    "all_ids": best_of(rows("SELECT id FROM cases ORDER BY number DESC"), repeat=3),
+    "filtered_ids": best_of(rows("SELECT id FROM cases WHERE township_id = ? ORDER BY number DESC", {township})),
+    "sorted_ids": best_of(rows("SELECT id FROM cases ORDER BY deadline, id"), repeat=3),
+    "dashboard": best_of(
+        rows("SELECT township_id, lead_department_id, state, count(*) FROM cases GROUP BY 1, 2, 3"), 3
+    ),
+}}
+for term in {terms!r}:
+    out[term] = best_of(rows(search, *(f"%{{term}}%",) * 3), repeat=3)
+print(json.dumps(out))
 """
 
 
@@ -95,15 +127,15 @@ def main() -> int:
 
     db = demo_ledger(Path(args.db) if args.db else work / f"gui-{args.cases}.db", args.cases)
 
-    startup = (
-        statistics.median(
-            child(CHILD_WINDOW.format(root=str(ROOT), data=str(work / "data"), db=str(db)))[0] for _ in range(3)
-        )
-        * 1000
-    )
+    # CPU time beside wall time: on a loaded machine (the two cores shared) the wall figure mostly
+    # measures the wait for a core; the CPU time of the process (all threads, from its start) does not.
+    starts = [child(CHILD_WINDOW.format(root=str(ROOT), data=str(work / "data"), db=str(db))) for _ in range(3)]
+    startup = statistics.median(s[0] for s in starts) * 1000
+    startup_cpu = statistics.median(s[1] for s in starts) * 1000
     bare = [child(CHILD_BARE) for _ in range(3)]
     bare_ms = statistics.median(b[0] for b in bare) * 1000
     bare_rss = statistics.median(b[1] for b in bare)
+    bare_cpu = statistics.median(b[2] for b in bare) * 1000
 
     from PySide6.QtWidgets import QApplication
 
@@ -111,13 +143,27 @@ def main() -> int:
     from ui.context import AppContext
     from ui.main_window import PAGES, MainWindow
 
+    searches = (
+        ("李建国", "搜索（3字：姓名）", "≤ 20 ms"),
+        ("000123", "搜索（编号片段）", "≤ 20 ms"),
+        ("墙体开裂", "搜索（常见描述词，命中7%）", "≤ 50 ms"),
+        ("建国", "搜索（2字：名）", "≤ 100 ms"),
+        ("王", "搜索（1字：姓）", "≤ 100 ms"),
+    )
     lg = open_ledger(db, create=False)
+    township = lg.catalog.townships()[4].id
+    naive_code = NAIVE.format(
+        root=str(ROOT), uri=f"file:{db}?mode=ro", township=township, terms=[t for t, _, _ in searches]
+    )
+    naive = json.loads(
+        subprocess.run([sys.executable, "-c", naive_code], capture_output=True, text=True, check=True).stdout
+    )
+
     window = MainWindow(AppContext(lg, lg.users.authenticate("tongchou", "Demo#2026")))
     window.show()
     window.nav.setCurrentRow(PAGES.index("问题台账"))
     page = window.ledger_page
     model, view = page.model, page.view
-    raw = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
 
     def paint() -> None:
         view.viewport().repaint()
@@ -127,7 +173,6 @@ def main() -> int:
         model.set_filter(f)
         paint()
 
-    township = lg.catalog.townships()[4].id
     rows = []
 
     figures: list[Figure] = []
@@ -147,14 +192,20 @@ def main() -> int:
             "≤ 1000 ms",
         )
     )
-    first = best_of(lambda: show(CaseFilter()))
-    all_ids = best_of(lambda: raw.execute("SELECT id FROM cases ORDER BY number DESC").fetchall(), repeat=3)
-    row("台账首屏", first, all_ids, "读出全部行的有序 id", "≤ 150 ms")
-    filtered = best_of(lambda: show(CaseFilter(township_id=township)))
-    filtered_ids = best_of(
-        lambda: raw.execute("SELECT id FROM cases WHERE township_id = ? ORDER BY number DESC", (township,)).fetchall()
+    rows.append(
+        (
+            "启动到可用窗口（CPU 时间）",
+            f"{startup_cpu:,.0f} ms",
+            f"{bare_cpu:,.0f} ms",
+            f"{bare_cpu / startup_cpu:.2f}×",
+            "空白 Qt 窗口进程",
+            "—",
+        )
     )
-    row("切换筛选（乡镇）", filtered, filtered_ids, "读出筛选结果全部 id", "≤ 100 ms")
+    first = best_of(lambda: show(CaseFilter()))
+    row("台账首屏", first, naive["all_ids"], "读出全部行的有序 id", "≤ 150 ms")
+    filtered = best_of(lambda: show(CaseFilter(township_id=township)))
+    row("切换筛选（乡镇）", filtered, naive["filtered_ids"], "读出筛选结果全部 id", "≤ 100 ms")
     deadline_column = next(i for i, c in enumerate(model.columns) if c.key == "deadline")
 
     def sort_toggle() -> None:
@@ -163,35 +214,13 @@ def main() -> int:
 
     model.set_filter(CaseFilter())
     sorted_ms = best_of(sort_toggle)
-    sorted_ids = best_of(lambda: raw.execute("SELECT id FROM cases ORDER BY deadline, id").fetchall(), repeat=3)
-    row("排序（整改时限）", sorted_ms, sorted_ids, "读出全部行按时限排序的 id", "≤ 100 ms")
+    row("排序（整改时限）", sorted_ms, naive["sorted_ids"], "读出全部行按时限排序的 id", "≤ 100 ms")
 
-    def naive_search(term: str) -> None:
-        raw.execute(
-            "SELECT c.id FROM cases c JOIN households h ON h.id = c.household_id "
-            "WHERE c.description LIKE ? OR h.head_name LIKE ? OR c.number LIKE ? ORDER BY c.number DESC LIMIT 200",
-            (f"%{term}%",) * 3,
-        ).fetchall()
-
-    searches = (
-        ("李建国", "搜索（3字：姓名）", "≤ 20 ms"),
-        ("000123", "搜索（编号片段）", "≤ 20 ms"),
-        ("墙体开裂", "搜索（常见描述词，命中7%）", "≤ 50 ms"),
-        ("建国", "搜索（2字：名）", "≤ 100 ms"),
-        ("王", "搜索（1字：姓）", "≤ 100 ms"),
-    )
     for term, label, goal in searches:
         ms = best_of(lambda t=term: show(CaseFilter(search=t)))
-        base = best_of(lambda t=term: naive_search(t), repeat=3)
-        row(f"{label}「{term}」", ms, base, "LIKE 全表扫描", goal)
+        row(f"{label}「{term}」", ms, naive[term], "LIKE 全表扫描", goal)
     dash = best_of(lambda: window.dashboard.refresh())
-    naive_dash = best_of(
-        lambda: raw.execute(
-            "SELECT township_id, lead_department_id, state, count(*) FROM cases GROUP BY 1, 2, 3"
-        ).fetchall(),
-        3,
-    )
-    row("工作台刷新", dash, naive_dash, "GROUP BY 全表", "≤ 50 ms")
+    row("工作台刷新", dash, naive["dashboard"], "GROUP BY 全表", "≤ 50 ms")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows.append(
         (
@@ -208,6 +237,7 @@ def main() -> int:
     figures.insert(
         0, Figure("gui", "启动到可用窗口", startup, "ms", bare_ms, "空白 Qt 窗口进程", "≤ 1000 ms", startup <= 1000)
     )
+    figures.insert(1, Figure("gui", "启动到可用窗口（CPU 时间）", startup_cpu, "ms", bare_cpu, "空白 Qt 窗口进程"))
     figures.append(Figure("gui", "常驻内存峰值", rss, "MB", bare_rss, "空白 Qt 窗口进程", "≤ 200 MB", rss <= 200))
     emit(figures)
 

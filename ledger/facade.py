@@ -5,6 +5,7 @@ compare). Built by open_ledger()."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import secrets
 import uuid
@@ -31,6 +32,18 @@ from ledger.seed import seed_catalog
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
+    from ledger.services.backup import BackupService
+    from ledger.services.compare import CompareService
+    from ledger.services.dispatch import DispatchService
+    from ledger.services.household_import import HouseholdImportService
+    from ledger.services.imports import ImportService
+    from ledger.services.letters import LetterService
+    from ledger.services.outputs import OutputService
+    from ledger.services.publicity import PublicityService
+    from ledger.services.reminders import ReminderService
+    from ledger.services.serials import SerialService
+    from ledger.services.villages import VillageService
+
 Clock = Callable[[], dt.datetime]
 
 
@@ -49,19 +62,12 @@ class Ledger:
         password_hasher: PasswordHasher | None = None,
     ) -> None:
         from ledger.services.audit import AuditService
-        from ledger.services.backup import BackupService
         from ledger.services.cases import CaseService
         from ledger.services.catalog import CatalogService
-        from ledger.services.compare import CompareService
-        from ledger.services.household_import import HouseholdImportService
         from ledger.services.households import HouseholdService
-        from ledger.services.imports import ImportService
-        from ledger.services.publicity import PublicityService
         from ledger.services.queries import QueryService
         from ledger.services.reporting import ReportingService
-        from ledger.services.serials import SerialService
         from ledger.services.users import UserService
-        from ledger.services.villages import VillageService
 
         self.engine = engine
         self.clock = clock
@@ -87,24 +93,75 @@ class Ledger:
         self.cases = CaseService(self)
         self.queries = QueryService(self)
         self.reporting = ReportingService(self)
-        self.serials = SerialService(self)
-        self.imports = ImportService(self)
-        self.household_import = HouseholdImportService(self)
         self.audit = AuditService(self)
-        self.backup = BackupService(self)
-        self.compare = CompareService(self)
-        self.villages = VillageService(self)
-        self.publicity = PublicityService(self)  # 公示 before 审批销号 / 风险消除
-        from ledger.services.dispatch import DispatchService  # 调度 and 通报
 
-        self.dispatch = DispatchService(self)
-        from ledger.services.letters import LetterService  # escalation: 到期提醒 and 督办函 tracking
+    # The services the first screen does not use are made (and their modules imported) on first use:
+    # importing comparison, imports, publicity, dispatch… took 50–80 ms of CPU at every open (issue 18).
+    @functools.cached_property
+    def serials(self) -> SerialService:
+        from ledger.services.serials import SerialService
+
+        return SerialService(self)
+
+    @functools.cached_property
+    def imports(self) -> ImportService:
+        from ledger.services.imports import ImportService
+
+        return ImportService(self)
+
+    @functools.cached_property
+    def household_import(self) -> HouseholdImportService:
+        from ledger.services.household_import import HouseholdImportService
+
+        return HouseholdImportService(self)
+
+    @functools.cached_property
+    def backup(self) -> BackupService:
+        from ledger.services.backup import BackupService
+
+        return BackupService(self)
+
+    @functools.cached_property
+    def compare(self) -> CompareService:
+        from ledger.services.compare import CompareService
+
+        return CompareService(self)
+
+    @functools.cached_property
+    def villages(self) -> VillageService:
+        from ledger.services.villages import VillageService
+
+        return VillageService(self)
+
+    @functools.cached_property
+    def publicity(self) -> PublicityService:  # 公示 before 审批销号 / 风险消除
+        from ledger.services.publicity import PublicityService
+
+        return PublicityService(self)
+
+    @functools.cached_property
+    def dispatch(self) -> DispatchService:  # 调度 and 通报
+        from ledger.services.dispatch import DispatchService
+
+        return DispatchService(self)
+
+    @functools.cached_property
+    def reminders(self) -> ReminderService:  # escalation: 到期提醒
         from ledger.services.reminders import ReminderService
 
-        self.reminders, self.letters = ReminderService(self), LetterService(self)
-        from ledger.services.outputs import OutputService  # a finished file: hashed, claimed, audited
+        return ReminderService(self)
 
-        self.outputs = OutputService(self)
+    @functools.cached_property
+    def letters(self) -> LetterService:  # escalation: 督办函 tracking
+        from ledger.services.letters import LetterService
+
+        return LetterService(self)
+
+    @functools.cached_property
+    def outputs(self) -> OutputService:  # a finished file: hashed, claimed, audited
+        from ledger.services.outputs import OutputService
+
+        return OutputService(self)
 
     # -- plumbing -------------------------------------------------------------------------------
     @property
@@ -340,8 +397,6 @@ def open_ledger(
     An existing ledger whose schema is behind is backed up (SQLite online backup, verified) before
     the upgrade; a ledger newer than this program is refused.
     """
-    from ledger.services.backup import backup_before_upgrade
-
     target = url_or_path if url_or_path is not None else paths.default_ledger_path()
     url = to_url(target)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
@@ -357,6 +412,8 @@ def open_ledger(
     try:
 
         def hook(st: SchemaStatus) -> None:
+            from ledger.services.backup import backup_before_upgrade  # an upgrade only
+
             _key_for_upgrade(engine, keys, st)
             (before_upgrade or (lambda st: backup_before_upgrade(engine, st, backup_dir)))(st)
 

@@ -13,10 +13,8 @@ from ledger.dto import Actor
 from ledger.facade import Ledger
 from ledger.paths import resource_path
 from ui import crash
-from ui.admin_page import UserDialog
 from ui.common import message
 from ui.context import AppContext
-from ui.main_window import MainWindow
 from ui.start import DEMO_FILE, LoginDialog, NewLedgerDialog, StartDialog, remember_ledger
 from ui.tasks import run_with_progress
 
@@ -72,6 +70,8 @@ def choose_ledger() -> tuple[Ledger, str] | None:
 
 def sign_in(lg: Ledger, hint: str) -> Actor | None:
     if lg.users.count() == 0:
+        from ui.admin_page import UserDialog  # a new ledger's first account only
+
         first = UserDialog(lg, None)
         if first.exec() != QDialog.DialogCode.Accepted or first.created is None:
             return None
@@ -109,6 +109,8 @@ def run(db: str | None) -> int:
     if actor is None:
         lg.close()
         return 0
+    from ui.main_window import MainWindow  # after the start and sign-in dialogs, which show without it
+
     window = MainWindow(AppContext(lg, actor))
     window.show()
     window.check_chain()

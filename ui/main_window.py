@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -18,23 +20,25 @@ from PySide6.QtWidgets import (
 from ledger import CaseFilter
 from ledger.access import visibility
 from ledger.errors import LedgerError
-from ui.admin_page import AdminPage
-from ui.case_dialog import CaseBundle, CaseDialog, load_case
-from ui.case_form import NewCaseDialog
 from ui.common import settings, show_error
-from ui.compare_page import ComparePage
 from ui.context import AppContext
-from ui.dashboard import DashboardPage
-from ui.dispatch_page import DispatchPage
-from ui.exchange_page import ExchangePage
-from ui.households_page import HouseholdsPage
 from ui.idle import IdleLock
-from ui.ledger_page import LedgerPage
-from ui.letters_page import LettersPage
 from ui.ops import ops
-from ui.publicity_page import PublicityPage
-from ui.reports_page import ReportsPage
 from ui.tasks import Task
+
+if TYPE_CHECKING:
+    from ui.admin_page import AdminPage
+    from ui.case_dialog import CaseBundle, CaseDialog
+    from ui.case_form import NewCaseDialog
+    from ui.compare_page import ComparePage
+    from ui.dashboard import DashboardPage
+    from ui.dispatch_page import DispatchPage
+    from ui.exchange_page import ExchangePage
+    from ui.households_page import HouseholdsPage
+    from ui.ledger_page import LedgerPage
+    from ui.letters_page import LettersPage
+    from ui.publicity_page import PublicityPage
+    from ui.reports_page import ReportsPage
 
 PAGES = ("工作台", "问题台账", "农户档案", "调度通报", "督办函", "部门比对", "公示", "报表中心", "导入导出", "系统管理")
 
@@ -51,34 +55,18 @@ class MainWindow(QMainWindow):
         self.nav.setIconSize(QSize(20, 20))
         self.nav.setStyleSheet("#nav { font-size: 11pt; } #nav::item { padding: 10px 12px; }")
         self.stack = QStackedWidget()
-        self.dashboard = DashboardPage(ctx)
-        self.ledger_page = LedgerPage(ctx)
-        self.households = HouseholdsPage(ctx)
-        self.compare = ComparePage(ctx)
-        self.publicity = PublicityPage(ctx)
-        self.dispatch = DispatchPage(ctx)
-        self.admin = AdminPage(ctx)
-        self.reports = ReportsPage(ctx)
-        self.exchange = ExchangePage(ctx)
-        self.letters_page = LettersPage(ctx)  # escalation: 督办函 tracking
-        pages = {
-            "工作台": self.dashboard,
-            "问题台账": self.ledger_page,
-            "农户档案": self.households,
-            "部门比对": self.compare,
-            "公示": self.publicity,
-            "督办函": self.letters_page,
-            "报表中心": self.reports,
-            "调度通报": self.dispatch,
-            "导入导出": self.exchange,
-            "系统管理": self.admin,
-        }
+        # A page is built on its first visit (page()), an empty placeholder holding its place until
+        # then: at start-up only the page shown is. With all ten built (their modules, a query or two
+        # each, ~500 combo box items) importing and building the window took ~1.2 s of CPU at 100,000
+        # cases on the loaded bench machine, ~0.55 s with the first page alone; and the modules
+        # pulled in reports.kinds and pypdfium2 (issue 18).
+        self._built: dict[str, QWidget] = {}
         # 系统管理员 and 审计员 see no case data (ledger/access.py): their window is 系统管理 alone.
         self.case_pages = not visibility(ctx.actor).nothing
         for name in PAGES:
             item = QListWidgetItem(name, self.nav)
             item.setHidden(not self.case_pages and name != "系统管理")
-            self.stack.addWidget(pages[name])
+            self.stack.addWidget(QWidget())
         self.nav.currentRowChanged.connect(self.show_page)
         self.nav.setFixedWidth(self.nav.fontMetrics().horizontalAdvance("系统管理") + 56)
         # Read-only (the audit key is missing, Ledger.read_only_reason): a warning across the top, for
@@ -114,13 +102,8 @@ class MainWindow(QMainWindow):
         for w in (self.ledger_label, self.user_label, self.chain_label, self.backup_label):
             bar.addPermanentWidget(w)
 
-        self.dashboard.open_filter.connect(self.open_ledger_with)
-        for page in (self.dashboard, self.ledger_page, self.households):
-            page.open_case.connect(self.open_case)
-        self.ledger_page.new_case.connect(self.new_case)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self).activated.connect(self.focus_search)
         QShortcut(QKeySequence(QKeySequence.StandardKey.New), self).activated.connect(self.new_case)
-        self.admin.backed_up.connect(self.refresh_status)
         for i in range(len(PAGES)):
             action = QAction(self)
             action.setShortcut(QKeySequence(f"Ctrl+{(i + 1) % 10}"))  # the tenth page is Ctrl+0
@@ -135,20 +118,132 @@ class MainWindow(QMainWindow):
         self._restore()
 
     # -- pages ------------------------------------------------------------------------------------------
+    def page(self, name: str) -> QWidget:
+        """The page called `name` in PAGES, built (and put in its placeholder's place) on first use."""
+        built = self._built.get(name)
+        if built is not None:
+            return built
+        built = self._build(name)
+        self._built[name] = built
+        placeholder = self.stack.widget(PAGES.index(name))
+        assert placeholder is not None
+        self.stack.insertWidget(PAGES.index(name), built)
+        if self.stack.currentWidget() is placeholder:
+            self.stack.setCurrentWidget(built)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()
+        return built
+
+    def _build(self, name: str) -> QWidget:
+        ctx = self.ctx
+        if name == "工作台":
+            from ui.dashboard import DashboardPage
+
+            dashboard = DashboardPage(ctx)
+            dashboard.open_filter.connect(self.open_ledger_with)
+            dashboard.open_case.connect(self.open_case)
+            return dashboard
+        if name == "问题台账":
+            from ui.ledger_page import LedgerPage
+
+            ledger_page = LedgerPage(ctx)
+            ledger_page.open_case.connect(self.open_case)
+            ledger_page.new_case.connect(self.new_case)
+            return ledger_page
+        if name == "农户档案":
+            from ui.households_page import HouseholdsPage
+
+            households = HouseholdsPage(ctx)
+            households.open_case.connect(self.open_case)
+            return households
+        if name == "系统管理":
+            from ui.admin_page import AdminPage
+
+            admin = AdminPage(ctx)
+            admin.backed_up.connect(self.refresh_status)
+            return admin
+        if name == "调度通报":
+            from ui.dispatch_page import DispatchPage
+
+            return DispatchPage(ctx)
+        if name == "督办函":  # escalation: 督办函 tracking
+            from ui.letters_page import LettersPage
+
+            return LettersPage(ctx)
+        if name == "部门比对":
+            from ui.compare_page import ComparePage
+
+            return ComparePage(ctx)
+        if name == "公示":
+            from ui.publicity_page import PublicityPage
+
+            return PublicityPage(ctx)
+        if name == "报表中心":
+            from ui.reports_page import ReportsPage
+
+            return ReportsPage(ctx)
+        if name == "导入导出":
+            from ui.exchange_page import ExchangePage
+
+            return ExchangePage(ctx)
+        raise KeyError(name)
+
+    @property
+    def dashboard(self) -> DashboardPage:
+        return cast("DashboardPage", self.page("工作台"))
+
+    @property
+    def ledger_page(self) -> LedgerPage:
+        return cast("LedgerPage", self.page("问题台账"))
+
+    @property
+    def households(self) -> HouseholdsPage:
+        return cast("HouseholdsPage", self.page("农户档案"))
+
+    @property
+    def dispatch(self) -> DispatchPage:
+        return cast("DispatchPage", self.page("调度通报"))
+
+    @property
+    def letters_page(self) -> LettersPage:
+        return cast("LettersPage", self.page("督办函"))
+
+    @property
+    def compare(self) -> ComparePage:
+        return cast("ComparePage", self.page("部门比对"))
+
+    @property
+    def publicity(self) -> PublicityPage:
+        return cast("PublicityPage", self.page("公示"))
+
+    @property
+    def reports(self) -> ReportsPage:
+        return cast("ReportsPage", self.page("报表中心"))
+
+    @property
+    def exchange(self) -> ExchangePage:
+        return cast("ExchangePage", self.page("导入导出"))
+
+    @property
+    def admin(self) -> AdminPage:
+        return cast("AdminPage", self.page("系统管理"))
+
     def show_page(self, row: int) -> None:
-        self.stack.setCurrentIndex(row)
-        page = self.stack.currentWidget()
-        if page is self.households and not self.households.model.rowCount():
+        if not 0 <= row < len(PAGES):
+            return
+        name = PAGES[row]
+        self.stack.setCurrentWidget(self.page(name))
+        if name == "农户档案" and not self.households.model.rowCount():
             self.households.apply()
-        if page is self.admin:
+        if name == "系统管理":
             self.admin.refresh()
-        if page is self.compare:
+        if name == "部门比对":
             self.compare.reload()
-        if page is self.publicity:
+        if name == "公示":
             self.publicity.reload()
-        if page is self.dispatch:
+        if name == "调度通报":
             self.dispatch.reload()
-        if page is self.dashboard:
+        if name == "工作台":
             self.dashboard.refresh()
 
     def open_ledger_with(self, f: CaseFilter, caption: str) -> None:
@@ -164,6 +259,8 @@ class MainWindow(QMainWindow):
         (ui/ops.py) and build the window when the read arrives, so a double-click never holds the
         event loop on the database (ui/case_dialog.py CaseBundle says what the reads cost there).
         Returns the window when it was already open, else None (it follows in `case_windows`)."""
+        from ui.case_dialog import load_case  # with ui.printing (pypdfium2): on the first case opened
+
         window = self.case_windows.get(case_id)
         if window is not None and window.isVisible():
             self._bring_forward(window)
@@ -182,6 +279,8 @@ class MainWindow(QMainWindow):
         return None
 
     def _case_read(self, case_id: int, bundle: CaseBundle) -> None:
+        from ui.case_dialog import CaseDialog
+
         window = CaseDialog(self.ctx, case_id, self, bundle=bundle)
         # Shown in the next turn of the event loop: building the window, and its first layout and
         # paint, each take ~20-30 ms of the GUI thread's CPU at 20,000 cases; one after the other
@@ -212,6 +311,8 @@ class MainWindow(QMainWindow):
         if not self.ctx.has_role("clerk", "coordinator"):
             self.statusBar().showMessage("只有录入员或县级统筹可以登记问题", 5000)
             return None
+        from ui.case_form import NewCaseDialog
+
         dialog = NewCaseDialog(self.ctx, self)
         dialog.created.connect(lambda result: self.open_case(result.case.id))
         self.new_case_dialog = dialog
@@ -279,10 +380,12 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
         s.setValue("window/page", self.nav.currentRow())
-        self.ledger_page.save_layout()
+        if "问题台账" in self._built:  # a page never visited has no layout to remember
+            self.ledger_page.save_layout()
         s.sync()
         if self._chain_task is not None and self._chain_task.running:
             self._chain_task.cancel()
             self._chain_task.wait()
-        self.dashboard.stop()
+        if "工作台" in self._built:
+            self.dashboard.stop()
         super().closeEvent(event)

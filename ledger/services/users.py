@@ -4,11 +4,10 @@ account for 15 minutes; the message never reveals whether a user name exists."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -19,11 +18,22 @@ from ledger.models import Meta, User, UserRole
 from ledger.workflow import ROLE_NAMES
 
 if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
     from ledger.facade import Ledger
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
-_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+
+
+@functools.cache
+def _default_hasher() -> PasswordHasher:
+    """Argon2id with the library's recommended parameters. argon2 is imported with the first
+    password hashed or checked, not with the ledger: the start dialog shows before it (issue 18)."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
 
 # One message for an unknown name, a wrong password and a locked account alike: none of them tells
 # a stranger that the name exists (the account's owner, sure of the password, can tell it is locked).
@@ -72,7 +82,11 @@ class UserService:
         self._ledger = ledger
         # New hashes use these parameters; verification follows each stored hash's own. Tests pass
         # cheap ones (tests/world.py) so a test ledger's ten accounts cost milliseconds, not seconds.
-        self._hasher = hasher or _hasher
+        self._given_hasher = hasher
+
+    @property
+    def _hasher(self) -> PasswordHasher:
+        return self._given_hasher or _default_hasher()
 
     @staticmethod
     def _actor(s: Session, user: User) -> Actor:
@@ -240,8 +254,10 @@ class UserService:
     def _check(user: User, password: str) -> bool:
         if not user.password_hash:
             return False
+        from argon2.exceptions import InvalidHashError, VerificationError
+
         try:
-            return _hasher.verify(user.password_hash, password)
+            return _default_hasher().verify(user.password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
 
@@ -385,4 +401,4 @@ class UserService:
 
 def hash_password(password: str) -> str:
     """Argon2id hash (used by the demo generator to create its documented demo accounts)."""
-    return _hasher.hash(password)
+    return _default_hasher().hash(password)
