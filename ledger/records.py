@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -213,17 +214,26 @@ def merkle_root(key: bytes, leaves: Iterable[tuple[str, int, str]]) -> str:
 
 
 # -- loading the current content of records ------------------------------------------------------------
-def _raw(s: Session, sql: str) -> Iterator[tuple[Any, ...]]:
+# What the record checks read through: the ledger's session, or, in a worker process of a parallel
+# verify (ledger/record_workers.py), a plain read-only sqlite3 connection of its own.
+Source = Session | sqlite3.Connection
+
+
+def _raw(s: Source, sql: str) -> Iterator[tuple[Any, ...]]:
     """Rows of `sql` straight from the driver's cursor, streamed: no SQLAlchemy result processing
     (per-row wrapping and type conversion were most of a verify's time, bench/verify.py). On
     PostgreSQL a named (server-side) cursor keeps memory flat over a million rows."""
-    dbapi = s.connection().connection.dbapi_connection
-    assert dbapi is not None
-    if s.get_bind().dialect.name == "postgresql":
-        cursor = dbapi.cursor(name=f"zgtz_records_{id(sql):x}")
-        cursor.itersize = 5000  # type: ignore[attr-defined]  # psycopg named cursor
+    cursor: Any
+    if isinstance(s, sqlite3.Connection):
+        cursor = s.cursor()
     else:
-        cursor = dbapi.cursor()
+        dbapi = s.connection().connection.dbapi_connection
+        assert dbapi is not None
+        if s.get_bind().dialect.name == "postgresql":
+            cursor = dbapi.cursor(name=f"zgtz_records_{id(sql):x}")
+            cursor.itersize = 5000  # psycopg named cursor
+        else:
+            cursor = dbapi.cursor()
     try:
         cursor.execute(sql)
         while rows := cursor.fetchmany(5000):
@@ -232,7 +242,7 @@ def _raw(s: Session, sql: str) -> Iterator[tuple[Any, ...]]:
         cursor.close()
 
 
-def _simple_rows(s: Session, kind: RecordKind, ids: Sequence[int] | None) -> Iterator[tuple[int, list[Any]]]:
+def _simple_rows(s: Source, kind: RecordKind, ids: Sequence[int] | None) -> Iterator[tuple[int, list[Any]]]:
     """(id, values) in id order; values are the driver's own (SQLite: stored text for dates)."""
     assert kind.model is not None
     table = _table(kind.model).name
@@ -283,11 +293,14 @@ def _workflow_rows(s: Session, ids: Sequence[int] | None) -> Iterator[tuple[int,
     yield WORKFLOW_ID, content
 
 
-def current(s: Session, kind: str, ids: Sequence[int] | None = None) -> Iterator[tuple[int, list[Any]]]:
-    """(id, content values) of the records of `kind` now, by id; all of them when `ids` is None."""
+def current(s: Source, kind: str, ids: Sequence[int] | None = None) -> Iterator[tuple[int, list[Any]]]:
+    """(id, content values) of the records of `kind` now, by id; all of them when `ids` is None.
+    (A plain connection reads the one-table kinds only.)"""
     if kind == "user":
+        assert isinstance(s, Session)
         return _user_rows(s, ids)
     if kind == "workflow":
+        assert isinstance(s, Session)
         return _workflow_rows(s, ids)
     return _simple_rows(s, KINDS[kind], ids)
 
@@ -386,19 +399,69 @@ class RecordReport:
     total_problems: int = 0
     rechecked: int = 0  # records whose fast (SQLite-encoded) hash differed, hashed again the exact way
 
-    def problem(self, text: str | Callable[[], str]) -> None:
-        """Count a problem; its text (a callable when naming it costs a query) is kept for the first 50."""
-        self.ok = False
-        self.total_problems += 1
-        if len(self.problems) < 50:
-            self.problems.append(text if isinstance(text, str) else text())
+
+KEPT = 50  # problems named in the report; the rest are counted
+
+# A problem as a check finds it, before it is named: (code, kind, record id or event seq, declared
+# count, found count). Naming a record costs queries, and a worker process of a parallel verify has
+# no session to name it with, so the checks only note this much and verify names the first KEPT.
+Finding = tuple[str, str, int, int, int]
+_WHAT = {
+    "unstamped": "没有任何审计事件记录它（被直接写入数据库）",
+    "changed": "内容与审计日志记录的不一致（被直接改动）",
+    "gone": "审计日志记录了它，但它已不在数据库中（被直接删除）",
+}
 
 
-def _declarations(s: Session) -> dict[int, tuple[str, int]]:
-    """seq -> (root, count) of every event that declared stamps (read from the chained payloads)."""
+@dataclass
+class Findings:
+    """What the checks of one range found, in the order verify reports it: the first KEPT problems
+    and how many there were, and separately the events whose stamps are all gone (reported after
+    every other stamp problem, by seq). Plain data: a worker process sends it back pickled, and the
+    findings of consecutive ranges merged in range order read as one pass over everything."""
+
+    records: int = 0
+    stamps: int = 0
+    rechecked: int = 0
+    total: int = 0
+    first: list[Finding] = field(default_factory=list)
+    missing_total: int = 0
+    missing: list[Finding] = field(default_factory=list)
+
+    def add(self, finding: Finding) -> None:
+        self.total += 1
+        if len(self.first) < KEPT:
+            self.first.append(finding)
+
+    def add_missing(self, seq: int) -> None:
+        self.missing_total += 1
+        if len(self.missing) < KEPT:
+            self.missing.append(("missing", "", seq, 0, 0))
+
+    def merge(self, later: Findings) -> None:
+        """Append the findings of the range that follows this one."""
+        self.records += later.records
+        self.stamps += later.stamps
+        self.rechecked += later.rechecked
+        self.total += later.total
+        self.first = (self.first + later.first)[:KEPT]
+        self.missing_total += later.missing_total
+        self.missing = (self.missing + later.missing)[:KEPT]
+
+
+def _range_sql(column: str, lo: int | None, hi: int | None) -> str:
+    """AND conditions for lo <= column < hi (integers, inlined); None is open-ended."""
+    return (f" AND {column} >= {int(lo)}" if lo is not None else "") + (
+        f" AND {column} < {int(hi)}" if hi is not None else ""
+    )
+
+
+def _declarations(s: Source, lo: int | None = None, hi: int | None = None) -> dict[int, tuple[str, int]]:
+    """seq -> (root, count) of every event (lo <= seq < hi) that declared stamps, from the chained
+    payloads."""
     out = {}
-    query = select(AuditEvent.seq, AuditEvent.payload).where(AuditEvent.payload.contains('"stamps"'))
-    for seq, payload in s.execute(query.execution_options(yield_per=5000)):
+    where = f"payload LIKE '%\"stamps\"%'{_range_sql('seq', lo, hi)}"
+    for seq, payload in _raw(s, f"SELECT seq, payload FROM audit_events WHERE {where}"):
         declared = json.loads(payload).get("stamps")
         if isinstance(declared, dict) and "root" in declared:
             out[seq] = (str(declared["root"]), int(declared.get("n", -1)))
@@ -484,67 +547,120 @@ def verify_records(
     progress: Callable[[str], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> RecordReport:
-    report = RecordReport()
+    """Every stamp against the event that declared it, then every record against its latest stamp,
+    in this process (ledger/record_workers.py spreads the same checks over worker processes)."""
     say = progress or (lambda _m: None)
     sqlite = s.get_bind().dialect.name == "sqlite"
-    keyed = _keyed_hash(key)
     # 1. Stamps against the events that declared them.
     say("核对记录指纹与审计事件…")
-    declared = _declarations(s)
-    found: set[int] = set()
-    for seq, count, hashes_to in _stamp_groups(s, key) if sqlite else _stamp_groups_exact(s, key):
-        found.add(seq)
-        report.stamps += count
-        expected = declared.get(seq)
-        if expected is None:
-            report.problem(f"记录指纹表中有第 {seq} 号事件未声明的指纹（被直接插入）")
-        elif expected[1] != count or not hashes_to(expected[0]):
-            report.problem(f"第 {seq} 号审计事件的记录指纹被删除、改动或添加（应有 {expected[1]} 条，现有 {count} 条）")
-    for seq in sorted(set(declared) - found):
-        report.problem(f"第 {seq} 号审计事件的记录指纹全部缺失（被删除）")
-    if cancelled and cancelled():
-        return report
-    # 2. Every record now against its latest stamp.
-    for kind in KINDS:
-        say(f"核对{KINDS[kind].label}…")
-        assert kind.isidentifier()  # inlined below: our own constant
-        stamp_sql = f"SELECT record_id, hash FROM record_stamps WHERE kind = '{kind}' ORDER BY record_id, seq"
-        stamps = _latest_per_record(_raw(s, stamp_sql))
-        messages = _content_messages(s, kind) if sqlite else None
-        rows: Iterable[tuple[int, Any]] = messages if messages is not None else current(s, kind)
-        pending_stamp = next(stamps, None)
-        for record_id, content in rows:
-            report.records += 1
-            # both streams are ordered by id: stamps of records that are gone come first
-            while pending_stamp is not None and pending_stamp[0] < record_id:
-                _gone(s, report, key, kind, *pending_stamp)
-                pending_stamp = next(stamps, None)
-            if pending_stamp is None or pending_stamp[0] != record_id:
-                report.problem(partial(_named, s, kind, record_id, "没有任何审计事件记录它（被直接写入数据库）"))
-            else:
-                if messages is None:
-                    same = hmac.compare_digest(pending_stamp[1], record_hash(key, kind, record_id, content))
-                else:  # the message as SQLite wrote it; when it differs, the way the stamp was made decides
-                    same = content is not None and hmac.compare_digest(pending_stamp[1], keyed(content))
-                    if not same:
-                        report.rechecked += 1
-                        same = hmac.compare_digest(pending_stamp[1], _exact_hash(s, key, kind, record_id))
-                if not same:
-                    report.problem(partial(_named, s, kind, record_id, "内容与审计日志记录的不一致（被直接改动）"))
-                pending_stamp = next(stamps, None)
-            if cancelled and report.records % 10000 == 0 and cancelled():
-                return report
-        while pending_stamp is not None:
-            _gone(s, report, key, kind, *pending_stamp)
-            pending_stamp = next(stamps, None)
+    stamps = check_stamp_groups(s, key, sqlite)
+    found = Findings()
+    if not (cancelled and cancelled()):
+        # 2. Every record now against its latest stamp.
+        for kind in KINDS:
+            say(f"核对{KINDS[kind].label}…")
+            if not check_kind(s, key, kind, sqlite, found, cancelled=cancelled):
+                break
+    return named_report(s, stamps, found)
+
+
+def named_report(s: Session, stamps: Findings, found: Findings) -> RecordReport:
+    """The report of the stamp groups' and the records' findings, the first KEPT problems named."""
+    report = RecordReport(records=found.records, stamps=stamps.stamps, rechecked=found.rechecked)
+    report.total_problems = stamps.total + stamps.missing_total + found.total
+    report.ok = report.total_problems == 0
+    report.problems = [_describe(s, f) for f in (stamps.first + stamps.missing + found.first)[:KEPT]]
     return report
 
 
-def _stamp_groups_exact(s: Session, key: bytes) -> Iterator[tuple[int, int, Callable[[str], bool]]]:
+def _describe(s: Session, finding: Finding) -> str:
+    code, kind, number, declared, count = finding
+    if code == "undeclared":
+        return f"记录指纹表中有第 {number} 号事件未声明的指纹（被直接插入）"
+    if code == "altered":
+        return f"第 {number} 号审计事件的记录指纹被删除、改动或添加（应有 {declared} 条，现有 {count} 条）"
+    if code == "missing":
+        return f"第 {number} 号审计事件的记录指纹全部缺失（被删除）"
+    return _named(s, kind, number, _WHAT[code])
+
+
+def check_stamp_groups(s: Source, key: bytes, sqlite: bool, lo: int | None = None, hi: int | None = None) -> Findings:
+    """The stamps of the events lo <= seq < hi (all when None) against those events' declarations:
+    a group no event declared, one whose count or root differs, a declared group that is gone."""
+    out = Findings()
+    declared = _declarations(s, lo, hi)
+    found: set[int] = set()
+    for seq, count, hashes_to in _stamp_groups(s, key, lo, hi) if sqlite else _stamp_groups_exact(s, key, lo, hi):
+        found.add(seq)
+        out.stamps += count
+        expected = declared.get(seq)
+        if expected is None:
+            out.add(("undeclared", "", seq, 0, 0))
+        elif expected[1] != count or not hashes_to(expected[0]):
+            out.add(("altered", "", seq, expected[1], count))
+    for seq in sorted(set(declared) - found):
+        out.add_missing(seq)
+    return out
+
+
+def check_kind(
+    s: Source,
+    key: bytes,
+    kind: str,
+    sqlite: bool,
+    out: Findings,
+    lo: int | None = None,
+    hi: int | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> bool:
+    """Every record of `kind` with lo <= id < hi (all when None) against its latest stamp, and every
+    stamped record of that range that is gone; False when cancelled half way. Ranges are for the
+    one-table kinds of a SQLite ledger (record_workers.py); both streams are ordered by id."""
+    assert kind.isidentifier()  # inlined below: our own constant
+    where = _range_sql("record_id", lo, hi)
+    stamp_sql = f"SELECT record_id, hash FROM record_stamps WHERE kind = '{kind}'{where} ORDER BY record_id, seq"
+    stamps = _latest_per_record(_raw(s, stamp_sql))
+    messages = _content_messages(s, kind, lo, hi) if sqlite else None
+    if messages is None:
+        assert lo is None and hi is None and isinstance(s, Session), "ranges are for SQLite's one-table kinds"
+    rows: Iterable[tuple[int, Any]] = messages if messages is not None else current(s, kind)
+    keyed = _keyed_hash(key)
+    pending_stamp = next(stamps, None)
+    for record_id, content in rows:
+        out.records += 1
+        # stamps of records that are gone come first
+        while pending_stamp is not None and pending_stamp[0] < record_id:
+            _gone(out, key, kind, *pending_stamp)
+            pending_stamp = next(stamps, None)
+        if pending_stamp is None or pending_stamp[0] != record_id:
+            out.add(("unstamped", kind, record_id, 0, 0))
+        else:
+            if messages is None:
+                same = hmac.compare_digest(pending_stamp[1], record_hash(key, kind, record_id, content))
+            else:  # the message as SQLite wrote it; when it differs, the way the stamp was made decides
+                same = content is not None and hmac.compare_digest(pending_stamp[1], keyed(content))
+                if not same:
+                    out.rechecked += 1
+                    same = hmac.compare_digest(pending_stamp[1], _exact_hash(s, key, kind, record_id))
+            if not same:
+                out.add(("changed", kind, record_id, 0, 0))
+            pending_stamp = next(stamps, None)
+        if cancelled and out.records % 10000 == 0 and cancelled():
+            return False
+    while pending_stamp is not None:
+        _gone(out, key, kind, *pending_stamp)
+        pending_stamp = next(stamps, None)
+    return True
+
+
+def _stamp_groups_exact(
+    s: Source, key: bytes, lo: int | None = None, hi: int | None = None
+) -> Iterator[tuple[int, int, Callable[[str], bool]]]:
     """(seq, number of stamps, whether they hash to a root) of each event's stamps, row by row."""
     group_seq: int | None = None
     group: list[tuple[str, int, str]] = []
-    for seq, kind, record_id, hash_ in _raw(s, "SELECT seq, kind, record_id, hash FROM record_stamps ORDER BY seq"):
+    query = f"SELECT seq, kind, record_id, hash FROM record_stamps WHERE 1 = 1{_range_sql('seq', lo, hi)} ORDER BY seq"
+    for seq, kind, record_id, hash_ in _raw(s, query):
         if seq != group_seq:
             if group_seq is not None:
                 yield group_seq, len(group), partial(_has_root, key, group)
@@ -558,7 +674,9 @@ def _has_root(key: bytes, leaves: list[tuple[str, int, str]], root: str) -> bool
     return hmac.compare_digest(root, merkle_root(key, leaves))
 
 
-def _stamp_groups(s: Session, key: bytes) -> Iterator[tuple[int, int, Callable[[str], bool]]]:
+def _stamp_groups(
+    s: Source, key: bytes, lo: int | None = None, hi: int | None = None
+) -> Iterator[tuple[int, int, Callable[[str], bool]]]:
     """SQLite: the same, one row per event: SQLite joins the event's hashes in the order of the primary
     key (seq, kind, record_id), which is merkle_root's sorted order, so Python never sees a stamp
     on its own. When a group's hashes are not all of the usual width, or do not give the declared
@@ -567,13 +685,13 @@ def _stamp_groups(s: Session, key: bytes) -> Iterator[tuple[int, int, Callable[[
     query = (
         "SELECT seq, count(*), min(length(hash)) = max(length(hash)) AND max(length(hash)) = "
         f"{HASH_HEX}, group_concat(hash, '') FROM (SELECT seq, hash FROM record_stamps "
-        "ORDER BY seq, kind, record_id) GROUP BY seq ORDER BY seq"
+        f"WHERE 1 = 1{_range_sql('seq', lo, hi)} ORDER BY seq, kind, record_id) GROUP BY seq ORDER BY seq"
     )
     for seq, count, usual, joined in _raw(s, query):
         yield seq, count, partial(_group_has_root, s, key, seq, count, joined if usual else None)
 
 
-def _group_has_root(s: Session, key: bytes, seq: int, count: int, joined: str | None, root: str) -> bool:
+def _group_has_root(s: Source, key: bytes, seq: int, count: int, joined: str | None, root: str) -> bool:
     if joined is not None:
         try:
             if hmac.compare_digest(root, _merkle_root_of(key, bytes.fromhex(joined), count)):
@@ -584,8 +702,10 @@ def _group_has_root(s: Session, key: bytes, seq: int, count: int, joined: str | 
     return hmac.compare_digest(root, merkle_root(key, list(rows)))
 
 
-def _content_messages(s: Session, kind: str) -> Iterator[tuple[int, bytes | None]] | None:
-    """SQLite, one-table kinds: (id, the bytes record_hash signs) of every record, by id, with the
+def _content_messages(
+    s: Source, kind: str, lo: int | None = None, hi: int | None = None
+) -> Iterator[tuple[int, bytes | None]] | None:
+    """SQLite, one-table kinds: (id, the bytes record_hash signs) of every record (lo <= id < hi), by id, with the
     content encoded by SQLite's json_array instead of Python's json (a row of ~30 columns costs
     Python one value instead of thirty). For text, integers and NULL both write the same compact
     JSON, and both are JSON encoders, so equal bytes mean equal values. A REAL in a column made to
@@ -609,7 +729,7 @@ def _content_messages(s: Session, kind: str) -> Iterator[tuple[int, bytes | None
     message = f"CAST('{kind}#' || id || '|' || {content} AS BLOB)"
     if odd:
         message = f"CASE WHEN {odd} THEN NULL ELSE {message} END"
-    query = f"SELECT id, {message} FROM {table} ORDER BY id"
+    query = f"SELECT id, {message} FROM {table} WHERE 1 = 1{_range_sql('id', lo, hi)} ORDER BY id"
     return cast(Iterator[tuple[int, "bytes | None"]], _raw(s, query))
 
 
@@ -643,7 +763,7 @@ def _may_hold_real(declared_type: str) -> bool:
     return declared_type == "" or any(t in declared_type for t in ("BLOB", "REAL", "FLOA", "DOUB", "NUM", "DEC"))
 
 
-def _exact_hash(s: Session, key: bytes, kind: str, record_id: int) -> str:
+def _exact_hash(s: Source, key: bytes, kind: str, record_id: int) -> str:
     """record_hash of one record as it is now, read and encoded as when it was stamped."""
     for found_id, values in current(s, kind, [record_id]):
         if found_id == record_id:
@@ -666,9 +786,9 @@ def _named(s: Session, kind: str, record_id: int, what: str) -> str:
     return f"{_label(s, kind, record_id)}：{what}"
 
 
-def _gone(s: Session, report: RecordReport, key: bytes, kind: str, record_id: int, stamp: str) -> None:
-    if stamp != record_hash(key, kind, record_id, None):
-        report.problem(partial(_named, s, kind, record_id, "审计日志记录了它，但它已不在数据库中（被直接删除）"))
+def _gone(out: Findings, key: bytes, kind: str, record_id: int, stamp: str) -> None:
+    if stamp != record_hash(key, kind, record_id, None):  # a tombstone: removed on purpose
+        out.add(("gone", kind, record_id, 0, 0))
 
 
 # -- bulk writes --------------------------------------------------------------------------------------------
