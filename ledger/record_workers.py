@@ -1,13 +1,15 @@
 """The record checks of `verify` over worker processes (issue 18): a SQLite ledger's stamps and
-records cut into ranges, each range checked by ledger/records.py's own functions in a worker process
+records cut into ranges, each range checked by ledger/record_checks.py's own functions in a worker process
 on a read-only connection of its own, the findings merged back in range order, so the report names
 the same records, in the same order and words, as the one-process pass.
 
 Why processes: the record checks are Python (an HMAC per record and the merge of two id-ordered
-streams) and hold the GIL; at 1,000,000 cases they were 70.5 s of CPU on one core while the other
-core had only the 14.7 s of quick_check (bench/verify.py). The workers are started with the spawn
-context, the only one Windows has (a frozen build needs multiprocessing.freeze_support(), main.py),
-so what runs here is what runs there.
+streams, ~6 µs a record) and hold the GIL; at 1,000,000 cases they are ~45 s of CPU of the 69 s a
+one-process verify takes, on one core (bench/verify.py, 2026-11-29). In workers they took 57.0 s of
+CPU in all (two processes, each ~0.8 s of it importing the ledger package), while this process
+spent 23.7 s on the file check (its own thread), the chain, the counters and the evidence files.
+The workers are started with the spawn context, the only one Windows has (a frozen build needs
+multiprocessing.freeze_support(), main.py), so what runs here is what runs there.
 
 PostgreSQL keeps the one-process pass: its records are read through the server, which does the
 reading on its own cores already, and a worker would need a connection string with the password.
@@ -26,11 +28,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from ledger import records
+from ledger import record_checks, records
 
-# Records (ids spanned, all kinds) from which the checks go to worker processes. Starting a worker
-# costs ~1 s of CPU (the interpreter and the ledger package imported again) and a few seconds of
-# wall on a loaded PC, about what one process takes for 200,000 records (~6 µs each, bench/verify.py).
+# Records (ids spanned, all kinds) from which the checks go to worker processes. Starting two workers
+# cost 2.5 s of CPU here (the interpreter and the ledger package imported again in each) and 7.8 s
+# of wall on the busy machine: about what one process takes for 250,000 records (~6 µs each).
 PARALLEL_MIN = 250_000
 RANGE = 50_000  # ids per task: ~0.3 s of work, so the last task leaves no core idle for long
 MAX_RANGES = 256  # per kind: a stray huge id (an insider's insert) must not make millions of tasks
@@ -95,7 +97,7 @@ class ParallelRecords:
     workers: int
     head: Head
     _pool: ProcessPoolExecutor | None = None
-    _futures: list[Future[tuple[Head, records.Findings]]] = field(default_factory=list)
+    _futures: list[Future[tuple[Head, record_checks.Findings]]] = field(default_factory=list)
 
     def start(self) -> None:
         self._pool = ProcessPoolExecutor(
@@ -111,9 +113,9 @@ class ParallelRecords:
         s: Session,
         say: Callable[[str], None],
         cancelled: Callable[[], bool] | None = None,
-    ) -> records.RecordReport:
+    ) -> record_checks.RecordReport:
         assert self._pool is not None
-        stamps, found = records.Findings(), records.Findings()
+        stamps, found = record_checks.Findings(), record_checks.Findings()
         said = ""
         futures = iter(self._futures)
         for task in self.tasks:
@@ -122,8 +124,8 @@ class ParallelRecords:
                 say(f"核对{label}…")
                 said = label
             if task[0] == "here":
-                part = records.Findings()
-                if not records.check_kind(s, self.key, task[1], True, part, cancelled=cancelled):
+                part = record_checks.Findings()
+                if not record_checks.check_kind(s, self.key, task[1], True, part, cancelled=cancelled):
                     return self._stop(s, stamps, found)
                 found.merge(part)
                 continue
@@ -142,26 +144,28 @@ class ParallelRecords:
                 assert self._pool is not None
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 say("台账在校验期间有新的写入，重新核对记录…")
-                return records.verify_records(s, self.key, say, cancelled)
+                return record_checks.verify_records(s, self.key, say, cancelled)
             (stamps if task[0] == "stamps" else found).merge(part)
         assert self._pool is not None
         self._pool.shutdown(wait=True)  # joined: their CPU time is counted as this process's children's
-        return records.named_report(s, stamps, found)
+        return record_checks.named_report(s, stamps, found)
 
     def close(self) -> None:
         """Let the workers go (idempotent): after `finish`, or when verify ends early."""
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _stop(self, s: Session, stamps: records.Findings, found: records.Findings) -> records.RecordReport:
+    def _stop(
+        self, s: Session, stamps: record_checks.Findings, found: record_checks.Findings
+    ) -> record_checks.RecordReport:
         assert self._pool is not None
         self._pool.shutdown(wait=False, cancel_futures=True)
-        return records.named_report(s, stamps, found)
+        return record_checks.named_report(s, stamps, found)
 
 
 def _wait(
-    future: Future[tuple[Head, records.Findings]], cancelled: Callable[[], bool] | None
-) -> tuple[Head, records.Findings] | None:
+    future: Future[tuple[Head, record_checks.Findings]], cancelled: Callable[[], bool] | None
+) -> tuple[Head, record_checks.Findings] | None:
     while True:
         try:
             return future.result(timeout=0.25 if cancelled else None)
@@ -212,13 +216,13 @@ def _worker_connection() -> tuple[sqlite3.Connection, Head]:
     return _worker["con"], _worker["head"]  # type: ignore[return-value]
 
 
-def _worker_check(task: Task) -> tuple[Head, records.Findings]:
+def _worker_check(task: Task) -> tuple[Head, record_checks.Findings]:
     con, head = _worker_connection()
     key = _worker["key"]
     assert isinstance(key, bytes)
     what, kind, lo, hi = task
     if what == "stamps":
-        return head, records.check_stamp_groups(con, key, True, lo, hi)
-    part = records.Findings()
-    records.check_kind(con, key, kind, True, part, lo, hi)
+        return head, record_checks.check_stamp_groups(con, key, True, lo, hi)
+    part = record_checks.Findings()
+    record_checks.check_kind(con, key, kind, True, part, lo, hi)
     return head, part

@@ -1,6 +1,6 @@
 """`main.py verify`: the database file, its foreign keys, the audit chain against the head this PC
 last saw and the newest backup manifest, the guard triggers, every signed record against its stamp
-(ledger/records.py), the dashboard counters and every evidence file."""
+(ledger/record_checks.py), the dashboard counters and every evidence file."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger import anchor, guards, record_workers, records
+from ledger import anchor, guards, record_checks, record_workers
 from ledger.audit import ChainReport
 from ledger.dto import Actor
 from ledger.facade import Ledger
@@ -88,7 +88,7 @@ def verify_ledger(
             at = len(report.checks)
             if job is None:
                 say("签批记录和台账记录校验…")
-                _add_records(report, records.verify_records(rs, lg.key, say, cancelled), at)
+                _add_records(report, record_checks.verify_records(rs, lg.key, say, cancelled), at)
         _check_counts_and_files(lg, report, say)
         if job is not None:
             _add_records(report, job.finish(rs, say, cancelled), at)
@@ -151,7 +151,7 @@ def _check_chain(
     return chain
 
 
-def _add_records(report: VerifyReport, bound: records.RecordReport, at: int) -> None:
+def _add_records(report: VerifyReport, bound: record_checks.RecordReport, at: int) -> None:
     """The records' check in its place among the checks (after the chain's), its problems beyond the
     first in the details."""
     more = f"（共 {bound.total_problems} 处，另见下方清单）" if bound.total_problems > 1 else ""
