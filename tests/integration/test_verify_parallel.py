@@ -184,3 +184,19 @@ def test_a_write_while_the_workers_run_gives_one_state(demo):
         lg.close()
     assert report.ok, report.problems
     assert report.records >= before
+
+
+def test_a_cancelled_verify_returns_without_waiting_for_the_workers(demo):
+    lg = demo._open()
+    asked = []
+
+    def cancelled() -> bool:
+        asked.append(True)
+        return len(asked) > 1  # the chain's first question goes on; every later one cancels
+
+    try:
+        report = verify_ledger(lg, cancelled=cancelled, remember=False, outside_heads=False, full=False, workers=2)
+    finally:
+        lg.close()
+    assert not report.ok
+    assert checks(report)["审计日志"] == (False, "校验已取消")
