@@ -52,4 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from multiprocessing import freeze_support  # verify's worker processes (ledger/record_workers.py), frozen
+
+    freeze_support()
     sys.exit(main())

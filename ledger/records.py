@@ -6,7 +6,7 @@ the ledger, a sign-off, a progress note, an evidence row, a household, a member,
 its roles, rights, scope and active flag, and the workflow tables as one record. Every event that
 creates or changes such records stores, for each, the HMAC of its content after the change as a row
 of `record_stamps` (append-only), and declares in its own chained payload the Merkle root and count
-of those stamps. `verify_records` then checks that
+of those stamps. `verify_records` (ledger/record_checks.py) then checks that
   - every stamp belongs to an event that declared it (roots recomputed), and every declared stamp
     is there, so stamps cannot be forged, altered or removed without the key;
   - every record as it is now hashes to its latest stamp: a record edited, inserted or deleted with
@@ -22,10 +22,10 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from json import encoder as _json_encoder
 from typing import Any, cast
 
@@ -34,7 +34,6 @@ from sqlalchemy.orm import Session
 
 from ledger import schema
 from ledger.models import (
-    AuditEvent,
     Case,
     CompareFinding,
     CompareRun,
@@ -213,17 +212,26 @@ def merkle_root(key: bytes, leaves: Iterable[tuple[str, int, str]]) -> str:
 
 
 # -- loading the current content of records ------------------------------------------------------------
-def _raw(s: Session, sql: str) -> Iterator[tuple[Any, ...]]:
+# What the record checks read through: the ledger's session, or, in a worker process of a parallel
+# verify (ledger/record_workers.py), a plain read-only sqlite3 connection of its own.
+Source = Session | sqlite3.Connection
+
+
+def _raw(s: Source, sql: str) -> Iterator[tuple[Any, ...]]:
     """Rows of `sql` straight from the driver's cursor, streamed: no SQLAlchemy result processing
     (per-row wrapping and type conversion were most of a verify's time, bench/verify.py). On
     PostgreSQL a named (server-side) cursor keeps memory flat over a million rows."""
-    dbapi = s.connection().connection.dbapi_connection
-    assert dbapi is not None
-    if s.get_bind().dialect.name == "postgresql":
-        cursor = dbapi.cursor(name=f"zgtz_records_{id(sql):x}")
-        cursor.itersize = 5000  # type: ignore[attr-defined]  # psycopg named cursor
+    cursor: Any
+    if isinstance(s, sqlite3.Connection):
+        cursor = s.cursor()
     else:
-        cursor = dbapi.cursor()
+        dbapi = s.connection().connection.dbapi_connection
+        assert dbapi is not None
+        if s.get_bind().dialect.name == "postgresql":
+            cursor = dbapi.cursor(name=f"zgtz_records_{id(sql):x}")
+            cursor.itersize = 5000  # psycopg named cursor
+        else:
+            cursor = dbapi.cursor()
     try:
         cursor.execute(sql)
         while rows := cursor.fetchmany(5000):
@@ -232,7 +240,7 @@ def _raw(s: Session, sql: str) -> Iterator[tuple[Any, ...]]:
         cursor.close()
 
 
-def _simple_rows(s: Session, kind: RecordKind, ids: Sequence[int] | None) -> Iterator[tuple[int, list[Any]]]:
+def _simple_rows(s: Source, kind: RecordKind, ids: Sequence[int] | None) -> Iterator[tuple[int, list[Any]]]:
     """(id, values) in id order; values are the driver's own (SQLite: stored text for dates)."""
     assert kind.model is not None
     table = _table(kind.model).name
@@ -283,11 +291,14 @@ def _workflow_rows(s: Session, ids: Sequence[int] | None) -> Iterator[tuple[int,
     yield WORKFLOW_ID, content
 
 
-def current(s: Session, kind: str, ids: Sequence[int] | None = None) -> Iterator[tuple[int, list[Any]]]:
-    """(id, content values) of the records of `kind` now, by id; all of them when `ids` is None."""
+def current(s: Source, kind: str, ids: Sequence[int] | None = None) -> Iterator[tuple[int, list[Any]]]:
+    """(id, content values) of the records of `kind` now, by id; all of them when `ids` is None.
+    (A plain connection reads the one-table kinds only.)"""
     if kind == "user":
+        assert isinstance(s, Session)
         return _user_rows(s, ids)
     if kind == "workflow":
+        assert isinstance(s, Session)
         return _workflow_rows(s, ids)
     return _simple_rows(s, KINDS[kind], ids)
 
@@ -374,301 +385,6 @@ def pending(session: Session) -> bool:
     """Whether records were changed since the last event (a unit of work must not end so)."""
     marks: dict[str, set[int]] | None = session.info.get(TOUCHED)
     return marks is not None and any(marks.values())
-
-
-# -- verification ----------------------------------------------------------------------------------------
-@dataclass
-class RecordReport:
-    ok: bool = True
-    records: int = 0
-    stamps: int = 0
-    problems: list[str] = field(default_factory=list)
-    total_problems: int = 0
-    rechecked: int = 0  # records whose fast (SQLite-encoded) hash differed, hashed again the exact way
-
-    def problem(self, text: str | Callable[[], str]) -> None:
-        """Count a problem; its text (a callable when naming it costs a query) is kept for the first 50."""
-        self.ok = False
-        self.total_problems += 1
-        if len(self.problems) < 50:
-            self.problems.append(text if isinstance(text, str) else text())
-
-
-def _declarations(s: Session) -> dict[int, tuple[str, int]]:
-    """seq -> (root, count) of every event that declared stamps (read from the chained payloads)."""
-    out = {}
-    query = select(AuditEvent.seq, AuditEvent.payload).where(AuditEvent.payload.contains('"stamps"'))
-    for seq, payload in s.execute(query.execution_options(yield_per=5000)):
-        declared = json.loads(payload).get("stamps")
-        if isinstance(declared, dict) and "root" in declared:
-            out[seq] = (str(declared["root"]), int(declared.get("n", -1)))
-    return out
-
-
-def _label(s: Session, kind: str, record_id: int) -> str:
-    spec = KINDS[kind]
-    if kind == "case":
-        number = _case_number(s, record_id)
-        if number is None:
-            return f"问题（表 cases 第 {record_id} 行，编号已无从查考）"
-        if s.scalar(select(Case.id).where(Case.id == record_id)) is None:
-            return f"问题 {number}（表 cases 第 {record_id} 行）"
-        return f"问题 {number}"
-    if kind in _CASE_PARTS:
-        case_id = _owning_case(s, kind, record_id)
-        number = _case_number(s, case_id) if case_id is not None else None
-        table_name = _table(spec.model).name if spec.model is not None else kind
-        where = f"表 {table_name} 第 {record_id} 行"
-        if number is not None:
-            return f"问题 {number} 的{spec.label}（{where}）"
-        return f"{spec.label}（{where}，所属问题已无从查考）"
-    if spec.model is not None and spec.name_column:
-        table = _table(spec.model)
-        name = s.scalar(select(table.c[spec.name_column]).where(table.c.id == record_id))
-        if name is not None:
-            if kind == "user":
-                return f"账号“{name}”"
-            return f"{spec.label}“{name}”（第 {record_id} 行）"
-    if kind == "workflow":
-        return "流程规则表（workflow_*）"
-    table_name = _table(spec.model).name if spec.model is not None else kind
-    return f"{spec.label}（表 {table_name} 第 {record_id} 行）"
-
-
-# Records that belong to one case: verify names that case's number with them.
-_CASE_PARTS = ("signoff", "progress", "evidence")
-
-
-def _owning_case(s: Session, kind: str, record_id: int) -> int | None:
-    """The case a sign-off, progress note or evidence row belongs to: from the row, or, when the row
-    is gone, from the audit event that wrote it (its entity and id, or a payload naming it)."""
-    model = KINDS[kind].model
-    assert model is not None
-    table = _table(model)
-    case_id = s.scalar(select(table.c.case_id).where(table.c.id == record_id))
-    if case_id is not None:
-        return int(case_id)
-    found = s.scalar(
-        select(AuditEvent.case_id)
-        .where(AuditEvent.entity == kind, AuditEvent.entity_id == record_id, AuditEvent.case_id.is_not(None))
-        .order_by(AuditEvent.seq)
-        .limit(1)
-    )
-    return int(found) if found is not None else None
-
-
-def _case_number(s: Session, case_id: int) -> str | None:
-    """A case's number: from its row, or, when the row is gone, from the events that recorded it."""
-    number = s.scalar(select(Case.number).where(Case.id == case_id))
-    if number is not None:
-        return str(number)
-    query = (
-        select(AuditEvent.payload)
-        .where(AuditEvent.case_id == case_id, AuditEvent.payload.contains('"number"'))
-        .order_by(AuditEvent.seq)
-        .limit(5)
-    )
-    for payload in s.scalars(query):
-        try:
-            data = json.loads(payload)
-        except ValueError:
-            continue
-        if isinstance(data, dict) and isinstance(data.get("number"), str):
-            return cast(str, data["number"])
-    return None
-
-
-def verify_records(
-    s: Session,
-    key: bytes,
-    progress: Callable[[str], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
-) -> RecordReport:
-    report = RecordReport()
-    say = progress or (lambda _m: None)
-    sqlite = s.get_bind().dialect.name == "sqlite"
-    keyed = _keyed_hash(key)
-    # 1. Stamps against the events that declared them.
-    say("核对记录指纹与审计事件…")
-    declared = _declarations(s)
-    found: set[int] = set()
-    for seq, count, hashes_to in _stamp_groups(s, key) if sqlite else _stamp_groups_exact(s, key):
-        found.add(seq)
-        report.stamps += count
-        expected = declared.get(seq)
-        if expected is None:
-            report.problem(f"记录指纹表中有第 {seq} 号事件未声明的指纹（被直接插入）")
-        elif expected[1] != count or not hashes_to(expected[0]):
-            report.problem(f"第 {seq} 号审计事件的记录指纹被删除、改动或添加（应有 {expected[1]} 条，现有 {count} 条）")
-    for seq in sorted(set(declared) - found):
-        report.problem(f"第 {seq} 号审计事件的记录指纹全部缺失（被删除）")
-    if cancelled and cancelled():
-        return report
-    # 2. Every record now against its latest stamp.
-    for kind in KINDS:
-        say(f"核对{KINDS[kind].label}…")
-        assert kind.isidentifier()  # inlined below: our own constant
-        stamp_sql = f"SELECT record_id, hash FROM record_stamps WHERE kind = '{kind}' ORDER BY record_id, seq"
-        stamps = _latest_per_record(_raw(s, stamp_sql))
-        messages = _content_messages(s, kind) if sqlite else None
-        rows: Iterable[tuple[int, Any]] = messages if messages is not None else current(s, kind)
-        pending_stamp = next(stamps, None)
-        for record_id, content in rows:
-            report.records += 1
-            # both streams are ordered by id: stamps of records that are gone come first
-            while pending_stamp is not None and pending_stamp[0] < record_id:
-                _gone(s, report, key, kind, *pending_stamp)
-                pending_stamp = next(stamps, None)
-            if pending_stamp is None or pending_stamp[0] != record_id:
-                report.problem(partial(_named, s, kind, record_id, "没有任何审计事件记录它（被直接写入数据库）"))
-            else:
-                if messages is None:
-                    same = hmac.compare_digest(pending_stamp[1], record_hash(key, kind, record_id, content))
-                else:  # the message as SQLite wrote it; when it differs, the way the stamp was made decides
-                    same = content is not None and hmac.compare_digest(pending_stamp[1], keyed(content))
-                    if not same:
-                        report.rechecked += 1
-                        same = hmac.compare_digest(pending_stamp[1], _exact_hash(s, key, kind, record_id))
-                if not same:
-                    report.problem(partial(_named, s, kind, record_id, "内容与审计日志记录的不一致（被直接改动）"))
-                pending_stamp = next(stamps, None)
-            if cancelled and report.records % 10000 == 0 and cancelled():
-                return report
-        while pending_stamp is not None:
-            _gone(s, report, key, kind, *pending_stamp)
-            pending_stamp = next(stamps, None)
-    return report
-
-
-def _stamp_groups_exact(s: Session, key: bytes) -> Iterator[tuple[int, int, Callable[[str], bool]]]:
-    """(seq, number of stamps, whether they hash to a root) of each event's stamps, row by row."""
-    group_seq: int | None = None
-    group: list[tuple[str, int, str]] = []
-    for seq, kind, record_id, hash_ in _raw(s, "SELECT seq, kind, record_id, hash FROM record_stamps ORDER BY seq"):
-        if seq != group_seq:
-            if group_seq is not None:
-                yield group_seq, len(group), partial(_has_root, key, group)
-            group_seq, group = seq, []
-        group.append((kind, record_id, hash_))
-    if group_seq is not None:
-        yield group_seq, len(group), partial(_has_root, key, group)
-
-
-def _has_root(key: bytes, leaves: list[tuple[str, int, str]], root: str) -> bool:
-    return hmac.compare_digest(root, merkle_root(key, leaves))
-
-
-def _stamp_groups(s: Session, key: bytes) -> Iterator[tuple[int, int, Callable[[str], bool]]]:
-    """SQLite: the same, one row per event: SQLite joins the event's hashes in the order of the primary
-    key (seq, kind, record_id), which is merkle_root's sorted order, so Python never sees a stamp
-    on its own. When a group's hashes are not all of the usual width, or do not give the declared
-    root this way (SQLite does not promise the order inside group_concat), the root is computed the
-    exact way, from the rows, before anything is reported."""
-    query = (
-        "SELECT seq, count(*), min(length(hash)) = max(length(hash)) AND max(length(hash)) = "
-        f"{HASH_HEX}, group_concat(hash, '') FROM (SELECT seq, hash FROM record_stamps "
-        "ORDER BY seq, kind, record_id) GROUP BY seq ORDER BY seq"
-    )
-    for seq, count, usual, joined in _raw(s, query):
-        yield seq, count, partial(_group_has_root, s, key, seq, count, joined if usual else None)
-
-
-def _group_has_root(s: Session, key: bytes, seq: int, count: int, joined: str | None, root: str) -> bool:
-    if joined is not None:
-        try:
-            if hmac.compare_digest(root, _merkle_root_of(key, bytes.fromhex(joined), count)):
-                return True
-        except ValueError:  # not hex: the exact way below says what it is
-            pass
-    rows = _raw(s, f"SELECT kind, record_id, hash FROM record_stamps WHERE seq = {int(seq)}")
-    return hmac.compare_digest(root, merkle_root(key, list(rows)))
-
-
-def _content_messages(s: Session, kind: str) -> Iterator[tuple[int, bytes | None]] | None:
-    """SQLite, one-table kinds: (id, the bytes record_hash signs) of every record, by id, with the
-    content encoded by SQLite's json_array instead of Python's json (a row of ~30 columns costs
-    Python one value instead of thirty). For text, integers and NULL both write the same compact
-    JSON, and both are JSON encoders, so equal bytes mean equal values. A REAL in a column made to
-    hold one (json_array writes floats to 15 digits only, Python to the last bit) gives None and the
-    record is hashed the exact way, as is any record whose message does not match its stamp."""
-    spec = KINDS[kind]
-    if spec.model is None or kind == "user":
-        return None
-    table = _table(spec.model).name
-    columns = spec.fields + spec.added
-    declared = {str(r[1]): str(r[2]).upper() for r in _raw(s, f"PRAGMA table_info({table})")}
-    odd = " OR ".join(f"typeof({c}) = 'real'" for c in columns if _may_hold_real(declared.get(c, "")))
-    # the added columns follow up to the last one set, as in _simple_rows
-    contents = [f"json_array({', '.join(spec.fields + spec.added[:n])})" for n in range(len(spec.added) + 1)]
-    content = contents[0]
-    if spec.added:
-        whens = " ".join(
-            f"WHEN {spec.added[n - 1]} IS NOT NULL THEN {contents[n]}" for n in range(len(spec.added), 0, -1)
-        )
-        content = f"CASE {whens} ELSE {contents[0]} END"
-    message = f"CAST('{kind}#' || id || '|' || {content} AS BLOB)"
-    if odd:
-        message = f"CASE WHEN {odd} THEN NULL ELSE {message} END"
-    query = f"SELECT id, {message} FROM {table} ORDER BY id"
-    return cast(Iterator[tuple[int, "bytes | None"]], _raw(s, query))
-
-
-def _keyed_hash(key: bytes) -> Callable[[bytes], str]:
-    """hmac.digest(key, message, "sha256").hex()[:HASH_HEX], the same bytes (RFC 2104 spelled out),
-    from the key's inner and outer SHA-256 states made once: copying them costs less than
-    hmac.digest, which sets the key up again for every message (1.8 against 4.1 µs here)."""
-    if len(key) > 64:  # SHA-256's block
-        key = hashlib.sha256(key).digest()
-    padded = key.ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
-
-    def keyed(message: bytes) -> str:
-        h = inner.copy()
-        h.update(message)
-        o = outer.copy()
-        o.update(h.digest())
-        return o.hexdigest()[:HASH_HEX]
-
-    return keyed
-
-
-def _may_hold_real(declared_type: str) -> bool:
-    """Whether a column of this declared type keeps a REAL the application wrote (SQLite's type
-    affinity: REAL, NUMERIC/DECIMAL, or none). Elsewhere a REAL could only come from an edit, and
-    json_array writes a REAL with a decimal point or an exponent, as the stamped content never
-    writes an integer, a text or NULL: such a record differs from its stamp and is hashed again."""
-    if "INT" in declared_type or any(t in declared_type for t in ("CHAR", "CLOB", "TEXT")):
-        return False
-    return declared_type == "" or any(t in declared_type for t in ("BLOB", "REAL", "FLOA", "DOUB", "NUM", "DEC"))
-
-
-def _exact_hash(s: Session, key: bytes, kind: str, record_id: int) -> str:
-    """record_hash of one record as it is now, read and encoded as when it was stamped."""
-    for found_id, values in current(s, kind, [record_id]):
-        if found_id == record_id:
-            return record_hash(key, kind, record_id, values)
-    return record_hash(key, kind, record_id, None)
-
-
-def _latest_per_record(rows: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
-    """(record_id, hash) rows ordered by record and seq -> the last hash of each record."""
-    last: tuple[int, str] | None = None
-    for record_id, hash_ in rows:
-        if last is not None and last[0] != record_id:
-            yield last
-        last = (record_id, hash_)
-    if last is not None:
-        yield last
-
-
-def _named(s: Session, kind: str, record_id: int, what: str) -> str:
-    return f"{_label(s, kind, record_id)}：{what}"
-
-
-def _gone(s: Session, report: RecordReport, key: bytes, kind: str, record_id: int, stamp: str) -> None:
-    if stamp != record_hash(key, kind, record_id, None):
-        report.problem(partial(_named, s, kind, record_id, "审计日志记录了它，但它已不在数据库中（被直接删除）"))
 
 
 # -- bulk writes --------------------------------------------------------------------------------------------
