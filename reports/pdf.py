@@ -46,6 +46,11 @@ WordIndex = tuple[Collection[str], int, dict[str, tuple[int, ...]]]
 # A text drawn in one face: its width in 1/1000 em, and per subset the font and the "(codes) Tj".
 Shown = tuple[float, tuple[tuple[str, str], ...]]
 
+# A text in one face at one size as `show` writes it: the font its first subset needs, its
+# operators after a text matrix when that font is not current (opening with "Tf") and when it is,
+# the font current afterwards, its width in 1/1000 em.
+Run = tuple[tuple[str, float], str, str, tuple[str, float], float]
+
 
 class Cancelled(LedgerError):
     """The user cancelled a long render; nothing was written."""
@@ -92,7 +97,10 @@ class Pen:
         self._color: Color | None = None
         self._encoded: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._shown: dict[str, dict[str, Shown]] = {}  # role -> text in one face -> its width and operators
-        self.coordinates: dict[float, str] = {}  # fp_str of the rulings' coordinates (Page.flush)
+        self._runs: dict[tuple[str, float], dict[str, Run]] = {}  # (role, size) -> text -> Run
+        self._color_ops: dict[int, tuple[Color, str]] = {}  # id -> the colour and its "rg" (Color hashes slowly)
+        self.coordinates: dict[float, str] = {}  # fp_str of the rulings' coordinates (Page.grid)
+        self.grids: dict[tuple[float, ...], str] = {}  # (x, *widths) -> a row's rulings (Page.grid)
         self._word_indexes: dict[int, tuple[Collection[str], WordIndex | None]] = {}
 
     def flush(self) -> None:
@@ -164,6 +172,59 @@ class Pen:
                 ops.append(f"{name} {size:g} Tf")
                 self._font = (name, size)
             ops.append(shows)
+
+    def runs(self, role: str, size: float) -> dict[str, Run]:
+        """Texts of one role and size written before in one face, as `run` made them."""
+        key = (role, size)
+        found = self._runs.get(key)
+        if found is None:
+            found = self._runs[key] = {}
+        return found
+
+    def run(self, text: str, role: str, size: float) -> Run | None:
+        """`text` (not empty) as `show` would write it, for `show_lines`; None when it needs several
+        faces (`draw` handles those). The operators of a table cell are joined once per document
+        rather than appended one by one per cell (the 30-column ledger draws 560,000 cell lines)."""
+        cache = self.runs(role, size)
+        found = cache.get(text)
+        if found is None:
+            glyphs = self.glyphs(text, role)
+            if glyphs is None:
+                return None
+            shows = glyphs[1]
+            first = (shows[0][0], size)
+            font = first
+            rest: list[str] = []
+            for name, show in shows:  # what show() appends after its "Tm", entering with `first` current
+                if font != (name, size):
+                    rest.append(f"{name} {size:g} Tf")
+                    font = (name, size)
+                rest.append(show)
+            body = "\n".join(rest)
+            found = (first, f"{first[0]} {size:g} Tf\n{body}", body, font, glyphs[0])
+            if len(cache) < 300_000:
+                cache[text] = found
+        return found
+
+    def show_lines(self, lines: Iterable[tuple[str, Run, Color | None]]) -> None:
+        """Texts written as `show` writes them: each a "... Tm" text matrix, its Run, its colour."""
+        ops = self._ops
+        append = ops.append
+        current, font = self._color, self._font
+        color_ops = self._color_ops
+        for matrix, run, color in lines:
+            wanted = color or black
+            if wanted is not current:
+                known = color_ops.get(id(wanted))
+                if known is None or known[0] is not wanted:
+                    op = f"{wanted.red:.3f} {wanted.green:.3f} {wanted.blue:.3f} rg"
+                    known = color_ops[id(wanted)] = (wanted, op)
+                append(known[1])
+                current = wanted
+            append(matrix)
+            append(run[2] if font == run[0] else run[1])
+            font = run[3]
+        self._color, self._font = current, font
 
     def draw(
         self,
@@ -508,6 +569,36 @@ class Table:
 
     def __post_init__(self) -> None:
         self.header_block = _HeaderRow(self)
+        # (role, column widths) -> per column: a cell's text -> its lines. Township, village,
+        # department, category, state and date cells repeat across the rows, and so do many
+        # measures: the 30-column ledger of 10,000 rows wraps 300,000 cells, 40,000 distinct.
+        self._wrapped: dict[tuple[str, tuple[float, ...]], list[dict[str, list[str]]]] = {}
+        self._plans: dict[tuple[float, str, tuple[float, ...]], _Plan] = {}
+
+    def wrapped(self, role: str) -> list[dict[str, list[str]]]:
+        """Per column, the lines of the cell texts wrapped so far in `role` at the present widths."""
+        key = (role, tuple(c.width for c in self.columns))
+        found = self._wrapped.get(key)
+        if found is None:
+            found = self._wrapped[key] = [{} for _ in self.columns]
+        return found
+
+    def plan(self, x: float, role: str) -> _Plan:
+        """Where the columns of a row drawn at `x` in `role` start, as `_Row.draw` needs them."""
+        widths = tuple(c.width for c in self.columns)
+        found = self._plans.get((x, role, widths))
+        if found is None:
+            starts: list[float] = []
+            cx = x
+            for w in widths:
+                starts.append(cx)
+                cx += w
+            lefts = [
+                f"1 0 0 1 {cx + self.pad:.2f}" if c.align == "left" else ""
+                for cx, c in zip(starts, self.columns, strict=True)
+            ]
+            found = self._plans[(x, role, widths)] = _Plan(starts, lefts, [{} for _ in widths])
+        return found
 
     @property
     def width(self) -> float:
@@ -635,12 +726,25 @@ def _longest_piece(pen: Pen, text: str, size: float, role: str, whole: float) ->
 _WORD_RUN = re.compile(r"[A-Za-z0-9\-./:]{4,}")
 
 
+@dataclass
+class _Plan:
+    """A table's columns drawn at one x: their left edges, the text matrix opening ("1 0 0 1 x")
+    of a left-aligned column's lines, and per other column its lines' openings by text."""
+
+    starts: list[float]
+    lefts: list[str]
+    placed: list[dict[str, str]]
+
+
 class _HeaderRow(Block):
     def __init__(self, table: Table):
         self.table = table
         self.header = self
         self.keep_with_next = True  # never a heading alone at the foot of a page
         self._lines: list[list[str]] | None = None
+        # (x, top) -> its texts as show_lines takes them (None: one needs several faces); the
+        # header repeats on every page at the same place (1,830 pages of 30 columns: 88,000 texts)
+        self._placed: dict[tuple[float, float], list[tuple[str, Run, Color | None]] | None] = {}
 
     @property
     def height(self) -> float:  # type: ignore[override]
@@ -660,15 +764,43 @@ class _HeaderRow(Block):
             canvas.setFillColor(t.header_fill)
             canvas.rect(x, top - h, t.width, h, stroke=0, fill=1)
             canvas.setFillColor(black)
+        placed = self._placed.get((x, top), ())
+        if placed == ():
+            placed = self._placed[(x, top)] = self._place(page.pen, x, top, h)
+        if placed is not None:
+            page.pen.show_lines(placed)
+        else:
+            cx = x
+            for col, lines in zip(t.columns, self._lines, strict=True):
+                block_h = len(lines) * size * t.leading
+                y = top - (h - block_h) / 2 - size * t.leading * 0.78
+                for line in lines:
+                    page.pen.draw(cx + col.width / 2, y, line, size, t.header_role, "center")
+                    y -= size * t.leading
+                cx += col.width
+        page.grid(x, top, [c.width for c in t.columns], h)
+
+    def _place(self, pen: Pen, x: float, top: float, h: float) -> list[tuple[str, Run, Color | None]] | None:
+        """The headings centred in their columns as draw would place them; None when one of them
+        needs several faces (then draw writes them)."""
+        t = self.table
+        size = t.header_size or t.size
+        assert self._lines is not None
+        out: list[tuple[str, Run, Color | None]] = []
         cx = x
         for col, lines in zip(t.columns, self._lines, strict=True):
             block_h = len(lines) * size * t.leading
             y = top - (h - block_h) / 2 - size * t.leading * 0.78
             for line in lines:
-                page.pen.draw(cx + col.width / 2, y, line, size, t.header_role, "center")
+                if line:
+                    run = pen.run(line, t.header_role, size)
+                    if run is None:
+                        return None
+                    w = run[4] * size / 1000.0
+                    out.append((f"1 0 0 1 {cx + col.width / 2 - w / 2:.2f} {y:.2f} Tm", run, None))
                 y -= size * t.leading
             cx += col.width
-        page.grid(x, top, [c.width for c in t.columns], h)
+        return out
 
 
 class _Row(Block):
@@ -681,17 +813,26 @@ class _Row(Block):
         t = table
         size, role, pad, pen = t.size, self.role, t.pad, t.pen
         ems = pen.fonts.ems(role)
-        self.lines: list[list[str]] = []
-        for v, c in zip(values, t.columns, strict=True):
+        self.lines: list[list[str]] = []  # shared with other rows of the same texts: never changed
+        append = self.lines.append
+        depth = 1
+        for v, c, wrapped in zip(values, t.columns, t.wrapped(role), strict=True):
             if not v:
-                self.lines.append([])
+                append([])
                 continue
-            em = ems.get(v)  # a text measured before that fits: one line (what wrap would say)
-            if em is not None and em * size / 1000.0 <= c.width - 2 * pad and "\n" not in v:
-                self.lines.append([v])
-            else:
-                self.lines.append(pen.wrap(v, c.width - 2 * pad, size, role, c.breaks, t.words))
-        self.height = max(1, max(len(lines) for lines in self.lines)) * t.size * t.leading + 2 * t.pad
+            lines = wrapped.get(v)
+            if lines is None:
+                em = ems.get(v)  # a text measured before that fits: one line (what wrap would say)
+                if em is not None and em * size / 1000.0 <= c.width - 2 * pad and "\n" not in v:
+                    lines = [v]
+                else:
+                    lines = pen.wrap(v, c.width - 2 * pad, size, role, c.breaks, t.words)
+                if pen.fonts.complete(v, role):  # else wrapped again: each case reports its missing character
+                    wrapped[v] = lines
+            append(lines)
+            if len(lines) > depth:
+                depth = len(lines)
+        self.height = depth * t.size * t.leading + 2 * t.pad
 
     def split(self, limit: float) -> list[_Row]:
         """This row as several, each at most `limit` high, the lines of every cell in order."""
@@ -714,38 +855,53 @@ class _Row(Block):
             canvas.setFillColor(self.fill)
             canvas.rect(x, top - self.height, t.width, self.height, stroke=0, fill=1)
             canvas.setFillColor(black)
-        cx = x
         step = t.size * t.leading
-        pen, size, role = page.pen, t.size, self.role
-        # the baselines of the row's lines, the same for every cell (formatted as draw does)
+        pen, size, role, pad = page.pen, t.size, self.role, t.pad
+        # the ends of the text matrices of the row's lines, the same for every cell ("%.2f" as draw)
         depth = max(len(lines) for lines in self.lines)
-        ys: list[str] = []
-        y = top - t.pad - step * 0.78
+        ends: list[str] = []
+        y = top - pad - step * 0.78
         for _ in range(depth):
-            ys.append(f"{y:.2f}")
+            ends.append(f" {y:.2f} Tm")
             y -= step
-        shown = pen.shown(role)
+        plan = t.plan(x, role)
+        runs = pen.runs(role, size)
+        out: list[tuple[str, Run, Color | None]] = []
+        colors = t.colors
         for index, (col, lines) in enumerate(zip(t.columns, self.lines, strict=True)):
-            color = t.colors[index](self.values[index]) if index in t.colors else None
-            left = f"{cx + t.pad:.2f}" if col.align == "left" else ""
-            y = top - t.pad - step * 0.78
+            if not lines:
+                continue
+            color = colors[index](self.values[index]) if index in colors else None
+            left = plan.lefts[index]
             for j, line in enumerate(lines):
-                glyphs = (shown.get(line) or pen.glyphs(line, role)) if line else None
-                if glyphs is None:  # empty, or in several faces
-                    if col.align == "left":
-                        pen.draw(cx + t.pad, y, line, size, role, color=color)
-                    elif col.align == "right":
-                        pen.draw(cx + col.width - t.pad, y, line, size, role, "right", color)
-                    else:
-                        pen.draw(cx + col.width / 2, y, line, size, role, "center", color)
-                elif left:
-                    pen.show(left, ys[j], glyphs, size, color)
+                run = (runs.get(line) or pen.run(line, role, size)) if line else None
+                if run is not None:
+                    if left:
+                        out.append((left + ends[j], run, color))
+                        continue
+                    placed = plan.placed[index]
+                    opening = placed.get(line)
+                    if opening is None:
+                        w = run[4] * size / 1000.0
+                        cx = plan.starts[index]
+                        at = cx + col.width - pad - w if col.align == "right" else cx + col.width / 2 - w / 2
+                        opening = placed[line] = f"1 0 0 1 {at:.2f}"
+                    out.append((opening + ends[j], run, color))
+                    continue
+                if out:  # empty, or in several faces: drawn in its turn by draw
+                    pen.show_lines(out)
+                    out = []
+                cx, y = plan.starts[index], top - pad - step * 0.78
+                for _ in range(j):
+                    y -= step  # as the lines above it were stepped
+                if col.align == "left":
+                    pen.draw(cx + pad, y, line, size, role, color=color)
+                elif col.align == "right":
+                    pen.draw(cx + col.width - pad, y, line, size, role, "right", color)
                 else:
-                    w = glyphs[0] * size / 1000.0
-                    at = cx + col.width - t.pad - w if col.align == "right" else cx + col.width / 2 - w / 2
-                    pen.show(f"{at:.2f}", ys[j], glyphs, size, color)
-                y -= step
-            cx += col.width
+                    pen.draw(cx + col.width / 2, y, line, size, role, "center", color)
+        if out:
+            pen.show_lines(out)
         page.grid(x, top, [c.width for c in t.columns], self.height)
 
 
@@ -799,39 +955,41 @@ class Page:
     def __init__(self, canvas: Canvas, pen: Pen):
         self.canvas = canvas
         self.pen = pen
-        self._segments: list[tuple[float, float, float, float]] = []
+        self._rulings: list[str] = []  # "x1 y1 m x2 y2 l" lines, a row's joined
 
     def grid(self, x: float, top: float, widths: Sequence[float], height: float) -> None:
-        """Cell borders of one table row (drawn together when the page is finished)."""
+        """Cell borders of one table row (drawn together when the page is finished), written as
+        canvas.lines writes them: the row's top and bottom, then its verticals left to right."""
+        cache = self.pen.coordinates
+        key = (x, *widths)
+        pattern = self.pen.grids.get(key)
+        if pattern is None:  # with the top as \x00 and the bottom as \x01
+            right = x + sum(widths)
+            a, r = _coordinate(cache, x), _coordinate(cache, right)
+            lines = [f"{a} \x00 m {r} \x00 l", f"{a} \x01 m {r} \x01 l", f"{a} \x00 m {a} \x01 l"]
+            cx = x
+            for w in widths:
+                cx += w
+                c = _coordinate(cache, cx)
+                lines.append(f"{c} \x00 m {c} \x01 l")
+            pattern = self.pen.grids[key] = "\n".join(lines)
         bottom = top - height
-        right = x + sum(widths)
-        self._segments.append((x, top, right, top))
-        self._segments.append((x, bottom, right, bottom))
-        cx = x
-        self._segments.append((cx, top, cx, bottom))
-        for w in widths:
-            cx += w
-            self._segments.append((cx, top, cx, bottom))
+        t = cache.get(top) or _coordinate(cache, top)
+        b = cache.get(bottom) or _coordinate(cache, bottom)
+        self._rulings.append(pattern.replace("\x00", t).replace("\x01", b))
 
     def flush(self) -> None:
-        """The rulings as canvas.lines writes them, each coordinate formatted once per document."""
-        if self._segments:
+        """The rulings in one stroke, each coordinate formatted once per document."""
+        if self._rulings:
             self.canvas.setLineWidth(0.5)
-            cache = self.pen.coordinates
-            out = ["n"]
-            for x1, y1, x2, y2 in self._segments:
-                a = cache.get(x1) or _coordinate(cache, x1)
-                b = cache.get(y1) or _coordinate(cache, y1)
-                c = cache.get(x2) or _coordinate(cache, x2)
-                d = cache.get(y2) or _coordinate(cache, y2)
-                out.append(f"{a} {b} m {c} {d} l")
-            out.append("S")
-            self.canvas.addLiteral("\n".join(out))
-            self._segments = []
+            self.canvas.addLiteral("n\n" + "\n".join(self._rulings) + "\nS")
+            self._rulings = []
 
 
 def _coordinate(cache: dict[float, str], value: float) -> str:
-    text = cache[value] = str(fp_str(value))
+    text = cache.get(value)
+    if text is None:
+        text = cache[value] = str(fp_str(value))
     return text
 
 
