@@ -86,7 +86,7 @@ class Table:
         return tuple(map(_WIDTH, self.columns))
 
     def row(self, values: Sequence[object], fill: Color | None = None, bold: bool = False) -> Block:
-        return _Row(self, [("" if v is None else str(v)) for v in values], fill, bold)
+        return _Row(self, [v if type(v) is str else "" if v is None else str(v) for v in values], fill, bold)
 
     def fit(self, total: float, sample: Sequence[Sequence[object]], contexts: Sequence[str] | None = None) -> None:
         """Size columns to their content within `total` points. Each column gets at least its
