@@ -338,9 +338,9 @@ def _break_before(para: str, start: int, cut: int) -> int:
         while cut - 1 > start and (para[cut] in NO_LINE_START or para[cut - 1] in NO_LINE_END):
             cut -= 1
             moved = True
-        if _word_char(para[cut]) and _word_char(para[cut - 1]):
+        if para[cut] in WORD_CHARS and para[cut - 1] in WORD_CHARS:
             j = cut
-            while j > start and _word_char(para[j - 1]):
+            while j > start and para[j - 1] in WORD_CHARS:
                 j -= 1
             if start < j < cut:
                 cut = j
@@ -349,5 +349,5 @@ def _break_before(para: str, start: int, cut: int) -> int:
             return cut
 
 
-def _word_char(ch: str) -> bool:
-    return ch.isascii() and (ch.isalnum() or ch in "-./:")
+# ASCII letters, digits and "-./:" (numbers, dates, "63.3%" but for the sign): kept together
+WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-./:")

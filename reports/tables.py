@@ -198,7 +198,7 @@ def _longest_piece(pen: Pen, text: str, size: float, role: str, whole: float) ->
     if text.isascii() and " " not in text:
         return whole
     best = 0.0
-    for run in _WORD_RUN.findall(text):  # runs of more than 3 word characters (_word_char)
+    for run in _WORD_RUN.findall(text):  # runs of more than 3 of pen.WORD_CHARS
         best = max(best, pen.width(run, size, role))
     # a CJK text needs at least two characters per line to stay readable
     return max(best, pen.width(text[:2], size, role))
