@@ -46,7 +46,7 @@ from reports.blocks import (
     paragraph,
 )
 from reports.fonts import FontSet
-from reports.pen import NO_LINE_END, NO_LINE_START, WORD_BREAKS, Pen, Run, Shown, WordIndex, tokens
+from reports.pen import NO_LINE_END, NO_LINE_START, WORD_BREAKS, Pen, Run, WordIndex, tokens
 from reports.tables import Column, Table
 
 __all__ = [
@@ -75,7 +75,6 @@ __all__ = [
     "Progress",
     "ReportInfo",
     "Run",
-    "Shown",
     "Spacer",
     "Stack",
     "Table",

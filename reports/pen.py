@@ -23,10 +23,7 @@ NO_LINE_END = set("（《「『“‘〔【([{")
 WordIndex = tuple[Collection[str], int, dict[str, tuple[int, ...]]]
 
 
-# A text drawn in one face: its width in 1/1000 em, and per subset the font and the "(codes) Tj".
-Shown = tuple[float, tuple[tuple[str, str], ...]]
-
-# A text in one face at one size as `show` writes it: the font its first subset needs, its
+# A text in one face at one size as `draw` writes it: the font its first subset needs, its
 # operators after a text matrix when that font is not current (opening with "Tf") and when it is,
 # the font current afterwards, its width in 1/1000 em.
 Run = tuple[tuple[str, float], str, str, tuple[str, float], float]
@@ -48,7 +45,6 @@ class Pen:
         self._font: tuple[str, float] | None = None
         self._color: Color | None = None
         self._encoded: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        self._shown: dict[str, dict[str, Shown]] = {}  # role -> text in one face -> its width and operators
         self._runs: dict[tuple[str, float], dict[str, Run]] = {}  # (role, size) -> text -> Run
         self._color_ops: dict[int, tuple[Color, str]] = {}  # id -> the colour and its "rg" (Color hashes slowly)
         self.coordinates: dict[float, str] = {}  # fp_str of the rulings' coordinates (Page.grid)
@@ -83,48 +79,6 @@ class Pen:
     def width(self, text: str, size: float, role: str = "song") -> float:
         return self.fonts.width(text, size, role)
 
-    def shown(self, role: str) -> dict[str, Shown]:
-        """Texts of one role drawn before in a single face: width in 1/1000 em and the (font,
-        "(codes) Tj") operators that show it. Filled by `glyphs`."""
-        found = self._shown.get(role)
-        if found is None:
-            found = self._shown[role] = {}
-        return found
-
-    def glyphs(self, text: str, role: str) -> Shown | None:
-        """`text` (not empty) measured and encoded for `show`; None when it needs several faces
-        (a rare character drawn with a fallback font, or none at all: `draw` handles those)."""
-        cache = self.shown(role)
-        found = cache.get(text)
-        if found is None:
-            runs = self.fonts.runs(text, role)
-            if len(runs) != 1:
-                return None
-            face, part = runs[0]
-            em = self.fonts.ems(role).get(text)  # measured when the row was laid out, as a rule
-            found = (
-                sum(f.em(p) for f, p in runs) if em is None else em,
-                tuple((name, f"({data}) Tj") for name, data in self._encode(face, part)),
-            )
-            if len(cache) < 300_000:
-                cache[text] = found
-        return found
-
-    def show(self, xs: str, ys: str, glyphs: Shown, size: float, color: Color | None) -> None:
-        """What `draw` writes for a text in one face at a position already formatted ("%.2f")."""
-        ops = self._ops
-        wanted = color or black
-        if wanted is not self._color:
-            ops.append(f"{wanted.red:.3f} {wanted.green:.3f} {wanted.blue:.3f} rg")
-            self._color = wanted
-        ops.append("1 0 0 1 " + xs + " " + ys + " Tm")
-        for name, shows in glyphs[1]:
-            font = self._font
-            if font is None or font[0] != name or font[1] != size:
-                ops.append(f"{name} {size:g} Tf")
-                self._font = (name, size)
-            ops.append(shows)
-
     def runs(self, role: str, size: float) -> dict[str, Run]:
         """Texts of one role and size written before in one face, as `run` made them."""
         key = (role, size)
@@ -134,32 +88,35 @@ class Pen:
         return found
 
     def run(self, text: str, role: str, size: float) -> Run | None:
-        """`text` (not empty) as `show` would write it, for `show_lines`; None when it needs several
-        faces (`draw` handles those). The operators of a table cell are joined once per document
-        rather than appended one by one per cell (the 30-column ledger draws 560,000 cell lines)."""
+        """`text` (not empty) as `draw` would write it, for `show_lines`; None when it needs several
+        faces (a rare character in a fallback font, or in none: `draw` handles those). The operators
+        of a table cell are joined once per document rather than appended one by one per cell (the
+        30-column ledger draws 560,000 cell lines)."""
         cache = self.runs(role, size)
         found = cache.get(text)
         if found is None:
-            glyphs = self.glyphs(text, role)
-            if glyphs is None:
+            runs = self.fonts.runs(text, role)
+            if len(runs) != 1:
                 return None
-            shows = glyphs[1]
-            first = (shows[0][0], size)
+            face, part = runs[0]
+            em = self.fonts.ems(role).get(text)  # measured when the row was laid out, as a rule
+            encoded = self._encode(face, part)
+            first = (encoded[0][0], size)
             font = first
             rest: list[str] = []
-            for name, show in shows:  # what show() appends after its "Tm", entering with `first` current
+            for name, data in encoded:  # what draw appends after its "Tm", entering with `first` current
                 if font != (name, size):
                     rest.append(f"{name} {size:g} Tf")
                     font = (name, size)
-                rest.append(show)
+                rest.append(f"({data}) Tj")
             body = "\n".join(rest)
-            found = (first, f"{first[0]} {size:g} Tf\n{body}", body, font, glyphs[0])
+            found = (first, f"{first[0]} {size:g} Tf\n{body}", body, font, face.em(part) if em is None else em)
             if len(cache) < 300_000:
                 cache[text] = found
         return found
 
     def show_lines(self, lines: Iterable[tuple[str, Run, Color | None]]) -> None:
-        """Texts written as `show` writes them: each a "... Tm" text matrix, its Run, its colour."""
+        """Texts written as `draw` writes them: each a "... Tm" text matrix, its Run, its colour."""
         ops = self._ops
         append = ops.append
         current, font = self._color, self._font

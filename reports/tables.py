@@ -61,9 +61,9 @@ class Table:
             found = self._wrapped[key] = [{} for _ in self.columns]
         return found
 
-    def plan(self, x: float, role: str) -> _Plan:
-        """Where the columns of a row drawn at `x` in `role` start, as `_Row.draw` needs them."""
-        widths = self.widths()
+    def plan(self, x: float, role: str, widths: tuple[float, ...]) -> _Plan:
+        """Where the columns (of these `widths`) of a row drawn at `x` in `role` start, as
+        `_Row.draw` needs them."""
         found = self._plans.get((x, role, widths))
         if found is None:
             starts: list[float] = []
@@ -318,6 +318,7 @@ class _Row(Block):
             append(lines)
             if len(lines) > depth:
                 depth = len(lines)
+        self.depth = depth  # lines of the tallest cell (at least 1)
         self.height = depth * t.size * t.leading + 2 * t.pad
 
     def split(self, limit: float) -> list[_Row]:
@@ -330,7 +331,8 @@ class _Row(Block):
         for start in range(0, total, per):
             piece = copy.copy(self)
             piece.lines = [lines[start : start + per] for lines in self.lines]
-            piece.height = max(1, max(len(lines) for lines in piece.lines)) * step + 2 * t.pad
+            piece.depth = max(1, max(len(lines) for lines in piece.lines))
+            piece.height = piece.depth * step + 2 * t.pad
             pieces.append(piece)
         return pieces
 
@@ -344,13 +346,14 @@ class _Row(Block):
         step = t.size * t.leading
         pen, size, role, pad = page.pen, t.size, self.role, t.pad
         # the ends of the text matrices of the row's lines, the same for every cell ("%.2f" as draw)
-        depth = max(len(lines) for lines in self.lines)
+        depth = self.depth
         ends: list[str] = []
         y = top - pad - step * 0.78
         for _ in range(depth):
             ends.append(f" {y:.2f} Tm")
             y -= step
-        plan = t.plan(x, role)
+        widths = t.widths()
+        plan = t.plan(x, role, widths)
         runs = pen.runs(role, size)
         out: list[tuple[str, Run, Color | None]] = []
         colors = t.colors
@@ -388,7 +391,7 @@ class _Row(Block):
                     pen.draw(cx + col.width / 2, y, line, size, role, "center", color)
         if out:
             pen.show_lines(out)
-        page.grid(x, top, t.widths(), self.height)
+        page.grid(x, top, widths, self.height)
 
 
 class _Band(Block):
