@@ -313,7 +313,9 @@ class _Row(Block):
                     lines = [v]
                 else:
                     lines = pen.wrap(v, c.width - 2 * pad, size, role, c.breaks, t.words)
-                if pen.fonts.complete(v, role):  # else wrapped again: each case reports its missing character
+                # kept when every character is in a font (else wrapped again: each case reports its
+                # missing character); the paragraphs asked apart, as wrap measures them ("\n" is none)
+                if all(pen.fonts.complete(para, role) for para in v.split("\n")):
                     wrapped[v] = lines
             append(lines)
             if len(lines) > depth:
