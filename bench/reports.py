@@ -14,7 +14,9 @@ that are not constant, at 6 pt; the baseline keeps the 6.5 pt it was first measu
             which the baseline is spared (it prints only "第 X 页")
 
 Goal (issue 18): ours at least 15× faster on a 10,000-case ledger, in both profiles (issue 4 asked
-3×). Prints both times, pages, file sizes and the ratio per profile.
+3×). Prints both times, pages, file sizes and the ratio per profile. Both clocks are read: CPU time
+of this process (time.process_time) and wall time; the goal is judged on CPU time, which other
+programs on a loaded machine disturb far less than the wall clock (both render in one thread).
 """
 
 from __future__ import annotations
@@ -53,26 +55,38 @@ def attribute_of(profile: str, label: str) -> str:
     return dict(LEDGER_COLUMNS)[label]
 
 
+Clock = tuple[float, float]  # (CPU seconds, wall seconds)
+
+
+def clock() -> Clock:
+    return time.process_time(), time.perf_counter()
+
+
+def since(started: Clock) -> Clock:
+    cpu, wall = clock()
+    return cpu - started[0], wall - started[1]
+
+
 def ours(
     lines, fonts: FontSet, info: ReportInfo, out: Path, profile: str = "full"
-) -> tuple[float, int, list[tuple[str, float]]]:
+) -> tuple[Clock, int, list[tuple[str, float]]]:
     """One profile of the printed ledger, A4 landscape."""
-    started = time.perf_counter()
+    started = clock()
     doc = Document(out, fonts, info, "问题整改台账", LANDSCAPE)
     signature = Signature("示例县", "bench", "", "2026年1月1日")
     pages = ledger_pages(doc.pen, lines, "示例县问题整改台账", signature, profile=profile)
     doc.render(pages)
     doc.canvas.save()
     doc.temporary.replace(out)
-    elapsed = time.perf_counter() - started
+    elapsed = since(started)
     table: Table = next(b.table for b in pages[0] if hasattr(b, "table"))
     return elapsed, len(pages), [(c.label, c.width) for c in table.columns]
 
 
 def baseline(
     lines, font_name: str, columns: list[tuple[str, float]], out: Path, profile: str = "full"
-) -> tuple[float, int]:
-    started = time.perf_counter()
+) -> tuple[Clock, int]:
+    started = clock()
     size, leading = BASELINE_TYPE[profile]
     style = ParagraphStyle("cell", fontName=font_name, fontSize=size, leading=leading, wordWrap="CJK")
     head = ParagraphStyle("head", parent=style, alignment=1)
@@ -108,7 +122,7 @@ def baseline(
         bottomMargin=15 * mm,
     )
     doc.build([table], onFirstPage=footer, onLaterPages=footer)
-    return time.perf_counter() - started, pages[0]
+    return since(started), pages[0]
 
 
 def main() -> None:
@@ -147,18 +161,21 @@ def main() -> None:
         base_s, base_pages = baseline(lines, song, widths, work / f"baseline-{profile}.pdf", profile)
         rows.append((profile, ours_s, ours_pages, base_s, base_pages))
         figures.append(
-            Figure("reports", f"打印台账 {len(lines):,} 行（PDF，{PROFILES[profile]}）", ours_s, "s", base_s,
-                   "一个 LongTable", "比值 ≤ 0.067（快 15 倍）", ours_s * 15 <= base_s)
+            Figure("reports", f"打印台账 {len(lines):,} 行（PDF，{PROFILES[profile]}，CPU 时间）", ours_s[0], "s",
+                   base_s[0], "一个 LongTable", "比值 ≤ 0.067（快 15 倍）", ours_s[0] * 15 <= base_s[0])
         )  # fmt: skip
     size = lambda p: (work / p).stat().st_size / 1e6  # noqa: E731
-    print(f"{'':18} {'seconds':>9} {'pages':>7} {'MB':>7} {'rows/s':>8}")
+    print(f"{'':18} {'CPU s':>9} {'wall s':>9} {'pages':>7} {'MB':>7} {'rows/s':>8}")
     for profile, ours_s, ours_pages, base_s, base_pages in rows:
-        for name, seconds, pages, pdf in (
+        for name, (cpu, wall), pages, pdf in (
             (f"ours {profile}", ours_s, ours_pages, f"ours-{profile}.pdf"),
             (f"LongTable {profile}", base_s, base_pages, f"baseline-{profile}.pdf"),
         ):
-            print(f"{name:18} {seconds:9.2f} {pages:7} {size(pdf):7.1f} {len(lines) / seconds:8.0f}")
-        print(f"ratio ({profile}): ours is {base_s / ours_s:.1f}× faster (goal ≥ 15×)")
+            print(f"{name:18} {cpu:9.2f} {wall:9.2f} {pages:7} {size(pdf):7.1f} {len(lines) / cpu:8.0f}")
+        print(
+            f"ratio ({profile}): ours is {base_s[0] / ours_s[0]:.1f}× faster in CPU time (goal ≥ 15×), "
+            f"{base_s[1] / ours_s[1]:.1f}× in wall time"
+        )
     emit(figures)
     print(f"PDFs in {work}")
 

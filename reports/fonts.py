@@ -19,6 +19,8 @@ import sys
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import mul
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
@@ -128,8 +130,8 @@ class Face:
     def em(self, text: str) -> float:
         """Advance width of `text` in 1/1000 em (multiply by size/1000 for points)."""
         self.load()
-        widths, default = self._widths, self._default
-        return sum([widths.get(ord(ch), default) for ch in text])
+        # the same floats added in the same order as a loop over the characters, without one
+        return sum(map(self._widths.get, map(ord, text), repeat(self._default)))
 
     def covers(self, ch: str) -> bool:
         return ord(ch) in self.cmap
@@ -241,7 +243,7 @@ class FontSet:
             return cached
         primary = self.roles[role]
         cmap = primary.cmap
-        if all(ord(ch) in cmap for ch in text):
+        if all(map(cmap.__contains__, map(ord, text))):
             result = [(primary, text)]
         else:
             result = []
@@ -291,6 +293,16 @@ class FontSet:
                 cache[text] = em
         return em * size / 1000.0
 
+    def complete(self, text: str, role: str = "song") -> bool:
+        """Whether every character of `text` is in some face (no placeholder drawn). Asking records
+        the missing ones as `runs` does; a caller keeps results about `text` only when complete, so
+        that each case naming a missing character is still reported."""
+        key = (role, text)
+        if key in self._run_cache:
+            return True
+        self.runs(text, role)
+        return key in self._run_cache  # runs caches complete results only
+
     def ems(self, role: str = "song") -> dict[str, float]:
         """The cache behind `width` for one role (text -> advance in 1/1000 em): a caller measuring
         many strings looks them up here and calls `width` only for those not yet measured."""
@@ -305,8 +317,7 @@ class FontSet:
         scale = size / 1000.0
         for face, part in self.runs(text, role):
             face.load()
-            get, default = face._widths.get, face._default
-            out += [get(ord(ch), default) * scale for ch in part]
+            out += map(mul, map(face._widths.get, map(ord, part), repeat(face._default)), repeat(scale))
         return out
 
 
