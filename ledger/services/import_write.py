@@ -19,7 +19,7 @@ from ledger.dto import Actor
 from ledger.errors import ConflictError
 from ledger.models import Base, Case, CaseAction, Household, HouseholdTag, Meta, ProgressNote
 from ledger.search import index_cases
-from ledger.services.imports import ImportPlan, ImportResult
+from ledger.services.import_plan import ImportPlan, ImportResult
 from ledger.tags import tags_for_kind
 from ledger.workflow import apply_transition
 
