@@ -130,11 +130,12 @@ def progress_every(callback: Progress, done: int, total: int) -> None:
 
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while an import plans or writes. A plan of 100,000 rows creates
-    a million small dicts, lists and outcomes, none of them in a cycle (reference counting frees
-    them); each of them counted toward the next collection, and the full collections, which walk
-    every object alive (the sheet's 100,000 row lists among them), took 1.6–2.2 s of a 6–10 s
-    dry run (gc.callbacks, bench/excel.py's workbook). Collection resumes afterwards."""
+    """Python's cycle collector off while an import plans. A plan of 100,000 rows creates a million
+    small dicts, lists and outcomes, none of them in a cycle (reference counting frees them); each
+    counted toward the next collection, and the full collections, which walk every object alive
+    (the sheet's 100,000 row lists among them), took 1.6–2.2 s of a 6–10 s dry run (gc.callbacks,
+    bench/excel.py's workbook, a loaded machine). Around the commit it showed no gain (13.2–15.3 s
+    paused against 13.2–13.6 s not), so it is not used there. Collection resumes afterwards."""
     enabled = gc.isenabled()
     gc.disable()
     try:
