@@ -11,6 +11,10 @@ Import (goal, issue 18: at most 1.3× the physical limit):
             (households, cases, actions, search index and the audit event in one transaction)
   The workbook is a township's sheet of N new problems (ledger/demo.py `township_rows`), written
   once before either clock starts; the ledger is the demo county with no cases yet.
+  Both also report CPU time (process_time): on a shared machine wall time swings with the load.
+  stamps    a step ours must take and the floor leaves out, measured alone: the keyed record stamps
+            (issue 13) of the rows the import wrote, read back and hashed; (floor + stamps) / floor
+            is the least ratio an import keeping them can reach, with no checks at all
 
 Export (goal, issue 18: at most 0.6× XlsxWriter's constant_memory mode writing the same rows):
   baseline  XlsxWriter, constant_memory, the same canonical rows (fetched before its clock starts)
@@ -109,6 +113,7 @@ def step_floor(folder: Path) -> dict:
     for trigger in ("cases_count_insert", "cases_year_count_insert"):
         before.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     before.execute("PRAGMA foreign_keys = ON")  # as the program's connections have it
+    cpu = time.process_time()
     started = time.perf_counter()
     with CalamineWorkbook.from_path(str(folder / "乡镇台账.xlsx")) as book:
         book.get_sheet_by_name("排查台账").to_python()
@@ -119,9 +124,11 @@ def step_floor(folder: Path) -> dict:
         before.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", values)
     before.execute("COMMIT")
     written = time.perf_counter()
+    cpu = time.process_time() - cpu
     before.close()
     return {
         "seconds": written - started,
+        "cpu": cpu,
         "read": read - started,
         "write": written - read,
         "rows": {t: len(v) for t, (_n, v) in rows.items()},
@@ -134,6 +141,7 @@ def step_import(folder: Path) -> dict:
 
     lg = open_ledger(folder / "导入.db", create=False)
     actor = lg.users.authenticate("luru", "Demo#2026")
+    cpu = time.process_time()
     started = time.perf_counter()
     table = lg.imports.read(folder / "乡镇台账.xlsx")
     read = time.perf_counter()
@@ -141,14 +149,58 @@ def step_import(folder: Path) -> dict:
     prepared = time.perf_counter()
     result = lg.imports.commit(plan, actor)
     done = time.perf_counter()
+    cpu = time.process_time() - cpu
     lg.close()
     return {
         "seconds": done - started,
+        "cpu": cpu,
         "read": read - started,
         "validate": prepared - read,
         "commit": done - prepared,
         "created": result.created,
         "counts": plan.counts,
+        "peak_mb": _peak_mb(),
+    }
+
+
+def step_stamps(folder: Path) -> dict:
+    """A step the import must take and the floor leaves out, measured alone: the keyed record
+    stamps (issue 13) of every household, tag and case the import wrote, read back and hashed as
+    its import.commit event does (records.compute_stamps), in a read-only transaction. Writing them
+    (one executemany) is left out: this is a lower bound."""
+    from sqlalchemy import text
+
+    from ledger import open_ledger, records
+
+    lg = open_ledger(folder / "导入.db", create=False)
+    with lg.reading() as s:
+        seq = s.execute(text("SELECT max(seq) FROM audit_events WHERE action = 'import.commit'")).scalar_one()
+        stored = s.execute(text("SELECT kind, record_id, hash FROM record_stamps WHERE seq = :q"), {"q": seq}).all()
+        for kind in {k for k, _i, _h in stored}:
+            records.touch(s, kind, [i for k, i, _h in stored if k == kind])
+        started, cpu = time.perf_counter(), time.process_time()
+        stamps = records.compute_stamps(s, lg.key)
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    lg.close()
+    assert sorted(stamps.rows) == sorted(tuple(r) for r in stored)  # the same stamps the import wrote
+    # and the file's checks before calamine parses it (ledger/sheets.py): its SHA-256 (the audit
+    # event names the file by it) and the one streamed pass over the sheet's XML (limits, formulas)
+    import zipfile
+
+    from ledger.sheets import _scan_sheet, file_sha256
+
+    path = folder / "乡镇台账.xlsx"
+    started, checks_cpu = time.perf_counter(), time.process_time()
+    file_sha256(path)
+    with zipfile.ZipFile(path) as zf:
+        _scan_sheet(zf, "xl/worksheets/sheet1.xml", path, None)
+    checks, checks_cpu = time.perf_counter() - started, time.process_time() - checks_cpu
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "rows": len(stored),
+        "checks": checks,
+        "checks_cpu": checks_cpu,
         "peak_mb": _peak_mb(),
     }
 
@@ -208,6 +260,7 @@ STEPS = {
     "calamine": step_calamine,
     "import": step_import,
     "floor": step_floor,
+    "stamps": step_stamps,
     "xlsxwriter": step_xlsxwriter,
     "export": step_export,
 }
@@ -245,6 +298,7 @@ def main() -> None:
     print(f"  用时 {prep['seconds']:.1f} s；文件 {(folder / '乡镇台账.xlsx').stat().st_size / 1e6:.1f} MB")
     base = run_step("calamine", folder)
     imp = run_step("import", folder)
+    stamps = run_step("stamps", folder)
     floor = run_step("floor", folder)
     xw = run_step("xlsxwriter", folder)
     exp = run_step("export", folder)
@@ -256,6 +310,18 @@ def main() -> None:
     )
     print(f"{'  floor: calamine read, s':<46}{'':>10}{floor['read']:>10.2f}")
     print(f"{'  floor: executemany of the same rows, s':<46}{'':>10}{floor['write']:>10.2f}  {floor['rows']}")
+    ratio = imp["cpu"] / floor["cpu"]
+    print(f"{'  CPU time (process_time), s':<46}{imp['cpu']:>10.2f}{floor['cpu']:>10.2f}{ratio:>8.2f}")
+    least = (floor["seconds"] + stamps["seconds"]) / floor["seconds"]  # with no checks at all
+    print(
+        f"{'  record stamps alone (must exist), s':<46}{stamps['seconds']:>10.2f}{'':>10}{least:>8.2f}"
+        f"  (floor + stamps) / floor; CPU {stamps['cpu']:.2f} s"
+    )
+    print(
+        f"{'  file checks alone (must exist), s':<46}{stamps['checks']:>10.2f}{'':>10}"
+        f"{(floor['seconds'] + stamps['seconds'] + stamps['checks']) / floor['seconds']:>8.2f}"
+        f"  (floor + stamps + checks) / floor; CPU {stamps['checks_cpu']:.2f} s"
+    )
     print(f"{'  of which read (checks + calamine), s':<46}{imp['read']:>10.2f}")
     print(f"{'  of which validate, s':<46}{imp['validate']:>10.2f}")
     print(f"{'  of which commit, s':<46}{imp['commit']:>10.2f}")

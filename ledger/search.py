@@ -86,9 +86,24 @@ def index_cases(session: Session, first_id: int, last_id: int) -> None:
     session.execute(_DELETE_RANGE, params)
     session.execute(_INSERT_RANGE, params)
     session.execute(_GRAMS_DELETE, params)
-    rows = [(case_id, grams(body)) for case_id, body in session.execute(_GRAMS_RANGE, params)]
-    if rows:
+    known: dict[str, str] = {}  # a line's grams: names and descriptions repeat over a bulk import
+    for part in session.execute(_GRAMS_RANGE, params).partitions(10_000):  # memory stays flat
+        rows = [(case_id, _lines_grams(body, known)) for case_id, body in part]
         session.connection().exec_driver_sql(GRAMS_INSERT, rows)
+
+
+def _lines_grams(body: str | None, known: dict[str, str]) -> str:
+    """grams(body), line by line, each line's grams computed once per `known`. The same string:
+    a line break is neither a letter nor a digit, so no pair spans it, and NFKC and lower() work
+    within each line. On the 100,000 rows of bench/excel.py grams() was 1.5 s of 3.2 s of indexing."""
+    parts = []
+    for line in (body or "").split("\n"):
+        found = known.get(line)
+        if found is None:
+            found = known[line] = grams(line)
+        if found:
+            parts.append(found)
+    return " ".join(parts)
 
 
 def reindex(session: Session, which: ColumnElement[bool]) -> None:

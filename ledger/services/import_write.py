@@ -19,7 +19,7 @@ from ledger.dto import Actor
 from ledger.errors import ConflictError
 from ledger.models import Base, Case, CaseAction, Household, HouseholdTag, Meta, ProgressNote
 from ledger.search import index_cases
-from ledger.services.imports import ImportPlan, ImportResult
+from ledger.services.import_plan import ImportPlan, ImportResult
 from ledger.tags import tags_for_kind
 from ledger.workflow import apply_transition
 
@@ -65,6 +65,9 @@ def write_plan(
         ]  # fmt: skip
         if tags:
             _bulk_insert(s, cast(Table, HouseholdTag.__table__), tags)
+        del tags
+    household_count = len(pending)
+    pending.clear()  # written: not kept through the cases and the stamps (the import's peak memory)
     if progress:
         progress(0, len(plan.new_rows))
     counter = s.execute(select(Meta).where(Meta.key == "case_seq").with_for_update()).scalar_one()
@@ -127,6 +130,9 @@ def write_plan(
         _bulk_insert(s, cast(Table, CaseAction.__table__), actions)
         if progress:
             progress(start + len(cases), total)
+        cases.clear()  # written: the last chunk is not kept through the stamps
+        actions.clear()
+    new_households.clear()  # the cases are written: nothing of them kept through the stamps
     counter.value = str(seq)
     if counting is not None:
         counting.finish(next_case - 1)
@@ -189,7 +195,7 @@ def write_plan(
             "mode": plan.mode,
             "counts": plan.counts,
             "created": total,
-            "households": len(pending),
+            "households": household_count,
             "updated": updated,
             "notes": len(plan.notes),
             "first_case": next_case - total if total else None,
@@ -199,7 +205,7 @@ def write_plan(
             "rows_sha256": digest.hexdigest(),
         },
     )
-    return ImportResult(total, updated, len(pending), len(plan.notes), first_number, last_number, event.seq)
+    return ImportResult(total, updated, household_count, len(plan.notes), first_number, last_number, event.seq)
 
 
 def _sqlite_value(value: object) -> object:
