@@ -30,7 +30,8 @@ from ui.context import AppContext
 from ui.ops import ops
 
 if TYPE_CHECKING:
-    from ui.case_dialog import CaseBundle, CaseDialog
+    from ui.case_dialog import CaseDialog
+    from ui.case_reads import CaseBundle
 
 CONFLICT_TEXT = (
     "这个问题在您打开之后已被他人修改（{who}）。您填写的内容仍保留在窗口中，"
@@ -240,7 +241,7 @@ class ActionDialog(QDialog):
         signer = self.signer.text().strip() if behalf else None
         form_id = self.form_evidence.currentData() if behalf else None
 
-        from ui.case_dialog import load_case
+        from ui.case_reads import load_case
 
         def work() -> tuple[Any, ConflictError | None, CaseBundle]:
             # On the operations thread: the password hash, the write, the re-read (a conflict re-reads too).

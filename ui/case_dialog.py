@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +32,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ledger import Ledger, ids, schema
-from ledger.dto import Actor, CaseView, EvidenceView, HistoryEntry
+from ledger import ids, schema
+from ledger.dto import CaseView, EvidenceView
 from ledger.errors import ConflictError, EvidenceError, LedgerError
 from ledger.photos import folder_files
 from ledger.textrules import RULES
 from ledger.workflow import FIELD_LABELS, STATE_NAMES, proposed_deadline
 from reports.kinds import ReportRequest
 from ui.case_action import ActionDialog, FieldEditors, conflict_text, problems_text
-from ui.case_letters import CaseLetters, LettersRead, read_letters
+from ui.case_letters import CaseLetters
+from ui.case_reads import CaseBundle, load_case, thumbnails
 from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, from_qdate, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
@@ -57,40 +57,6 @@ CLOSURE_STATES = ("pending_approval", "closed")
 
 # A sign-off against the case as it is now (SignOffView.changed_since; None: read-only, no key to check).
 SIGNOFF_CHECK = {False: "一致", True: "签批后已变更", None: "无法核对（缺少审计密钥）"}
-
-
-@dataclass(frozen=True)
-class CaseBundle:
-    """Everything the case window shows, read in one go by `load_case` on the operations thread: the
-    window itself then only builds widgets. On the GUI thread the reads cost ~100 ms of CPU for the
-    first case window of a session (the SQL compiled the first time) and ~8 ms after, 20,000 cases."""
-
-    case: CaseView
-    history: list[HistoryEntry]
-    publicity: str  # "" when the case's category needs no 公示
-    actions: list[str]  # the workflow actions the signed-in user may take now
-    letters: LettersRead
-
-    def last_change(self) -> str:
-        """Who changed the case last, for the conflict message."""
-        if not self.history:
-            return "他人"
-        last = self.history[-1]
-        return f"{last.actor_name}，{last.at[:16].replace('T', ' ')}，{last.action}"
-
-
-def load_case(lg: Ledger, actor: Actor, case_id: int, check_scope: bool = True) -> CaseBundle:
-    """The reads behind the case window: plain ledger calls, no widgets, for ui/ops.py. Opening
-    checks that `actor` may see the case (PermissionDenied else); the re-read after the user's own
-    write does not (an action may move the case out of the user's sight, and it still happened)."""
-    case = lg.cases.get(case_id, viewer=actor if check_scope else None)
-    return CaseBundle(
-        case=case,
-        history=lg.cases.history(case_id),
-        publicity=lg.publicity.case_state(case_id),
-        actions=lg.cases.available_actions(actor, case),
-        letters=read_letters(lg, actor, case_id),
-    )
 
 
 class EvidenceList(QListWidget):
@@ -126,28 +92,6 @@ class EvidenceList(QListWidget):
         if paths:
             event.acceptProposedAction()
             self.files_dropped.emit(paths)
-
-
-def thumbnails(lg: Ledger, evidence_ids: list[int]) -> Callable[[], dict[int, QImage | None]]:
-    """The work of reading, checking and scaling photos to 96 px, for the operations thread (a QImage
-    may be made off the GUI thread, a QPixmap not): evidence id → image, None when the file is
-    missing or its hash differs."""
-
-    def work() -> dict[int, QImage | None]:
-        made: dict[int, QImage | None] = {}
-        for evidence_id in evidence_ids:
-            try:
-                image = QImage.fromData(lg.cases.evidence_bytes(evidence_id))
-            except LedgerError:
-                made[evidence_id] = None
-                continue
-            if not image.isNull():  # else not a picture Qt can read: the file icon stays
-                smooth = Qt.TransformationMode.SmoothTransformation
-                image = image.scaled(96, 96, Qt.AspectRatioMode.KeepAspectRatio, smooth)
-            made[evidence_id] = image
-        return made
-
-    return work
 
 
 class CaseDialog(QDialog):

@@ -28,8 +28,9 @@ from ui.tasks import Task
 
 if TYPE_CHECKING:
     from ui.admin_page import AdminPage
-    from ui.case_dialog import CaseBundle, CaseDialog
+    from ui.case_dialog import CaseDialog
     from ui.case_form import NewCaseDialog
+    from ui.case_reads import CaseBundle
     from ui.compare_page import ComparePage
     from ui.dashboard import DashboardPage
     from ui.dispatch_page import DispatchPage
@@ -259,7 +260,7 @@ class MainWindow(QMainWindow):
         (ui/ops.py) and build the window when the read arrives, so a double-click never holds the
         event loop on the database (ui/case_dialog.py CaseBundle says what the reads cost there).
         Returns the window when it was already open, else None (it follows in `case_windows`)."""
-        from ui.case_dialog import load_case  # with ui.printing (pypdfium2): on the first case opened
+        from ui.case_reads import load_case
 
         window = self.case_windows.get(case_id)
         if window is not None and window.isVisible():
