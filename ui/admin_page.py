@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from ledger.workflow import ROLE_NAMES
 from ui.common import ok_cancel, show_error
 from ui.context import AppContext
 from ui.models import ListTableModel
+from ui.reads import Latest
 from ui.tasks import run_with_progress
 from ui.widgets import fit_columns
 
@@ -167,6 +169,7 @@ class AdminPage(QWidget):
         users_view.verticalHeader().setVisible(False)
         fit_columns(users_view, self.users)
         self.accounts: list[tuple[Actor, bool]] = []
+        self.reads = Latest(self)  # the accounts and the audit events, read on the operations thread
         self.users_view = users_view
         users_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         users_view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
@@ -223,10 +226,28 @@ class AdminPage(QWidget):
         layout.addWidget(events_view, 2)
 
     def refresh(self) -> None:
+        """Read the accounts and the latest audit events on the operations thread, then list them."""
+        lg = self.ctx.ledger
+        self.reads.run(
+            lambda: (lg.users.locked(), lg.users.listing(), lg.audit.recent(200)),
+            lambda read: self._fill(*read),
+            self._read_failed,
+        )
+
+    def _read_failed(self, error: BaseException) -> None:
+        if not isinstance(error, LedgerError):
+            raise error
+        self.status.setText(f"读取失败：{error}")
+
+    def _fill(
+        self,
+        locked: dict[int, dt.datetime],
+        accounts: list[tuple[Actor, bool]],
+        recent: list[tuple[int, str, str, str]],
+    ) -> None:
         cat = self.ctx.ledger.catalog
         rows = []
-        locked = self.ctx.ledger.users.locked()
-        self.accounts = self.ctx.ledger.users.listing()
+        self.accounts = accounts
         for actor, active in self.accounts:
             scope = []
             if actor.department_id:
@@ -237,7 +258,6 @@ class AdminPage(QWidget):
             state = "已停用" if not active else f"锁定至 {locked[actor.id]:%H:%M}" if actor.id in locked else "正常"
             rows.append((actor.username, actor.display_name, roles, "、".join(scope), state))
         self.users.set_rows(rows)
-        recent = self.ctx.ledger.audit.recent(200)
         self.events.set_rows(
             [(seq, at[:19].replace("T", " "), who, event_name(what)) for seq, at, who, what in recent],
             [("", "", "", f"事件代码：{what}") for _seq, _at, _who, what in recent],

@@ -25,6 +25,7 @@ from ledger.errors import PermissionDenied
 from ui.common import guarded
 from ui.context import AppContext
 from ui.models import ListTableModel
+from ui.reads import Latest
 from ui.widgets import fit_columns, make_table
 
 HEADERS = (
@@ -88,6 +89,7 @@ class ComparePage(QWidget):
         self.dismiss_button.clicked.connect(self.dismiss_selected)
         self.kind.currentIndexChanged.connect(self.reload)
         self.states.currentIndexChanged.connect(self.reload)
+        self.reads = Latest(self)  # the findings, read on the operations thread
         self.reload()
 
     # -- actions ------------------------------------------------------------------------------------
@@ -140,12 +142,21 @@ class ComparePage(QWidget):
 
     # -- the list ----------------------------------------------------------------------------------
     def reload(self) -> None:
-        states = self.states.currentData() or ()
-        try:  # a user who may not see the county's findings is told so on the page, not by a dialog
-            found = self.ctx.ledger.compare.findings(viewer=self.ctx.actor, kind=self.kind.currentText(), states=states)
-        except PermissionDenied as err:
-            self.summary.setText(str(err))
-            found = []
+        """Read the findings on the operations thread; the list shown stays until they arrive."""
+        compare, actor = self.ctx.ledger.compare, self.ctx.actor
+        kind, states = self.kind.currentText(), self.states.currentData() or ()
+
+        def work() -> tuple[list[FindingView], str | None]:
+            try:  # a user who may not see the county's findings is told so on the page, not by a dialog
+                return compare.findings(viewer=actor, kind=kind, states=states), None
+            except PermissionDenied as err:
+                return [], str(err)
+
+        self.reads.run(work, lambda read: self._fill(*read))
+
+    def _fill(self, found: list[FindingView], problem: str | None) -> None:
+        if problem is not None:
+            self.summary.setText(problem)
         self.findings = found
         self.model.set_rows(
             [

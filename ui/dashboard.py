@@ -16,12 +16,13 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ledger import CaseFilter
-from ledger.dto import TagCount
-from ledger.scope import first_year
-from ledger.workflow import OPEN_STATES, TALLY
+from ledger.dto import DashboardCounts, TagCount
+from ledger.errors import LedgerError
+from ledger.workflow import OPEN_STATES, TALLY, GroupLightPolicy
 from ui.common import LIGHT_COLOURS
 from ui.context import AppContext
 from ui.models import CaseTableModel, count_text
+from ui.reads import Latest, reload_model
 from ui.reminder_banner import ReminderBanner
 from ui.tasks import Task
 from ui.village_drill import VillageDrillDialog
@@ -40,7 +41,9 @@ class DashboardPage(QWidget):
         self.ctx = ctx
         today = ctx.ledger.today()
         week_start = today - dt.timedelta(days=today.weekday())
-        warn = int(ctx.ledger.meta("warn_days", "3"))
+        # Every figure is read on the operations thread (ui/reads.py); the 预警天数 in a tile's caption
+        # arrives with them, "即将到期" standing until then.
+        self.reads, self.tasks_reads, self.overdue_reads = Latest(self), Latest(self), Latest(self)
         self._tiles: dict[str, Tile] = {}
         states = [
             (key, name, "#e37400" if key.startswith("pending") else "#188038" if key == "closed" else "#1a73e8", s)
@@ -52,7 +55,7 @@ class DashboardPage(QWidget):
             [
                 ("rate", "销号率", "#188038", CaseFilter(states=("closed",))),
                 ("overdue", "逾期", "#d93025", CaseFilter(light="red")),
-                ("due_soon", f"{warn}日内到期", "#f2a600", CaseFilter(light="yellow")),
+                ("due_soon", "即将到期", "#f2a600", CaseFilter(light="yellow")),
                 ("new_week", "本周新增", "#1a73e8", CaseFilter(found_from=week_start, include_void=False)),
                 ("closed_week", "本周销号", "#188038", CaseFilter(closed_from=week_start, states=("closed",))),
             ],
@@ -130,7 +133,8 @@ class DashboardPage(QWidget):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(6)
-        self.year_scope = YearScope(first_year(ctx.ledger), ctx.ledger.today())  # 统计年度 (ledger/scope.py)
+        self.year_scope = YearScope(today.year, today)  # 统计年度 (ledger/scope.py)
+        self.year_scope.read_years(ctx.ledger)  # the earlier years join the list when read
         self.year_scope.changed.connect(self.refresh)
         top = QHBoxLayout()  # the selector beside the greeting: the page still fits 1366×768
         top.addWidget(self.greeting, 1)
@@ -231,9 +235,33 @@ class DashboardPage(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
+        """Read the figures, the reminders and the two lists on the operations thread; the figures
+        shown stay until the new ones arrive (the greeting says 正在读取… the first time)."""
         self._stale = False
+        lg, actor, scope = self.ctx.ledger, self.ctx.actor, self.year_scope.scope()
+
+        def work() -> tuple[DashboardCounts, GroupLightPolicy, int]:
+            counts = lg.queries.dashboard(visible_to=actor, scope=scope)
+            return counts, lg.reporting.group_light_policy(), int(lg.meta("warn_days", "3"))
+
+        if not self.greeting.text():
+            self.greeting.setText("正在读取…")
+        self.reads.run(work, self._show, self._failed)
+        self.load_tags()
+        self.reminders.refresh()
+        reload_model(self.tasks_reads, self.tasks, self._titles)
+        reload_model(self.overdue_reads, self.overdue, self._titles)
+
+    def _failed(self, error: BaseException) -> None:
+        if not isinstance(error, LedgerError):
+            raise error
+        self.greeting.setText(f"<span style='color:#d93025'>工作台数据读取失败：{error}</span>")
+
+    def _show(self, figures: tuple[DashboardCounts, GroupLightPolicy, int]) -> None:
         lg = self.ctx.ledger
-        counts = lg.queries.dashboard(visible_to=self.ctx.actor, scope=self.year_scope.scope())
+        counts, policy, warn = figures
+        self._tiles["due_soon"].caption.setText(f"{warn}日内到期")
+        self._tiles["due_soon"].setToolTip(f"点击查看：{warn}日内到期")
         values = {
             "total": counts.total,
             **counts.tally,
@@ -246,7 +274,6 @@ class DashboardPage(QWidget):
             self._tiles[key].set_value(f"{value:,}")
         self._tiles["rate"].set_value(f"{counts.closure_rate:.1%}")
 
-        policy = lg.reporting.group_light_policy()
         towns = []
         for township in lg.catalog.townships():
             total = sum(
@@ -272,10 +299,6 @@ class DashboardPage(QWidget):
             if total:
                 cats.append((name, total / most if most else 0.0, f"{done:,}/{total:,}"))
         self.category_chart.set_bars(cats)
-        self.load_tags()
-        self.reminders.refresh()
-        self.tasks.reload()
-        self.overdue.reload()
         self._titles()
         still_open = counts.total - counts.tally.get("closed", 0)
         self.greeting.setText(

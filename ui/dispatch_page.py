@@ -25,10 +25,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ledger.services.dispatch import BEHALF_ROLES, ISSUE_ROLES, KIND_NAMES, SETTING_ROLES, WEEKDAYS, BoardRow, Period
+from ledger.errors import LedgerError
+from ledger.services.dispatch import (
+    BEHALF_ROLES,
+    ISSUE_ROLES,
+    KIND_NAMES,
+    SETTING_ROLES,
+    WEEKDAYS,
+    BoardRow,
+    Cutoff,
+    Period,
+)
 from ui.common import guarded
 from ui.context import AppContext
 from ui.models import ListTableModel
+from ui.reads import Latest
 from ui.widgets import fit_columns, make_table
 
 HEADERS = ("单位", "类别", "报送情况", "报送时间", "报送人", "报送方式")
@@ -105,33 +116,54 @@ class DispatchPage(QWidget):
         self.confirm_button.clicked.connect(lambda: self.confirm())
         self.issue_button.clicked.connect(lambda: self.issue())
         self.settings_button.clicked.connect(lambda: self.edit_cutoff())
+        self.reads = Latest(self)  # the periods and the board, read on the operations thread
         self.reload()
 
     # -- periods and the board ------------------------------------------------------------------------
     def reload(self) -> None:
+        """Read the cut-off, the periods and the default period's board on the operations thread."""
         lg = self.ctx.ledger
-        cutoff = lg.dispatch.cutoff()
+
+        def work() -> tuple[Cutoff, list[Period], int, list[BoardRow]]:
+            cutoff = lg.dispatch.cutoff()
+            periods = lg.dispatch.recent_periods(12)
+            # within the late window after a cut-off, the period just ended is the one to look at
+            default = 1 if lg.clock() <= periods[1].end + dt.timedelta(hours=cutoff.late_hours) else 0
+            return cutoff, periods, default, lg.dispatch.board(periods[default])
+
+        if not self.periods:
+            self.summary.setText("正在读取…")
+        self.reads.run(work, self._periods_read, self._read_failed)
+
+    def _read_failed(self, error: BaseException) -> None:
+        if not isinstance(error, LedgerError):
+            raise error
+        self.summary.setText(f"读取失败：{error}")
+
+    def _periods_read(self, read: tuple[Cutoff, list[Period], int, list[BoardRow]]) -> None:
+        cutoff, self.periods, default, rows = read
         self.cutoff_label.setText(f"报送截止：{cutoff.describe()}；调度期结束仍未报送的为未报。")
-        self.periods = lg.dispatch.recent_periods(12)
-        now = lg.clock()
-        # within the late window after a cut-off, the period just ended is the one to look at
-        default = 1 if now <= self.periods[1].end + dt.timedelta(hours=cutoff.late_hours) else 0
         self.period_box.blockSignals(True)
         self.period_box.clear()
         for i, p in enumerate(self.periods):
             self.period_box.addItem(p.label() + ("（本期，进行中）" if i == 0 else ""))
         self.period_box.setCurrentIndex(default)
         self.period_box.blockSignals(False)
-        self.show_board()
+        self._fill_board(rows)
 
     @property
     def period(self) -> Period:
         return self.periods[max(self.period_box.currentIndex(), 0)]
 
     def show_board(self) -> None:
+        """The chosen period's board, read on the operations thread (the old one shows until then)."""
         if not self.periods:
             return
-        self.rows = self.ctx.ledger.dispatch.board(self.period)
+        dispatch, period = self.ctx.ledger.dispatch, self.period
+        self.reads.run(lambda: dispatch.board(period), self._fill_board, self._read_failed)
+
+    def _fill_board(self, rows: list[BoardRow]) -> None:
+        self.rows = rows
         self.model.set_rows(
             [
                 (

@@ -29,12 +29,12 @@ from PySide6.QtWidgets import (
 from ledger import CaseFilter, ids
 from ledger.dto import Change
 from ledger.errors import ValidationError
-from ledger.scope import first_year
 from ledger.services.imports import IMPORT_ROLES, ImportPlan, RowOutcome
 from ledger.tabular import FIELD_NAMES, SYNONYMS, normal_text
 from reports.kinds import TEMPLATES, ExportRequest, ExportResult
 from ui.common import show_error
 from ui.context import AppContext
+from ui.ops import ops
 from ui.roster_import import RosterImportTab
 from ui.tasks import run_with_progress
 from ui.widgets import scope_combos, unmask_fields
@@ -326,7 +326,8 @@ class ExportTab(QWidget):
         self.form.addRow("责任单位：", self.department)
         self.form.addRow("问题类别：", self.category)
         self.form.addRow("状态：", self.state)
-        self.year_scope = YearScope(first_year(lg), lg.today())  # 统计年度 (ledger/scope.py)
+        self.year_scope = YearScope(lg.today().year, lg.today())  # 统计年度 (ledger/scope.py)
+        self.year_scope.read_years(lg)  # the earlier years join the list when read (operations thread)
         self.form.addRow("", self.year_scope)
         self.form.addRow("", self.unmask)
         self.form.addRow("用途：", self.reason)
@@ -350,7 +351,17 @@ class ExportTab(QWidget):
         layout.addWidget(self.status)
         layout.addStretch(1)
         self.template.currentIndexChanged.connect(self.template_changed)
+        # the county's name heads the file names; read on the operations thread, named again when it
+        # arrives unless the clerk typed a name meanwhile
+        self._county = ""
+        self._suggested = ""
         self.template_changed()
+        ops().run(lambda: lg.meta("county_name", ""), self._county_read, lambda _error: None, owner=self)
+
+    def _county_read(self, county: str) -> None:
+        self._county = county
+        if self.target.text() == self._suggested:
+            self.template_changed()
 
     @property
     def kind(self) -> str:
@@ -366,8 +377,9 @@ class ExportTab(QWidget):
         if fillin and self.department.currentData() is None and self.department.count() > 1:
             self.department.setCurrentIndex(1)
         names = {"handoff": "上报台账", "statistics": "整改进度统计表", "fillin": "填报表"}
-        prefix = self.department.currentText() if fillin else self.ctx.ledger.meta("county_name", "")
-        self.target.setText(str(documents() / f"{prefix}{names[kind]}_{dt.date.today():%Y%m%d}.xlsx"))
+        prefix = self.department.currentText() if fillin else self._county
+        self._suggested = str(documents() / f"{prefix}{names[kind]}_{dt.date.today():%Y%m%d}.xlsx")
+        self.target.setText(self._suggested)
 
     def browse(self) -> None:
         chosen, _ = QFileDialog.getSaveFileName(self, "保存", self.target.text(), "Excel 工作簿 (*.xlsx)")

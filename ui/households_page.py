@@ -22,11 +22,14 @@ from PySide6.QtWidgets import (
 
 from ledger import CaseFilter, ids
 from ledger.access import may_see_health, may_unmask
+from ledger.dto import HouseholdRow, HouseholdView, MemberView
+from ledger.errors import LedgerError
 from ledger.tags import vocabulary
 from ui.common import guarded, ok_cancel
 from ui.context import AppContext
 from ui.household_dialog import HouseholdDialog
 from ui.models import CaseTableModel, HouseholdTableModel, ListTableModel, count_text
+from ui.reads import Latest, reload_model
 from ui.widgets import fit_columns, make_table
 
 
@@ -68,6 +71,8 @@ class HouseholdsPage(QWidget):
         self.tag.setToolTip("只列出今天持有该标签的农户")
         self.summary = QLabel()
         self.model = HouseholdTableModel(ctx.ledger, self, viewer=ctx.actor)
+        # the list, the chosen household's record and its cases: each read on the operations thread
+        self.reads, self.detail_reads, self.cases_reads = Latest(self), Latest(self), Latest(self)
         self.model.counted.connect(self._update_summary)  # the exact count, read in the background
         self.view = make_table(self.model)
         self.view.selectionModel().currentRowChanged.connect(lambda current, _p: self.show_household(current.row()))
@@ -197,9 +202,20 @@ class HouseholdsPage(QWidget):
         self.summary.setText(f"共 {count_text(self.model)} 户")
 
     def apply(self, *_signal: object, keep: int = 0) -> None:
+        """Read the list's first rows on the operations thread; the rows shown stay until then."""
         self._stale = False
-        row = keep
-        self.model.set_query(self.search.text().strip(), self.township.currentData(), self.tag.currentData())
+        self.model.search, self.model.township_id = self.search.text().strip(), self.township.currentData()
+        self.model.tag = self.tag.currentData()
+        if not self.model.rowCount():
+            self.summary.setText("正在读取…")
+        reload_model(self.reads, self.model, lambda: self._listed(keep), self._read_failed)
+
+    def _read_failed(self, error: BaseException) -> None:
+        if not isinstance(error, LedgerError):
+            raise error
+        self.summary.setText(f"读取失败：{error}")
+
+    def _listed(self, row: int) -> None:
         self._update_summary()
         if self.model.rowCount():
             self.view.selectRow(row if 0 <= row < self.model.rowCount() else 0)
@@ -213,11 +229,22 @@ class HouseholdsPage(QWidget):
         self.reveal_button.setEnabled(household is not None)
         self.edit_button.setEnabled(False)
         if household is None:
+            self.detail_reads.drop()
             self.detail.setText("没有符合条件的农户")
             self.members.set_rows([])
-            self.cases.set_filter(CaseFilter(household_id=-1))
+            self.cases.filter = CaseFilter(household_id=-1)
+            reload_model(self.cases_reads, self.cases)
             return
-        full = self.ctx.ledger.households.get(household.id)
+        hs, actor = self.ctx.ledger.households, self.ctx.actor
+        self.detail_reads.run(
+            lambda: (hs.get(household.id), hs.members(household.id, viewer=actor)),
+            lambda read: self._show_record(household, *read),
+            self._read_failed,
+        )
+        self.cases.filter = CaseFilter(household_id=household.id)
+        reload_model(self.cases_reads, self.cases)
+
+    def _show_record(self, household: HouseholdRow, full: HouseholdView, members: list[MemberView]) -> None:
         self.edit_button.setEnabled(self.ctx.ledger.households.may_edit(self.ctx.actor, full.township_id))
         self.detail.setText(
             f"<b style='font-size:13pt'>{full.head_name}</b>　{household.township_name}{household.village_name}"
@@ -226,8 +253,6 @@ class HouseholdsPage(QWidget):
             f"标签：{household.tags or '—'}<br>"
             f"问题 {household.all_cases} 个，其中未销号 {household.open_cases} 个"
         )
-        members = self.ctx.ledger.households.members(household.id, viewer=self.ctx.actor)
         self.members.set_rows(
             [(m.name, ids.mask(m.id_number), m.relation) + ((m.health,) if self.health else ()) for m in members]
         )
-        self.cases.set_filter(CaseFilter(household_id=household.id))

@@ -45,6 +45,7 @@ from ui.common import (
 from ui.context import AppContext
 from ui.household_dialog import tag_choices, tag_filter, tag_key
 from ui.models import CaseTableModel
+from ui.reads import Latest, reload_model
 from ui.tasks import run_with_progress
 from ui.widgets import FlowLayout, make_table, size_columns
 
@@ -122,6 +123,8 @@ class LedgerPage(QWidget):
         self.summary = QLabel()
 
         self.model = CaseTableModel(ctx.ledger, self, viewer=ctx.actor)
+        self.reads = Latest(self)  # the first block of each filter, on the operations thread
+        self._caption = ""
         self.view = make_table(self.model)
         self.view.setSelectionMode(self.view.SelectionMode.ExtendedSelection)
         self.view.setSortingEnabled(False)
@@ -264,14 +267,17 @@ class LedgerPage(QWidget):
         save_json("ledger/filter", self.filter_state())
 
     def show_filter(self, f: CaseFilter, caption: str = "") -> None:
-        """Show exactly this filter (from a dashboard tile, a household, a saved filter)."""
-        try:
-            self.model.set_filter(f)
-        except LedgerError as err:
-            self.summary.setText(f"查询失败：{err}")
-            return
+        """Show exactly this filter (from a dashboard tile, a household, a saved filter). Its first rows
+        are read on the operations thread: the rows shown stay until they arrive."""
+        self.model.filter = f
         self._caption = caption
-        self._update_summary()
+        self.summary.setText(f"{caption + '：' if caption else ''}正在读取…")
+        reload_model(self.reads, self.model, self._update_summary, self._failed)
+
+    def _failed(self, error: BaseException) -> None:
+        if not isinstance(error, LedgerError):
+            raise error
+        self.summary.setText(f"查询失败：{error}")
 
     def open_with(self, f: CaseFilter, caption: str) -> None:
         """A filter chosen elsewhere: reset the bar so it tells the truth, then show `f`."""
@@ -300,7 +306,7 @@ class LedgerPage(QWidget):
 
     def _update_summary(self) -> None:
         selected = len(self.view.selectionModel().selectedRows())
-        caption = getattr(self, "_caption", "")
+        caption = self._caption
         rows = self.model.rowCount()
         counted = f"共 {rows:,} 个问题" if self.model.exact else f"{rows:,} 个以上问题，正在统计总数…"
         text = f"{caption + '：' if caption else ''}{counted}"
@@ -457,8 +463,7 @@ class LedgerPage(QWidget):
 
     def _changed(self, change) -> None:
         if change.case_ids or change.counts:
-            self.model.reload()
-            self._update_summary()
+            reload_model(self.reads, self.model, self._update_summary, self._failed)
 
     def focus_search(self) -> None:
         self.search.setFocus()

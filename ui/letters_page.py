@@ -28,11 +28,12 @@ from PySide6.QtWidgets import (
 from ledger.access import visibility
 from ledger.errors import LedgerError
 from ledger.escalation import LETTER_STATES, REPLY_OVERDUE
-from ledger.services.letters import LetterView, may_issue
+from ledger.services.letters import LetterCandidate, LetterView, may_issue
 from ui.case_letters import COLOURS
 from ui.common import from_qdate, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
+from ui.reads import Latest
 
 HEADERS = ["发文字号", "责任单位", "成文日期", "复函期限", "状态", "复函日期", "书面说明", "办结日期", "涉及问题"]
 LABELS = ("已签发", REPLY_OVERDUE, "已复函", "已办结")
@@ -102,6 +103,7 @@ class LettersPage(QWidget):
         # Read when shown, not while hidden behind other pages: the 待督办 figures look at every overdue
         # case (0.3 s at 1,000,000 cases), which the window's start and each change would otherwise pay.
         self._stale = True
+        self.reads = Latest(self)
         ctx.changed.connect(lambda _change: self._changed())
 
     def _changed(self) -> None:
@@ -115,21 +117,34 @@ class LettersPage(QWidget):
         if self._stale:
             self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, select: int | None = None) -> None:
+        """Read the letters and the 待督办 figures on the operations thread; then fill the list (and
+        select the letter `select`, one just changed)."""
         self._stale = False
-        lg = self.ctx.ledger
+        lg, actor, department = self.ctx.ledger, self.ctx.actor, self.department.currentData()
         self.reply_date.setDate(to_qdate(lg.today()))
-        try:
-            every = lg.letters.listing(self.ctx.actor, self.department.currentData())
-        except LedgerError as err:
-            self.say(str(err), error=True)
-            every = []
+
+        def work() -> tuple[list[LetterView], str | None, list[LetterCandidate]]:
+            try:
+                every, problem = lg.letters.listing(actor, department), None
+            except LedgerError as err:
+                every, problem = [], str(err)
+            try:
+                found = lg.letters.candidates(actor)
+            except LedgerError:
+                found = []
+            return every, problem, found
+
+        if not self.letters:
+            self.counts.setText("正在读取…")
+        self.reads.run(work, lambda read: self._fill(read, select))
+
+    def _fill(self, read: tuple[list[LetterView], str | None, list[LetterCandidate]], select: int | None) -> None:
+        every, problem, found = read
+        if problem is not None:
+            self.say(problem, error=True)
         tally = {label: sum(1 for v in every if v.state_label == label) for label in LABELS}
         self.counts.setText(f"共 {len(every)} 份：" + "，".join(f"{k} {n}" for k, n in tally.items()))
-        try:
-            found = lg.letters.candidates(self.ctx.actor)
-        except LedgerError:
-            found = []
         self.candidates.setText(
             "待督办（逾期且未列入未办结的督办函）："
             + "；".join(f"{c.department} {len(c.not_in_letter)} 个" for c in found)
@@ -143,6 +158,8 @@ class LettersPage(QWidget):
             [self._row(v) for v in self.letters], backgrounds=[COLOURS.get(v.state_label) for v in self.letters]
         )
         self.view.resizeColumnsToContents()
+        if select is not None:
+            self.select(select)
 
     @staticmethod
     def _row(v: LetterView) -> tuple[str, ...]:
@@ -184,8 +201,7 @@ class LettersPage(QWidget):
             self.say(str(err), error=True)
             return None
         self.say(f"已登记 {done.number_text} 的书面说明（{done.reply_name}）")
-        self.refresh()
-        self.select(done.id)
+        self.refresh(select=done.id)
         return done
 
     def close_letter(self) -> LetterView | None:
@@ -201,8 +217,7 @@ class LettersPage(QWidget):
             self.say(str(err), error=True)
             return None
         self.say(f"{done.number_text} 已{LETTER_STATES['closed'][1:]}")
-        self.refresh()
-        self.select(done.id)
+        self.refresh(select=done.id)
         return done
 
     def open_reply(self) -> Path | None:

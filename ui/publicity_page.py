@@ -29,10 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from ledger import ids
+from ledger.errors import LedgerError
 from ledger.services.publicity import KIND_NAMES, BatchView, ItemView, ObjectionView, PublicitySettings
 from ui.common import from_qdate, guarded, ok_cancel, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
+from ui.reads import Latest
 from ui.widgets import fit_columns, make_table
 
 WAITING = ("户主", "身份证号", "问题编号", "问题类别", "情况说明")
@@ -123,26 +125,46 @@ class PublicityPage(QWidget):
         self.resolve_button.clicked.connect(self.ask_resolution)
         self.print_button.clicked.connect(self.ask_print)
         self.settings_button.clicked.connect(self.edit_settings)
+        self.reads = Latest(self)  # the waiting list and the batches, read on the operations thread
         self.reload()
 
     # -- reading -------------------------------------------------------------------------------------
     def village_id(self) -> int | None:
         return self.village.currentData()
 
-    def reload(self) -> None:
+    def reload(self, keep: int | None = None) -> None:
+        """Read the village's waiting list and its batches on the operations thread; then show them,
+        the batch `keep` (one just changed) chosen again, else the newest."""
         pub, actor, village = self.ctx.ledger.publicity, self.ctx.actor, self.village_id()
         if village is None:
             return
-        kind = self.kind.currentData()
-        if not self.may_run:
-            self.waiting = []
-        elif kind == "close":
-            self.waiting = pub.candidates(actor, village)
-        elif pub.settings().risk_days is None:
-            self.waiting = []
-            self.message.setText("未设置风险消除前公示：县级统筹员可在“公示设置”中填写天数。")
-        else:
-            self.waiting = pub.monitored(actor, village)
+        kind, may_run = self.kind.currentData(), self.may_run
+
+        def work() -> tuple[list[ItemView], str, list[BatchView]]:
+            note = ""
+            if not may_run:
+                waiting = []
+            elif kind == "close":
+                waiting = pub.candidates(actor, village)
+            elif pub.settings().risk_days is None:
+                waiting = []
+                note = "未设置风险消除前公示：县级统筹员可在“公示设置”中填写天数。"
+            else:
+                waiting = pub.monitored(actor, village)
+            return waiting, note, [b for b in pub.batches(actor, village_id=village) if b.kind == kind]
+
+        self.reads.run(work, lambda read: self._fill(read, keep), self._read_failed)
+
+    def _read_failed(self, error: BaseException) -> None:
+        if not isinstance(error, LedgerError):
+            raise error
+        self.message.setText(f"读取失败：{error}")
+
+    def _fill(self, read: tuple[list[ItemView], str, list[BatchView]], keep: int | None) -> None:
+        waiting, note, batches = read
+        self.waiting = waiting
+        if note:
+            self.message.setText(note)
         self.waiting_model.set_rows(
             [
                 (ids.mask_name(i.head_name), ids.mask(i.head_id_number), i.case_number, i.problem,
@@ -152,7 +174,7 @@ class PublicityPage(QWidget):
         )  # fmt: skip
         fit_columns(self.waiting_view, self.waiting_model)
         today = self.ctx.ledger.today()
-        self.batches = [b for b in pub.batches(actor, village_id=village) if b.kind == kind]
+        self.batches = batches
         self.batch_model.set_rows(
             [
                 (b.kind_name, f"{b.start_date:%Y-%m-%d} 至 {b.end_date:%Y-%m-%d}", b.days, len(b.items),
@@ -162,7 +184,8 @@ class PublicityPage(QWidget):
         )  # fmt: skip
         fit_columns(self.batch_view, self.batch_model)
         if self.batches:
-            self.batch_view.selectRow(0)
+            kept = next((row for row, b in enumerate(self.batches) if b.id == keep), 0)
+            self.batch_view.selectRow(kept)
         self.show_batch()
 
     def current_batch(self) -> BatchView | None:
@@ -249,10 +272,7 @@ class PublicityPage(QWidget):
 
     def _reload_keeping(self) -> None:
         batch = self.current_batch()
-        self.reload()
-        for row, b in enumerate(self.batches):
-            if batch is not None and b.id == batch.id:
-                self.batch_view.selectRow(row)
+        self.reload(keep=batch.id if batch is not None else None)
 
     def ask_print(self) -> None:
         batch = self.current_batch()

@@ -25,6 +25,7 @@ from ledger import CaseFilter, escalation
 from ledger.errors import LedgerError
 from ledger.services.reminders import WORKING_STATES, ReminderCase, ReminderList
 from ui.context import AppContext
+from ui.reads import Latest
 
 SHOWN = 3  # the soonest cases listed on the panel (the 工作台 still fits 1366×768 unscrolled)
 
@@ -65,12 +66,22 @@ class ReminderBanner(QFrame):
         # Where the printed list goes: a file dialog; a test sets its own (no modal dialog).
         self.ask_target: Callable[[Path], Path | None] = self._ask_target
         self.setVisible(False)
+        self.reads = Latest(self)
 
     def refresh(self) -> None:
-        try:
-            self.listing = self.ctx.ledger.reminders.for_actor(self.ctx.actor, limit=SHOWN)
-        except LedgerError:
-            self.listing = None
+        """Read the account's reminders on the operations thread; the panel shows them when they come."""
+        ledger, actor = self.ctx.ledger, self.ctx.actor
+
+        def work() -> ReminderList | None:
+            try:
+                return ledger.reminders.for_actor(actor, limit=SHOWN)
+            except LedgerError:
+                return None
+
+        self.reads.run(work, self._show)
+
+    def _show(self, listing: ReminderList | None) -> None:
+        self.listing = listing
         cases = self.listing.cases if self.listing else []
         self.setVisible(bool(cases))
         if not cases or self.listing is None:

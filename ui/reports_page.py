@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
 
 from ledger import CaseFilter
 from ledger.errors import ValidationError
-from ledger.scope import first_year
 from reports.kinds import KINDS, ReportRequest, ReportResult
 from ui.common import from_qdate, message, settings, show_error, to_qdate
 from ui.context import AppContext
+from ui.ops import ops
 from ui.printing import print_with_progress
 from ui.tasks import run_with_progress
 from ui.widgets import scope_combos, unmask_fields
@@ -89,13 +89,16 @@ class ReportsPage(QWidget):
         self.group_by = QComboBox()
         self.group_by.addItem("按责任单位分组", "department")
         self.group_by.addItem("按乡镇分组", "township")
-        start, end = lg.reporting.default_period()  # the last full report week (office cut-off)
-        self.period_start = QDateEdit(to_qdate(start))
-        self.period_end = QDateEdit(to_qdate(end))
+        # the last full report week (office cut-off), read on the operations thread: the week up to
+        # today stands until it arrives, and a date the clerk changed meanwhile is kept
+        self.period_start = QDateEdit(to_qdate(lg.today() - dt.timedelta(days=6)))
+        self.period_end = QDateEdit(to_qdate(lg.today()))
         for edit in (self.period_start, self.period_end):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setMaximumDate(to_qdate(lg.today()))
+        self._period_guess = (self.period_start.date(), self.period_end.date())
+        ops().run(lg.reporting.default_period, self._default_period, lambda _error: None, owner=self)
         period_row = QHBoxLayout()
         period_row.addWidget(self.period_start)
         period_row.addWidget(QLabel("至"))
@@ -141,7 +144,8 @@ class ReportsPage(QWidget):
         self.form.addRow("责任单位：", self.department)
         self.form.addRow("问题类别：", self.category)
         self.form.addRow("状态：", self.state)
-        self.year_scope = YearScope(first_year(lg), lg.today())  # 统计年度 (ledger/scope.py)
+        self.year_scope = YearScope(lg.today().year, lg.today())  # 统计年度 (ledger/scope.py)
+        self.year_scope.read_years(lg)  # the earlier years join the list when read (operations thread)
         self.form.addRow("", self.year_scope)
         self.form.addRow("问题编号：", self.case_number)
         self.form.addRow("户主身份证号：", self.id_number)
@@ -194,6 +198,11 @@ class ReportsPage(QWidget):
         self.kinds.setCurrentRow(1)  # the weekly report is the one asked for most
 
     # -- form ----------------------------------------------------------------------------------------
+    def _default_period(self, period: tuple[dt.date, dt.date]) -> None:
+        if (self.period_start.date(), self.period_end.date()) == self._period_guess:
+            self.period_start.setDate(to_qdate(period[0]))
+            self.period_end.setDate(to_qdate(period[1]))
+
     @property
     def kind(self) -> str:
         item = self.kinds.currentItem()

@@ -8,8 +8,10 @@ import datetime as dt
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
 
-from ledger.scope import Scope, label
+from ledger.facade import Ledger
+from ledger.scope import Scope, first_year, label
 from ui.common import from_qdate, to_qdate
+from ui.ops import ops
 
 CUSTOM = "custom"
 
@@ -63,6 +65,21 @@ class YearScope(QWidget):
         if data == CUSTOM:
             return Scope.parse(None, from_qdate(self.start.date()), from_qdate(self.end.date()))
         return Scope(year=int(data)) if data is not None else None
+
+    def read_years(self, ledger: Ledger) -> None:
+        """Read the ledger's earliest year on the operations thread and offer the years back to it: a
+        page builds its selector with this year alone and never waits on the MIN(found_date)."""
+        ops().run(lambda: first_year(ledger), self.reach, lambda _error: None, owner=self)  # keeps this year
+
+    def reach(self, first_year: int) -> None:
+        """Offer the years back to `first_year` too: a page built before the ledger's earliest year was
+        read (on the operations thread) learns it here. The choice stands; nothing is emitted."""
+        years = [self.combo.itemData(i) for i in range(self.combo.count())]
+        earliest = min(y for y in years if isinstance(y, int))
+        self.combo.blockSignals(True)
+        for year in range(earliest - 1, first_year - 1, -1):
+            self.combo.insertItem(self.combo.count() - 1, f"{year}年度", year)  # before 自定义区间
+        self.combo.blockSignals(False)
 
     def choose(self, year: int | None) -> None:
         self.combo.setCurrentIndex(self.combo.findData(year))

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from ledger import CaseFilter
 from ledger.errors import StorageError
 from ledger.services.backup import verify_backup
+from tests.gui.guithread import settled
 from tests.world import fresh_id_number
 from ui.case_form import NewCaseDialog
 from ui.main_window import PAGES, MainWindow
@@ -44,6 +45,7 @@ def window(qtbot, busy, ctx_of):
     win = MainWindow(ctx_of(busy.coordinator))
     qtbot.addWidget(win)
     win.show()
+    settled(qtbot)  # the pages read on the operations thread
     return win
 
 
@@ -99,6 +101,7 @@ def test_dashboard_tiles_open_the_ledger_filtered_to_their_number(qtbot, window,
     assert dash._tiles["closed"].value.text() == str(counts.by_state["closed"])
     assert dash._tiles["rate"].value.text() == f"{counts.closure_rate:.1%}"
     qtbot.mouseClick(dash._tiles["closed"], Qt.MouseButton.LeftButton)
+    settled(qtbot)
     page = window.ledger_page
     assert window.stack.currentWidget() is page
     assert page.model.rowCount() == counts.by_state["closed"] == 3
@@ -114,16 +117,21 @@ def test_search_filters_sorting_and_columns(qtbot, window, busy):
     page = window.ledger_page
     page.search.setText("欧阳")
     page.apply()
+    settled(qtbot)
     assert page.model.rowCount() == 3
     assert {page.model.row(i).head_name for i in range(3)} == {"欧阳春花"}
     page.clear_filters()
+    settled(qtbot)
     assert page.model.rowCount() == 12
     page.township.setCurrentIndex(page.township.findData(busy.other_township_id))
+    settled(qtbot)
     assert page.model.rowCount() == 3
     page.clear_filters()
     page.state.setCurrentIndex(page.state.findData("in_progress"))
+    settled(qtbot)
     assert page.model.rowCount() == 3
     page.clear_filters()
+    settled(qtbot)
     deadline_column = next(i for i, c in enumerate(page.model.columns) if c.key == "deadline")
     page._header_clicked(deadline_column)
     deadlines = [page.model.row(i).deadline for i in range(12) if page.model.row(i).deadline]
@@ -149,14 +157,17 @@ def test_layout_filters_and_saved_filters_survive_a_restart(qtbot, busy, ctx_of)
     first.show()
     page = first.ledger_page
     first.nav.setCurrentRow(PAGES.index("问题台账"))
+    settled(qtbot)
     village_column = next(i for i, c in enumerate(page.model.columns) if c.key == "village")
     page._set_column_visible(village_column, False)
     page.view.setColumnWidth(0, 333)
     page.state.setCurrentIndex(page.state.findData("assigned"))
     page.save_current_filter("已交办")
+    settled(qtbot)
     first.close()
     second = MainWindow(ctx_of(busy.coordinator))
     qtbot.addWidget(second)
+    settled(qtbot)
     page2 = second.ledger_page
     assert second.stack.currentWidget() is page2
     assert page2.view.isColumnHidden(village_column)
@@ -169,6 +180,7 @@ def test_bulk_assign_export_and_print_of_a_selection(qtbot, window, busy, tmp_pa
     page = window.ledger_page
     window.nav.setCurrentRow(PAGES.index("问题台账"))
     page.state.setCurrentIndex(page.state.findData("registered"))
+    settled(qtbot)
     assert page.model.rowCount() == 3
     page.view.selectAll()
     assert len(page.selected_rows()) == 3
@@ -195,6 +207,7 @@ def test_bulk_assign_export_and_print_of_a_selection(qtbot, window, busy, tmp_pa
     dialog.department.setCurrentIndex(dialog.department.findData(busy.slj_id))
     qtbot.mouseClick(dialog.findChild(QDialogButtonBox).buttons()[0], Qt.MouseButton.LeftButton)
     assert "已交办 3 个问题" in page.summary.text()
+    settled(qtbot)
     for row in rows[1:]:
         case = next(c for c in busy.extra["cases"] if c.number == row[0])
         after = busy.ledger.cases.get(case.id)
@@ -207,6 +220,7 @@ def test_households_page_shows_members_and_every_case(qtbot, window, busy):
     page = window.households
     page.search.setText("欧阳")
     page.apply()
+    settled(qtbot)
     assert page.model.rowCount() == 1
     assert "欧阳春花" in page.detail.text()
     assert page.cases.rowCount() == 3
@@ -214,6 +228,7 @@ def test_households_page_shows_members_and_every_case(qtbot, window, busy):
     assert found == sorted(found, reverse=True)
     page.search.setText(busy.extra["far"].head_id_number)
     page.apply()
+    settled(qtbot)
     assert page.model.rowCount() == 1
 
 
@@ -266,6 +281,7 @@ def test_long_work_runs_off_the_gui_thread_and_can_be_cancelled(qtbot):
 
 def test_backup_from_the_admin_page(qtbot, window, busy, tmp_path):
     window.nav.setCurrentRow(PAGES.index("系统管理"))
+    settled(qtbot)
     assert window.admin.users.rowCount() >= 10
     target = tmp_path / "备份.db"
     assert window.admin.backup(str(target)) is True

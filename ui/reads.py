@@ -1,0 +1,84 @@
+"""A page's refresh reads on the operations thread (ui/ops.py), the newest request winning.
+
+    self.reads = Latest(self)
+    self.reads.run(lambda: plain_dtos_from(ledger), self._fill, self._failed)
+
+`work` runs on the operations thread and returns plain values (DTOs, tuples); `done` fills the
+widgets on the GUI thread. A page asks again when a filter changes or a Change arrives while an
+earlier read is still under way: the earlier answer is dropped when it comes back, as WindowedModel
+drops an old generation's blocks, so a slow read never paints over a newer one.
+
+`reload_model` is WindowedModel.reload with its first block read there too: the page keeps its old
+rows until the new ones arrive, then the model resets at once to them (and counts on, as before).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject
+
+from ui.models import WindowedModel
+from ui.ops import ops
+
+
+class Latest:
+    """One stream of reads for one owner (a page, a panel, a model): only the newest is answered."""
+
+    def __init__(self, owner: QObject) -> None:
+        self.owner = owner
+        self.generation = 0
+        self.waiting = 0  # reads asked and not answered yet (a test or a caption may want to know)
+
+    @property
+    def busy(self) -> bool:
+        return self.waiting > 0
+
+    def drop(self) -> None:
+        """Forget the reads under way: their answers are dropped (the page shows something else now)."""
+        self.generation += 1
+
+    def run(
+        self,
+        work: Callable[[], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self.generation += 1
+        generation = self.generation
+        self.waiting += 1
+
+        def answered(result: Any) -> None:
+            self.waiting -= 1
+            if generation == self.generation:
+                done(result)
+
+        def refused(error: BaseException) -> None:
+            self.waiting -= 1
+            if generation != self.generation:
+                return
+            if failed is None:
+                raise error  # a bug: to the crash dialog, as ops() does with no `failed`
+            failed(error)
+
+        ops().run(work, answered, refused, owner=self.owner)
+
+
+def reload_model(
+    latest: Latest,
+    model: WindowedModel,
+    then: Callable[[], None] | None = None,
+    failed: Callable[[BaseException], None] | None = None,
+) -> None:
+    """Re-read `model`'s first block (its filter and sort as they stand) on the operations thread,
+    then reset the model to it and call `then`. The rows shown stay until then."""
+
+    def arrived(first: list) -> None:
+        model.beginResetModel()
+        model._restart(first)  # WindowedModel's own reset: a new generation, the count on the ops thread
+        model.endResetModel()
+        if then is not None:
+            then()
+
+    latest.run(lambda: model._fetch(0, model.BLOCK), arrived, failed)
