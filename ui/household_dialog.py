@@ -34,13 +34,14 @@ from PySide6.QtWidgets import (
 
 from ledger import ids
 from ledger.access import may_see_health
-from ledger.dto import Change, HouseholdView, MemberView, TagView
+from ledger.dto import Change, HistoryEntry, HouseholdView, MemberView, TagView
 from ledger.errors import LedgerError, ValidationError
 from ledger.tags import risk_types, vocabulary
 from ledger.textrules import RULES
 from ui.common import from_qdate, ok_cancel, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
+from ui.reads import Latest
 from ui.widgets import fit_columns
 
 BAD = "color: #d93025;"
@@ -251,8 +252,9 @@ class HouseholdDialog(QDialog):
         self.ctx = ctx
         self.household_id = household_id
         lg = ctx.ledger
-        self.view: HouseholdView = lg.households.get(household_id)
-        self.setWindowTitle(f"修改农户档案 — {self.view.head_name}")
+        self.view: HouseholdView | None = None  # read on the operations thread with the lists (reload)
+        self.setWindowTitle("修改农户档案")
+        self.reads = Latest(self)
         cat = lg.catalog
 
         self.head_name = QLineEdit()
@@ -272,6 +274,7 @@ class HouseholdDialog(QDialog):
         self.phone = QLineEdit()
         self.phone.setMaxLength(20)
         self.save_button = QPushButton("保存档案")
+        self.save_button.setEnabled(False)  # until the record is read
         self.save_button.clicked.connect(self.save_household)
         form = QFormLayout()
         form.addRow("户主姓名 *", self.head_name)
@@ -344,8 +347,8 @@ class HouseholdDialog(QDialog):
         layout.addLayout(top, 3)
         layout.addWidget(history_box, 2)
         layout.addLayout(bottom)
-        self.fill_household(self.view)
-        self.reload()
+        self.message.setText("正在读取…")
+        self.reload(record=True)
         self.resize(1100, 720)
 
     @staticmethod
@@ -370,6 +373,8 @@ class HouseholdDialog(QDialog):
     # -- showing ----------------------------------------------------------------------------------------
     def fill_household(self, h: HouseholdView) -> None:
         self.view = h
+        self.setWindowTitle(f"修改农户档案 — {h.head_name}")
+        self.save_button.setEnabled(True)
         self.head_name.setText(h.head_name)
         self.id_label.setText(ids.mask(h.head_id_number))
         self.village.setCurrentIndex(max(self.village.findData(h.village_id), 0))
@@ -379,16 +384,33 @@ class HouseholdDialog(QDialog):
         self.phone.clear()
         self.phone.setPlaceholderText(f"现为 {ids.mask_phone(h.phone)}，不改请留空" if h.phone else "未填（选填）")
 
-    def reload(self) -> None:
-        hs = self.ctx.ledger.households
-        self.member_rows = hs.members(self.household_id, viewer=self.ctx.actor)
+    def reload(self, record: bool = False) -> None:
+        """Read the members, the tags and the history (and the record itself, `record`) on the
+        operations thread; the tables shown stay until they arrive."""
+        hs, actor, household_id = self.ctx.ledger.households, self.ctx.actor, self.household_id
+
+        def work() -> tuple[HouseholdView | None, list[MemberView], list[TagView], list[HistoryEntry]]:
+            view = hs.get(household_id) if record else None
+            return view, hs.members(household_id, viewer=actor), hs.tags(household_id), hs.history(household_id)
+
+        self.reads.run(work, self._fill, self._read_failed)
+
+    def _read_failed(self, error: BaseException) -> None:
+        if not isinstance(error, LedgerError):
+            raise error
+        self.message.setText(_message(error))
+
+    def _fill(self, read: tuple[HouseholdView | None, list[MemberView], list[TagView], list[HistoryEntry]]) -> None:
+        view, self.member_rows, self.tag_rows, entries = read
+        if view is not None:
+            self.message.clear()
+            self.fill_household(view)
         self.members.set_rows(
             [
                 (m.name, ids.mask(m.id_number), m.relation) + ((m.health,) if self.health else ())
                 for m in self.member_rows
             ]
         )
-        self.tag_rows = hs.tags(self.household_id)
         self.tags.set_rows(
             [
                 (
@@ -402,7 +424,6 @@ class HouseholdDialog(QDialog):
                 for t in self.tag_rows
             ]
         )
-        entries = hs.history(self.household_id)
         self.history.set_rows(
             [
                 (
@@ -431,6 +452,8 @@ class HouseholdDialog(QDialog):
 
     def household_changes(self) -> dict[str, object]:
         h = self.view
+        if h is None:  # not read yet (the save button waits for it)
+            return {}
         wanted: dict[str, object] = {
             "head_name": self.head_name.text(),
             "village_id": self.village.currentData(),

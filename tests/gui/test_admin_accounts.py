@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ledger import PermissionDenied
+from tests.gui.guithread import settled
 from tests.world import PASSWORD
 from ui.admin_page import AdminPage
 
@@ -22,28 +23,37 @@ def test_administrator_disables_unlocks_and_resets(qtbot, world, ctx_of, answer_
     page = AdminPage(ctx_of(world.admin))
     qtbot.addWidget(page)
     page.refresh()
+    settled(qtbot)
     assert page.toggle_active() is False and any("请先在列表中选择" in t for t in answer_boxes)
 
     page.select_account("luru")
-    assert page.toggle_active() is True and state_of(page, "luru") == "已停用"
+    assert page.toggle_active() is True
+    settled(qtbot)  # the list is read again on the operations thread
+    assert state_of(page, "luru") == "已停用"
     with pytest.raises(PermissionDenied):
         lg.users.authenticate("luru", PASSWORD)
     page.select_account("luru")
-    assert page.toggle_active() is True and state_of(page, "luru") == "正常"
+    assert page.toggle_active() is True
+    settled(qtbot)
+    assert state_of(page, "luru") == "正常"
 
     for _ in range(5):
         with pytest.raises(PermissionDenied):
             lg.users.authenticate("ck1", "wrong")
     page.refresh()
+    settled(qtbot)
     assert state_of(page, "ck1").startswith("锁定至")
     page.select_account("ck1")
-    assert page.unlock() is True and state_of(page, "ck1") == "正常"
+    assert page.unlock() is True
+    settled(qtbot)
+    assert state_of(page, "ck1") == "正常"
 
     page.select_account("ck1")
     assert page.reset_password("short") is False  # the policy's message is shown
     assert any("至少8位" in t for t in answer_boxes)
     page.select_account("ck1")
     assert page.reset_password("Reset#2026x") is True
+    settled(qtbot)
     assert lg.users.authenticate("ck1", "Reset#2026x").username == "ck1"
     recent = [what for _seq, _at, _who, what in lg.audit.recent(20)]
     assert {"user.disable", "user.enable", "user.unlock", "user.password_reset"} <= set(recent)
@@ -72,17 +82,20 @@ def test_rights_are_granted_on_the_page_and_used_on_the_households_page(qtbot, w
     clerk_page = HouseholdsPage(ctx_of(world.clerk))
     qtbot.addWidget(clerk_page)
     clerk_page.apply()
+    settled(qtbot)
     assert not clerk_page.reveal_button.isVisibleTo(clerk_page) and clerk_page.members.columnCount() == 3
 
     admin = AdminPage(ctx_of(world.admin))
     qtbot.addWidget(admin)
     admin.refresh()
+    settled(qtbot)
     admin.select_account("luru")
     assert admin.edit_rights(["unmask", "health"]) is True
     clerk = lg.users.authenticate("luru", PASSWORD)
     page = HouseholdsPage(AppContext(lg, clerk))  # signed in again: ctx_of would hand back the old context
     qtbot.addWidget(page)
     page.apply()
+    settled(qtbot)
     assert page.reveal_button.isVisibleTo(page) and page.members.columnCount() == 4
     assert page.members.index(0, 3).data() == "肢体残疾（二级）"
     assert household.head_id_number not in page.detail.text()

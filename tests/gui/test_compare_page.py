@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tests.gui.guithread import settled
 from tests.integration.test_compare import medical_rows, people, write_xlsx  # noqa: F401  (fixture)
 from ui.compare_page import ComparePage
 
@@ -19,6 +20,7 @@ def test_compare_page_runs_dismisses_and_registers(world, people, ctx_of, qtbot,
     page.show()
     result = page.run_file(write_xlsx(tmp_path / "医保参保名单.xlsx", medical_rows(people["ids"])))
     assert result is not None and len(result.findings) == 3
+    settled(qtbot)  # the list is read on the operations thread
     rows = page.model.rows
     assert sorted(r[4] for r in rows) == ["张小军", "张小明", "王强"]
     assert all("*" in r[5] for r in rows if r[5]) and not re.search(r"\d{17}[\dX]", repr(rows))
@@ -28,12 +30,15 @@ def test_compare_page_runs_dismisses_and_registers(world, people, ctx_of, qtbot,
 
     weak = next(i for i, f in enumerate(page.findings) if f.weak)
     page.dismiss([page.findings[weak]], "已在务工地参保")
+    settled(qtbot)
     assert sorted(r[4] for r in page.model.rows) == ["张小军", "张小明"]  # 待核实 only
     page.view.selectAll()
     page.register_selected()
+    settled(qtbot)
     assert page.model.rows == []
     assert any("已登记问题 2 个" in text for text in answer_boxes)
     page.states.setCurrentIndex(1)  # 全部
+    settled(qtbot)
     assert sorted(r[9].split()[0] for r in page.model.rows) == ["已排除", "已登记", "已登记"]
 
 
@@ -48,4 +53,5 @@ def test_a_township_user_sees_why_the_page_is_empty_without_a_dialog(world, ctx_
     findings gets the reason on the page (a modal refusal would block the window from opening)."""
     page = ComparePage(ctx_of(world.verifier))
     qtbot.addWidget(page)
+    settled(qtbot)
     assert "只有县级账号可以查看" in page.summary.text() and page.model.rowCount() == 0

@@ -15,6 +15,7 @@ from ledger.dto import CaseFilter
 from reports.excel import ExportRequest, export_workbook
 from reports.fonts import FontSet
 from reports.render import ReportRequest, render_report
+from tests.gui.guithread import settled
 from ui.context import AppContext
 from ui.dashboard import DashboardPage
 from ui.main_window import PAGES, MainWindow
@@ -32,6 +33,7 @@ def test_screen_tiles_equal_the_weekly_report_and_the_statistics_sheet(qtbot, de
         page = DashboardPage(AppContext(lg, actor))
         qtbot.addWidget(page)
         page.refresh()
+        settled(qtbot)  # the figures are read on the operations thread
         tiles = {key: number(value) for key, value in page.figures().items() if key != "rate"}
         assert sum(tiles[key] for key in STATES) == tiles["total"]
         assert all(tiles[key] for key in STATES)  # every state is on the ledger: a real comparison
@@ -90,6 +92,7 @@ def test_the_dashboard_fits_1366_by_768_and_a_150_percent_screen(qtbot, demo_led
         window.show()
         window.nav.setCurrentRow(PAGES.index("工作台"))
         qtbot.waitUntil(lambda: window.dashboard.tasks.rowCount() > 0)
+        settled(qtbot)  # the figures, the lists and the tag line in: the page as the clerk sees it
         dash = window.dashboard
         qtbot.waitUntil(lambda: dash.scroll_area.viewport().height() > 500)
         viewport = dash.scroll_area.viewport()
@@ -104,6 +107,7 @@ def test_the_dashboard_fits_1366_by_768_and_a_150_percent_screen(qtbot, demo_led
         page = DashboardPage(ctx)
         qtbot.addWidget(page)
         page.refresh()
+        settled(qtbot)  # the figures are read on the operations thread
         page.resize(910 - window.nav.width(), 512 - window.statusBar().sizeHint().height())
         page.show()
         qtbot.waitUntil(lambda: page.isVisible())
@@ -113,6 +117,7 @@ def test_the_dashboard_fits_1366_by_768_and_a_150_percent_screen(qtbot, demo_led
         for tile in page._tiles.values():
             assert tile.value.width() >= tile.value.sizeHint().width()
             assert tile.caption.width() >= tile.caption.sizeHint().width()
+        settled(qtbot)  # nothing still reading when the ledger closes
     finally:
         lg.close()
 
@@ -136,5 +141,6 @@ def test_a_case_done_on_time_and_waiting_for_sign_off_is_not_marked_overdue(qtbo
     page = DashboardPage(ctx_of(w.coordinator))
     qtbot.addWidget(page)
     page.refresh()
+    settled(qtbot)  # the figures are read on the operations thread
     assert page.figures()["overdue"] == "1"
     assert "整改时限内 1 个，逾期 1 个" in page.greeting.text()

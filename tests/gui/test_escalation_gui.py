@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 from ledger.dto import CaseFilter
 from reports.fonts import FontSet
 from reports.render import ReportRequest, render_report
+from tests.gui.guithread import settled
 from tests.world import PASSWORD, PDF
 from ui.app import LoginDialog
 from ui.case_dialog import CaseDialog
@@ -54,6 +55,7 @@ def test_a_department_user_sees_its_reminders_after_sign_in(qtbot, world, tmp_pa
     window.resize(1366, 768)
     window.show()
     window.nav.setCurrentRow(PAGES.index("工作台"))
+    settled(qtbot)  # the reminders are read on the operations thread
     banner = window.dashboard.reminders
     assert banner.isVisible() and banner.isVisibleTo(window)  # a panel on the page, not a dialog
     assert QApplication.activeModalWidget() is modal_before  # signing in opened no dialog
@@ -75,6 +77,7 @@ def test_a_department_user_sees_its_reminders_after_sign_in(qtbot, world, tmp_pa
     other = MainWindow(AppContext(w.ledger, w.ledger.users.authenticate("slj1", PASSWORD)))
     qtbot.addWidget(other)
     other.dashboard.refresh()
+    settled(qtbot)
     assert "县水利局有 <b>1</b> 个" in other.dashboard.reminders.title.text()
 
 
@@ -91,6 +94,7 @@ def test_the_letters_page_takes_a_reply_and_closes_the_letter(qtbot, world, tmp_
     page.resize(1100, 420)
     assert page.model.rows == []  # nothing read while the page has not been shown
     page.show()
+    settled(qtbot)  # the letters are read on the operations thread
     assert page.model.rows[0][4] == "逾期未复" and "逾期未复 1" in page.counts.text()
     assert page.candidates.text().startswith("待督办：无")  # the one overdue case is in the open letter
     page.close_letter()  # nothing selected
@@ -106,12 +110,16 @@ def test_the_letters_page_takes_a_reply_and_closes_the_letter(qtbot, world, tmp_
     scan.write_bytes(PDF + b"scan")
     page.ask_file = lambda: scan
     assert page.record_reply() is not None
+    settled(qtbot)
     assert page.model.rows[0][4] == "已复函" and page.model.rows[0][6] == "书面说明.pdf"
-    assert page.close_letter() is not None and page.model.rows[0][4] == "已办结"
+    assert page.close_letter() is not None
+    settled(qtbot)
+    assert page.model.rows[0][4] == "已办结"
 
     officer_page = LettersPage(AppContext(lg, w.officer))  # the department sees its letter, no buttons
     qtbot.addWidget(officer_page)
     officer_page.show()
+    settled(qtbot)
     assert [r[0] for r in officer_page.model.rows] == [page.letters[0].number_text]
     assert not officer_page.reply_button.isVisibleTo(officer_page)
 

@@ -12,6 +12,7 @@ from PySide6.QtCore import QDate
 from ledger import CaseFilter
 from ledger.verify import verify_ledger
 from ledger.workflow import OPEN_STATES
+from tests.gui.guithread import settled
 from tests.world import fresh_id_number
 from ui.dashboard import DashboardPage
 from ui.household_dialog import EndTagDialog, HouseholdDialog, MemberDialog, TagDialog
@@ -35,6 +36,7 @@ def page_for(qtbot, ctx, w) -> HouseholdsPage:
     page.resize(1200, 700)
     page.show()
     page.apply()
+    settled(qtbot)  # the list and the chosen household are read on the operations thread
     return page
 
 
@@ -43,6 +45,7 @@ def test_edit_household_members_and_tags_through_the_dialog(qtbot, register, ctx
     page = page_for(qtbot, ctx_of(w.coordinator), w)
     assert page.edit_button.isVisible()
     page.tag.setCurrentIndex(page.tag.findData("脱贫户"))
+    settled(qtbot)
     assert page.model.rowCount() == 1 and page.model.row(0).head_name == "李春生"
     assert "标签：脱贫户" in page.detail.text()
 
@@ -50,6 +53,7 @@ def test_edit_household_members_and_tags_through_the_dialog(qtbot, register, ctx
     page.edit(before_show=dialogs.append)
     dialog = dialogs[0]
     qtbot.addWidget(dialog)
+    settled(qtbot)  # the dialog reads the record on the operations thread
     assert dialog.head_name.text() == "李春生" and "*" in dialog.id_label.text()
 
     # a bad phone is refused in the dialog, and what was typed stays
@@ -63,6 +67,7 @@ def test_edit_household_members_and_tags_through_the_dialog(qtbot, register, ctx
     saved = dialog.save_household()
     assert saved is not None and (saved.size, saved.kind, saved.phone) == (5, "边缘易致贫户", "13912345678")
     assert dialog.phone.text() == "" and "139****5678" in dialog.phone.placeholderText()
+    settled(qtbot)
     assert [t.label for t in dialog.tag_rows] == ["脱贫户", "监测对象（边缘易致贫户）"]
     assert "户类型：脱贫户 → 边缘易致贫户" in dialog.history.rows[0][3]
 
@@ -76,6 +81,7 @@ def test_edit_household_members_and_tags_through_the_dialog(qtbot, register, ctx
         d.submit()
 
     dialog.edit_member(None, fill_member)
+    settled(qtbot)
     assert [(m.name, m.relation, m.health) for m in dialog.member_rows] == [("李小雨", "女", "视力残疾")]
     dialog.members_view.selectRow(0)
 
@@ -87,6 +93,7 @@ def test_edit_household_members_and_tags_through_the_dialog(qtbot, register, ctx
         d.submit()
 
     dialog.edit_member(dialog.member_rows[0], rename)
+    settled(qtbot)
     assert dialog.members.rows[0][0] == "李晓雨"
 
     # a tag with its 风险类型, then 风险消除
@@ -104,6 +111,7 @@ def test_edit_household_members_and_tags_through_the_dialog(qtbot, register, ctx
         d.submit()
 
     dialog.add_tag(fill_tag)
+    settled(qtbot)
     assert [t.label for t in dialog.tag_rows if t.active] == ["脱贫户", "低保户", "监测对象（边缘易致贫户）"]
     row = next(i for i, t in enumerate(dialog.tag_rows) if t.tag == "监测对象")
     dialog.tags_view.selectRow(row)
@@ -114,12 +122,14 @@ def test_edit_household_members_and_tags_through_the_dialog(qtbot, register, ctx
         d.submit()
 
     dialog.end_tag(end)
+    settled(qtbot)
     ended = next(t for t in dialog.tag_rows if t.tag == "监测对象")
     assert ended.end_date == lg.today() and not ended.active
     assert dialog.history.rows[0][2] == "修改农户标签" and "风险消除" in dialog.history.rows[0][3]
 
     dialog.members_view.selectRow(0)
     dialog.remove_member(confirmed=True)
+    settled(qtbot)
     assert dialog.member_rows == []
     actions = [r[2] for r in dialog.history.rows]
     assert actions[:5] == ["移除家庭成员", "修改农户标签", "修改农户标签", "修改家庭成员", "添加家庭成员"]
@@ -143,9 +153,11 @@ def test_ledger_page_and_dashboard_filter_by_tag(qtbot, register, ctx_of):
     ledger = LedgerPage(ctx)
     qtbot.addWidget(ledger)
     ledger.tag.setCurrentIndex(ledger.tag.findData("脱贫户"))
+    settled(qtbot)  # the list is read on the operations thread
     assert ledger.case_filter().tag == "脱贫户"
     assert ledger.model.rowCount() == 1 == lg.queries.count(CaseFilter(tag="脱贫户"))
     ledger.tag.setCurrentIndex(ledger.tag.findData("监测对象|边缘易致贫户"))
+    settled(qtbot)
     assert (ledger.case_filter().tag, ledger.case_filter().tag_subtype) == ("监测对象", "边缘易致贫户")
     assert ledger.model.rowCount() == 0
 
@@ -161,5 +173,6 @@ def test_ledger_page_and_dashboard_filter_by_tag(qtbot, register, ctx_of):
     f, caption = opened[0]
     assert f.tag == "脱贫户" and set(f.states) == set(OPEN_STATES) and caption == "脱贫户的未销号问题"
     ledger.open_with(f, caption)
+    settled(qtbot)
     assert ledger.tag.currentData() == "脱贫户"
     assert ledger.model.rowCount() == dash.tag_figures["脱贫户"].open_cases == 1

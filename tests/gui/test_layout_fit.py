@@ -7,6 +7,8 @@ and lie inside the table's visible area, without scrolling sideways."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QPushButton, QTableView, QToolButton, QWidget
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QPushButton, QTable
 from ui.case_dialog import CaseDialog
 from ui.main_window import PAGES, MainWindow
 from ui.models import ListTableModel
+from ui.ops import ops
 
 SIZES = {"1366x768": (1366, 768), "150%": (910, 512)}
 # The ledger columns read first; the rest may need a sideways scroll on a narrow screen.
@@ -34,8 +37,14 @@ def filled(world):
 
 
 def settle() -> None:
-    for _ in range(3):
-        QApplication.processEvents()
+    """Until the pages' reads on the operations thread (ui/ops.py) are answered and shown."""
+    deadline = time.monotonic() + 20
+    while True:
+        for _ in range(3):
+            QApplication.processEvents()
+        if not ops()._waiting or time.monotonic() > deadline:
+            return
+        time.sleep(0.005)
 
 
 def buttons_cut(page: QWidget) -> list[str]:

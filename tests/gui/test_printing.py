@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtPrintSupport import QPrinter
 
 from reports.render import ReportRequest, render_report
+from tests.gui.guithread import settled
 from tests.gui.test_reports_page import pick
 from ui.printing import page_sizes, pdf_images, prepare_printer, print_pdf
 from ui.reports_page import ReportsPage
@@ -91,6 +92,7 @@ def test_the_default_period_follows_the_offices_cut_off_day(qtbot, world, ctx_of
     world.ledger.reporting.set_week_end(world.coordinator, 4)  # the office reports Saturday..Friday
     page = ReportsPage(ctx_of(world.coordinator))
     qtbot.addWidget(page)
+    settled(qtbot)  # the default period is read on the operations thread
     pick(page, "weekly")
     start, end = page.period_start.date().toPython(), page.period_end.date().toPython()
     assert (start, end) == world.ledger.reporting.default_period()
@@ -103,6 +105,7 @@ def test_reports_page_fields_go_into_the_request_and_the_report_prints(qtbot, wo
     page = ReportsPage(ctx_of(world.coordinator))
     qtbot.addWidget(page)
     page.show()
+    settled(qtbot)
     pick(page, "weekly")
     today = world.ledger.today()
     assert today.weekday() == 0  # the world's clock: a Monday

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog
 
+from tests.gui.guithread import settled
 from tests.world import PASSWORD
 from ui.case_dialog import CaseDialog
 from ui.publicity_page import PublicityPage, SettingsDialog
@@ -33,6 +34,7 @@ def test_publicity_page_starts_objects_resolves_and_prints(world, ctx_of, qtbot,
     page.resize(1200, 760)
     page.show()
     select_village(page, w.village_id)
+    settled(qtbot)  # the lists are read on the operations thread
     rows = page.waiting_model.rows
     assert sorted(r[0] for r in rows) == ["李*英", "欧**国"]
     assert not re.search(r"\d{17}[\dX]", repr(rows)) and "欧阳建国" not in repr(rows)
@@ -40,12 +42,14 @@ def test_publicity_page_starts_objects_resolves_and_prints(world, ctx_of, qtbot,
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.grab().save(str(SCREENSHOTS / "公示_待公示.png"))
     batch = page.start_selected()
+    settled(qtbot)
     assert batch is not None and len(batch.items) == 2 and batch.days == 7
     assert page.waiting_model.rows == [] and page.batch_model.rows[0][5] == "公示中"
     assert "公示中" in lg.publicity.case_state(cases[0].id)
 
     item = page.details[0][0]
     assert page.record_objection(item, lg.today(), "村民甲", "该户院墙仍有裂缝") is not None
+    settled(qtbot)
     assert page.batch_model.rows[0][4] == "1"
     objection = next(o for _i, o in page.details if o is not None)
     assert page.resolve(objection, "短") is None and any("至少4个字" in t for t in answer_boxes)
@@ -58,6 +62,7 @@ def test_publicity_page_starts_objects_resolves_and_prints(world, ctx_of, qtbot,
     assert "公示：公示中" in dialog.title.text() and "异议 1 条待处理" in dialog.title.text()
     w.clock.advance(days=7)
     assert page.resolve(objection, "经入户核实，裂缝为旧痕，已修补") is not None
+    settled(qtbot)
     assert page.batch_model.rows[0][4] == "0" and page.batch_model.rows[0][5] == "已期满"
     result = page.print_to(tmp_path / "公示.pdf")
     assert result is not None and result.pages == 1 and "已生成公示" in page.message.text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from tests.gui.guithread import settled
 from tests.world import fresh_id_number
 from ui.case_form import NewCaseDialog
 from ui.ledger_page import LedgerPage
@@ -86,6 +87,7 @@ def test_a_member_problem_through_the_form_and_the_list(qtbot, world, ctx_of):
     page.show()
     model = page.model
     page.apply()
+    settled(qtbot)  # the list is read on the operations thread
     keys = [c.key for c in model.columns]
     head, number = keys.index("head"), keys.index("number")
     shown = {model.index(r, number).data(): model.index(r, head).data() for r in range(model.rowCount())}

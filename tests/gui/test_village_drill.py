@@ -9,6 +9,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from ledger import CaseFilter
 from ledger.workflow import OPEN_STATES
+from tests.gui.guithread import settled
 from ui.dashboard import DashboardPage
 from ui.village_drill import HEADERS
 
@@ -49,6 +50,7 @@ def test_clicking_a_township_shows_its_villages_as_the_ledger_counts_them(qtbot,
     qtbot.addWidget(dash)
     dash.show()
     dash.refresh()
+    settled(qtbot)  # the figures are read on the operations thread
     drill = click_bar(qtbot, dash, "城关镇")
     rows = table(drill)
     assert list(rows) == ["东关村", "西关村"]
@@ -79,6 +81,7 @@ def test_a_township_verifier_drills_only_into_its_own_villages(qtbot, spread, ct
     qtbot.addWidget(dash)
     dash.show()
     dash.refresh()
+    settled(qtbot)  # the figures are read on the operations thread
     assert [bar[0] for bar in dash.township_chart.bars] == ["城关镇"]
     drill = click_bar(qtbot, dash, "城关镇")
     assert list(table(drill)) == ["东关村", "西关村"]

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from ledger.models import Case
 from ledger.scope import Scope
+from tests.gui.guithread import settled
 from ui.dashboard import DashboardPage
 from ui.reports_page import ReportsPage
 
@@ -45,6 +46,7 @@ def test_dashboard_selector(qtbot, world, ctx_of):
     qtbot.addWidget(page)
     page.resize(1366, 768)
     page.refresh()
+    settled(qtbot)  # the figures are read on the operations thread
     combo = page.year_scope.combo
     assert [combo.itemText(i) for i in range(combo.count())] == [
         "全部年度",
@@ -55,9 +57,11 @@ def test_dashboard_selector(qtbot, world, ctx_of):
     ]
     assert page.figures()["total"] == "5" == str(counted(w, None))
     page.year_scope.choose(2025)  # what a click on the item does: the page refreshes itself
+    settled(qtbot)
     assert page.figures()["total"] == str(counted(w, Scope(year=2025))) == "3"  # 2 found + 1 carried over
     assert page.year_scope.rule.text() == "统计范围：2025年度（含结转）"
     page.year_scope.choose(2026)
+    settled(qtbot)
     assert page.figures()["total"] == str(w.ledger.queries.dashboard(scope=Scope(year=2026)).total) == "3"
     assert not page.year_scope.start.isVisible()
     page.show()
@@ -65,6 +69,7 @@ def test_dashboard_selector(qtbot, world, ctx_of):
     assert page.year_scope.start.isVisible() and page.year_scope.end.isVisible()
     page.year_scope.start.setDate(dt.date(2025, 1, 1))
     page.year_scope.end.setDate(dt.date(2025, 12, 31))
+    settled(qtbot)
     assert page.figures()["total"] == str(counted(w, Scope(start=dt.date(2025, 1, 1), end=dt.date(2025, 12, 31))))
     page.year_scope.end.setDate(dt.date(2024, 1, 1))  # never before the start
     assert page.year_scope.end.date().toPython() == dt.date(2025, 1, 1)
@@ -79,6 +84,7 @@ def test_reports_page_prints_the_chosen_year(qtbot, world, ctx_of, tmp_path):
     cases_over_years(w)
     page = ReportsPage(ctx_of(w.coordinator))
     qtbot.addWidget(page)
+    settled(qtbot)  # the years the ledger holds are read on the operations thread
     for row in range(page.kinds.count()):
         if page.kinds.item(row).data(Qt.ItemDataRole.UserRole) == "ledger":
             page.kinds.setCurrentRow(row)
