@@ -13,7 +13,7 @@ import datetime as dt
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from ledger import CaseFilter
 from ledger.dto import DashboardCounts, TagCount
@@ -95,7 +95,6 @@ class DashboardPage(QWidget):
         self._tag_task: Task | None = None
         self._tags_again = False
         charts = QVBoxLayout()
-        charts.addWidget(self.tag_line)  # beside the lists: the page still fits 1366×768 unscrolled
         charts.addWidget(self.township_chart)
         charts.addWidget(self.category_chart)
         charts.addStretch(1)
@@ -109,6 +108,9 @@ class DashboardPage(QWidget):
         for model in (self.tasks, self.overdue):  # the most urgent first
             model.sort_key, model.descending = "deadline", False
         lists = QVBoxLayout()
+        # Above the lists, not above the charts: with the figures in (a heading and four tags, 75 px)
+        # the charts' column needed 779 px of the 744 a 1366×768 screen leaves; the lists' has room.
+        lists.addWidget(self.tag_line)
         self.tasks_box = QGroupBox("待我处理")
         self.overdue_box = QGroupBox("逾期问题")
         self.views = []
@@ -119,6 +121,9 @@ class DashboardPage(QWidget):
                 view.setColumnHidden(next(i for i, c in enumerate(model.columns) if c.key == key), True)
             view.activated.connect(lambda index, m=model: self.open_case.emit(m.data(index, Qt.ItemDataRole.UserRole)))
             view.setMinimumHeight(120)
+            # no height of their own to ask for: the lists take what the charts' column leaves them
+            # (their 192 px size hints, with the tag line above, asked 804 px of 744 at 1366×768)
+            view.setSizePolicy(view.sizePolicy().horizontalPolicy(), QSizePolicy.Policy.Ignored)
             inner = QVBoxLayout(box)
             inner.setContentsMargins(6, 4, 6, 6)
             inner.addWidget(view)
