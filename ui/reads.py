@@ -14,6 +14,7 @@ rows until the new ones arrive, then the model resets at once to them (and count
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +28,10 @@ class Latest:
     """One stream of reads for one owner (a page, a panel, a model): only the newest is answered."""
 
     def __init__(self, owner: QObject) -> None:
-        self.owner = owner
+        # Weakly: the page holds its Latest, and a cycle page ↔ Latest would leave a page nobody holds
+        # to Python's cycle collector, which may run on the operations thread and would destroy the
+        # widget (its timers) there — a crash seen in the tests with pages built and dropped.
+        self._owner = weakref.ref(owner)
         self.generation = 0
         self.waiting = 0  # reads asked and not answered yet (a test or a caption may want to know)
 
@@ -62,7 +66,10 @@ class Latest:
                 raise error  # a bug: to the crash dialog, as ops() does with no `failed`
             failed(error)
 
-        ops().run(work, answered, refused, owner=self.owner)
+        owner = self._owner()
+        if owner is None:
+            return
+        ops().run(work, answered, refused, owner=owner)
 
 
 def reload_model(

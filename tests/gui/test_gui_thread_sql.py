@@ -4,6 +4,8 @@ The SQL is caught where it runs, at SQLAlchemy's before_cursor_execute (tests/gu
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication, QEvent
+
 from ledger.dto import Change
 from tests.gui.guithread import GuiThreadSql, settled
 from ui.admin_page import AdminPage
@@ -35,6 +37,23 @@ CLASSES = {
 }
 
 
+def _second(combo) -> None:
+    combo.setCurrentIndex(1 if combo.currentIndex() != 1 else 0)
+
+
+# A filter changed on each page that has one: the page reads again, on the operations thread too.
+FILTERS = {
+    "工作台": lambda page: page.year_scope.choose(page.ctx.ledger.today().year),
+    "问题台账": lambda page: _second(page.township),
+    "农户档案": lambda page: _second(page.township),
+    "调度通报": lambda page: _second(page.period_box),
+    "督办函": lambda page: _second(page.state),
+    "部门比对": lambda page: _second(page.states),
+    "公示": lambda page: _second(page.kind),
+    "系统管理": lambda page: page.refresh(),
+}
+
+
 def _late(sql: GuiThreadSql) -> list[tuple[str, str]]:
     return [(page, statement) for page, statement in sql.statements if page.split("（")[0] not in ALLOWED]
 
@@ -55,6 +74,10 @@ def test_no_page_reads_the_database_on_the_gui_thread(qtbot, world, ctx_of):
             sql.page = f"{name}（刷新）"
             window.ctx.notify(Change((case.id,), households=True, counts=True))
             settled(qtbot)
+            if name in FILTERS:
+                sql.page = f"{name}（筛选）"
+                FILTERS[name](window.stack.currentWidget())
+                settled(qtbot)
     assert not _late(sql), sql.report()
 
 
@@ -65,11 +88,15 @@ def test_no_page_reads_the_database_on_the_gui_thread_when_it_is_built(qtbot, wo
     warm = LedgerPage(ctx)  # the catalog (cached for the ledger's life) is read once, as at start-up
     qtbot.addWidget(warm)
     settled(qtbot)
+    built = []  # held to the end, then deleted here on the GUI thread (never by a collector elsewhere)
     with GuiThreadSql(w.ledger.engine) as sql:
         for name, cls in CLASSES.items():
             sql.page = f"{name}（新建）"
             page = cls(ctx)
-            qtbot.addWidget(page)
+            built.append(page)
             page.show()
             settled(qtbot)
+    for page in built:
+        page.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert not _late(sql), sql.report()
