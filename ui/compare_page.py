@@ -62,6 +62,7 @@ class ComparePage(QWidget):
         self.model = ListTableModel(HEADERS, self)
         self.view = make_table(None, self)
         self.view.setModel(self.model)
+        fit_columns(self.view, self.model)  # once: it refits on every reset (each call added one more refit)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.findings: list[FindingView] = []
@@ -176,4 +177,3 @@ class ComparePage(QWidget):
                 for f in self.findings
             ]
         )
-        fit_columns(self.view, self.model)

@@ -90,6 +90,7 @@ class DispatchPage(QWidget):
         self.model = ListTableModel(HEADERS, self)
         self.view = make_table(None, self)
         self.view.setModel(self.model)
+        fit_columns(self.view, self.model)  # once: it refits on every reset (each call added one more refit)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.rows: list[BoardRow] = []
         self.periods: list[Period] = []
@@ -178,7 +179,6 @@ class DispatchPage(QWidget):
             ],
             backgrounds=[COLORS[r.status] for r in self.rows],
         )
-        fit_columns(self.view, self.model)
         counts = {s: sum(1 for r in self.rows if r.status == s) for s in COLORS}
         if not self.rows:
             self.summary.setText("台账中还没有问题，没有需要报送的单位。")

@@ -82,6 +82,10 @@ class PublicityPage(QWidget):
         self.waiting_model, self.waiting_view = _table(WAITING, self, True)
         self.batch_model, self.batch_view = _table(BATCHES, self, False)
         self.detail_model, self.detail_view = _table(DETAIL, self, False)
+        # once each: a table refits on every reset (each call added one more refit)
+        fit_columns(self.waiting_view, self.waiting_model)
+        fit_columns(self.batch_view, self.batch_model)
+        fit_columns(self.detail_view, self.detail_model, stretch=5)
         self.waiting: list[ItemView] = []
         self.batches: list[BatchView] = []
         self.details: list[tuple[ItemView, ObjectionView | None]] = []
@@ -172,7 +176,6 @@ class PublicityPage(QWidget):
                 for i in self.waiting
             ]
         )  # fmt: skip
-        fit_columns(self.waiting_view, self.waiting_model)
         today = self.ctx.ledger.today()
         self.batches = batches
         self.batch_model.set_rows(
@@ -182,7 +185,6 @@ class PublicityPage(QWidget):
                 for b in self.batches
             ]
         )  # fmt: skip
-        fit_columns(self.batch_view, self.batch_model)
         if self.batches:
             kept = next((row for row, b in enumerate(self.batches) if b.id == keep), 0)
             self.batch_view.selectRow(kept)
@@ -207,7 +209,6 @@ class PublicityPage(QWidget):
                 for i, o in self.details
             ]
         )  # fmt: skip
-        fit_columns(self.detail_view, self.detail_model, stretch=5)
         self.print_button.setEnabled(batch is not None)
 
     def chosen_detail(self) -> tuple[ItemView, ObjectionView | None] | None:
