@@ -226,7 +226,13 @@ def main() -> int:
     for term, label, goal in searches:
         ms = best_of(lambda t=term: show(CaseFilter(search=t)))
         row(f"{label}「{term}」", ms, naive[term], "LIKE 全表扫描", goal)
-    dash = best_of(lambda: window.dashboard.refresh())
+
+    def refresh_dashboard() -> None:  # asked, read on the operations thread, shown: the whole refresh
+        window.dashboard.refresh()
+        while window.dashboard.reads.busy:
+            app.processEvents()
+
+    dash = best_of(refresh_dashboard)
     row("工作台刷新", dash, naive["dashboard"], "GROUP BY 全表", "≤ 50 ms")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows.append(

@@ -42,8 +42,12 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    def settle() -> None:
+    def settle() -> None:  # until the pages' reads on the operations thread are in (ui/ops.py)
+        from ui.ops import ops
+
         for _ in range(5):
+            app.processEvents()
+        while ops()._waiting:
             app.processEvents()
 
     window = MainWindow(ctx)

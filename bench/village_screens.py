@@ -58,7 +58,8 @@ def main() -> int:
     window.show()
     dash = window.dashboard
     dash.refresh()
-    app.processEvents()
+    while dash.reads.busy:  # the figures are read on the operations thread
+        app.processEvents()
     dash.drill_township(0)
     drill = dash.drill
     assert drill is not None
