@@ -298,6 +298,7 @@ def test_keyboard_search_new_case_enter_and_escape(qtbot, window, busy):
     assert window.new_case_dialog is not None and window.new_case_dialog.isVisible()
     qtbot.keyClick(window.new_case_dialog, Qt.Key.Key_Escape)
     assert not window.new_case_dialog.isVisible()
+    settled(qtbot)  # the list is read on the operations thread
     view = window.ledger_page.view
     view.setFocus()
     view.setCurrentIndex(window.ledger_page.model.index(0, 0))

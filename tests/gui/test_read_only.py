@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from ledger import open_ledger
+from tests.gui.guithread import settled
 from tests.world import CHEAP_HASHER
 from ui.case_dialog import CaseDialog
 from ui.main_window import PAGES, MainWindow
@@ -69,6 +70,7 @@ def test_the_window_shows_the_banner_and_every_action_says_why(qtbot, keyless, c
     qtbot.waitUntil(lambda: "缺少审计密钥" in window.chain_label.text(), timeout=5000)
 
     window.nav.setCurrentRow(PAGES.index("问题台账"))
+    settled(qtbot)  # the list is read on the operations thread
     page = window.ledger_page
     assert page.model.rowCount() == 2  # reading works
     page.view.selectAll()
