@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from ledger import CaseFilter
@@ -22,7 +21,7 @@ from ledger.workflow import OPEN_STATES, TALLY, GroupLightPolicy
 from ui.common import LIGHT_COLOURS
 from ui.context import AppContext
 from ui.models import CaseTableModel, count_text
-from ui.reads import Latest, reload_model
+from ui.reads import Latest, ReadWhenShown, reload_model
 from ui.reminder_banner import ReminderBanner
 from ui.tasks import Task
 from ui.village_drill import VillageDrillDialog
@@ -32,7 +31,7 @@ from ui.year_scope import YearScope
 TILE_STYLE = "font-size: 18pt; font-weight: bold;"
 
 
-class DashboardPage(QWidget):
+class DashboardPage(ReadWhenShown):
     open_filter = Signal(object, str)  # (CaseFilter, caption)
     open_case = Signal(int)
 
@@ -224,20 +223,6 @@ class DashboardPage(QWidget):
     def _titles(self) -> None:
         self.tasks_box.setTitle(f"待我处理（{count_text(self.tasks)}）")
         self.overdue_box.setTitle(f"逾期问题（{count_text(self.overdue)}）")
-
-    def _changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        QTimer.singleShot(0, self, self._refresh_if_stale)  # after MainWindow.show_page's own refresh
-
-    def _refresh_if_stale(self) -> None:
-        if self._stale and self.isVisible():
-            self.refresh()
 
     def refresh(self) -> None:
         """Read the figures, the reminders and the two lists on the operations thread; the figures

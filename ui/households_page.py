@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -29,7 +28,7 @@ from ui.common import guarded, ok_cancel
 from ui.context import AppContext
 from ui.household_dialog import HouseholdDialog
 from ui.models import CaseTableModel, HouseholdTableModel, ListTableModel, count_text
-from ui.reads import Latest, reload_model
+from ui.reads import Latest, ReadWhenShown, reload_model
 from ui.widgets import fit_columns, make_table
 
 
@@ -51,7 +50,7 @@ class ReasonDialog(QDialog):
         return self.text.text()
 
 
-class HouseholdsPage(QWidget):
+class HouseholdsPage(ReadWhenShown):
     open_case = Signal(int)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
@@ -179,20 +178,6 @@ class HouseholdsPage(QWidget):
         else:
             dialog.exec()
         return dialog
-
-    def _changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        QTimer.singleShot(0, self, self._refresh_if_stale)  # after MainWindow.show_page's own apply
-
-    def _refresh_if_stale(self) -> None:
-        if self._stale and self.isVisible():
-            self.refresh()
 
     def refresh(self) -> None:
         """After a change: the same list, the same household chosen."""

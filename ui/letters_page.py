@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices, QShowEvent
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -33,13 +33,13 @@ from ui.case_letters import COLOURS
 from ui.common import from_qdate, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
-from ui.reads import Latest
+from ui.reads import Latest, ReadWhenShown
 
 HEADERS = ["发文字号", "责任单位", "成文日期", "复函期限", "状态", "复函日期", "书面说明", "办结日期", "涉及问题"]
 LABELS = ("已签发", REPLY_OVERDUE, "已复函", "已办结")
 
 
-class LettersPage(QWidget):
+class LettersPage(ReadWhenShown):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
@@ -105,17 +105,6 @@ class LettersPage(QWidget):
         self._stale = True
         self.reads = Latest(self)
         ctx.changed.connect(lambda _change: self._changed())
-
-    def _changed(self) -> None:
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self.refresh()
 
     def refresh(self, select: int | None = None) -> None:
         """Read the letters and the 待督办 figures on the operations thread; then fill the list (and
