@@ -214,6 +214,15 @@ def test_a_common_phrase_reads_its_pages_in_sort_order_and_gets_the_same_rows(wo
         assert lg.queries._walk(s, f, sort, 10) is not None  # 30 matches of 45: read in index order
         assert lg.queries._walk(s, f, "state", 10) is None  # no index of its own
         assert lg.queries._walk(s, CaseFilter(search=term, township_id=w.township_id), sort, 10) is None
+        # the ledger view always names its viewer: the county's, who sees every case, filters nothing
+        # (the walk was skipped for it: 墙体开裂 at 1,000,000 cases 150 → 25 ms); a township's does
+        county = lg.queries._proved(CaseFilter(search=term, visible_to=w.coordinator))
+        assert lg.queries._walk(s, county, sort, 10) is not None
+        township = lg.queries._proved(CaseFilter(search=term, visible_to=w.verifier))
+        assert lg.queries._walk(s, township, sort, 10) is None
     for offset in (0, 10, 25):
         page = lg.queries.page(f, sort=sort, descending=descending, offset=offset, limit=10)
+        assert [r.id for r in page] == matching[offset : offset + 10], (offset, sort)
+        seen = CaseFilter(search=term, visible_to=w.coordinator)
+        page = lg.queries.page(seen, sort=sort, descending=descending, offset=offset, limit=10)
         assert [r.id for r in page] == matching[offset : offset + 10], (offset, sort)
