@@ -125,3 +125,33 @@ def test_a_subtype_is_named_in_the_title_without_nested_brackets(world, tmp_path
     out = tmp_path / "台账.pdf"
     assert render_report(lg, ReportRequest("ledger", filter=f), out, w.coordinator).cases == 1
     assert "整改台账（监测对象·边缘易致贫户）" in squeeze(text_of(read(out, 1, 1)))
+
+
+def test_tag_counts_are_read_again_only_after_a_change_a_new_day_or_for_another_viewer(world):
+    """The 工作台 asks for the tag figures after every refresh; while nothing was written (the audit
+    chain's head), the day and the viewer's scope are the same, the last figures stand without the
+    two grouped queries. Any change — a tag ended, a case moved on — is counted."""
+    from sqlalchemy import event
+
+    w, lg = world, world.ledger
+    h = w.household(kind="边缘易致贫户")
+    case = w.register(household=h)
+    statements: list[str] = []
+    event.listen(lg.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+    def counted(viewer=None) -> tuple[dict[str, tuple[int, int, int]], int]:
+        statements.clear()
+        figures = {c.tag: (c.households, c.cases, c.open_cases) for c in lg.households.tag_counts(visible_to=viewer)}
+        return figures, sum("household_tags" in s for s in statements)
+
+    first, queries = counted()
+    assert first["监测对象"] == (1, 1, 1) and queries == 2
+    assert counted() == (first, 0)  # nothing written since: the same figures, no grouped query
+    w.walk(case, "closed")
+    assert counted() == ({**first, "监测对象": (1, 1, 0)}, 2)
+    tag = next(t for t in lg.households.tags(h.id) if t.tag == "监测对象")
+    lg.households.end_tag(w.clerk, tag.id, lg.today(), "风险消除")
+    assert counted()[0]["监测对象"] == (0, 0, 0)
+    assert counted(w.officer)[1] == 2  # another viewer's scope is counted for them
+    w.clock.advance(days=1)
+    assert counted()[1] == 2  # a new day: tags that began or ended today change the figures
