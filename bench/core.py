@@ -64,7 +64,12 @@ def run(n: int, workdir: Path) -> list[tuple[str, str, str, str]]:
     flt = CaseFilter(township_id=township, states=("in_progress",))
 
     dash_ms = best_of(lambda: lg.queries.dashboard())
-    tags_ms = best_of(lambda: lg.households.tag_counts())
+
+    def count_tags() -> None:  # counted, not the figures kept from the last count (nothing changed here)
+        lg.households._tag_counts_last = None  # type: ignore[attr-defined]
+        lg.households.tag_counts()
+
+    tags_ms = best_of(count_tags)
     page_ms = best_of(lambda: lg.queries.page(flt, sort="deadline", limit=100))
     last_page_ms = best_of(
         lambda: lg.queries.page(

@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -227,12 +228,21 @@ def main() -> int:
         ms = best_of(lambda t=term: show(CaseFilter(search=t)))
         row(f"{label}「{term}」", ms, naive[term], "LIKE 全表扫描", goal)
 
-    def refresh_dashboard() -> None:  # asked, read on the operations thread, shown: the whole refresh
+    from ui.ops import ops
+
+    def refresh_dashboard() -> float:  # asked, read on the operations thread, shown: the tiles' refresh
+        # after the previous refresh has finished all it asked (its reminders, its two lists and their
+        # counts): back to back, the figures' read would wait behind those in the one operations queue
+        while ops().pending:
+            app.processEvents()
+        started = time.perf_counter()
         window.dashboard.refresh()
         while window.dashboard.reads.busy:
             app.processEvents()
+        return (time.perf_counter() - started) * 1000
 
-    dash = best_of(refresh_dashboard)
+    refresh_dashboard()
+    dash = statistics.median(refresh_dashboard() for _ in range(5))
     row("工作台刷新", dash, naive["dashboard"], "GROUP BY 全表", "≤ 50 ms")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows.append(

@@ -65,6 +65,11 @@ class Ops(QObject):
         self._asked.emit(number, work)
         return number
 
+    @property
+    def pending(self) -> int:
+        """Operations asked and not yet answered on the GUI thread."""
+        return len(self._waiting)
+
     def _finished(self, number: int, result: Any, error: BaseException | None) -> None:
         done, failed, owner = self._waiting.pop(number)
         if owner is not None and not shiboken6.isValid(owner):

@@ -63,7 +63,7 @@ def settled(qtbot, timeout: int = 20_000) -> None:
         from PySide6.QtWidgets import QApplication
 
         tasks = [t for w in QApplication.topLevelWidgets() for t in w.findChildren(Task)]
-        busy = bool(ops()._waiting) or any(t.running for t in tasks)
+        busy = bool(ops().pending) or any(t.running for t in tasks)
         quiet = 0 if busy else quiet + 1
         return quiet >= 3
 
