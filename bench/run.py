@@ -109,10 +109,23 @@ def table(figures: list[Figure]) -> list[str]:
     return lines
 
 
-def write_doc(lines: list[str], cases: int) -> None:
+STEPS = ("core", "gui", "stall", "verify", "reports", "excel")
+
+
+def write_doc(lines: list[str], cases: int, only: set[str] | None = None) -> None:
+    """The run's table in place of the last one of its size; with `only` (--steps), the rows of the
+    other steps are kept from the table there, and the note says which steps this run measured."""
     doc = ROOT / "docs" / "performance.md"
     text = doc.read_text(encoding="utf-8")
     begin, end = marks(cases)
+    if only is not None and begin in text:
+        old = text.split(begin, 1)[1].split(end, 1)[0].strip().splitlines()
+        kept = [row for row in old if row.startswith("| ") and row.split("|")[1].strip() in set(STEPS) - only]
+        new = [row for row in lines if row.startswith("| ") and row.split("|")[1].strip() in only]
+        rows = sorted(kept + new, key=lambda row: STEPS.index(row.split("|")[1].strip()))
+        notes = [line for line in old if not line.startswith("|")]
+        steps = "、".join(s for s in STEPS if s in only)
+        lines = [*notes, f"{lines[0]}（仅重测 {steps}，其余各行沿用上次运行）", "", *lines[2:4], *rows]
     block = "\n".join([begin, *lines, end])
     if begin in text:
         head, rest = text.split(begin, 1)
@@ -151,7 +164,7 @@ def main() -> int:
     for failure in failures:
         print(f"失败：{failure}", file=sys.stderr)
     if args.write_doc:
-        write_doc(lines, args.cases)
+        write_doc(lines, args.cases, set(args.steps.split(",")) if args.steps else None)
     return 1 if failures else 0
 
 
