@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.insider import one, sql
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "Demo#2026"
 GUARDS = ("audit_events_no_update", "audit_events_no_delete", "record_stamps_no_update", "record_stamps_no_delete")
@@ -41,23 +43,6 @@ def ledger(pristine, tmp_path) -> tuple[Path, dict]:
     folder = tmp_path / "copy"
     env = {**os.environ, "ZGTZ_DATA_DIR": str(folder / "data"), "ZGTZ_KEY_DIR": str(folder / "data" / "keys")}
     return folder / "示例.db", env
-
-
-def sql(db: Path, *statements: str) -> None:
-    con = sqlite3.connect(db, isolation_level=None)
-    try:
-        for statement in statements:
-            con.execute(statement)
-    finally:
-        con.close()
-
-
-def one(db: Path, query: str):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(query).fetchone()
-    finally:
-        con.close()
 
 
 def verify(db: Path, env: dict) -> subprocess.CompletedProcess:

@@ -16,6 +16,7 @@ import pytest
 from ledger import record_workers
 from ledger.demo import DEMO_PASSWORD, generate
 from ledger.verify import verify_ledger
+from tests.insider import one, sql
 from tests.paper import DemoLedger
 
 CASES = 400
@@ -37,23 +38,6 @@ def demo(pristine, tmp_path, monkeypatch) -> DemoLedger:
     monkeypatch.setattr(record_workers, "RANGE", 40)
     shutil.copytree(pristine, tmp_path / "copy")
     return DemoLedger(CASES, tmp_path / "copy")
-
-
-def sql(db: Path, *statements: str) -> None:
-    con = sqlite3.connect(db, isolation_level=None)
-    try:
-        for statement in statements:
-            con.execute(statement)
-    finally:
-        con.close()
-
-
-def one(db: Path, query: str):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(query).fetchone()
-    finally:
-        con.close()
 
 
 def both(demo: DemoLedger):
