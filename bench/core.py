@@ -66,7 +66,7 @@ def run(n: int, workdir: Path) -> list[tuple[str, str, str, str]]:
     dash_ms = best_of(lambda: lg.queries.dashboard())
 
     def count_tags() -> None:  # counted, not the figures kept from the last count (nothing changed here)
-        lg.households._tag_counts_last = None  # type: ignore[attr-defined]
+        lg.households._tag_counts_last = None
         lg.households.tag_counts()
 
     tags_ms = best_of(count_tags)

@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from bench.figures import Figure, emit  # noqa: E402
+from bench.stall import pause  # noqa: E402
 
 PASSWORD = "Demo#2026"
 
@@ -66,19 +67,11 @@ def measure(action: Callable[[], None]) -> tuple[float, float, float]:
     quiet = 0
     while quiet < 3 and time.perf_counter() < deadline:
         QCoreApplication.processEvents()
-        quiet = 0 if ops()._waiting else quiet + 1
+        quiet = 0 if ops().pending else quiet + 1
         time.sleep(0.001)
     cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
     pause(50)
     return meter.stop(), cpu * 1000, wall * 1000
-
-
-def pause(ms: int) -> None:
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    loop = QEventLoop()
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
 
 
 def main() -> int:

@@ -47,7 +47,7 @@ def main() -> int:
 
         for _ in range(5):
             app.processEvents()
-        while ops()._waiting:
+        while ops().pending:
             app.processEvents()
 
     window = MainWindow(ctx)

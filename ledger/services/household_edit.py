@@ -104,6 +104,8 @@ class HouseholdEditing:
 
     _ledger: Any
     kinds: tuple[str, ...]
+    # (audit head, day, viewer's scope) of the last tag count, and its figures (tag_counts)
+    _tag_counts_last: tuple[tuple[object, ...], tuple[TagCount, ...]] | None = None
 
     # -- who may edit -------------------------------------------------------------------------------
     def may_edit(self, actor: Actor, township_id: int | None = None) -> bool:
@@ -552,7 +554,7 @@ class HouseholdEditing:
             # and the viewer's scope are those of the last count, its figures stand. The 工作台 asks
             # after each refresh, and at 1,000,000 cases the two queries below cost ~1.5 s of CPU.
             key = (s.scalar(select(func.max(AuditEvent.seq))), today, None if visible_to is None else vis)
-            last = getattr(self, "_tag_counts_last", None)
+            last = self._tag_counts_last
             if last is not None and last[0] == key:
                 return list(last[1])
             held = {tag: n for tag, n in s.execute(households)}

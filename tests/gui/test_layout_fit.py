@@ -42,7 +42,7 @@ def settle() -> None:
     while True:
         for _ in range(3):
             QApplication.processEvents()
-        if not ops()._waiting or time.monotonic() > deadline:
+        if not ops().pending or time.monotonic() > deadline:
             return
         time.sleep(0.005)
 
