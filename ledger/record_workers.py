@@ -65,7 +65,12 @@ def plan(s: Session) -> tuple[list[Task], int]:
             tasks.append(("here", kind, None, None))
             continue
         table = records._table(spec.model).name
-        low, high = next(records._raw(s, f"SELECT min(id), max(id) FROM {table}"), (None, None))
+        # Two subqueries, each answered from the ends of the table's b-tree; `SELECT min(id), max(id)`
+        # scans the smallest covering index instead (100 ms at 1,000,000 cases, and it read an index a
+        # damaged page could break before the integrity check had said so).
+        low, high = next(
+            records._raw(s, f"SELECT (SELECT min(id) FROM {table}), (SELECT max(id) FROM {table})"), (None, None)
+        )
         if low is None:
             tasks.append(("records", kind, None, None))  # no rows: stamps of deleted ones, if any
             continue

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ledger import anchor, guards, record_checks, record_workers
@@ -58,6 +59,34 @@ def verify_ledger(
         say("数据库完整性检查…" if full else "数据库完整性快速检查…")
         file_checks = _FileChecks(lg, full)  # on a second core, while the records are checked here
         file_checks.start()
+    try:
+        chain = _check_contents(lg, report, say, cancelled, outside_heads, workers)
+    except (sqlite3.DatabaseError, DBAPIError) as exc:
+        # A damaged page (or a lock that outlasted the timeout) under the records: what was checked so
+        # far stands, the rest is one ✗ that says why it stopped, and the file check below names the
+        # damage. A raw exception here told the clerk nothing.
+        reason = str(exc.orig if isinstance(exc, DBAPIError) else exc)
+        what = "数据库文件已损坏" if "malformed" in reason else "读取数据库时出错"
+        report.add("审计日志和记录", False, f"{what}，其余记录未能校验（{reason}）；请从备份恢复后再校验")
+        chain = None
+    if file_checks is not None:
+        file_checks.join()
+        report.checks[:0] = file_checks.results
+    if remember and report.ok and chain is not None:
+        anchor.remember(lg.key_dir, lg.uuid, chain.head_seq, chain.head_hash)
+    return report
+
+
+def _check_contents(
+    lg: Ledger,
+    report: VerifyReport,
+    say: Callable[[str], None],
+    cancelled: Callable[[], bool] | None,
+    outside_heads: bool,
+    workers: int | None,
+) -> ChainReport | None:
+    """The guard triggers, the chain, every record, the counters and the evidence files, into
+    `report`; the chain's report, or None without the key."""
     with lg.reading() as s:
         gone = guards.missing(s)
         report.add(
@@ -92,12 +121,7 @@ def verify_ledger(
         _check_counts_and_files(lg, report, say)
         if job is not None:
             _add_records(report, job.finish(rs, say, cancelled), at)
-    if file_checks is not None:
-        file_checks.join()
-        report.checks[:0] = file_checks.results
-    if remember and report.ok and chain is not None:
-        anchor.remember(lg.key_dir, lg.uuid, chain.head_seq, chain.head_hash)
-    return report
+    return chain
 
 
 def _check_counts_and_files(lg: Ledger, report: VerifyReport, say: Callable[[str], None]) -> None:

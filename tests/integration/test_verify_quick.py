@@ -52,3 +52,18 @@ def test_a_damaged_page_is_found_by_the_quick_check(world):
 def _root(db: Path, name: str) -> int:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
         return int(con.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0])
+
+
+def test_a_damaged_table_is_a_finding_not_a_crash(world):
+    """A damaged page under the records themselves: verify reads what it can and says the file is
+    damaged, with worker processes and without, instead of stopping on SQLite's exception."""
+    for _ in range(3):
+        world.register("house.c")
+    db = Path(str(world.ledger.engine.url.database))
+    _damage_root_page(db, "cases")
+    for workers in (0, 2):
+        report = verify_ledger(world.ledger, remember=False, outside_heads=False, full=False, workers=workers)
+        assert not report.ok
+        checks = _checks(report)
+        assert not checks["数据库完整性"][0], checks
+        assert checks["审计日志和记录"][1].startswith("数据库文件已损坏，其余记录未能校验"), checks
