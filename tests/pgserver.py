@@ -67,8 +67,8 @@ class PgServer:
             tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
             raise RuntimeError(f"{program} {' '.join(args)} failed:\n{result.stdout}{result.stderr}{tail}")
 
-    def create_database(self, name: str) -> str:
-        """Create an empty database and return its SQLAlchemy URL."""
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """Create an empty database, or a copy of the database `template`, and return its URL."""
         import psycopg
         from psycopg import sql
 
@@ -80,7 +80,11 @@ class PgServer:
             dbname="postgres",
             autocommit=True,
         ) as con:
-            con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            if template is None:
+                con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            else:
+                copy = sql.SQL("CREATE DATABASE {} TEMPLATE {}")
+                con.execute(copy.format(sql.Identifier(name), sql.Identifier(template)))
         return self._url(name)
 
     def stop(self) -> None:

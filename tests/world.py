@@ -8,10 +8,12 @@ import datetime as dt
 import itertools
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from argon2 import PasswordHasher
+from sqlalchemy.engine import make_url
 
 from ledger import Actor, Ledger, open_ledger
 from ledger.ids import with_check_digit
@@ -231,37 +233,62 @@ def build_world(url_or_path: str | Path, tmp: Path, clock: FakeClock | None = No
     )
 
 
-# -- one migrated, seeded ledger per test session, copied for each test ----------------------------
-# build_world migrates a new file, seeds the catalog and creates ten accounts: ~0.35 s. A test that
-# takes the `world` fixture gets a copy of one such ledger built at the first use (its file and its
-# key folder, so the chain, the key and the remembered head are the same), opened anew with the
-# test's own clock: ~0.03 s.
-_TEMPLATE: tuple[Path, World] | None = None
-_TEMPLATE_FILES = ("台账.db", "keys")
+# -- one migrated, seeded ledger per test session and database kind, copied for each test -------------
+# build_world migrates a new database, seeds the catalog and creates ten accounts: ~0.35 s on SQLite,
+# 1–3 s on the PostgreSQL test server. A test that takes the `world` (or `any_world`) fixture gets a copy
+# of one such ledger built at the first use — its file, or on PostgreSQL a database created with the
+# built one as its TEMPLATE, and its key folder, so the chain, the key and the remembered head are the
+# same — opened anew with the test's own clock: ~0.03 s on SQLite, ~0.1 s on PostgreSQL.
+_TEMPLATES: dict[str, tuple[Path, World, str | Path]] = {}  # kind → (folder, world, its file or url)
 
 
-def _template() -> tuple[Path, World]:
-    global _TEMPLATE
-    if _TEMPLATE is None:
+def _template(kind: str, target: Callable[[Path], str | Path]) -> tuple[Path, World, str | Path]:
+    if kind not in _TEMPLATES:
         root = Path(tempfile.mkdtemp(prefix="zgtz-world-"))
-        made = build_world(root / "台账.db", root)
-        made.ledger.close()
-        _TEMPLATE = (root, made)
-    return _TEMPLATE
+        where = target(root)
+        made = build_world(where, root)
+        made.ledger.close()  # no connection left: PostgreSQL copies only a database nobody is connected to
+        _TEMPLATES[kind] = (root, made, where)
+    return _TEMPLATES[kind]
 
 
 def copied_world(tmp: Path, clock: FakeClock) -> World:
     """The same World build_world(tmp / "台账.db", tmp, clock) gives, from the session's template.
     A clock set before the template's last event (a test that starts its clock in the past) gets a
     ledger built for it instead, so time never runs backwards in the audit chain."""
-    root, made = _template()
+
+    def copy(root: Path, template: str | Path) -> Path:
+        shutil.copy2(template, tmp / "台账.db")
+        return tmp / "台账.db"
+
+    return _copied("sqlite", lambda root: root / "台账.db", copy, tmp, clock)
+
+
+def copied_pg_world(tmp: Path, clock: FakeClock, new_database: Callable[[str | None], str]) -> World:
+    """copied_world on the PostgreSQL test server: `new_database(template)` creates an empty database,
+    or (given the name of one) a copy of it, and returns its URL."""
+
+    def copy(root: Path, template: str | Path) -> str:
+        return new_database(make_url(str(template)).database)
+
+    return _copied("postgresql", lambda root: new_database(None), copy, tmp, clock)
+
+
+def _copied(
+    kind: str,
+    target: Callable[[Path], str | Path],
+    copy: Callable[[Path, str | Path], str | Path],
+    tmp: Path,
+    clock: FakeClock,
+) -> World:
+    root, made, template = _template(kind, target)
     if clock.now < made.clock.now and clock.now != FakeClock().now:
-        return build_world(tmp / "台账.db", tmp, clock)
+        return build_world(target(tmp), tmp, clock)
     clock.now = max(clock.now, made.clock.now)
-    shutil.copy2(root / "台账.db", tmp / "台账.db")
+    where = copy(root, template)
     shutil.copytree(root / "keys", tmp / "keys")
     lg = open_ledger(
-        tmp / "台账.db",
+        where,
         key_dir=tmp / "keys",
         evidence_dir=tmp / "evidence",
         clock=clock,
@@ -274,7 +301,62 @@ def copied_world(tmp: Path, clock: FakeClock) -> World:
 
 
 def remove_template() -> None:
-    global _TEMPLATE
-    if _TEMPLATE is not None:
-        shutil.rmtree(_TEMPLATE[0], ignore_errors=True)
-        _TEMPLATE = None
+    for root in [t[0] for t in _TEMPLATES.values()] + [p[0] for p in _PREPARED.values()]:
+        shutil.rmtree(root, ignore_errors=True)
+    _TEMPLATES.clear()
+    _PREPARED.clear()
+
+
+# -- a world with a test file's own cases, prepared once per session and copied for each test --------
+# A fixture that walks a dozen cases through the workflow (evidence, sign-offs) costs ~1 s a test; as
+# `prepared(...)` it runs once, on a copy of the template, and each test gets a copy of the result:
+# the database, the keys, the evidence files, the clock where the preparation left it, and what the
+# preparation returned (DTOs, frozen).
+_PREPARED: dict[str, tuple[Path, World, object]] = {}
+
+
+def prepared(
+    name: str,
+    tmp: Path,
+    clock: FakeClock,
+    prepare: Callable[[World], object],
+    new_database: Callable[[str | None], str] | None = None,
+) -> tuple[World, object]:
+    """copied_world (copied_pg_world given `new_database`), then `prepare(world)` — done once per
+    session under `name`, copied for each test. Returns the test's own World and what `prepare`
+    returned. A test whose clock is set before the prepared ledger's last event gets its own
+    preparation, so time never runs backwards."""
+
+    def fresh(folder: Path, at: FakeClock) -> World:
+        return copied_world(folder, at) if new_database is None else copied_pg_world(folder, at, new_database)
+
+    if name not in _PREPARED:
+        root = Path(tempfile.mkdtemp(prefix="zgtz-prepared-"))
+        made = fresh(root, FakeClock())
+        value = prepare(made)
+        made.ledger.close()  # nothing left connected: PostgreSQL copies only an unused database
+        _PREPARED[name] = (root, made, value)
+    root, made, value = _PREPARED[name]
+    if clock.now < made.clock.now and clock.now != FakeClock().now:
+        world = fresh(tmp, clock)
+        return world, prepare(world)
+    clock.now = max(clock.now, made.clock.now)
+    for part in ("keys", "evidence"):
+        if (root / part).is_dir():
+            shutil.copytree(root / part, tmp / part)
+    if new_database is None:
+        where: str | Path = tmp / "台账.db"
+        shutil.copy2(root / "台账.db", where)
+    else:
+        where = new_database(made.ledger.engine.url.database)
+    lg = open_ledger(
+        where,
+        key_dir=tmp / "keys",
+        evidence_dir=tmp / "evidence",
+        clock=clock,
+        backup_dir=tmp / "backups",
+        password_hasher=CHEAP_HASHER,
+    )
+    world = dataclasses.replace(made, clock=clock, extra=dict(made.extra))
+    world.use(lg)
+    return world, value

@@ -18,17 +18,15 @@ from ledger import CaseFilter
 from ledger.errors import StorageError
 from ledger.services.backup import verify_backup
 from tests.gui.guithread import settled
-from tests.world import fresh_id_number
+from tests.world import fresh_id_number, prepared
 from ui.case_form import NewCaseDialog
 from ui.main_window import PAGES, MainWindow
 from ui.models import CaseTableModel, HouseholdTableModel, ListTableModel
 from ui.tasks import Task, run_with_progress
 
 
-@pytest.fixture
-def busy(world):
+def _busy(w):
     """A small ledger with cases in several states, two townships and two departments."""
-    w = world
     other_village = w.ledger.catalog.villages(w.other_township_id)[0].id
     w.extra["far"] = w.household(head_name="欧阳春花", village_id=other_village)
     made = []
@@ -37,7 +35,19 @@ def busy(world):
         case = w.register("water.access" if i % 3 == 0 else "house.c", household=household)
         made.append(w.walk(case, ["registered", "assigned", "in_progress", "closed"][i % 4]))
     w.extra["cases"] = made
-    return w
+
+
+@pytest.fixture
+def world(tmp_path, clock):
+    """This file's world has the busy ledger's cases (made once a session, copied for each test)."""
+    w, _ = prepared("test_pages.busy", tmp_path, clock, _busy)
+    yield w
+    w.ledger.close()
+
+
+@pytest.fixture
+def busy(world):
+    return world
 
 
 @pytest.fixture

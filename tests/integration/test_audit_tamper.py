@@ -11,17 +11,24 @@ from sqlalchemy import text
 
 from ledger import StorageError
 from ledger.audit import load_key
+from tests.world import prepared
 
 
-@pytest.fixture
-def busy(world):
-    """A ledger with a few dozen events: cases registered, walked, edited."""
+def _busy(world) -> None:
     for i in range(3):
         case = world.register(description=f"第{i}户房屋开裂")
         world.walk(case, "closed" if i == 0 else "in_progress")
     report = world.ledger.audit.verify()
     assert report.ok and report.count >= 30
-    return world
+
+
+@pytest.fixture
+def busy(tmp_path, clock):
+    """A ledger with a few dozen events: cases registered, walked, edited (made once a session,
+    copied for each test)."""
+    world, _ = prepared("test_audit_tamper.busy", tmp_path, clock, _busy)
+    yield world
+    world.ledger.close()
 
 
 def raw(world) -> sqlite3.Connection:

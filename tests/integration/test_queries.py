@@ -11,12 +11,10 @@ from sqlalchemy import func, select
 
 from ledger import CaseFilter
 from ledger.models import Case
-from tests.world import fresh_id_number
+from tests.world import fresh_id_number, prepared
 
 
-@pytest.fixture
-def searchable(any_world):
-    w = any_world
+def _searchable(w) -> None:
     zhang = w.household(head_name="张小明", head_id_number=fresh_id_number("19800202"))
     li = w.household(head_name="李四", village_id=w.ledger.catalog.villages(w.other_township_id)[0].id)
     odd = w.household(head_name="百分%号")
@@ -28,7 +26,15 @@ def searchable(any_world):
         crack=w.register(household=li, description="墙体开裂"),
         water=w.register("water.access", household=odd, description="自来水入户管道破损"),
     )
-    return w
+
+
+@pytest.fixture
+def searchable(any_database, tmp_path, clock):
+    """Three households and three cases to search (made once a session on each kind of database)."""
+    kind = "sqlite" if any_database is None else "postgresql"
+    w, _ = prepared(f"test_queries.searchable.{kind}", tmp_path, clock, _searchable, any_database)
+    yield w
+    w.ledger.close()
 
 
 def ids_of(lg, **kw) -> set[int]:
@@ -194,12 +200,7 @@ def test_postgresql_quick_search_uses_the_trigram_indexes(pg_url, tmp_path, cloc
         lg.close()
 
 
-@pytest.mark.parametrize("term", ["墙体开裂", "开裂", "裂"])
-@pytest.mark.parametrize(("sort", "descending"), [("deadline", False), ("number", True), ("found_date", False)])
-def test_a_common_phrase_reads_its_pages_in_sort_order_and_gets_the_same_rows(world, term, sort, descending):
-    """When the matches are many, the page's ids come from the sort's own index, each tested against
-    the search (queries._walk): the rows and their order are those of reading every match."""
-    w, lg = world, world.ledger
+def _phrases(w) -> None:
     for i in range(45):
         case = w.register(
             description="房屋墙体开裂" if i % 3 else "屋顶漏雨",
@@ -207,6 +208,22 @@ def test_a_common_phrase_reads_its_pages_in_sort_order_and_gets_the_same_rows(wo
         )
         if i % 2:
             w.walk(case, "assigned")
+
+
+@pytest.fixture
+def phrases(tmp_path, clock):
+    """45 cases, two in three of them 墙体开裂 (made once a session, copied for each test)."""
+    w, _ = prepared("test_queries.phrases", tmp_path, clock, _phrases)
+    yield w
+    w.ledger.close()
+
+
+@pytest.mark.parametrize("term", ["墙体开裂", "开裂", "裂"])
+@pytest.mark.parametrize(("sort", "descending"), [("deadline", False), ("number", True), ("found_date", False)])
+def test_a_common_phrase_reads_its_pages_in_sort_order_and_gets_the_same_rows(phrases, term, sort, descending):
+    """When the matches are many, the page's ids come from the sort's own index, each tested against
+    the search (queries._walk): the rows and their order are those of reading every match."""
+    w, lg = phrases, phrases.ledger
     every = lg.queries.page(CaseFilter(), sort=sort, descending=descending, limit=1000)
     matching = [r.id for r in every if "漏雨" not in lg.cases.get(r.id).description]
     f = CaseFilter(search=term)

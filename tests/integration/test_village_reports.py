@@ -18,18 +18,14 @@ from reports.fonts import FontSet
 from reports.render import ReportRequest, render_report
 from reports.village_reports import render_village_files
 from tests import pdfcheck
-from tests.world import PASSWORD, World
+from tests.world import PASSWORD, World, prepared
 
 
 def squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-@pytest.fixture
-def towns(world: World) -> World:
-    """城关镇: 东关村 (2 closed, 1 in progress), 西关村 (1 assigned), 南街村 (never a case);
-    河西乡: 河西村 (1 closed)."""
-    w = world
+def _towns(w: World) -> None:
     lg = w.ledger
     lg.catalog.add_regions(w.admin, [("990101001003", "南街村", "990101001000")])
     v = {r.name: r.id for r in lg.catalog.villages()}
@@ -41,7 +37,15 @@ def towns(world: World) -> World:
     w.walk(w.register("house.c", household=w.household(head_name="钱进", village_id=v["河西村"])), "closed")
     w.verifier = ours
     w.extra["v"] = v
-    return w
+
+
+@pytest.fixture
+def towns(tmp_path, clock):
+    """城关镇: 东关村 (2 closed, 1 in progress), 西关村 (1 assigned), 南街村 (never a case);
+    河西乡: 河西村 (1 closed). Made once a session, copied for each test."""
+    w, _ = prepared("test_village_reports.towns", tmp_path, clock, _towns)
+    yield w
+    w.ledger.close()
 
 
 def by_village(w: World) -> dict[str, tuple[int, int, list[str]]]:

@@ -21,6 +21,7 @@ from ledger.workflow import OPEN_STATES
 from reports.excel import ExportRequest, export_workbook
 from reports.render import ReportRequest, build_filter, render_report
 from tests.pdfcheck import read, text_of
+from tests.world import prepared
 
 
 def squeeze(text: str) -> str:
@@ -31,11 +32,7 @@ def at(w, day: dt.date) -> None:
     w.clock.now = dt.datetime.combine(day, dt.time(9))
 
 
-@pytest.fixture
-def years(any_world):
-    """Cases over three years: closed in their year, carried over still open, and this year's
-    (SQLite and PostgreSQL: each keeps the year counters by its own triggers)."""
-    w = any_world
+def _years(w):
     made = {}
     for year in (2024, 2025, 2026):
         at(w, dt.date(year, 3, 2))
@@ -46,7 +43,18 @@ def years(any_world):
     late = w.register(found_date=dt.date(2024, 12, 30))  # found in 2024, closed in 2025
     made[(2024, "closed_next_year")] = w.walk(late, "closed")
     at(w, dt.date(2026, 11, 23))
-    return w, made
+    return made
+
+
+@pytest.fixture
+def years(any_database, tmp_path, clock):
+    """Cases over three years: closed in their year, carried over still open, and this year's
+    (SQLite and PostgreSQL: each keeps the year counters by its own triggers). Made once a session
+    on each kind of database, copied for each test (tests/world.py prepared)."""
+    kind = "sqlite" if any_database is None else "postgresql"
+    w, made = prepared(f"test_year_scope.years.{kind}", tmp_path, clock, _years, any_database)
+    yield w, made
+    w.ledger.close()
 
 
 def expected(w, scope: Scope | None) -> set[str]:
