@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -30,12 +32,13 @@ from ledger.dto import Actor
 from ledger.errors import LedgerError, ValidationError
 from ledger.events import event_name
 from ledger.facade import Ledger
-from ledger.services.users import password_problems
+from ledger.services.users import PasswordPolicy, password_problems
 from ledger.verify import verify_ledger
 from ledger.workflow import ROLE_NAMES
-from ui.common import ok_cancel, show_error
+from ui.common import ok_cancel, run_guarded, show_error
 from ui.context import AppContext
 from ui.models import ListTableModel
+from ui.ops import ops
 from ui.reads import Latest
 from ui.tasks import run_with_progress
 from ui.widgets import fit_columns
@@ -44,7 +47,11 @@ from ui.widgets import fit_columns
 class UserDialog(QDialog):
     """A new account: name, roles, and for scoped roles the department or township."""
 
-    def __init__(self, ledger: Ledger, actor: Actor | None, parent: QWidget | None = None):
+    def __init__(
+        self, ledger: Ledger, actor: Actor | None, parent: QWidget | None = None, policy: PasswordPolicy | None = None
+    ):
+        """`policy` as read on the operations thread by the page that opens the dialog; read here
+        when not given (a new ledger's first account, before any window is up)."""
         super().__init__(parent)
         self.ledger = ledger
         self.actor = actor
@@ -81,7 +88,7 @@ class UserDialog(QDialog):
         form.addRow("姓名 *", self.display)
         form.addRow("密码 *", self.password)
         form.addRow("确认密码 *", self.password2)
-        policy = ledger.users.policy()
+        policy = policy or ledger.users.policy()
         form.addRow(
             QLabel(
                 f"密码至少{policy.min_length}位，包含大写字母、小写字母、数字、符号中的"
@@ -94,10 +101,14 @@ class UserDialog(QDialog):
             form.addRow("所属乡镇（核验员）", self.township)
         form.addRow(self.message)
         buttons = ok_cancel("创建", self.submit, self.reject)
+        self.submit_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         form.addRow(buttons)
         self.created: Actor | None = None
+        self.pending = False  # the account is being written
 
     def submit(self) -> None:
+        if self.pending:
+            return  # the account is being written: one click, one account
         username, password = self.username.text().strip(), self.password.text()
         problems = []
         if not username or not self.display.text().strip():
@@ -111,22 +122,36 @@ class UserDialog(QDialog):
         if problems:
             self.message.setText("；".join(problems))
             return
-        try:
-            self.created = self.ledger.users.create(
-                self.actor,
-                username,
-                self.display.text().strip(),
-                password,
-                roles,
-                department_id=self.department.currentData(),
-                township_id=self.township.currentData(),
-            )
-            if self.first_admin:  # the new ledger's administrator goes straight on, signed in
-                self.created = self.ledger.users.authenticate(username, password)
-        except LedgerError as err:
-            self.message.setText("；".join(err.problems) if isinstance(err, ValidationError) else str(err))
-            return
+        # The account is written (its password hashed: ~0.2 s) on the operations thread; the dialog
+        # closes when it is done, or shows the service's problems as it showed its own.
+        self.pending = True
+        self.submit_button.setEnabled(False)
+        lg, actor, first = self.ledger, self.actor, self.first_admin
+        display, department, township = (
+            self.display.text().strip(),
+            self.department.currentData(),
+            self.township.currentData(),
+        )
+
+        def create() -> Actor:
+            created = lg.users.create(actor, username, display, password, roles, department_id=department,
+                                      township_id=township)  # fmt: skip
+            # the new ledger's administrator goes straight on, signed in
+            return lg.users.authenticate(username, password) if first else created
+
+        ops().run(create, self._created, self._not_created, owner=self)
+
+    def _created(self, created: Actor) -> None:
+        self.pending = False
+        self.created = created
         self.accept()
+
+    def _not_created(self, err: BaseException) -> None:
+        self.pending = False
+        self.submit_button.setEnabled(True)
+        if not isinstance(err, LedgerError):
+            raise err
+        self.message.setText("；".join(err.problems) if isinstance(err, ValidationError) else str(err))
 
 
 class PasswordDialog(QDialog):
@@ -174,9 +199,10 @@ class AdminPage(QWidget):
         users_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         users_view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         is_admin = ctx.has_role("admin")
-        new_user = QPushButton("新建账号…")
+        self.new_button = new_user = QPushButton("新建账号…")
         new_user.setEnabled(is_admin)
         new_user.clicked.connect(self.new_user)
+        self.user_dialog: UserDialog | None = None  # the last 新建账号 dialog opened
         self.toggle_button = QPushButton("停用/启用")
         self.toggle_button.clicked.connect(lambda: self.toggle_active())
         self.unlock_button = QPushButton("解除锁定")
@@ -276,14 +302,16 @@ class AdminPage(QWidget):
             if actor.username == username:
                 self.users_view.selectRow(i)
 
-    def _administer(self, work, done: str) -> bool:
-        try:
-            work()
-        except LedgerError as err:
-            show_error(self, err)
-            return False
-        self.status.setText(done)
-        self.refresh()
+    def _administer(self, work: Callable[[], object], done: str) -> bool:
+        """`work` (an account change) on the operations thread, then `done` in the status line and the
+        list read again; a refusal in a message box. True when it was asked for."""
+        buttons = [self.toggle_button, self.unlock_button, self.reset_button, self.rights_button]
+
+        def finished(_result: object) -> None:
+            self.status.setText(done)
+            self.refresh()
+
+        run_guarded(self, work, finished, busy=buttons)
         return True
 
     def toggle_active(self) -> bool:
@@ -347,11 +375,15 @@ class AdminPage(QWidget):
             f"已更新账号 {actor.username} 的权限：{names}。",
         )
 
-    def new_user(self) -> UserDialog:
-        dialog = UserDialog(self.ctx.ledger, self.ctx.actor, self)
+    def new_user(self) -> None:
+        """新建账号: the password policy read on the operations thread, then the dialog (`user_dialog`)."""
+        run_guarded(self, self.ctx.ledger.users.policy, self._open_user_dialog, busy=[self.new_button])
+
+    def _open_user_dialog(self, policy: PasswordPolicy) -> None:
+        dialog = UserDialog(self.ctx.ledger, self.ctx.actor, self, policy=policy)
         dialog.accepted.connect(self.refresh)
+        self.user_dialog = dialog
         dialog.open()
-        return dialog
 
     def backup(self, target: str | None = None) -> bool:
         if self.ctx.ledger.dialect != "sqlite":

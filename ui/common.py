@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QDate, QSettings, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -21,6 +22,8 @@ from ledger.errors import (
 )
 from ledger.paths import data_dir
 from ledger.workflow import LIGHT_NAMES
+
+T = TypeVar("T")
 
 LIGHT_COLOURS = {"red": QColor("#d93025"), "yellow": QColor("#f2a600"), "green": QColor("#188038")}
 LIGHT_TEXT = dict(LIGHT_NAMES)  # 红灯/黄灯/绿灯: the words the ledger, the 周报 and the 统计表 print
@@ -92,12 +95,50 @@ def show_error(parent: QWidget | None, err: LedgerError) -> None:
 
 
 def guarded(parent: QWidget | None, work: Callable[[], Any]) -> Any:
-    """Run a ledger call; a LedgerError becomes a Chinese message box and None."""
+    """Run a call that touches no database (a file written, say); a LedgerError becomes a Chinese
+    message box and None. A ledger call from a page goes through run_guarded."""
     try:
         return work()
     except LedgerError as err:
         show_error(parent, err)
         return None
+
+
+def run_guarded(
+    parent: QWidget,
+    work: Callable[[], T],
+    done: Callable[[T], None] | None = None,
+    *,
+    busy: Iterable[QWidget] = (),
+) -> None:
+    """A ledger call from a page's button, on the operations thread (ui/ops.py) in order with the
+    page's reads: the window keeps painting while it writes (an account's password hash alone is
+    ~0.2 s). `done(result)` follows on the GUI thread; a LedgerError becomes the Chinese message box
+    guarded showed, anything else is our bug and goes to the crash handler. The widgets in `busy` are
+    disabled until the answer, so a second click cannot write twice."""
+    from ui.ops import ops
+
+    held = [w for w in busy if w.isEnabled()]
+    for widget in held:
+        widget.setEnabled(False)
+
+    def release() -> None:
+        for widget in held:
+            if shiboken6.isValid(widget):
+                widget.setEnabled(True)
+
+    def succeeded(result: T) -> None:
+        release()
+        if done is not None:
+            done(result)
+
+    def failed(error: BaseException) -> None:
+        release()
+        if not isinstance(error, LedgerError):
+            raise error
+        show_error(parent, error)
+
+    ops().run(lambda: work(), succeeded, failed, owner=parent)
 
 
 def to_qdate(day: dt.date) -> QDate:

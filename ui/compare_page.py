@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from ledger import ids
-from ledger.compare.views import CompareResult, FindingView
+from ledger.compare.views import CompareResult, FindingView, RegisterResult
 from ledger.errors import PermissionDenied
-from ui.common import guarded
+from ui.common import run_guarded
 from ui.context import AppContext
 from ui.models import ListTableModel
 from ui.reads import Latest
@@ -91,6 +91,7 @@ class ComparePage(QWidget):
         self.kind.currentIndexChanged.connect(self.reload)
         self.states.currentIndexChanged.connect(self.reload)
         self.reads = Latest(self)  # the findings, read on the operations thread
+        self.result: CompareResult | None = None  # the last 比对 run from this page
         self.reload()
 
     # -- actions ------------------------------------------------------------------------------------
@@ -99,18 +100,21 @@ class ComparePage(QWidget):
         if path:
             self.run_file(Path(path))
 
-    def run_file(self, path: Path) -> CompareResult | None:
-        result = guarded(self, lambda: self.ctx.ledger.compare.run(self.ctx.actor, path, self.kind.currentText()))
-        if result is not None:
-            s = result.run.summary
-            self.summary.setText(
-                f"{result.run.file_name}（{result.run.batch}）：名单 {result.run.rows:,} 行，按身份证号匹配 "
-                f"{s['matched_id']:,} 行，按姓名+村匹配 {s['matched_name']:,} 行（弱，须核实），未匹配 "
-                f"{s['unmatched']:,} 行。候选 {len(result.findings):,} 条：新增 {len(result.new):,}，"
-                f"无变化 {result.unchanged:,}，已消失 {len(result.gone):,}。"
-            )
-            self.reload()
-        return result
+    def run_file(self, path: Path) -> None:
+        """比对 the roster at `path` on the operations thread; `result` holds the outcome."""
+        compare, actor, kind = self.ctx.ledger.compare, self.ctx.actor, self.kind.currentText()
+        run_guarded(self, lambda: compare.run(actor, path, kind), self._ran, busy=[self.run_button])
+
+    def _ran(self, result: CompareResult) -> None:
+        self.result = result
+        s = result.run.summary
+        self.summary.setText(
+            f"{result.run.file_name}（{result.run.batch}）：名单 {result.run.rows:,} 行，按身份证号匹配 "
+            f"{s['matched_id']:,} 行，按姓名+村匹配 {s['matched_name']:,} 行（弱，须核实），未匹配 "
+            f"{s['unmatched']:,} 行。候选 {len(result.findings):,} 条：新增 {len(result.new):,}，"
+            f"无变化 {result.unchanged:,}，已消失 {len(result.gone):,}。"
+        )
+        self.reload()
 
     def selected(self) -> list[FindingView]:
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
@@ -121,12 +125,15 @@ class ComparePage(QWidget):
         if not chosen:
             QMessageBox.information(self, "部门比对", "请先选择要登记的候选问题")
             return
-        done = guarded(self, lambda: self.ctx.ledger.compare.register(self.ctx.actor, [f.id for f in chosen]))
-        if done is not None:
+        compare, actor, ids_ = self.ctx.ledger.compare, self.ctx.actor, [f.id for f in chosen]
+
+        def registered(done: RegisterResult) -> None:
             QMessageBox.information(
                 self, "部门比对", f"已登记问题 {len(done.cases)} 个：{done.cases[0][2]} 至 {done.cases[-1][2]}"
             )
-        self.reload()
+            self.reload()
+
+        run_guarded(self, lambda: compare.register(actor, ids_), registered, busy=[self.register_button])
 
     def dismiss_selected(self) -> None:
         chosen = self.selected()
@@ -138,8 +145,9 @@ class ComparePage(QWidget):
             self.dismiss(chosen, reason)
 
     def dismiss(self, chosen: list[FindingView], reason: str) -> None:
-        guarded(self, lambda: self.ctx.ledger.compare.dismiss(self.ctx.actor, [f.id for f in chosen], reason))
-        self.reload()
+        compare, actor, ids_ = self.ctx.ledger.compare, self.ctx.actor, [f.id for f in chosen]
+        run_guarded(self, lambda: compare.dismiss(actor, ids_, reason), lambda _d: self.reload(),
+                    busy=[self.dismiss_button])  # fmt: skip
 
     # -- the list ----------------------------------------------------------------------------------
     def reload(self) -> None:

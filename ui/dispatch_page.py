@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTime
 from PySide6.QtWidgets import (
@@ -36,11 +37,14 @@ from ledger.services.dispatch import (
     Cutoff,
     Period,
 )
-from ui.common import guarded
+from ui.common import run_guarded
 from ui.context import AppContext
 from ui.models import ListTableModel
 from ui.reads import Latest
 from ui.widgets import fit_columns, make_table
+
+if TYPE_CHECKING:
+    from reports.bulletin import BulletinResult
 
 HEADERS = ("单位", "类别", "报送情况", "报送时间", "报送人", "报送方式")
 COLORS = {"已报": "#e6f4ea", "迟报": "#fef7e0", "未报": "#fce8e6", "待报": None}
@@ -49,10 +53,9 @@ COLORS = {"已报": "#e6f4ea", "迟报": "#fef7e0", "未报": "#fce8e6", "待报
 class CutoffDialog(QDialog):
     """报送截止时间: weekday, time and the late window (hours)."""
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+    def __init__(self, c: Cutoff, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("调度报送截止时间")
-        c = ctx.ledger.dispatch.cutoff()
         self.weekday = QComboBox()
         self.weekday.addItems(list(WEEKDAYS))
         self.weekday.setCurrentIndex(c.weekday)
@@ -94,6 +97,8 @@ class DispatchPage(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.rows: list[BoardRow] = []
         self.periods: list[Period] = []
+        self.cutoff: Cutoff | None = None  # as last read with the periods
+        self.confirmed: BoardRow | None = None  # the last confirmation written from this page
         roles = ctx.actor.roles
         self.issue_button.setVisible(bool(roles & ISSUE_ROLES))
         self.settings_button.setVisible(bool(roles & SETTING_ROLES))
@@ -142,7 +147,8 @@ class DispatchPage(QWidget):
         self.summary.setText(f"读取失败：{error}")
 
     def _periods_read(self, read: tuple[Cutoff, list[Period], int, list[BoardRow]]) -> None:
-        cutoff, self.periods, default, rows = read
+        self.cutoff, self.periods, default, rows = read
+        cutoff = self.cutoff
         self.cutoff_label.setText(f"报送截止：{cutoff.describe()}；调度期结束仍未报送的为未报。")
         self.period_box.blockSignals(True)
         self.period_box.clear()
@@ -208,11 +214,13 @@ class DispatchPage(QWidget):
                 return r.unit.kind, r.unit.id, r.unit.name
         return None
 
-    def confirm(self, ask: bool = True) -> BoardRow | None:
+    def confirm(self, ask: bool = True) -> None:
+        """确认本期进度 of the selected unit (or the user's own), written on the operations thread;
+        the board is read again when it is done (`confirmed` holds the row written)."""
         unit = self._unit_for_confirm()
         if unit is None:
             QMessageBox.information(self, "确认本期进度", "请先在表中选择要确认的单位。")
-            return None
+            return
         kind, unit_id, name = unit
         period = self.period
         if ask:
@@ -220,13 +228,19 @@ class DispatchPage(QWidget):
                 self, "确认本期进度", f"确认{name}已报送{period.label()}的整改进度？\n确认时间将记入审计日志。"
             )
             if answer != QMessageBox.StandardButton.Yes:
-                return None
-        row = guarded(self, lambda: self.ctx.ledger.dispatch.confirm(self.ctx.actor, kind, unit_id, period))
-        if row is not None:
-            self.show_board()
-        return row
+                return
+        lg, actor = self.ctx.ledger, self.ctx.actor
+        run_guarded(
+            self, lambda: lg.dispatch.confirm(actor, kind, unit_id, period), self._confirmed,
+            busy=[self.confirm_button],
+        )  # fmt: skip
+
+    def _confirmed(self, row: BoardRow) -> None:
+        self.confirmed = row
+        self.show_board()
 
     def issue(self, path: str | None = None) -> None:
+        """印发通报: the bulletin rendered (and its number taken) on the operations thread."""
         from reports.bulletin import render_bulletin
 
         period = self.period
@@ -235,18 +249,26 @@ class DispatchPage(QWidget):
             path, _ = QFileDialog.getSaveFileName(self, "印发调度通报", suggested, "PDF 文件 (*.pdf)")
             if not path:
                 return
-        result = guarded(self, lambda: render_bulletin(self.ctx.ledger, path, self.ctx.actor, period=period))
-        if result is not None:
+        lg, actor, target = self.ctx.ledger, self.ctx.actor, path
+
+        def issued(result: BulletinResult) -> None:
             again = "（重印，期号不变）" if result.reprint else ""
             QMessageBox.information(
                 self, "印发调度通报", f"已生成{result.year}年第{result.number}期调度通报{again}：\n{result.path}"
             )
 
+        run_guarded(self, lambda: render_bulletin(lg, target, actor, period=period), issued, busy=[self.issue_button])
+
     def edit_cutoff(self, values: tuple[int, str, int] | None = None) -> None:
         if values is None:
-            dialog = CutoffDialog(self.ctx, self)
+            if self.cutoff is None:
+                return  # not read yet: the button answers once the page has read
+            dialog = CutoffDialog(self.cutoff, self)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
             values = dialog.values()
-        if guarded(self, lambda: self.ctx.ledger.dispatch.set_cutoff(self.ctx.actor, *values)) is not None:
-            self.reload()
+        lg, actor, chosen = self.ctx.ledger, self.ctx.actor, values
+        run_guarded(
+            self, lambda: lg.dispatch.set_cutoff(actor, *chosen), lambda _c: self.reload(),
+            busy=[self.settings_button],
+        )  # fmt: skip

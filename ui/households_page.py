@@ -24,7 +24,7 @@ from ledger.access import may_see_health, may_unmask
 from ledger.dto import HouseholdRow, HouseholdView, MemberView
 from ledger.errors import LedgerError
 from ledger.tags import vocabulary
-from ui.common import guarded, ok_cancel
+from ui.common import ok_cancel, run_guarded
 from ui.context import AppContext
 from ui.household_dialog import HouseholdDialog
 from ui.models import CaseTableModel, HouseholdTableModel, ListTableModel, count_text
@@ -84,6 +84,7 @@ class HouseholdsPage(ReadWhenShown):
             ["姓名", "身份证号", "与户主关系"] + (["健康/残疾状况"] if self.health else []), self
         )
         self.household_id: int | None = None
+        self.revealed: tuple[str, str] | None = None  # the last full number and phone shown
         self.reveal_button = QPushButton("显示完整号码…")
         self.reveal_button.setToolTip("须有“查看完整号码”权限并填写用途，记入审计日志")
         self.reveal_button.setEnabled(False)
@@ -151,21 +152,24 @@ class HouseholdsPage(ReadWhenShown):
         self._stale = False
         ctx.changed.connect(lambda change: self._changed() if change.households or change.case_ids else None)
 
-    def reveal(self, reason: str | None = None) -> tuple[str, str] | None:
-        """The head's full ID number and phone, after a typed reason (audited by the ledger)."""
+    def reveal(self, reason: str | None = None) -> None:
+        """The head's full ID number and phone, after a typed reason (audited by the ledger), read on
+        the operations thread; `revealed` holds them once shown."""
         if self.household_id is None:
-            return None
+            return
         if reason is None:
             dialog = ReasonDialog("显示完整号码", "请填写查看完整身份证号和电话的用途（将记入审计日志）：", self)
             if dialog.exec() != QDialog.DialogCode.Accepted:
-                return None
+                return
             reason = dialog.reason
-        household_id = self.household_id
-        shown = guarded(self, lambda: self.ctx.ledger.households.reveal(self.ctx.actor, household_id, reason or ""))
-        if shown is not None:
-            number, phone = shown
+        households, actor, household_id, why = self.ctx.ledger.households, self.ctx.actor, self.household_id, reason
+
+        def shown(number_and_phone: tuple[str, str]) -> None:
+            self.revealed = number_and_phone
+            number, phone = number_and_phone
             self.detail.setText(self.detail.text() + f"<br><b>完整号码</b>（已记录）：{number}　电话：{phone or '—'}")
-        return shown
+
+        run_guarded(self, lambda: households.reveal(actor, household_id, why or ""), shown, busy=[self.reveal_button])
 
     def edit(self, before_show: Callable[[HouseholdDialog], None] | None = None) -> HouseholdDialog | None:
         """修改档案 of the chosen household; `before_show` (tests, screenshots) drives the dialog

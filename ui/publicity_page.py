@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,11 +32,14 @@ from PySide6.QtWidgets import (
 from ledger import ids
 from ledger.errors import LedgerError
 from ledger.services.publicity import KIND_NAMES, BatchView, ItemView, ObjectionView, PublicitySettings
-from ui.common import from_qdate, guarded, ok_cancel, to_qdate
+from ui.common import from_qdate, ok_cancel, run_guarded, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
 from ui.reads import Latest
 from ui.widgets import fit_columns, make_table
+
+if TYPE_CHECKING:
+    from reports.publicity import NoticeResult
 
 WAITING = ("户主", "身份证号", "问题编号", "问题类别", "情况说明")
 BATCHES = ("公示", "公示期", "天数", "对象", "未处理异议", "状态", "发起人")
@@ -130,6 +134,10 @@ class PublicityPage(QWidget):
         self.print_button.clicked.connect(self.ask_print)
         self.settings_button.clicked.connect(self.edit_settings)
         self.reads = Latest(self)  # the waiting list and the batches, read on the operations thread
+        self.started: BatchView | None = None
+        self.recorded: ObjectionView | None = None
+        self.resolved: ObjectionView | None = None
+        self.printed: NoticeResult | None = None
         self.reload()
 
     # -- reading -------------------------------------------------------------------------------------
@@ -216,28 +224,34 @@ class PublicityPage(QWidget):
         return self.details[rows[0].row()] if rows and rows[0].row() < len(self.details) else None
 
     # -- actions ---------------------------------------------------------------------------------------
-    def start_selected(self) -> BatchView | None:
+    # Each write runs on the operations thread (run_guarded) and its result is kept for whoever looks
+    # next (the tests, a screen reader of the message line): `started`, `recorded`, `resolved`,
+    # `printed`, None until one succeeds.
+    def start_selected(self) -> None:
         rows = sorted({i.row() for i in self.waiting_view.selectionModel().selectedRows()})
         chosen = [self.waiting[r] for r in rows if r < len(self.waiting)]
-        pub, village = self.ctx.ledger.publicity, self.village_id()
+        pub, actor, village = self.ctx.ledger.publicity, self.ctx.actor, self.village_id()
         if not chosen or village is None:
             QMessageBox.information(self, "公示", "请先在“待公示”中选择要公示的对象")
-            return None
+            return
         start, days = from_qdate(self.start_date.date()), self.days.value() or None
         if self.kind.currentData() == "close":
             ids_ = [i.case_id for i in chosen if i.case_id is not None]
-            batch = guarded(self, lambda: pub.start(self.ctx.actor, village, ids_, start_date=start, days=days))
+            run_guarded(self, lambda: pub.start(actor, village, ids_, start_date=start, days=days), self._started,
+                        busy=[self.start_button])  # fmt: skip
         else:
             tags = [i.tag_id for i in chosen if i.tag_id is not None]
-            batch = guarded(self, lambda: pub.start_risk(self.ctx.actor, village, tags, start_date=start, days=days))
-        if batch is not None:
-            self.message.setText(
-                f"已发起公示：{len(batch.items)} 个对象，"
-                f"公示期 {batch.start_date:%Y-%m-%d} 至 {batch.end_date:%Y-%m-%d}。"
-                "请打印公示张贴，公示期满且异议处理完毕后方可审批。"
-            )
-            self.reload()
-        return batch
+            run_guarded(self, lambda: pub.start_risk(actor, village, tags, start_date=start, days=days),
+                        self._started, busy=[self.start_button])  # fmt: skip
+
+    def _started(self, batch: BatchView) -> None:
+        self.started = batch
+        self.message.setText(
+            f"已发起公示：{len(batch.items)} 个对象，"
+            f"公示期 {batch.start_date:%Y-%m-%d} 至 {batch.end_date:%Y-%m-%d}。"
+            "请打印公示张贴，公示期满且异议处理完毕后方可审批。"
+        )
+        self.reload()
 
     def ask_objection(self) -> None:
         chosen = self.chosen_detail()
@@ -248,12 +262,15 @@ class PublicityPage(QWidget):
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.record_objection(chosen[0], *dialog.values())
 
-    def record_objection(self, item: ItemView, received: dt.date, who: str, content: str) -> ObjectionView | None:
-        pub = self.ctx.ledger.publicity
-        done = guarded(self, lambda: pub.object(self.ctx.actor, item.id, received, who, content))
-        if done is not None:
+    def record_objection(self, item: ItemView, received: dt.date, who: str, content: str) -> None:
+        pub, actor = self.ctx.ledger.publicity, self.ctx.actor
+
+        def recorded(objection: ObjectionView) -> None:
+            self.recorded = objection
             self._reload_keeping()
-        return done
+
+        run_guarded(self, lambda: pub.object(actor, item.id, received, who, content), recorded,
+                    busy=[self.object_button])  # fmt: skip
 
     def ask_resolution(self) -> None:
         chosen = self.chosen_detail()
@@ -264,12 +281,15 @@ class PublicityPage(QWidget):
         if ok:
             self.resolve(chosen[1], text)
 
-    def resolve(self, objection: ObjectionView, handling: str) -> ObjectionView | None:
-        pub = self.ctx.ledger.publicity
-        done = guarded(self, lambda: pub.resolve(self.ctx.actor, objection.id, handling))
-        if done is not None:
+    def resolve(self, objection: ObjectionView, handling: str) -> None:
+        pub, actor = self.ctx.ledger.publicity, self.ctx.actor
+
+        def resolved(done: ObjectionView) -> None:
+            self.resolved = done
             self._reload_keeping()
-        return done
+
+        run_guarded(self, lambda: pub.resolve(actor, objection.id, handling), resolved,
+                    busy=[self.resolve_button])  # fmt: skip
 
     def _reload_keeping(self) -> None:
         batch = self.current_batch()
@@ -285,32 +305,41 @@ class PublicityPage(QWidget):
         if path:
             self.print_to(Path(path))
 
-    def print_to(self, path: Path):
+    def print_to(self, path: Path) -> None:
+        """The notice rendered on the operations thread."""
         from reports.publicity import render_notice
 
         batch = self.current_batch()
         if batch is None:
-            return None
-        result = guarded(self, lambda: render_notice(self.ctx.ledger, batch, path, self.ctx.actor))
-        if result is not None:
+            return
+        lg, actor = self.ctx.ledger, self.ctx.actor
+
+        def printed(result: NoticeResult) -> None:
+            self.printed = result
             self.message.setText(
                 f"已生成公示：{result.path}（{result.pages} 页），姓名和身份证号已按公开要求隐去部分。"
             )
-        return result
+
+        run_guarded(self, lambda: render_notice(lg, batch, path, actor), printed, busy=[self.print_button])
 
     def edit_settings(self) -> None:
-        dialog = SettingsDialog(self, self.ctx.ledger.catalog.category_names, self.ctx.ledger.publicity.settings())
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            days, risk, contact, phone = dialog.values()
-            pub = self.ctx.ledger.publicity
-            done = guarded(
-                self,
-                lambda: pub.update_settings(
-                    self.ctx.actor, category_days=days, risk_days=risk, contact=contact, phone=phone
-                ),
-            )
-            if done is not None:
-                self.reload()
+        """公示设置: the settings read on the operations thread, the dialog shown when they arrive."""
+        pub, catalog = self.ctx.ledger.publicity, self.ctx.ledger.catalog
+        run_guarded(self, lambda: (catalog.category_names, pub.settings()), lambda read: self._ask_settings(*read),
+                    busy=[self.settings_button])  # fmt: skip
+
+    def _ask_settings(self, names: dict[str, str], current: PublicitySettings) -> None:
+        dialog = SettingsDialog(self, names, current)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        days, risk, contact, phone = dialog.values()
+        pub, actor = self.ctx.ledger.publicity, self.ctx.actor
+        run_guarded(
+            self,
+            lambda: pub.update_settings(actor, category_days=days, risk_days=risk, contact=contact, phone=phone),
+            lambda _done: self.reload(),
+            busy=[self.settings_button],
+        )
 
 
 class ObjectionDialog(QDialog):

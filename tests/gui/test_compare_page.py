@@ -18,9 +18,10 @@ def test_compare_page_runs_dismisses_and_registers(world, people, ctx_of, qtbot,
     qtbot.addWidget(page)
     page.resize(1280, 520)
     page.show()
-    result = page.run_file(write_xlsx(tmp_path / "医保参保名单.xlsx", medical_rows(people["ids"])))
+    page.run_file(write_xlsx(tmp_path / "医保参保名单.xlsx", medical_rows(people["ids"])))
+    settled(qtbot)  # the 比对 and then the list run on the operations thread
+    result = page.result
     assert result is not None and len(result.findings) == 3
-    settled(qtbot)  # the list is read on the operations thread
     rows = page.model.rows
     assert sorted(r[4] for r in rows) == ["张小军", "张小明", "王强"]
     assert all("*" in r[5] for r in rows if r[5]) and not re.search(r"\d{17}[\dX]", repr(rows))

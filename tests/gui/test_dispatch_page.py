@@ -28,8 +28,11 @@ def test_the_board_confirmations_and_the_bulletin(world, ctx_of, qtbot, tmp_path
     assert set(statuses(officer).values()) == {"待报"}
     assert not officer.issue_button.isVisibleTo(officer) and not officer.settings_button.isVisibleTo(officer)
     assert officer.confirm_button.isVisibleTo(officer)
-    row = officer.confirm(ask=False)  # no row selected: the officer's own department
+    officer.confirm(ask=False)  # no row selected: the officer's own department
+    assert not officer.confirm_button.isEnabled()  # written on the operations thread: one click, one write
     settled(qtbot)
+    row = officer.confirmed
+    assert officer.confirm_button.isEnabled()
     assert row is not None and row.unit.name == "县住建局" and row.status == "已报"
     assert statuses(officer)["县住建局"] == "已报"
     officer.confirm(ask=False)  # twice: refused with a message, nothing changes
@@ -45,8 +48,9 @@ def test_the_board_confirmations_and_the_bulletin(world, ctx_of, qtbot, tmp_path
     assert coordinator.period_box.currentIndex() == 1
     assert statuses(coordinator) == {"城关镇": "未报", "河西乡": "未报", "县水利局": "未报", "县住建局": "已报"}
     coordinator.view.selectRow(list(statuses(coordinator)).index("河西乡"))
-    late = coordinator.confirm(ask=False)
+    coordinator.confirm(ask=False)
     settled(qtbot)
+    late = coordinator.confirmed
     assert late is not None and late.status == "迟报" and late.via == "县级代为登记"
     assert statuses(coordinator)["河西乡"] == "迟报"
     assert "迟报：河西乡" in coordinator.summary.text() and "未报：城关镇、县水利局" in coordinator.summary.text()
@@ -59,8 +63,9 @@ def test_the_board_confirmations_and_the_bulletin(world, ctx_of, qtbot, tmp_path
     qtbot.addWidget(verifier)
     settled(qtbot)
     verifier.view.selectRow(list(statuses(verifier)).index("县水利局"))
-    assert verifier.confirm(ask=False) is None
+    verifier.confirm(ask=False)
     settled(qtbot)
+    assert verifier.confirmed is None
     assert any("只能确认本单位" in t for t in answer_boxes)
     assert statuses(verifier)["县水利局"] == "未报"
 
@@ -69,6 +74,7 @@ def test_the_board_confirmations_and_the_bulletin(world, ctx_of, qtbot, tmp_path
     coordinator.reload()
     settled(qtbot)
     coordinator.issue(str(out))
+    settled(qtbot)
     assert any("第1期调度通报" in t for t in answer_boxes)
     text = text_of(read(out))
     assert "第1期" in text and "未报2个：城关镇、县水利局" in text
@@ -79,4 +85,5 @@ def test_the_board_confirmations_and_the_bulletin(world, ctx_of, qtbot, tmp_path
     assert "每周五 12:00" in coordinator.cutoff_label.text()
     assert coordinator.periods[0].end == dt.datetime(2026, 12, 4, 12, 0)
     coordinator.edit_cutoff((4, "99:00", 12))
+    settled(qtbot)
     assert any("时:分" in t for t in answer_boxes)

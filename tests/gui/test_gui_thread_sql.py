@@ -4,20 +4,21 @@ The SQL is caught where it runs, at SQLAlchemy's before_cursor_execute (tests/gu
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+from PySide6.QtWidgets import QApplication, QDialog
 
 from ledger.dto import Change
 from tests.gui.guithread import GuiThreadSql, settled
 from ui.admin_page import AdminPage
 from ui.compare_page import ComparePage
 from ui.dashboard import DashboardPage
-from ui.dispatch_page import DispatchPage
+from ui.dispatch_page import CutoffDialog, DispatchPage
 from ui.exchange_page import ExchangePage
 from ui.households_page import HouseholdsPage
 from ui.ledger_page import LedgerPage
 from ui.letters_page import LettersPage
 from ui.main_window import PAGES, MainWindow
-from ui.publicity_page import PublicityPage
+from ui.publicity_page import PublicityPage, SettingsDialog
 from ui.reports_page import ReportsPage
 
 # Pages still allowed to read on the GUI thread when shown or refreshed, and why. Empty: none.
@@ -100,3 +101,89 @@ def test_no_page_reads_the_database_on_the_gui_thread_when_it_is_built(qtbot, wo
         page.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert not _late(sql), sql.report()
+
+
+def _accept_when_shown(kind: type, fill=lambda dialog: None) -> QTimer:
+    """Accept the next dialog of `kind` a page opens (after `fill`), as a clerk clicking 确定 would."""
+
+    def look() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, kind) and widget.isVisible():
+                fill(widget)
+                widget.accept()
+
+    timer = QTimer()
+    timer.timeout.connect(look)
+    timer.start(20)
+    return timer
+
+
+def test_no_page_action_writes_on_the_gui_thread(qtbot, world, ctx_of, answer_boxes, tmp_path):
+    """The pages' own buttons (issue 17: every database call from the window through the op layer):
+    确认本期进度, the cut-off and its dialog, 印发通报, 公示设置 and its dialog, account changes, 新建账号
+    (its password hashed), 显示完整号码 — each writes (or reads what its dialog shows) on the operations
+    thread, and each still does what it did."""
+    w = world
+    w.walk(w.register("house.c"), "in_progress")
+    household = w.household(head_name="赵铁柱")
+    coordinator, admin = ctx_of(w.coordinator), ctx_of(w.admin)
+    dispatch, publicity, accounts = DispatchPage(coordinator), PublicityPage(coordinator), AdminPage(admin)
+    households = HouseholdsPage(coordinator)  # the 统筹员 holds 查看完整号码
+    for page in (dispatch, publicity, accounts, households):
+        qtbot.addWidget(page)
+        page.show()
+    accounts.refresh()
+    settled(qtbot)
+    with GuiThreadSql(w.ledger.engine) as sql:
+        sql.page = "调度通报（确认本期进度）"
+        dispatch.view.selectRow(0)
+        dispatch.confirm(ask=False)
+        settled(qtbot)
+        sql.page = "调度通报（截止时间设置）"
+        timer = _accept_when_shown(CutoffDialog, lambda d: d.weekday.setCurrentIndex(4))
+        dispatch.settings_button.click()
+        settled(qtbot)
+        timer.stop()
+        sql.page = "调度通报（印发通报）"
+        dispatch.issue(str(tmp_path / "通报.pdf"))
+        settled(qtbot)
+        sql.page = "公示（公示设置）"
+        timer = _accept_when_shown(SettingsDialog, lambda d: d.spins["house"].setValue(5))
+        publicity.settings_button.click()
+        settled(qtbot)
+        timer.stop()
+        sql.page = "系统管理（停用账号）"
+        accounts.select_account("ck1")
+        accounts.toggle_active()
+        settled(qtbot)
+        sql.page = "系统管理（重置密码）"
+        accounts.select_account("luru")
+        accounts.reset_password("Reset#2026x")
+        settled(qtbot)
+        sql.page = "系统管理（新建账号）"
+        accounts.new_button.click()
+        settled(qtbot)
+        dialog = accounts.user_dialog
+        assert dialog is not None
+        dialog.username.setText("xinzhang")
+        dialog.display.setText("新账号")
+        dialog.password.setText("New#2026acct")
+        dialog.password2.setText("New#2026acct")
+        dialog.roles["viewer"].setChecked(True)
+        dialog.submit()
+        settled(qtbot)
+        sql.page = "农户档案（显示完整号码）"
+        households.search.setText("赵铁柱")
+        households.apply()
+        settled(qtbot)
+        households.reveal("入户核实身份")
+        settled(qtbot)
+    assert not sql.statements, sql.report()
+    assert dispatch.confirmed is not None and "周五" in dispatch.cutoff_label.text()
+    assert any("未到，不能印发通报" in t for t in answer_boxes), answer_boxes  # the service's answer, shown
+    assert w.ledger.publicity.settings().category_days.get("house") == 5
+    assert w.ledger.users.authenticate("luru", "Reset#2026x").username == "luru"
+    assert "ck1" in {a.username for a, active in accounts.accounts if not active}
+    assert w.ledger.users.authenticate("xinzhang", "New#2026acct").display_name == "新账号"
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert households.revealed is not None and households.revealed[0] == household.head_id_number

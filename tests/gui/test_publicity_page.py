@@ -41,18 +41,22 @@ def test_publicity_page_starts_objects_resolves_and_prints(world, ctx_of, qtbot,
     page.waiting_view.selectAll()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.grab().save(str(SCREENSHOTS / "公示_待公示.png"))
-    batch = page.start_selected()
+    page.start_selected()
     settled(qtbot)
+    batch = page.started
     assert batch is not None and len(batch.items) == 2 and batch.days == 7
     assert page.waiting_model.rows == [] and page.batch_model.rows[0][5] == "公示中"
     assert "公示中" in lg.publicity.case_state(cases[0].id)
 
     item = page.details[0][0]
-    assert page.record_objection(item, lg.today(), "村民甲", "该户院墙仍有裂缝") is not None
+    page.record_objection(item, lg.today(), "村民甲", "该户院墙仍有裂缝")
     settled(qtbot)
+    assert page.recorded is not None
     assert page.batch_model.rows[0][4] == "1"
     objection = next(o for _i, o in page.details if o is not None)
-    assert page.resolve(objection, "短") is None and any("至少4个字" in t for t in answer_boxes)
+    page.resolve(objection, "短")
+    settled(qtbot)
+    assert page.resolved is None and any("至少4个字" in t for t in answer_boxes)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.detail_view.selectRow(0)
     page.grab().save(str(SCREENSHOTS / "公示.png"))
@@ -61,10 +65,13 @@ def test_publicity_page_starts_objects_resolves_and_prints(world, ctx_of, qtbot,
     qtbot.addWidget(dialog)
     assert "公示：公示中" in dialog.title.text() and "异议 1 条待处理" in dialog.title.text()
     w.clock.advance(days=7)
-    assert page.resolve(objection, "经入户核实，裂缝为旧痕，已修补") is not None
+    page.resolve(objection, "经入户核实，裂缝为旧痕，已修补")
     settled(qtbot)
+    assert page.resolved is not None
     assert page.batch_model.rows[0][4] == "0" and page.batch_model.rows[0][5] == "已期满"
-    result = page.print_to(tmp_path / "公示.pdf")
+    page.print_to(tmp_path / "公示.pdf")
+    settled(qtbot)
+    result = page.printed
     assert result is not None and result.pages == 1 and "已生成公示" in page.message.text()
     case = lg.cases.get(cases[0].id)
     closed = lg.cases.act(w.approver, case.id, "approve", expected_version=case.version,
