@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -41,6 +42,7 @@ from ledger.textrules import RULES
 from ui.common import from_qdate, ok_cancel, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
+from ui.ops import ops
 from ui.reads import Latest
 from ui.widgets import fit_columns
 
@@ -90,7 +92,9 @@ def _table(model: ListTableModel, height: int = 150) -> QTableView:
 
 
 class _Form(QDialog):
-    """A small form with a message line: OK runs `save`; a LedgerError stays in the dialog."""
+    """A small form with a message line: OK runs what `write` returns on the operations thread (the
+    values are taken from the widgets here, on the GUI thread); a LedgerError stays in the dialog,
+    and the dialog closes when the write is done."""
 
     def __init__(self, title: str, parent: QWidget | None):
         super().__init__(parent)
@@ -102,19 +106,35 @@ class _Form(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(self.form)
         layout.addWidget(self.message)
-        layout.addWidget(ok_cancel("确定", self.submit, self.reject))
+        buttons = ok_cancel("确定", self.submit, self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        layout.addWidget(buttons)
         self.result_value: Any = None
+        self.pending = False
 
-    def save(self) -> Any:  # overridden
+    def write(self) -> Callable[[], Any]:  # overridden: the ledger call, with the form's values bound
         raise NotImplementedError
 
     def submit(self) -> None:
-        try:
-            self.result_value = self.save()
-        except LedgerError as err:
-            self.message.setText(_message(err))
-            return
+        if self.pending:
+            return  # written already, the answer on its way: one click, one write
+        work = self.write()
+        self.pending = True
+        self.ok_button.setEnabled(False)
+        ops().run(work, self._written, self._refused, owner=self)
+
+    def _written(self, result: Any) -> None:
+        self.pending = False
+        self.ok_button.setEnabled(True)
+        self.result_value = result
         self.accept()
+
+    def _refused(self, err: BaseException) -> None:
+        self.pending = False
+        self.ok_button.setEnabled(True)
+        if not isinstance(err, LedgerError):
+            raise err
+        self.message.setText(_message(err))
 
 
 class MemberDialog(_Form):
@@ -142,19 +162,19 @@ class MemberDialog(_Form):
             self.form.addRow("健康/残疾状况", self.health)
         self.resize(420, self.sizeHint().height())
 
-    def save(self) -> Any:
-        hs = self.ctx.ledger.households
+    def write(self) -> Callable[[], Any]:
+        hs, actor = self.ctx.ledger.households, self.ctx.actor
         if self.member is None:
-            return hs.add_member(
-                self.ctx.actor, self.household_id, self.name.text(), self.id_number.text(),
-                self.relation.currentText(), self.health.text() if self.may_health else "",
-            )  # fmt: skip
+            household_id, name, number = self.household_id, self.name.text(), self.id_number.text()
+            relation, health = self.relation.currentText(), self.health.text() if self.may_health else ""
+            return lambda: hs.add_member(actor, household_id, name, number, relation, health)
         changes: dict[str, object] = {"name": self.name.text(), "relation": self.relation.currentText()}
         if self.id_number.text().strip():
             changes["id_number"] = self.id_number.text()
         if self.may_health and self.health.text().strip() != self.member.health:
             changes["health"] = self.health.text()
-        return hs.update_member(self.ctx.actor, self.member.id, changes)
+        member_id = self.member.id
+        return lambda: hs.update_member(actor, member_id, changes)
 
 
 class TagDialog(_Form):
@@ -203,16 +223,12 @@ class TagDialog(_Form):
             if not kind.has_risk:
                 box.setChecked(False)
 
-    def save(self) -> TagView:
-        return self.ctx.ledger.households.add_tag(
-            self.ctx.actor,
-            self.household_id,
-            self.tag.currentData(),
-            self.subtype.currentData() or "",
-            [name for name, box in self.risks.items() if box.isChecked()],
-            from_qdate(self.start.date()),
-            self.note.text(),
-        )
+    def write(self) -> Callable[[], TagView]:
+        hs, actor, household_id = self.ctx.ledger.households, self.ctx.actor, self.household_id
+        tag, subtype = self.tag.currentData(), self.subtype.currentData() or ""
+        risks = [name for name, box in self.risks.items() if box.isChecked()]
+        start, note = from_qdate(self.start.date()), self.note.text()
+        return lambda: hs.add_tag(actor, household_id, tag, subtype, risks, start, note)
 
 
 class EndTagDialog(_Form):
@@ -236,10 +252,10 @@ class EndTagDialog(_Form):
         self.form.addRow("理由 *", self.reason)
         self.resize(420, self.sizeHint().height())
 
-    def save(self) -> TagView:
-        return self.ctx.ledger.households.end_tag(
-            self.ctx.actor, self.tag.id, from_qdate(self.end.date()), self.reason.currentText()
-        )
+    def write(self) -> Callable[[], TagView]:
+        hs, actor, tag_id = self.ctx.ledger.households, self.ctx.actor, self.tag.id
+        end, reason = from_qdate(self.end.date()), self.reason.currentText()
+        return lambda: hs.end_tag(actor, tag_id, end, reason)
 
 
 class HouseholdDialog(QDialog):
@@ -253,6 +269,7 @@ class HouseholdDialog(QDialog):
         self.household_id = household_id
         lg = ctx.ledger
         self.view: HouseholdView | None = None  # read on the operations thread with the lists (reload)
+        self.saved: HouseholdView | None = None  # the record as the last save_household left it
         self.setWindowTitle("修改农户档案")
         self.reads = Latest(self)
         cat = lg.catalog
@@ -438,17 +455,27 @@ class HouseholdDialog(QDialog):
         )
 
     # -- changing --------------------------------------------------------------------------------------
-    def _run(self, work: Callable[[], Any]) -> Any:
-        try:
-            result = work()
-        except LedgerError as err:
+    def _run(self, work: Callable[[], Any], done: Callable[[Any], None] | None = None) -> None:
+        """`work` (a change of this household) on the operations thread; then the record read again,
+        the pages told, and `done(result)`. A refusal stays in the message line."""
+
+        def written(result: Any) -> None:
+            self.message.clear()
+            self._changed()
+            if done is not None:
+                done(result)
+
+        def refused(err: BaseException) -> None:
+            if not isinstance(err, LedgerError):
+                raise err
             self.message.setText(_message(err))
-            return None
-        self.message.clear()
+
+        ops().run(work, written, refused, owner=self)
+
+    def _changed(self) -> None:
         self.reload()
         self.ctx.notify(Change(households=True))
         self.changed.emit()
-        return result
 
     def household_changes(self) -> dict[str, object]:
         h = self.view
@@ -466,17 +493,19 @@ class HouseholdDialog(QDialog):
             changes["phone"] = self.phone.text()
         return changes
 
-    def save_household(self) -> HouseholdView | None:
+    def save_household(self) -> None:
+        """The household's changes written on the operations thread; `saved` holds the record after."""
         changes = self.household_changes()
         if not changes:
             self.message.setText("档案没有改动")
-            return None
-        saved = self._run(
-            lambda: self.ctx.ledger.households.update(self.ctx.actor, self.household_id, changes, expected=self.view)
-        )
-        if saved is not None:
+            return
+        hs, actor, household_id, expected = self.ctx.ledger.households, self.ctx.actor, self.household_id, self.view
+
+        def shown(saved: HouseholdView) -> None:
+            self.saved = saved
             self.fill_household(saved)
-        return saved
+
+        self._run(lambda: hs.update(actor, household_id, changes, expected=expected), shown)
 
     def edit_member(self, member: MemberView | None, dialog_hook: Callable[[QDialog], None] | None = None) -> None:
         dialog = MemberDialog(self.ctx, self.household_id, member, self)
@@ -496,7 +525,8 @@ class HouseholdDialog(QDialog):
             box.button(QMessageBox.StandardButton.No).setText("取消")
             if box.exec() != QMessageBox.StandardButton.Yes:
                 return
-        self._run(lambda: self.ctx.ledger.households.remove_member(self.ctx.actor, member.id, "在档案中移除"))
+        hs, actor = self.ctx.ledger.households, self.ctx.actor
+        self._run(lambda: hs.remove_member(actor, member.id, "在档案中移除"))
 
     def add_tag(self, dialog_hook: Callable[[QDialog], None] | None = None) -> None:
         self._open(TagDialog(self.ctx, self.household_id, self), dialog_hook)
@@ -509,17 +539,20 @@ class HouseholdDialog(QDialog):
         self._open(EndTagDialog(self.ctx, tag, self), dialog_hook)
 
     def _open(self, dialog: QDialog, hook: Callable[[QDialog], None] | None) -> None:
-        """Run a sub-dialog; `hook` (tests) fills and submits it instead of a person."""
+        """Run a sub-dialog; `hook` (tests) fills and submits it instead of a person. Its write ends
+        on the operations thread; when it is done the dialog is accepted and this one reads again."""
+
+        def accepted() -> None:
+            self.message.clear()
+            self._changed()
+            dialog.deleteLater()
+
+        dialog.accepted.connect(accepted)
+        dialog.rejected.connect(dialog.deleteLater)
         if hook is not None:
             hook(dialog)
         else:
             dialog.exec()
-        if dialog.result() == QDialog.DialogCode.Accepted:
-            self.message.clear()
-            self.reload()
-            self.ctx.notify(Change(households=True))
-            self.changed.emit()
-        dialog.deleteLater()
 
 
 def _day(day: dt.date | None) -> str:

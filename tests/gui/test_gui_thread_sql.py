@@ -14,6 +14,7 @@ from ui.compare_page import ComparePage
 from ui.dashboard import DashboardPage
 from ui.dispatch_page import CutoffDialog, DispatchPage
 from ui.exchange_page import ExchangePage
+from ui.household_dialog import HouseholdDialog
 from ui.households_page import HouseholdsPage
 from ui.ledger_page import LedgerPage
 from ui.letters_page import LettersPage
@@ -178,7 +179,25 @@ def test_no_page_action_writes_on_the_gui_thread(qtbot, world, ctx_of, answer_bo
         settled(qtbot)
         households.reveal("入户核实身份")
         settled(qtbot)
+        sql.page = "农户档案（修改档案）"
+        record = HouseholdDialog(coordinator, household.id)
+        qtbot.addWidget(record)
+        settled(qtbot)
+        record.people.setValue(4)
+        record.save_household()
+        settled(qtbot)
+
+        def add_member(form):
+            form.name.setText("赵小燕")
+            form.relation.setCurrentText("女")
+            form.submit()
+            settled(qtbot)
+
+        record.edit_member(None, add_member)
+        settled(qtbot)
     assert not sql.statements, sql.report()
+    assert record.saved is not None and record.saved.size == 4
+    assert [m.name for m in record.member_rows] == ["赵小燕"]
     assert dispatch.confirmed is not None and "周五" in dispatch.cutoff_label.text()
     assert any("未到，不能印发通报" in t for t in answer_boxes), answer_boxes  # the service's answer, shown
     assert w.ledger.publicity.settings().category_days.get("house") == 5

@@ -59,12 +59,15 @@ def test_edit_household_members_and_tags_through_the_dialog(qtbot, register, ctx
     # a bad phone is refused in the dialog, and what was typed stays
     dialog.people.setValue(5)
     dialog.phone.setText("12ab")
-    assert dialog.save_household() is None
-    assert "联系电话格式不正确" in dialog.message.text()
+    dialog.save_household()  # written on the operations thread
+    settled(qtbot)
+    assert dialog.saved is None and "联系电话格式不正确" in dialog.message.text()
     assert dialog.people.value() == 5 and dialog.phone.text() == "12ab"
     dialog.phone.setText("13912345678")
     dialog.kind.setCurrentIndex(dialog.kind.findData("边缘易致贫户"))
-    saved = dialog.save_household()
+    dialog.save_household()
+    settled(qtbot)
+    saved = dialog.saved
     assert saved is not None and (saved.size, saved.kind, saved.phone) == (5, "边缘易致贫户", "13912345678")
     assert dialog.phone.text() == "" and "139****5678" in dialog.phone.placeholderText()
     settled(qtbot)
@@ -79,6 +82,7 @@ def test_edit_household_members_and_tags_through_the_dialog(qtbot, register, ctx
         d.relation.setCurrentText("女")
         d.health.setText("视力残疾")
         d.submit()
+        settled(qtbot)
 
     dialog.edit_member(None, fill_member)
     settled(qtbot)
@@ -88,9 +92,11 @@ def test_edit_household_members_and_tags_through_the_dialog(qtbot, register, ctx
     def rename(d):
         d.name.setText("")  # refused: the dialog stays open with its message
         d.submit()
+        settled(qtbot)
         assert "姓名不能为空" in d.message.text() and not d.result()
         d.name.setText("李晓雨")
         d.submit()
+        settled(qtbot)
 
     dialog.edit_member(dialog.member_rows[0], rename)
     settled(qtbot)
@@ -105,10 +111,12 @@ def test_edit_household_members_and_tags_through_the_dialog(qtbot, register, ctx
         d.subtype.setCurrentIndex(d.subtype.findData("突发严重困难户"))
         d.risks["因病"].setChecked(True)
         d.submit()
+        settled(qtbot)
         assert "同一标签不能同时有两个" in d.message.text()
         d.tag.setCurrentIndex(d.tag.findData("低保户"))
         d.start.setDate(QDate(2026, 3, 1))
         d.submit()
+        settled(qtbot)
 
     dialog.add_tag(fill_tag)
     settled(qtbot)
@@ -120,6 +128,7 @@ def test_edit_household_members_and_tags_through_the_dialog(qtbot, register, ctx
         assert isinstance(d, EndTagDialog)
         d.reason.setCurrentText("风险消除")
         d.submit()
+        settled(qtbot)
 
     dialog.end_tag(end)
     settled(qtbot)
