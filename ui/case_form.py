@@ -5,6 +5,8 @@ for a village instead, from the subcategories the catalog allows for villages.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,12 +26,14 @@ from PySide6.QtWidgets import (
 )
 
 from ledger import CaseFilter, ids
-from ledger.dto import HouseholdView
+from ledger.dto import HouseholdView, MemberView
 from ledger.errors import LedgerError, ValidationError
 from ledger.textrules import RULES
 from ledger.workflow import OPEN_STATES
 from ui.common import from_qdate, to_qdate
 from ui.context import AppContext
+from ui.ops import ops
+from ui.reads import Latest
 
 OK = "color: #188038;"
 BAD = "color: #d93025;"
@@ -171,6 +175,10 @@ class NewCaseDialog(QDialog):
             self.village.currentIndexChanged,
         ):
             signal.connect(self._validate)
+        # The ID-number lookup (with the household's members) and the duplicate check are read on the
+        # operations thread; only the newest of each is shown (a number typed on replaces a lookup).
+        self.lookups, self.duplicates = Latest(self), Latest(self)
+        self.pending = False  # the household and the case are being written
         self._fill_villages()
         self._fill_place_villages()
         self._level_changed(False)
@@ -239,7 +247,7 @@ class NewCaseDialog(QDialog):
     def select_member(self, name: str) -> None:
         self.member.setCurrentIndex(self.member.findText(name, Qt.MatchFlag.MatchStartsWith))
 
-    def _fill_members(self) -> None:
+    def _fill_members(self, members: list[MemberView]) -> None:
         """The found household's members; 全户 (no one named) first. A new household has none yet."""
         self.member.clear()
         if self.household is None:
@@ -247,7 +255,7 @@ class NewCaseDialog(QDialog):
             self.member.setEnabled(False)
             return
         self.member.addItem("（全户，不涉及具体成员）", None)
-        for m in self.ctx.ledger.households.members(self.household.id):
+        for m in members:
             relation = f"，{m.relation}" if m.relation else ""
             self.member.addItem(f"{m.name}（{ids.mask(m.id_number) if m.id_number else '无身份证号'}{relation}）", m.id)
         self.member.setEnabled(self.member.count() > 1)
@@ -265,6 +273,7 @@ class NewCaseDialog(QDialog):
 
     def _id_changed(self, text: str) -> None:
         self.household = None
+        self.lookups.drop()
         number = ids.normalize(text)
         self.household_box.setEnabled(False)
         if not number:
@@ -280,44 +289,80 @@ class NewCaseDialog(QDialog):
                 self.id_status.setStyleSheet(BAD)
                 self.id_status.setText(str(err))
             else:
-                found = self.ctx.ledger.households.find_by_id_number(canonical)
-                if found is not None:
-                    self.household = found
-                    region = self.ctx.ledger.catalog.region
-                    self.id_status.setStyleSheet(OK)
-                    self.id_status.setText(
-                        f"✓ 已建档农户：{found.head_name}，{region(found.township_id).name}"
-                        f"{region(found.village_id).name}，{found.kind}，{found.size}人"
-                    )
-                else:
-                    born = ids.birth_date(canonical)
-                    self.id_status.setStyleSheet(OK)
-                    self.id_status.setText(f"✓ 号码有效（出生日期 {born:%Y-%m-%d}）。尚未建档，请填写农户信息")
-                    self.household_box.setEnabled(True)
-        self._fill_members()
+                self.id_status.setStyleSheet("")
+                self.id_status.setText("正在查找农户档案…")
+                self._look_up(canonical)
+        self._fill_members([])
         self._check_duplicate()
         self._validate()
+
+    def _look_up(self, canonical: str) -> None:
+        """The household of a valid number, its place and members, read on the operations thread."""
+        hs, region = self.ctx.ledger.households, self.ctx.ledger.catalog.region
+
+        def work() -> tuple[HouseholdView | None, str, list[MemberView]]:
+            found = hs.find_by_id_number(canonical)
+            if found is None:
+                return None, "", []
+            place = region(found.township_id).name + region(found.village_id).name
+            return found, place, hs.members(found.id)
+
+        self.lookups.run(work, lambda read: self._looked_up(canonical, *read), self._lookup_failed)
+
+    def _looked_up(self, canonical: str, found: HouseholdView | None, place: str, members: list[MemberView]) -> None:
+        self.id_status.setStyleSheet(OK)
+        if found is not None:
+            self.household = found
+            self.id_status.setText(f"✓ 已建档农户：{found.head_name}，{place}，{found.kind}，{found.size}人")
+        else:
+            born = ids.birth_date(canonical)
+            self.id_status.setText(f"✓ 号码有效（出生日期 {born:%Y-%m-%d}）。尚未建档，请填写农户信息")
+            self.household_box.setEnabled(True)
+        self._fill_members(members)
+        self._check_duplicate()
+        self._validate()
+
+    def _lookup_failed(self, error: BaseException) -> None:
+        if not isinstance(error, LedgerError):
+            raise error
+        self.id_status.setStyleSheet(BAD)
+        self.id_status.setText(f"查找农户档案失败：{error}")
 
     def _id_valid(self) -> bool:
         return self.household is not None or self.household_box.isEnabled()
 
     def _check_duplicate(self) -> None:
+        """An open case of the same 子类 for the household (or the village), read on the operations thread."""
         code = self.subcategory.currentData()
         open_states = tuple(sorted(OPEN_STATES))
+        queries = self.ctx.ledger.queries
         if self.village_level and code and self.place_village.currentData() is not None:
             f = CaseFilter(village_id=self.place_village.currentData(), subcategory=code, states=open_states)
-            existing = [r for r in self.ctx.ledger.queries.page(f, sort="found_date", limit=50) if r.village_level]
             who = "该村已有同类未销号的村级问题"
+
+            def work() -> list[str]:
+                return [r.number for r in queries.page(f, sort="found_date", limit=50) if r.village_level]
         elif not self.village_level and self.household is not None and code:
             f = CaseFilter(household_id=self.household.id, subcategory=code, states=open_states)
-            existing = self.ctx.ledger.queries.page(f, sort="found_date", limit=5)
             who = "该户已有同类未销号问题"
+
+            def work() -> list[str]:
+                return [r.number for r in queries.page(f, sort="found_date", limit=5)]
         else:
+            self.duplicates.drop()
             self.duplicate_warning.clear()
             return
-        if existing:
-            numbers = "、".join(r.number for r in existing[:5])
-            self.duplicate_warning.setText(f"⚠ {who}：{numbers}。如确属新问题可继续登记，否则请在原问题中补充。")
+        self.duplicates.run(work, lambda numbers: self._show_duplicates(who, numbers), self._duplicates_failed)
+
+    def _duplicates_failed(self, error: BaseException) -> None:
+        if not isinstance(error, LedgerError):
+            raise error
+        self.duplicate_warning.setText(f"同类问题核对失败：{error}")
+
+    def _show_duplicates(self, who: str, numbers: list[str]) -> None:
+        if numbers:
+            shown = "、".join(numbers[:5])
+            self.duplicate_warning.setText(f"⚠ {who}：{shown}。如确属新问题可继续登记，否则请在原问题中补充。")
         else:
             self.duplicate_warning.clear()
 
@@ -345,41 +390,52 @@ class NewCaseDialog(QDialog):
         self.save_button.setToolTip("还需填写：" + "、".join(missing) if missing else "")
 
     def submit(self) -> None:
+        """The household (when new) and the case written on the operations thread; the form closes
+        when they are, or shows the service's problems and keeps what was typed."""
+        if self.pending:
+            return  # written already, the answer on its way: one click, one case
         missing = self.missing()
         if missing:
             self.message.setText("还需填写：" + "、".join(missing))
             return
-        lg, actor = self.ctx.ledger, self.ctx.actor
-        try:
-            if self.village_level:
-                result = lg.cases.register(
-                    actor,
-                    household_id=None,
-                    village_id=self.place_village.currentData(),
-                    **self._case_values(),
-                )
-                self._done(result)
-                return
-            household = self.household
-            if household is None:
-                household = lg.households.create(
-                    actor,
-                    village_id=self.village.currentData(),
-                    head_name=self.head_name.text(),
-                    head_id_number=self.id_number.text(),
-                    kind=self.kind.currentData(),
-                    size=self.people.value(),
-                    phone=self.phone.text(),
-                )
-                self.household = household  # a retry after a case error reuses it
-            result = lg.cases.register(
-                actor, household_id=household.id, member_id=self.member.currentData(), **self._case_values()
-            )
-        except LedgerError as err:
+        lg, actor, values = self.ctx.ledger, self.ctx.actor, self._case_values()
+        made: dict[str, HouseholdView] = {}  # a household written before the case was refused
+        if self.village_level:
+            village_id = self.place_village.currentData()
+
+            def work() -> Any:
+                return lg.cases.register(actor, household_id=None, village_id=village_id, **values)
+        else:
+            household, member_id = self.household, self.member.currentData()
+            new_household = {
+                "village_id": self.village.currentData(), "head_name": self.head_name.text(),
+                "head_id_number": self.id_number.text(), "kind": self.kind.currentData(),
+                "size": self.people.value(), "phone": self.phone.text(),
+            }  # fmt: skip
+
+            def work() -> Any:
+                target = household
+                if target is None:
+                    target = made["household"] = lg.households.create(actor, **new_household)
+                return lg.cases.register(actor, household_id=target.id, member_id=member_id, **values)
+
+        def refused(err: BaseException) -> None:
+            self.pending = False
+            self.save_button.setEnabled(True)
+            if "household" in made:
+                self.household = made["household"]  # a retry after a case error reuses it
+            if not isinstance(err, LedgerError):
+                raise err
             problems = err.problems if isinstance(err, ValidationError) else [str(err)]
             self.message.setText("；".join(problems))
-            return
-        self._done(result)
+
+        def written(result: Any) -> None:
+            self.pending = False
+            self._done(result)
+
+        self.pending = True
+        self.save_button.setEnabled(False)
+        ops().run(work, written, refused, owner=self)
 
     def _case_values(self) -> dict:
         return {

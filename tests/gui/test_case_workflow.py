@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QLineEdit, QPlainTextEdit
 
 from ledger.errors import PermissionDenied
 from ledger.ids import with_check_digit
+from tests.gui.guithread import settled as ops_settled
 from tests.world import PASSWORD, PNG
 from ui.case_dialog import CaseDialog
 from ui.case_form import NewCaseDialog
@@ -73,6 +74,7 @@ def test_a_case_walks_from_registration_to_closure_through_the_widgets(qtbot, wo
     qtbot.addWidget(form)
     form.show()
     qtbot.keyClicks(form.id_number, new_id_number())
+    ops_settled(qtbot)  # the number is looked up on the operations thread
     assert "尚未建档" in form.id_status.text()
     form.head_name.insert("赵铁柱")  # QTest types ASCII only; insert() edits as typing does
     form.township.setCurrentIndex(form.township.findData(world.township_id))
@@ -84,6 +86,7 @@ def test_a_case_walks_from_registration_to_closure_through_the_widgets(qtbot, wo
     created = []
     form.created.connect(created.append)
     click(qtbot, form.save_button)
+    ops_settled(qtbot)  # written on the operations thread
     case_id = created[0].case.id
     assert lg.cases.get(case_id).state == "registered"
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 from ledger.dto import Change
 from tests.gui.guithread import GuiThreadSql, settled
 from ui.admin_page import AdminPage
+from ui.case_form import NewCaseDialog
 from ui.compare_page import ComparePage
 from ui.dashboard import DashboardPage
 from ui.dispatch_page import CutoffDialog, DispatchPage
@@ -195,7 +196,20 @@ def test_no_page_action_writes_on_the_gui_thread(qtbot, world, ctx_of, answer_bo
 
         record.edit_member(None, add_member)
         settled(qtbot)
+        sql.page = "登记问题（身份证号查找、同类核对、保存）"
+        form = NewCaseDialog(ctx_of(w.clerk))
+        qtbot.addWidget(form)
+        form.id_number.setText(household.head_id_number)
+        settled(qtbot)
+        form.select_subcategory("house.c")
+        form.description.insertPlainText("屋顶漏雨")
+        settled(qtbot)
+        created = []
+        form.created.connect(created.append)
+        form.submit()
+        settled(qtbot)
     assert not sql.statements, sql.report()
+    assert "已建档农户：赵铁柱" in form.id_status.text() and created and created[0].case.household.id == household.id
     assert record.saved is not None and record.saved.size == 4
     assert [m.name for m in record.member_rows] == ["赵小燕"]
     assert dispatch.confirmed is not None and "周五" in dispatch.cutoff_label.text()

@@ -256,12 +256,16 @@ def test_new_case_form_checks_as_the_user_types(qtbot, busy, ctx_of):
     assert "出生日期" in form.id_status.text()
     far = busy.extra["far"]
     form.id_number.setText(far.head_id_number.lower())
+    assert "正在查找" in form.id_status.text()  # looked up on the operations thread
+    settled(qtbot)
     assert "已建档农户：欧阳春花" in form.id_status.text()
     assert not form.household_box.isEnabled()
     form.select_subcategory("water.access")
+    settled(qtbot)
     # 欧阳春花 has an open water.access case (case 0 is registered, water.access)
     assert "该户已有同类未销号问题" in form.duplicate_warning.text()
     form.select_subcategory("edu.aid")
+    settled(qtbot)
     assert form.duplicate_warning.text() == ""
 
 

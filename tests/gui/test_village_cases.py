@@ -35,6 +35,7 @@ def test_a_village_problem_through_the_form(qtbot, world, ctx_of):
     created = []
     form.created.connect(created.append)
     click(qtbot, form.save_button)
+    settled(qtbot)  # written on the operations thread
     assert created, form.message.text()
     case = lg.cases.get(created[0].case.id)
     assert case.household is None and case.village_id == world.village_id
@@ -46,6 +47,7 @@ def test_a_village_problem_through_the_form(qtbot, world, ctx_of):
     again.choose_village_level(True)
     again.select_village(world.village_id)
     again.select_subcategory("water.pipes")
+    settled(qtbot)  # checked on the operations thread
     assert "该村已有同类未销号的村级问题" in again.duplicate_warning.text()
     assert case.number in again.duplicate_warning.text()
     # back to 农户问题: the village-only subcategory is not offered
@@ -66,6 +68,7 @@ def test_a_member_problem_through_the_form_and_the_list(qtbot, world, ctx_of):
     form.show()
     assert not form.member.isEnabled()  # no household yet
     form.id_number.setText(household.head_id_number)
+    settled(qtbot)
     assert "已建档农户：张三" in form.id_status.text()
     assert form.member.isEnabled() and form.member.count() == 3  # 全户 and two members
     assert child not in form.member.itemText(2)  # the ID is masked in the list
@@ -75,6 +78,7 @@ def test_a_member_problem_through_the_form_and_the_list(qtbot, world, ctx_of):
     created = []
     form.created.connect(created.append)
     click(qtbot, form.save_button)
+    settled(qtbot)
     assert created, form.message.text()
     case = lg.cases.get(created[0].case.id)
     assert case.member_name == "张小明" and case.subject == "张三（张小明）"
