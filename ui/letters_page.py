@@ -9,6 +9,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
@@ -33,7 +34,10 @@ from ui.case_letters import COLOURS
 from ui.common import from_qdate, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
+from ui.ops import ops
 from ui.reads import Latest, ReadWhenShown
+
+T = TypeVar("T")
 
 HEADERS = ["发文字号", "责任单位", "成文日期", "复函期限", "状态", "复函日期", "书面说明", "办结日期", "涉及问题"]
 LABELS = ("已签发", REPLY_OVERDUE, "已复函", "已办结")
@@ -104,6 +108,9 @@ class LettersPage(ReadWhenShown):
         # case (0.3 s at 1,000,000 cases), which the window's start and each change would otherwise pay.
         self._stale = True
         self.reads = Latest(self)
+        self.replied: LetterView | None = None
+        self.closed: LetterView | None = None
+        self.opened: Path | None = None
         ctx.changed.connect(lambda _change: self._changed())
 
     def refresh(self, select: int | None = None) -> None:
@@ -175,49 +182,64 @@ class LettersPage(ReadWhenShown):
         colour = "#d93025" if error else "#188038"
         self.message.setText(f"<span style='color:{colour}'>{text}</span>")
 
-    def record_reply(self) -> LetterView | None:
+    # The writes (and the reply file's read) run on the operations thread; a refusal is said in the
+    # message line, as before. `replied`, `closed` and `opened` keep the last result for whoever looks.
+    def _run(self, work: Callable[[], T], done: Callable[[T], None], button: QPushButton) -> None:
+        was = button.isEnabled()
+
+        def refused(err: BaseException) -> None:
+            button.setEnabled(was)
+            if not isinstance(err, LedgerError):
+                raise err
+            self.say(str(err), error=True)
+
+        def succeeded(result: T) -> None:
+            button.setEnabled(was)
+            done(result)
+
+        button.setEnabled(False)  # one click, one write
+        ops().run(work, succeeded, refused, owner=self)
+
+    def record_reply(self) -> None:
         letter = self.current()
         if letter is None:
-            return None
+            return
         path = self.ask_file()
         if path is None:
-            return None
-        try:
-            done = self.ctx.ledger.letters.record_reply(
-                self.ctx.actor, letter.id, path, from_qdate(self.reply_date.date())
-            )
-        except LedgerError as err:
-            self.say(str(err), error=True)
-            return None
-        self.say(f"已登记 {done.number_text} 的书面说明（{done.reply_name}）")
-        self.refresh(select=done.id)
-        return done
+            return
+        letters, actor, day = self.ctx.ledger.letters, self.ctx.actor, from_qdate(self.reply_date.date())
 
-    def close_letter(self) -> LetterView | None:
+        def recorded(done: LetterView) -> None:
+            self.replied = done
+            self.say(f"已登记 {done.number_text} 的书面说明（{done.reply_name}）")
+            self.refresh(select=done.id)
+
+        self._run(lambda: letters.record_reply(actor, letter.id, path, day), recorded, self.reply_button)
+
+    def close_letter(self) -> None:
         letter = self.current()
         if letter is None:
-            return None
+            return
         note = self.ask_note()
         if note is None:
-            return None
-        try:
-            done = self.ctx.ledger.letters.close(self.ctx.actor, letter.id, note)
-        except LedgerError as err:
-            self.say(str(err), error=True)
-            return None
-        self.say(f"{done.number_text} 已{LETTER_STATES['closed'][1:]}")
-        self.refresh(select=done.id)
-        return done
+            return
+        letters, actor = self.ctx.ledger.letters, self.ctx.actor
 
-    def open_reply(self) -> Path | None:
+        def closed(done: LetterView) -> None:
+            self.closed = done
+            self.say(f"{done.number_text} 已{LETTER_STATES['closed'][1:]}")
+            self.refresh(select=done.id)
+
+        self._run(lambda: letters.close(actor, letter.id, note), closed, self.close_button)
+
+    def open_reply(self) -> None:
         letter = self.current()
         if letter is None:
-            return None
-        try:
-            data = self.ctx.ledger.letters.reply_file(self.ctx.actor, letter.id)
-        except LedgerError as err:
-            self.say(str(err), error=True)
-            return None
+            return
+        letters, actor = self.ctx.ledger.letters, self.ctx.actor
+        self._run(lambda: letters.reply_file(actor, letter.id), self._show_reply, self.view_button)
+
+    def _show_reply(self, data: bytes) -> None:
         suffix = {"application/pdf": ".pdf", "image/png": ".png"}.get(
             "application/pdf" if data.startswith(b"%PDF") else "image/png" if data.startswith(b"\x89PNG") else "",
             ".jpg",
@@ -226,7 +248,7 @@ class LettersPage(ReadWhenShown):
         with os.fdopen(fd, "wb") as out:
             out.write(data)
         QDesktopServices.openUrl(QUrl.fromLocalFile(name))
-        return Path(name)
+        self.opened = Path(name)
 
     def _ask_file(self) -> Path | None:
         name, _ = QFileDialog.getOpenFileName(

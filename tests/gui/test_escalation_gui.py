@@ -101,19 +101,25 @@ def test_the_letters_page_takes_a_reply_and_closes_the_letter(qtbot, world, tmp_
     assert "请先在列表中选择" in page.message.text()
     page.select(page.letters[0].id)
     page.ask_note = lambda: ""
-    assert page.close_letter() is None and "尚未收到书面说明" in page.message.text()
+    page.close_letter()  # written on the operations thread
+    settled(qtbot)
+    assert page.closed is None and "尚未收到书面说明" in page.message.text()
     bad = tmp_path / "说明.docx"
     bad.write_bytes(b"PK\x03\x04 not a scan")
     page.ask_file = lambda: bad
-    assert page.record_reply() is None and "不是 JPEG、PNG 图片或 PDF" in page.message.text()
+    page.record_reply()
+    settled(qtbot)
+    assert page.replied is None and "不是 JPEG、PNG 图片或 PDF" in page.message.text()
     scan = tmp_path / "书面说明.pdf"
     scan.write_bytes(PDF + b"scan")
     page.ask_file = lambda: scan
-    assert page.record_reply() is not None
+    page.record_reply()
     settled(qtbot)
+    assert page.replied is not None
     assert page.model.rows[0][4] == "已复函" and page.model.rows[0][6] == "书面说明.pdf"
-    assert page.close_letter() is not None
+    page.close_letter()
     settled(qtbot)
+    assert page.closed is not None
     assert page.model.rows[0][4] == "已办结"
 
     officer_page = LettersPage(AppContext(lg, w.officer))  # the department sees its letter, no buttons

@@ -10,6 +10,7 @@ from PySide6.QtTest import QTest
 from sqlalchemy import select
 
 from ledger.models import AuditEvent
+from tests.gui.guithread import settled
 from tests.world import PASSWORD
 from ui.main_window import MainWindow
 
@@ -39,12 +40,15 @@ def test_idle_lock_hides_everything_and_keeps_unsaved_input(qtbot, world, ctx_of
 
     lock = idle.dialog
     lock.password.setText("wrong-password")
-    assert lock.submit() is False and "用户名或密码错误" in lock.message.text()
+    lock.submit()  # checked on the operations thread
+    settled(qtbot)
+    assert "用户名或密码错误" in lock.message.text()
     assert idle.dialog is lock and not window.isVisible()
     lock.reject()  # Esc does not unlock
     assert idle.dialog is lock
     lock.password.setText(PASSWORD)
-    assert lock.submit() is True
+    lock.submit()
+    settled(qtbot)
     assert idle.dialog is None and window.isVisible() and dialog.isVisible()
     assert remarks.toPlainText() == "还没保存的备注"
 
