@@ -25,6 +25,7 @@ from ledger import CaseFilter, escalation
 from ledger.errors import LedgerError
 from ledger.services.reminders import WORKING_STATES, ReminderCase, ReminderList
 from ui.context import AppContext
+from ui.ops import ops
 from ui.reads import Latest
 
 SHOWN = 3  # the soonest cases listed on the panel (the 工作台 still fits 1366×768 unscrolled)
@@ -52,6 +53,7 @@ class ReminderBanner(QFrame):
         self.print_button = QPushButton("打印清单…")
         self.print_button.clicked.connect(lambda: self.print_list())
         self.message = QLabel()
+        self.printed: Path | None = None  # the last 清单 written
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
         head.addWidget(self.message)
@@ -115,19 +117,26 @@ class ReminderBanner(QFrame):
         flt = CaseFilter(deadline_from=self.listing.today, deadline_to=last, states=WORKING_STATES)
         self.open_filter.emit(flt, f"到期提醒（{self.listing.unit}）")
 
-    def print_list(self) -> Path | None:
+    def print_list(self) -> None:
+        """打印清单: rendered on the operations thread; `printed` is the file once it is written."""
         from reports.render import ReportRequest, render_report
 
         target = self.ask_target(Path.home() / "到期提醒清单.pdf")
         if target is None:
-            return None
-        try:
-            render_report(self.ctx.ledger, ReportRequest("reminders"), target, self.ctx.actor)
-        except LedgerError as err:
+            return
+        lg, actor, path = self.ctx.ledger, self.ctx.actor, target
+
+        def printed(_result: object) -> None:
+            self.printed = path
+            self.message.setText(f"已生成 {path.name}")
+
+        def refused(err: BaseException) -> None:
+            if not isinstance(err, LedgerError):
+                raise err
             self.message.setText(f"<span style='color:#d93025'>{err}</span>")
-            return None
-        self.message.setText(f"已生成 {target.name}")
-        return target
+
+        self.message.setText("正在生成清单…")
+        ops().run(lambda: render_report(lg, ReportRequest("reminders"), path, actor), printed, refused, owner=self)
 
     def _ask_target(self, default: Path) -> Path | None:
         name, _ = QFileDialog.getSaveFileName(self, "保存到期提醒清单", str(default), "PDF 文件 (*.pdf)")

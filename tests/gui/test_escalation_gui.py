@@ -71,7 +71,9 @@ def test_a_department_user_sees_its_reminders_after_sign_in(qtbot, world, tmp_pa
     banner.list.itemActivated.emit(banner.list.item(1))
     assert opened == [mine[1].id]
     banner.ask_target = lambda default: tmp_path / default.name  # the panel's 打印清单 button
-    target = banner.print_list()
+    banner.print_list()  # rendered on the operations thread
+    settled(qtbot)
+    target = banner.printed
     assert target is not None and target.exists() and "已生成" in banner.message.text()
 
     other = MainWindow(AppContext(w.ledger, w.ledger.users.authenticate("slj1", PASSWORD)))
