@@ -49,6 +49,7 @@ def test_a_department_user_sees_its_reminders_after_sign_in(qtbot, world, tmp_pa
     login.username.setText(w.officer.username)
     login.password.setText(PASSWORD)
     login.submit()
+    settled(qtbot)  # the password is checked on the operations thread
     assert login.actor is not None
     window = MainWindow(AppContext(w.ledger, login.actor))
     qtbot.addWidget(window)

@@ -50,9 +50,11 @@ def test_sign_in_works_read_only(qtbot, keyless):
     dialog.username.setText("tongchou")
     dialog.password.setText("wrong")
     dialog.submit()
+    settled(qtbot)  # the password is checked on the operations thread
     assert dialog.actor is None and "用户名或密码错误" in dialog.message.text()
     dialog.password.setText("Zg#2026pw")
     dialog.submit()
+    settled(qtbot)  # the password is checked on the operations thread
     assert dialog.actor is not None and dialog.actor.username == "tongchou"
 
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from ledger import open_ledger
 from ledger.paths import data_dir
+from tests.gui.guithread import settled
 from tests.world import PASSWORD
 from ui.admin_page import UserDialog
 from ui.app import make_demo, sign_in
@@ -71,14 +72,17 @@ def test_sign_in_refuses_a_wrong_password_without_saying_which_part(qtbot, world
     dialog.username.setText("luru")
     dialog.password.setText("wrong")
     dialog.submit()
+    settled(qtbot)  # the password is checked on the operations thread
     wrong_password = dialog.message.text()
     dialog.username.setText("nobody")
     dialog.password.setText("wrong")
     dialog.submit()
+    settled(qtbot)  # the password is checked on the operations thread
     assert dialog.message.text() == wrong_password and dialog.actor is None
     dialog.username.setText("luru")
     dialog.password.setText(PASSWORD)
     dialog.submit()
+    settled(qtbot)  # the password is checked on the operations thread
     assert dialog.actor is not None and dialog.actor.username == "luru"
 
 
