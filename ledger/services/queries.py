@@ -327,16 +327,31 @@ class QueryService:
         (re-indexed when either is renamed) and, for a village's own problem, 村级 and the village's
         name (regions are never renamed), so no LIKE over every household and no scan of the
         village-level problems stands beside them (建国 at 1,000,000 cases: 92 → 1 ms; 王: 240 → 26 ms)."""
+        found = self._index_match(term)
+        if found is None:
+            return None
+        table, query = found
+        sql = text(f"SELECT rowid FROM {table} WHERE {table} MATCH :q").bindparams(q=query)
+        return sql.columns(column("rowid", Integer))
+
+    def _index_match(self, term: str) -> tuple[str, str] | None:
+        """The search index answering `term` and its FTS5 query, or None (not SQLite; an ID number)."""
         if self._ledger.dialect != "sqlite" or ids.as_id_number(term) is not None:
             return None
         if len(term) < MIN_TRIGRAM:
             query = gram_query(term)
-            if query is None:
-                return None
-            sql = text(f"SELECT rowid FROM {GRAMS_TABLE} WHERE {GRAMS_TABLE} MATCH :q").bindparams(q=query)
-        else:
-            sql = text("SELECT rowid FROM case_search WHERE case_search MATCH :q").bindparams(q=fts_phrase(term))
-        return sql.columns(column("rowid", Integer))
+            return None if query is None else (GRAMS_TABLE, query)
+        return "case_search", fts_phrase(term)
+
+    def _search_alone(self, f: CaseFilter) -> tuple[str, str] | None:
+        """The index and query of a filter that is a quick search and nothing else (void cases
+        shown, every case visible: the county's ledger view), or None. The index holds one row per
+        case (rowid = case id, written in the case's own transaction; cases are never deleted), so
+        its matches are the filter's cases."""
+        term = textrules.search_term(f.search)
+        if not term or self._scoped(replace(f, search="")) != CaseFilter():
+            return None
+        return self._index_match(term)
 
     def _walk(self, s: Session, f: CaseFilter, sort: str, need: int) -> TextualSelect | None:
         """The search's matches, when the page's ids are better read from the sort's own index in
@@ -346,11 +361,10 @@ class QueryService:
         cases left out, as the ledger view shows it) on SQLite, sorted by a column with an index of
         its own, and only when the matches are many: reading `need` rows in index order costs about
         need × total / hits entries, fewer than the hits once hits² > need × total."""
-        term = textrules.search_term(f.search)
         # a viewer who sees everything (the county) filters nothing: the ledger view always names one
-        if sort not in WALKED_SORTS or not term or self._scoped(replace(f, search="")) != CaseFilter():
+        if sort not in WALKED_SORTS or self._search_alone(f) is None:
             return None
-        matches = self._search_index(term)
+        matches = self._search_index(textrules.search_term(f.search))
         if matches is None:
             return None
         total = int(s.scalar(select(func.sum(CaseCount.n))) or 0)
@@ -358,6 +372,37 @@ class QueryService:
         found = matches.subquery()
         hits = s.scalar(select(func.count()).select_from(select(found.c.rowid).limit(enough).subquery())) or 0
         return matches if hits >= enough else None
+
+    def _newest(self, s: Session, f: CaseFilter, descending: bool, need: int) -> list[int] | None:
+        """The first `need` matches of a search alone in case-number order, read from the cases with
+        the first numbers only, or None (then the walk). Numbers are given in the order cases are
+        recorded (县-年-序号), so the first few thousand numbers' ids lie in a narrow range, and the
+        index's matches in that range of rowids are a few hundred: 墙体开裂 at 1,000,000 cases reads
+        4,000 number entries and ~300 matches (2.5 ms) instead of all 73,466 matches (17–29 ms).
+        Exact whatever the numbers: only cases among the first `chunk` numbers are taken, so `need`
+        of them are the first `need` matches; fewer, and a larger chunk is tried once."""
+        alone = self._search_alone(f)
+        if alone is None:
+            return None
+        table, query = alone
+        way = "DESC" if descending else "ASC"
+        sql = text(
+            f"WITH top AS MATERIALIZED (SELECT id, number FROM cases ORDER BY number {way} LIMIT :chunk) "
+            f"SELECT id FROM top WHERE id IN (SELECT rowid FROM {table} WHERE {table} MATCH :q "
+            "AND rowid BETWEEN (SELECT min(id) FROM top) AND (SELECT max(id) FROM top)) "
+            f"ORDER BY number {way} LIMIT :need"
+        )
+        chunk = 20 * need  # a page of 200 at one match in 14 (墙体开裂): ~290 found in 4,000
+        for _ in range(2):
+            found = [int(i) for i in s.scalars(sql, {"chunk": chunk, "q": query, "need": need})]
+            if len(found) >= need:
+                return found
+            if not found:
+                return None
+            chunk = math.ceil(chunk * need / len(found) * 1.25)
+            if chunk > 16 * 20 * need:  # the matches are sparse among the newest: the walk reads fewer
+                return None
+        return None
 
     def _tasks_condition(self, actor: Actor) -> ColumnElement[bool]:
         rules = self._ledger.catalog.rules
@@ -444,6 +489,11 @@ class QueryService:
                 if f.scope is not None:
                     query = query.where(f.scope.year_condition(c.found_year, c.state))
                 return int(s.scalar(query) or 0)
+            alone = self._search_alone(f)
+            if alone is not None:  # 墙体开裂 at 1,000,000 cases: 11 ms, not 117 ms of 73,466 row lookups
+                table, phrase = alone
+                sql = text(f"SELECT count(*) FROM {table} WHERE {table} MATCH :q").bindparams(q=phrase)
+                return int(s.scalar(sql) or 0)
             return s.scalar(self._filtered(select(func.count()).select_from(Case), f, self._ledger.today())) or 0
 
     def page(
@@ -463,11 +513,14 @@ class QueryService:
         order = [c.desc() if descending else c.asc() for c in SORTS[sort]]
         with self._ledger.reading() as s:
             walk = self._walk(s, f, sort, offset + limit)
-            if walk is not None:  # "id + 0": the matches may not drive the query, the sort's index does
-                chosen = self._filtered(select(Case.id), replace(f, search=""), today).where((Case.id + 0).in_(walk))
+            newest = self._newest(s, f, descending, offset + limit) if walk is not None and sort == "number" else None
+            if newest is not None:
+                page_ids = newest[offset:]
             else:
-                chosen = self._filtered(select(Case.id), f, today)
-            page_ids = list(s.scalars(chosen.order_by(*order).offset(offset).limit(limit)))
+                chosen = self._filtered(select(Case.id), f if walk is None else replace(f, search=""), today)
+                if walk is not None:  # "id + 0": the matches may not drive the query, the sort's index does
+                    chosen = chosen.where((Case.id + 0).in_(walk))
+                page_ids = list(s.scalars(chosen.order_by(*order).offset(offset).limit(limit)))
             if not page_ids:
                 return []
             rows = s.execute(
