@@ -543,26 +543,41 @@ class QueryService:
                 .outerjoin(Member, Member.id == Case.member_id)
                 .where(Case.id.in_(page_ids))
             ).all()
-        by_id = {r.id: r for r in rows}
+        # unpacked, not read by name: a Row's attribute costs ~1 µs, 2.5 ms for a block of 200
+        by_id = {r[0]: tuple(r) for r in rows}
         cat = self._ledger.catalog
         return [
             CaseRow(
-                id=r.id,
-                number=r.number,
-                state=r.state,
-                township_name=cat.region(r.township_id).name,
-                village_name=cat.region(r.village_id).name,
-                head_name=subject_name(r.head_name, r.member_name),
-                head_id_masked=ids.mask(r.head_id_number) if r.head_id_number else "",
-                subcategory_name=cat.subcategory(r.subcategory).name,
-                department_name=cat.departments[r.lead_department_id].name if r.lead_department_id else "",
-                deadline=r.deadline,
-                light=light(r.state, r.deadline, today, policy, r.completion_date),
-                found_date=r.found_date,
-                village_level=r.head_name is None,
-                member_name=r.member_name or "",
+                id=case_id,
+                number=number,
+                state=state,
+                township_name=cat.region(township_id).name,
+                village_name=cat.region(village_id).name,
+                head_name=subject_name(head_name, member_name),
+                head_id_masked=ids.mask(head_id_number) if head_id_number else "",
+                subcategory_name=cat.subcategory(subcategory).name,
+                department_name=cat.departments[department_id].name if department_id else "",
+                deadline=deadline,
+                light=light(state, deadline, today, policy, completion_date),
+                found_date=found_date,
+                village_level=head_name is None,
+                member_name=member_name or "",
             )
-            for r in (by_id[i] for i in page_ids)
+            for (
+                case_id,
+                number,
+                state,
+                township_id,
+                village_id,
+                subcategory,
+                department_id,
+                deadline,
+                completion_date,
+                found_date,
+                head_name,
+                head_id_number,
+                member_name,
+            ) in (by_id[i] for i in page_ids)
         ]
 
     # -- households (农户档案) ---------------------------------------------------------------------
