@@ -226,6 +226,7 @@ class LedgerPage(QWidget):
         self.saved.activated.connect(self._saved_chosen)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_summary())
         self.model.counted.connect(self._update_summary)  # the exact count, read in the background
+        self.model.estimated.connect(self._update_summary)  # about how many, while that is counted
         ctx.changed.connect(self._changed)
         self._restore()
 
@@ -340,7 +341,13 @@ class LedgerPage(QWidget):
         selected = len(self.view.selectionModel().selectedRows())
         caption = self._caption
         rows = self.model.rowCount()
-        counted = f"共 {rows:,} 个问题" if self.model.exact else f"{rows:,} 个以上问题，正在统计总数…"
+        about = self.model.estimate
+        if self.model.exact:
+            counted = f"共 {rows:,} 个问题"
+        elif about is not None and about > rows:  # the index's matches × the filter's share: said so
+            counted = f"约 {about:,} 个问题（估算），正在统计总数…"
+        else:
+            counted = f"{rows:,} 个以上问题，正在统计总数…"
         text = f"{caption + '：' if caption else ''}{counted}"
         if selected:
             text += f"，已选 {selected:,} 个"

@@ -75,12 +75,14 @@ class WindowedModel(QAbstractTableModel):
     BLOCK = 200
     KEEP_BLOCKS = 40
     counted = Signal()  # the exact row count arrived (rowCount may have grown)
+    estimated = Signal()  # `estimate` arrived: about how many rows, while the exact count is under way
 
     def __init__(self, columns: Sequence[Column], parent=None):
         super().__init__(parent)
         self.columns = tuple(columns)
         self._count = 0
         self.exact = True
+        self.estimate: int | None = None
         self._blocks: OrderedDict[int, list] = OrderedDict()
         self._pending: set[int] = set()
         self._generation = 0  # bumped by every reload and sort: answers for an older one are dropped
@@ -92,6 +94,10 @@ class WindowedModel(QAbstractTableModel):
 
     def _fetch(self, offset: int, limit: int) -> list:
         raise NotImplementedError
+
+    def _estimate_rows(self) -> int | None:
+        """About how many rows, when that is much cheaper than counting them (else None)."""
+        return None
 
     def reload(self) -> None:
         first = self._fetch(0, self.BLOCK)
@@ -108,10 +114,21 @@ class WindowedModel(QAbstractTableModel):
         self._blocks[0] = first
         self._count = len(first) if known is None else known
         self.exact = known is not None or len(first) < self.BLOCK
+        self.estimate = None
         if not self.exact:
             generation, asked = self._generation, self._asked
+
+            def current() -> bool:
+                return (generation, asked) == (self._generation, self._asked)
+
             ops().run(
-                lambda: self._count_rows() if (generation, asked) == (self._generation, self._asked) else None,
+                lambda: self._estimate_rows() if current() else None,
+                lambda n: self._estimated(generation, n),
+                lambda _error: None,  # no estimate: the count follows all the same
+                owner=self,
+            )
+            ops().run(
+                lambda: self._count_rows() if current() else None,
                 lambda n: self._counted(generation, n),
                 self._count_failed,
                 owner=self,
@@ -123,6 +140,11 @@ class WindowedModel(QAbstractTableModel):
         new filter's first block: 墙体开裂's count took 117 ms at 1,000,000 cases (11 ms now, but a
         township's search still counts its rows one by one)."""
         self._asked += 1
+
+    def _estimated(self, generation: int, n: int | None) -> None:
+        if generation == self._generation and not self.exact and n is not None:
+            self.estimate = n
+            self.estimated.emit()
 
     def _counted(self, generation: int, n: int | None) -> None:
         if generation != self._generation or n is None:
@@ -268,6 +290,9 @@ class CaseTableModel(WindowedModel):
 
     def _count_rows(self) -> int:
         return self.ledger.queries.count(self._seen())
+
+    def _estimate_rows(self) -> int | None:
+        return self.ledger.queries.estimate(self._seen())
 
     def _fetch(self, offset: int, limit: int) -> list[CaseRow]:
         return self.ledger.queries.page(

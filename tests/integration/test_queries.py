@@ -254,6 +254,12 @@ def test_a_common_phrase_reads_the_first_numbers_only_and_gets_the_same_rows(wor
     assert lg.queries.count(f) == len(matching) == 40
     assert lg.queries.count(CaseFilter(search="墙体开裂", township_id=w.township_id)) == 40
     assert lg.queries.count(CaseFilter(search="漏雨", include_void=False)) == 20
+    # an estimate only where the exact count is dear: the index's matches × the other conditions' share
+    assert lg.queries.estimate(f) is None
+    assert lg.queries.estimate(CaseFilter(search="墙体开裂", township_id=w.township_id)) == 40
+    assert lg.queries.estimate(CaseFilter(search="墙体开裂", township_id=w.other_township_id)) == 0
+    assert lg.queries.estimate(CaseFilter(search="墙体开裂", visible_to=w.verifier)) == 40  # 城关镇's
+    assert lg.queries.estimate(CaseFilter(search="墙体开裂", light="red")) is None  # not in case_counts
 
 
 def test_a_phrase_sparse_among_the_newest_numbers_reads_a_larger_range_or_leaves_it_to_the_walk(world):
