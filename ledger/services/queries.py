@@ -18,8 +18,9 @@ from ledger.access import Visibility, visibility, visible_condition
 from ledger.dto import Actor, CaseFilter, CaseRow, DashboardCounts, HouseholdRow
 from ledger.models import Case, CaseCount, CaseYearCount, Household, HouseholdTag, Member
 from ledger.scope import Scope, label
-from ledger.search import GRAMS_TABLE, MIN_TRIGRAM, fts_phrase, gram_query
+from ledger.search import MIN_TRIGRAM
 from ledger.services.household_edit import tag_view
+from ledger.services.queries_search import first_in_order, index_hits, index_match
 from ledger.tags import holds, tag_label
 from ledger.workflow import (
     DEADLINE_STATES,
@@ -327,26 +328,12 @@ class QueryService:
         (re-indexed when either is renamed) and, for a village's own problem, 村级 and the village's
         name (regions are never renamed), so no LIKE over every household and no scan of the
         village-level problems stands beside them (建国 at 1,000,000 cases: 92 → 1 ms; 王: 240 → 26 ms)."""
-        found = self._index_match(term)
+        found = index_match(self._ledger.dialect, term)
         if found is None:
             return None
         table, query = found
         sql = text(f"SELECT rowid FROM {table} WHERE {table} MATCH :q").bindparams(q=query)
         return sql.columns(column("rowid", Integer))
-
-    def _index_match(self, term: str) -> tuple[str, str] | None:
-        """The search index answering `term` and its FTS5 query, or None (not SQLite; an ID number)."""
-        if self._ledger.dialect != "sqlite" or ids.as_id_number(term) is not None:
-            return None
-        if len(term) < MIN_TRIGRAM:
-            query = gram_query(term)
-            return None if query is None else (GRAMS_TABLE, query)
-        return "case_search", fts_phrase(term)
-
-    @staticmethod
-    def _index_hits(s: Session, found: tuple[str, str]) -> int:
-        table, phrase = found
-        return int(s.scalar(text(f"SELECT count(*) FROM {table} WHERE {table} MATCH :q").bindparams(q=phrase)) or 0)
 
     def _search_alone(self, f: CaseFilter) -> tuple[str, str] | None:
         """The index and query of a filter that is a quick search and nothing else (void cases
@@ -356,7 +343,7 @@ class QueryService:
         term = textrules.search_term(f.search)
         if not term or self._scoped(replace(f, search="")) != CaseFilter():
             return None
-        return self._index_match(term)
+        return index_match(self._ledger.dialect, term)
 
     def _walk(self, s: Session, f: CaseFilter, sort: str, need: int) -> TextualSelect | None:
         """The search's matches, when the page's ids are better read from the sort's own index in
@@ -378,33 +365,11 @@ class QueryService:
         hits = s.scalar(select(func.count()).select_from(select(found.c.rowid).limit(enough).subquery())) or 0
         return matches if hits >= enough else None
 
-    def _newest(self, s: Session, f: CaseFilter, descending: bool, need: int) -> list[int] | None:
-        """The first `need` matches of a search alone in case-number order, from the first `chunk`
-        numbers only (exact whatever the numbers), or None (then the walk). Numbers follow the order
-        cases are recorded (县-年-序号): the first numbers' ids lie in a narrow range holding a few
-        hundred matches (墙体开裂 at 1,000,000 cases: 4,000 entries, 2.5 ms; all 73,466 matches: 17–29 ms)."""
+    def _first(self, s: Session, f: CaseFilter, sort: str, descending: bool, need: int) -> list[int] | None:
+        """The first `need` matches of a search alone in the sort's order read from the first cases in
+        that order only (queries_search.first_in_order), or None (then the walk)."""
         alone = self._search_alone(f)
-        if alone is None:
-            return None
-        table, query = alone
-        way = "DESC" if descending else "ASC"
-        sql = text(
-            f"WITH top AS MATERIALIZED (SELECT id, number FROM cases ORDER BY number {way} LIMIT :chunk) "
-            f"SELECT id FROM top WHERE id IN (SELECT rowid FROM {table} WHERE {table} MATCH :q "
-            "AND rowid BETWEEN (SELECT min(id) FROM top) AND (SELECT max(id) FROM top)) "
-            f"ORDER BY number {way} LIMIT :need"
-        )
-        chunk = 20 * need  # a page of 200 at one match in 14 (墙体开裂): ~290 found in 4,000
-        for _ in range(2):
-            found = [int(i) for i in s.scalars(sql, {"chunk": chunk, "q": query, "need": need})]
-            if len(found) >= need:
-                return found
-            if not found:
-                return None
-            chunk = math.ceil(chunk * need / len(found) * 1.25)
-            if chunk > 16 * 20 * need:  # the matches are sparse among the newest: the walk reads fewer
-                return None
-        return None
+        return None if alone is None else first_in_order(s, alone, [c.key for c in SORTS[sort]], descending, need)
 
     def _tasks_condition(self, actor: Actor) -> ColumnElement[bool]:
         rules = self._ledger.catalog.rules
@@ -493,7 +458,7 @@ class QueryService:
                 return int(s.scalar(query) or 0)
             alone = self._search_alone(f)
             if alone is not None:  # 墙体开裂 at 1,000,000 cases: 11 ms, not 117 ms of 73,466 row lookups
-                return self._index_hits(s, alone)
+                return index_hits(s, alone)
             return s.scalar(self._filtered(select(func.count()).select_from(Case), f, self._ledger.today())) or 0
 
     def estimate(self, f: CaseFilter) -> int | None:
@@ -502,7 +467,7 @@ class QueryService:
         (11 ms) times the share of the cases the other conditions keep (case_counts). None for a
         search alone (its exact count is as cheap) or conditions case_counts does not count."""
         term = textrules.search_term(f.search)
-        found = self._index_match(term) if term else None
+        found = index_match(self._ledger.dialect, term) if term else None
         if found is None:  # no search (the common filter): nothing read
             return None
         f = self._scoped(self._proved(f))
@@ -510,7 +475,7 @@ class QueryService:
         if self._search_alone(f) is not None or not self._counted(rest):
             return None
         with self._ledger.reading() as s:
-            hits = self._index_hits(s, found)
+            hits = index_hits(s, found)
         total = self.count(CaseFilter())
         return round(hits * self.count(rest) / total) if total else 0
 
@@ -531,7 +496,7 @@ class QueryService:
         order = [c.desc() if descending else c.asc() for c in SORTS[sort]]
         with self._ledger.reading() as s:
             walk = self._walk(s, f, sort, offset + limit)
-            newest = self._newest(s, f, descending, offset + limit) if walk is not None and sort == "number" else None
+            newest = self._first(s, f, sort, descending, offset + limit) if walk is not None else None
             if newest is not None:
                 page_ids = newest[offset:]
             else:
