@@ -7,8 +7,8 @@ import datetime as dt
 import html
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QPageLayout, QTextDocument
+from PySide6.QtCore import QDate, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QPageLayout, QResizeEvent, QTextDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -50,6 +51,37 @@ from ui.tasks import run_with_progress
 from ui.widgets import FlowLayout, make_table, size_columns
 
 OPEN = "__open__"
+
+
+class Summary(QWidget):
+    """The line over the ledger (共 73,466 个问题，已选 3 个): a label placed by hand in a widget of
+    its own. Its text changes two or three times a search (正在读取…, the first block, the count), and
+    a label in the action bar's FlowLayout re-placed the whole bar and repainted the table each time:
+    ~10 ms of the GUI thread a change, before the first page of a search could show. The bar is asked
+    to re-flow only when a text needs more room than the line has."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._label = QLabel(self)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def text(self) -> str:
+        return self._label.text()
+
+    def setText(self, text: str) -> None:
+        self._label.setText(text)
+        if self._label.sizeHint().width() > self.width():
+            self.updateGeometry()
+
+    def sizeHint(self) -> QSize:
+        return self._label.sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        return self._label.minimumSizeHint()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._label.setGeometry(self.rect())
 
 
 def _combo(items: list[tuple[str, Any]], everything: str = "全部") -> QComboBox:
@@ -120,7 +152,7 @@ class LedgerPage(QWidget):
         self.new_button = QPushButton("新增问题（Ctrl+N）")
         self.new_button.setVisible(ctx.has_role("clerk", "coordinator"))
         self.new_button.clicked.connect(self.new_case.emit)
-        self.summary = QLabel()
+        self.summary = Summary()
 
         self.model = CaseTableModel(ctx.ledger, self, viewer=ctx.actor)
         self.reads = Latest(self)  # the first block of each filter, on the operations thread
@@ -194,6 +226,7 @@ class LedgerPage(QWidget):
         self.saved.activated.connect(self._saved_chosen)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_summary())
         self.model.counted.connect(self._update_summary)  # the exact count, read in the background
+        self.model.estimated.connect(self._update_summary)  # about how many, while that is counted
         ctx.changed.connect(self._changed)
         self._restore()
 
@@ -308,7 +341,13 @@ class LedgerPage(QWidget):
         selected = len(self.view.selectionModel().selectedRows())
         caption = self._caption
         rows = self.model.rowCount()
-        counted = f"共 {rows:,} 个问题" if self.model.exact else f"{rows:,} 个以上问题，正在统计总数…"
+        about = self.model.estimate
+        if self.model.exact:
+            counted = f"共 {rows:,} 个问题"
+        elif about is not None and about > rows:  # the index's matches × the filter's share: said so
+            counted = f"约 {about:,} 个问题（估算），正在统计总数…"
+        else:
+            counted = f"{rows:,} 个以上问题，正在统计总数…"
         text = f"{caption + '：' if caption else ''}{counted}"
         if selected:
             text += f"，已选 {selected:,} 个"

@@ -75,15 +75,18 @@ class WindowedModel(QAbstractTableModel):
     BLOCK = 200
     KEEP_BLOCKS = 40
     counted = Signal()  # the exact row count arrived (rowCount may have grown)
+    estimated = Signal()  # `estimate` arrived: about how many rows, while the exact count is under way
 
     def __init__(self, columns: Sequence[Column], parent=None):
         super().__init__(parent)
         self.columns = tuple(columns)
         self._count = 0
         self.exact = True
+        self.estimate: int | None = None
         self._blocks: OrderedDict[int, list] = OrderedDict()
         self._pending: set[int] = set()
         self._generation = 0  # bumped by every reload and sort: answers for an older one are dropped
+        self._asked = 0  # bumped when new rows are asked for (ui/reads.py): an older count is not run
 
     # subclasses: how many rows, and one block of them (called on either thread: plain reads only)
     def _count_rows(self) -> int:
@@ -91,6 +94,10 @@ class WindowedModel(QAbstractTableModel):
 
     def _fetch(self, offset: int, limit: int) -> list:
         raise NotImplementedError
+
+    def _estimate_rows(self) -> int | None:
+        """About how many rows, when that is much cheaper than counting them (else None)."""
+        return None
 
     def reload(self) -> None:
         first = self._fetch(0, self.BLOCK)
@@ -107,12 +114,40 @@ class WindowedModel(QAbstractTableModel):
         self._blocks[0] = first
         self._count = len(first) if known is None else known
         self.exact = known is not None or len(first) < self.BLOCK
+        self.estimate = None
         if not self.exact:
-            generation = self._generation
-            ops().run(self._count_rows, lambda n: self._counted(generation, n), self._count_failed, owner=self)
+            generation, asked = self._generation, self._asked
 
-    def _counted(self, generation: int, n: int) -> None:
-        if generation != self._generation:
+            def current() -> bool:
+                return (generation, asked) == (self._generation, self._asked)
+
+            ops().run(
+                lambda: self._estimate_rows() if current() else None,
+                lambda n: self._estimated(generation, n),
+                lambda _error: None,  # no estimate: the count follows all the same
+                owner=self,
+            )
+            ops().run(
+                lambda: self._count_rows() if current() else None,
+                lambda n: self._counted(generation, n),
+                self._count_failed,
+                owner=self,
+            )
+
+    def superseded(self) -> None:
+        """New rows are asked for (a new filter): the count under way for these rows, when it has
+        not started yet, is not run (None). It would stand in the one operations queue ahead of the
+        new filter's first block: 墙体开裂's count took 117 ms at 1,000,000 cases (11 ms now, but a
+        township's search still counts its rows one by one)."""
+        self._asked += 1
+
+    def _estimated(self, generation: int, n: int | None) -> None:
+        if generation == self._generation and not self.exact and n is not None:
+            self.estimate = n
+            self.estimated.emit()
+
+    def _counted(self, generation: int, n: int | None) -> None:
+        if generation != self._generation or n is None:
             return
         self.exact = True
         if n > self._count:
@@ -198,8 +233,13 @@ class WindowedModel(QAbstractTableModel):
             return str(section + 1)
         return None
 
+    # the roles data() answers: the view's delegate asks seven a cell (font, alignment, foreground,
+    # check state, decoration, display, background: 1,127 calls a paint of 161 cells), and the ones
+    # never answered return before the row is looked up (a paint of the ledger 9.6 → 6.3 ms CPU)
+    ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole})
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.column() >= len(self.columns):
+        if role not in self.ROLES or not index.isValid() or index.column() >= len(self.columns):
             return None
         value = self._cached(index.row())
         if value is None:
@@ -251,6 +291,9 @@ class CaseTableModel(WindowedModel):
     def _count_rows(self) -> int:
         return self.ledger.queries.count(self._seen())
 
+    def _estimate_rows(self) -> int | None:
+        return self.ledger.queries.estimate(self._seen())
+
     def _fetch(self, offset: int, limit: int) -> list[CaseRow]:
         return self.ledger.queries.page(
             self._seen(), sort=self.sort_key, descending=self.descending, offset=offset, limit=limit
@@ -272,6 +315,12 @@ class CaseTableModel(WindowedModel):
 
     def sort_column(self) -> int:
         return next((i for i, c in enumerate(self.columns) if c.sort == self.sort_key), -1)
+
+    ROLES = WindowedModel.ROLES | {
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+    }
 
     def _extra(self, value: CaseRow, column: Column, role: int) -> Any:
         if column.key == "light" and value.light:

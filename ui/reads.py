@@ -90,6 +90,7 @@ def reload_model(
         if then is not None:
             then()
 
+    model.superseded()
     latest.run(lambda: model._fetch(0, model.BLOCK), arrived, failed)
 
 

@@ -18,8 +18,9 @@ from ledger.access import Visibility, visibility, visible_condition
 from ledger.dto import Actor, CaseFilter, CaseRow, DashboardCounts, HouseholdRow
 from ledger.models import Case, CaseCount, CaseYearCount, Household, HouseholdTag, Member
 from ledger.scope import Scope, label
-from ledger.search import GRAMS_TABLE, MIN_TRIGRAM, fts_phrase, gram_query
+from ledger.search import MIN_TRIGRAM
 from ledger.services.household_edit import tag_view
+from ledger.services.queries_search import first_in_order, index_hits, index_match
 from ledger.tags import holds, tag_label
 from ledger.workflow import (
     DEADLINE_STATES,
@@ -327,16 +328,22 @@ class QueryService:
         (re-indexed when either is renamed) and, for a village's own problem, 村级 and the village's
         name (regions are never renamed), so no LIKE over every household and no scan of the
         village-level problems stands beside them (建国 at 1,000,000 cases: 92 → 1 ms; 王: 240 → 26 ms)."""
-        if self._ledger.dialect != "sqlite" or ids.as_id_number(term) is not None:
+        found = index_match(self._ledger.dialect, term)
+        if found is None:
             return None
-        if len(term) < MIN_TRIGRAM:
-            query = gram_query(term)
-            if query is None:
-                return None
-            sql = text(f"SELECT rowid FROM {GRAMS_TABLE} WHERE {GRAMS_TABLE} MATCH :q").bindparams(q=query)
-        else:
-            sql = text("SELECT rowid FROM case_search WHERE case_search MATCH :q").bindparams(q=fts_phrase(term))
+        table, query = found
+        sql = text(f"SELECT rowid FROM {table} WHERE {table} MATCH :q").bindparams(q=query)
         return sql.columns(column("rowid", Integer))
+
+    def _search_alone(self, f: CaseFilter) -> tuple[str, str] | None:
+        """The index and query of a filter that is a quick search and nothing else (void cases
+        shown, every case visible: the county's ledger view), or None. The index holds one row per
+        case (rowid = case id, written in the case's own transaction; cases are never deleted), so
+        its matches are the filter's cases."""
+        term = textrules.search_term(f.search)
+        if not term or self._scoped(replace(f, search="")) != CaseFilter():
+            return None
+        return index_match(self._ledger.dialect, term)
 
     def _walk(self, s: Session, f: CaseFilter, sort: str, need: int) -> TextualSelect | None:
         """The search's matches, when the page's ids are better read from the sort's own index in
@@ -346,11 +353,10 @@ class QueryService:
         cases left out, as the ledger view shows it) on SQLite, sorted by a column with an index of
         its own, and only when the matches are many: reading `need` rows in index order costs about
         need × total / hits entries, fewer than the hits once hits² > need × total."""
-        term = textrules.search_term(f.search)
         # a viewer who sees everything (the county) filters nothing: the ledger view always names one
-        if sort not in WALKED_SORTS or not term or self._scoped(replace(f, search="")) != CaseFilter():
+        if sort not in WALKED_SORTS or self._search_alone(f) is None:
             return None
-        matches = self._search_index(term)
+        matches = self._search_index(textrules.search_term(f.search))
         if matches is None:
             return None
         total = int(s.scalar(select(func.sum(CaseCount.n))) or 0)
@@ -358,6 +364,12 @@ class QueryService:
         found = matches.subquery()
         hits = s.scalar(select(func.count()).select_from(select(found.c.rowid).limit(enough).subquery())) or 0
         return matches if hits >= enough else None
+
+    def _first(self, s: Session, f: CaseFilter, sort: str, descending: bool, need: int) -> list[int] | None:
+        """The first `need` matches of a search alone in the sort's order read from the first cases in
+        that order only (queries_search.first_in_order), or None (then the walk)."""
+        alone = self._search_alone(f)
+        return None if alone is None else first_in_order(s, alone, [c.key for c in SORTS[sort]], descending, need)
 
     def _tasks_condition(self, actor: Actor) -> ColumnElement[bool]:
         rules = self._ledger.catalog.rules
@@ -444,7 +456,28 @@ class QueryService:
                 if f.scope is not None:
                     query = query.where(f.scope.year_condition(c.found_year, c.state))
                 return int(s.scalar(query) or 0)
+            alone = self._search_alone(f)
+            if alone is not None:  # 墙体开裂 at 1,000,000 cases: 11 ms, not 117 ms of 73,466 row lookups
+                return index_hits(s, alone)
             return s.scalar(self._filtered(select(func.count()).select_from(Case), f, self._ledger.today())) or 0
+
+    def estimate(self, f: CaseFilter) -> int | None:
+        """About how many cases a search within other conditions finds, while the exact count (each
+        match looked up: ~100 ms for 墙体开裂 at 1,000,000 cases) is under way: the index's matches
+        (11 ms) times the share of the cases the other conditions keep (case_counts). None for a
+        search alone (its exact count is as cheap) or conditions case_counts does not count."""
+        term = textrules.search_term(f.search)
+        found = index_match(self._ledger.dialect, term) if term else None
+        if found is None:  # no search (the common filter): nothing read
+            return None
+        f = self._scoped(self._proved(f))
+        rest = replace(f, search="")
+        if self._search_alone(f) is not None or not self._counted(rest):
+            return None
+        with self._ledger.reading() as s:
+            hits = index_hits(s, found)
+        total = self.count(CaseFilter())
+        return round(hits * self.count(rest) / total) if total else 0
 
     def page(
         self,
@@ -463,11 +496,14 @@ class QueryService:
         order = [c.desc() if descending else c.asc() for c in SORTS[sort]]
         with self._ledger.reading() as s:
             walk = self._walk(s, f, sort, offset + limit)
-            if walk is not None:  # "id + 0": the matches may not drive the query, the sort's index does
-                chosen = self._filtered(select(Case.id), replace(f, search=""), today).where((Case.id + 0).in_(walk))
+            newest = self._first(s, f, sort, descending, offset + limit) if walk is not None else None
+            if newest is not None:
+                page_ids = newest[offset:]
             else:
-                chosen = self._filtered(select(Case.id), f, today)
-            page_ids = list(s.scalars(chosen.order_by(*order).offset(offset).limit(limit)))
+                chosen = self._filtered(select(Case.id), f if walk is None else replace(f, search=""), today)
+                if walk is not None:  # "id + 0": the matches may not drive the query, the sort's index does
+                    chosen = chosen.where((Case.id + 0).in_(walk))
+                page_ids = list(s.scalars(chosen.order_by(*order).offset(offset).limit(limit)))
             if not page_ids:
                 return []
             rows = s.execute(
@@ -490,26 +526,41 @@ class QueryService:
                 .outerjoin(Member, Member.id == Case.member_id)
                 .where(Case.id.in_(page_ids))
             ).all()
-        by_id = {r.id: r for r in rows}
+        # unpacked, not read by name: a Row's attribute costs ~1 µs, 2.5 ms for a block of 200
+        by_id = {r[0]: tuple(r) for r in rows}
         cat = self._ledger.catalog
         return [
             CaseRow(
-                id=r.id,
-                number=r.number,
-                state=r.state,
-                township_name=cat.region(r.township_id).name,
-                village_name=cat.region(r.village_id).name,
-                head_name=subject_name(r.head_name, r.member_name),
-                head_id_masked=ids.mask(r.head_id_number) if r.head_id_number else "",
-                subcategory_name=cat.subcategory(r.subcategory).name,
-                department_name=cat.departments[r.lead_department_id].name if r.lead_department_id else "",
-                deadline=r.deadline,
-                light=light(r.state, r.deadline, today, policy, r.completion_date),
-                found_date=r.found_date,
-                village_level=r.head_name is None,
-                member_name=r.member_name or "",
+                id=case_id,
+                number=number,
+                state=state,
+                township_name=cat.region(township_id).name,
+                village_name=cat.region(village_id).name,
+                head_name=subject_name(head_name, member_name),
+                head_id_masked=ids.mask(head_id_number) if head_id_number else "",
+                subcategory_name=cat.subcategory(subcategory).name,
+                department_name=cat.departments[department_id].name if department_id else "",
+                deadline=deadline,
+                light=light(state, deadline, today, policy, completion_date),
+                found_date=found_date,
+                village_level=head_name is None,
+                member_name=member_name or "",
             )
-            for r in (by_id[i] for i in page_ids)
+            for (
+                case_id,
+                number,
+                state,
+                township_id,
+                village_id,
+                subcategory,
+                department_id,
+                deadline,
+                completion_date,
+                found_date,
+                head_name,
+                head_id_number,
+                member_name,
+            ) in (by_id[i] for i in page_ids)
         ]
 
     # -- households (农户档案) ---------------------------------------------------------------------

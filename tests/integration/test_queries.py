@@ -243,3 +243,63 @@ def test_a_common_phrase_reads_its_pages_in_sort_order_and_gets_the_same_rows(ph
         seen = CaseFilter(search=term, visible_to=w.coordinator)
         page = lg.queries.page(seen, sort=sort, descending=descending, offset=offset, limit=10)
         assert [r.id for r in page] == matching[offset : offset + 10], (offset, sort)
+
+
+@pytest.mark.parametrize("descending", [True, False])
+@pytest.mark.parametrize("sort", ["number", "deadline", "found_date"])
+def test_a_common_phrase_reads_the_first_cases_in_order_only_and_gets_the_same_rows(world, sort, descending):
+    """queries._first: a search alone reads the matches among the first cases in the sort's order
+    only; the rows are those of reading every match, also when a number does not follow the order of
+    the ids (an imported case's own number) or the first cases hold too few."""
+    from sqlalchemy import text
+
+    w, lg = world, world.ledger
+    made = []
+    for i in range(60):
+        case = w.register(
+            description="房屋墙体开裂" if i % 3 else "屋顶漏雨",
+            found_date=w.clock.now.date() - dt.timedelta(days=i % 7),
+        )
+        made.append(w.walk(case, "assigned") if i % 2 else case)
+    with lg.unit_of_work() as s:  # two cases carry numbers that sort before and after every other
+        s.execute(text("UPDATE cases SET number = :n WHERE id = :id"), {"n": "999999-9999-1", "id": made[1].id})
+        s.execute(text("UPDATE cases SET number = :n WHERE id = :id"), {"n": "000000-0000-1", "id": made[2].id})
+    every = lg.queries.page(CaseFilter(), sort=sort, descending=descending, limit=1000)
+    matching = [r.id for r in every if "漏雨" not in lg.cases.get(r.id).description]
+    f = CaseFilter(search="墙体开裂", visible_to=w.coordinator)
+    with lg.reading() as s:
+        for need in (1, 2, 5, 30):
+            first = lg.queries._first(s, lg.queries._proved(f), sort, descending, need)
+            assert first == matching[:need], need
+    for offset, limit in ((0, 2), (0, 10), (3, 4), (30, 10)):
+        page = lg.queries.page(f, sort=sort, descending=descending, offset=offset, limit=limit)
+        assert [r.id for r in page] == matching[offset : offset + limit], (offset, limit)
+    # the count of a search alone is the index's: every case has its one row there
+    assert lg.queries.count(f) == len(matching) == 40
+    assert lg.queries.count(CaseFilter(search="墙体开裂", township_id=w.township_id)) == 40
+    assert lg.queries.count(CaseFilter(search="漏雨", include_void=False)) == 20
+    # an estimate only where the exact count is dear: the index's matches × the other conditions' share
+    assert lg.queries.estimate(f) is None
+    assert lg.queries.estimate(CaseFilter(search="墙体开裂", township_id=w.township_id)) == 40
+    assert lg.queries.estimate(CaseFilter(search="墙体开裂", township_id=w.other_township_id)) == 0
+    assert lg.queries.estimate(CaseFilter(search="墙体开裂", visible_to=w.verifier)) == 40  # 城关镇's
+    assert lg.queries.estimate(CaseFilter(search="墙体开裂", light="red")) is None  # not in case_counts
+
+
+def test_a_phrase_sparse_among_the_first_cases_reads_a_larger_chunk_or_leaves_it_to_the_walk(world):
+    """queries._first with too few matches among the first cases: one larger chunk, sized from the
+    matches found, then the full answer; none found, and None (the walk reads them)."""
+    w, lg = world, world.ledger
+    made = [w.register(description="房屋墙体开裂" if i in (5, 10, 59) else "屋顶漏雨") for i in range(60)]
+    f = lg.queries._proved(CaseFilter(search="墙体开裂", visible_to=w.coordinator))
+    with lg.reading() as s:
+        # the newest 40 numbers hold one match: a chunk of 100 is read next and gives two
+        assert lg.queries._first(s, f, "number", True, 2) == [made[59].id, made[10].id]
+        assert lg.queries._first(s, f, "number", False, 2) == [made[5].id, made[10].id]
+        assert lg.queries._first(s, f, "number", True, 3) == [made[59].id, made[10].id, made[5].id]
+        # the newest 20 numbers hold no match: the walk's business
+        assert lg.queries._first(s, CaseFilter(search="梁柱"), "number", True, 1) is None
+        # (a filter without a viewer: the same rows)
+        assert lg.queries._first(s, CaseFilter(search="墙体开裂"), "number", True, 1) == [made[59].id]
+        # not a search alone: never
+        assert lg.queries._first(s, CaseFilter(search="墙体开裂", township_id=w.township_id), "number", True, 1) is None
