@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from reportlab.lib.colors import Color
+from reportlab.lib.colors import Color, black
 from reportlab.lib.rl_accel import fp_str
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfgen.canvas import FILL_EVEN_ODD, Canvas
 
 from reports.pen import Pen
 
@@ -187,35 +187,79 @@ class Page:
     def __init__(self, canvas: Canvas, pen: Pen):
         self.canvas = canvas
         self.pen = pen
-        self._rulings: list[str] = []  # "x1 y1 m x2 y2 l" lines, a row's joined
+        # per table row: its verticals' x (formatted), its top and bottom (formatted)
+        self._rows: list[tuple[tuple[str, ...], str, str]] = []
+
+    def fill(self, color: Color, x: float, y: float, width: float, height: float) -> None:
+        """A rectangle filled with `color`, the fill colour black again afterwards: what
+        canvas.setFillColor(color), canvas.rect(x, y, width, height, stroke=0, fill=1) and
+        canvas.setFillColor(black) write. When the canvas's fill state is the black such a call
+        left (and its fill rule the default), the same text goes in as one literal: the brief ledger
+        shades every other household, and the 11,700 colour calls through the canvas took about
+        0.05 s of CPU. The first of a document goes through the canvas (it sets that state, the
+        opacity and the PDF version)."""
+        canvas = self.canvas
+        if (
+            type(color) is not Color
+            or color.alpha != 1
+            or getattr(canvas, "_fillColorObj", None) is not black
+            or getattr(canvas, "_fillMode", None) != FILL_EVEN_ODD
+        ):
+            canvas.setFillColor(color)
+            canvas.rect(x, y, width, height, stroke=0, fill=1)
+            canvas.setFillColor(black)
+            return
+        ops = self.pen.fills.get(id(color))
+        if ops is None or ops[0] is not color:
+            ops = self.pen.fills[id(color)] = (color, f"{fp_str(color.red, color.green, color.blue)} rg\nn ")
+        canvas.addLiteral(f"{ops[1]}{fp_str(x, y, width, height)} re f*\n0 0 0 rg")
 
     def grid(self, x: float, top: float, widths: Sequence[float], height: float) -> None:
-        """Cell borders of one table row (drawn together when the page is finished), written as
-        canvas.lines writes them: the row's top and bottom, then its verticals left to right."""
+        """Cell borders of one table row, stroked with the page's other rulings in `flush`."""
         cache = self.pen.coordinates
         key = (x, tuple(widths))  # a tuple given is taken as it is
-        pattern = self.pen.grids.get(key)
-        if pattern is None:  # with the top as \x00 and the bottom as \x01
-            right = x + sum(widths)
-            a, r = _coordinate(cache, x), _coordinate(cache, right)
-            lines = [f"{a} \x00 m {r} \x00 l", f"{a} \x01 m {r} \x01 l", f"{a} \x00 m {a} \x01 l"]
+        xs = self.pen.grids.get(key)
+        if xs is None:  # the row's left edge, each column's right edge
+            edges = [x]
             cx = x
             for w in widths:
                 cx += w
-                c = _coordinate(cache, cx)
-                lines.append(f"{c} \x00 m {c} \x01 l")
-            pattern = self.pen.grids[key] = "\n".join(lines)
+                edges.append(cx)
+            xs = self.pen.grids[key] = tuple(_coordinate(cache, e) for e in edges)
         bottom = top - height
         t = cache.get(top) or _coordinate(cache, top)
         b = cache.get(bottom) or _coordinate(cache, bottom)
-        self._rulings.append(pattern.replace("\x00", t).replace("\x01", b))
+        self._rows.append((xs, t, b))
 
     def flush(self) -> None:
-        """The rulings in one stroke, each coordinate formatted once per document."""
-        if self._rulings:
-            self.canvas.setLineWidth(0.5)
-            self.canvas.addLiteral("n\n" + "\n".join(self._rulings) + "\nS")
-            self._rulings = []
+        """The rulings in one stroke, each coordinate formatted once per document: each row's top
+        and bottom, and the verticals of rows of the same columns stacked without a gap as one
+        segment per column edge, from the first row's top to the last one's bottom, instead of one
+        per row. The brief ledger's rulings were 20 of a page's 45 KB of content, which zlib and
+        ReportLab then read; now 8. Poppler and PDFium draw the same pixels (checked on every page
+        of both profiles). The horizontals stay as they were, twice between two rows (bottom of
+        one, top of the next): PDFium draws a line stroked twice a shade darker, so one stroke
+        would lighten the borders there."""
+        if not self._rows:
+            return
+        lines: list[str] = []
+        add = lines.append
+        xs0: tuple[str, ...] = ()
+        top0 = bottom0 = ""
+        for xs, t, b in self._rows:
+            a, r = xs[0], xs[-1]
+            add(f"{a} {t} m {r} {t} l")
+            add(f"{a} {b} m {r} {b} l")
+            if xs is xs0 and t == bottom0:  # continues the rows above: their verticals reach down
+                bottom0 = b
+                continue
+            if xs0:
+                lines += [f"{c} {top0} m {c} {bottom0} l" for c in xs0]
+            xs0, top0, bottom0 = xs, t, b
+        lines += [f"{c} {top0} m {c} {bottom0} l" for c in xs0]
+        self._rows = []
+        self.canvas.setLineWidth(0.5)
+        self.canvas.addLiteral("n\n" + "\n".join(lines) + "\nS")
 
 
 def _coordinate(cache: dict[float, str], value: float) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 
-from reportlab.lib.colors import Color, black
+from reportlab.lib.colors import Color
 
 from reports.blocks import LIGHT_GREY, Block, Page
 from reports.pen import WORD_BREAKS, Pen, Run, tokens
@@ -245,11 +245,8 @@ class _HeaderRow(Block):
         size = t.header_size or t.size
         h = self.height
         assert self._lines is not None
-        canvas = page.canvas
         if t.header_fill is not None:
-            canvas.setFillColor(t.header_fill)
-            canvas.rect(x, top - h, t.width, h, stroke=0, fill=1)
-            canvas.setFillColor(black)
+            page.fill(t.header_fill, x, top - h, t.width, h)
         placed = self._placed.get((x, top), ())
         if placed == ():
             placed = self._placed[(x, top)] = self._place(page.pen, x, top, h)
@@ -340,11 +337,8 @@ class _Row(Block):
 
     def draw(self, page: Page, x: float, top: float, width: float) -> None:
         t = self.table
-        canvas = page.canvas
         if self.fill is not None:
-            canvas.setFillColor(self.fill)
-            canvas.rect(x, top - self.height, t.width, self.height, stroke=0, fill=1)
-            canvas.setFillColor(black)
+            page.fill(self.fill, x, top - self.height, t.width, self.height)
         step = t.size * t.leading
         pen, size, role, pad = page.pen, t.size, self.role, t.pad
         # the ends of the text matrices of the row's lines, the same for every cell ("%.2f" as draw)
@@ -409,9 +403,7 @@ class _Band(Block):
     def draw(self, page: Page, x: float, top: float, width: float) -> None:
         t = self.table
         if self.fill is not None:
-            page.canvas.setFillColor(self.fill)
-            page.canvas.rect(x, top - self.height, t.width, self.height, stroke=0, fill=1)
-            page.canvas.setFillColor(black)
+            page.fill(self.fill, x, top - self.height, t.width, self.height)
         step = self.size * t.leading
         y = top - t.pad - step * 0.78
         for line in self.lines:

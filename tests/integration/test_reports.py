@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from reportlab.lib.rl_accel import escapePDF
+from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 
 from ledger.dto import CaseFilter
 from ledger.errors import PermissionDenied, ValidationError
 from ledger.models import AuditEvent
 from reports.fonts import EXTRA_FACES, Face, FontSet
-from reports.pdf import Cancelled
+from reports.pdf import Cancelled, Pen
 from reports.render import ReportRequest, render_report
 from tests.world import World
 
@@ -176,6 +179,47 @@ def test_a_rare_character_is_drawn_by_a_fallback_font_or_reported(world: World, 
     names = [name for name, _, _ in fonts_of(out)]
     assert any("HanaMin" in n for n in names)  # the fallback face was embedded for those characters
     assert_all_embedded(out)
+
+
+def test_the_pen_encodes_each_text_as_reportlab_would_and_it_reads_back(tmp_path):
+    """Texts of characters encoded before are encoded from their characters' codes (not by
+    TTFont.splitString again): the same operators splitString gives in a document that saw the same
+    texts, across subsets of 256 codes, with PDF's special characters and a no-break space."""
+    fonts = FontSet.shipped_only()
+    face = fonts.roles["song"]
+    common = [chr(c) for c in range(0x4E00, 0x4E00 + 900) if face.covers(chr(c))][:700]  # three subsets
+    rng = random.Random(18)
+    texts = ["".join(rng.sample(common, 12)) for _ in range(300)]  # new characters, then mostly known
+    texts += ["(括号)\\斜线", "a\xa0b", "整改(到位)", "2026-12-31", "".join(common[::-1])]
+    texts += [t[::-1] for t in texts] + [t[3:9] for t in texts if len(t) > 3]
+
+    pen = Pen(Canvas(str(tmp_path / "pen.pdf")), fonts)
+    ours = [pen.run(t, "song", 9) for t in texts]
+
+    font, doc = face.load(), Canvas(str(tmp_path / "reference.pdf"))._doc
+    for text, run in zip(texts, ours, strict=True):
+        assert run is not None
+        parts = [(font.getSubsetInternalName(s, doc), escapePDF(d)) for s, d in font.splitString(text, doc)]
+        current, ops = parts[0][0], [f"{parts[0][0]} 9 Tf"]
+        for name, data in parts:
+            if name != current:
+                ops.append(f"{name} 9 Tf")
+                current = name
+            ops.append(f"({data}) Tj")
+        assert run[1] == "\n".join(ops), text
+
+    out = tmp_path / "texts.pdf"
+    canvas = Canvas(str(out))
+    pen = Pen(canvas, fonts)
+    for start in range(0, len(texts), 60):
+        for row, text in enumerate(texts[start : start + 60]):
+            pen.draw(40, 800 - row * 13, text[:40], 9)
+        pen.flush()
+        canvas.showPage()
+    canvas.save()
+    shown = squeeze(text_of(out))
+    for text in texts:
+        assert squeeze(text[:40].replace("\xa0", " ")) in shown, text
 
 
 def test_an_empty_selection_prints_a_clear_page(world: World, tmp_path):
