@@ -275,8 +275,8 @@ class ActionDialog(QDialog):
             return
         self.case_dialog.show_bundle(bundle)  # with evidence and sign-offs
 
-        # Each in a turn of its own (ui/ops.py next_turn): the case window re-filled (~10 ms of CPU),
-        # this dialog closed (unblocking the windows behind it, ~5-10 ms each), the pages told (the
+        # Each in a turn of its own (ui/ops.py next_turn): the case window re-filled (~5-10 ms of CPU),
+        # this dialog closed (the windows it blocked unblocked and repainted), the pages told (the
         # ledger page re-reads and repaints, ~25 ms a paint at 100,000 cases); in one pass they
         # stood the loop still up to ~60 ms. Busy until closed: the result is whole when it says so.
         def close() -> None:
