@@ -271,11 +271,17 @@ class MainWindow(QMainWindow):
         self.cases_opening.add(case_id)
         lg, actor = self.ctx.ledger, self.ctx.actor
         self.statusBar().showMessage("正在读取问题…")
-        ops().run(
-            lambda: load_case(lg, actor, case_id),
-            lambda bundle: self._case_read(case_id, bundle),
-            lambda error: self._case_not_read(case_id, error),
-            owner=self,
+        # Asked in a later turn (ui/ops.py next_turn), once the click or Enter has repainted the ledger
+        # table, whose paint calls Python for every cell: the read (Python too, ~100 ms the first time
+        # while its SQL compiles) held Python's lock against that paint, a ~190 ms stall of ~30 ms CPU.
+        next_turn(
+            self,
+            lambda: ops().run(
+                lambda: load_case(lg, actor, case_id),
+                lambda bundle: self._case_read(case_id, bundle),
+                lambda error: self._case_not_read(case_id, error),
+                owner=self,
+            ),
         )
         return None
 

@@ -110,7 +110,7 @@ def ops() -> Ops:
     return _ops
 
 
-def next_turn(owner: QObject, work: Callable[[], None]) -> None:
+def next_turn(owner: QObject, work: Callable[[], object]) -> None:
     """`work` in a later turn of the event loop, after the input and timers already due (not at all
     when `owner` is gone). Not QTimer.singleShot(0, …): PySide6 6 posts that as an event, and Qt
     delivers the events posted while it delivers events in the same pass, before any timer or input,
