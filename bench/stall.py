@@ -77,7 +77,7 @@ def longest_stall_of(steps: list[Step]) -> Stall:
             QCoreApplication.processEvents()
             time.sleep(0.001)
         if not settled():
-            raise SystemExit("60 秒内没有完成")
+            raise SystemExit(f"60 秒内没有完成：{getattr(action, '__qualname__', action)}")
     pause(100)
     meter.stop()
     return Stall(meter.longest_ms, meter.longest_cpu_ms)
@@ -175,9 +175,11 @@ def main() -> int:
         "SELECT c.id, u.username FROM cases c JOIN users u ON u.department_id = c.lead_department_id "
         "WHERE c.state = 'in_progress' ORDER BY c.id DESC LIMIT 1"
     ).fetchone()
-    photographed = raw.execute(  # another case of the same department, for the photos
+    photographed = raw.execute(  # another case of the same department without large files, for the photos
         "SELECT c.id FROM cases c JOIN users u ON u.department_id = c.lead_department_id "
-        "WHERE c.state = 'in_progress' AND u.username = ? AND c.id != ? ORDER BY c.id DESC LIMIT 1",
+        "WHERE c.state = 'in_progress' AND u.username = ? AND c.id != ? "
+        "AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.case_id = c.id AND e.size > 100000) "
+        "ORDER BY c.id DESC LIMIT 1",
         (working[1], working[0]),
     ).fetchone()[0]
     raw.close()
