@@ -13,6 +13,9 @@ each step in its own turn of the event loop (a clerk's clicks are a second apart
   evidence   as the department's officer: open an 整改中 case the same way (MainWindow.open_case),
              add a 20 MB PDF
   scroll     the 问题台账 page: jump to the last row, then to the middle
+  photos     as the officer: open a case with 4 phone photos (12 megapixels, JPEG) until their
+             thumbnails, made on the operations thread, are shown; baseline: the same with the
+             photos decoded by QImage.fromData (as before), which holds Python's lock meanwhile
 Baselines, in the same run: the timer with nothing to do (its own jitter on this machine), and the
 approval along the old route (the case window reading its case on the GUI thread as it is built,
 `CaseDialog(ctx, case_id)`), alternated with ours round by round on other 待审批 cases; each figure
@@ -74,7 +77,7 @@ def longest_stall_of(steps: list[Step]) -> Stall:
             QCoreApplication.processEvents()
             time.sleep(0.001)
         if not settled():
-            raise SystemExit("60 秒内没有完成")
+            raise SystemExit(f"60 秒内没有完成：{getattr(action, '__qualname__', action)}")
     pause(100)
     meter.stop()
     return Stall(meter.longest_ms, meter.longest_cpu_ms)
@@ -90,6 +93,58 @@ def pause(ms: int) -> None:
     loop = QEventLoop()
     QTimer.singleShot(ms, loop.quit)
     loop.exec()
+
+
+PHOTOS = 4
+
+
+def camera_photos(folder: Path, n: int) -> list[Path]:
+    """`n` JPEG files of 4000 × 3000 pixels (a phone camera's 12 megapixels), ~0.8 MB each, of
+    coloured blocks; one picture, each file made distinct by a byte after its end-of-image mark."""
+    import random
+
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    image = QImage(4000, 3000, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    rng = random.Random(7)
+    for _ in range(3000):
+        colour = QColor(rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        painter.fillRect(rng.randrange(4000), rng.randrange(3000), 200, 200, colour)
+    painter.end()
+    first = folder / "照片.jpg"
+    image.save(str(first), "JPG", 90)
+    data = first.read_bytes()
+    paths = []
+    for i in range(n):
+        path = folder / f"整改后照片{i + 1}.jpg"
+        path.write_bytes(data + bytes([i]))
+        paths.append(path)
+    return paths
+
+
+def thumbnails_from_data(lg: object, evidence_ids: list[int]) -> Callable[[], dict[int, object]]:
+    """The baseline: ui/case_reads.py thumbnails as it was, decoding with QImage.fromData."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage
+
+    from ledger.errors import LedgerError
+
+    def work() -> dict[int, object]:
+        made: dict[int, object] = {}
+        for evidence_id in evidence_ids:
+            try:
+                image = QImage.fromData(lg.cases.evidence_bytes(evidence_id))  # type: ignore[attr-defined]
+            except LedgerError:
+                made[evidence_id] = None
+                continue
+            if not image.isNull():
+                smooth = Qt.TransformationMode.SmoothTransformation
+                image = image.scaled(96, 96, Qt.AspectRatioMode.KeepAspectRatio, smooth)
+            made[evidence_id] = image
+        return made
+
+    return work
 
 
 def main() -> int:
@@ -120,6 +175,13 @@ def main() -> int:
         "SELECT c.id, u.username FROM cases c JOIN users u ON u.department_id = c.lead_department_id "
         "WHERE c.state = 'in_progress' ORDER BY c.id DESC LIMIT 1"
     ).fetchone()
+    photographed = raw.execute(  # another case of the same department without large files, for the photos
+        "SELECT c.id FROM cases c JOIN users u ON u.department_id = c.lead_department_id "
+        "WHERE c.state = 'in_progress' AND u.username = ? AND c.id != ? "
+        "AND NOT EXISTS (SELECT 1 FROM evidence e WHERE e.case_id = c.id AND e.size > 100000) "
+        "ORDER BY c.id DESC LIMIT 1",
+        (working[1], working[0]),
+    ).fetchone()[0]
     raw.close()
     if len(pending) < 2 * args.rounds + 1:
         raise SystemExit(f"台账中待审批的问题不足 {2 * args.rounds + 1} 个")
@@ -244,6 +306,40 @@ def main() -> int:
     added = evidence_window().evidence_detail.text()  # type: ignore[union-attr]
     if not added.startswith("已添加 1 个文件"):
         raise SystemExit(f"佐证材料没有加上：{added}")
+
+    # A case with PHOTOS phone photos (12 megapixels, JPEG): their thumbnails are made on the
+    # operations thread as the window opens. Baseline: the same with the photos decoded by
+    # QImage.fromData, as ui/case_reads.py did (it holds Python's lock for the whole decode).
+    for photo in camera_photos(work, PHOTOS):
+        lg.cases.add_evidence(officer_window.ctx.actor, photographed, photo, "photo_after")
+    photo_window = lambda: officer_window.case_windows.get(photographed)  # noqa: E731
+    import ui.case_dialog as case_dialog_module
+
+    def open_photos(decode: Callable[..., object]) -> Stall:
+        case_dialog_module.thumbnails = decode  # type: ignore[assignment]
+        try:
+            return longest_stall_of(
+                [
+                    (
+                        lambda: officer_window.open_case(photographed),
+                        lambda: (w := photo_window()) is not None and not w.thumbnails_pending,
+                    )
+                ]
+            )
+        finally:
+            case_dialog_module.thumbnails = thumbnails
+            photo_window().close()  # type: ignore[union-attr]
+
+    from ui.case_reads import thumbnails
+
+    photo_ours: list[Stall] = []
+    photo_old: list[Stall] = []
+    for i in range(2):
+        for route in ((thumbnails, photo_ours), (thumbnails_from_data, photo_old))[:: 1 if i % 2 == 0 else -1]:
+            route[1].append(open_photos(route[0]))
+    photos_name = f"打开带 {PHOTOS} 张照片的问题（缩略图）"
+    figures[photos_name] = worst_of(photo_ours)
+    old_photos = worst_of(photo_old)
     officer_window.close()
 
     window = MainWindow(AppContext(lg, lg.users.authenticate("tongchou", PASSWORD)))
@@ -268,14 +364,22 @@ def main() -> int:
     worst = max(f.wall for f in figures.values())
     print(f"台账：{db}  空转计时器最长间隔 {idle:.1f} ms  本进程 CPU 用时 {time.process_time():.1f} s")
     print(f"{'':<30} {'最长卡顿':>8}    {'其中 GUI 线程 CPU':>8}")
-    for name, f in [*figures.items(), ("审批销号·旧路径（GUI 线程读取，对照）", old_approval)]:
+    rows = [*figures.items(), ("审批销号·旧路径（GUI 线程读取，对照）", old_approval)]
+    rows.append(("照片·旧缩略图（QImage.fromData，对照）", old_photos))
+    for name, f in rows:
         print(f"{name:<30} {f.wall:8.1f} ms {f.cpu:8.1f} ms")
     ratio = figures[approve_name].wall / old_approval.wall, figures[approve_name].cpu / old_approval.cpu
     print(f"审批销号 应用路径 / 旧路径：卡顿 {ratio[0]:.2f}，GUI 线程 CPU {ratio[1]:.2f}")
     print(f"最长卡顿 {worst:.1f} ms（目标 ≤ 50 ms）")
     out = []
     for name, f in figures.items():
-        base = (old_approval, "GUI 线程读取的旧路径") if name == approve_name else (None, "")
+        base = (
+            (old_approval, "GUI 线程读取的旧路径")
+            if name == approve_name
+            else (old_photos, "QImage.fromData 解码的旧缩略图")
+            if name == photos_name
+            else (None, "")
+        )
         out.append(
             Figure(
                 "gui",

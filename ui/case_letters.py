@@ -11,6 +11,7 @@ from ledger.errors import LedgerError
 from ui.context import AppContext
 from ui.models import ListTableModel
 from ui.ops import ops
+from ui.reads import ReadWhenShown
 from ui.widgets import WhenShown
 
 if TYPE_CHECKING:
@@ -46,9 +47,11 @@ def letter_row(v: LetterView) -> tuple[str, ...]:
     )
 
 
-class CaseLetters(QWidget):
+class CaseLetters(ReadWhenShown):
     """Filled from the case window's bundle (ui/case_dialog.py load_case); after any change in the
-    program it reads the letters again on the operations thread."""
+    program it reads the letters again on the operations thread, at once when the tab is in view, else
+    when it is next shown (ui/reads.py ReadWhenShown): a closed case window, or one on another tab,
+    reads nothing (each approval had every case window opened in the session re-read its letters)."""
 
     def __init__(self, ctx: AppContext, case_id: int, letters: LettersRead, parent: QWidget | None = None):
         super().__init__(parent)
@@ -63,10 +66,11 @@ class CaseLetters(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.view, 1)
         self.sized = WhenShown(self.view, self._size_columns)
-        ctx.changed.connect(lambda _change: self.refresh())
+        ctx.changed.connect(lambda _change: self._changed())
         self.show_letters(letters)
 
     def refresh(self) -> None:
+        self._stale = False
         lg, actor, case_id = self.ctx.ledger, self.ctx.actor, self.case_id
         ops().run(lambda: read_letters(lg, actor, case_id), self.show_letters, owner=self)
 

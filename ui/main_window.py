@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -23,7 +23,7 @@ from ledger.errors import LedgerError
 from ui.common import settings, show_error
 from ui.context import AppContext
 from ui.idle import IdleLock
-from ui.ops import ops
+from ui.ops import next_turn, ops
 from ui.tasks import Task
 
 if TYPE_CHECKING:
@@ -271,11 +271,17 @@ class MainWindow(QMainWindow):
         self.cases_opening.add(case_id)
         lg, actor = self.ctx.ledger, self.ctx.actor
         self.statusBar().showMessage("正在读取问题…")
-        ops().run(
-            lambda: load_case(lg, actor, case_id),
-            lambda bundle: self._case_read(case_id, bundle),
-            lambda error: self._case_not_read(case_id, error),
-            owner=self,
+        # Asked in a later turn (ui/ops.py next_turn), once the click or Enter has repainted the ledger
+        # table, whose paint calls Python for every cell: the read (Python too, ~100 ms the first time
+        # while its SQL compiles) held Python's lock against that paint, a ~190 ms stall of ~30 ms CPU.
+        next_turn(
+            self,
+            lambda: ops().run(
+                lambda: load_case(lg, actor, case_id),
+                lambda bundle: self._case_read(case_id, bundle),
+                lambda error: self._case_not_read(case_id, error),
+                owner=self,
+            ),
         )
         return None
 
@@ -283,10 +289,15 @@ class MainWindow(QMainWindow):
         from ui.case_dialog import CaseDialog
 
         window = CaseDialog(self.ctx, case_id, self, bundle=bundle)
-        # Shown in the next turn of the event loop: building the window, and its first layout and
-        # paint, each take ~20-30 ms of the GUI thread's CPU at 20,000 cases; one after the other
-        # they were the longest stall left in opening a case.
-        QTimer.singleShot(0, window, lambda: self._case_shown(case_id, window))
+        # Built, laid out and shown each in a turn of the event loop of its own (ui/ops.py next_turn):
+        # ~8, ~4 and ~10 ms of the GUI thread's CPU (~22, ~8 and ~25 for the session's first window);
+        # shown, it also makes the ledger page behind repaint its table as the main window goes
+        # inactive (~25 ms at 100,000 cases). In one pass they were the longest stall in opening a case.
+        next_turn(window, lambda: self._case_laid_out(case_id, window))
+
+    def _case_laid_out(self, case_id: int, window: CaseDialog) -> None:
+        window.lay_out()
+        next_turn(window, lambda: self._case_shown(case_id, window))
 
     def _case_shown(self, case_id: int, window: CaseDialog) -> None:
         self.cases_opening.discard(case_id)

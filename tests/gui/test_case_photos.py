@@ -4,9 +4,14 @@ subcategory's minimum number of photos still asks for."""
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image
+
 from tests.images import jpeg
 from tests.world import PDF
 from ui.case_dialog import CaseDialog
+from ui.case_reads import scaled_picture
 
 
 def test_a_folder_of_photos_is_added_at_once(qtbot, world, ctx_of, tmp_path):
@@ -52,6 +57,19 @@ def test_thumbnails_come_from_the_operations_thread_and_a_changed_file_says_so(q
     centre = thumbnail.pixelColor(48, 36)
     assert abs(centre.red() - 200) < 12 and abs(centre.green() - 120) < 12 and abs(centre.blue() - 40) < 12
     assert items[bad.id].text().endswith("⚠ 文件缺失或已损坏")
+
+
+def test_a_camera_photo_is_decoded_straight_at_thumbnail_size(qtbot):
+    def camera(size: tuple[int, int]) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", size, (30, 90, 200)).save(out, "JPEG", quality=90)
+        return out.getvalue()
+
+    wide, tall = scaled_picture(camera((1600, 1200)), 96), scaled_picture(camera((1200, 1600)), 96)
+    assert (wide.width(), wide.height()) == (96, 72) and (tall.width(), tall.height()) == (72, 96)
+    colour = wide.pixelColor(48, 36)
+    assert abs(colour.red() - 30) < 12 and abs(colour.green() - 90) < 12 and abs(colour.blue() - 200) < 12
+    assert scaled_picture(PDF, 96).isNull()  # not a picture: the window keeps the file icon
 
 
 def _photo(folder, name: str, taken: str = "2026:05:06 10:21:33"):
