@@ -237,13 +237,24 @@ def main() -> int:
         used.add(case_id)
 
         def enter() -> None:
+            # The row of the case now: the page may have read its rows again since they were looked at
+            # (after the previous approval, its count, the 督办函 of the change), and Enter on another
+            # row opens another case — the window this step waits for would never come.
+            at = next(
+                (i for i in range(min(page.model.rowCount(), 50)) if (r := page.model.row(i)) and r.id == case_id), row
+            )
             page.view.setFocus()
-            page.view.setCurrentIndex(page.model.index(row, 0))
+            page.view.setCurrentIndex(page.model.index(at, 0))
             QTest.keyClick(page.view, Qt.Key.Key_Return)
 
         opened = lambda: app_window.case_windows.get(case_id)  # noqa: E731
         shown = lambda: (w := opened()) is not None and w.isVisible()  # noqa: E731
-        ms = longest_stall_of([(enter, shown), *(approving(opened) if approve else [])])
+        try:
+            ms = longest_stall_of([(enter, shown), *(approving(opened) if approve else [])])
+        except SystemExit:
+            windows, reading = sorted(app_window.case_windows), app_window.cases_opening
+            print(f"问题 {case_id}：已打开的问题窗口 {windows}，正在读取 {reading}")
+            raise
         opened().close()  # type: ignore[union-attr]
         return ms
 
