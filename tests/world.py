@@ -181,16 +181,28 @@ class World:
         return case
 
 
-def build_world(url_or_path: str | Path, tmp: Path, clock: FakeClock | None = None) -> World:
-    clock = clock or FakeClock()
-    lg = open_ledger(
-        url_or_path,
+def _open(where: str | Path, tmp: Path, clock: FakeClock) -> Ledger:
+    """The ledger at `where` with its keys, evidence and backups under `tmp`, hashing cheaply."""
+    return open_ledger(
+        where,
         key_dir=tmp / "keys",
         evidence_dir=tmp / "evidence",
         clock=clock,
         backup_dir=tmp / "backups",
         password_hasher=CHEAP_HASHER,
     )
+
+
+def _reopened(made: World, where: str | Path, tmp: Path, clock: FakeClock, extra: dict) -> World:
+    """`made`'s World on its copy at `where`: every account signed in anew there."""
+    world = dataclasses.replace(made, clock=clock, extra=extra)
+    world.use(_open(where, tmp, clock))
+    return world
+
+
+def build_world(url_or_path: str | Path, tmp: Path, clock: FakeClock | None = None) -> World:
+    clock = clock or FakeClock()
+    lg = _open(url_or_path, tmp, clock)
     lg.users.create(None, "admin", "系统管理员", PASSWORD, ["admin"])
     admin = lg.users.authenticate("admin", PASSWORD)
     lg.catalog.add_regions(
@@ -287,17 +299,7 @@ def _copied(
     clock.now = max(clock.now, made.clock.now)
     where = copy(root, template)
     shutil.copytree(root / "keys", tmp / "keys")
-    lg = open_ledger(
-        where,
-        key_dir=tmp / "keys",
-        evidence_dir=tmp / "evidence",
-        clock=clock,
-        backup_dir=tmp / "backups",
-        password_hasher=CHEAP_HASHER,
-    )
-    world = dataclasses.replace(made, clock=clock, extra={})
-    world.use(lg)
-    return world
+    return _reopened(made, where, tmp, clock, {})
 
 
 def remove_template() -> None:
@@ -349,14 +351,4 @@ def prepared(
         shutil.copy2(root / "台账.db", where)
     else:
         where = new_database(made.ledger.engine.url.database)
-    lg = open_ledger(
-        where,
-        key_dir=tmp / "keys",
-        evidence_dir=tmp / "evidence",
-        clock=clock,
-        backup_dir=tmp / "backups",
-        password_hasher=CHEAP_HASHER,
-    )
-    world = dataclasses.replace(made, clock=clock, extra=dict(made.extra))
-    world.use(lg)
-    return world, value
+    return _reopened(made, where, tmp, clock, dict(made.extra)), value

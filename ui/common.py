@@ -110,12 +110,14 @@ def run_guarded(
     done: Callable[[T], None] | None = None,
     *,
     busy: Iterable[QWidget] = (),
+    refused: Callable[[LedgerError], None] | None = None,
 ) -> None:
     """A ledger call from a page's button, on the operations thread (ui/ops.py) in order with the
     page's reads: the window keeps painting while it writes (an account's password hash alone is
     ~0.2 s). `done(result)` follows on the GUI thread; a LedgerError becomes the Chinese message box
-    guarded showed, anything else is our bug and goes to the crash handler. The widgets in `busy` are
-    disabled until the answer, so a second click cannot write twice."""
+    guarded showed (or goes to `refused`, for a form that says it in its own message line), anything
+    else is our bug and goes to the crash handler. The widgets in `busy` are disabled until the answer,
+    so a second click cannot write twice."""
     from ui.ops import ops
 
     held = [w for w in busy if w.isEnabled()]
@@ -136,7 +138,10 @@ def run_guarded(
         release()
         if not isinstance(error, LedgerError):
             raise error
-        show_error(parent, error)
+        if refused is not None:
+            refused(error)
+        else:
+            show_error(parent, error)
 
     ops().run(lambda: work(), succeeded, failed, owner=parent)
 

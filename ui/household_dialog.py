@@ -39,10 +39,9 @@ from ledger.dto import Change, HistoryEntry, HouseholdView, MemberView, TagView
 from ledger.errors import LedgerError, ValidationError
 from ledger.tags import risk_types, vocabulary
 from ledger.textrules import RULES
-from ui.common import from_qdate, ok_cancel, to_qdate
+from ui.common import from_qdate, ok_cancel, run_guarded, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
-from ui.ops import ops
 from ui.reads import Latest
 from ui.widgets import fit_columns
 
@@ -118,23 +117,18 @@ class _Form(QDialog):
     def submit(self) -> None:
         if self.pending:
             return  # written already, the answer on its way: one click, one write
-        work = self.write()
         self.pending = True
-        self.ok_button.setEnabled(False)
-        ops().run(work, self._written, self._refused, owner=self)
 
-    def _written(self, result: Any) -> None:
-        self.pending = False
-        self.ok_button.setEnabled(True)
-        self.result_value = result
-        self.accept()
+        def written(result: Any) -> None:
+            self.pending = False
+            self.result_value = result
+            self.accept()
 
-    def _refused(self, err: BaseException) -> None:
-        self.pending = False
-        self.ok_button.setEnabled(True)
-        if not isinstance(err, LedgerError):
-            raise err
-        self.message.setText(_message(err))
+        def refused(err: LedgerError) -> None:
+            self.pending = False
+            self.message.setText(_message(err))
+
+        run_guarded(self, self.write(), written, busy=[self.ok_button], refused=refused)
 
 
 class MemberDialog(_Form):
@@ -465,12 +459,7 @@ class HouseholdDialog(QDialog):
             if done is not None:
                 done(result)
 
-        def refused(err: BaseException) -> None:
-            if not isinstance(err, LedgerError):
-                raise err
-            self.message.setText(_message(err))
-
-        ops().run(work, written, refused, owner=self)
+        run_guarded(self, work, written, refused=lambda err: self.message.setText(_message(err)))
 
     def _changed(self) -> None:
         self.reload()

@@ -31,10 +31,9 @@ from ledger.errors import LedgerError
 from ledger.escalation import LETTER_STATES, REPLY_OVERDUE
 from ledger.services.letters import LetterCandidate, LetterView, may_issue
 from ui.case_letters import COLOURS
-from ui.common import from_qdate, to_qdate
+from ui.common import from_qdate, run_guarded, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
-from ui.ops import ops
 from ui.reads import Latest, ReadWhenShown
 
 T = TypeVar("T")
@@ -185,20 +184,7 @@ class LettersPage(ReadWhenShown):
     # The writes (and the reply file's read) run on the operations thread; a refusal is said in the
     # message line, as before. `replied`, `closed` and `opened` keep the last result for whoever looks.
     def _run(self, work: Callable[[], T], done: Callable[[T], None], button: QPushButton) -> None:
-        was = button.isEnabled()
-
-        def refused(err: BaseException) -> None:
-            button.setEnabled(was)
-            if not isinstance(err, LedgerError):
-                raise err
-            self.say(str(err), error=True)
-
-        def succeeded(result: T) -> None:
-            button.setEnabled(was)
-            done(result)
-
-        button.setEnabled(False)  # one click, one write
-        ops().run(work, succeeded, refused, owner=self)
+        run_guarded(self, work, done, busy=[button], refused=lambda err: self.say(str(err), error=True))
 
     def record_reply(self) -> None:
         letter = self.current()
