@@ -398,7 +398,11 @@ class LedgerPage(QWidget):
             return
         descending = column.sort == self.model.sort_key and not self.model.descending
         order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
-        self.model.sort(section, order)
+        # The same rows in the new order, read on the operations thread (the rows shown stay until
+        # they arrive); their count is known already unless it is still being counted.
+        known = self.model.rowCount() if self.model.exact else None
+        self.model.sort_key, self.model.descending = column.sort, descending
+        reload_model(self.reads, self.model, self._update_summary, self._failed, known=known)
         header.setSortIndicator(section, order)
         settings().setValue("ledger/sort", f"{column.sort}:{int(descending)}")
 

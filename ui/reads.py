@@ -79,13 +79,15 @@ def reload_model(
     model: WindowedModel,
     then: Callable[[], None] | None = None,
     failed: Callable[[BaseException], None] | None = None,
+    known: int | None = None,
 ) -> None:
     """Re-read `model`'s first block (its filter and sort as they stand) on the operations thread,
-    then reset the model to it and call `then`. The rows shown stay until then."""
+    then reset the model to it and call `then`. The rows shown stay until then. `known`: the row
+    count, when it cannot have changed (a new sort of the same rows), so it is not counted again."""
 
     def arrived(first: list) -> None:
         model.beginResetModel()
-        model._restart(first)  # WindowedModel's own reset: a new generation, the count on the ops thread
+        model._restart(first, known)  # WindowedModel's own reset: a new generation, the count on the ops thread
         model.endResetModel()
         if then is not None:
             then()

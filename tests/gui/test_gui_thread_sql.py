@@ -196,6 +196,14 @@ def test_no_page_action_writes_on_the_gui_thread(qtbot, world, ctx_of, answer_bo
 
         record.edit_member(None, add_member)
         settled(qtbot)
+        sql.page = "问题台账（按列排序）"
+        ledger = LedgerPage(coordinator)
+        qtbot.addWidget(ledger)
+        ledger.show()
+        settled(qtbot)
+        ledger._header_clicked(next(i for i, c in enumerate(ledger.model.columns) if c.key == "deadline"))
+        settled(qtbot)
+        sorted_deadlines = [r.deadline for r in ledger.model._blocks[0] if r.deadline]
         sql.page = "登记问题（身份证号查找、同类核对、保存）"
         form = NewCaseDialog(ctx_of(w.clerk))
         qtbot.addWidget(form)
@@ -209,6 +217,7 @@ def test_no_page_action_writes_on_the_gui_thread(qtbot, world, ctx_of, answer_bo
         form.submit()
         settled(qtbot)
     assert not sql.statements, sql.report()
+    assert ledger.model.sort_key == "deadline" and sorted_deadlines == sorted(sorted_deadlines)
     assert "已建档农户：赵铁柱" in form.id_status.text() and created and created[0].case.household.id == household.id
     assert record.saved is not None and record.saved.size == 4
     assert [m.name for m in record.member_rows] == ["赵小燕"]

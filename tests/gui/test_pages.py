@@ -144,9 +144,12 @@ def test_search_filters_sorting_and_columns(qtbot, window, busy):
     settled(qtbot)
     deadline_column = next(i for i, c in enumerate(page.model.columns) if c.key == "deadline")
     page._header_clicked(deadline_column)
+    settled(qtbot)  # the rows in the new order are read on the operations thread
     deadlines = [page.model.row(i).deadline for i in range(12) if page.model.row(i).deadline]
     assert page.model.sort_key == "deadline" and not page.model.descending
+    assert deadlines == sorted(deadlines)
     page._header_clicked(deadline_column)
+    settled(qtbot)
     assert page.model.descending
     desc = [page.model.row(i).deadline for i in range(12) if page.model.row(i).deadline]
     assert desc == sorted(deadlines, reverse=True)
