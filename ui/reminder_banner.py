@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 from ledger import CaseFilter, escalation
 from ledger.errors import LedgerError
 from ledger.services.reminders import WORKING_STATES, ReminderCase, ReminderList
+from ui.common import run_guarded
 from ui.context import AppContext
-from ui.ops import ops
 from ui.reads import Latest
 
 SHOWN = 3  # the soonest cases listed on the panel (the 工作台 still fits 1366×768 unscrolled)
@@ -130,13 +130,11 @@ class ReminderBanner(QFrame):
             self.printed = path
             self.message.setText(f"已生成 {path.name}")
 
-        def refused(err: BaseException) -> None:
-            if not isinstance(err, LedgerError):
-                raise err
+        def refused(err: LedgerError) -> None:
             self.message.setText(f"<span style='color:#d93025'>{err}</span>")
 
         self.message.setText("正在生成清单…")
-        ops().run(lambda: render_report(lg, ReportRequest("reminders"), path, actor), printed, refused, owner=self)
+        run_guarded(self, lambda: render_report(lg, ReportRequest("reminders"), path, actor), printed, refused=refused)
 
     def _ask_target(self, default: Path) -> Path | None:
         name, _ = QFileDialog.getSaveFileName(self, "保存到期提醒清单", str(default), "PDF 文件 (*.pdf)")
