@@ -63,7 +63,7 @@ def main() -> int:
     dash.drill_township(0)
     drill = dash.drill
     assert drill is not None
-    while drill.task.running:
+    while drill.job.running:  # the figures are counted on the background lane
         app.processEvents()
     for _ in range(5):
         app.processEvents()

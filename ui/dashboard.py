@@ -21,9 +21,9 @@ from ledger.workflow import OPEN_STATES, TALLY, GroupLightPolicy
 from ui.common import LIGHT_COLOURS
 from ui.context import AppContext
 from ui.models import CaseTableModel, count_text
+from ui.ops import Job, background
 from ui.reads import Latest, ReadWhenShown, reload_model
 from ui.reminder_banner import ReminderBanner
-from ui.tasks import Task
 from ui.village_drill import VillageDrillDialog
 from ui.widgets import BarChart, Tile, make_table
 from ui.year_scope import YearScope
@@ -78,7 +78,7 @@ class DashboardPage(ReadWhenShown):
         self._tiles["total"].setToolTip("点击查看：累计发现（不含已作废）= 待交办 + 整改中 + 待核验 + 待审批 + 已销号")
 
         self.township_chart = BarChart("各乡镇销号率（颜色为预警灯）", "#188038", spacing=3)
-        # 各村: a township's bar opens its villages (ui/village_drill.py, counted on a worker thread)
+        # 各村: a township's bar opens its villages (ui/village_drill.py, counted on the background lane)
         self.township_chart.clicked.connect(self.drill_township)
         self.township_chart.setToolTip("点击乡镇，查看该乡镇各村的整改情况（清零状态、销号率、逾期）")
         self._town_ids: list[int] = []
@@ -91,7 +91,7 @@ class DashboardPage(ReadWhenShown):
         self.tag_line.setTextFormat(Qt.TextFormat.RichText)
         self.tag_line.linkActivated.connect(self._tag_clicked)
         self.tag_figures: dict[str, TagCount] = {}
-        self._tag_task: Task | None = None
+        self._tag_job: Job | None = None
         self._tags_again = False
         charts = QVBoxLayout()
         charts.addWidget(self.township_chart)
@@ -164,25 +164,32 @@ class DashboardPage(ReadWhenShown):
         ctx.changed.connect(lambda _change: self._changed())
 
     def load_tags(self) -> None:
-        """The tag figures join the tags with the cases (~0.8 s at 1,000,000 cases, bench/core.py), so
-        they are counted on a worker thread after the tiles are shown; the line says so meanwhile."""
-        if self._tag_task is not None and self._tag_task.running:
+        """The tag figures join the tags with the cases (~1.7 s at 1,000,000 cases, docs/performance.md),
+        so they are counted on the background lane (ui/ops.py) after the tiles are shown, never ahead of
+        a clerk's click on the operations lane; the line says so meanwhile."""
+        if self._tag_job is not None and self._tag_job.running:
             self._tags_again = True  # a change came in while counting: count once more afterwards
             return
         self._tags_again = False
         ledger, actor = self.ctx.ledger, self.ctx.actor
         if not self.tag_figures:
             self.tag_line.setText("农户标签（今天有效）：正在统计…")
-        task = Task(lambda _progress, _cancelled: ledger.households.tag_counts(visible_to=actor), self)
-        task.done.connect(self.show_tags)
-        task.failed.connect(lambda err: self.tag_line.setText(f"农户标签：统计失败（{err}）"))
-        task.done.connect(self._tags_counted)
-        self._tag_task = task
-        task.start()
+        self._tag_job = background().start(
+            lambda _progress, _cancelled: ledger.households.tag_counts(visible_to=actor),
+            self._tags_counted,
+            self._tags_not_counted,
+            owner=self,
+        )
 
-    def _tags_counted(self, _counts: object) -> None:
+    def _tags_counted(self, counts: list[TagCount]) -> None:
+        self.show_tags(counts)
         if self._tags_again:
             self.load_tags()
+
+    def _tags_not_counted(self, error: BaseException) -> None:
+        if not isinstance(error, LedgerError):
+            raise error  # a bug: to the crash dialog
+        self.tag_line.setText(f"农户标签：统计失败（{error}）")
 
     def drill_township(self, bar: int) -> None:
         """The villages of the township whose bar was clicked, in their own window."""
@@ -193,14 +200,6 @@ class DashboardPage(ReadWhenShown):
         self.drill = VillageDrillDialog(self.ctx, self._town_ids[bar], self, scope=self.year_scope.scope())
         self.drill.open_filter.connect(self.open_filter)
         self.drill.show()
-
-    def stop(self) -> None:
-        """Wait for a count under way (the window is closing; the ledger closes after it)."""
-        if self.drill is not None and self.drill.task.running:
-            self.drill.task.wait()
-        if self._tag_task is not None and self._tag_task.running:
-            self._tags_again = False
-            self._tag_task.wait()
 
     def show_tags(self, counts: list[TagCount]) -> None:
         self.tag_figures = {c.tag: c for c in counts}

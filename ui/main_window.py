@@ -23,8 +23,7 @@ from ledger.errors import LedgerError
 from ui.common import settings, show_error
 from ui.context import AppContext
 from ui.idle import IdleLock
-from ui.ops import next_turn, ops
-from ui.tasks import Task
+from ui.ops import Job, background, next_turn, ops
 
 if TYPE_CHECKING:
     from ui.admin_page import AdminPage
@@ -115,7 +114,7 @@ class MainWindow(QMainWindow):
         self.case_windows: dict[int, CaseDialog] = {}
         self.cases_opening: set[int] = set()  # read on the operations thread, the window not built yet
         self.new_case_dialog: NewCaseDialog | None = None
-        self._chain_task: Task | None = None
+        self._chain_job: Job | None = None
         self._restore()
 
     # -- pages ------------------------------------------------------------------------------------------
@@ -342,17 +341,21 @@ class MainWindow(QMainWindow):
         last = lg.audit.last_at("ledger.backup")
         self.backup_label.setText(f"最近备份：{last[:16].replace('T', ' ')}" if last else "最近备份：尚未备份")
 
-    def check_chain(self) -> Task:
-        """Verify the audit chain in the background; the window stays usable meanwhile."""
+    def check_chain(self) -> Job:
+        """Verify the audit chain on the background lane (ui/ops.py): the window stays usable, and the
+        clerk's first reads and clicks on the operations lane do not wait the seconds it takes."""
         lg = self.ctx.ledger
-        task = Task(lambda progress, cancelled: lg.audit.verify(cancelled=cancelled), self)
-        task.done.connect(self._chain_checked)
-        task.failed.connect(self._chain_failed)
-        self._chain_task = task
-        task.start()
-        return task
+        self._chain_job = background().start(
+            lambda _progress, cancelled: lg.audit.verify(cancelled=cancelled),
+            self._chain_checked,
+            self._chain_failed,
+            owner=self,
+        )
+        return self._chain_job
 
-    def _chain_failed(self, err) -> None:
+    def _chain_failed(self, err: BaseException) -> None:
+        if not isinstance(err, LedgerError):
+            raise err  # a bug: to the crash dialog
         if self.ctx.ledger.read_only_reason is not None:  # the banner says why at length
             self.chain_label.setText("审计链：无法校验（缺少审计密钥，台账只读）")
             self.chain_label.setStyleSheet("color: #d93025; font-weight: bold;")
@@ -360,6 +363,8 @@ class MainWindow(QMainWindow):
             self.chain_label.setText(f"审计链：无法校验（{err}）")
 
     def _chain_checked(self, report) -> None:
+        if self._chain_job is not None and self._chain_job.cancelled:
+            return  # the window closed before the check was through: it says nothing about the chain
         if report.ok:
             self.chain_label.setText(f"审计链：完整（{report.count:,} 条）")
             self.chain_label.setStyleSheet("color: #188038;")
@@ -395,9 +400,6 @@ class MainWindow(QMainWindow):
         if "问题台账" in self._built:  # a page never visited has no layout to remember
             self.ledger_page.save_layout()
         s.sync()
-        if self._chain_task is not None and self._chain_task.running:
-            self._chain_task.cancel()
-            self._chain_task.wait()
-        if "工作台" in self._built:
-            self.dashboard.stop()
+        if self._chain_job is not None and self._chain_job.running:
+            self._chain_job.cancel()  # stops at its next event; the lanes are waited for at exit (ui/ops.py)
         super().closeEvent(event)

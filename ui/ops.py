@@ -2,12 +2,27 @@
 one at a time, in the order asked, and hands each result (or error) back on the GUI thread.
 
     ops().run(work, done, failed, owner=self)
+    job = ops().start(work, done, failed, owner=self)      # work(progress, cancelled): a long job
 
 `work()` runs on the worker thread and must not touch widgets; `done(result)` / `failed(error)` run on
 the GUI thread, and not at all when `owner` (the widget that asked) has been deleted meanwhile. One
 thread, not one per call: the ledger's writes from the window stay in order, and an operation asked
-while another runs waits its turn instead of racing it. (The idea of Anki's CollectionOp/QueryOp;
-long jobs with a progress dialog and a cancel button still use ui/tasks.py.)
+while another runs waits its turn instead of racing it. (The idea of Anki's CollectionOp/QueryOp.)
+
+A long job (`start`) is the same operation with a `Job` handle: its work gets `progress(done, total)`,
+which only stores the two numbers (an import of 100,000 rows posts no 100,000 events; whoever shows
+them reads `job.done_count` and `job.total` on a timer), and `cancelled()`, true once `job.cancel()`
+was called. ui/tasks.py run_with_progress puts a modal progress dialog over one.
+
+Two lanes. Everything the clerk starts — a page's reads, a button's write, a modal job with its
+progress dialog — goes through `ops()`, the one serialized lane, in the order asked. `background()` is
+a second lane, the same kind of thread (`ledger-background`), for the read-only figures the window
+works out on its own: the audit chain check at start-up, the 工作台's 农户标签 count, a township's
+village figures. Those take seconds on a large ledger (the chain check reads and hashes every audit
+event; the tag count is ~1.7 s at 1,000,000 cases, docs/performance.md), and on the one lane the
+ledger page's first rows, or a clerk's save, would wait behind them. Nothing that writes goes on the
+background lane, so the order of the ledger's writes is still the one lane's. Both lanes are stopped
+at exit (the jobs not yet answered asked to cancel, the work under way waited for).
 
 `StallMeter` measures what the operations are for: the longest time the event loop stood still;
 `next_turn` splits the GUI thread's own work into turns the event loop can answer between.
@@ -17,12 +32,60 @@ from __future__ import annotations
 
 import atexit
 import itertools
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
+
+Progress = Callable[[int, int], None]
+Cancelled = Callable[[], bool]
+
+
+class Job:
+    """A long operation asked with `Ops.start`. The worker reports `progress(done, total)`, which only
+    stores the two numbers (no signal per step); the GUI reads `done_count` and `total` when it likes,
+    on a timer. `cancel()` asks the work to stop at its next look at `cancelled()`.
+
+    `started`: the worker has begun it (until then it waits behind the lane's other operations);
+    `running`: from `start` until `done` or `failed` was delivered on the GUI thread (or would have
+    been: the owner was gone)."""
+
+    def __init__(self) -> None:
+        self._cancel = threading.Event()
+        self._counts = (0, 0)  # one tuple, so a reader never sees a done of one step and a total of another
+        self.started = False
+        self.running = True
+
+    def progress(self, done: int, total: int) -> None:
+        """Called by the work, on the worker thread."""
+        self._counts = (int(done), int(total))
+
+    @property
+    def done_count(self) -> int:
+        return self._counts[0]
+
+    @property
+    def total(self) -> int:
+        return self._counts[1]
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        """(done, total) as last reported, read together."""
+        return self._counts
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def _run(self, work: Callable[[Progress, Cancelled], Any]) -> Any:
+        self.started = True
+        return work(self.progress, self._cancel.is_set)
 
 
 class _Worker(QObject):
@@ -38,15 +101,20 @@ class _Worker(QObject):
             self.finished.emit(number, result, None)
 
 
+_Waiting = tuple[Callable[[Any], None], Callable[[BaseException], None] | None, Any, Job | None]
+
+
 class Ops(QObject):
+    """One lane: a long-lived worker thread that runs what it is asked, one at a time, in order."""
+
     _asked = Signal(int, object)
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "ledger-ops") -> None:
         super().__init__()
         self._numbers = itertools.count(1)
-        self._waiting: dict[int, tuple[Callable[[Any], None], Callable[[BaseException], None] | None, Any]] = {}
+        self._waiting: dict[int, _Waiting] = {}
         self._thread = QThread()
-        self._thread.setObjectName("ledger-ops")
+        self._thread.setObjectName(name)
         self._worker = _Worker()
         self._worker.moveToThread(self._thread)
         self._asked.connect(self._worker.run, Qt.ConnectionType.QueuedConnection)
@@ -61,8 +129,24 @@ class Ops(QObject):
         owner: QObject | None = None,
     ) -> int:
         """Queue `work` on the worker thread; `done` or `failed` follow on the GUI thread."""
+        return self._ask(work, (done, failed, owner, None))
+
+    def start(
+        self,
+        work: Callable[[Progress, Cancelled], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], None] | None = None,
+        owner: QObject | None = None,
+    ) -> Job:
+        """Queue the long job `work(progress, cancelled)` in order with the other operations; `done` or
+        `failed` follow on the GUI thread as with `run`. The Job reports its progress and cancels it."""
+        job = Job()
+        self._ask(lambda: job._run(work), (done, failed, owner, job))
+        return job
+
+    def _ask(self, work: Callable[[], Any], waiting: _Waiting) -> int:
         number = next(self._numbers)
-        self._waiting[number] = (done, failed, owner)
+        self._waiting[number] = waiting
         self._asked.emit(number, work)
         return number
 
@@ -79,7 +163,9 @@ class Ops(QObject):
         next_turn(self, lambda: self._deliver(number, result, error))
 
     def _deliver(self, number: int, result: Any, error: BaseException | None) -> None:
-        done, failed, owner = self._waiting.pop(number)
+        done, failed, owner, job = self._waiting.pop(number)
+        if job is not None:
+            job.running = False
         if owner is not None and not shiboken6.isValid(owner):
             return  # the window that asked is gone
         if error is None:
@@ -90,24 +176,39 @@ class Ops(QObject):
             raise error
 
     def stop(self) -> None:
+        """At exit: ask every job not yet answered to cancel, wait for the work under way."""
+        for *_callbacks, job in self._waiting.values():
+            if job is not None:
+                job.cancel()
         if self._thread.isRunning():
             self._thread.quit()
             self._thread.wait()
 
 
-_ops: Ops | None = None
+_lanes: dict[str, Ops] = {}
+
+
+def _lane(name: str) -> Ops:
+    lane = _lanes.get(name)
+    if lane is None:
+        lane = _lanes[name] = Ops(name)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(lane.stop)
+        atexit.register(lane.stop)
+    return lane
 
 
 def ops() -> Ops:
-    """The application's one operations thread (started on first use, stopped at exit)."""
-    global _ops
-    if _ops is None:
-        _ops = Ops()
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(_ops.stop)
-        atexit.register(_ops.stop)
-    return _ops
+    """The application's one serialized operations lane, for everything the clerk asks (started on
+    first use, stopped at exit)."""
+    return _lane("ledger-ops")
+
+
+def background() -> Ops:
+    """The second lane, for read-only figures the window works out on its own (the module's docstring
+    says which, and why they are not on `ops()`); the same API, started and stopped the same way."""
+    return _lane("ledger-background")
 
 
 def next_turn(owner: QObject, work: Callable[[], object]) -> None:

@@ -1,85 +1,95 @@
-"""Long work off the GUI thread: a worker thread, a progress dialog with a cancel button, and the
-result or the error handed back on the GUI thread."""
+"""A long job behind a modal progress dialog with a cancel button: the work runs on the operations
+lane (ui/ops.py `ops().start`) in order with the window's other operations, a 100 ms timer reads its
+progress into the dialog, and the result or the error comes back on the GUI thread."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+import shiboken6
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QProgressBar, QProgressDialog, QPushButton, QWidget
 
 from ledger.errors import LedgerError
 from ui.common import show_error
+from ui.ops import Cancelled, Job, Progress, ops
 
-Progress = Callable[[int, int], None]
-Cancelled = Callable[[], bool]
+POLL_MS = 100
+QUEUED = "等待其他操作完成…"
+CANCELLING = "正在取消，请稍候…"
 
 
-class _Worker(QObject):
-    progressed = Signal(int, int)
-    finished = Signal(object, object)  # (result, error)
+class _JobDialog(QProgressDialog):
+    """The progress of one Job. Cancel (the button, Esc, the window's close button) asks the job to
+    stop and says so; the dialog itself closes only when the job has been delivered (`finish`)."""
 
-    def __init__(self, work: Callable[[Progress, Cancelled], Any], cancel_flag: threading.Event):
-        super().__init__()
-        self._work = work
-        self._cancel = cancel_flag
+    def __init__(self, parent: QWidget | None, title: str, label: str, job: Job):
+        super().__init__(label, "取消", 0, 0, parent)
+        self.setWindowTitle(title)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setAutoClose(False)
+        self.setAutoReset(False)
+        self.job = job
+        self._label = label
+        self._finished = False
+        # Our own bar, set directly: QProgressDialog.setValue on a modal dialog calls processEvents()
+        # from inside the timer's slot, the re-entry this dialog is here to avoid.
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)
+        self.setBar(self.bar)
+        self.cancel_button = QPushButton("取消")
+        self.setCancelButton(self.cancel_button)  # in place of the dialog's own; its click emits `canceled`
+        # QProgressDialog answers its own `canceled` with cancel(), which hides it and ends exec():
+        # the work would still be running behind a window that had gone.
+        self.canceled.disconnect(self.cancel)
+        self.canceled.connect(self.ask_cancel)
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_MS)
+        self.timer.timeout.connect(self.poll)
+        self.timer.start()
 
-    def run(self) -> None:
-        try:
-            result = self._work(self.progressed.emit, self._cancel.is_set)
-        except Exception as err:  # handed to the GUI thread, shown there
-            self.finished.emit(None, err)
+    def poll(self) -> None:
+        """Read the job's progress into the dialog (on the timer; no signal per step of the work)."""
+        done, total = self.job.counts
+        if total > 0:
+            self.bar.setRange(0, total)
+            self.bar.setValue(min(done, total))
+        if self.job.cancelled:
+            text = CANCELLING
+        elif not self.job.started:
+            text = QUEUED  # the lane is busy with another operation; this one is next in line
         else:
-            self.finished.emit(result, None)
+            text = self._label
+        if self.labelText() != text:
+            self.setLabelText(text)
 
+    def ask_cancel(self) -> None:
+        if self._finished:
+            return
+        self.job.cancel()
+        self.cancel_button.setEnabled(False)
+        self.poll()
 
-class Task(QObject):
-    """One background job. `done(result)` on success, `failed(error)` otherwise; `cancel()` asks the
-    work to stop at its next check of `cancelled()`."""
+    def finish(self) -> None:
+        """The job has been delivered: stop polling, close, end exec()."""
+        self._finished = True
+        self.timer.stop()
+        self.done(0)
 
-    done = Signal(object)
-    failed = Signal(object)
-    progressed = Signal(int, int)  # re-emitted on the GUI thread
+    def done(self, result: int) -> None:
+        if self._finished:
+            super().done(result)
+        else:  # reject() (Esc) and a close both come here: cancel, stay open until the work returns
+            self.ask_cancel()
 
-    def __init__(self, work: Callable[[Progress, Cancelled], Any], parent: QObject | None = None):
-        super().__init__(parent)
-        self._cancel = threading.Event()
-        self._thread = QThread()
-        self._worker = _Worker(work, self._cancel)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.finished.connect(self._finish, Qt.ConnectionType.QueuedConnection)
-        # Signal to signal: the worker emits on its thread, this object (on the GUI thread) re-emits
-        # there, so plain Python callables connected to it never run on the worker thread.
-        self._worker.progressed.connect(self.progressed)
-        self.running = False
-
-    def start(self) -> None:
-        self.running = True
-        self._thread.start()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def wait(self) -> None:
-        """Block until the work has returned (after cancel(), on shutdown)."""
-        self._thread.quit()
-        self._thread.wait()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    def _finish(self, result: Any, error: Exception | None) -> None:
-        self._thread.quit()
-        self._thread.wait()
-        self.running = False
-        if error is None:
-            self.done.emit(result)
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._finished:
+            super().closeEvent(event)
         else:
-            self.failed.emit(error)
+            event.ignore()
+            self.ask_cancel()
 
 
 def run_with_progress(
@@ -88,42 +98,33 @@ def run_with_progress(
     label: str,
     work: Callable[[Progress, Cancelled], Any],
 ) -> tuple[bool, Any]:
-    """Run `work(progress, cancelled)` in a worker thread behind a modal progress dialog with a
-    cancel button. The GUI keeps painting meanwhile. Returns (ok, result); errors are shown."""
-    dialog = QProgressDialog(label, "取消", 0, 0, parent)
-    dialog.setWindowTitle(title)
-    dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    dialog.setMinimumDuration(0)
-    dialog.setAutoClose(False)
-    dialog.setAutoReset(False)
-    task = Task(work)
+    """Run `work(progress, cancelled)` on the operations lane behind a modal progress dialog with a
+    cancel button; the GUI keeps painting meanwhile. A cancel asks the work to stop and the dialog
+    stays until it has. Returns (ok, result): ok is False after a cancel or an error (shown)."""
     outcome: dict[str, Any] = {}
+    dialog: _JobDialog | None = None
 
-    def progressed(done: int, total: int) -> None:
-        dialog.setMaximum(max(total, 1))
-        dialog.setValue(min(done, max(total, 1)))
-
-    def finished(result: Any = None, error: Exception | None = None) -> None:
+    def finished(result: Any = None, error: BaseException | None = None) -> None:
         outcome.update(result=result, error=error)
-        dialog.reset()
-        dialog.done(0)
+        if dialog is not None and shiboken6.isValid(dialog):
+            dialog.finish()
 
-    task.progressed.connect(progressed)
-    task.done.connect(lambda result: finished(result))
-    task.failed.connect(lambda error: finished(error=error))
-    dialog.canceled.connect(task.cancel)
-    task.start()
-    if task.running:
+    # No owner: the answer must reach this function even if the parent went meanwhile.
+    job = ops().start(work, lambda result: finished(result), lambda error: finished(error=error))
+    dialog = _JobDialog(parent, title, label, job)
+    if job.running:  # delivered in the event loop only, so always, unless something spun one already
         dialog.exec()
-    while task.running:  # the user cancelled: wait for the work to notice, keep painting
-        QThread.msleep(20)
-        QCoreApplication.processEvents()
+    if shiboken6.isValid(dialog):
+        dialog.deleteLater()
+    if job.running:  # the dialog went first (deleted with its parent, the application quitting)
+        job.cancel()  # nobody waits for the answer now: stop the work at its next look
+        return False, None
     error = outcome.get("error")
-    if error is not None and task.cancelled and isinstance(error, LedgerError):
+    if error is not None and job.cancelled and isinstance(error, LedgerError):
         return False, None  # the work stopped because it was asked to
     if error is not None:
         if isinstance(error, LedgerError):
             show_error(parent, error)
             return False, None
         raise error
-    return not task.cancelled, outcome.get("result")
+    return not job.cancelled, outcome.get("result")

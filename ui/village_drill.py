@@ -1,7 +1,8 @@
 """各村整改情况: a township's villages (累计发现, 未销号, 已销号, 销号率, 逾期, the open cases by
 category, 清零状态), opened from the 工作台 by clicking the township's bar. The figures
-(ledger/services/villages.py) are counted on a worker thread so the window never waits for them;
-a double-click on a village opens the ledger on its cases."""
+(ledger/services/villages.py) are counted on the background lane (ui/ops.py) so neither the window
+nor the clerk's next operation waits for them; a double-click on a village opens the ledger on its
+cases."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QLabel, QTableView, QVBoxLayout, QWidget
 
 from ledger import CaseFilter
+from ledger.errors import LedgerError
 from ledger.scope import Scope
 from ledger.services.villages import VillageFigures
 from ui.context import AppContext
 from ui.models import ListTableModel
-from ui.tasks import Task
+from ui.ops import background
 
 HEADERS = ["村", "累计发现", "未销号", "已销号", "销号率", "逾期", "未销号问题（按类别）", "清零状态"]
 CLEARED_BG = "#e6f4ea"
@@ -66,10 +68,17 @@ class VillageDrillDialog(QDialog):
         layout.addWidget(hint)
         layout.addWidget(buttons)
         ledger, actor = ctx.ledger, ctx.actor
-        self.task = Task(lambda _p, _c: ledger.villages.figures(township_id, visible_to=actor, scope=scope), self)
-        self.task.done.connect(self.show_figures)
-        self.task.failed.connect(lambda err: self.summary.setText(f"{self.township}各村整改情况：统计失败（{err}）"))
-        self.task.start()
+        self.job = background().start(
+            lambda _p, _c: ledger.villages.figures(township_id, visible_to=actor, scope=scope),
+            self.show_figures,
+            self._not_counted,
+            owner=self,
+        )
+
+    def _not_counted(self, error: BaseException) -> None:
+        if not isinstance(error, LedgerError):
+            raise error  # a bug: to the crash dialog
+        self.summary.setText(f"{self.township}各村整改情况：统计失败（{error}）")
 
     def show_figures(self, figures: list[VillageFigures]) -> None:
         self.figures = figures
@@ -96,9 +105,3 @@ class VillageDrillDialog(QDialog):
         f = self.figures[row]
         flt = CaseFilter(township_id=f.township_id, village_id=f.village_id, include_void=False, scope=self.scope)
         self.open_filter.emit(flt, f"{self.township}{f.name}的问题")
-
-    def done(self, result: int) -> None:
-        """Wait for a count under way before the dialog goes."""
-        if self.task.running:
-            self.task.wait()
-        super().done(result)

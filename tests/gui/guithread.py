@@ -51,19 +51,16 @@ class GuiThreadSql:
 
 
 def settled(qtbot, timeout: int = 20_000) -> None:
-    """Wait until the operations thread (ui/ops.py) has answered everything asked of it, three looks
-    in a row (an answer may ask for more: a model's count after its first block)."""
-    from ui.ops import ops
-    from ui.tasks import Task
+    """Wait until both lanes of ui/ops.py (the operations lane and the background lane) have answered
+    everything asked of them, three looks in a row (an answer may ask for more: a model's count after
+    its first block, the 工作台's tag count after its figures)."""
+    from ui.ops import background, ops
 
     quiet = 0
 
     def idle() -> bool:
         nonlocal quiet
-        from PySide6.QtWidgets import QApplication
-
-        tasks = [t for w in QApplication.topLevelWidgets() for t in w.findChildren(Task)]
-        busy = bool(ops().pending) or any(t.running for t in tasks)
+        busy = bool(ops().pending or background().pending)
         quiet = 0 if busy else quiet + 1
         return quiet >= 3
 

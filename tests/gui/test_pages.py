@@ -10,9 +10,9 @@ import threading
 import time
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QProgressDialog
 
 from ledger import CaseFilter
 from ledger.errors import StorageError
@@ -22,7 +22,8 @@ from tests.world import fresh_id_number, prepared
 from ui.case_form import NewCaseDialog
 from ui.main_window import PAGES, MainWindow
 from ui.models import CaseTableModel, HouseholdTableModel, ListTableModel
-from ui.tasks import Task, run_with_progress
+from ui.ops import background, ops
+from ui.tasks import run_with_progress
 
 
 def _busy(w):
@@ -288,12 +289,81 @@ def test_long_work_runs_off_the_gui_thread_and_can_be_cancelled(qtbot):
     ok, result = run_with_progress(None, "测试", "进行中…", work)
     assert (ok, result) == (True, "finished") and seen["thread"] != gui_thread
 
-    task = Task(work)
     results = []
-    task.done.connect(results.append)
-    task.start()
-    task.cancel()
+    job = ops().start(work, results.append)
+    assert job.running
+    qtbot.waitUntil(lambda: job.started and job.done_count > 0, timeout=5000)  # read, not signalled
+    assert job.total == 500 and not job.cancelled
+    job.cancel()
     qtbot.waitUntil(lambda: results == ["stopped"], timeout=5000)
+    assert job.cancelled and not job.running and job.done_count < 499
+
+
+def test_a_cancelled_progress_dialog_stays_until_the_work_has_returned(qtbot):
+    """Queued behind another operation the dialog says so; a cancel (its button, Esc, the close
+    button) asks the work to stop and says so, and the dialog stays until the work has returned."""
+    gate, release = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    def work(progress, cancelled):
+        progress(1, 10)
+        while not cancelled():
+            time.sleep(0.005)
+        release.wait(10)  # the work takes a while to stop
+        seen["returned"] = True
+        return "partial"
+
+    def shown() -> QProgressDialog | None:
+        found = [w for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog) and w.isVisible()]
+        return found[0] if found else None
+
+    def step() -> None:  # inside the dialog's modal loop
+        dialog = shown()
+        if dialog is None:
+            return
+        stage = seen.setdefault("stage", "queued")
+        if stage == "queued" and dialog.labelText() == "等待其他操作完成…":
+            seen["stage"] = "started"
+            gate.set()  # the operation ahead of it is through
+        elif stage == "started" and dialog.labelText() == "进行中…" and dialog.maximum() == 10:
+            seen["stage"] = "cancelled"
+            qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+        elif stage == "cancelled":
+            seen["stage"] = "pressed"
+            seen["after_cancel"] = (dialog.labelText(), dialog.cancel_button.isEnabled(), "returned" in seen)
+            qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+            dialog.close()
+        elif stage == "pressed":
+            seen["stage"] = "released"
+            seen["after_esc_and_close"] = dialog.isVisible()
+            release.set()
+
+    timer = QTimer()
+    timer.timeout.connect(step)
+    timer.start(150)
+    ops().run(lambda: gate.wait(10), lambda _done: None)  # holds the lane: the job waits its turn
+    try:
+        ok, result = run_with_progress(None, "测试", "进行中…", work)
+    finally:
+        timer.stop()
+        gate.set()
+        release.set()
+    assert seen["stage"] == "released"
+    assert seen["after_cancel"] == ("正在取消，请稍候…", False, False)
+    assert seen["after_esc_and_close"] is True  # still there: the work had not returned
+    assert (ok, result) == (False, "partial") and seen["returned"] is True and shown() is None
+
+
+def test_a_long_background_job_does_not_hold_up_the_clerks_operations(qtbot):
+    """The background lane's work (the chain check, the tag count) runs beside the operations lane: a
+    short operation asked while a two-second background job runs is answered long before it ends."""
+    arrived: dict[str, float] = {}
+    job = background().start(lambda _p, _c: time.sleep(2), lambda _r: arrived.setdefault("long", time.monotonic()))
+    qtbot.waitUntil(lambda: job.started, timeout=5000)
+    asked = time.monotonic()
+    ops().run(lambda: "short", lambda _r: arrived.setdefault("short", time.monotonic()))
+    qtbot.waitUntil(lambda: "long" in arrived, timeout=10_000)
+    assert arrived["short"] - asked < 0.5 < arrived["long"] - arrived["short"]
 
 
 def test_backup_from_the_admin_page(qtbot, window, busy, tmp_path):
@@ -328,8 +398,8 @@ def test_keyboard_search_new_case_enter_and_escape(qtbot, window, busy):
 
 
 def test_the_audit_chain_is_checked_in_the_background(qtbot, window):
-    task = window.check_chain()
-    qtbot.waitUntil(lambda: not task.running, timeout=10000)
+    job = window.check_chain()
+    qtbot.waitUntil(lambda: not job.running, timeout=10000)
     assert window.chain_label.text().startswith("审计链：完整")
 
 
@@ -361,8 +431,6 @@ def test_a_new_filter_drops_the_count_not_yet_run_of_the_rows_it_replaces(qtbot,
     """The count of a filter's rows waits in the one operations queue; a newer filter asked before it
     runs leaves it out (it stood ahead of the newer filter's first block: 117 ms for 墙体开裂 at
     1,000,000 cases), and the newer filter is counted."""
-    from ui.ops import ops
-
     window.nav.setCurrentRow(PAGES.index("问题台账"))
     page = window.ledger_page
     settled(qtbot)

@@ -67,8 +67,8 @@ def test_the_window_shows_the_banner_and_every_action_says_why(qtbot, keyless, c
     assert banner.isVisible() and reason in banner.text() and "只读" in banner.text()
     assert banner.geometry().top() < window.stack.mapTo(window, window.stack.rect().topLeft()).y()
 
-    task = window.check_chain()
-    qtbot.waitUntil(lambda: not task.running, timeout=10000)
+    job = window.check_chain()  # on the background lane (ui/ops.py)
+    qtbot.waitUntil(lambda: not job.running, timeout=10000)
     qtbot.waitUntil(lambda: "缺少审计密钥" in window.chain_label.text(), timeout=5000)
 
     window.nav.setCurrentRow(PAGES.index("问题台账"))
