@@ -180,3 +180,11 @@ def check_path_length(path: str | os.PathLike[str], extra: int = 0) -> None:
             f"路径太长（{len(text) + extra} 个字符，Windows 最多 {MAX_PATH} 个）：{text[:40]}…"
             "请换一个层级较浅、名称较短的文件夹或文件名。"
         )
+
+
+def read_failure(exc: BaseException) -> str:
+    """A database error met while reading every record (verify, the window's chain check), as the
+    clerk can act on it: a damaged file says so and sends them to the backup."""
+    reason = str(exc.orig if isinstance(exc, DBAPIError) else exc)
+    what = "数据库文件已损坏" if "malformed" in reason else "读取数据库时出错"
+    return f"{what}，其余记录未能校验（{reason}）；请从备份恢复后再校验"

@@ -22,6 +22,7 @@ from ledger.audit import ChainReport
 from ledger.dto import Actor
 from ledger.facade import Ledger
 from ledger.models import AuditEvent, Case, CaseCount, CaseYearCount, Evidence
+from ledger.opening import read_failure
 from ledger.scope import found_year
 
 
@@ -65,9 +66,7 @@ def verify_ledger(
         # A damaged page (or a lock that outlasted the timeout) under the records: what was checked so
         # far stands, the rest is one ✗ that says why it stopped, and the file check below names the
         # damage. A raw exception here told the clerk nothing.
-        reason = str(exc.orig if isinstance(exc, DBAPIError) else exc)
-        what = "数据库文件已损坏" if "malformed" in reason else "读取数据库时出错"
-        report.add("审计日志和记录", False, f"{what}，其余记录未能校验（{reason}）；请从备份恢复后再校验")
+        report.add("审计日志和记录", False, read_failure(exc))
         chain = None
     if file_checks is not None:
         file_checks.join()

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from ledger import audit
 from ledger.dto import HistoryEntry
+from ledger.errors import StorageError
 from ledger.events import event_name
 from ledger.models import AuditEvent, AuditHead
+from ledger.opening import read_failure
 from ledger.workflow import FIELD_LABELS, STATE_NAMES
 
 if TYPE_CHECKING:
@@ -57,8 +61,11 @@ class AuditService:
     def verify(
         self, progress: Callable[[int], None] | None = None, cancelled: Callable[[], bool] | None = None
     ) -> audit.ChainReport:
-        with self._ledger.reading() as s:
-            return audit.verify_chain(s, self._ledger.key, progress, cancelled)
+        try:
+            with self._ledger.reading() as s:
+                return audit.verify_chain(s, self._ledger.key, progress, cancelled)
+        except (sqlite3.DatabaseError, DBAPIError) as exc:  # a damaged file: the window's check says so
+            raise StorageError(read_failure(exc)) from exc
 
     def case_history(self, case_id: int) -> list[HistoryEntry]:
         catalog = self._ledger.catalog

@@ -100,3 +100,24 @@ def test_the_window_shows_the_banner_and_every_action_says_why(qtbot, keyless, c
     qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
     assert reason in dialog.basic_message.text()
     assert keyless.ledger.cases.get(keyless.extra["open"].id).remarks == ""
+
+
+def test_a_damaged_audit_log_is_said_in_the_status_bar_not_a_crash(qtbot, world, ctx_of):
+    """The start-up chain check meets a damaged page of the audit log: the status bar says the file
+    is damaged and sends the clerk to the backup; the crash dialog is for our own bugs."""
+    from pathlib import Path
+
+    from tests.integration.test_verify_quick import _damage_root_page
+
+    for _ in range(3):
+        world.register("house.c")
+    window = MainWindow(ctx_of(world.coordinator))
+    qtbot.addWidget(window)
+    window.show()
+    settled(qtbot)
+    _damage_root_page(Path(str(world.ledger.engine.url.database)), "audit_events")
+    job = window.check_chain()
+    qtbot.waitUntil(lambda: not job.running, timeout=10_000)
+    text = window.chain_label.text()
+    assert text.startswith("审计链：无法校验（数据库文件已损坏，其余记录未能校验"), text
+    assert "请从备份恢复" in text
