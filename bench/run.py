@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import sqlite3
 import subprocess
 import sys
@@ -112,6 +113,19 @@ def table(figures: list[Figure]) -> list[str]:
 STEPS = ("core", "gui", "stall", "verify", "reports", "excel")
 
 
+def step_notes(old: list[str], header: str, only: set[str]) -> list[str]:
+    """When and where each step's rows were measured: one line a step, the steps of this run
+    (`only`) with `header`, the others as the table said before (a table a full run wrote names
+    one date and machine for all its steps)."""
+    measured = {m[1]: m[2] for line in old if (m := re.match(r"- (\w+)：(.*)", line)) and m[1] in STEPS}
+    if not measured:
+        first = next((line for line in old if line.startswith("测得于")), None)
+        if first is not None:
+            measured = {step: re.sub(r"（仅重测.*$", "", first) for step in STEPS}
+    measured.update({step: header for step in only})
+    return ["各步的测量（同一台账，各步分别运行）：", "", *(f"- {s}：{measured[s]}" for s in STEPS if s in measured)]
+
+
 def write_doc(lines: list[str], cases: int, only: set[str] | None = None) -> None:
     """The run's table in place of the last one of its size; with `only` (--steps), the rows of the
     other steps are kept from the table there, and the note says which steps this run measured."""
@@ -123,9 +137,7 @@ def write_doc(lines: list[str], cases: int, only: set[str] | None = None) -> Non
         kept = [row for row in old if row.startswith("| ") and row.split("|")[1].strip() in set(STEPS) - only]
         new = [row for row in lines if row.startswith("| ") and row.split("|")[1].strip() in only]
         rows = sorted(kept + new, key=lambda row: STEPS.index(row.split("|")[1].strip()))
-        notes = [line for line in old if not line.startswith("|")]
-        steps = "、".join(s for s in STEPS if s in only)
-        lines = [*notes, f"{lines[0]}（仅重测 {steps}，其余各行沿用上次运行）", "", *lines[2:4], *rows]
+        lines = [*step_notes(old, lines[0], only), "", *lines[2:4], *rows]
     block = "\n".join([begin, *lines, end])
     if begin in text:
         head, rest = text.split(begin, 1)
