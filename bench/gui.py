@@ -5,9 +5,10 @@
 Runs offscreen (QT_QPA_PLATFORM=offscreen unless a display is set). Each figure is printed beside a
 baseline measured in the same run and the ratio between them:
 
-  start-up to a usable window   child process: import, open, sign-in-free window, first paint (wall,
-                                and the process's CPU time); baseline: a child process that shows a
-                                bare QMainWindow
+  start-up to a usable window   child process: import, open, sign in (no dialog), the main window
+                                through the application's own ui/app.py open_main_window, first paint
+                                (wall, and the process's CPU time); baseline: a child process that
+                                shows a bare QMainWindow
   first paint of the ledger     windowed model: count + one block + paint;
                                 baseline: reading the ordered ids of every row (what a model that
                                 loads everything must do before it can paint)
@@ -50,18 +51,21 @@ import os, sys, time
 t0 = time.perf_counter()
 sys.path.insert(0, {root!r})
 os.environ["ZGTZ_DATA_DIR"] = {data!r}
+import gc
+gc.disable()  # as main.py's window command does (ui/cli/program.py cmd_gui)
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from ledger import open_ledger
-from ui.context import AppContext
-from ui.main_window import MainWindow
+from ui.app import open_main_window  # the application's own module and path to its window
 lg = open_ledger({db!r}, create=False)
-window = MainWindow(AppContext(lg, lg.users.authenticate("tongchou", "Demo#2026")))
-window.show()
+window = open_main_window(lg, lg.users.authenticate("tongchou", "Demo#2026"))
 window.repaint()
 app.processEvents()
 print(time.perf_counter() - t0, time.process_time())
-window.close()  # as the clerk closes it: background counts are waited for, not killed with the process
+window.close()
+from ui.ops import background, ops
+ops().stop()  # as at the application's exit: the reads under way are waited for, then the ledger closed
+background().stop()
 lg.close()
 """
 
@@ -150,8 +154,8 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    from ui.context import AppContext
-    from ui.main_window import PAGES, MainWindow
+    from ui.app import open_main_window
+    from ui.main_window import PAGES
 
     searches = (
         ("李建国", "搜索（3字：姓名）", "≤ 20 ms"),
@@ -169,8 +173,7 @@ def main() -> int:
         subprocess.run([sys.executable, "-c", naive_code], capture_output=True, text=True, check=True).stdout
     )
 
-    window = MainWindow(AppContext(lg, lg.users.authenticate("tongchou", "Demo#2026")))
-    window.show()
+    window = open_main_window(lg, lg.users.authenticate("tongchou", "Demo#2026"))
     window.nav.setCurrentRow(PAGES.index("问题台账"))
     page = window.ledger_page
     model, view = page.model, page.view

@@ -164,10 +164,11 @@ def main() -> int:
 
     db = demo_ledger(Path(args.db) if args.db else work / f"stall-{args.cases}.db", args.cases)
     app = QApplication.instance() or QApplication([])
+    from ui.app import open_main_window
     from ui.case_action import ActionDialog
     from ui.case_dialog import CaseDialog
     from ui.context import AppContext
-    from ui.main_window import PAGES, MainWindow
+    from ui.main_window import PAGES
 
     raw = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     pending = [r[0] for r in raw.execute("SELECT id FROM cases WHERE state = 'pending_approval' ORDER BY id")]
@@ -193,9 +194,10 @@ def main() -> int:
     idle = statistics.median(longest_stall(lambda: None).wall for _ in range(5))
 
     approver = AppContext(lg, lg.users.authenticate("shenpi", PASSWORD))
-    app_window = MainWindow(approver)
+    # The window as the application opens it (ui/app.py): the start-up's objects frozen out of the
+    # cyclic collector's walks, the chain check a moment later.
+    app_window = open_main_window(lg, approver.actor)
     app_window.resize(1366, 768)
-    app_window.show()
     app_window.open_ledger_with(CaseFilter(states=("pending_approval",)), "待审批")
     page = app_window.ledger_page
 
@@ -297,9 +299,8 @@ def main() -> int:
     figures[approve_name] = worst_of(ours)
     old_approval = worst_of(old)
 
-    officer_window = MainWindow(AppContext(lg, lg.users.authenticate(working[1], PASSWORD)))
+    officer_window = open_main_window(lg, lg.users.authenticate(working[1], PASSWORD))
     officer_window.resize(1366, 768)
-    officer_window.show()
     pause(300)
     big = work / "整改方案.pdf"
     big.write_bytes(b"%PDF-1.4\n" + os.urandom(20 * 2**20 - 64) + b"\n%%EOF\n")
@@ -353,9 +354,8 @@ def main() -> int:
     old_photos = worst_of(photo_old)
     officer_window.close()
 
-    window = MainWindow(AppContext(lg, lg.users.authenticate("tongchou", PASSWORD)))
+    window = open_main_window(lg, lg.users.authenticate("tongchou", PASSWORD))
     window.resize(1366, 768)
-    window.show()
     window.nav.setCurrentRow(PAGES.index("问题台账"))
     app.processEvents()
     while not window.ledger_page.model.exact:  # the count arrives from the operations thread

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -108,3 +109,42 @@ def test_recent_ledgers_are_remembered_most_recent_first(qtbot, tmp_path):
     assert start.recent.count() == 2
     assert "文件已不存在" in start.recent.item(1).text()
     assert Path(data_dir()).exists()
+
+
+def test_the_main_window_opens_with_the_collector_on_and_checks_the_chain_a_moment_later(qtbot, world):
+    """main.py's window command keeps the cyclic collector off while the start-up imports; the main
+    window turns it on again with the start-up's objects frozen out of its walks, and the audit chain
+    check waits until the window has painted instead of taking the CPU from its first paint."""
+    import gc
+
+    from ui import app as application
+
+    gc.disable()
+    try:
+        window = application.open_main_window(world.ledger, world.coordinator)
+        qtbot.addWidget(window)
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+        assert window._chain_job is None  # not yet: the first paint and reads come first
+        qtbot.waitUntil(lambda: window._chain_job is not None, timeout=application.CHAIN_CHECK_DELAY_MS + 3000)
+        qtbot.waitUntil(lambda: window.chain_label.text().startswith("审计链：完整"), timeout=10_000)
+    finally:
+        gc.unfreeze()
+        gc.enable()
+
+
+def test_the_window_command_turns_the_collector_back_on_whichever_way_the_start_ends(monkeypatch):
+    import gc
+
+    from ui import app as application
+    from ui.cli.program import cmd_gui
+
+    seen = []
+
+    def refused(db):
+        seen.append(gc.isenabled())
+        raise RuntimeError("台账打不开")
+
+    monkeypatch.setattr(application, "run", refused)
+    with pytest.raises(RuntimeError):
+        cmd_gui(type("Args", (), {"db": None})())
+    assert seen == [False] and gc.isenabled()

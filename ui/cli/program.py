@@ -67,6 +67,16 @@ def cmd_smoke(args) -> int:
 
 
 def cmd_gui(args) -> int:
-    from ui.app import run
+    import gc
 
-    return run(args.db)
+    # The window's start-up imports SQLAlchemy, Qt's wrappers and our models: hundreds of thousands of
+    # objects, and the cyclic collector walked them again and again while they were made (~45 ms of
+    # the ~350 ms `import ledger`, measured). Off until the main window shows
+    # (ui/app.py open_main_window), and on again whichever way the start ends.
+    gc.disable()
+    try:
+        from ui.app import run
+
+        return run(args.db)
+    finally:
+        gc.enable()
