@@ -19,7 +19,7 @@ progress dialog — goes through `ops()`, the one serialized lane, in the order 
 a second lane, the same kind of thread (`ledger-background`), for the read-only figures the window
 works out on its own: the audit chain check at start-up, the 工作台's 农户标签 count, a township's
 village figures. Those take seconds on a large ledger (the chain check reads and hashes every audit
-event; the tag count is ~1.7 s at 1,000,000 cases, docs/performance.md), and on the one lane the
+event; the tag count is 1.2–1.7 s at 1,000,000 cases, docs/performance.md), and on the one lane the
 ledger page's first rows, or a clerk's save, would wait behind them. Nothing that writes goes on the
 background lane, so the order of the ledger's writes is still the one lane's. Both lanes are stopped
 at exit (the jobs not yet answered asked to cancel, the work under way waited for).
