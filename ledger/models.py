@@ -130,7 +130,7 @@ class HouseholdTag(Base):
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
 
-    __table_args__ = (Index("ix_household_tags_tag", "tag", "end_date"),)
+    __table_args__ = (Index("ix_household_tags_holding", "tag", "household_id", "start_date", "end_date"),)
 
 
 class Member(Base):
