@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from ledger.access import may_unmask
 from ledger.dto import Actor
 from ledger.workflow import STATE_NAMES
-from ui.models import WindowedModel
+from ui.models import WindowedModel, merged_spans
 
 
 def scope_combos(lg) -> tuple[QComboBox, QComboBox, QComboBox, QComboBox]:
@@ -189,6 +189,16 @@ def make_table(model: WindowedModel | None = None, parent: QWidget | None = None
     if model is not None:
         size_columns(view, model)
     return view
+
+
+def selected_spans(view: QAbstractItemView) -> list[tuple[int, int]]:
+    """The rows selected in `view` as (first, last) spans, from the selection's ranges: Ctrl+A on a
+    1,000,000-case ledger is one range, where selectedRows() made a million indexes."""
+    selection = view.selectionModel()
+    if selection is None:
+        return []
+    ranges = selection.selection()
+    return merged_spans([(r.top(), r.bottom()) for r in (ranges.at(i) for i in range(ranges.size())) if r.isValid()])
 
 
 def size_columns(view: QTableView, model: WindowedModel) -> None:
