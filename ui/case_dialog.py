@@ -3,12 +3,11 @@ signed-in user may take now, each asking only for what that action needs."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QIcon, QImage, QPixmap
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
@@ -34,14 +33,15 @@ from PySide6.QtWidgets import (
 
 from ledger import ids, schema
 from ledger.dto import CaseView, EvidenceView
-from ledger.errors import ConflictError, EvidenceError, LedgerError
+from ledger.errors import ConflictError, LedgerError
 from ledger.photos import folder_files
 from ledger.textrules import RULES
 from ledger.workflow import FIELD_LABELS, STATE_NAMES, proposed_deadline
 from reports.kinds import ReportRequest
 from ui.case_action import ActionDialog, FieldEditors, conflict_text, problems_text
+from ui.case_evidence import EvidenceList, evidence_text
 from ui.case_letters import CaseLetters
-from ui.case_reads import CaseBundle, load_case, thumbnails
+from ui.case_reads import CaseBundle, hash_check, load_case, thumbnails, viewer_copy
 from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, from_qdate, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
@@ -57,41 +57,6 @@ CLOSURE_STATES = ("pending_approval", "closed")
 
 # A sign-off against the case as it is now (SignOffView.changed_since; None: read-only, no key to check).
 SIGNOFF_CHECK = {False: "一致", True: "签批后已变更", None: "无法核对（缺少审计密钥）"}
-
-
-class EvidenceList(QListWidget):
-    """Thumbnails of the case's evidence; local files dropped on it are added."""
-
-    files_dropped = Signal(list)
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setViewMode(QListWidget.ViewMode.IconMode)
-        self.setIconSize(QSize(96, 96))
-        self.setGridSize(QSize(150, 150))
-        self.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.setWordWrap(True)
-        self.setMovement(QListWidget.Movement.Static)
-        self.setAcceptDrops(True)
-        self.setDropIndicatorShown(True)
-
-    def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-        else:
-            super().dragEnterEvent(event)
-
-    def dragMoveEvent(self, event) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-        else:
-            super().dragMoveEvent(event)
-
-    def dropEvent(self, event) -> None:
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self.files_dropped.emit(paths)
 
 
 class CaseDialog(QDialog):
@@ -111,6 +76,8 @@ class CaseDialog(QDialog):
         self.busy = False  # a save, a progress note or a re-read on its way through ui/ops.py
         self.evidence_busy = False  # files on their way through ui/ops.py
         self.thumbnails_pending = False  # photos being read and scaled there
+        self.evidence_opening: set[int] = set()  # evidence being copied out for the viewer there
+        self.hash_checked: bool | None = None  # the outcome of the last 校验哈希
         self.case: CaseView = bundle.case
         self.action_dialog: ActionDialog | None = None
         self.action_buttons: dict[str, QPushButton] = {}
@@ -248,8 +215,8 @@ class CaseDialog(QDialog):
         add_folder.clicked.connect(lambda: self.add_folder())
         open_button = QPushButton("打开")
         open_button.clicked.connect(lambda: self._open_current())
-        check = QPushButton("校验哈希")
-        check.clicked.connect(self.check_current)
+        check = self.check_button = QPushButton("校验哈希")
+        check.clicked.connect(lambda: self.check_current())
         row = QHBoxLayout()
         row.addWidget(self.evidence_missing, 1)
         for b in (add, add_folder, open_button, check):
@@ -377,7 +344,7 @@ class CaseDialog(QDialog):
         for e in sorted(self.case.evidence, key=evidence_order):  # 整改前 beside 整改后, then the rest
             item = QListWidgetItem(list_caption(e))
             item.setData(Qt.ItemDataRole.UserRole, e.id)
-            item.setToolTip(self._evidence_text(e))
+            item.setToolTip(evidence_text(e))
             item.setIcon(file_icon)  # a photo's thumbnail follows from the operations thread
             self.evidence_list.addItem(item)
         photos = [e.id for e in self.case.evidence if e.mime.startswith("image/")]
@@ -405,19 +372,12 @@ class CaseDialog(QDialog):
             elif not image.isNull():
                 item.setIcon(QIcon(QPixmap.fromImage(image)))
 
-    @staticmethod
-    def _evidence_text(e: EvidenceView) -> str:
-        return (
-            f"{e.kind_name}：{e.original_name}（{e.size:,} 字节）\n"
-            f"由 {e.added_by} 于 {e.added_at:%Y-%m-%d %H:%M} 添加\nSHA-256：{e.sha256}"
-        ) + (f"\n{e.photo_caption}" if e.photo_caption else "")
-
     def _evidence_selected(self, item: QListWidgetItem | None) -> None:
         if item is None:
             return
         e = self._evidence(item.data(Qt.ItemDataRole.UserRole))
         if e is not None:
-            self.evidence_detail.setText(self._evidence_text(e))
+            self.evidence_detail.setText(evidence_text(e))
 
     def _evidence(self, evidence_id: int) -> EvidenceView | None:
         return next((e for e in self.case.evidence if e.id == evidence_id), None)
@@ -614,41 +574,54 @@ class CaseDialog(QDialog):
         if item is not None:
             self.open_evidence(item.data(Qt.ItemDataRole.UserRole))
 
-    def export_evidence(self, evidence_id: int) -> Path | None:
-        """A verified copy in a temporary folder, for the system viewer."""
-        e = self._evidence(evidence_id)
-        if e is None:
-            return None
-        try:
-            data = self.ctx.ledger.cases.evidence_bytes(evidence_id)
-        except LedgerError as err:
-            self.evidence_detail.setText(f"无法打开：{err}")
-            return None
-        folder = Path(tempfile.gettempdir()) / "整改台账-查看" / e.sha256[:16]
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / (e.original_name or "材料")
-        target.write_bytes(data)
-        return target
-
     def open_evidence(self, evidence_id: int) -> None:
-        target = self.export_evidence(evidence_id)
-        if target is not None:
+        """A verified copy in a temporary folder, made on the operations thread (ui/case_reads.py
+        viewer_copy), then opened with the system viewer; a double click while it is made opens once."""
+        e = self._evidence(evidence_id)
+        if e is None or evidence_id in self.evidence_opening:
+            return
+        self.evidence_opening.add(evidence_id)
+        self.evidence_detail.setText(f"正在打开 {e.original_name}…")
+
+        def copied(target: Path) -> None:
+            self.evidence_opening.discard(evidence_id)
+            self.evidence_detail.setText(evidence_text(e))
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
 
-    def check_current(self) -> bool | None:
+        def refused(error: BaseException) -> None:
+            self.evidence_opening.discard(evidence_id)
+            if not isinstance(error, LedgerError):
+                raise error
+            self.evidence_detail.setText(f"无法打开：{error}")
+
+        ops().run(viewer_copy(self.ctx.ledger, e), copied, refused, owner=self)
+
+    def check_current(self) -> None:
+        """校验哈希 of the chosen item, on the operations thread (the file is read and hashed there);
+        the outcome is written under the list (and kept in `hash_checked`)."""
         item = self.evidence_list.currentItem()
         if item is None:
             self.evidence_detail.setText("请先选择一份材料。")
-            return None
+            return
         e = self._evidence(item.data(Qt.ItemDataRole.UserRole))
         assert e is not None
-        try:
-            self.ctx.ledger.cases.evidence_bytes(e.id)
-        except (EvidenceError, LedgerError) as err:
-            self.evidence_detail.setText(f"⚠ 校验未通过：{err}")
-            return False
-        self.evidence_detail.setText(f"✓ 校验通过：文件内容与登记时的 SHA-256 一致\n{e.sha256}")
-        return True
+        self.check_button.setEnabled(False)
+        self.hash_checked = None
+        self.evidence_detail.setText(f"正在校验 {e.original_name}…")
+
+        def checked(problem: str | None) -> None:
+            self.check_button.setEnabled(True)
+            self.hash_checked = problem is None
+            if problem is not None:
+                self.evidence_detail.setText(f"⚠ 校验未通过：{problem}")
+            else:
+                self.evidence_detail.setText(f"✓ 校验通过：文件内容与登记时的 SHA-256 一致\n{e.sha256}")
+
+        def failed(error: BaseException) -> None:
+            self.check_button.setEnabled(True)
+            raise error  # hash_check answers a LedgerError itself: anything else is our bug
+
+        ops().run(hash_check(self.ctx.ledger, e.id), checked, failed, owner=self)
 
     # -- the closure form (销号审批表) ----------------------------------------------------------------
     def _ask_target(self, default: Path) -> Path | None:

@@ -1,17 +1,20 @@
 """What the case window reads, as work for the operations thread (ui/ops.py): the case with its
-history, 公示 state, actions and 督办函 in one bundle, and the evidence photos' thumbnails. Plain
-ledger calls and QImage (which may be made off the GUI thread); no widgets."""
+history, 公示 state, actions and 督办函 in one bundle, the evidence photos' thumbnails, an evidence
+file copied out for the viewer and its hash check. Plain ledger calls, files and QImage (which may be
+made off the GUI thread); no widgets."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QImage, QImageReader
 
 from ledger import Ledger
-from ledger.dto import Actor, CaseView, HistoryEntry
+from ledger.dto import Actor, CaseView, EvidenceView, HistoryEntry
 from ledger.errors import LedgerError
 from ui.case_letters import LettersRead, read_letters
 
@@ -65,6 +68,36 @@ def thumbnails(lg: Ledger, evidence_ids: list[int]) -> Callable[[], dict[int, QI
                 continue
             made[evidence_id] = scaled_picture(data, 96)  # a null image: not a picture, the file icon stays
         return made
+
+    return work
+
+
+def viewer_copy(lg: Ledger, e: EvidenceView) -> Callable[[], Path]:
+    """The work behind 打开 on an evidence item, for the operations thread: the file read from the
+    evidence store (its hash checked: EvidenceError when it differs or is gone) and copied to a
+    temporary folder for the system viewer; the copy's path."""
+
+    def work() -> Path:
+        data = lg.cases.evidence_bytes(e.id)
+        folder = Path(tempfile.gettempdir()) / "整改台账-查看" / e.sha256[:16]
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / (e.original_name or "材料")
+        target.write_bytes(data)
+        return target
+
+    return work
+
+
+def hash_check(lg: Ledger, evidence_id: int) -> Callable[[], str | None]:
+    """The work behind 校验哈希, for the operations thread: None when the file is there and its
+    SHA-256 is the one recorded, else why not (a Chinese sentence)."""
+
+    def work() -> str | None:
+        try:
+            lg.cases.evidence_bytes(evidence_id)
+        except LedgerError as err:  # EvidenceError is one
+            return str(err)
+        return None
 
     return work
 

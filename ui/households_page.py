@@ -213,7 +213,23 @@ class HouseholdsPage(ReadWhenShown):
             self.show_household(-1)
 
     def show_household(self, row: int) -> None:
+        """The record and cases of the household in `row`. A row whose block is not loaded yet (End
+        on a long list, a click before the rows arrived) is read on the operations thread first."""
         household = self.model.row(row) if row >= 0 else None
+        if household is None and 0 <= row < self.model.rowCount():
+            self.household_id = None
+            self.reveal_button.setEnabled(False)
+            self.edit_button.setEnabled(False)
+            self.detail.setText("正在读取…")
+            self.detail_reads.run(
+                self.model.rows_reader([(row, row)]),
+                lambda rows: self._show_row(rows[0] if rows else None),
+                self._read_failed,
+            )
+            return
+        self._show_row(household)
+
+    def _show_row(self, household: HouseholdRow | None) -> None:
         self.household_id = household.id if household is not None else None
         self.reveal_button.setEnabled(household is not None)
         self.edit_button.setEnabled(False)

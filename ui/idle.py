@@ -15,6 +15,8 @@ from ledger.errors import LedgerError
 from ui.context import AppContext
 from ui.ops import ops
 
+DEFAULT_MINUTES = 15  # until the ledger's idle_minutes has been read
+
 INPUT_EVENTS = frozenset(
     {
         QEvent.Type.KeyPress,
@@ -83,7 +85,12 @@ class IdleLock(QObject):
     def __init__(self, ctx: AppContext, minutes: int | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self.minutes = minutes if minutes is not None else int(ctx.ledger.meta("idle_minutes", "15"))
+        self.minutes = minutes if minutes is not None else DEFAULT_MINUTES
+        if minutes is None:  # the ledger's own setting, read on the operations thread
+            lg = ctx.ledger
+            ops().run(
+                lambda: int(lg.meta("idle_minutes", str(DEFAULT_MINUTES))), self._minutes_read, self._unread, owner=self
+            )
         self.last_input = ctx.ledger.clock()
         self.dialog: LockDialog | None = None
         self._hidden: list[QWidget] = []
@@ -95,6 +102,14 @@ class IdleLock(QObject):
         self.timer.setInterval(30_000)
         self.timer.timeout.connect(self.check)
         self.timer.start()
+
+    def _minutes_read(self, minutes: int) -> None:
+        self.minutes = minutes
+
+    @staticmethod
+    def _unread(err: BaseException) -> None:
+        if not isinstance(err, LedgerError):
+            raise err  # an unreadable setting leaves the default
 
     def _watch(self, window: QWindow | None) -> None:
         if window is not None:

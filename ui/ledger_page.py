@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QDate, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QPageLayout, QResizeEvent, QTextDocument
@@ -34,10 +36,10 @@ from ledger.errors import LedgerError, StorageError
 from ledger.workflow import LIGHT_NAMES, OPEN_STATES, STATE_NAMES
 from ui.common import (
     from_qdate,
-    guarded,
     load_json,
     message,
     ok_cancel,
+    run_guarded,
     save_json,
     settings,
     show_error,
@@ -45,12 +47,13 @@ from ui.common import (
 )
 from ui.context import AppContext
 from ui.household_dialog import tag_choices, tag_filter, tag_key
-from ui.models import CaseTableModel
+from ui.models import CaseTableModel, Column
 from ui.reads import Latest, reload_model
 from ui.tasks import run_with_progress
-from ui.widgets import FlowLayout, make_table, size_columns
+from ui.widgets import FlowLayout, make_table, selected_spans, size_columns
 
 OPEN = "__open__"
+T = TypeVar("T")
 
 
 class Summary(QWidget):
@@ -144,11 +147,11 @@ class LedgerPage(QWidget):
         self.columns_button.setToolTip("选择表格中显示哪些列（也可在表头上点右键）")
         self.assign_button = QPushButton("批量交办…")
         self.assign_button.setVisible(ctx.has_role("coordinator"))
-        self.assign_button.clicked.connect(self.bulk_assign)
-        export = QPushButton("导出所选…")
-        export.clicked.connect(self.export_selection)
-        print_button = QPushButton("打印所选…")
-        print_button.clicked.connect(self.print_selection)
+        self.assign_button.clicked.connect(lambda: self.bulk_assign())
+        self.export_button = QPushButton("导出所选…")
+        self.export_button.clicked.connect(lambda: self.export_selection())
+        self.print_button = QPushButton("打印所选…")
+        self.print_button.clicked.connect(lambda: self.print_selection())
         self.new_button = QPushButton("新增问题（Ctrl+N）")
         self.new_button.setVisible(ctx.has_role("clerk", "coordinator"))
         self.new_button.clicked.connect(self.new_case.emit)
@@ -156,6 +159,8 @@ class LedgerPage(QWidget):
 
         self.model = CaseTableModel(ctx.ledger, self, viewer=ctx.actor)
         self.reads = Latest(self)  # the first block of each filter, on the operations thread
+        self.assign_dialog: AssignDialog | None = None
+        self.exported: Path | None = None  # the last selection written by 导出所选
         self._caption = ""
         self.view = make_table(self.model)
         self.view.setSelectionMode(self.view.SelectionMode.ExtendedSelection)
@@ -202,7 +207,7 @@ class LedgerPage(QWidget):
         filters.addWidget(saved)
         actions = FlowLayout()
         actions.addWidget(self.summary, stretch=1)
-        for w in (self.new_button, self.assign_button, export, print_button, self.columns_button):
+        for w in (self.new_button, self.assign_button, self.export_button, self.print_button, self.columns_button):
             actions.addWidget(w)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
@@ -338,7 +343,7 @@ class LedgerPage(QWidget):
         self.set_filter_state({})
 
     def _update_summary(self) -> None:
-        selected = len(self.view.selectionModel().selectedRows())
+        selected = sum(last - first + 1 for first, last in selected_spans(self.view))
         caption = self._caption
         rows = self.model.rowCount()
         about = self.model.estimate
@@ -500,9 +505,28 @@ class LedgerPage(QWidget):
         if case_id:
             self.open_case.emit(case_id)
 
-    def selected_rows(self) -> list[CaseRow]:
-        rows = sorted(i.row() for i in self.view.selectionModel().selectedRows())
-        return [r for r in (self.model.row(i) for i in rows) if r is not None]
+    def read_selection(self, then: Callable[[T], None], after: Callable[[list[CaseRow]], T]) -> bool:
+        """The selected rows read on the operations thread (ui/models.py rows_reader: the rows not
+        loaded with one query, the loaded ones as shown), `after(rows)` there too, then `then(result)`
+        here. The selection's buttons are disabled meanwhile, so a second click cannot act twice; a
+        LedgerError becomes the Chinese message box. False when nothing is selected."""
+        spans = selected_spans(self.view)
+        if not spans:
+            return False
+        read = self.model.rows_reader(spans)
+        self.summary.setText("正在读取所选问题…")
+
+        def arrived(result: T) -> None:
+            self._update_summary()
+            then(result)
+
+        def refused(error: LedgerError) -> None:
+            self._update_summary()
+            show_error(self, error)
+
+        busy = [self.assign_button, self.export_button, self.print_button]
+        run_guarded(self, lambda: after(read()), arrived, busy=busy, refused=refused)
+        return True
 
     def _changed(self, change) -> None:
         if change.case_ids or change.counts:
@@ -512,18 +536,23 @@ class LedgerPage(QWidget):
         self.search.setFocus()
         self.search.selectAll()
 
-    def bulk_assign(self) -> AssignDialog | None:
-        """交办 the selected 已登记 cases: a dialog for department and deadline, then the work with a
-        progress bar; the outcome is written in the summary line."""
-        rows = [r for r in self.selected_rows() if r.state == "registered"]
-        if not rows:
-            message(self, "批量交办", "请先选择“已登记”状态的问题（可按住 Ctrl 或 Shift 多选）。")
-            return None
-        dialog = AssignDialog(self.ctx, len(rows), self)
-        dialog.accepted.connect(lambda: self.assign_rows(rows, dialog.inputs()))
-        self.assign_dialog = dialog
-        dialog.open()
-        return dialog
+    def bulk_assign(self) -> None:
+        """交办 the selected 已登记 cases: the selection read on the operations thread, then a dialog
+        for department and deadline (`assign_dialog`), then the work with a progress bar; the outcome
+        is written in the summary line."""
+        refusal = "请先选择“已登记”状态的问题（可按住 Ctrl 或 Shift 多选）。"
+
+        def chosen(rows: list[CaseRow]) -> None:
+            if not rows:
+                message(self, "批量交办", refusal)
+                return
+            dialog = AssignDialog(self.ctx, len(rows), self)
+            dialog.accepted.connect(lambda: self.assign_rows(rows, dialog.inputs()))
+            self.assign_dialog = dialog
+            dialog.open()
+
+        if not self.read_selection(chosen, lambda rows: [r for r in rows if r.state == "registered"]):
+            message(self, "批量交办", refusal)
 
     def assign_rows(self, rows: list[CaseRow], inputs: dict) -> tuple[int, list[str]]:
         cases = self.ctx.ledger.cases
@@ -560,44 +589,59 @@ class LedgerPage(QWidget):
         return reason is not None
 
     def export_selection(self, path: str | None = None) -> None:
+        """The selected rows as a CSV file (ID numbers masked): read and written on the operations
+        thread; `exported` names the file once written."""
         if self._read_only():
             return
-        rows = self.selected_rows()
-        if not rows:
+        if not selected_spans(self.view):
             message(self, "导出所选", "请先选择要导出的问题。")
             return
         if not path:
             path, _ = QFileDialog.getSaveFileName(self, "导出所选问题", "所选问题.csv", "CSV 文件 (*.csv)")
             if not path:
                 return
-        headers = [c.title for c in self.model.columns]
-        table = [[c.text(r) for c in self.model.columns] for r in rows]
-        if guarded(self, lambda: selection_export.write_rows_csv(path, headers, table)) is not None:
-            self.summary.setText(f"已导出 {len(rows)} 个问题到 {path}（身份证号已脱敏）")
+        target, columns = Path(path), self.model.columns
+        headers = [c.title for c in columns]
 
-    def selection_html(self) -> str:
-        rows = self.selected_rows()
-        columns = [c for i, c in enumerate(self.model.columns) if not self.view.isColumnHidden(i)]
-        head = "".join(f"<th>{html.escape(c.title)}</th>" for c in columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c.text(r))}</td>" for c in columns) + "</tr>" for r in rows)
-        county = html.escape(self.ctx.ledger.meta("county_name", ""))
-        return (
-            f"<h3 align='center'>{county}问题整改台账（所选 {len(rows)} 个问题）</h3>"
-            f"<table border='1' cellspacing='0' cellpadding='3' width='100%'><tr>{head}</tr>{body}</table>"
-            f"<p>打印人：{html.escape(self.ctx.actor.display_name)}　打印时间：{dt.datetime.now():%Y-%m-%d %H:%M}</p>"
-        )
+        def write(rows: list[CaseRow]) -> int:
+            if rows:
+                selection_export.write_rows_csv(target, headers, [[c.text(r) for c in columns] for r in rows])
+            return len(rows)
+
+        def written(count: int) -> None:
+            if not count:
+                message(self, "导出所选", "所选问题已不在台账中，未导出。")
+                return
+            self.exported = target
+            self.summary.setText(f"已导出 {count} 个问题到 {target}（身份证号已脱敏）")
+
+        self.read_selection(written, write)
 
     def print_selection(self, printer: QPrinter | None = None) -> None:
+        """The selected rows (the columns shown) printed, or previewed first without `printer`: the
+        rows and the county's name read on the operations thread, the page made there too."""
         if self._read_only():
             return
-        if not self.selected_rows():
+        if not selected_spans(self.view):
             message(self, "打印所选", "请先选择要打印的问题。")
+            return
+        lg, who = self.ctx.ledger, self.ctx.actor.display_name
+        columns = [c for i, c in enumerate(self.model.columns) if not self.view.isColumnHidden(i)]
+
+        def page(rows: list[CaseRow]) -> str:
+            return selection_html(rows, columns, lg.meta("county_name", ""), who) if rows else ""
+
+        self.read_selection(lambda text: self._print_html(text, printer), page)
+
+    def _print_html(self, text: str, printer: QPrinter | None) -> None:
+        if not text:
+            message(self, "打印所选", "所选问题已不在台账中，未打印。")
             return
         document = QTextDocument()
         font = document.defaultFont()
         font.setPointSize(9)
         document.setDefaultFont(font)
-        document.setHtml(self.selection_html())
+        document.setHtml(text)
         preview_needed = printer is None
         printer = printer or QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setPageOrientation(QPageLayout.Orientation.Landscape)
@@ -608,6 +652,17 @@ class LedgerPage(QWidget):
         preview.setWindowTitle("打印预览")
         preview.paintRequested.connect(document.print_)
         preview.exec()
+
+
+def selection_html(rows: list[CaseRow], columns: list[Column], county: str, printed_by: str) -> str:
+    """The page 打印所选 prints: a title, the rows in the columns shown, who printed it and when."""
+    head = "".join(f"<th>{html.escape(c.title)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c.text(r))}</td>" for c in columns) + "</tr>" for r in rows)
+    return (
+        f"<h3 align='center'>{html.escape(county)}问题整改台账（所选 {len(rows)} 个问题）</h3>"
+        f"<table border='1' cellspacing='0' cellpadding='3' width='100%'><tr>{head}</tr>{body}</table>"
+        f"<p>打印人：{html.escape(printed_by)}　打印时间：{dt.datetime.now():%Y-%m-%d %H:%M}</p>"
+    )
 
 
 class AssignDialog(QDialog):

@@ -4,6 +4,7 @@ progress bar and a cancel button, then open the PDF with the system viewer."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,7 @@ from ui.widgets import scope_combos, unmask_fields
 from ui.year_scope import YearScope
 
 if TYPE_CHECKING:
+    from ledger import Ledger
     from reports.fonts import FontSet
 
 DESCRIPTIONS = {
@@ -51,6 +53,14 @@ DESCRIPTIONS = {
     "不选责任单位时为每个有逾期问题的单位各出一函。",
     "reminders": "到期提醒清单：本单位（乡镇或责任单位）即将到期的整改中问题，按到期先后排列，提醒天数见规则。",
 }
+
+
+def household_of(lg: Ledger, id_number: str) -> int:
+    """The household whose 户主 has this ID number (ValidationError when none), for the operations thread."""
+    found = lg.households.find_by_id_number(id_number)
+    if found is None:
+        raise ValidationError("台账中没有以该身份证号登记的户主")
+    return found.id
 
 
 def output_folder() -> Path:
@@ -251,7 +261,8 @@ class ReportsPage(QWidget):
             self.target.setText(chosen if chosen.lower().endswith(".pdf") else chosen + ".pdf")
 
     def request(self) -> ReportRequest:
-        lg = self.ctx.ledger
+        """The form as a request. It reads nothing: a household's 户主 is looked up by its ID number
+        when the report is made, on the operations thread (make_report)."""
         kind = self.kind
         state = self.state.currentData() if self.form.isRowVisible(self.state) else None
         f = CaseFilter(
@@ -262,12 +273,6 @@ class ReportsPage(QWidget):
             include_void=False,
             scope=self.year_scope.scope() if kind not in ("household", "closure") else None,
         )
-        household_id = None
-        if kind == "household":
-            found = lg.households.find_by_id_number(self.id_number.text())
-            if found is None:
-                raise ValidationError("台账中没有以该身份证号登记的户主")
-            household_id = found.id
         if not self.target.text().strip():
             raise ValidationError("请选择报表的保存位置")
         start, end = from_qdate(self.period_start.date()), from_qdate(self.period_end.date())
@@ -277,7 +282,6 @@ class ReportsPage(QWidget):
             kind=kind,
             filter=f,
             case_number=self.case_number.text().strip() or None if kind == "closure" else None,
-            household_id=household_id,
             group_by=self.group_by.currentData(),
             unmask=self.unmask.isChecked() and self.unmask.isEnabled() and self.form.isRowVisible(self.unmask),
             reason=self.reason.text(),
@@ -313,11 +317,14 @@ class ReportsPage(QWidget):
         from reports.render import render_report
         from reports.village_reports import render_village_files
 
+        id_number = self.id_number.text() if request.kind == "household" else None
+
         def work(progress, cancelled) -> ReportResult:
+            asked = request if id_number is None else replace(request, household_id=household_of(lg, id_number))
             if self._fonts is None:
                 self._fonts = FontSet.discover()
             if split:  # 村级台账, one file per village: the summary of the whole run
-                files = render_village_files(lg, request, target, actor, fonts=self._fonts, cancelled=cancelled)
+                files = render_village_files(lg, asked, target, actor, fonts=self._fonts, cancelled=cancelled)
                 return ReportResult(
                     target,
                     sum(r.pages for r in files),
@@ -326,7 +333,7 @@ class ReportsPage(QWidget):
                     sum(r.seconds for r in files),
                     f"共 {len(files)} 个村，每村一个文件",
                 )
-            return render_report(lg, request, target, actor, fonts=self._fonts, progress=progress, cancelled=cancelled)
+            return render_report(lg, asked, target, actor, fonts=self._fonts, progress=progress, cancelled=cancelled)
 
         ok, result = run_with_progress(self, "生成报表", f"正在生成{KINDS[request.kind]}（可随时取消）…", work)
         if not ok or result is None:

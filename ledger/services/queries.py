@@ -42,6 +42,9 @@ _Q = TypeVar("_Q", bound="Select[*tuple[Any, ...]]")
 __all__ = ["DEADLINE_STATES", "QueryService", "due_soon_sql", "light_sql", "overdue_sql", "subject_name"]
 
 ALL_CASES = CaseFilter()
+# Ids bound in one `IN (…)`: a page read at once may hold every case of a selection (Ctrl+A on the
+# window's ledger), and SQLite takes at most 250,000 parameters a statement, PostgreSQL 65,535.
+IDS_AT_ONCE = 5000
 
 # Sorts that an index of their own reads in order (ix_cases_deadline, ix_cases_found_date, the unique
 # number; the row id is every index's last column).
@@ -506,7 +509,7 @@ class QueryService:
                 page_ids = list(s.scalars(chosen.order_by(*order).offset(offset).limit(limit)))
             if not page_ids:
                 return []
-            rows = s.execute(
+            wanted = (
                 select(
                     Case.id,
                     Case.number,
@@ -524,8 +527,10 @@ class QueryService:
                 )
                 .outerjoin(Household, Household.id == Case.household_id)  # none: a village-level problem
                 .outerjoin(Member, Member.id == Case.member_id)
-                .where(Case.id.in_(page_ids))
-            ).all()
+            )
+            rows: list[Any] = []
+            for start in range(0, len(page_ids), IDS_AT_ONCE):  # a selection read at once: maybe every case
+                rows += s.execute(wanted.where(Case.id.in_(page_ids[start : start + IDS_AT_ONCE]))).all()
         # unpacked, not read by name: a Row's attribute costs ~1 µs, 2.5 ms for a block of 200
         by_id = {r[0]: tuple(r) for r in rows}
         cat = self._ledger.catalog

@@ -114,7 +114,9 @@ def test_a_case_walks_from_registration_to_closure_through_the_widgets(qtbot, wo
     assert officer_view.evidence_missing.text() == "必备材料已齐全"
     assert officer_view.evidence_list.count() == len(lg.catalog.subcategory("house.c").required_evidence)
     officer_view.evidence_list.setCurrentRow(0)
-    assert officer_view.check_current() is True
+    officer_view.check_current()  # the file is read and hashed on the operations thread
+    ops_settled(qtbot)
+    assert officer_view.hash_checked is True
     assert "SHA-256" in officer_view.evidence_detail.text()
 
     act(qtbot, ctx_of(world.officer), case_id, "submit", measures="加固后墙，更换屋面", completion_date=today)

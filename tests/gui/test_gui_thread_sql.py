@@ -4,11 +4,18 @@ The SQL is caught where it runs, at SQLAlchemy's before_cursor_execute (tests/gu
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, QTimer
-from PySide6.QtWidgets import QApplication, QDialog
+import csv
+import subprocess
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QPlainTextEdit, QPushButton
 
 from ledger.dto import Change
 from tests.gui.guithread import GuiThreadSql, settled
+from tests.world import PASSWORD, PNG
 from ui.admin_page import AdminPage
 from ui.case_form import NewCaseDialog
 from ui.compare_page import ComparePage
@@ -20,6 +27,7 @@ from ui.households_page import HouseholdsPage
 from ui.ledger_page import LedgerPage
 from ui.letters_page import LettersPage
 from ui.main_window import PAGES, MainWindow
+from ui.models import WindowedModel
 from ui.publicity_page import PublicityPage, SettingsDialog
 from ui.reports_page import ReportsPage
 
@@ -229,3 +237,228 @@ def test_no_page_action_writes_on_the_gui_thread(qtbot, world, ctx_of, answer_bo
     assert w.ledger.users.authenticate("xinzhang", "New#2026acct").display_name == "新账号"
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert households.revealed is not None and households.revealed[0] == household.head_id_number
+
+
+def _forget_blocks(model: WindowedModel) -> None:
+    """Keep the first block only, as on a 1,000,000-case ledger where most rows were never loaded."""
+    for number in list(model._blocks):
+        if number:
+            del model._blocks[number]
+
+
+def _act(qtbot, dialog, action: str, password: str | None = None, **texts: str) -> None:
+    """A workflow action in the case window: its button, the fields typed, 确定; on the operations thread."""
+    dialog.action_buttons[action].click()
+    form = dialog.action_dialog
+    for field, text in texts.items():
+        editor = form.editors.widgets[field]
+        (editor.setPlainText if isinstance(editor, QPlainTextEdit) else editor.setText)(text)
+    if password is not None:
+        form.password.setText(password)
+    form.submit()
+    settled(qtbot)
+    assert not form.isVisible(), form.message.text()
+
+
+def test_the_case_window_and_the_selection_read_and_write_off_the_gui_thread(
+    qtbot, world, ctx_of, answer_boxes, tmp_path, monkeypatch
+):
+    """What a clerk presses after the pages are read (issue 17): the main window opened, a case opened
+    from the ledger with Enter, its tabs, an edit, a progress note and each step of the workflow, an
+    evidence file added, chosen, opened and its hash checked; Ctrl+A over the ledger then 导出所选,
+    打印所选 and 批量交办 with most rows never loaded; the last household of the list; a 一户一档
+    rendered, a workbook exported, a backup and a full check. None of it runs SQL on the GUI thread,
+    and each still does what it did."""
+    w = world
+    # Blocks of two rows: a few cases make a ledger most of whose blocks are not loaded (_forget_blocks).
+    monkeypatch.setattr(WindowedModel, "BLOCK", 2)
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    registered = [w.register("house.c") for _ in range(4)]
+    case = registered[0]
+    w.register("water.access")
+    lg = w.ledger
+    lg.cases.act(
+        w.coordinator, case.id, "assign", expected_version=case.version, inputs={"lead_department_id": w.zjj_id}
+    )
+    households = lg.queries.household_count(visible_to=w.coordinator)
+    last_household = lg.queries.household_page(visible_to=w.coordinator, offset=households - 1, limit=1)[0]
+    busy: dict[str, bool] = {}  # whether the buttons were disabled while the answer was on its way
+    lg.catalog.category_names  # noqa: B018 - cached for the ledger's life, read once at start-up (as above)
+
+    def window_of(actor, step: str) -> MainWindow:
+        sql.page = f"主窗口（{step}）"
+        window = MainWindow(ctx_of(actor))
+        qtbot.addWidget(window)
+        window.show()
+        settled(qtbot)
+        return window
+
+    def case_window(window: MainWindow):
+        window.open_case(case.id)
+        qtbot.waitUntil(lambda: case.id in window.case_windows, timeout=10_000)
+        settled(qtbot)
+        return window.case_windows[case.id]
+
+    with GuiThreadSql(lg.engine) as sql:
+        coordinator = window_of(w.coordinator, "县级统筹")
+        sql.page = "问题台账（Enter 打开问题）"
+        coordinator.nav.setCurrentRow(PAGES.index("问题台账"))
+        settled(qtbot)
+        page = coordinator.ledger_page
+        page.view.setFocus()
+        row = next(i for i in range(page.model.rowCount()) if (r := page.model.row(i)) and r.id == registered[1].id)
+        page.view.setCurrentIndex(page.model.index(row, 0))
+        qtbot.keyClick(page.view, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: registered[1].id in coordinator.case_windows, timeout=10_000)
+        settled(qtbot)
+        first = coordinator.case_windows[registered[1].id]
+        for tab in range(first.tabs.count()):
+            sql.page = f"问题窗口（{first.tabs.tabText(tab)}）"
+            first.tabs.setCurrentIndex(tab)
+            settled(qtbot)
+        sql.page = "问题窗口（保存修改）"
+        first.editors.widgets["remarks"].setPlainText("户主外出务工")
+        first.save_button.click()
+        settled(qtbot)
+        sql.page = "问题窗口（添加进度）"
+        first.note_text.setText("已联系户主")
+        first.add_progress()
+        settled(qtbot)
+        sql.page = "问题窗口（刷新）"
+        first.refresh_button.click()
+        settled(qtbot)
+        sql.page = "问题窗口（交办）"
+        first.action_buttons["assign"].click()
+        form = first.action_dialog
+        form.editors.widgets["lead_department_id"].setCurrentIndex(
+            form.editors.widgets["lead_department_id"].findData(w.zjj_id)
+        )
+        form.submit()
+        settled(qtbot)
+
+        officer = window_of(w.officer, "经办人")
+        sql.page = "问题窗口（接收）"
+        handled = case_window(officer)
+        _act(qtbot, handled, "accept", responsible_person="李卫东")
+        sql.page = "佐证材料（添加）"
+        for kind in lg.catalog.subcategory("house.c").required_evidence:
+            photo = tmp_path / f"{kind}.png"
+            photo.write_bytes(PNG + kind.encode())
+            handled.add_files([str(photo)], kind)
+            settled(qtbot)
+        sql.page = "佐证材料（选择）"
+        handled.tabs.setCurrentIndex(2)
+        handled.evidence_list.setCurrentRow(0)
+        chosen = handled._evidence(handled.evidence_list.currentItem().data(Qt.ItemDataRole.UserRole))
+        settled(qtbot)
+        chosen_text = handled.evidence_detail.text()
+        sql.page = "佐证材料（打开）"
+        handled.evidence_list.setFocus()
+        qtbot.keyClick(handled.evidence_list, Qt.Key.Key_Return)
+        qtbot.keyClick(handled.evidence_list, Qt.Key.Key_Return)  # twice before the copy is made: opened once
+        settled(qtbot)
+        sql.page = "佐证材料（校验哈希）"
+        check = next(b for b in handled.findChildren(QPushButton) if b.text() == "校验哈希")
+        check.click()
+        busy["校验哈希"] = not check.isEnabled()
+        settled(qtbot)
+        checked_text = handled.evidence_detail.text()
+        sql.page = "问题窗口（提交核验）"
+        _act(qtbot, handled, "submit", measures="加固后墙")
+        sql.page = "问题窗口（核验）"
+        _act(qtbot, case_window(window_of(w.verifier, "核验员")), "verify", PASSWORD, opinion="整改到位")
+        sql.page = "问题窗口（审批销号）"
+        _act(qtbot, case_window(window_of(w.approver, "审批人")), "approve", PASSWORD, opinion="同意销号")
+
+        sql.page = "问题台账（全选、导出所选）"
+        page.clear_filters()
+        settled(qtbot)
+        shown = page.model.rowCount()
+        page.view.selectAll()
+        _forget_blocks(page.model)
+        page.export_selection(str(tmp_path / "所选.csv"))
+        busy["导出所选"] = not page.assign_button.isEnabled()
+        settled(qtbot)
+        sql.page = "问题台账（打印所选）"
+        _forget_blocks(page.model)
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(tmp_path / "所选.pdf"))
+        page.print_selection(printer)
+        settled(qtbot)
+        sql.page = "问题台账（批量交办）"
+        _forget_blocks(page.model)
+        page.bulk_assign()
+        busy["批量交办"] = not page.assign_button.isEnabled()
+        settled(qtbot)
+        dialog = page.assign_dialog
+        assert dialog is not None
+        dialog.department.setCurrentIndex(dialog.department.findData(w.slj_id))
+        qtbot.mouseClick(dialog.findChild(QDialogButtonBox).buttons()[0], Qt.MouseButton.LeftButton)
+        settled(qtbot)
+
+        sql.page = "农户档案（最后一户）"
+        coordinator.nav.setCurrentRow(PAGES.index("农户档案"))
+        settled(qtbot)
+        people = coordinator.households
+        _forget_blocks(people.model)
+        people.view.setCurrentIndex(people.model.index(people.model.rowCount() - 1, 0))  # End, or a click
+        settled(qtbot)
+        sql.page = "报表中心（一户一档）"
+        coordinator.nav.setCurrentRow(PAGES.index("报表中心"))
+        settled(qtbot)
+        reports = coordinator.reports
+        reports.kinds.setCurrentRow(
+            next(
+                i
+                for i in range(reports.kinds.count())
+                if reports.kinds.item(i).data(Qt.ItemDataRole.UserRole) == "household"
+            )
+        )
+        reports.id_number.setText(case.household.head_id_number)
+        reports.target.setText(str(tmp_path / "一户一档.pdf"))
+        made = reports.make_report()
+        settled(qtbot)
+        sql.page = "导入导出（导出）"
+        coordinator.nav.setCurrentRow(PAGES.index("导入导出"))
+        settled(qtbot)
+        exporter = coordinator.exchange.exporter
+        exporter.target.setText(str(tmp_path / "台账.xlsx"))
+        exported = exporter.export()
+        settled(qtbot)
+
+        admin = window_of(w.admin, "系统管理员")
+        sql.page = "系统管理（备份）"
+        backed_up = admin.admin.backup(str(tmp_path / "备份.db"))
+        settled(qtbot)
+        sql.page = "系统管理（全面校验）"
+        admin.admin.verify()
+        settled(qtbot)
+    assert not sql.statements, sql.report()
+
+    assert (
+        coordinator.windowTitle().endswith(lg.meta("county_name")) and admin.backup_label.text() != "最近备份：尚未备份"
+    )
+    assert busy == {"校验哈希": True, "导出所选": True, "批量交办": True}, busy
+    after = lg.cases.get(case.id)
+    assert after.state == "closed" and [s.meaning for s in after.signoffs] == ["核验", "审批"]
+    edited = lg.cases.get(registered[1].id)
+    assert edited.remarks == "户主外出务工" and [p.text for p in edited.progress] == ["已联系户主"]
+    assert "SHA-256" in chosen_text and chosen.sha256 in chosen_text
+    assert len(opened) == 1 and Path(opened[0]).read_bytes() == lg.cases.evidence_bytes(chosen.id)
+    assert "校验通过" in checked_text
+    with open(tmp_path / "所选.csv", encoding="utf-8-sig", newline="") as handle:
+        numbers = [r[0] for r in list(csv.reader(handle))[1:]]
+    every = [r.number for r in lg.queries.page(sort="number", descending=True, limit=100, f=page.model._seen())]
+    assert numbers == every and len(numbers) == shown
+    text = subprocess.run(["pdftotext", str(tmp_path / "所选.pdf"), "-"], capture_output=True, text=True).stdout
+    assert f"所选 {shown} 个问题" in text and all(n in text for n in numbers), text
+    still = [lg.cases.get(c.id) for c in registered[2:]]
+    assert [(c.state, c.lead_department_id) for c in still] == [("assigned", w.slj_id)] * len(still)
+    assert edited.state == "assigned" and edited.lead_department_id == w.zjj_id  # 交办 in its own window first
+    assert people.household_id == last_household.id
+    assert made is True and (tmp_path / "一户一档.pdf").stat().st_size > 0
+    assert exported is True and (tmp_path / "台账.xlsx").stat().st_size > 0
+    assert backed_up is True and "✓" in admin.admin.status.text()
+    assert not answer_boxes, answer_boxes

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from tests.gui.guithread import settled
 from tests.world import PASSWORD
 from ui.main_window import PAGES, MainWindow
 
@@ -64,6 +65,7 @@ def test_a_page_is_built_on_its_first_visit_in_its_place(qtbot, world, ctx_of):
     # what the pages signal still reaches the window: 系统管理's backup refreshes the status bar
     window.backup_label.setText("")
     window.admin.backed_up.emit()
+    settled(qtbot)  # the last backup's time is read on the operations thread
     assert window.backup_label.text().startswith("最近备份")
     # a page reached by its attribute (a tile, a shortcut, a test) is built as well, not shown
     second = MainWindow(ctx_of(world.coordinator))

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from ledger import CaseFilter
 from ledger.models import Case
+from ledger.services import queries
 from tests.world import fresh_id_number, prepared
 
 
@@ -158,6 +159,10 @@ def test_pages_keep_sort_order_through_the_deferred_join(any_world):
     second = lg.queries.page(CaseFilter(states=("assigned",)), sort="deadline", offset=2, limit=2)
     assert [r.id for r in second] == [r.id for r in rows[2:4]]
     assert all("*" in r.head_id_masked for r in rows)
+    # a page longer than the ids one statement binds (a selection read at once) is read in pieces, in order
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(queries, "IDS_AT_ONCE", 2)
+        assert lg.queries.page(CaseFilter(states=("assigned",)), sort="deadline") == rows
 
 
 def test_household_list_counts_open_and_all_cases(searchable):
