@@ -121,3 +121,23 @@ def test_a_damaged_audit_log_is_said_in_the_status_bar_not_a_crash(qtbot, world,
     text = window.chain_label.text()
     assert text.startswith("审计链：无法校验（数据库文件已损坏，其余记录未能校验"), text
     assert "请从备份恢复" in text
+
+
+def test_an_edited_audit_event_is_named_in_the_status_bar(qtbot, world, ctx_of):
+    """The user guide's claim: an event changed with a database tool shows 审计链：异常！ in red with
+    the event's number, from the window's own check."""
+    import sqlite3
+
+    for _ in range(3):
+        world.register("house.c")
+    with sqlite3.connect(str(world.ledger.engine.url.database), isolation_level=None) as con:
+        con.execute("DROP TRIGGER audit_events_no_update")  # an insider with a SQL tool
+        con.execute("UPDATE audit_events SET actor_name = '某人' WHERE seq = 3")
+    window = MainWindow(ctx_of(world.coordinator))
+    qtbot.addWidget(window)
+    window.show()
+    job = window.check_chain()
+    qtbot.waitUntil(lambda: not job.running, timeout=10_000)
+    text = window.chain_label.text()
+    assert text.startswith("审计链：异常！审计日志第 3 号事件的内容被改动"), text
+    assert "d93025" in window.chain_label.styleSheet()
