@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QDate, QSettings, Qt
+from PySide6.QtCore import QDate, QSettings, QStandardPaths, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -174,3 +175,8 @@ def light_icon(light: str) -> QIcon:
         painter.end()
         _icons[light] = QIcon(pixmap)
     return _icons[light]
+
+
+def documents() -> Path:
+    """The user's 文档 folder (the file dialogs start there), or the home folder."""
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())

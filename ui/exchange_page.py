@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QStandardPaths, Qt, QUrl
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QUrl
 from PySide6.QtGui import QBrush, QColor, QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -32,7 +32,7 @@ from ledger.errors import ValidationError
 from ledger.services.imports import IMPORT_ROLES, ImportPlan, RowOutcome
 from ledger.tabular import FIELD_NAMES, SYNONYMS, normal_text
 from reports.kinds import TEMPLATES, ExportRequest, ExportResult
-from ui.common import show_error
+from ui.common import documents, show_error
 from ui.context import AppContext
 from ui.ops import ops
 from ui.roster_import import RosterImportTab
@@ -42,10 +42,6 @@ from ui.year_scope import YearScope
 
 STATUS_COLOURS = {"invalid": "#fde2e1", "conflict": "#fde2e1", "duplicate": "#fff2cc", "new": "#e2f0d9"}
 IGNORE = "（不导入）"
-
-
-def documents() -> Path:
-    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
 
 
 class OutcomeModel(QAbstractTableModel):

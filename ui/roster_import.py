@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from ledger.dto import Change
 from ledger.errors import ValidationError
 from ledger.services.household_import import IMPORT_ROLES, HouseholdImportPlan, HouseholdOutcome
-from ui.common import show_error
+from ui.common import documents, show_error
 from ui.context import AppContext
 from ui.models import ListTableModel
 from ui.tasks import run_with_progress
@@ -90,8 +90,6 @@ class RosterImportTab(QWidget):
             self.info.setText("农户名册须由录入员或县级统筹导入。")
 
     def browse(self) -> None:
-        from ui.exchange_page import documents
-
         chosen, _ = QFileDialog.getOpenFileName(
             self, "选择农户名册", str(documents()), "Excel 工作簿 (*.xlsx);;CSV 文件 (*.csv);;所有文件 (*)"
         )
