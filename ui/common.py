@@ -105,6 +105,14 @@ def guarded(parent: QWidget | None, work: Callable[[], Any]) -> Any:
         return None
 
 
+def refusal(error: BaseException) -> LedgerError:
+    """`error` as the ledger's refusal to show the clerk (a LedgerError: its text is a whole Chinese
+    sentence); anything else is our own bug and is raised again, for the crash dialog and its log."""
+    if not isinstance(error, LedgerError):
+        raise error
+    return error
+
+
 def run_guarded(
     parent: QWidget,
     work: Callable[[], T],
@@ -137,12 +145,10 @@ def run_guarded(
 
     def failed(error: BaseException) -> None:
         release()
-        if not isinstance(error, LedgerError):
-            raise error
         if refused is not None:
-            refused(error)
+            refused(refusal(error))
         else:
-            show_error(parent, error)
+            show_error(parent, refusal(error))
 
     ops().run(lambda: work(), succeeded, failed, owner=parent)
 
