@@ -19,18 +19,28 @@ The arguments and the commands are in ui/cli/ (ui/cli/__init__.py says which mod
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
 from ui.cli.parser import build_parser
-from ui.cli.program import cmd_smoke
+from ui.cli.program import cmd_gui, cmd_smoke
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ledger.console import install
+    # The cyclic collector stays off while the start-up imports (the window's reason: ui/cli/program.py
+    # cmd_gui); `ledger.console` below already loads the ledger package and SQLAlchemy with it.
+    gc.disable()
+    window = False
+    try:
+        from ledger.console import install
 
-    install()  # before anything prints: a GBK console must not end a command half way (ledger/console.py)
-    args = build_parser().parse_args(argv)
+        install()  # before anything prints: a GBK console must not end a command half way (ledger/console.py)
+        args = build_parser().parse_args(argv)
+        window = args.func is cmd_gui and not args.smoke_test
+    finally:
+        if not window:
+            gc.enable()  # a command's own work (an import of 100,000 rows) makes garbage in cycles
     if args.data_dir:
         import os
 

@@ -95,6 +95,15 @@ def pause(ms: int) -> None:
     loop.exec()
 
 
+def chain_checked(window, limit_s: float = 120) -> None:
+    """Wait until the window's start-up chain check (ui/app.py: 1.5 s after it shows) has run: on its
+    background lane it takes the CPU in turns with the window, and these figures are of the clerk's
+    actions, not of the start."""
+    deadline = time.perf_counter() + limit_s
+    while (window._chain_job is None or window._chain_job.running) and time.perf_counter() < deadline:
+        pause(50)
+
+
 PHOTOS = 4
 
 
@@ -197,6 +206,7 @@ def main() -> int:
     # The window as the application opens it (ui/app.py): the start-up's objects frozen out of the
     # cyclic collector's walks, the chain check a moment later.
     app_window = open_main_window(lg, approver.actor)
+    chain_checked(app_window)
     app_window.resize(1366, 768)
     app_window.open_ledger_with(CaseFilter(states=("pending_approval",)), "待审批")
     page = app_window.ledger_page
@@ -355,6 +365,7 @@ def main() -> int:
     officer_window.close()
 
     window = open_main_window(lg, lg.users.authenticate("tongchou", PASSWORD))
+    chain_checked(window)
     window.resize(1366, 768)
     window.nav.setCurrentRow(PAGES.index("问题台账"))
     app.processEvents()

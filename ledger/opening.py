@@ -184,7 +184,11 @@ def check_path_length(path: str | os.PathLike[str], extra: int = 0) -> None:
 
 def read_failure(exc: BaseException) -> str:
     """A database error met while reading every record (verify, the window's chain check), as the
-    clerk can act on it: a damaged file says so and sends them to the backup."""
+    clerk can act on it: a damaged file says so and sends them to the backup; anything else (a lock,
+    a dropped connection) asks them to try again."""
     reason = str(exc.orig if isinstance(exc, DBAPIError) else exc)
-    what = "数据库文件已损坏" if "malformed" in reason else "读取数据库时出错"
-    return f"{what}，其余记录未能校验（{reason}）；请从备份恢复后再校验"
+    if any(word in reason for word in ("malformed", "not a database", "disk I/O error")):
+        return f"数据库文件已损坏，其余记录未能校验（{reason}）；请从备份恢复后再校验"
+    # a lock that outlasted its wait, a server connection that dropped: restoring a backup would lose
+    # the work since it for nothing
+    return f"读取数据库时出错，其余记录未能校验（{reason}）；请稍后重试，仍不成功请联系管理员"

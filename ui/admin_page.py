@@ -29,13 +29,13 @@ from PySide6.QtWidgets import (
 
 from ledger.access import RIGHTS
 from ledger.dto import Actor
-from ledger.errors import LedgerError, ValidationError
+from ledger.errors import ValidationError
 from ledger.events import event_name
 from ledger.facade import Ledger
 from ledger.services.users import PasswordPolicy, password_problems
 from ledger.verify import verify_ledger
 from ledger.workflow import ROLE_NAMES
-from ui.common import ok_cancel, run_guarded, show_error
+from ui.common import ok_cancel, refusal, run_guarded, show_error
 from ui.context import AppContext
 from ui.models import ListTableModel
 from ui.ops import ops
@@ -149,8 +149,7 @@ class UserDialog(QDialog):
     def _not_created(self, err: BaseException) -> None:
         self.pending = False
         self.submit_button.setEnabled(True)
-        if not isinstance(err, LedgerError):
-            raise err
+        err = refusal(err)
         self.message.setText("；".join(err.problems) if isinstance(err, ValidationError) else str(err))
 
 
@@ -261,8 +260,7 @@ class AdminPage(QWidget):
         )
 
     def _read_failed(self, error: BaseException) -> None:
-        if not isinstance(error, LedgerError):
-            raise error
+        error = refusal(error)
         self.status.setText(f"读取失败：{error}")
 
     def _fill(
@@ -447,6 +445,7 @@ class AdminPage(QWidget):
             "年终归档",
             f"正在归档{year}年度：备份台账、生成年度台账PDF和归档清单…",
             lambda progress, cancelled: archive_year(lg, actor, year, base),
+            cancellable=False,  # sealed once begun: the backup, the PDF and the manifest go together
         )
         if ok and result is not None:
             self.status.setText(

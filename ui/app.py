@@ -135,13 +135,11 @@ def open_main_window(lg: Ledger, actor: Actor) -> MainWindow:
     off while the start-up imports (ui/cli/program.py cmd_gui), and afterwards each full collection
     would walk those ~130,000 long-lived objects again: 58 ms the window stood still, measured at
     100,000 cases, against 0.1 ms once they are frozen."""
-    from PySide6.QtCore import QTimer
-
     from ui.main_window import MainWindow  # after the start and sign-in dialogs, which show without it
 
     window = MainWindow(AppContext(lg, actor))
     window.show()
-    QTimer.singleShot(CHAIN_CHECK_DELAY_MS, window, window.check_chain)
+    window.check_chain_later(CHAIN_CHECK_DELAY_MS)
     gc.freeze()
     gc.enable()
     return window

@@ -42,7 +42,7 @@ from ui.case_action import ActionDialog, FieldEditors, conflict_text, problems_t
 from ui.case_evidence import EvidenceList, evidence_text
 from ui.case_letters import CaseLetters
 from ui.case_reads import CaseBundle, hash_check, load_case, thumbnails, viewer_copy
-from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, from_qdate, to_qdate
+from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, from_qdate, refusal, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
 from ui.ops import ops
@@ -407,8 +407,7 @@ class CaseDialog(QDialog):
 
         def refused(error: BaseException) -> None:
             self._set_busy(False)
-            if not isinstance(error, LedgerError):
-                raise error
+            error = refusal(error)
             failed(problems_text(error))
 
         def arrived(result: Any) -> None:
@@ -555,8 +554,7 @@ class CaseDialog(QDialog):
 
     def _files_failed(self, error: BaseException) -> None:
         self.evidence_busy = False
-        if not isinstance(error, LedgerError):
-            raise error
+        error = refusal(error)
         self.evidence_detail.setText(str(error))
 
     def add_folder(self, folder: str | None = None, kind: str | None = None) -> int:
@@ -590,8 +588,7 @@ class CaseDialog(QDialog):
 
         def refused(error: BaseException) -> None:
             self.evidence_opening.discard(evidence_id)
-            if not isinstance(error, LedgerError):
-                raise error
+            error = refusal(error)
             self.evidence_detail.setText(f"无法打开：{error}")
 
         ops().run(viewer_copy(self.ctx.ledger, e), copied, refused, owner=self)

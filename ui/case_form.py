@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
 
 from ledger import CaseFilter, ids
 from ledger.dto import HouseholdView, MemberView
-from ledger.errors import LedgerError, ValidationError
+from ledger.errors import ValidationError
 from ledger.textrules import RULES
 from ledger.workflow import OPEN_STATES
-from ui.common import from_qdate, to_qdate
+from ui.common import from_qdate, refusal, to_qdate
 from ui.context import AppContext
 from ui.ops import ops
 from ui.reads import Latest
@@ -323,8 +323,7 @@ class NewCaseDialog(QDialog):
         self._validate()
 
     def _lookup_failed(self, error: BaseException) -> None:
-        if not isinstance(error, LedgerError):
-            raise error
+        error = refusal(error)
         self.id_status.setStyleSheet(BAD)
         self.id_status.setText(f"查找农户档案失败：{error}")
 
@@ -355,8 +354,7 @@ class NewCaseDialog(QDialog):
         self.duplicates.run(work, lambda numbers: self._show_duplicates(who, numbers), self._duplicates_failed)
 
     def _duplicates_failed(self, error: BaseException) -> None:
-        if not isinstance(error, LedgerError):
-            raise error
+        error = refusal(error)
         self.duplicate_warning.setText(f"同类问题核对失败：{error}")
 
     def _show_duplicates(self, who: str, numbers: list[str]) -> None:
@@ -424,8 +422,7 @@ class NewCaseDialog(QDialog):
             self.save_button.setEnabled(True)
             if "household" in made:
                 self.household = made["household"]  # a retry after a case error reuses it
-            if not isinstance(err, LedgerError):
-                raise err
+            err = refusal(err)
             problems = err.problems if isinstance(err, ValidationError) else [str(err)]
             self.message.setText("；".join(problems))
 

@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ledger.errors import LedgerError
 from ledger.services.dispatch import (
     BEHALF_ROLES,
     ISSUE_ROLES,
@@ -37,7 +36,7 @@ from ledger.services.dispatch import (
     Cutoff,
     Period,
 )
-from ui.common import run_guarded
+from ui.common import refusal, run_guarded
 from ui.context import AppContext
 from ui.models import ListTableModel
 from ui.reads import Latest
@@ -142,8 +141,7 @@ class DispatchPage(QWidget):
         self.reads.run(work, self._periods_read, self._read_failed)
 
     def _read_failed(self, error: BaseException) -> None:
-        if not isinstance(error, LedgerError):
-            raise error
+        error = refusal(error)
         self.summary.setText(f"读取失败：{error}")
 
     def _periods_read(self, read: tuple[Cutoff, list[Period], int, list[BoardRow]]) -> None:

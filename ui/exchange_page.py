@@ -267,7 +267,11 @@ class ImportTab(QWidget):
 
         lg, actor = self.ctx.ledger, self.ctx.actor
         ok, result = run_with_progress(
-            self, "保存错误清单", "正在写出错误清单…", lambda progress, cancelled: write_errors(lg, plan, target, actor)
+            self,
+            "保存错误清单",
+            "正在写出错误清单…",
+            lambda progress, cancelled: write_errors(lg, plan, target, actor),
+            cancellable=False,
         )
         if ok and result is not None:
             self.summary.setText(self.summary.text() + f"\n错误清单已保存：{result.path}（{result.rows} 行）")
@@ -283,6 +287,7 @@ class ImportTab(QWidget):
             "导入",
             "正在写入台账（全部成功或全部不写入）…",
             lambda progress, cancelled: lg.imports.commit(plan, actor, progress=progress),
+            cancellable=False,  # one transaction: all of it is written, or none
         )
         if not ok or result is None:
             return False

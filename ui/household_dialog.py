@@ -39,7 +39,7 @@ from ledger.dto import Change, HistoryEntry, HouseholdView, MemberView, TagView
 from ledger.errors import LedgerError, ValidationError
 from ledger.tags import risk_types, vocabulary
 from ledger.textrules import RULES
-from ui.common import from_qdate, ok_cancel, run_guarded, to_qdate
+from ui.common import from_qdate, ok_cancel, refusal, run_guarded, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
 from ui.reads import Latest
@@ -407,8 +407,7 @@ class HouseholdDialog(QDialog):
         self.reads.run(work, self._fill, self._read_failed)
 
     def _read_failed(self, error: BaseException) -> None:
-        if not isinstance(error, LedgerError):
-            raise error
+        error = refusal(error)
         self.message.setText(_message(error))
 
     def _fill(self, read: tuple[HouseholdView | None, list[MemberView], list[TagView], list[HistoryEntry]]) -> None:

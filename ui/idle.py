@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QWindow
 from PySide6.QtWidgets import QApplication, QDialog, QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from ledger.errors import LedgerError
+from ui.common import refusal
 from ui.context import AppContext
 from ui.ops import ops
 
@@ -63,8 +63,7 @@ class LockDialog(QDialog):
 
     def _wrong(self, err: BaseException) -> None:
         self.checking = False
-        if not isinstance(err, LedgerError):
-            raise err
+        err = refusal(err)
         self.password.clear()
         self.message.setText(str(err))
 
@@ -108,8 +107,7 @@ class IdleLock(QObject):
 
     @staticmethod
     def _unread(err: BaseException) -> None:
-        if not isinstance(err, LedgerError):
-            raise err  # an unreadable setting leaves the default
+        refusal(err)  # a bug: raised again; an unreadable setting leaves the default
 
     def _watch(self, window: QWindow | None) -> None:
         if window is not None:
@@ -144,8 +142,7 @@ class IdleLock(QObject):
 
     @staticmethod
     def _not_recorded(err: BaseException) -> None:
-        if not isinstance(err, LedgerError):
-            raise err  # the lock stands either way; a refused audit write (read-only ledger) is no bug
+        refusal(err)  # the lock stands either way; a refused audit write (read-only ledger) is no bug
 
     def unlocked(self) -> None:
         for window in self._hidden:

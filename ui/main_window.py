@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -19,8 +19,7 @@ from PySide6.QtWidgets import (
 
 from ledger import CaseFilter
 from ledger.access import visibility
-from ledger.errors import LedgerError
-from ui.common import settings, show_error
+from ui.common import refusal, settings, show_error
 from ui.context import AppContext
 from ui.idle import IdleLock
 from ui.ops import Job, background, next_turn, ops
@@ -116,6 +115,7 @@ class MainWindow(QMainWindow):
         self.cases_opening: set[int] = set()  # read on the operations thread, the window not built yet
         self.new_case_dialog: NewCaseDialog | None = None
         self._chain_job: Job | None = None
+        self._chain_timer: QTimer | None = None
         self._restore()
 
     # -- pages ------------------------------------------------------------------------------------------
@@ -309,9 +309,7 @@ class MainWindow(QMainWindow):
     def _case_not_read(self, case_id: int, error: BaseException) -> None:
         self.cases_opening.discard(case_id)
         self.statusBar().clearMessage()
-        if not isinstance(error, LedgerError):
-            raise error
-        show_error(self, error)  # out of the user's scope, or gone: a message
+        show_error(self, refusal(error))  # out of the user's scope, or gone: a message
 
     @staticmethod
     def _bring_forward(window: CaseDialog) -> None:
@@ -350,8 +348,15 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _status_failed(error: BaseException) -> None:
-        if not isinstance(error, LedgerError):
-            raise error  # a bug: to the crash dialog; an unreadable ledger leaves the status bar as it was
+        refusal(error)  # a bug: to the crash dialog; an unreadable ledger leaves the status bar as it was
+
+    def check_chain_later(self, delay_ms: int) -> None:
+        """The chain check in `delay_ms` (ui/app.py: after the first paint); not at all if the window
+        closes first."""
+        self._chain_timer = QTimer(self)
+        self._chain_timer.setSingleShot(True)
+        self._chain_timer.timeout.connect(self.check_chain)
+        self._chain_timer.start(delay_ms)
 
     def check_chain(self) -> Job:
         """Verify the audit chain on the background lane (ui/ops.py): the window stays usable, and the
@@ -366,13 +371,20 @@ class MainWindow(QMainWindow):
         return self._chain_job
 
     def _chain_failed(self, err: BaseException) -> None:
-        if not isinstance(err, LedgerError):
-            raise err  # a bug: to the crash dialog
+        refused = refusal(err)  # anything but a LedgerError is our bug: to the crash dialog
         if self.ctx.ledger.read_only_reason is not None:  # the banner says why at length
-            self.chain_label.setText("审计链：无法校验（缺少审计密钥，台账只读）")
-            self.chain_label.setStyleSheet("color: #d93025; font-weight: bold;")
+            self._chain_warning("审计链：无法校验（缺少审计密钥，台账只读）")
         else:
-            self.chain_label.setText(f"审计链：无法校验（{err}）")
+            self._chain_warning(f"审计链：无法校验（{refused}）")
+
+    def _chain_warning(self, text: str) -> None:
+        """In red; the whole text in the tooltip and the label cut to fit, as the ledger's path: a long
+        message (a damaged file's) would otherwise set the window's minimum width."""
+        self.chain_label.setStyleSheet("color: #d93025; font-weight: bold;")
+        self.chain_label.ensurePolished()  # the bold of the style sheet is in the font measured below
+        metrics = self.chain_label.fontMetrics()
+        self.chain_label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideRight, 420))
+        self.chain_label.setToolTip(text)
 
     def _chain_checked(self, report) -> None:
         if self._chain_job is not None and self._chain_job.cancelled:
@@ -381,8 +393,7 @@ class MainWindow(QMainWindow):
             self.chain_label.setText(f"审计链：完整（{report.count:,} 条）")
             self.chain_label.setStyleSheet("color: #188038;")
         else:
-            self.chain_label.setText(f"审计链：异常！{report.problem}")
-            self.chain_label.setStyleSheet("color: #d93025; font-weight: bold;")
+            self._chain_warning(f"审计链：异常！{report.problem}")
 
     # -- layout ---------------------------------------------------------------------------------------------
     def _restore(self) -> None:
@@ -412,6 +423,8 @@ class MainWindow(QMainWindow):
         if "问题台账" in self._built:  # a page never visited has no layout to remember
             self.ledger_page.save_layout()
         s.sync()
+        if self._chain_timer is not None:
+            self._chain_timer.stop()
         if self._chain_job is not None and self._chain_job.running:
             self._chain_job.cancel()  # stops at its next event; the lanes are waited for at exit (ui/ops.py)
         super().closeEvent(event)

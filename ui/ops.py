@@ -1,5 +1,5 @@
-"""The window's database work off the GUI thread: one long-lived worker thread runs the operations
-one at a time, in the order asked, and hands each result (or error) back on the GUI thread.
+"""The window's database work off the GUI thread: a long-lived worker thread (a lane) runs the
+operations one at a time, in the order asked, and hands each result (or error) back on the GUI thread.
 
     ops().run(work, done, failed, owner=self)
     job = ops().start(work, done, failed, owner=self)      # work(progress, cancelled): a long job
@@ -11,7 +11,7 @@ while another runs waits its turn instead of racing it. (The idea of Anki's Coll
 
 A long job (`start`) is the same operation with a `Job` handle: its work gets `progress(done, total)`,
 which only stores the two numbers (an import of 100,000 rows posts no 100,000 events; whoever shows
-them reads `job.done_count` and `job.total` on a timer), and `cancelled()`, true once `job.cancel()`
+them reads `job.counts` on a timer), and `cancelled()`, true once `job.cancel()`
 was called. ui/tasks.py run_with_progress puts a modal progress dialog over one.
 
 Two lanes. Everything the clerk starts — a page's reads, a button's write, a modal job with its
@@ -19,7 +19,7 @@ progress dialog — goes through `ops()`, the one serialized lane, in the order 
 a second lane, the same kind of thread (`ledger-background`), for the read-only figures the window
 works out on its own: the audit chain check at start-up, the 工作台's 农户标签 count, a township's
 village figures. Those take seconds on a large ledger (the chain check reads and hashes every audit
-event; the tag count is 1.2–1.7 s at 1,000,000 cases, docs/performance.md), and on the one lane the
+event; the tag count is ~0.6 s at 1,000,000 cases, docs/performance.md), and on the one lane the
 ledger page's first rows, or a clerk's save, would wait behind them. Nothing that writes goes on the
 background lane, so the order of the ledger's writes is still the one lane's. Both lanes are stopped
 at exit (the jobs not yet answered asked to cancel, the work under way waited for).
@@ -46,18 +46,27 @@ Cancelled = Callable[[], bool]
 
 class Job:
     """A long operation asked with `Ops.start`. The worker reports `progress(done, total)`, which only
-    stores the two numbers (no signal per step); the GUI reads `done_count` and `total` when it likes,
-    on a timer. `cancel()` asks the work to stop at its next look at `cancelled()`.
+    stores the two numbers (no signal per step); the GUI reads `counts` when it likes, on a timer.
+    `cancel()` asks the work to stop at its next look at `cancelled()`.
 
     `started`: the worker has begun it (until then it waits behind the lane's other operations);
     `running`: from `start` until `done` or `failed` was delivered on the GUI thread (or would have
-    been: the owner was gone)."""
+    been: the owner was gone). `stopped`: the work looked at `cancelled()` after a cancel and was told
+    to stop — a cancel the work never looked at (it had passed its last look, or it has none) changed
+    nothing, and its result stands."""
 
     def __init__(self) -> None:
         self._cancel = threading.Event()
         self._counts = (0, 0)  # one tuple, so a reader never sees a done of one step and a total of another
         self.started = False
         self.running = True
+        self.stopped = False
+
+    def _cancelled(self) -> bool:
+        if self._cancel.is_set():
+            self.stopped = True
+            return True
+        return False
 
     def progress(self, done: int, total: int) -> None:
         """Called by the work, on the worker thread."""
@@ -85,7 +94,7 @@ class Job:
 
     def _run(self, work: Callable[[Progress, Cancelled], Any]) -> Any:
         self.started = True
-        return work(self.progress, self._cancel.is_set)
+        return work(self.progress, self._cancelled)
 
 
 class _Worker(QObject):
@@ -163,6 +172,8 @@ class Ops(QObject):
         next_turn(self, lambda: self._deliver(number, result, error))
 
     def _deliver(self, number: int, result: Any, error: BaseException | None) -> None:
+        if number not in self._waiting:
+            return  # the lane's own quit (stop)
         done, failed, owner, job = self._waiting.pop(number)
         if job is not None:
             job.running = False
@@ -176,13 +187,17 @@ class Ops(QObject):
             raise error
 
     def stop(self) -> None:
-        """At exit: ask every job not yet answered to cancel, wait for the work under way."""
+        """At exit: ask every job not yet answered to cancel, then let the lane run what was asked
+        before this (a save clicked just before the window closed is written, not dropped) and end.
+        The quit is queued behind them: QThread.quit() itself would end the thread's loop after the
+        operation under way, and what waited behind it would never run."""
         for *_callbacks, job in self._waiting.values():
             if job is not None:
                 job.cancel()
         if self._thread.isRunning():
-            self._thread.quit()
-            self._thread.wait()
+            thread = self._thread
+            self._asked.emit(0, thread.quit)  # number 0: nobody waits for its answer
+            thread.wait()
 
 
 _lanes: dict[str, Ops] = {}

@@ -30,9 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from ledger import ids
-from ledger.errors import LedgerError
 from ledger.services.publicity import KIND_NAMES, BatchView, ItemView, ObjectionView, PublicitySettings
-from ui.common import from_qdate, ok_cancel, run_guarded, to_qdate
+from ui.common import from_qdate, ok_cancel, refusal, run_guarded, to_qdate
 from ui.context import AppContext
 from ui.models import ListTableModel
 from ui.reads import Latest
@@ -168,8 +167,7 @@ class PublicityPage(QWidget):
         self.reads.run(work, lambda read: self._fill(read, keep), self._read_failed)
 
     def _read_failed(self, error: BaseException) -> None:
-        if not isinstance(error, LedgerError):
-            raise error
+        error = refusal(error)
         self.message.setText(f"读取失败：{error}")
 
     def _fill(self, read: tuple[list[ItemView], str, list[BatchView]], keep: int | None) -> None:

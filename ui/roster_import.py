@@ -149,7 +149,11 @@ class RosterImportTab(QWidget):
             return False
         service, actor = self.ctx.ledger.household_import, self.ctx.actor
         ok, result = run_with_progress(
-            self, "导入农户名册", "正在写入台账（全部成功或全部不写入）…", lambda p, c: service.commit(plan, actor)
+            self,
+            "导入农户名册",
+            "正在写入台账（全部成功或全部不写入）…",
+            lambda p, c: service.commit(plan, actor),
+            cancellable=False,  # one transaction: all of it is written, or none
         )
         if not ok or result is None:
             return False

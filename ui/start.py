@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from ledger.dto import Actor
-from ledger.errors import LedgerError, ValidationError
+from ledger.errors import ValidationError
 from ledger.facade import Ledger
 from ledger.paths import data_dir
 from ledger.regions import parse_region_lines
-from ui.common import load_json, ok_cancel, save_json
+from ui.common import load_json, ok_cancel, refusal, save_json
 from ui.ops import ops
 
 DEMO_FILE = "示例台账.db"
@@ -240,8 +240,7 @@ class LoginDialog(QDialog):
 
     def _refused(self, err: BaseException) -> None:
         self.checking = False
-        if not isinstance(err, LedgerError):
-            raise err
+        err = refusal(err)
         self.message.setStyleSheet("color: #d93025;")
         self.message.setText(str(err))
         self.password.clear()

@@ -25,10 +25,13 @@ class _JobDialog(QProgressDialog):
     """The progress of one Job. Cancel (the button, Esc, the window's close button) asks the job to
     stop and says so; the dialog itself closes only when the job has been delivered (`finish`)."""
 
-    def __init__(self, parent: QWidget | None, title: str, label: str, job: Job):
+    def __init__(self, parent: QWidget | None, title: str, label: str, job: Job, *, cancellable: bool = True):
         super().__init__(label, "取消", 0, 0, parent)
         self.setWindowTitle(title)
-        self.setWindowModality(Qt.WindowModality.WindowModal)
+        # The whole application, not just its window: the job holds the one operations lane, so a
+        # case window's 保存 clicked meanwhile would wait behind it without a word.
+        self.setWindowModality(Qt.WindowModality.ApplicationModal)
+        self.cancellable = cancellable
         self.setAutoClose(False)
         self.setAutoReset(False)
         self.job = job
@@ -41,6 +44,8 @@ class _JobDialog(QProgressDialog):
         self.setBar(self.bar)
         self.cancel_button = QPushButton("取消")
         self.setCancelButton(self.cancel_button)  # in place of the dialog's own; its click emits `canceled`
+        if not cancellable:
+            self.cancel_button.hide()
         # QProgressDialog answers its own `canceled` with cancel(), which hides it and ends exec():
         # the work would still be running behind a window that had gone.
         self.canceled.disconnect(self.cancel)
@@ -66,7 +71,7 @@ class _JobDialog(QProgressDialog):
             self.setLabelText(text)
 
     def ask_cancel(self) -> None:
-        if self._finished:
+        if self._finished or not self.cancellable:
             return
         self.job.cancel()
         self.cancel_button.setEnabled(False)
@@ -97,10 +102,15 @@ def run_with_progress(
     title: str,
     label: str,
     work: Callable[[Progress, Cancelled], Any],
+    *,
+    cancellable: bool = True,
 ) -> tuple[bool, Any]:
-    """Run `work(progress, cancelled)` on the operations lane behind a modal progress dialog with a
-    cancel button; the GUI keeps painting meanwhile. A cancel asks the work to stop and the dialog
-    stays until it has. Returns (ok, result): ok is False after a cancel or an error (shown)."""
+    """Run `work(progress, cancelled)` on the operations lane behind a modal progress dialog; the GUI
+    keeps painting meanwhile. A cancel asks the work to stop and the dialog stays until it has.
+    Returns (ok, result): ok is False after an error (shown) or when the work stopped because it was
+    asked to; a cancel the work never looked at changes nothing. Work that must run to its end once
+    begun (an import's commit, a year's archive) passes `cancellable=False`: no cancel button, and Esc
+    and the close button do nothing — a 取消 that could not cancel would only mislead the clerk."""
     outcome: dict[str, Any] = {}
     dialog: _JobDialog | None = None
 
@@ -111,7 +121,7 @@ def run_with_progress(
 
     # No owner: the answer must reach this function even if the parent went meanwhile.
     job = ops().start(work, lambda result: finished(result), lambda error: finished(error=error))
-    dialog = _JobDialog(parent, title, label, job)
+    dialog = _JobDialog(parent, title, label, job, cancellable=cancellable)
     if job.running:  # delivered in the event loop only, so always, unless something spun one already
         dialog.exec()
     if shiboken6.isValid(dialog):
@@ -120,11 +130,11 @@ def run_with_progress(
         job.cancel()  # nobody waits for the answer now: stop the work at its next look
         return False, None
     error = outcome.get("error")
-    if error is not None and job.cancelled and isinstance(error, LedgerError):
+    if error is not None and job.stopped and isinstance(error, LedgerError):
         return False, None  # the work stopped because it was asked to
     if error is not None:
         if isinstance(error, LedgerError):
             show_error(parent, error)
             return False, None
         raise error
-    return not job.cancelled, outcome.get("result")
+    return not job.stopped, outcome.get("result")

@@ -10,9 +10,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QLabel, QTableView, QVBoxLayout, QWidget
 
 from ledger import CaseFilter
-from ledger.errors import LedgerError
 from ledger.scope import Scope
 from ledger.services.villages import VillageFigures
+from ui.common import refusal
 from ui.context import AppContext
 from ui.models import ListTableModel
 from ui.ops import background
@@ -76,8 +76,7 @@ class VillageDrillDialog(QDialog):
         )
 
     def _not_counted(self, error: BaseException) -> None:
-        if not isinstance(error, LedgerError):
-            raise error  # a bug: to the crash dialog
+        error = refusal(error)  # a bug: to the crash dialog
         self.summary.setText(f"{self.township}各村整改情况：统计失败（{error}）")
 
     def show_figures(self, figures: list[VillageFigures]) -> None:

@@ -43,7 +43,8 @@ __all__ = ["DEADLINE_STATES", "QueryService", "due_soon_sql", "light_sql", "over
 
 ALL_CASES = CaseFilter()
 # Ids bound in one `IN (…)`: a page read at once may hold every case of a selection (Ctrl+A on the
-# window's ledger), and SQLite takes at most 250,000 parameters a statement, PostgreSQL 65,535.
+# window's ledger), and a statement takes at most 32,766 parameters in SQLite's default build (the
+# Debian build here allows 250,000; Windows' Python carries its own), 65,535 in PostgreSQL.
 IDS_AT_ONCE = 5000
 
 # Sorts that an index of their own reads in order (ix_cases_deadline, ix_cases_found_date, the unique

@@ -414,6 +414,62 @@ def test_a_cancelled_progress_dialog_stays_until_the_work_has_returned(qtbot):
     assert (ok, result) == (False, "partial") and seen["returned"] is True and shown() is None
 
 
+def test_a_cancel_the_work_never_looked_at_keeps_its_result(qtbot):
+    """A 取消 pressed after the work's last look at cancelled() changes nothing: what it did stands and
+    is returned as done (an import's 100,000 rows written and then reported as not imported was the
+    bug). Work that cannot stop once begun shows no cancel button, and Esc does nothing; the dialog
+    blocks the whole application, since the job holds the one operations lane."""
+    release = threading.Event()
+    seen: dict[str, object] = {}
+
+    def shown() -> QProgressDialog | None:
+        found = [w for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog) and w.isVisible()]
+        return found[0] if found else None
+
+    def press() -> None:
+        dialog = shown()
+        if dialog is None or "pressed" in seen:
+            return
+        seen["pressed"] = True
+        seen["modality"] = dialog.windowModality()
+        seen["button"] = dialog.cancel_button.isVisible()
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+        if dialog.cancel_button.isVisible():
+            qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+        release.set()
+
+    def written(progress, cancelled):
+        assert not cancelled()  # its one look, before the clerk pressed anything
+        release.wait(10)
+        return "全部写入"
+
+    for cancellable in (True, False):
+        seen.clear()
+        release.clear()
+        timer = QTimer()
+        timer.timeout.connect(press)
+        timer.start(50)
+        try:
+            ok, result = run_with_progress(None, "测试", "正在写入…", written, cancellable=cancellable)
+        finally:
+            timer.stop()
+            release.set()
+        assert (ok, result) == (True, "全部写入"), cancellable
+        assert seen["modality"] == Qt.WindowModality.ApplicationModal and seen["button"] is cancellable
+
+
+def test_the_lanes_run_what_was_asked_before_they_stop(qtbot):
+    """At exit a lane runs the operations queued behind the one under way (a save clicked just before
+    the window closed), then ends; QThread.quit() alone ended it after the first."""
+    from ui.ops import Ops
+
+    lane, ran = Ops("test-lane"), []
+    lane.run(lambda: (time.sleep(0.3), ran.append("审批"))[1], lambda _r: None)
+    lane.run(lambda: ran.append("保存"), lambda _r: None)
+    lane.stop()
+    assert ran == ["审批", "保存"]
+
+
 def test_a_long_background_job_does_not_hold_up_the_clerks_operations(qtbot):
     """The background lane's work (the chain check, the tag count) runs beside the operations lane: a
     short operation asked while a two-second background job runs is answered long before it ends."""

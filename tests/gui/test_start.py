@@ -132,6 +132,19 @@ def test_the_main_window_opens_with_the_collector_on_and_checks_the_chain_a_mome
         gc.enable()
 
 
+def test_a_window_closed_before_its_chain_check_starts_none(qtbot, world):
+    from ui.context import AppContext
+    from ui.main_window import MainWindow
+
+    window = MainWindow(AppContext(world.ledger, world.coordinator))
+    qtbot.addWidget(window)
+    window.show()
+    window.check_chain_later(200)
+    window.close()
+    qtbot.wait(400)
+    assert window._chain_job is None
+
+
 def test_the_window_command_turns_the_collector_back_on_whichever_way_the_start_ends(monkeypatch):
     import gc
 

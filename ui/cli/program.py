@@ -69,10 +69,10 @@ def cmd_smoke(args) -> int:
 def cmd_gui(args) -> int:
     import gc
 
-    # The window's start-up imports SQLAlchemy, Qt's wrappers and our models: hundreds of thousands of
-    # objects, and the cyclic collector walked them again and again while they were made (~45 ms of
-    # the ~350 ms `import ledger`, measured). Off until the main window shows
-    # (ui/app.py open_main_window), and on again whichever way the start ends.
+    # The window's start-up imports SQLAlchemy, Qt's wrappers and our models: ~130,000 objects, and the
+    # cyclic collector walked them again and again while they were made (`import ledger` 332–418 ms
+    # of CPU with it, 294–349 without, docs/performance.md). Off from main.py's first line until the
+    # main window shows (ui/app.py open_main_window), and on again whichever way the start ends.
     gc.disable()
     try:
         from ui.app import run
