@@ -113,17 +113,18 @@ def table(figures: list[Figure]) -> list[str]:
 STEPS = ("core", "gui", "stall", "verify", "reports", "excel")
 
 
-def step_notes(old: list[str], header: str, only: set[str]) -> list[str]:
-    """When and where each step's rows were measured: one line a step, the steps of this run
-    (`only`) with `header`, the others as the table said before (a table a full run wrote names
-    one date and machine for all its steps)."""
+def step_notes(old: list[str], header: str, only: set[str], present: set[str]) -> list[str]:
+    """When and where each step's rows were measured: one line for each step with rows in the table
+    (`present`), the steps of this run (`only`) with `header`, the others as the table said before
+    (a table a full run wrote names one date and machine for all its steps)."""
     measured = {m[1]: m[2] for line in old if (m := re.match(r"- (\w+)：(.*)", line)) and m[1] in STEPS}
     if not measured:
         first = next((line for line in old if line.startswith("测得于")), None)
         if first is not None:
             measured = {step: re.sub(r"（仅重测.*$", "", first) for step in STEPS}
     measured.update({step: header for step in only})
-    return ["各步的测量（同一台账，各步分别运行）：", "", *(f"- {s}：{measured[s]}" for s in STEPS if s in measured)]
+    shown = [s for s in STEPS if s in measured and s in present]
+    return ["各步的测量（同一台账，各步分别运行）：", "", *(f"- {s}：{measured[s]}" for s in shown)]
 
 
 def write_doc(lines: list[str], cases: int, only: set[str] | None = None) -> None:
@@ -137,7 +138,8 @@ def write_doc(lines: list[str], cases: int, only: set[str] | None = None) -> Non
         kept = [row for row in old if row.startswith("| ") and row.split("|")[1].strip() in set(STEPS) - only]
         new = [row for row in lines if row.startswith("| ") and row.split("|")[1].strip() in only]
         rows = sorted(kept + new, key=lambda row: STEPS.index(row.split("|")[1].strip()))
-        lines = [*step_notes(old, lines[0], only), "", *lines[2:4], *rows]
+        present = {row.split("|")[1].strip() for row in rows}
+        lines = [*step_notes(old, lines[0], only, present), "", *lines[2:4], *rows]
     block = "\n".join([begin, *lines, end])
     if begin in text:
         head, rest = text.split(begin, 1)
