@@ -15,7 +15,8 @@ from PySide6.QtGui import QImage, QImageReader
 
 from ledger import Ledger
 from ledger.dto import Actor, CaseView, EvidenceView, HistoryEntry
-from ledger.errors import LedgerError
+from ledger.errors import LedgerError, StorageError
+from ledger.opening import os_reason
 from ui.case_letters import LettersRead, read_letters
 
 
@@ -75,14 +76,23 @@ def thumbnails(lg: Ledger, evidence_ids: list[int]) -> Callable[[], dict[int, QI
 def viewer_copy(lg: Ledger, e: EvidenceView) -> Callable[[], Path]:
     """The work behind 打开 on an evidence item, for the operations thread: the file read from the
     evidence store (its hash checked: EvidenceError when it differs or is gone) and copied to a
-    temporary folder for the system viewer; the copy's path."""
+    temporary folder for the system viewer; the copy's path. The folder is named by the file's
+    SHA-256, so a copy already there with the right size is opened again as it is: on Windows, Word
+    or WPS holding the earlier copy open refuses a second write. A copy that cannot be written is a
+    StorageError (a Chinese sentence), not the crash dialog."""
 
     def work() -> Path:
         data = lg.cases.evidence_bytes(e.id)
         folder = Path(tempfile.gettempdir()) / "整改台账-查看" / e.sha256[:16]
-        folder.mkdir(parents=True, exist_ok=True)
         target = folder / (e.original_name or "材料")
-        target.write_bytes(data)
+        try:
+            if target.is_file() and target.stat().st_size == len(data):
+                return target
+            folder.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except OSError as err:
+            held = "；若该副本正在其他程序中打开，请关闭后重试" if isinstance(err, PermissionError) else ""
+            raise StorageError(f"无法在临时文件夹中写入 {target.name} 的副本：{os_reason(err)}{held}。") from err
         return target
 
     return work

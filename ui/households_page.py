@@ -22,9 +22,8 @@ from PySide6.QtWidgets import (
 from ledger import CaseFilter, ids
 from ledger.access import may_see_health, may_unmask
 from ledger.dto import HouseholdRow, HouseholdView, MemberView
-from ledger.errors import LedgerError
 from ledger.tags import vocabulary
-from ui.common import ok_cancel, run_guarded
+from ui.common import ok_cancel, refusal, run_guarded
 from ui.context import AppContext
 from ui.household_dialog import HouseholdDialog
 from ui.models import CaseTableModel, HouseholdTableModel, ListTableModel, count_text
@@ -200,9 +199,7 @@ class HouseholdsPage(ReadWhenShown):
         reload_model(self.reads, self.model, lambda: self._listed(keep), self._read_failed)
 
     def _read_failed(self, error: BaseException) -> None:
-        if not isinstance(error, LedgerError):
-            raise error
-        self.summary.setText(f"读取失败：{error}")
+        self.summary.setText(f"读取失败：{refusal(error)}")
 
     def _listed(self, row: int) -> None:
         self._update_summary()

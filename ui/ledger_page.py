@@ -39,6 +39,7 @@ from ui.common import (
     load_json,
     message,
     ok_cancel,
+    refusal,
     run_guarded,
     save_json,
     settings,
@@ -313,9 +314,7 @@ class LedgerPage(QWidget):
         reload_model(self.reads, self.model, self._update_summary, self._failed)
 
     def _failed(self, error: BaseException) -> None:
-        if not isinstance(error, LedgerError):
-            raise error
-        self.summary.setText(f"查询失败：{error}")
+        self.summary.setText(f"查询失败：{refusal(error)}")
 
     def open_with(self, f: CaseFilter, caption: str) -> None:
         """A filter chosen elsewhere: reset the bar so it tells the truth, then show `f`."""
@@ -540,11 +539,11 @@ class LedgerPage(QWidget):
         """交办 the selected 已登记 cases: the selection read on the operations thread, then a dialog
         for department and deadline (`assign_dialog`), then the work with a progress bar; the outcome
         is written in the summary line."""
-        refusal = "请先选择“已登记”状态的问题（可按住 Ctrl 或 Shift 多选）。"
+        hint = "请先选择“已登记”状态的问题（可按住 Ctrl 或 Shift 多选）。"
 
         def chosen(rows: list[CaseRow]) -> None:
             if not rows:
-                message(self, "批量交办", refusal)
+                message(self, "批量交办", hint)
                 return
             dialog = AssignDialog(self.ctx, len(rows), self)
             dialog.accepted.connect(lambda: self.assign_rows(rows, dialog.inputs()))
@@ -552,7 +551,7 @@ class LedgerPage(QWidget):
             dialog.open()
 
         if not self.read_selection(chosen, lambda rows: [r for r in rows if r.state == "registered"]):
-            message(self, "批量交办", refusal)
+            message(self, "批量交办", hint)
 
     def assign_rows(self, rows: list[CaseRow], inputs: dict) -> tuple[int, list[str]]:
         cases = self.ctx.ledger.cases

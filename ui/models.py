@@ -71,7 +71,13 @@ class WindowedModel(QAbstractTableModel):
     view scrolls to are read on the operations thread too: their cells stay blank for the moment it
     takes, and the event loop never waits on the database while the clerk scrolls a 1,000,000-case
     ledger. `row(n)` answers from the loaded blocks only (None for a row not loaded); rows that may
-    not be loaded (a selection) come through `rows_reader`, on the operations thread."""
+    not be loaded (a selection) come through `rows_reader`, on the operations thread.
+
+    The rows shown keep the reader they were read with (`_shown`: the filter and sort as they stood
+    when their first block was asked for). A page changes `filter` or `sort_key` at once and the new
+    first block arrives later (a second at 1,000,000 cases), or not at all (refused): until the model
+    resets to it, the blocks scrolled to and the selections read are the rows shown, never rows of
+    the new filter put in their places (批量交办 once acted on cases the clerk had not selected)."""
 
     BLOCK = 200
     KEEP_BLOCKS = 40
@@ -86,8 +92,9 @@ class WindowedModel(QAbstractTableModel):
         self.estimate: int | None = None
         self._blocks: OrderedDict[int, list] = OrderedDict()
         self._pending: set[int] = set()
+        self._read: Callable[[int, int], list] | None = None  # what the rows shown were read with
         self._generation = 0  # bumped by every reload and sort: answers for an older one are dropped
-        self._asked = 0  # bumped when new rows are asked for (ui/reads.py): an older count is not run
+        self._asked = 0  # bumped when new rows are asked for (ui/reads.py): an older count is not taken
 
     # subclasses: how many rows, and a reader of rows (called on either thread: plain reads only)
     def _count_rows(self) -> int:
@@ -98,8 +105,10 @@ class WindowedModel(QAbstractTableModel):
         model's filter does not change what it reads)."""
         raise NotImplementedError
 
-    def _fetch(self, offset: int, limit: int) -> list:
-        return self._reader()(offset, limit)
+    def _shown(self) -> Callable[[int, int], list]:
+        """The reader of the rows shown: the one their first block was read with (`_restart`), not
+        the filter and sort as they stand now, which may be a new one on its way."""
+        return self._read if self._read is not None else self._reader()
 
     def _estimate_rows(self) -> int | None:
         """About how many rows, when that is much cheaper than counting them (else None)."""
@@ -108,15 +117,17 @@ class WindowedModel(QAbstractTableModel):
     def reload(self) -> None:
         """Read the first block here, on the calling thread (tests, bench/gui.py); the window's pages
         read it on the operations thread (ui/reads.py reload_model)."""
-        first = self._fetch(0, self.BLOCK)
+        read = self._reader()
+        first = read(0, self.BLOCK)
         self.beginResetModel()
-        self._restart(first)
+        self._restart(read, first)
         self.endResetModel()
 
-    def _restart(self, first: list, known: int | None = None) -> None:
-        """Forget every block but the first, just read; count on the operations thread unless the
-        first block or `known` tells the count."""
+    def _restart(self, read: Callable[[int, int], list], first: list, known: int | None = None) -> None:
+        """Forget every block but the first, just read with `read`, which reads the rows from now on;
+        count on the operations thread unless the first block or `known` tells the count."""
         self._generation += 1
+        self._read = read
         self._blocks.clear()
         self._pending.clear()
         self._blocks[0] = first
@@ -129,15 +140,17 @@ class WindowedModel(QAbstractTableModel):
             def current() -> bool:
                 return (generation, asked) == (self._generation, self._asked)
 
+            # The count reads the filter as it stands when it runs: a new filter asked meanwhile
+            # (`superseded`) drops it, before it runs or when it answers.
             ops().run(
                 lambda: self._estimate_rows() if current() else None,
-                lambda n: self._estimated(generation, n),
+                lambda n: self._estimated(n if current() else None),
                 lambda _error: None,  # no estimate: the count follows all the same
                 owner=self,
             )
             ops().run(
                 lambda: self._count_rows() if current() else None,
-                lambda n: self._counted(generation, n),
+                lambda n: self._counted(n if current() else None),
                 self._count_failed,
                 owner=self,
             )
@@ -149,13 +162,13 @@ class WindowedModel(QAbstractTableModel):
         township's search still counts its rows one by one)."""
         self._asked += 1
 
-    def _estimated(self, generation: int, n: int | None) -> None:
-        if generation == self._generation and not self.exact and n is not None:
+    def _estimated(self, n: int | None) -> None:
+        if not self.exact and n is not None:
             self.estimate = n
             self.estimated.emit()
 
-    def _counted(self, generation: int, n: int | None) -> None:
-        if generation != self._generation or n is None:
+    def _counted(self, n: int | None) -> None:
+        if n is None:
             return
         self.exact = True
         if n > self._count:
@@ -192,13 +205,14 @@ class WindowedModel(QAbstractTableModel):
     def rows_reader(self, spans: Sequence[tuple[int, int]]) -> Callable[[], list]:
         """The rows of `spans` (first, last: a view's selection), as work for the operations thread
         (ui/ops.py). Called on the GUI thread, it takes the rows of the loaded blocks as they are shown
-        and the filter and sort as they stand. The work reads the rows not loaded with one query a
-        span, from its first row not loaded to its last (the loaded blocks between are read again and
-        left out; spans less than a block apart share a query): Ctrl+A on a 1,000,000-case ledger is
-        one read, not 5,000 block reads, each of which skipped its offset's index entries again. It
-        returns the rows in order, each once (a row read twice, when the ledger shifted since its
-        block was loaded, is kept where it was first seen)."""
-        block_size, read = self.BLOCK, self._reader()
+        and the reader they were read with (`_shown`: not a new filter or sort still on its way). The
+        work reads the rows not loaded with one query a span, from its first row not loaded to its
+        last (the loaded blocks between are read again and left out; spans less than a block apart
+        share a query): Ctrl+A on a 1,000,000-case ledger is one read, not 5,000 block reads, each of
+        which skipped its offset's index entries again. It returns the rows in order, each once (a row
+        read twice, when the ledger shifted since its block was loaded, is kept where it was first
+        seen)."""
+        block_size, read = self.BLOCK, self._shown()
         known: list[tuple[int, list]] = []  # (first row, values) from the loaded blocks
         # one query a span: (first, last row read, [(first, last) rows wanted within])
         queries: list[tuple[int, int, list[tuple[int, int]]]] = []
@@ -254,10 +268,10 @@ class WindowedModel(QAbstractTableModel):
         if block is None:
             if number not in self._pending:
                 self._pending.add(number)
-                generation = self._generation
-                offset = number * self.BLOCK
+                generation, read, size = self._generation, self._shown(), self.BLOCK
+                offset = number * size
                 ops().run(
-                    lambda: self._fetch(offset, self.BLOCK),
+                    lambda: read(offset, size),  # the rows shown, even with a new filter on its way
                     lambda rows: self._arrived(generation, number, rows),
                     lambda _error: self._pending.discard(number),  # blank for now; asked again when shown
                     owner=self,
@@ -378,9 +392,10 @@ class CaseTableModel(WindowedModel):
             return
         self.sort_key, self.descending = key, descending
         # read here, on the calling thread (tests, bench/gui.py): the ledger page sorts through reload_model
-        first = self._fetch(0, self.BLOCK)
+        read = self._reader()
+        first = read(0, self.BLOCK)
         self.layoutAboutToBeChanged.emit()
-        self._restart(first, known=self._count if self.exact else None)  # the same rows in a new order
+        self._restart(read, first, known=self._count if self.exact else None)  # the same rows in a new order
         self.layoutChanged.emit()
 
     def sort_column(self) -> int:

@@ -82,18 +82,21 @@ def reload_model(
     known: int | None = None,
 ) -> None:
     """Re-read `model`'s first block (its filter and sort as they stand) on the operations thread,
-    then reset the model to it and call `then`. The rows shown stay until then. `known`: the row
-    count, when it cannot have changed (a new sort of the same rows), so it is not counted again."""
+    then reset the model to it and call `then`. The rows shown stay until then, read as they were
+    (WindowedModel._shown): the new reader takes over with its first block, and not at all when that
+    is refused. `known`: the row count, when it cannot have changed (a new sort of the same rows), so
+    it is not counted again."""
+    read, size = model._reader(), model.BLOCK  # the new filter and sort, taken here on the GUI thread
 
     def arrived(first: list) -> None:
         model.beginResetModel()
-        model._restart(first, known)  # WindowedModel's own reset: a new generation, the count on the ops thread
+        model._restart(read, first, known)  # WindowedModel's own reset: a new generation, the count on the ops thread
         model.endResetModel()
         if then is not None:
             then()
 
     model.superseded()
-    latest.run(lambda: model._fetch(0, model.BLOCK), arrived, failed)
+    latest.run(lambda: read(0, size), arrived, failed)
 
 
 class ReadWhenShown(QWidget):

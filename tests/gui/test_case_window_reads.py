@@ -4,11 +4,19 @@ as it was, usable, with the reason in Chinese."""
 
 from __future__ import annotations
 
+import errno
 import sqlite3
+import tempfile
+from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QDesktopServices
 
+from ledger.errors import StorageError
+from tests.images import jpeg
 from ui.case_dialog import CaseDialog
+from ui.case_reads import viewer_copy
 from ui.main_window import MainWindow
 
 
@@ -76,3 +84,47 @@ def test_the_application_opens_a_case_by_reading_it_on_the_operations_thread(qtb
     assert answer_boxes == ["该问题不属于您所在的单位或乡镇，您无权查看"]
     assert elsewhere.id not in window.case_windows and not window.cases_opening
     assert window.statusBar().currentMessage() == ""
+
+
+def test_evidence_opened_twice_is_the_copy_made_and_a_copy_not_written_says_why(
+    qtbot, world, ctx_of, tmp_path, monkeypatch
+):
+    """打开 copies the file to a temporary folder named by its SHA-256 for the system viewer. Opened
+    again while Word or WPS holds the earlier copy (Windows refuses the write): the copy there is
+    opened as it is. A copy that cannot be written is a Chinese sentence under the list, not the
+    crash dialog."""
+    w, lg = world, world.ledger
+    case = w.walk(w.register("house.d"), "in_progress")
+    photo = tmp_path / "整改前.jpg"
+    photo.write_bytes(jpeg())
+    e = lg.cases.add_evidence(w.officer, case.id, photo, "photo_before")
+    (tmp_path / "temp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
+    target = viewer_copy(lg, e)()
+    assert target.name == "整改前.jpg" and target.read_bytes() == photo.read_bytes()
+
+    def held(path: Path, data: bytes) -> int:  # as Windows answers a file another program holds open
+        raise PermissionError(errno.EACCES, "The process cannot access the file", str(path))
+
+    with monkeypatch.context() as windows:
+        windows.setattr(Path, "write_bytes", held)
+        assert viewer_copy(lg, e)() == target  # the copy there, not written again
+        with open(target, "ab") as changed:  # saved in the viewer: another size, so written again
+            changed.write(b"!")
+        with pytest.raises(StorageError, match=r"写入 整改前\.jpg 的副本：没有权限.*请关闭后重试。$"):
+            viewer_copy(lg, e)()
+    target.unlink()
+    target.mkdir()  # the copy's name taken by a folder: the write fails (IsADirectoryError)
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    dialog = CaseDialog(ctx_of(w.officer), case.id)
+    qtbot.addWidget(dialog)
+    dialog.open_evidence(e.id)
+    qtbot.waitUntil(lambda: not dialog.evidence_opening, timeout=10_000)
+    written = "无法在临时文件夹中写入 整改前.jpg 的副本"
+    assert dialog.evidence_detail.text() == f"无法打开：{written}：这是一个文件夹，请给出文件名。"
+    assert not opened
+    target.rmdir()
+    dialog.open_evidence(e.id)
+    qtbot.waitUntil(lambda: not dialog.evidence_opening, timeout=10_000)
+    assert opened == [str(target)] and target.read_bytes() == photo.read_bytes()
