@@ -5,6 +5,7 @@ made off the GUI thread); no widgets."""
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,8 +78,8 @@ def viewer_copy(lg: Ledger, e: EvidenceView) -> Callable[[], Path]:
     """The work behind 打开 on an evidence item, for the operations thread: the file read from the
     evidence store (its hash checked: EvidenceError when it differs or is gone) and copied to a
     temporary folder for the system viewer; the copy's path. The folder is named by the file's
-    SHA-256, so a copy already there with the right size is opened again as it is: on Windows, Word
-    or WPS holding the earlier copy open refuses a second write. A copy that cannot be written is a
+    SHA-256, so a copy already there with that hash is opened again as it is: on Windows, Word or
+    WPS holding the earlier copy open refuses a second write. A copy that cannot be written is a
     StorageError (a Chinese sentence), not the crash dialog."""
 
     def work() -> Path:
@@ -86,8 +87,8 @@ def viewer_copy(lg: Ledger, e: EvidenceView) -> Callable[[], Path]:
         folder = Path(tempfile.gettempdir()) / "整改台账-查看" / e.sha256[:16]
         target = folder / (e.original_name or "材料")
         try:
-            if target.is_file() and target.stat().st_size == len(data):
-                return target
+            if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == e.sha256:
+                return target  # the earlier copy, unchanged (a copy edited in Word is written again)
             folder.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         except OSError as err:

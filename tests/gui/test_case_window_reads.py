@@ -109,10 +109,15 @@ def test_evidence_opened_twice_is_the_copy_made_and_a_copy_not_written_says_why(
     with monkeypatch.context() as windows:
         windows.setattr(Path, "write_bytes", held)
         assert viewer_copy(lg, e)() == target  # the copy there, not written again
-        with open(target, "ab") as changed:  # saved in the viewer: another size, so written again
+        with open(target, "ab") as changed:  # saved in the viewer: not the evidence, so written again
             changed.write(b"!")
         with pytest.raises(StorageError, match=r"写入 整改前\.jpg 的副本：没有权限.*请关闭后重试。$"):
             viewer_copy(lg, e)()
+    assert viewer_copy(lg, e)() == target and target.read_bytes() == photo.read_bytes()  # written again
+    edited = bytearray(target.read_bytes())
+    edited[-3] ^= 0xFF  # edited in the viewer and saved, the same size: still not the evidence
+    target.write_bytes(bytes(edited))
+    assert viewer_copy(lg, e)() == target and target.read_bytes() == photo.read_bytes()
     target.unlink()
     target.mkdir()  # the copy's name taken by a folder: the write fails (IsADirectoryError)
     opened: list[str] = []
