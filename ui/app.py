@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog
 
 from ledger import LedgerError, open_ledger
 from ledger.dto import Actor
@@ -17,6 +20,7 @@ from ledger.paths import resource_path
 from ui import crash
 from ui.common import message
 from ui.context import AppContext
+from ui.ops import ops
 from ui.start import DEMO_FILE, LoginDialog, NewLedgerDialog, StartDialog, remember_ledger
 from ui.tasks import run_with_progress
 
@@ -50,7 +54,7 @@ class _Cancelled(LedgerError):
     """The demo generation was cancelled: its temporary file is removed, nothing is renamed."""
 
 
-def choose_ledger() -> tuple[Ledger, str] | None:
+def choose_ledger() -> tuple[Opened, str] | None:
     """The start dialog's choice as an open ledger and a sign-in hint."""
     start = StartDialog()
     if start.exec() != QDialog.DialogCode.Accepted or start.choice is None:
@@ -58,23 +62,81 @@ def choose_ledger() -> tuple[Ledger, str] | None:
     kind, value = start.choice
     if kind == "new":
         assert isinstance(value, NewLedgerDialog)
-        lg = open_ledger(
-            value.path.text().strip(), county_name=value.county.text().strip(), county_code=value.code.text().strip()
-        )
-        lg.pending_regions = value.rows  # type: ignore[attr-defined] # added once the first admin exists
-        return lg, ""
+        where, county, code = value.path.text().strip(), value.county.text().strip(), value.code.text().strip()
+        opened = open_off_thread(lambda: open_ledger(where, county_name=county, county_code=code))
+        opened.ledger.pending_regions = value.rows  # type: ignore[attr-defined] # added once the first admin exists
+        return opened, ""
     if kind == "server":
         assert isinstance(value, str)
-        return open_ledger(value, create=False), ""
+        address = value
+        return open_off_thread(lambda: open_ledger(address, create=False)), ""
     path = Path(str(value))
     if kind == "demo" and not path.exists() and not make_demo(path):
         return None
     hint = "示例账号：admin、luru、tongchou、dw_zjj、hy01、shenpi 等，密码均为 Demo#2026" if kind == "demo" else ""
-    return open_ledger(path, create=False), hint
+    return open_off_thread(lambda: open_ledger(path, create=False)), hint
 
 
-def sign_in(lg: Ledger, hint: str) -> Actor | None:
-    if lg.users.count() == 0:
+@dataclass(frozen=True)
+class Opened:
+    """A ledger opened on the operations lane, with what the sign-in shows first."""
+
+    ledger: Ledger
+    county: str
+    has_accounts: bool
+
+
+OPENING_SHOWN_AFTER_MS = 500
+OPENING_TEXT = "正在打开台账…（需要升级的台账先做一份校验过的备份，较大的台账需要几分钟，请勿关闭）"
+
+
+def open_off_thread(open_: Callable[[], Ledger]) -> Opened:
+    """`open_()` on the operations lane, the GUI thread waiting in an event loop of its own. Opening a
+    ledger that needs an upgrade first takes a verified backup of it (110 s for the 3.3 GB ledger of
+    1,000,000 cases, seconds for a county's), and on the GUI thread nothing was painted meanwhile:
+    Windows marks such a window 未响应 after five seconds, and a clerk who ends it then ends the
+    upgrade half way. A line saying what is happening shows after half a second (a quick open shows
+    nothing); no other window is open meanwhile — the start dialog has closed and the sign-in is not
+    yet shown — so nothing can be clicked twice. Raises what opening raised."""
+    outcome: dict[str, Any] = {}
+    loop = QEventLoop()
+
+    def work(_progress: object, _cancelled: object) -> Opened:
+        lg = open_()
+        try:
+            return Opened(lg, lg.meta("county_name", ""), lg.users.count() > 0)
+        except BaseException:
+            lg.close()
+            raise
+
+    def finished(result: Opened | None = None, error: BaseException | None = None) -> None:
+        outcome.update(result=result, error=error)
+        loop.quit()
+
+    job = ops().start(work, lambda result: finished(result), lambda error: finished(error=error))
+    note = QProgressDialog(OPENING_TEXT, "", 0, 0)
+    note.setWindowTitle("整改台账")
+    note.setCancelButton(None)  # opening cannot be stopped half way: nothing to cancel
+    note.setMinimumWidth(480)
+
+    def still_opening() -> None:
+        if job.running:
+            note.show()
+
+    QTimer.singleShot(OPENING_SHOWN_AFTER_MS, note, still_opening)
+    if job.running:
+        loop.exec()
+    note.close()
+    note.deleteLater()
+    if outcome.get("error") is not None:
+        raise outcome["error"]
+    return cast(Opened, outcome["result"])
+
+
+def sign_in(lg: Ledger, hint: str, *, county: str | None = None, has_accounts: bool | None = None) -> Actor | None:
+    """The first administrator of a new ledger, or the sign-in. `county` and `has_accounts` as read
+    with the opening (open_off_thread); read here when not given."""
+    if not (lg.users.count() > 0 if has_accounts is None else has_accounts):
         from ui.admin_page import UserDialog  # a new ledger's first account only
 
         first = UserDialog(lg, None)
@@ -85,7 +147,7 @@ def sign_in(lg: Ledger, hint: str) -> Actor | None:
         if rows:
             lg.catalog.add_regions(actor, rows)
         return actor
-    login = LoginDialog(lg, hint)
+    login = LoginDialog(lg, hint, county=county)
     return login.actor if login.exec() == QDialog.DialogCode.Accepted else None
 
 
@@ -97,20 +159,19 @@ def run(db: str | None) -> int:
     crash.install()  # a bug shows a reference number; its traceback goes to the data folder's log
     try:
         if db is not None:
-            lg, hint = (
-                open_ledger(db, create=False),
-                ("示例账号密码均为 Demo#2026" if Path(db).name == DEMO_FILE else ""),
-            )
+            opened = open_off_thread(lambda: open_ledger(db, create=False))
+            hint = "示例账号密码均为 Demo#2026" if Path(db).name == DEMO_FILE else ""
         else:
             chosen = choose_ledger()
             if chosen is None:
                 return 0
-            lg, hint = chosen
+            opened, hint = chosen
     except LedgerError as err:
         message(None, "无法打开台账", str(err), QMessageBox.Icon.Critical)
         return 2
+    lg = opened.ledger
     remember_ledger(lg.address)  # the file's path, or the server's address without its password
-    actor = sign_in(lg, hint)
+    actor = sign_in(lg, hint, county=opened.county, has_accounts=opened.has_accounts)
     if actor is None:
         lg.close()
         return 0

@@ -202,11 +202,12 @@ class StartDialog(QDialog):
 class LoginDialog(QDialog):
     """Sign in. The message never says whether the user name exists (ledger.services.users)."""
 
-    def __init__(self, ledger: Ledger, hint: str = "", parent: QWidget | None = None):
+    def __init__(self, ledger: Ledger, hint: str = "", parent: QWidget | None = None, county: str | None = None):
         super().__init__(parent)
         self.ledger = ledger
         self.actor: Actor | None = None
-        self.setWindowTitle(f"登录 — {ledger.meta('county_name', '')}整改台账")
+        county = ledger.meta("county_name", "") if county is None else county  # read with the opening
+        self.setWindowTitle(f"登录 — {county}整改台账")
         self.username = QLineEdit()
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)

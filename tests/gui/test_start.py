@@ -145,6 +145,53 @@ def test_a_window_closed_before_its_chain_check_starts_none(qtbot, world):
     assert window._chain_job is None
 
 
+def test_a_ledger_is_opened_off_the_gui_thread_with_a_line_when_it_takes_a_while(qtbot, world):
+    """Opening (an upgrade takes a verified backup first: minutes for a large ledger) runs on the
+    operations lane while the GUI thread answers; after half a second a line says what is happening;
+    the sign-in's county name and whether there are accounts come with it; a refusal is raised as
+    it was."""
+    import threading
+    import time
+
+    from PySide6.QtWidgets import QProgressDialog
+
+    from ledger.errors import StorageError
+    from ui import app as application
+
+    threads, seen = [], []
+
+    def slow_open():
+        threads.append(threading.get_ident())
+        time.sleep(1.0)
+        return world.ledger
+
+    def look() -> None:
+        seen.extend(
+            w.labelText() for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog) and w.isVisible()
+        )
+
+    timer = QTimer()
+    timer.timeout.connect(look)
+    timer.start(100)
+    try:
+        opened = application.open_off_thread(slow_open)
+    finally:
+        timer.stop()
+    assert threads and threads[0] != threading.get_ident()
+    assert opened.ledger is world.ledger and opened.county == world.ledger.meta("county_name") and opened.has_accounts
+    assert seen and seen[0] == application.OPENING_TEXT
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog) and w.isVisible()]
+
+    seen.clear()
+
+    def refused():
+        raise StorageError("无法打开或新建台账文件")
+
+    with pytest.raises(StorageError, match="无法打开或新建台账文件"):
+        application.open_off_thread(refused)
+    assert not seen  # a quick answer shows no line
+
+
 def test_the_window_command_turns_the_collector_back_on_whichever_way_the_start_ends(monkeypatch):
     import gc
 
