@@ -151,7 +151,7 @@ class WindowedModel(QAbstractTableModel):
             ops().run(
                 lambda: self._count_rows() if current() else None,
                 lambda n: self._counted(n if current() else None),
-                self._count_failed,
+                lambda error: self._count_failed(error) if current() else None,  # an older count's failure
                 owner=self,
             )
 
