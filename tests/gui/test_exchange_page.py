@@ -3,15 +3,18 @@ error list, confirm the import; export the handoff workbook and a department's f
 
 from __future__ import annotations
 
+import threading
+
 import openpyxl
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QComboBox, QProgressDialog
 from python_calamine import CalamineWorkbook
 from sqlalchemy import func, select
 
 from ledger.models import Case
 from tests.world import fresh_id_number
 from ui.exchange_page import ExchangePage
+from ui.ops import ops
 
 
 def township_workbook(path, id_numbers):
@@ -71,7 +74,27 @@ def test_import_wizard_preview_mapping_errors_commit(qtbot, world, ctx_of, tmp_p
         rows = book.get_sheet_by_name("错误清单").to_python()
     assert int(rows[3][0]) == 5 and "北关村" in rows[3][1]
 
-    assert tab.commit() is True
+    # 确认导入 cannot be cancelled once begun (one transaction: all or nothing): no 取消 button, and
+    # Esc does not stop it. The operations lane is held first, so the dialog is there to be looked at.
+    gate, seen = threading.Event(), {}
+
+    def look() -> None:
+        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog) and w.isVisible()]
+        if shown and "button" not in seen:
+            seen["button"] = shown[0].cancel_button.isVisible()
+            qtbot.keyClick(shown[0], Qt.Key.Key_Escape)
+            gate.set()
+
+    ops().run(lambda: gate.wait(10), lambda _r: None)
+    timer = QTimer()
+    timer.timeout.connect(look)
+    timer.start(50)
+    try:
+        assert tab.commit() is True
+    finally:
+        timer.stop()
+        gate.set()
+    assert seen == {"button": False}
     assert cases(world) == before + 2
     assert "新增问题 2 个" in tab.summary.text() and not tab.commit_button.isEnabled()
     sun = world.ledger.households.find_by_id_number(tab_first_id(path))
