@@ -470,6 +470,13 @@ class Workbook:
         return self.place()
 
     def abort(self) -> None:
+        """Remove the half-written file. A sheet still being written is closed first: ZipFile.close()
+        refuses while an entry is open, and the file it left open could not be removed on Windows."""
+        for sheet in self.sheets:
+            if sheet._stream is not None:
+                with contextlib.suppress(Exception):
+                    sheet._stream.close()
+                sheet._stream = None
         with contextlib.suppress(Exception):  # the half-written file is removed either way
             self._zip.close()
         self.part.unlink(missing_ok=True)

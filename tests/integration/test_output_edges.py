@@ -123,3 +123,17 @@ def test_no_cell_exceeds_excels_limit(world, tmp_path):
     longest = max(cells, key=len)
     assert len(longest) <= MAX_CELL
     assert longest.startswith("长" * 100) and longest.endswith("…（已截断，全文共40002字）")
+
+
+def test_an_aborted_workbook_closes_its_open_sheet_and_leaves_no_file(tmp_path):
+    """A cancel in the middle of a sheet: the sheet's entry is closed before the package, so the
+    package's file is closed (Windows would not remove an open file) and removed."""
+    from reports.xlsx import Workbook
+
+    book = Workbook(tmp_path / "上报台账.xlsx")
+    sheet = book.add_sheet("问题台账")
+    for i in range(3000):
+        sheet.append([f"990101-2026-{i:06d}", "房屋漏雨"])
+    book.abort()
+    assert book._zip.fp is None  # closed, not left open behind a refused close
+    assert not list(tmp_path.iterdir())
