@@ -65,3 +65,20 @@ def settled(qtbot, timeout: int = 20_000) -> None:
         return quiet >= 3
 
     qtbot.waitUntil(idle, timeout=timeout)
+
+
+def refused_once(monkeypatch, owner: object, name: str) -> list:
+    """`owner.name` (a ledger service's read) refuses its first call as a lost server connection
+    would, then answers as before; the list returned collects each call's `offset`."""
+    from ledger.errors import StorageError
+
+    real, calls = getattr(owner, name), []
+
+    def once_refused(*args, **kwargs):
+        calls.append(kwargs.get("offset"))
+        if len(calls) == 1:
+            raise StorageError("无法连接台账服务器")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, once_refused)
+    return calls

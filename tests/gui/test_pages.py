@@ -15,9 +15,8 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QProgressDialog
 
 from ledger import CaseFilter
-from ledger.errors import StorageError
 from ledger.services.backup import verify_backup
-from tests.gui.guithread import settled
+from tests.gui.guithread import refused_once, settled
 from tests.world import fresh_id_number, prepared
 from ui.case_form import NewCaseDialog
 from ui.main_window import PAGES, MainWindow
@@ -526,15 +525,8 @@ def test_a_block_the_server_could_not_give_is_asked_again_when_shown(qtbot, busy
     model.BLOCK = 5
     with qtbot.waitSignal(model.counted, timeout=10_000):
         model.reload()
-    real, calls = busy.ledger.queries.page, []
-
-    def once_refused(*args, **kwargs):
-        calls.append(kwargs.get("offset"))
-        if len(calls) == 1:
-            raise StorageError("无法连接台账服务器")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(busy.ledger.queries, "page", once_refused)
+    real = busy.ledger.queries.page
+    calls = refused_once(monkeypatch, busy.ledger.queries, "page")
     deep = model.index(11, 0)
     assert model.data(deep) is None
     qtbot.waitUntil(lambda: calls == [10] and not model._pending, timeout=10_000)

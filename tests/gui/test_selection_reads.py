@@ -14,8 +14,7 @@ import pytest
 from PySide6.QtCore import QItemSelection, QItemSelectionModel
 
 from ledger import CaseFilter
-from ledger.errors import StorageError
-from tests.gui.guithread import settled
+from tests.gui.guithread import refused_once, settled
 from tests.gui.test_pages import _busy
 from tests.world import prepared
 from ui.main_window import PAGES, MainWindow
@@ -151,15 +150,7 @@ def test_a_selection_after_a_refused_filter_reads_the_rows_still_shown(qtbot, wi
     """The new filter's first block was refused: the old rows stay, and a selection of them reads them."""
     page = _ledger(qtbot, window)
     numbers = _shown(world)
-    real, calls = world.ledger.queries.page, []
-
-    def once_refused(*args, **kwargs):
-        calls.append(kwargs.get("offset"))
-        if len(calls) == 1:
-            raise StorageError("无法连接台账服务器")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(world.ledger.queries, "page", once_refused)
+    refused_once(monkeypatch, world.ledger.queries, "page")
     page.show_filter(CaseFilter(township_id=world.township_id))
     settled(qtbot)
     assert "查询失败：无法连接台账服务器" in page.summary.text() and page.model.rowCount() == 12
@@ -182,15 +173,8 @@ def test_a_household_clicked_after_a_refused_search_is_the_one_shown(qtbot, wind
     settled(qtbot)
     count = page.model.rowCount()
     shown = world.ledger.queries.household_page(visible_to=world.coordinator, offset=0, limit=count)
-    real, calls = world.ledger.queries.household_page, []
-
-    def once_refused(*args, **kwargs):
-        calls.append(kwargs.get("offset"))
-        if len(calls) == 1:
-            raise StorageError("无法连接台账服务器")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(world.ledger.queries, "household_page", once_refused)
+    real = world.ledger.queries.household_page
+    refused_once(monkeypatch, world.ledger.queries, "household_page")
     page.township.setCurrentIndex(page.township.findData(world.township_id))  # a new list, refused
     settled(qtbot)
     assert "读取失败" in page.summary.text() and page.model.rowCount() == count
