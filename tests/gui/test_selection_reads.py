@@ -162,9 +162,8 @@ def test_a_selection_after_a_refused_filter_reads_the_rows_still_shown(qtbot, wi
     assert read == [numbers[3:10]]
 
 
-def test_a_household_clicked_after_a_refused_search_is_the_one_shown(qtbot, window, world, monkeypatch):
-    """The households page: a new search's first rows refused, the list shown stays; a click on a row
-    not loaded shows that row's household (修改档案 for it), not the search's row of that number."""
+def _households(qtbot, window, world):
+    """The 农户档案 page read in blocks of two: the page, its row count, and those households."""
     window.nav.setCurrentRow(PAGES.index("农户档案"))
     page = window.households
     settled(qtbot)
@@ -172,7 +171,13 @@ def test_a_household_clicked_after_a_refused_search_is_the_one_shown(qtbot, wind
     page.apply()
     settled(qtbot)
     count = page.model.rowCount()
-    shown = world.ledger.queries.household_page(visible_to=world.coordinator, offset=0, limit=count)
+    return page, count, world.ledger.queries.household_page(visible_to=world.coordinator, offset=0, limit=count)
+
+
+def test_a_household_clicked_after_a_refused_search_is_the_one_shown(qtbot, window, world, monkeypatch):
+    """The households page: a new search's first rows refused, the list shown stays; a click on a row
+    not loaded shows that row's household (修改档案 for it), not the search's row of that number."""
+    page, count, shown = _households(qtbot, window, world)
     real = world.ledger.queries.household_page
     refused_once(monkeypatch, world.ledger.queries, "household_page")
     page.township.setCurrentIndex(page.township.findData(world.township_id))  # a new list, refused
@@ -187,14 +192,7 @@ def test_a_household_clicked_after_a_refused_search_is_the_one_shown(qtbot, wind
 
 
 def test_a_household_clicked_while_a_new_search_is_read_is_the_one_shown(qtbot, window, world):
-    window.nav.setCurrentRow(PAGES.index("农户档案"))
-    page = window.households
-    settled(qtbot)
-    page.model.BLOCK = 2
-    page.apply()
-    settled(qtbot)
-    count = page.model.rowCount()
-    shown = world.ledger.queries.household_page(visible_to=world.coordinator, offset=0, limit=count)
+    page, count, shown = _households(qtbot, window, world)
     _keep_blocks(page.model, 0)
     gate = _held()
     page.township.setCurrentIndex(page.township.findData(world.township_id))
