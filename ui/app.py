@@ -104,6 +104,7 @@ def open_off_thread(open_: Callable[[], Ledger]) -> Opened:
     def work(_progress: object, _cancelled: object) -> Opened:
         lg = open_()
         try:
+            lg.catalog.load()  # read here once, not by the pages' first combo box on the GUI thread
             return Opened(lg, lg.meta("county_name", ""), lg.users.count() > 0)
         except BaseException:
             lg.close()

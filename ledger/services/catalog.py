@@ -63,9 +63,18 @@ class CatalogService:
     def __init__(self, ledger: Ledger) -> None:
         self._ledger = ledger
 
+    CACHED = ("rules", "subcategories", "departments", "regions", "evidence_kind_names", "category_names")
+
     def invalidate(self) -> None:
-        for name in ("rules", "subcategories", "departments", "regions", "evidence_kind_names", "category_names"):
+        for name in self.CACHED:
             self.__dict__.pop(name, None)
+
+    def load(self) -> None:
+        """Read everything the catalog keeps, now: the window opens its ledger on its operations
+        thread and loads the catalog there (ui/app.py open_off_thread), so that the pages' combo boxes
+        and the case window never read it on the GUI thread on first use."""
+        for name in self.CACHED:
+            getattr(self, name)
 
     @cached_property
     def rules(self) -> WorkflowRules:

@@ -163,6 +163,7 @@ def test_a_ledger_is_opened_off_the_gui_thread_with_a_line_when_it_takes_a_while
     def slow_open():
         threads.append(threading.get_ident())
         time.sleep(1.0)
+        world.ledger.catalog.invalidate()  # as a ledger just opened: nothing of its catalog read yet
         return world.ledger
 
     def look() -> None:
@@ -179,6 +180,7 @@ def test_a_ledger_is_opened_off_the_gui_thread_with_a_line_when_it_takes_a_while
         timer.stop()
     assert threads and threads[0] != threading.get_ident()
     assert opened.ledger is world.ledger and opened.county == world.ledger.meta("county_name") and opened.has_accounts
+    assert all(name in world.ledger.catalog.__dict__ for name in world.ledger.catalog.CACHED)  # read there, too
     assert seen and seen[0] == application.OPENING_TEXT
     assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog) and w.isVisible()]
 
