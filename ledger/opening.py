@@ -187,8 +187,11 @@ def read_failure(exc: BaseException) -> str:
     clerk can act on it: a damaged file says so and sends them to the backup; anything else (a lock,
     a dropped connection) asks them to try again."""
     reason = str(exc.orig if isinstance(exc, DBAPIError) else exc)
-    if any(word in reason for word in ("malformed", "not a database", "disk I/O error")):
+    if any(word in reason for word in ("malformed", "not a database")):
         return f"数据库文件已损坏，其余记录未能校验（{reason}）；请从备份恢复后再校验"
-    # a lock that outlasted its wait, a server connection that dropped: restoring a backup would lose
-    # the work since it for nothing
-    return f"读取数据库时出错，其余记录未能校验（{reason}）；请稍后重试，仍不成功请联系管理员"
+    # a lock that outlasted its wait, a server connection that dropped, a disk or USB stick that
+    # failed to answer (SQLite's "disk I/O error"): restoring a backup would lose the work since it
+    # for nothing
+    return (
+        f"读取数据库时出错，其余记录未能校验（{reason}）；请检查台账所在的磁盘、U盘或网络后重试，仍不成功请联系管理员"
+    )

@@ -479,7 +479,11 @@ class Workbook:
                 sheet._stream = None
         with contextlib.suppress(Exception):  # the half-written file is removed either way
             self._zip.close()
-        self.part.unlink(missing_ok=True)
+        # On Windows an antivirus or the search indexer may hold the just-closed file a moment: the
+        # `.part` stays behind then (the next export of that name writes over it), and the error the
+        # abort is for (已取消, a full disk) is what the clerk is told, not this one.
+        with contextlib.suppress(OSError):
+            self.part.unlink(missing_ok=True)
 
     def _write_package(self) -> None:
         ns = "http://schemas.openxmlformats.org/"

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from ledger import LedgerError, open_ledger
+from ledger import LedgerError, StorageError, open_ledger
 from ledger.dto import Actor
 from ledger.facade import Ledger
 from ledger.paths import resource_path
@@ -22,7 +22,7 @@ from ui.common import message
 from ui.context import AppContext
 from ui.ops import ops
 from ui.start import DEMO_FILE, LoginDialog, NewLedgerDialog, StartDialog, remember_ledger
-from ui.tasks import run_with_progress
+from ui.tasks import JobDialog, run_with_progress
 
 if TYPE_CHECKING:
     from ui.main_window import MainWindow
@@ -115,9 +115,9 @@ def open_off_thread(open_: Callable[[], Ledger]) -> Opened:
         loop.quit()
 
     job = ops().start(work, lambda result: finished(result), lambda error: finished(error=error))
-    note = QProgressDialog(OPENING_TEXT, "", 0, 0)
-    note.setWindowTitle("整改台账")
-    note.setCancelButton(None)  # opening cannot be stopped half way: nothing to cancel
+    # The long job's own dialog, with nothing to cancel: Esc and the close button do not take it away
+    # (a clerk left with no window during a two-minute upgrade would start the program again).
+    note = JobDialog(None, "整改台账", OPENING_TEXT, job, cancellable=False)
     note.setMinimumWidth(480)
 
     def still_opening() -> None:
@@ -127,8 +127,11 @@ def open_off_thread(open_: Callable[[], Ledger]) -> Opened:
     QTimer.singleShot(OPENING_SHOWN_AFTER_MS, note, still_opening)
     if job.running:
         loop.exec()
-    note.close()
+    note.finish()
     note.deleteLater()
+    if job.running:  # the loop was ended from outside (the session ending): no ledger to go on with
+        job.cancel()
+        raise StorageError("程序正在退出，台账未打开")
     if outcome.get("error") is not None:
         raise outcome["error"]
     return cast(Opened, outcome["result"])
@@ -180,6 +183,9 @@ def run(db: str | None) -> int:
     code = app.exec()
     window.deleteLater()
     lg.close()
+    from ui.case_reads import clear_viewer_copies  # imported with the first case window, not at start-up
+
+    clear_viewer_copies()
     return code
 
 

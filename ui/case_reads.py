@@ -6,6 +6,7 @@ made off the GUI thread); no widgets."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -74,6 +75,18 @@ def thumbnails(lg: Ledger, evidence_ids: list[int]) -> Callable[[], dict[int, QI
     return work
 
 
+def viewer_folder() -> Path:
+    """Where evidence is copied for the system viewer (in the user's temporary folder)."""
+    return Path(tempfile.gettempdir()) / "整改台账-查看"
+
+
+def clear_viewer_copies() -> None:
+    """At exit: the copies made for the viewer — ID cards, 户口本, photos of a household — are removed,
+    so they do not stay in a shared PC's temporary folder. A copy still open in Word or WPS (Windows
+    refuses to remove it) stays until the next exit."""
+    shutil.rmtree(viewer_folder(), ignore_errors=True)
+
+
 def viewer_copy(lg: Ledger, e: EvidenceView) -> Callable[[], Path]:
     """The work behind 打开 on an evidence item, for the operations thread: the file read from the
     evidence store (its hash checked: EvidenceError when it differs or is gone) and copied to a
@@ -84,7 +97,7 @@ def viewer_copy(lg: Ledger, e: EvidenceView) -> Callable[[], Path]:
 
     def work() -> Path:
         data = lg.cases.evidence_bytes(e.id)
-        folder = Path(tempfile.gettempdir()) / "整改台账-查看" / e.sha256[:16]
+        folder = viewer_folder() / e.sha256[:16]
         target = folder / (e.original_name or "材料")
         try:
             if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == e.sha256:

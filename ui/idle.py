@@ -7,9 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QWindow
-from PySide6.QtWidgets import QApplication, QDialog, QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QProgressDialog,
+    QPushButton,
+    QWidget,
+)
 
 from ui.common import refusal
 from ui.context import AppContext
@@ -125,9 +135,17 @@ class IdleLock(QObject):
     def check(self) -> bool:
         """Lock if idle long enough; whether the application is locked now."""
         self._watch_all()  # a window opened since and never focused
-        if self.dialog is None and self.ctx.ledger.clock() - self.last_input >= dt.timedelta(minutes=self.minutes):
+        idle = self.ctx.ledger.clock() - self.last_input >= dt.timedelta(minutes=self.minutes)
+        if self.dialog is None and idle and not self._job_showing():
             self.lock()
         return self.dialog is not None
+
+    @staticmethod
+    def _job_showing() -> bool:
+        """A long job's progress dialog is up (ui/tasks.py, ui/app.py): the lock waits until it has
+        finished. Hiding the dialog would end its modal loop with the work still running, and all the
+        screen shows meanwhile is the progress (the dialog holds the whole application)."""
+        return isinstance(QApplication.activeModalWidget(), QProgressDialog)
 
     def lock(self) -> LockDialog:
         users, actor, minutes = self.ctx.ledger.users, self.ctx.actor, self.minutes
@@ -145,10 +163,13 @@ class IdleLock(QObject):
         refusal(err)  # the lock stands either way; a refused audit write (read-only ledger) is no bug
 
     def unlocked(self) -> None:
-        for window in self._hidden:
-            window.show()
-        self._hidden = []
-        if self.dialog is not None:
-            self.dialog.deleteLater()
-        self.dialog = None
-        self.last_input = self.ctx.ledger.clock()
+        try:
+            for window in self._hidden:
+                if shiboken6.isValid(window):  # a window closed while hidden (its owner went) is not shown
+                    window.show()
+        finally:  # the lock must be able to come again whatever happened above
+            self._hidden = []
+            if self.dialog is not None:
+                self.dialog.deleteLater()
+            self.dialog = None
+            self.last_input = self.ctx.ledger.clock()

@@ -348,6 +348,8 @@ class LedgerPage(QWidget):
         about = self.model.estimate
         if self.model.exact:
             counted = f"共 {rows:,} 个问题"
+        elif self.model.uncounted:
+            counted = f"{rows:,} 个以上问题（总数未能统计，刷新后重试）"
         elif about is not None and about > rows:  # the index's matches × the filter's share: said so
             counted = f"约 {about:,} 个问题（估算），正在统计总数…"
         else:

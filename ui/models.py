@@ -16,7 +16,7 @@ from ledger import CaseFilter
 from ledger.dto import Actor, CaseRow, HouseholdRow
 from ledger.facade import Ledger
 from ledger.workflow import STATE_NAMES, deadline_text
-from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, light_icon
+from ui.common import LIGHT_COLOURS, LIGHT_TEXT, fmt_date, light_icon, refusal
 from ui.ops import ops
 
 Index = QModelIndex | QPersistentModelIndex
@@ -89,6 +89,7 @@ class WindowedModel(QAbstractTableModel):
         self.columns = tuple(columns)
         self._count = 0
         self.exact = True
+        self.uncounted = False  # the last count failed (_count_failed): "200+（总数未能统计）"
         self.estimate: int | None = None
         self._blocks: OrderedDict[int, list] = OrderedDict()
         self._pending: set[int] = set()
@@ -133,6 +134,7 @@ class WindowedModel(QAbstractTableModel):
         self._blocks[0] = first
         self._count = len(first) if known is None else known
         self.exact = known is not None or len(first) < self.BLOCK
+        self.uncounted = False
         self.estimate = None
         if not self.exact:
             generation, asked = self._generation, self._asked
@@ -182,9 +184,11 @@ class WindowedModel(QAbstractTableModel):
         self.counted.emit()
 
     def _count_failed(self, error: BaseException) -> None:
-        """The count failed on the operations thread (the server went away…): the rows read stand;
-        the page's next refresh asks again."""
-        self.exact = True
+        """The count failed on the operations thread (the server went away…): the rows read stand,
+        shown as "200+（总数未能统计）" — not as 200, which the clerk would take for the whole list —
+        and the page's next refresh asks again. Anything but a LedgerError is our bug."""
+        refusal(error)
+        self.uncounted = True
         self.counted.emit()
 
     def row(self, row: int):
@@ -340,8 +344,11 @@ def merged_spans(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def count_text(model: WindowedModel) -> str:
-    """A windowed model's row count as a title shows it: 73,466, or 200+ while still counting."""
-    return f"{model.rowCount():,}" if model.exact else f"{model.rowCount():,}+"
+    """A windowed model's row count as a title shows it: 73,466, or 200+ while still counting (and
+    after a count that failed, saying so)."""
+    if model.exact:
+        return f"{model.rowCount():,}"
+    return f"{model.rowCount():,}+{'（总数未能统计）' if model.uncounted else ''}"
 
 
 class CaseTableModel(WindowedModel):

@@ -73,14 +73,6 @@ class Job:
         self._counts = (int(done), int(total))
 
     @property
-    def done_count(self) -> int:
-        return self._counts[0]
-
-    @property
-    def total(self) -> int:
-        return self._counts[1]
-
-    @property
     def counts(self) -> tuple[int, int]:
         """(done, total) as last reported, read together."""
         return self._counts

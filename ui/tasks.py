@@ -21,7 +21,7 @@ QUEUED = "等待其他操作完成…"
 CANCELLING = "正在取消，请稍候…"
 
 
-class _JobDialog(QProgressDialog):
+class JobDialog(QProgressDialog):
     """The progress of one Job. Cancel (the button, Esc, the window's close button) asks the job to
     stop and says so; the dialog itself closes only when the job has been delivered (`finish`)."""
 
@@ -112,7 +112,7 @@ def run_with_progress(
     begun (an import's commit, a year's archive) passes `cancellable=False`: no cancel button, and Esc
     and the close button do nothing — a 取消 that could not cancel would only mislead the clerk."""
     outcome: dict[str, Any] = {}
-    dialog: _JobDialog | None = None
+    dialog: JobDialog | None = None
 
     def finished(result: Any = None, error: BaseException | None = None) -> None:
         outcome.update(result=result, error=error)
@@ -121,7 +121,7 @@ def run_with_progress(
 
     # No owner: the answer must reach this function even if the parent went meanwhile.
     job = ops().start(work, lambda result: finished(result), lambda error: finished(error=error))
-    dialog = _JobDialog(parent, title, label, job, cancellable=cancellable)
+    dialog = JobDialog(parent, title, label, job, cancellable=cancellable)
     if job.running:  # delivered in the event loop only, so always, unless something spun one already
         dialog.exec()
     if shiboken6.isValid(dialog):

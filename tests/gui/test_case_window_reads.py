@@ -133,3 +133,21 @@ def test_evidence_opened_twice_is_the_copy_made_and_a_copy_not_written_says_why(
     dialog.open_evidence(e.id)
     qtbot.waitUntil(lambda: not dialog.evidence_opening, timeout=10_000)
     assert opened == [str(target)] and target.read_bytes() == photo.read_bytes()
+
+
+def test_the_viewer_copies_are_removed_at_exit(world, tmp_path, monkeypatch):
+    """Evidence copied for the system viewer (an ID card, a 户口本) does not stay in the shared PC's
+    temporary folder after the program ends (ui/app.py run calls this after its event loop)."""
+    from ui.case_reads import clear_viewer_copies, viewer_folder
+
+    w, lg = world, world.ledger
+    case = w.walk(w.register("house.d"), "in_progress")
+    scan = tmp_path / "户口本.jpg"
+    scan.write_bytes(jpeg())
+    e = lg.cases.add_evidence(w.officer, case.id, scan, "photo_before")
+    (tmp_path / "temp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
+    copy = viewer_copy(lg, e)()
+    assert copy.is_file() and copy.is_relative_to(viewer_folder())
+    clear_viewer_copies()
+    assert not viewer_folder().exists() and scan.is_file()

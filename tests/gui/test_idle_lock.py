@@ -57,3 +57,39 @@ def test_idle_lock_hides_everything_and_keeps_unsaved_input(qtbot, world, ctx_of
     actions = [a for a, _ in events]
     assert actions[-3:] == ["session.lock", "login.fail", "login"]
     assert events[-3][1] == {"idle_minutes": 15}
+
+
+def test_the_lock_waits_for_a_long_job_and_comes_after_it(qtbot, world, ctx_of):
+    """A long job's progress dialog is up when the idle time runs out (a year's archive, a full check
+    of a large ledger): the lock waits — hiding the dialog would end it with the work still running
+    and leave the window hidden after unlocking — and comes once the job is done."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    from ui.tasks import run_with_progress
+
+    window = MainWindow(ctx_of(world.clerk))
+    qtbot.addWidget(window)
+    window.show()
+    idle, release, seen = window.idle, threading.Event(), {}
+
+    def during() -> None:  # inside the progress dialog's modal loop
+        if "checked" in seen:
+            return
+        world.clock.advance(minutes=20)
+        seen["checked"] = idle.check()
+        release.set()
+
+    timer = QTimer()
+    timer.timeout.connect(during)
+    timer.start(100)
+    try:
+        ok, result = run_with_progress(window, "年终归档", "正在归档…", lambda _p, _c: release.wait(10) and "归档完成")
+    finally:
+        timer.stop()
+        release.set()
+    assert seen["checked"] is False and (ok, result) == (True, "归档完成") and window.isVisible()
+    assert idle.check() is True and not window.isVisible()  # the job is done: now it locks
+    idle.unlocked()  # (as the password would) so no lock dialog is left over for the next test
+    assert window.isVisible() and idle.dialog is None

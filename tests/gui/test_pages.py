@@ -20,7 +20,7 @@ from tests.gui.guithread import refused_once, settled
 from tests.world import fresh_id_number, prepared
 from ui.case_form import NewCaseDialog
 from ui.main_window import PAGES, MainWindow
-from ui.models import CASE_COLUMNS, CaseTableModel, HouseholdTableModel, ListTableModel, WindowedModel
+from ui.models import CASE_COLUMNS, CaseTableModel, HouseholdTableModel, ListTableModel, WindowedModel, count_text
 from ui.ops import background, ops
 from ui.tasks import run_with_progress
 from ui.widgets import make_table, selected_spans
@@ -351,11 +351,11 @@ def test_long_work_runs_off_the_gui_thread_and_can_be_cancelled(qtbot):
     results = []
     job = ops().start(work, results.append)
     assert job.running
-    qtbot.waitUntil(lambda: job.started and job.done_count > 0, timeout=5000)  # read, not signalled
-    assert job.total == 500 and not job.cancelled
+    qtbot.waitUntil(lambda: job.started and job.counts[0] > 0, timeout=5000)  # read, not signalled
+    assert job.counts[1] == 500 and not job.cancelled
     job.cancel()
     qtbot.waitUntil(lambda: results == ["stopped"], timeout=5000)
-    assert job.cancelled and not job.running and job.done_count < 499
+    assert job.cancelled and not job.running and job.counts[0] < 499
 
 
 def test_a_cancelled_progress_dialog_stays_until_the_work_has_returned(qtbot):
@@ -578,3 +578,19 @@ def test_a_search_within_a_township_shows_an_estimate_said_so_until_it_is_counte
     page.show_filter(CaseFilter(search="墙体开裂"))  # alone: counted from the index, no estimate asked
     settled(qtbot)
     assert page.summary.text() == "共 12 个问题" and page.model.estimate is None
+
+
+def test_a_count_that_failed_says_so_and_not_a_wrong_total(qtbot, busy, monkeypatch):
+    """The count refused (the server went away): the list shows "5+（总数未能统计）", not 5 — a clerk
+    would take 5 for the whole list — and the next reload counts again."""
+    model = CaseTableModel(busy.ledger)
+    model.BLOCK = 5
+    refused_once(monkeypatch, busy.ledger.queries, "count")
+    monkeypatch.setattr(busy.ledger.queries, "estimate", lambda *_a, **_k: None)
+    with qtbot.waitSignal(model.counted, timeout=10_000):
+        model.reload()
+    assert model.rowCount() == 5 and not model.exact and model.uncounted
+    assert count_text(model) == "5+（总数未能统计）"
+    with qtbot.waitSignal(model.counted, timeout=10_000):
+        model.reload()
+    assert model.rowCount() == 12 and model.exact and not model.uncounted and count_text(model) == "12"

@@ -172,7 +172,7 @@ def test_a_household_holding_a_tag_twice_counts_once(any_world):
     w.register(household=w.household(kind="边缘易致贫户"))  # another household with the tag, one case
     with lg.engine.begin() as conn:  # as a database tool would, behind the program
         if lg.dialect == "postgresql":  # the server refuses it without an audit event (revision 0006):
-            conn.execute(text("SET LOCAL session_replication_role = replica"))  # its owner switches that off
+            conn.execute(text("SET LOCAL session_replication_role = replica"))  # a superuser can switch that off
         conn.execute(
             text(
                 "INSERT INTO household_tags (household_id, tag, subtype, risk_type, start_date, end_date, note) "

@@ -70,11 +70,12 @@ def test_a_damaged_table_is_a_finding_not_a_crash(world):
 
 
 def test_only_a_damaged_file_sends_the_clerk_to_the_backup():
-    """A lock that outlasted its wait or a dropped server connection is not damage: restoring a
-    backup for it would lose the work since the backup."""
+    """A lock that outlasted its wait, a dropped server connection or a disk that failed to answer is
+    not damage: restoring a backup for it would lose the work since the backup."""
     from ledger.opening import read_failure
 
     damaged = read_failure(sqlite3.DatabaseError("database disk image is malformed"))
     assert damaged.startswith("数据库文件已损坏") and "请从备份恢复" in damaged
-    locked = read_failure(sqlite3.OperationalError("database is locked"))
-    assert locked.startswith("读取数据库时出错") and "请稍后重试" in locked and "备份" not in locked
+    for reason in ("database is locked", "disk I/O error"):  # a lock; a USB stick pulled, a failing disk
+        failed = read_failure(sqlite3.OperationalError(reason))
+        assert failed.startswith("读取数据库时出错") and "后重试" in failed and "备份" not in failed
