@@ -86,6 +86,18 @@ def test_the_application_opens_a_case_by_reading_it_on_the_operations_thread(qtb
     assert window.statusBar().currentMessage() == ""
 
 
+def _photo_of_a_case(world, tmp_path, monkeypatch, name: str):
+    """An 整改中 case with a photo `name` as evidence, the temporary folder moved into tmp_path:
+    (the case, the photo's file, its EvidenceView)."""
+    case = world.walk(world.register("house.d"), "in_progress")
+    photo = tmp_path / name
+    photo.write_bytes(jpeg())
+    e = world.ledger.cases.add_evidence(world.officer, case.id, photo, "photo_before")
+    (tmp_path / "temp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
+    return case, photo, e
+
+
 def test_evidence_opened_twice_is_the_copy_made_and_a_copy_not_written_says_why(
     qtbot, world, ctx_of, tmp_path, monkeypatch
 ):
@@ -94,12 +106,7 @@ def test_evidence_opened_twice_is_the_copy_made_and_a_copy_not_written_says_why(
     opened as it is. A copy that cannot be written is a Chinese sentence under the list, not the
     crash dialog."""
     w, lg = world, world.ledger
-    case = w.walk(w.register("house.d"), "in_progress")
-    photo = tmp_path / "整改前.jpg"
-    photo.write_bytes(jpeg())
-    e = lg.cases.add_evidence(w.officer, case.id, photo, "photo_before")
-    (tmp_path / "temp").mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
+    case, photo, e = _photo_of_a_case(world, tmp_path, monkeypatch, "整改前.jpg")
     target = viewer_copy(lg, e)()
     assert target.name == "整改前.jpg" and target.read_bytes() == photo.read_bytes()
 
@@ -140,14 +147,8 @@ def test_the_viewer_copies_are_removed_at_exit(world, tmp_path, monkeypatch):
     temporary folder after the program ends (ui/app.py run calls this after its event loop)."""
     from ui.case_reads import clear_viewer_copies, viewer_folder
 
-    w, lg = world, world.ledger
-    case = w.walk(w.register("house.d"), "in_progress")
-    scan = tmp_path / "户口本.jpg"
-    scan.write_bytes(jpeg())
-    e = lg.cases.add_evidence(w.officer, case.id, scan, "photo_before")
-    (tmp_path / "temp").mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
-    copy = viewer_copy(lg, e)()
+    _case, scan, e = _photo_of_a_case(world, tmp_path, monkeypatch, "户口本.jpg")
+    copy = viewer_copy(world.ledger, e)()
     assert copy.is_file() and copy.is_relative_to(viewer_folder())
     clear_viewer_copies()
     assert not viewer_folder().exists() and scan.is_file()
