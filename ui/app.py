@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QIcon
@@ -98,7 +98,6 @@ def open_off_thread(open_: Callable[[], Ledger]) -> Opened:
     upgrade half way. A line saying what is happening shows after half a second (a quick open shows
     nothing); no other window is open meanwhile — the start dialog has closed and the sign-in is not
     yet shown — so nothing can be clicked twice. Raises what opening raised."""
-    outcome: dict[str, Any] = {}
     loop = QEventLoop()
 
     def work(_progress: object, _cancelled: object) -> Opened:
@@ -110,11 +109,7 @@ def open_off_thread(open_: Callable[[], Ledger]) -> Opened:
             lg.close()
             raise
 
-    def finished(result: Opened | None = None, error: BaseException | None = None) -> None:
-        outcome.update(result=result, error=error)
-        loop.quit()
-
-    job = ops().start(work, lambda result: finished(result), lambda error: finished(error=error))
+    job = ops().start(work, lambda _answer: loop.quit(), lambda _error: loop.quit())  # the answer: on the Job
     # The long job's own dialog, with nothing to cancel: Esc and the close button do not take it away
     # (a clerk left with no window during a two-minute upgrade would start the program again).
     note = JobDialog(None, "整改台账", OPENING_TEXT, job, cancellable=False)
@@ -132,9 +127,9 @@ def open_off_thread(open_: Callable[[], Ledger]) -> Opened:
     if job.running:  # the loop was ended from outside (the session ending): no ledger to go on with
         job.cancel()
         raise StorageError("程序正在退出，台账未打开")
-    if outcome.get("error") is not None:
-        raise outcome["error"]
-    return cast(Opened, outcome["result"])
+    if job.error is not None:
+        raise job.error
+    return cast(Opened, job.result)
 
 
 def sign_in(lg: Ledger, hint: str, *, county: str | None = None, has_accounts: bool | None = None) -> Actor | None:

@@ -51,9 +51,9 @@ class Job:
 
     `started`: the worker has begun it (until then it waits behind the lane's other operations);
     `running`: from `start` until `done` or `failed` was delivered on the GUI thread (or would have
-    been: the owner was gone). `stopped`: the work looked at `cancelled()` after a cancel and was told
-    to stop — a cancel the work never looked at (it had passed its last look, or it has none) changed
-    nothing, and its result stands."""
+    been: the owner was gone), with `result` and `error` kept on the Job. `stopped`: the work looked
+    at `cancelled()` after a cancel and was told to stop — a cancel the work never looked at (it had
+    passed its last look, or it has none) changed nothing, and its result stands."""
 
     def __init__(self) -> None:
         self._cancel = threading.Event()
@@ -61,6 +61,8 @@ class Job:
         self.started = False
         self.running = True
         self.stopped = False
+        self.result: Any = None  # the work's answer, or
+        self.error: BaseException | None = None  # what it raised: set when `running` turns False
 
     def _cancelled(self) -> bool:
         if self._cancel.is_set():
@@ -168,7 +170,7 @@ class Ops(QObject):
             return  # the lane's own quit (stop)
         done, failed, owner, job = self._waiting.pop(number)
         if job is not None:
-            job.running = False
+            job.result, job.error, job.running = result, error, False
         if owner is not None and not shiboken6.isValid(owner):
             return  # the window that asked is gone
         if error is None:

@@ -111,16 +111,14 @@ def run_with_progress(
     asked to; a cancel the work never looked at changes nothing. Work that must run to its end once
     begun (an import's commit, a year's archive) passes `cancellable=False`: no cancel button, and Esc
     and the close button do nothing — a 取消 that could not cancel would only mislead the clerk."""
-    outcome: dict[str, Any] = {}
     dialog: JobDialog | None = None
 
-    def finished(result: Any = None, error: BaseException | None = None) -> None:
-        outcome.update(result=result, error=error)
+    def finished(_answer: object) -> None:  # the answer itself is kept on the Job
         if dialog is not None and shiboken6.isValid(dialog):
             dialog.finish()
 
     # No owner: the answer must reach this function even if the parent went meanwhile.
-    job = ops().start(work, lambda result: finished(result), lambda error: finished(error=error))
+    job = ops().start(work, finished, finished)
     dialog = JobDialog(parent, title, label, job, cancellable=cancellable)
     if job.running:  # delivered in the event loop only, so always, unless something spun one already
         dialog.exec()
@@ -129,7 +127,7 @@ def run_with_progress(
     if job.running:  # the dialog went first (deleted with its parent, the application quitting)
         job.cancel()  # nobody waits for the answer now: stop the work at its next look
         return False, None
-    error = outcome.get("error")
+    error = job.error
     if error is not None and job.stopped and isinstance(error, LedgerError):
         return False, None  # the work stopped because it was asked to
     if error is not None:
@@ -137,4 +135,4 @@ def run_with_progress(
             show_error(parent, error)
             return False, None
         raise error
-    return not job.stopped, outcome.get("result")
+    return not job.stopped, job.result
